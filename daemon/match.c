@@ -1,0 +1,1 @@
+/* match.c: being written. */

@@ -1,0 +1,46 @@
+/*
+ * match: text normalization and keyword filters (../shared/ARABIC-MATCHING.md).
+ *
+ * An item's text fields are normalized and cut into tokens once
+ * (match_text_new); each output's filter is compiled once per configuration
+ * (match_filter_new) and tested against the tokens without another pass
+ * over the text.
+ */
+#ifndef FEEDMUX_MATCH_H
+#define FEEDMUX_MATCH_H
+
+#include <stddef.h>
+
+struct match_filter;
+struct match_text;
+
+/*
+ * Check one keyword's syntax. Returns 0, or -1 with *cause set (caller frees).
+ */
+int match_keyword_check(const char *keyword, char **cause);
+
+/*
+ * Compile a filter from its three keyword lists (any may be empty).
+ * Returns NULL with *cause set on a bad keyword.
+ */
+struct match_filter *match_filter_new(char *const *any, size_t nany,
+    char *const *all, size_t nall, char *const *none, size_t nnone,
+    char **cause);
+void match_filter_free(struct match_filter *);
+
+/* Normalize and tokenize text fields; each field may hold HTML or be NULL. */
+struct match_text *match_text_new(const char *const *fields, size_t nfields);
+void match_text_free(struct match_text *);
+
+/* 1 when the text passes the filter, 0 when it does not. */
+int match_filter_test(const struct match_filter *, const struct match_text *);
+
+/*
+ * The normalized tokens of a text (for tests and debugging): returns the
+ * number of tokens of field i and, through *tokens, an array of them that
+ * stays valid as long as the match_text.
+ */
+size_t match_text_tokens(const struct match_text *, size_t field,
+    const char *const **tokens);
+
+#endif

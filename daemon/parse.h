@@ -1,0 +1,60 @@
+/*
+ * parse: the bytes of a fetched document (and what HTTP said of them) into a
+ * struct feed. No I/O: the caller brings the bytes.
+ *
+ * Text conventions for everything parse returns, all valid UTF-8:
+ * - feed title, item title, author and categories are plain text (markup
+ *   reduced to its text, entities decoded, runs of white space collapsed);
+ * - summary and content are HTML fragments: an HTML construct as the source
+ *   gave it, a plain-text one escaped into HTML;
+ * - links are absolute where a base was known, as the source gave them otherwise.
+ */
+#ifndef FEEDMUX_PARSE_H
+#define FEEDMUX_PARSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* An absent date. */
+#define PARSE_NO_TIME INT64_MIN
+
+struct item {
+	char *guid;		/* RSS guid, Atom id; NULL if none */
+	char *link;		/* the alternate link; an RSS permalink guid if no link */
+	char *title;
+	char *author;		/* first author's name (or e-mail if no name) */
+	char *summary;		/* HTML */
+	char *content;		/* HTML */
+	char **categories;
+	size_t ncategories;
+	int64_t published;	/* UTC seconds, or PARSE_NO_TIME */
+	int64_t updated;	/* UTC seconds, or PARSE_NO_TIME */
+};
+
+struct feed {
+	char *title;
+	char *link;
+	char *lang;		/* xml:lang or RSS language; NULL if none */
+	struct item *items;
+	size_t nitems;
+};
+
+/* What the transport knew about the bytes; every member may be NULL. */
+struct parse_context {
+	const char *url;		/* document URI: the base of relative links */
+	const char *content_type;	/* HTTP Content-Type, with its charset */
+	const char *content_location;	/* HTTP Content-Location */
+};
+
+/*
+ * Parse a feed. Returns NULL and sets *cause (caller frees) when the bytes
+ * are not a feed at all; a feed with zero items is not an error.
+ */
+struct feed *parse_feed(const char *data, size_t len,
+    const struct parse_context *, char **cause);
+void parse_feed_free(struct feed *);
+
+/* Dates as feeds write them (RFC 822 and variants, RFC 3339 / W3C-DTF). */
+int64_t parse_date(const char *);
+
+#endif

@@ -1,0 +1,122 @@
+/*
+ * store: everything feedmux keeps, in one SQLite database (WAL). The only
+ * module that includes sqlite3.h. Items are deduplicated here: within a feed
+ * an item is known by its guid, else its link, else a hash of its title, date
+ * and content; a changed content hash makes the item an update, not a second
+ * item.
+ */
+#ifndef FEEDMUX_STORE_H
+#define FEEDMUX_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "parse.h"
+
+struct store;
+
+/* What happened to an item given to store_item_upsert. */
+enum store_upsert {
+	STORE_ITEM_SAME = 0,	/* known, unchanged */
+	STORE_ITEM_NEW = 1,
+	STORE_ITEM_UPDATED = 2,	/* known, its content changed */
+};
+
+/* A feed as the database knows it. */
+struct store_feed {
+	char *name;
+	char *url;		/* last URL fetched; NULL before the first fetch */
+	char *title;		/* the feed's own title; NULL if never read */
+	char *link;
+	char *etag;		/* validators of the last 200 response */
+	char *last_modified;
+	int64_t last_fetch;	/* 0: never fetched */
+	int64_t last_success;	/* 0: never succeeded */
+	long last_status;	/* HTTP status of the last fetch; 0 if none */
+	char *last_error;	/* NULL when the last fetch worked */
+	int64_t next_poll;	/* 0: unknown */
+	int64_t nitems;		/* items stored */
+	int64_t last_new;	/* new items of the last fetch */
+};
+
+/* The outcome of one fetch, as store_feed_fetched records it. */
+struct store_fetch {
+	const char *url;
+	int64_t time;
+	long status;
+	const char *error;	/* NULL on success */
+	const char *title;	/* feed metadata; NULL keeps the stored value */
+	const char *link;
+	const char *etag;	/* NULL keeps the stored value */
+	const char *last_modified;
+	int64_t next_poll;
+	int64_t nnew;
+};
+
+/* An item as stored, with where it came from. */
+struct store_item {
+	int64_t id;
+	char *feed;		/* feed name */
+	char *feed_title;	/* the feed's own title, or NULL */
+	char *key;		/* the dedup key within the feed */
+	struct item item;
+	int64_t first_seen;	/* when feedmux first stored it */
+	int64_t modified;	/* when it last changed in the store */
+	int64_t sort_time;	/* published, else updated, else first_seen */
+};
+
+/* Opens (creating if needed) and migrates the database. */
+struct store *store_open(const char *path, char **cause);
+void store_close(struct store *);
+
+/* Transactions: batch the writes of one fetch into one. */
+int store_begin(struct store *);
+int store_commit(struct store *);
+void store_rollback(struct store *);
+
+/*
+ * Makes the named feeds the active ones: each gets a row if it has none;
+ * feeds not named stay stored but inactive, and their items leave the outputs.
+ */
+int store_feeds_sync(struct store *, char *const *names, size_t n);
+/* Records the outcome of a fetch. */
+int store_feed_fetched(struct store *, const char *name, const struct store_fetch *);
+/* 0 and *out filled (free with store_feed_clear), 1 if unknown, -1 on error. */
+int store_feed_get(struct store *, const char *name, struct store_feed *out);
+/* The active feeds, by name. */
+int store_feed_list(struct store *, struct store_feed **, size_t *);
+void store_feed_clear(struct store_feed *);
+void store_feed_list_free(struct store_feed *, size_t);
+
+/*
+ * Adds or updates an item of a feed (which must exist). Returns an enum
+ * store_upsert and sets *id, or -1 on a database error.
+ */
+int store_item_upsert(struct store *, const char *feed, const struct item *,
+    int64_t now, int64_t *id);
+/* Sets the outputs an item belongs to, replacing any earlier set. */
+int store_item_set_outputs(struct store *, int64_t id, char *const *outputs,
+    size_t n);
+/* Forgets every item of an output (before its filter is applied again). */
+int store_output_clear(struct store *, const char *output);
+/* Adds one item to an output. */
+int store_output_add(struct store *, const char *output, int64_t id);
+
+/*
+ * The newest items of an output from active feeds, newest first (sort_time,
+ * then id), at most max.
+ */
+int store_output_items(struct store *, const char *output, size_t max,
+    struct store_item **, size_t *n);
+/* The newest change to an output: the largest modified time of its items, 0 if none. */
+int64_t store_output_modified(struct store *, const char *output);
+
+/*
+ * Items of active feeds in id order, starting after after_id, at most max:
+ * for walking the whole store in slices.
+ */
+int store_items_page(struct store *, int64_t after_id, size_t max,
+    struct store_item **, size_t *n);
+void store_items_free(struct store_item *, size_t);
+
+#endif

@@ -1,0 +1,356 @@
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+
+#include "log.h"
+#include "util.h"
+
+void *
+xmalloc(size_t size)
+{
+	void *p;
+
+	if (size == 0)
+		size = 1;
+	if ((p = malloc(size)) == NULL)
+		fatal("malloc %zu", size);
+	return p;
+}
+
+void *
+xcalloc(size_t n, size_t size)
+{
+	void *p;
+
+	if (n == 0 || size == 0)
+		n = size = 1;
+	if ((p = calloc(n, size)) == NULL)
+		fatal("calloc %zu x %zu", n, size);
+	return p;
+}
+
+void *
+xreallocarray(void *old, size_t n, size_t size)
+{
+	void *p;
+
+	if (n == 0 || size == 0)
+		n = size = 1;
+	if (n > SIZE_MAX / size)
+		fatalx("xreallocarray: %zu x %zu overflows", n, size);
+	if ((p = realloc(old, n * size)) == NULL)
+		fatal("realloc %zu x %zu", n, size);
+	return p;
+}
+
+char *
+xstrdup(const char *s)
+{
+	char *p;
+
+	if ((p = strdup(s)) == NULL)
+		fatal("strdup");
+	return p;
+}
+
+char *
+xstrndup(const char *s, size_t n)
+{
+	char *p;
+
+	if ((p = strndup(s, n)) == NULL)
+		fatal("strndup");
+	return p;
+}
+
+int
+xvasprintf(char **ret, const char *fmt, va_list ap)
+{
+	int n;
+
+	if ((n = vasprintf(ret, fmt, ap)) < 0)
+		fatal("vasprintf");
+	return n;
+}
+
+int
+xasprintf(char **ret, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = xvasprintf(ret, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+void
+buf_init(struct buf *b)
+{
+	b->data = NULL;
+	b->len = b->size = 0;
+}
+
+void
+buf_free(struct buf *b)
+{
+	free(b->data);
+	buf_init(b);
+}
+
+/* Clear contents only; keeps the allocation for the next use. */
+void
+buf_reset(struct buf *b)
+{
+	b->len = 0;
+	if (b->data != NULL)
+		b->data[0] = '\0';
+}
+
+static void
+buf_grow(struct buf *b, size_t add)
+{
+	size_t need;
+
+	if (add > SIZE_MAX - b->len - 1)
+		fatalx("buf_grow: overflow");
+	need = b->len + add + 1;
+	if (need <= b->size)
+		return;
+	if (b->size == 0)
+		b->size = 64;
+	while (b->size < need)
+		b->size = b->size > SIZE_MAX / 2 ? need : b->size * 2;
+	b->data = xreallocarray(b->data, b->size, 1);
+}
+
+void
+buf_add(struct buf *b, const void *p, size_t n)
+{
+	buf_grow(b, n);
+	if (n > 0)
+		memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+void
+buf_adds(struct buf *b, const char *s)
+{
+	buf_add(b, s, strlen(s));
+}
+
+void
+buf_addc(struct buf *b, char c)
+{
+	buf_add(b, &c, 1);
+}
+
+void
+buf_printf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int n;
+
+	va_start(ap, fmt);
+	n = xvasprintf(&s, fmt, ap);
+	va_end(ap);
+	buf_add(b, s, (size_t)n);
+	free(s);
+}
+
+char *
+buf_steal(struct buf *b, size_t *len)
+{
+	char *p;
+
+	if (b->data == NULL)
+		buf_grow(b, 0), b->data[0] = '\0';
+	p = b->data;
+	if (len != NULL)
+		*len = b->len;
+	buf_init(b);
+	return p;
+}
+
+char *
+str_trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' ||
+	    e[-1] == '\n'))
+		*--e = '\0';
+	return s;
+}
+
+int
+str_has_prefix(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+int
+str_has_suffix(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && memcmp(s + n - m, suffix, m) == 0;
+}
+
+void
+str_list_free(char **list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(list[i]);
+	free(list);
+}
+
+int
+str_split_list(const char *s, char ***listp, size_t *np, char **cause)
+{
+	char **list = NULL;
+	size_t n = 0;
+	struct buf cur;
+	int quoted = 0, wasquoted = 0, empty;
+	char *item;
+
+	buf_init(&cur);
+	for (const char *p = s;; p++) {
+		if (*p == '"') {
+			if (!quoted && str_trim(cur.data ? cur.data : (char *)"")[0] != '\0') {
+				xasprintf(cause, "a quote must start the element");
+				goto fail;
+			}
+			if (!quoted)
+				buf_reset(&cur);
+			quoted = !quoted;
+			wasquoted = 1;
+			continue;
+		}
+		if (quoted && *p != '\0') {
+			buf_addc(&cur, *p);
+			continue;
+		}
+		if (quoted) {
+			xasprintf(cause, "unterminated quote");
+			goto fail;
+		}
+		if (*p == ',' || *p == '\0') {
+			if (cur.data == NULL)
+				buf_add(&cur, "", 0);
+			item = wasquoted ? cur.data : str_trim(cur.data);
+			empty = item[0] == '\0';
+			if (!empty) {
+				list = xreallocarray(list, n + 1, sizeof *list);
+				list[n++] = xstrdup(item);
+			} else if (*p == ',' || n > 0) {
+				xasprintf(cause, "empty element in list");
+				goto fail;
+			}
+			buf_reset(&cur);
+			wasquoted = 0;
+			if (*p == '\0')
+				break;
+			continue;
+		}
+		if (wasquoted) {
+			if (*p == ' ' || *p == '\t')
+				continue;
+			xasprintf(cause, "text after a closing quote");
+			goto fail;
+		}
+		buf_addc(&cur, *p);
+	}
+	buf_free(&cur);
+	*listp = list;
+	*np = n;
+	return 0;
+fail:
+	buf_free(&cur);
+	str_list_free(list, n);
+	return -1;
+}
+
+int64_t
+now_unix(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec;
+}
+
+int64_t
+now_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+time_rfc3339(int64_t t, char *dst)
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	if (gmtime_r(&tt, &tm) == NULL || tm.tm_year + 1900 > 9999 ||
+	    tm.tm_year + 1900 < 0) {
+		strcpy(dst, "1970-01-01T00:00:00Z");
+		return;
+	}
+	strftime(dst, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+void
+time_http(int64_t t, char *dst)
+{
+	static const char days[7][4] = {
+		"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
+	static const char months[12][4] = { "Jan", "Feb", "Mar", "Apr", "May",
+		"Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	if (gmtime_r(&tt, &tm) == NULL || tm.tm_year + 1900 > 9999 ||
+	    tm.tm_year + 1900 < 0) {
+		tt = 0;
+		gmtime_r(&tt, &tm);
+	}
+	/* Not strftime: %a and %b follow the locale. */
+	snprintf(dst, 30, "%s, %02u %s %04u %02u:%02u:%02u GMT",
+	    days[tm.tm_wday % 7], (unsigned)tm.tm_mday % 100u,
+	    months[tm.tm_mon % 12], (unsigned)(tm.tm_year + 1900) % 10000u,
+	    (unsigned)tm.tm_hour % 100u, (unsigned)tm.tm_min % 100u,
+	    (unsigned)tm.tm_sec % 100u);
+}
+
+void
+hash_sha256_hex(const void *data, size_t len, char out[65])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+
+	if (EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) != 1 ||
+	    mdlen != 32)
+		fatalx("EVP_Digest sha256 failed");
+	for (unsigned int i = 0; i < 32; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 0xf];
+	}
+	out[64] = '\0';
+}

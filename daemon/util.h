@@ -1,0 +1,62 @@
+/*
+ * util: allocation wrappers that never return NULL, a growable byte buffer,
+ * string helpers and the clock. Every other module builds on it.
+ */
+#ifndef FEEDMUX_UTIL_H
+#define FEEDMUX_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define nitems(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Allocation: on failure these call fatalx(), so callers never check. */
+void *xmalloc(size_t);
+void *xcalloc(size_t, size_t);
+void *xreallocarray(void *, size_t, size_t);
+char *xstrdup(const char *);
+char *xstrndup(const char *, size_t);
+int xasprintf(char **, const char *, ...) __attribute__((format(printf, 2, 3)));
+int xvasprintf(char **, const char *, va_list) __attribute__((format(printf, 2, 0)));
+
+/* A growable buffer; data is always NUL-terminated (len excludes the NUL). */
+struct buf {
+	char *data;
+	size_t len;
+	size_t size;
+};
+
+void buf_init(struct buf *);
+void buf_free(struct buf *);
+void buf_reset(struct buf *);
+void buf_add(struct buf *, const void *, size_t);
+void buf_adds(struct buf *, const char *);
+void buf_addc(struct buf *, char);
+void buf_printf(struct buf *, const char *, ...) __attribute__((format(printf, 2, 3)));
+/* Hand over the bytes; the buffer is empty afterwards. */
+char *buf_steal(struct buf *, size_t *);
+
+/* Trim ASCII white space in place; returns its argument moved past leading space. */
+char *str_trim(char *);
+int str_has_prefix(const char *, const char *);
+int str_has_suffix(const char *, const char *);
+
+/* Split a comma-separated list; double quotes protect commas. Elements are trimmed. */
+int str_split_list(const char *, char ***, size_t *, char **cause);
+void str_list_free(char **, size_t);
+
+/* Seconds since the epoch, from the real-time clock. */
+int64_t now_unix(void);
+/* Milliseconds from a monotonic clock, for intervals. */
+int64_t now_mono_ms(void);
+
+/* Format a UTC time as RFC 3339 ("2024-01-02T03:04:05Z"); dst must hold 21 bytes. */
+void time_rfc3339(int64_t, char *);
+/* Format a UTC time as an HTTP date (RFC 9110 IMF-fixdate); dst must hold 30 bytes. */
+void time_http(int64_t, char *);
+
+/* SHA-256 of data as 64 lower-case hex digits plus NUL. */
+void hash_sha256_hex(const void *, size_t, char out[65]);
+
+#endif
