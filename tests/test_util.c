@@ -1,0 +1,301 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "util.h"
+
+static void
+test_str_trim(void **state)
+{
+	static const struct {
+		const char *in;
+		const char *out;
+	} cases[] = {
+		{ "", "" },
+		{ "a", "a" },
+		{ "  a", "a" },
+		{ "a  ", "a" },
+		{ " \t\r\na b\t \r\n", "a b" },
+		{ "   ", "" },
+		{ "\t", "" },
+		{ "a \t b", "a \t b" },
+		{ " روسيا ", "روسيا" },
+	};
+	char *copy;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < nitems(cases); i++) {
+		copy = xstrdup(cases[i].in);
+		assert_string_equal(str_trim(copy), cases[i].out);
+		free(copy);
+	}
+}
+
+static void
+test_str_prefix_suffix(void **state)
+{
+	static const struct {
+		const char *s;
+		const char *affix;
+		int prefix;
+		int suffix;
+	} cases[] = {
+		{ "feed.atom", "feed", 1, 0 },
+		{ "feed.atom", ".atom", 0, 1 },
+		{ "feed.atom", "", 1, 1 },
+		{ "", "", 1, 1 },
+		{ "", "a", 0, 0 },
+		{ "ab", "abc", 0, 0 },
+		{ "abc", "abc", 1, 1 },
+		{ "aXa", "a", 1, 1 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < nitems(cases); i++) {
+		assert_int_equal(str_has_prefix(cases[i].s, cases[i].affix),
+		    cases[i].prefix);
+		assert_int_equal(str_has_suffix(cases[i].s, cases[i].affix),
+		    cases[i].suffix);
+	}
+}
+
+/* Elements joined with '|' for comparison. */
+static void
+test_str_split_list(void **state)
+{
+	static const struct {
+		const char *in;
+		size_t n;
+		const char *joined;
+	} cases[] = {
+		{ "", 0, "" },
+		{ "a", 1, "a" },
+		{ "a,b", 2, "a|b" },
+		{ " a , b ,c ", 3, "a|b|c" },
+		{ "a b, c\t", 2, "a b|c" },
+		{ "روسيا, اليابان", 2, "روسيا|اليابان" },
+		{ "\"Korea, North\", Japan", 2, "Korea, North|Japan" },
+		{ "  \"a,b\"  ,c", 2, "a,b|c" },
+		{ "\" a \"", 1, " a " },
+		{ "x, \"\u0631,\u0633\"", 2, "x|\u0631,\u0633" },
+	};
+	struct buf b;
+	char **list, *cause = NULL;
+	size_t n, i, j;
+
+	(void)state;
+	for (i = 0; i < nitems(cases); i++) {
+		if (str_split_list(cases[i].in, &list, &n, &cause) != 0)
+			fail_msg("\"%s\": %s", cases[i].in, cause);
+		assert_int_equal(n, cases[i].n);
+		buf_init(&b);
+		buf_adds(&b, "");
+		for (j = 0; j < n; j++)
+			buf_printf(&b, "%s%s", j > 0 ? "|" : "", list[j]);
+		assert_string_equal(b.data, cases[i].joined);
+		buf_free(&b);
+		str_list_free(list, n);
+	}
+}
+
+static void
+test_str_split_list_errors(void **state)
+{
+	static const struct {
+		const char *in;
+		const char *cause;
+	} cases[] = {
+		{ "a,,b", "empty element in list" },
+		{ "a,", "empty element in list" },
+		{ ",a", "empty element in list" },
+		{ " ,a", "empty element in list" },
+		{ "\"a", "unterminated quote" },
+		{ "a, \"b", "unterminated quote" },
+		{ "a\"b\"", "a quote must start the element" },
+		{ "\"a\"\"b\"", "a quote must start the element" },
+		{ "\"a\"b", "text after a closing quote" },
+		{ "\"a\" b, c", "text after a closing quote" },
+	};
+	char **list = NULL, *cause = NULL;
+	size_t n = 0, i;
+
+	(void)state;
+	for (i = 0; i < nitems(cases); i++) {
+		if (str_split_list(cases[i].in, &list, &n, &cause) == 0)
+			fail_msg("\"%s\" was accepted", cases[i].in);
+		assert_non_null(cause);
+		assert_string_equal(cause, cases[i].cause);
+		free(cause);
+		cause = NULL;
+	}
+}
+
+static void
+test_buf(void **state)
+{
+	struct buf b;
+	char *p, big[5000];
+	size_t len;
+
+	(void)state;
+	buf_init(&b);
+	assert_null(b.data);
+	assert_int_equal(b.len, 0);
+
+	buf_add(&b, "abc", 3);
+	buf_addc(&b, '-');
+	buf_adds(&b, "روسيا");
+	buf_printf(&b, "/%d/%s", 42, "x");
+	assert_string_equal(b.data, "abc-روسيا/42/x");
+	assert_int_equal(b.len, strlen("abc-روسيا/42/x"));
+
+	/* Bytes, not strings: an embedded NUL is kept and counted. */
+	buf_add(&b, "a\0b", 3);
+	assert_int_equal(b.len, strlen("abc-روسيا/42/x") + 3);
+	assert_memory_equal(b.data + b.len - 3, "a\0b", 3);
+	assert_int_equal(b.data[b.len], '\0');
+
+	buf_reset(&b);
+	assert_int_equal(b.len, 0);
+	assert_string_equal(b.data, "");
+	buf_add(&b, "", 0);
+	assert_string_equal(b.data, "");
+
+	memset(big, 'z', sizeof big);
+	buf_add(&b, big, sizeof big);
+	buf_addc(&b, '!');
+	assert_int_equal(b.len, sizeof big + 1);
+	assert_true(b.size > b.len);
+	assert_int_equal(b.data[sizeof big], '!');
+	assert_int_equal(b.data[sizeof big + 1], '\0');
+
+	p = buf_steal(&b, &len);
+	assert_int_equal(len, sizeof big + 1);
+	assert_int_equal(p[0], 'z');
+	assert_null(b.data);
+	assert_int_equal(b.len, 0);
+	free(p);
+
+	/* An empty buffer still hands over a string. */
+	p = buf_steal(&b, &len);
+	assert_non_null(p);
+	assert_string_equal(p, "");
+	assert_int_equal(len, 0);
+	free(p);
+
+	buf_adds(&b, "x");
+	p = buf_steal(&b, NULL);
+	assert_string_equal(p, "x");
+	free(p);
+	buf_free(&b);
+	assert_null(b.data);
+}
+
+static void
+test_time_formats(void **state)
+{
+	static const struct {
+		int64_t t;
+		const char *rfc3339;
+		const char *http;
+	} cases[] = {
+		{ 0, "1970-01-01T00:00:00Z", "Thu, 01 Jan 1970 00:00:00 GMT" },
+		{ 784111777, "1994-11-06T08:49:37Z",
+		    "Sun, 06 Nov 1994 08:49:37 GMT" },
+		{ 951782400, "2000-02-29T00:00:00Z",
+		    "Tue, 29 Feb 2000 00:00:00 GMT" },
+		{ 1700000000, "2023-11-14T22:13:20Z",
+		    "Tue, 14 Nov 2023 22:13:20 GMT" },
+		{ -1, "1969-12-31T23:59:59Z", "Wed, 31 Dec 1969 23:59:59 GMT" },
+		{ 2147483648LL, "2038-01-19T03:14:08Z",
+		    "Tue, 19 Jan 2038 03:14:08 GMT" },
+		{ 253402300799LL, "9999-12-31T23:59:59Z",
+		    "Fri, 31 Dec 9999 23:59:59 GMT" },
+		/* Year 10000 does not fit: the epoch stands in. */
+		{ 253402300800LL, "1970-01-01T00:00:00Z",
+		    "Thu, 01 Jan 1970 00:00:00 GMT" },
+		{ INT64_MAX, "1970-01-01T00:00:00Z",
+		    "Thu, 01 Jan 1970 00:00:00 GMT" },
+	};
+	char rfc[21], http[30];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < nitems(cases); i++) {
+		memset(rfc, 'X', sizeof rfc);
+		memset(http, 'X', sizeof http);
+		time_rfc3339(cases[i].t, rfc);
+		time_http(cases[i].t, http);
+		assert_string_equal(rfc, cases[i].rfc3339);
+		assert_string_equal(http, cases[i].http);
+	}
+}
+
+static void
+test_hash_sha256_hex(void **state)
+{
+	/* FIPS 180-2 examples. */
+	static const struct {
+		const char *in;
+		const char *hex;
+	} cases[] = {
+		{ "", "e3b0c44298fc1c149afbf4c8996fb924"
+		      "27ae41e4649b934ca495991b7852b855" },
+		{ "abc", "ba7816bf8f01cfea414140de5dae2223"
+			 "b00361a396177a9cb410ff61f20015ad" },
+		{ "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+		    "248d6a61d20638b8e5c026930c3e6039"
+		    "a33ce45964ff2167f6ecedd419db06c1" },
+	};
+	char out[65];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < nitems(cases); i++) {
+		memset(out, 'X', sizeof out);
+		hash_sha256_hex(cases[i].in, strlen(cases[i].in), out);
+		assert_string_equal(out, cases[i].hex);
+	}
+	/* Length, not NUL, ends the input. */
+	hash_sha256_hex("abc\0def", 3, out);
+	assert_string_equal(out, cases[1].hex);
+}
+
+static void
+test_clocks(void **state)
+{
+	int64_t a, b;
+
+	(void)state;
+	/* After 2020-01-01 and before 2100: a sane real-time clock. */
+	a = now_unix();
+	assert_true(a > 1577836800);
+	assert_true(a < 4102444800LL);
+	a = now_mono_ms();
+	b = now_mono_ms();
+	assert_true(b >= a);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_str_trim),
+		cmocka_unit_test(test_str_prefix_suffix),
+		cmocka_unit_test(test_str_split_list),
+		cmocka_unit_test(test_str_split_list_errors),
+		cmocka_unit_test(test_buf),
+		cmocka_unit_test(test_time_formats),
+		cmocka_unit_test(test_hash_sha256_hex),
+		cmocka_unit_test(test_clocks),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
