@@ -293,6 +293,15 @@ now_unix(void)
 }
 
 int64_t
+now_unix_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t
 now_mono_ms(void)
 {
 	struct timespec ts;

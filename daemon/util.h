@@ -48,6 +48,8 @@ void str_list_free(char **, size_t);
 
 /* Seconds since the epoch, from the real-time clock. */
 int64_t now_unix(void);
+/* Milliseconds since the epoch, from the real-time clock. */
+int64_t now_unix_ms(void);
 /* Milliseconds from a monotonic clock, for intervals. */
 int64_t now_mono_ms(void);
 
