@@ -1,1 +1,1089 @@
-/* store.c: being written. */
+/*
+ * store: the SQLite database. Every statement is prepared once in
+ * store_open and kept until store_close; values only ever reach SQL as
+ * bound parameters.
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "log.h"
+#include "store.h"
+#include "util.h"
+
+/* A date this far ahead of the clock is a feed's mistake, not a schedule. */
+#define STORE_FUTURE_SLACK 86400
+
+#define STORE_BUSY_TIMEOUT_MS 5000
+
+/*
+ * Schema migrations: step i takes a database from user_version i to i + 1,
+ * each in a transaction of its own. A new schema version appends a step;
+ * a released step never changes.
+ */
+static const char *const store_migrations[] = {
+	/* 1 */
+	"CREATE TABLE feeds ("
+	" id INTEGER PRIMARY KEY,"
+	" name TEXT NOT NULL UNIQUE,"
+	" active INTEGER NOT NULL DEFAULT 1,"
+	" url TEXT,"
+	" title TEXT,"
+	" link TEXT,"
+	" etag TEXT,"
+	" last_modified TEXT,"
+	" last_fetch INTEGER NOT NULL DEFAULT 0,"
+	" last_success INTEGER NOT NULL DEFAULT 0,"
+	" last_status INTEGER NOT NULL DEFAULT 0,"
+	" last_error TEXT,"
+	" next_poll INTEGER NOT NULL DEFAULT 0,"
+	" last_new INTEGER NOT NULL DEFAULT 0"
+	");"
+	"CREATE TABLE items ("
+	" id INTEGER PRIMARY KEY,"
+	" feed_id INTEGER NOT NULL REFERENCES feeds (id) ON DELETE CASCADE,"
+	" key TEXT NOT NULL,"
+	" hash TEXT NOT NULL,"
+	" guid TEXT,"
+	" link TEXT,"
+	" title TEXT,"
+	" author TEXT,"
+	" summary TEXT,"
+	" content TEXT,"
+	" categories TEXT,"
+	" published INTEGER,"
+	" updated INTEGER,"
+	" first_seen INTEGER NOT NULL,"
+	" modified INTEGER NOT NULL,"
+	" sort_time INTEGER NOT NULL,"
+	" UNIQUE (feed_id, key)"
+	");"
+	/*
+	 * sort_time is copied from items so that an output's newest items
+	 * are read straight off an index, however few of all items it has.
+	 */
+	"CREATE TABLE output_items ("
+	" output TEXT NOT NULL,"
+	" item_id INTEGER NOT NULL REFERENCES items (id) ON DELETE CASCADE,"
+	" sort_time INTEGER NOT NULL,"
+	" PRIMARY KEY (output, item_id)"
+	") WITHOUT ROWID;"
+	"CREATE INDEX output_items_newest"
+	" ON output_items (output, sort_time DESC, item_id DESC);"
+	"CREATE INDEX output_items_item ON output_items (item_id);",
+};
+
+enum store_stmt {
+	ST_BEGIN,
+	ST_COMMIT,
+	ST_ROLLBACK,
+	ST_FEEDS_DEACTIVATE,
+	ST_FEED_ACTIVATE,
+	ST_FEED_FETCHED,
+	ST_FEED_GET,
+	ST_FEED_LIST,
+	ST_FEED_ID,
+	ST_ITEM_FIND,
+	ST_ITEM_INSERT,
+	ST_ITEM_UPDATE,
+	ST_ITEM_RESORT,
+	ST_ITEM_OUTPUTS_DROP,
+	ST_OUTPUT_ADD,
+	ST_OUTPUT_CLEAR,
+	ST_OUTPUT_ITEMS,
+	ST_OUTPUT_MODIFIED,
+	ST_ITEMS_PAGE,
+	ST_COUNT
+};
+
+#define FEED_COLUMNS							\
+	"name, url, title, link, etag, last_modified, last_fetch,"	\
+	" last_success, last_status, last_error, next_poll,"		\
+	" (SELECT count(*) FROM items WHERE items.feed_id = feeds.id),"	\
+	" last_new"
+
+#define ITEM_COLUMNS							\
+	"i.id, f.name, f.title, i.key, i.guid, i.link, i.title,"	\
+	" i.author, i.summary, i.content, i.categories, i.published,"	\
+	" i.updated, i.first_seen, i.modified, i.sort_time"
+
+/* CROSS JOIN fixes the join order, so the planner walks the index given. */
+static const char *const store_sql[ST_COUNT] = {
+	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
+	[ST_FEEDS_DEACTIVATE] = "UPDATE feeds SET active = 0 WHERE active != 0",
+	[ST_FEED_ACTIVATE] = "INSERT INTO feeds (name, active) VALUES (?1, 1)"
+	    " ON CONFLICT (name) DO UPDATE SET active = 1",
+	[ST_FEED_FETCHED] = "UPDATE feeds SET"
+	    " url = coalesce(?2, url), last_fetch = ?3, last_status = ?4,"
+	    " last_error = ?5,"
+	    " last_success = CASE WHEN ?5 IS NULL THEN ?3"
+	    "  ELSE last_success END,"
+	    " title = coalesce(?6, title), link = coalesce(?7, link),"
+	    " etag = coalesce(?8, etag),"
+	    " last_modified = coalesce(?9, last_modified),"
+	    " next_poll = ?10, last_new = ?11"
+	    " WHERE name = ?1",
+	[ST_FEED_GET] = "SELECT " FEED_COLUMNS " FROM feeds WHERE name = ?1",
+	[ST_FEED_LIST] = "SELECT " FEED_COLUMNS " FROM feeds WHERE active = 1"
+	    " ORDER BY name",
+	[ST_FEED_ID] = "SELECT id FROM feeds WHERE name = ?1",
+	[ST_ITEM_FIND] = "SELECT id, hash, first_seen FROM items"
+	    " WHERE feed_id = ?1 AND key = ?2",
+	[ST_ITEM_INSERT] = "INSERT INTO items (feed_id, key, hash, guid, link,"
+	    " title, author, summary, content, categories, published, updated,"
+	    " first_seen, modified, sort_time)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
+	    " ?13, ?13, ?14)",
+	[ST_ITEM_UPDATE] = "UPDATE items SET hash = ?2, guid = ?3, link = ?4,"
+	    " title = ?5, author = ?6, summary = ?7, content = ?8,"
+	    " categories = ?9, published = ?10, updated = ?11, modified = ?12,"
+	    " sort_time = ?13 WHERE id = ?1",
+	[ST_ITEM_RESORT] = "UPDATE output_items SET sort_time = ?2"
+	    " WHERE item_id = ?1",
+	[ST_ITEM_OUTPUTS_DROP] = "DELETE FROM output_items WHERE item_id = ?1",
+	[ST_OUTPUT_ADD] = "INSERT OR IGNORE INTO output_items"
+	    " (output, item_id, sort_time)"
+	    " SELECT ?1, id, sort_time FROM items WHERE id = ?2",
+	[ST_OUTPUT_CLEAR] = "DELETE FROM output_items WHERE output = ?1",
+	[ST_OUTPUT_ITEMS] = "SELECT " ITEM_COLUMNS " FROM output_items o"
+	    " CROSS JOIN items i ON i.id = o.item_id"
+	    " CROSS JOIN feeds f ON f.id = i.feed_id"
+	    " WHERE o.output = ?1 AND f.active = 1"
+	    " ORDER BY o.sort_time DESC, o.item_id DESC LIMIT ?2",
+	[ST_OUTPUT_MODIFIED] = "SELECT max(i.modified) FROM output_items o"
+	    " CROSS JOIN items i ON i.id = o.item_id"
+	    " CROSS JOIN feeds f ON f.id = i.feed_id"
+	    " WHERE o.output = ?1 AND f.active = 1",
+	[ST_ITEMS_PAGE] = "SELECT " ITEM_COLUMNS " FROM items i"
+	    " CROSS JOIN feeds f ON f.id = i.feed_id"
+	    " WHERE i.id > ?1 AND f.active = 1 ORDER BY i.id LIMIT ?2",
+};
+
+struct store {
+	sqlite3 *db;
+	sqlite3_stmt *st[ST_COUNT];
+};
+
+static void
+store_warn(struct store *s, const char *what)
+{
+	log_warnx("store: %s: %s", what, sqlite3_errmsg(s->db));
+}
+
+/*
+ * Binding helpers: each does nothing once *rc holds an error, so a run of
+ * binds needs one check at the end.
+ */
+static void
+bind_text(int *rc, sqlite3_stmt *st, int i, const char *v)
+{
+	if (*rc == SQLITE_OK)
+		*rc = sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+}
+
+static void
+bind_int64(int *rc, sqlite3_stmt *st, int i, int64_t v)
+{
+	if (*rc == SQLITE_OK)
+		*rc = sqlite3_bind_int64(st, i, v);
+}
+
+/* A time that may be absent: PARSE_NO_TIME becomes NULL. */
+static void
+bind_time(int *rc, sqlite3_stmt *st, int i, int64_t v)
+{
+	if (*rc != SQLITE_OK)
+		return;
+	if (v == PARSE_NO_TIME)
+		*rc = sqlite3_bind_null(st, i);
+	else
+		*rc = sqlite3_bind_int64(st, i, v);
+}
+
+static void
+bind_size(int *rc, sqlite3_stmt *st, int i, size_t v)
+{
+	bind_int64(rc, st, i, v > INT64_MAX ? INT64_MAX : (int64_t)v);
+}
+
+/* Makes a statement ready for its next use. */
+static void
+store_done(sqlite3_stmt *st)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
+/*
+ * Steps a statement that returns no rows after its binds (rc is their
+ * result), then resets it.
+ */
+static int
+store_run(struct store *s, sqlite3_stmt *st, int rc, const char *what)
+{
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+			rc = SQLITE_OK;
+	}
+	if (rc != SQLITE_OK)
+		store_warn(s, what);
+	store_done(st);
+	return rc == SQLITE_OK ? 0 : -1;
+}
+
+/*
+ * Steps a statement expected to return at most one row: 1 with the
+ * statement left on that row (the caller reads it, then store_done), 0 when
+ * there is none, -1 on error (both already reset).
+ */
+static int
+store_row(struct store *s, sqlite3_stmt *st, int rc, const char *what)
+{
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW)
+			return 1;
+		if (rc == SQLITE_DONE) {
+			store_done(st);
+			return 0;
+		}
+	}
+	store_warn(s, what);
+	store_done(st);
+	return -1;
+}
+
+static char *
+column_strdup(sqlite3_stmt *st, int i)
+{
+	const unsigned char *v;
+
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		return NULL;
+	if ((v = sqlite3_column_text(st, i)) == NULL)
+		return NULL;
+	return xstrdup((const char *)v);
+}
+
+static int64_t
+column_time(sqlite3_stmt *st, int i)
+{
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		return PARSE_NO_TIME;
+	return sqlite3_column_int64(st, i);
+}
+
+/*
+ * Runs constant SQL (schema steps and pragmas, which take no parameters),
+ * statement by statement, ignoring any rows.
+ */
+static int
+store_exec(struct store *s, const char *sql, char **cause)
+{
+	sqlite3_stmt *st;
+	const char *tail;
+	int rc;
+
+	while (*sql != '\0') {
+		rc = sqlite3_prepare_v2(s->db, sql, -1, &st, &tail);
+		if (rc != SQLITE_OK) {
+			xasprintf(cause, "%s", sqlite3_errmsg(s->db));
+			return -1;
+		}
+		if (st == NULL)		/* only white space or a comment */
+			break;
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+			;
+		if (rc != SQLITE_DONE) {
+			xasprintf(cause, "%s", sqlite3_errmsg(s->db));
+			sqlite3_finalize(st);
+			return -1;
+		}
+		sqlite3_finalize(st);
+		sql = tail;
+	}
+	return 0;
+}
+
+/* Reads one integer or text value of constant SQL, such as a pragma. */
+static int
+store_query(struct store *s, const char *sql, int *iv, char **tv,
+    char **cause)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		xasprintf(cause, "%s", sqlite3_errmsg(s->db));
+		return -1;
+	}
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		xasprintf(cause, "%s", rc == SQLITE_DONE ? "no result" :
+		    sqlite3_errmsg(s->db));
+		sqlite3_finalize(st);
+		return -1;
+	}
+	if (iv != NULL)
+		*iv = sqlite3_column_int(st, 0);
+	if (tv != NULL)
+		*tv = column_strdup(st, 0);
+	sqlite3_finalize(st);
+	return 0;
+}
+
+/* Creates the directory the database lives in, if only that one is missing. */
+static int
+store_mkparent(const char *path, char **cause)
+{
+	struct stat sb;
+	char *dir, *slash;
+	int ret = -1;
+
+	/* In-memory, temporary and URI names have no directory to make. */
+	if (*path == '\0' || strcmp(path, ":memory:") == 0 ||
+	    str_has_prefix(path, "file:"))
+		return 0;
+	dir = xstrdup(path);
+	if ((slash = strrchr(dir, '/')) == NULL) {
+		free(dir);
+		return 0;
+	}
+	if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	if (stat(dir, &sb) == 0) {
+		if (!S_ISDIR(sb.st_mode)) {
+			xasprintf(cause, "%s: not a directory", dir);
+			goto out;
+		}
+	} else if (errno == ENOENT) {
+		if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
+			xasprintf(cause, "mkdir %s: %s", dir, strerror(errno));
+			goto out;
+		}
+		log_info("store: created directory %s", dir);
+	} else {
+		xasprintf(cause, "%s: %s", dir, strerror(errno));
+		goto out;
+	}
+	ret = 0;
+out:
+	free(dir);
+	return ret;
+}
+
+/* Schema version check, before anything writes to the file. */
+static int
+store_check_version(struct store *s, int *version, char **cause)
+{
+	if (store_query(s, "PRAGMA user_version", version, NULL, cause) != 0)
+		return -1;
+	if (*version < 0 || (size_t)*version > nitems(store_migrations)) {
+		xasprintf(cause, "database schema version %d is not one this "
+		    "feedmux knows (at most %zu)", *version,
+		    nitems(store_migrations));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+store_migrate(struct store *s, char **cause)
+{
+	char sql[64];
+	int version;
+
+	for (;;) {
+		if (store_exec(s, "BEGIN IMMEDIATE", cause) != 0)
+			return -1;
+		/* Read again under the lock: another process may have migrated. */
+		if (store_check_version(s, &version, cause) != 0)
+			goto fail;
+		if ((size_t)version == nitems(store_migrations))
+			break;
+		if (store_exec(s, store_migrations[version], cause) != 0)
+			goto fail;
+		snprintf(sql, sizeof sql, "PRAGMA user_version = %d",
+		    version + 1);
+		if (store_exec(s, sql, cause) != 0 ||
+		    store_exec(s, "COMMIT", cause) != 0)
+			goto fail;
+		log_info("store: schema migrated to version %d", version + 1);
+	}
+	if (store_exec(s, "COMMIT", cause) != 0)
+		goto fail;
+	return 0;
+fail:
+	if (!sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+static void
+store_free(struct store *s)
+{
+	for (size_t i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(s->st[i]);
+	if (s->db != NULL && sqlite3_close(s->db) != SQLITE_OK)
+		log_warnx("store: close: %s", sqlite3_errmsg(s->db));
+	free(s);
+}
+
+struct store *
+store_open(const char *path, char **cause)
+{
+	struct store *s;
+	char *mode = NULL, *why = NULL;
+	int rc, version;
+
+	if (store_mkparent(path, cause) != 0)
+		return NULL;
+
+	s = xcalloc(1, sizeof *s);
+	rc = sqlite3_open_v2(path, &s->db,
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	if (rc != SQLITE_OK) {
+		xasprintf(cause, "%s: %s", path, s->db != NULL ?
+		    sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+		goto fail;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
+
+	if (store_check_version(s, &version, &why) != 0)
+		goto fail_why;
+	if (store_query(s, "PRAGMA journal_mode = WAL", NULL, &mode,
+	    &why) != 0)
+		goto fail_why;
+	if (mode == NULL || strcmp(mode, "wal") != 0)
+		log_warnx("store: %s: journal mode is %s, not wal", path,
+		    mode != NULL ? mode : "unknown");
+	free(mode);
+	if (store_exec(s, "PRAGMA synchronous = NORMAL;"
+	    "PRAGMA foreign_keys = ON", &why) != 0)
+		goto fail_why;
+	if (store_migrate(s, &why) != 0)
+		goto fail_why;
+
+	for (size_t i = 0; i < ST_COUNT; i++) {
+		rc = sqlite3_prepare_v3(s->db, store_sql[i], -1,
+		    SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL);
+		if (rc != SQLITE_OK) {
+			xasprintf(&why, "prepare: %s", sqlite3_errmsg(s->db));
+			goto fail_why;
+		}
+	}
+	return s;
+
+fail_why:
+	xasprintf(cause, "%s: %s", path, why);
+	free(why);
+fail:
+	store_free(s);
+	return NULL;
+}
+
+void
+store_close(struct store *s)
+{
+	if (s == NULL)
+		return;
+	if (!sqlite3_get_autocommit(s->db)) {
+		log_warnx("store: closing inside a transaction; rolled back");
+		store_rollback(s);
+	}
+	store_free(s);
+}
+
+int
+store_begin(struct store *s)
+{
+	return store_run(s, s->st[ST_BEGIN], SQLITE_OK, "begin");
+}
+
+int
+store_commit(struct store *s)
+{
+	return store_run(s, s->st[ST_COMMIT], SQLITE_OK, "commit");
+}
+
+void
+store_rollback(struct store *s)
+{
+	/* Some errors end the transaction themselves; nothing left to undo. */
+	if (sqlite3_get_autocommit(s->db))
+		return;
+	store_run(s, s->st[ST_ROLLBACK], SQLITE_OK, "rollback");
+}
+
+/*
+ * Writes of several statements are atomic also outside an explicit
+ * transaction: they open one of their own when the caller has none.
+ */
+static int
+store_tx_enter(struct store *s, int *own)
+{
+	*own = sqlite3_get_autocommit(s->db) != 0;
+	if (*own)
+		return store_begin(s);
+	return 0;
+}
+
+static int
+store_tx_leave(struct store *s, int own, int ok)
+{
+	if (!own)
+		return ok ? 0 : -1;
+	if (ok && store_commit(s) == 0)
+		return 0;
+	store_rollback(s);
+	return -1;
+}
+
+int
+store_feeds_sync(struct store *s, char *const *names, size_t n)
+{
+	sqlite3_stmt *st = s->st[ST_FEED_ACTIVATE];
+	int own, ok = 0, rc;
+
+	if (store_tx_enter(s, &own) != 0)
+		return -1;
+	if (store_run(s, s->st[ST_FEEDS_DEACTIVATE], SQLITE_OK,
+	    "deactivate feeds") != 0)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		rc = SQLITE_OK;
+		bind_text(&rc, st, 1, names[i]);
+		if (store_run(s, st, rc, "activate feed") != 0)
+			goto out;
+	}
+	ok = 1;
+out:
+	return store_tx_leave(s, own, ok);
+}
+
+int
+store_feed_fetched(struct store *s, const char *name,
+    const struct store_fetch *f)
+{
+	sqlite3_stmt *st = s->st[ST_FEED_FETCHED];
+	int rc = SQLITE_OK;
+
+	bind_text(&rc, st, 1, name);
+	bind_text(&rc, st, 2, f->url);
+	bind_int64(&rc, st, 3, f->time);
+	bind_int64(&rc, st, 4, f->status);
+	bind_text(&rc, st, 5, f->error);
+	bind_text(&rc, st, 6, f->title);
+	bind_text(&rc, st, 7, f->link);
+	bind_text(&rc, st, 8, f->etag);
+	bind_text(&rc, st, 9, f->last_modified);
+	bind_int64(&rc, st, 10, f->next_poll);
+	bind_int64(&rc, st, 11, f->nnew);
+	if (store_run(s, st, rc, "record fetch") != 0)
+		return -1;
+	if (sqlite3_changes(s->db) == 0) {
+		log_warnx("store: record fetch: unknown feed %s", name);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+store_feed_read(sqlite3_stmt *st, struct store_feed *f)
+{
+	f->name = column_strdup(st, 0);
+	f->url = column_strdup(st, 1);
+	f->title = column_strdup(st, 2);
+	f->link = column_strdup(st, 3);
+	f->etag = column_strdup(st, 4);
+	f->last_modified = column_strdup(st, 5);
+	f->last_fetch = sqlite3_column_int64(st, 6);
+	f->last_success = sqlite3_column_int64(st, 7);
+	f->last_status = (long)sqlite3_column_int64(st, 8);
+	f->last_error = column_strdup(st, 9);
+	f->next_poll = sqlite3_column_int64(st, 10);
+	f->nitems = sqlite3_column_int64(st, 11);
+	f->last_new = sqlite3_column_int64(st, 12);
+}
+
+int
+store_feed_get(struct store *s, const char *name, struct store_feed *out)
+{
+	sqlite3_stmt *st = s->st[ST_FEED_GET];
+	int rc = SQLITE_OK, found;
+
+	memset(out, 0, sizeof *out);
+	bind_text(&rc, st, 1, name);
+	if ((found = store_row(s, st, rc, "get feed")) <= 0)
+		return found == 0 ? 1 : -1;
+	store_feed_read(st, out);
+	store_done(st);
+	return 0;
+}
+
+int
+store_feed_list(struct store *s, struct store_feed **out, size_t *np)
+{
+	sqlite3_stmt *st = s->st[ST_FEED_LIST];
+	struct store_feed *list = NULL;
+	size_t n = 0;
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		list = xreallocarray(list, n + 1, sizeof *list);
+		store_feed_read(st, &list[n++]);
+	}
+	if (rc != SQLITE_DONE) {
+		store_warn(s, "list feeds");
+		store_done(st);
+		store_feed_list_free(list, n);
+		*out = NULL;
+		*np = 0;
+		return -1;
+	}
+	store_done(st);
+	*out = list;
+	*np = n;
+	return 0;
+}
+
+void
+store_feed_clear(struct store_feed *f)
+{
+	free(f->name);
+	free(f->url);
+	free(f->title);
+	free(f->link);
+	free(f->etag);
+	free(f->last_modified);
+	free(f->last_error);
+	memset(f, 0, sizeof *f);
+}
+
+void
+store_feed_list_free(struct store_feed *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		store_feed_clear(&list[i]);
+	free(list);
+}
+
+/*
+ * Hash input: every field as "LENGTH:BYTES", an absent one as "-;", a time
+ * as "DIGITS;", so that no two different items give the same bytes.
+ */
+static void
+hash_add(struct buf *b, const char *v)
+{
+	if (v == NULL) {
+		buf_adds(b, "-;");
+		return;
+	}
+	buf_printf(b, "%zu:", strlen(v));
+	buf_adds(b, v);
+}
+
+static void
+hash_add_time(struct buf *b, int64_t t)
+{
+	if (t == PARSE_NO_TIME)
+		buf_adds(b, "-;");
+	else
+		buf_printf(b, "%" PRId64 ";", t);
+}
+
+static void
+hash_finish(struct buf *b, char out[65])
+{
+	hash_sha256_hex(b->data != NULL ? b->data : "", b->len, out);
+	buf_free(b);
+}
+
+/* Decides whether a known item changed. */
+static void
+store_item_hash(const struct item *it, char out[65])
+{
+	struct buf b;
+
+	buf_init(&b);
+	hash_add(&b, it->title);
+	hash_add(&b, it->link);
+	hash_add(&b, it->author);
+	hash_add(&b, it->summary);
+	hash_add(&b, it->content);
+	buf_printf(&b, "%zu;", it->ncategories);
+	for (size_t i = 0; i < it->ncategories; i++)
+		hash_add(&b, it->categories[i]);
+	hash_add_time(&b, it->published);
+	hash_add_time(&b, it->updated);
+	hash_finish(&b, out);
+}
+
+/* The dedup key: the guid, else the link, else a hash of what is left. */
+static char *
+store_item_key(const struct item *it)
+{
+	struct buf b;
+	char hash[65], *key;
+
+	if (it->guid != NULL && *it->guid != '\0') {
+		xasprintf(&key, "guid:%s", it->guid);
+		return key;
+	}
+	if (it->link != NULL && *it->link != '\0') {
+		xasprintf(&key, "link:%s", it->link);
+		return key;
+	}
+	buf_init(&b);
+	hash_add(&b, it->title);
+	hash_add_time(&b, it->published);
+	hash_add(&b, it->content != NULL ? it->content : it->summary);
+	hash_finish(&b, hash);
+	xasprintf(&key, "hash:%s", hash);
+	return key;
+}
+
+/* Categories are kept one per line; NULL when there are none. */
+static char *
+store_categories_join(const struct item *it)
+{
+	struct buf b;
+	size_t start;
+
+	if (it->ncategories == 0)
+		return NULL;
+	buf_init(&b);
+	for (size_t i = 0; i < it->ncategories; i++) {
+		if (i > 0)
+			buf_addc(&b, '\n');
+		if (it->categories[i] == NULL)
+			continue;
+		start = b.len;
+		buf_adds(&b, it->categories[i]);
+		/* A newline inside a category would split it in two. */
+		for (size_t j = start; j < b.len; j++)
+			if (b.data[j] == '\n')
+				b.data[j] = ' ';
+	}
+	return buf_steal(&b, NULL);
+}
+
+static void
+store_categories_split(const char *v, struct item *it)
+{
+	const char *nl;
+	size_t n = 1;
+
+	it->categories = NULL;
+	it->ncategories = 0;
+	if (v == NULL || *v == '\0')
+		return;
+	for (const char *p = v; *p != '\0'; p++)
+		if (*p == '\n')
+			n++;
+	it->categories = xcalloc(n, sizeof *it->categories);
+	while ((nl = strchr(v, '\n')) != NULL) {
+		it->categories[it->ncategories++] = xstrndup(v, nl - v);
+		v = nl + 1;
+	}
+	it->categories[it->ncategories++] = xstrdup(v);
+}
+
+/* A date more than a day ahead is not trusted to place the item. */
+static int
+store_time_trusted(int64_t t, int64_t now)
+{
+	if (t == PARSE_NO_TIME)
+		return 0;
+	return t <= now || (uint64_t)t - (uint64_t)now <= STORE_FUTURE_SLACK;
+}
+
+static int64_t
+store_sort_time(const struct item *it, int64_t first_seen, int64_t now)
+{
+	if (store_time_trusted(it->published, now))
+		return it->published;
+	if (store_time_trusted(it->updated, now))
+		return it->updated;
+	return first_seen;
+}
+
+/* Binds hash, guid, link, title, author, summary, content, categories, dates. */
+static void
+bind_item(int *rc, sqlite3_stmt *st, int i, const struct item *it,
+    const char *hash, const char *categories)
+{
+	bind_text(rc, st, i++, hash);
+	bind_text(rc, st, i++, it->guid);
+	bind_text(rc, st, i++, it->link);
+	bind_text(rc, st, i++, it->title);
+	bind_text(rc, st, i++, it->author);
+	bind_text(rc, st, i++, it->summary);
+	bind_text(rc, st, i++, it->content);
+	bind_text(rc, st, i++, categories);
+	bind_time(rc, st, i++, it->published);
+	bind_time(rc, st, i, it->updated);
+}
+
+int
+store_item_upsert(struct store *s, const char *feed, const struct item *it,
+    int64_t now, int64_t *id)
+{
+	sqlite3_stmt *st;
+	char hash[65], *key, *categories = NULL;
+	int64_t feed_id, old_id = 0, first_seen = 0, sort_time;
+	int own, found, same = 0, result = -1, rc;
+
+	*id = 0;
+	if (store_tx_enter(s, &own) != 0)
+		return -1;
+	key = store_item_key(it);
+	store_item_hash(it, hash);
+
+	st = s->st[ST_FEED_ID];
+	rc = SQLITE_OK;
+	bind_text(&rc, st, 1, feed);
+	if ((found = store_row(s, st, rc, "find feed")) < 0)
+		goto out;
+	if (found == 0) {
+		log_warnx("store: item of unknown feed %s", feed);
+		goto out;
+	}
+	feed_id = sqlite3_column_int64(st, 0);
+	store_done(st);
+
+	st = s->st[ST_ITEM_FIND];
+	rc = SQLITE_OK;
+	bind_int64(&rc, st, 1, feed_id);
+	bind_text(&rc, st, 2, key);
+	if ((found = store_row(s, st, rc, "find item")) < 0)
+		goto out;
+	if (found) {
+		old_id = sqlite3_column_int64(st, 0);
+		same = strcmp((const char *)sqlite3_column_text(st, 1),
+		    hash) == 0;
+		first_seen = sqlite3_column_int64(st, 2);
+		store_done(st);
+	}
+	if (found && same) {
+		*id = old_id;
+		result = STORE_ITEM_SAME;
+		goto out;
+	}
+
+	categories = store_categories_join(it);
+	if (!found) {
+		st = s->st[ST_ITEM_INSERT];
+		rc = SQLITE_OK;
+		bind_int64(&rc, st, 1, feed_id);
+		bind_text(&rc, st, 2, key);
+		bind_item(&rc, st, 3, it, hash, categories);
+		bind_int64(&rc, st, 13, now);
+		bind_int64(&rc, st, 14, store_sort_time(it, now, now));
+		if (store_run(s, st, rc, "insert item") != 0)
+			goto out;
+		*id = sqlite3_last_insert_rowid(s->db);
+		result = STORE_ITEM_NEW;
+		goto out;
+	}
+
+	sort_time = store_sort_time(it, first_seen, now);
+	st = s->st[ST_ITEM_UPDATE];
+	rc = SQLITE_OK;
+	bind_int64(&rc, st, 1, old_id);
+	bind_item(&rc, st, 2, it, hash, categories);
+	bind_int64(&rc, st, 12, now);
+	bind_int64(&rc, st, 13, sort_time);
+	if (store_run(s, st, rc, "update item") != 0)
+		goto out;
+	st = s->st[ST_ITEM_RESORT];
+	rc = SQLITE_OK;
+	bind_int64(&rc, st, 1, old_id);
+	bind_int64(&rc, st, 2, sort_time);
+	if (store_run(s, st, rc, "update item outputs") != 0)
+		goto out;
+	*id = old_id;
+	result = STORE_ITEM_UPDATED;
+out:
+	free(key);
+	free(categories);
+	if (store_tx_leave(s, own, result != -1) != 0) {
+		*id = 0;
+		return -1;
+	}
+	return result;
+}
+
+static int
+store_output_add1(struct store *s, const char *output, int64_t id)
+{
+	sqlite3_stmt *st = s->st[ST_OUTPUT_ADD];
+	int rc = SQLITE_OK;
+
+	bind_text(&rc, st, 1, output);
+	bind_int64(&rc, st, 2, id);
+	return store_run(s, st, rc, "add item to output");
+}
+
+int
+store_item_set_outputs(struct store *s, int64_t id, char *const *outputs,
+    size_t n)
+{
+	sqlite3_stmt *st = s->st[ST_ITEM_OUTPUTS_DROP];
+	int own, ok = 0, rc = SQLITE_OK;
+
+	if (store_tx_enter(s, &own) != 0)
+		return -1;
+	bind_int64(&rc, st, 1, id);
+	if (store_run(s, st, rc, "drop item outputs") != 0)
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		if (store_output_add1(s, outputs[i], id) != 0)
+			goto out;
+	ok = 1;
+out:
+	return store_tx_leave(s, own, ok);
+}
+
+int
+store_output_clear(struct store *s, const char *output)
+{
+	sqlite3_stmt *st = s->st[ST_OUTPUT_CLEAR];
+	int rc = SQLITE_OK;
+
+	bind_text(&rc, st, 1, output);
+	return store_run(s, st, rc, "clear output");
+}
+
+int
+store_output_add(struct store *s, const char *output, int64_t id)
+{
+	return store_output_add1(s, output, id);
+}
+
+static void
+store_item_read(sqlite3_stmt *st, struct store_item *si)
+{
+	struct item *it = &si->item;
+
+	si->id = sqlite3_column_int64(st, 0);
+	si->feed = column_strdup(st, 1);
+	si->feed_title = column_strdup(st, 2);
+	si->key = column_strdup(st, 3);
+	it->guid = column_strdup(st, 4);
+	it->link = column_strdup(st, 5);
+	it->title = column_strdup(st, 6);
+	it->author = column_strdup(st, 7);
+	it->summary = column_strdup(st, 8);
+	it->content = column_strdup(st, 9);
+	store_categories_split((const char *)sqlite3_column_text(st, 10), it);
+	it->published = column_time(st, 11);
+	it->updated = column_time(st, 12);
+	si->first_seen = sqlite3_column_int64(st, 13);
+	si->modified = sqlite3_column_int64(st, 14);
+	si->sort_time = sqlite3_column_int64(st, 15);
+}
+
+/* Runs a bound item query and collects its rows. */
+static int
+store_items_collect(struct store *s, sqlite3_stmt *st, int rc,
+    const char *what, struct store_item **out, size_t *np)
+{
+	struct store_item *list = NULL;
+	size_t n = 0;
+
+	*out = NULL;
+	*np = 0;
+	if (rc == SQLITE_OK) {
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			list = xreallocarray(list, n + 1, sizeof *list);
+			memset(&list[n], 0, sizeof list[n]);
+			store_item_read(st, &list[n++]);
+		}
+	}
+	if (rc != SQLITE_DONE && rc != SQLITE_OK) {
+		store_warn(s, what);
+		store_done(st);
+		store_items_free(list, n);
+		return -1;
+	}
+	store_done(st);
+	*out = list;
+	*np = n;
+	return 0;
+}
+
+int
+store_output_items(struct store *s, const char *output, size_t max,
+    struct store_item **out, size_t *n)
+{
+	sqlite3_stmt *st = s->st[ST_OUTPUT_ITEMS];
+	int rc = SQLITE_OK;
+
+	bind_text(&rc, st, 1, output);
+	bind_size(&rc, st, 2, max);
+	return store_items_collect(s, st, rc, "output items", out, n);
+}
+
+int64_t
+store_output_modified(struct store *s, const char *output)
+{
+	sqlite3_stmt *st = s->st[ST_OUTPUT_MODIFIED];
+	int64_t t;
+	int rc = SQLITE_OK, found;
+
+	bind_text(&rc, st, 1, output);
+	if ((found = store_row(s, st, rc, "output modified")) <= 0)
+		return found == 0 ? 0 : -1;
+	t = sqlite3_column_int64(st, 0);	/* NULL, when empty, reads 0 */
+	store_done(st);
+	return t;
+}
+
+int
+store_items_page(struct store *s, int64_t after_id, size_t max,
+    struct store_item **out, size_t *n)
+{
+	sqlite3_stmt *st = s->st[ST_ITEMS_PAGE];
+	int rc = SQLITE_OK;
+
+	bind_int64(&rc, st, 1, after_id);
+	bind_size(&rc, st, 2, max);
+	return store_items_collect(s, st, rc, "items page", out, n);
+}
+
+void
+store_items_free(struct store_item *list, size_t n)
+{
+	struct item *it;
+
+	for (size_t i = 0; i < n; i++) {
+		it = &list[i].item;
+		free(list[i].feed);
+		free(list[i].feed_title);
+		free(list[i].key);
+		free(it->guid);
+		free(it->link);
+		free(it->title);
+		free(it->author);
+		free(it->summary);
+		free(it->content);
+		for (size_t j = 0; j < it->ncategories; j++)
+			free(it->categories[j]);
+		free(it->categories);
+	}
+	free(list);
+}

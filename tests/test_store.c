@@ -1,0 +1,808 @@
+/*
+ * store: schema migrations, dedup, active feeds, outputs and pages, on a
+ * real SQLite file in a temporary directory.
+ */
+#include <sys/stat.h>
+
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "log.h"
+#include "parse.h"
+#include "store.h"
+#include "util.h"
+
+#define NOW 1700000000
+#define DAY 86400
+
+struct fixture {
+	char dir[64];
+	char *path;		/* DIR/sub/feedmux.db: sub does not exist yet */
+	struct store *s;
+};
+
+static int
+setup(void **state)
+{
+	struct fixture *fx = xcalloc(1, sizeof *fx);
+
+	strcpy(fx->dir, "/tmp/test_store.XXXXXX");
+	if (mkdtemp(fx->dir) == NULL)
+		return -1;
+	xasprintf(&fx->path, "%s/sub/feedmux.db", fx->dir);
+	*state = fx;
+	return 0;
+}
+
+static void
+rm(const char *dir, const char *name)
+{
+	char *p;
+
+	xasprintf(&p, "%s/%s", dir, name);
+	unlink(p);
+	rmdir(p);
+	free(p);
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *fx = *state;
+
+	store_close(fx->s);
+	rm(fx->dir, "sub/feedmux.db");
+	rm(fx->dir, "sub/feedmux.db-wal");
+	rm(fx->dir, "sub/feedmux.db-shm");
+	rm(fx->dir, "sub");
+	rm(fx->dir, "file");
+	rm(fx->dir, "garbage.db");
+	rm(fx->dir, "dir.db");
+	if (rmdir(fx->dir) != 0)
+		return -1;
+	free(fx->path);
+	free(fx);
+	return 0;
+}
+
+/* Opens the fixture's store, which must work. */
+static struct store *
+fx_open(struct fixture *fx)
+{
+	char *cause = NULL;
+
+	fx->s = store_open(fx->path, &cause);
+	if (fx->s == NULL)
+		fail_msg("store_open: %s", cause);
+	assert_null(cause);
+	return fx->s;
+}
+
+static void
+fx_close(struct fixture *fx)
+{
+	store_close(fx->s);
+	fx->s = NULL;
+}
+
+static void
+sync_feeds(struct store *s, const char *a, const char *b)
+{
+	char *names[2] = { (char *)a, (char *)b };
+
+	assert_int_equal(store_feeds_sync(s, names, b != NULL ? 2 : 1), 0);
+}
+
+/* The schema version SQLite keeps at offset 60 of the file header. */
+static int
+read_user_version(const char *path)
+{
+	unsigned char b[4];
+	int fd;
+
+	if ((fd = open(path, O_RDONLY)) == -1)
+		return -1;
+	if (pread(fd, b, 4, 60) != 4)
+		b[0] = b[1] = b[2] = b[3] = 0xff;
+	close(fd);
+	return (int)((uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
+	    (uint32_t)b[2] << 8 | b[3]);
+}
+
+static void
+write_user_version(const char *path, int v)
+{
+	unsigned char b[4] = { (unsigned char)(v >> 24),
+		(unsigned char)(v >> 16), (unsigned char)(v >> 8),
+		(unsigned char)v };
+	int fd;
+
+	assert_int_not_equal(fd = open(path, O_WRONLY), -1);
+	assert_int_equal(pwrite(fd, b, 4, 60), 4);
+	close(fd);
+}
+
+static struct item
+mkitem(const char *guid, const char *link, const char *title,
+    const char *content, int64_t published)
+{
+	struct item it;
+
+	memset(&it, 0, sizeof it);
+	it.guid = (char *)guid;
+	it.link = (char *)link;
+	it.title = (char *)title;
+	it.content = (char *)content;
+	it.published = published;
+	it.updated = PARSE_NO_TIME;
+	return it;
+}
+
+static int64_t
+upsert(struct store *s, const char *feed, const struct item *it, int64_t now,
+    int expect)
+{
+	int64_t id = -1;
+
+	assert_int_equal(store_item_upsert(s, feed, it, now, &id), expect);
+	assert_true(id > 0);
+	return id;
+}
+
+/* All items of active feeds, in id order. */
+static size_t
+all_items(struct store *s, struct store_item **items)
+{
+	size_t n;
+
+	assert_int_equal(store_items_page(s, 0, 1000, items, &n), 0);
+	return n;
+}
+
+static void
+test_open_creates_and_reopens(void **state)
+{
+	struct fixture *fx = *state;
+	struct store_feed f;
+	struct store_item *items;
+	struct item it = mkitem("g1", "http://x/1", "One", "<p>one</p>", NOW);
+	struct stat sb;
+	char *sub;
+	int64_t id;
+
+	fx_open(fx);
+	xasprintf(&sub, "%s/sub", fx->dir);
+	assert_int_equal(stat(sub, &sb), 0);
+	free(sub);
+	assert_true(S_ISDIR(sb.st_mode));
+	assert_int_equal(sb.st_mode & 0777, 0750);
+
+	sync_feeds(fx->s, "a", NULL);
+	id = upsert(fx->s, "a", &it, NOW, STORE_ITEM_NEW);
+	fx_close(fx);
+	assert_int_equal(read_user_version(fx->path), 1);
+
+	/* A second open finds version 1 and runs no migration again. */
+	fx_open(fx);
+	assert_int_equal(store_feed_get(fx->s, "a", &f), 0);
+	assert_string_equal(f.name, "a");
+	assert_int_equal(f.nitems, 1);
+	store_feed_clear(&f);
+	assert_int_equal(all_items(fx->s, &items), 1);
+	assert_int_equal(items[0].id, id);
+	assert_string_equal(items[0].item.title, "One");
+	store_items_free(items, 1);
+	upsert(fx->s, "a", &it, NOW + 60, STORE_ITEM_SAME);
+	fx_close(fx);
+	assert_int_equal(read_user_version(fx->path), 1);
+}
+
+static void
+test_open_refuses_newer_schema(void **state)
+{
+	struct fixture *fx = *state;
+	char *cause = NULL;
+
+	fx_open(fx);
+	fx_close(fx);
+	write_user_version(fx->path, 2);
+	assert_null(store_open(fx->path, &cause));
+	assert_non_null(cause);
+	assert_non_null(strstr(cause, "schema version 2"));
+	free(cause);
+	/* Refused, and left as it was. */
+	assert_int_equal(read_user_version(fx->path), 2);
+}
+
+static void
+test_open_errors(void **state)
+{
+	static const struct {
+		const char *path;	/* under the temporary directory */
+		const char *cause;	/* a part of the expected cause */
+	} tests[] = {
+		{ "file/feedmux.db", "file: not a directory" },
+		{ "file/sub/feedmux.db", "Not a directory" },
+		{ "missing/sub/feedmux.db", "mkdir" },
+		{ "garbage.db", "file is not a database" },
+		{ "dir.db", "unable to open database file" },
+	};
+	struct fixture *fx = *state;
+	char *p, *cause;
+	FILE *f;
+
+	xasprintf(&p, "%s/file", fx->dir);
+	assert_non_null(f = fopen(p, "w"));
+	fclose(f);
+	free(p);
+	xasprintf(&p, "%s/garbage.db", fx->dir);
+	assert_non_null(f = fopen(p, "w"));
+	for (int i = 0; i < 512; i++)
+		fputs("not sqlite ", f);
+	fclose(f);
+	free(p);
+	xasprintf(&p, "%s/dir.db", fx->dir);
+	assert_int_equal(mkdir(p, 0700), 0);
+	free(p);
+
+	for (size_t i = 0; i < nitems(tests); i++) {
+		xasprintf(&p, "%s/%s", fx->dir, tests[i].path);
+		cause = NULL;
+		if (store_open(p, &cause) != NULL)
+			fail_msg("%s: opened", tests[i].path);
+		assert_non_null(cause);
+		if (strstr(cause, tests[i].cause) == NULL)
+			fail_msg("%s: cause \"%s\"", tests[i].path, cause);
+		free(cause);
+		free(p);
+	}
+}
+
+static void
+test_dedup_ladder(void **state)
+{
+	static const struct {
+		const char *name;
+		const char *guid1, *link1, *title1;
+		const char *guid2, *link2, *title2;
+		int result;		/* of the second upsert */
+		const char *key;	/* of the first item: prefix */
+	} tests[] = {
+		{ "same guid, other link",
+		    "g", "http://x/1", "T", "g", "http://x/2", "T",
+		    STORE_ITEM_UPDATED, "guid:g" },
+		{ "same guid, all the same",
+		    "g", "http://x/1", "T", "g", "http://x/1", "T",
+		    STORE_ITEM_SAME, "guid:g" },
+		{ "same guid, other title",
+		    "g", "http://x/1", "T", "g", "http://x/1", "U",
+		    STORE_ITEM_UPDATED, "guid:g" },
+		{ "other guid, same link",
+		    "g", "http://x/1", "T", "h", "http://x/1", "T",
+		    STORE_ITEM_NEW, "guid:g" },
+		{ "no guid, same link",
+		    NULL, "http://x/1", "T", NULL, "http://x/1", "T",
+		    STORE_ITEM_SAME, "link:http://x/1" },
+		{ "no guid, same link, other title",
+		    NULL, "http://x/1", "T", NULL, "http://x/1", "U",
+		    STORE_ITEM_UPDATED, "link:http://x/1" },
+		{ "empty guid counts as none",
+		    "", "http://x/1", "T", NULL, "http://x/1", "T",
+		    STORE_ITEM_SAME, "link:http://x/1" },
+		{ "no guid, other link",
+		    NULL, "http://x/1", "T", NULL, "http://x/2", "T",
+		    STORE_ITEM_NEW, "link:http://x/1" },
+		{ "neither, same title",
+		    NULL, NULL, "T", NULL, NULL, "T",
+		    STORE_ITEM_SAME, "hash:" },
+		{ "neither, other title",
+		    NULL, NULL, "T", NULL, NULL, "U",
+		    STORE_ITEM_NEW, "hash:" },
+	};
+	struct fixture *fx = *state;
+	struct store_item *items;
+	struct item a, b;
+	int64_t id1, id2;
+	size_t n;
+
+	fx_open(fx);
+	for (size_t i = 0; i < nitems(tests); i++) {
+		sync_feeds(fx->s, tests[i].name, NULL);
+		a = mkitem(tests[i].guid1, tests[i].link1, tests[i].title1,
+		    "body", NOW - 100);
+		b = mkitem(tests[i].guid2, tests[i].link2, tests[i].title2,
+		    "body", NOW - 100);
+		id1 = upsert(fx->s, tests[i].name, &a, NOW, STORE_ITEM_NEW);
+		id2 = upsert(fx->s, tests[i].name, &b, NOW + 10,
+		    tests[i].result);
+		if ((tests[i].result == STORE_ITEM_NEW) != (id1 != id2))
+			fail_msg("%s: ids %jd %jd", tests[i].name,
+			    (intmax_t)id1, (intmax_t)id2);
+
+		/* Only this feed is active: its items alone are seen. */
+		n = all_items(fx->s, &items);
+		assert_int_equal(n, tests[i].result == STORE_ITEM_NEW ? 2 : 1);
+		assert_int_equal(items[0].id, id1);
+		assert_string_equal(items[0].feed, tests[i].name);
+		if (!str_has_prefix(items[0].key, tests[i].key))
+			fail_msg("%s: key %s", tests[i].name, items[0].key);
+		assert_int_equal(items[0].first_seen, NOW);
+		if (tests[i].result == STORE_ITEM_UPDATED) {
+			assert_int_equal(items[0].modified, NOW + 10);
+			assert_string_equal(items[0].item.title,
+			    tests[i].title2);
+			assert_string_equal(items[0].item.link,
+			    tests[i].link2);
+		} else {
+			assert_int_equal(items[0].modified, NOW);
+			assert_string_equal(items[0].item.title,
+			    tests[i].title1);
+		}
+		store_items_free(items, n);
+	}
+}
+
+static void
+test_item_fields(void **state)
+{
+	struct fixture *fx = *state;
+	struct store_item *items;
+	struct item it;
+	char *cats[] = { "world", "asia\nsport", "" };
+	int64_t id;
+
+	fx_open(fx);
+	sync_feeds(fx->s, "a", NULL);
+	it = mkitem(NULL, NULL, "Title", NULL, PARSE_NO_TIME);
+	it.author = "Ann";
+	it.summary = "<b>sum</b>";
+	it.categories = cats;
+	it.ncategories = 2;
+	it.updated = NOW - 5;
+	id = upsert(fx->s, "a", &it, NOW, STORE_ITEM_NEW);
+	assert_int_equal(all_items(fx->s, &items), 1);
+	assert_int_equal(items[0].id, id);
+	assert_null(items[0].feed_title);
+	assert_null(items[0].item.guid);
+	assert_null(items[0].item.link);
+	assert_null(items[0].item.content);
+	assert_string_equal(items[0].item.title, "Title");
+	assert_string_equal(items[0].item.author, "Ann");
+	assert_string_equal(items[0].item.summary, "<b>sum</b>");
+	assert_int_equal(items[0].item.ncategories, 2);
+	assert_string_equal(items[0].item.categories[0], "world");
+	assert_string_equal(items[0].item.categories[1], "asia sport");
+	assert_true(items[0].item.published == PARSE_NO_TIME);
+	assert_int_equal(items[0].item.updated, NOW - 5);
+	assert_int_equal(items[0].sort_time, NOW - 5);
+	store_items_free(items, 1);
+
+	/* Same key (title, date, summary), categories changed: an update. */
+	it.ncategories = 3;
+	assert_int_equal(upsert(fx->s, "a", &it, NOW + 1, STORE_ITEM_UPDATED),
+	    id);
+	upsert(fx->s, "a", &it, NOW + 2, STORE_ITEM_SAME);
+	it.ncategories = 0;
+	assert_int_equal(upsert(fx->s, "a", &it, NOW + 3, STORE_ITEM_UPDATED),
+	    id);
+	assert_int_equal(all_items(fx->s, &items), 1);
+	assert_int_equal(items[0].item.ncategories, 0);
+	assert_null(items[0].item.categories);
+	assert_int_equal(items[0].modified, NOW + 3);
+	store_items_free(items, 1);
+}
+
+static void
+test_same_guid_two_feeds(void **state)
+{
+	struct fixture *fx = *state;
+	struct store_feed f;
+	struct item it = mkitem("g", "http://x/1", "T", "c", NOW);
+	int64_t a, b;
+
+	fx_open(fx);
+	sync_feeds(fx->s, "a", "b");
+	a = upsert(fx->s, "a", &it, NOW, STORE_ITEM_NEW);
+	b = upsert(fx->s, "b", &it, NOW, STORE_ITEM_NEW);
+	assert_int_not_equal(a, b);
+	assert_int_equal(store_feed_get(fx->s, "b", &f), 0);
+	assert_int_equal(f.nitems, 1);
+	store_feed_clear(&f);
+}
+
+/* Checks an output's items by title, in order. */
+static void
+check_output(struct store *s, const char *output, size_t max,
+    const char *const *titles, size_t n)
+{
+	struct store_item *items;
+	size_t got;
+
+	assert_int_equal(store_output_items(s, output, max, &items, &got), 0);
+	if (got != n)
+		fail_msg("%s: %zu items, want %zu", output, got, n);
+	for (size_t i = 0; i < n; i++)
+		assert_string_equal(items[i].item.title, titles[i]);
+	store_items_free(items, got);
+}
+
+static void
+test_feeds_sync(void **state)
+{
+	static const char *both[] = { "b1", "a1" };
+	static const char *only_a[] = { "a1" };
+	struct fixture *fx = *state;
+	struct store_feed *list, f;
+	struct store_item *items;
+	struct item ia = mkitem("1", NULL, "a1", NULL, NOW - 20);
+	struct item ib = mkitem("1", NULL, "b1", NULL, NOW - 10);
+	size_t n;
+
+	fx_open(fx);
+	sync_feeds(fx->s, "a", "b");
+	assert_int_equal(store_output_add(fx->s, "o",
+	    upsert(fx->s, "a", &ia, NOW, STORE_ITEM_NEW)), 0);
+	assert_int_equal(store_output_add(fx->s, "o",
+	    upsert(fx->s, "b", &ib, NOW + 5, STORE_ITEM_NEW)), 0);
+	check_output(fx->s, "o", 10, both, 2);
+	assert_int_equal(store_output_modified(fx->s, "o"), NOW + 5);
+
+	sync_feeds(fx->s, "a", NULL);
+	check_output(fx->s, "o", 10, only_a, 1);
+	assert_int_equal(store_output_modified(fx->s, "o"), NOW);
+	assert_int_equal(all_items(fx->s, &items), 1);
+	assert_string_equal(items[0].feed, "a");
+	store_items_free(items, 1);
+	assert_int_equal(store_feed_list(fx->s, &list, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(list[0].name, "a");
+	store_feed_list_free(list, n);
+	/* Inactive, but still known. */
+	assert_int_equal(store_feed_get(fx->s, "b", &f), 0);
+	assert_int_equal(f.nitems, 1);
+	store_feed_clear(&f);
+
+	sync_feeds(fx->s, "b", "c");
+	check_output(fx->s, "o", 10, both + 0, 1);
+	sync_feeds(fx->s, "a", "b");
+	check_output(fx->s, "o", 10, both, 2);
+	assert_int_equal(store_feed_list(fx->s, &list, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(list[0].name, "a");
+	assert_string_equal(list[1].name, "b");
+	store_feed_list_free(list, n);
+	assert_int_equal(store_feeds_sync(fx->s, NULL, 0), 0);
+	check_output(fx->s, "o", 10, NULL, 0);
+	assert_int_equal(store_output_modified(fx->s, "o"), 0);
+}
+
+static void
+test_feed_fetched(void **state)
+{
+	struct fixture *fx = *state;
+	struct store_feed f;
+	struct store_fetch ok = {
+		.url = "http://x/feed", .time = NOW, .status = 200,
+		.title = "X News", .link = "http://x/", .etag = "\"e1\"",
+		.last_modified = "Tue, 14 Nov 2023 22:13:20 GMT",
+		.next_poll = NOW + 600, .nnew = 3,
+	};
+	struct store_fetch notmod = {
+		.url = "http://x/feed", .time = NOW + 600, .status = 304,
+		.next_poll = NOW + 1200,
+	};
+	struct store_fetch bad = {
+		.url = "http://x/feed2", .time = NOW + 1200, .status = 500,
+		.error = "HTTP 500", .next_poll = NOW + 2400, .nnew = 0,
+	};
+
+	fx_open(fx);
+	assert_int_equal(store_feed_get(fx->s, "x", &f), 1);
+	assert_null(f.name);
+	sync_feeds(fx->s, "x", NULL);
+	assert_int_equal(store_feed_get(fx->s, "x", &f), 0);
+	assert_string_equal(f.name, "x");
+	assert_null(f.url);
+	assert_null(f.title);
+	assert_null(f.etag);
+	assert_null(f.last_error);
+	assert_int_equal(f.last_fetch, 0);
+	assert_int_equal(f.last_success, 0);
+	assert_int_equal(f.last_status, 0);
+	assert_int_equal(f.next_poll, 0);
+	assert_int_equal(f.nitems, 0);
+	store_feed_clear(&f);
+
+	assert_int_equal(store_feed_fetched(fx->s, "x", &ok), 0);
+	assert_int_equal(store_feed_get(fx->s, "x", &f), 0);
+	assert_string_equal(f.url, "http://x/feed");
+	assert_string_equal(f.title, "X News");
+	assert_string_equal(f.link, "http://x/");
+	assert_string_equal(f.etag, "\"e1\"");
+	assert_string_equal(f.last_modified, "Tue, 14 Nov 2023 22:13:20 GMT");
+	assert_int_equal(f.last_fetch, NOW);
+	assert_int_equal(f.last_success, NOW);
+	assert_int_equal(f.last_status, 200);
+	assert_null(f.last_error);
+	assert_int_equal(f.next_poll, NOW + 600);
+	assert_int_equal(f.last_new, 3);
+	store_feed_clear(&f);
+
+	/* NULL metadata and validators keep what is stored. */
+	assert_int_equal(store_feed_fetched(fx->s, "x", &notmod), 0);
+	assert_int_equal(store_feed_get(fx->s, "x", &f), 0);
+	assert_string_equal(f.title, "X News");
+	assert_string_equal(f.link, "http://x/");
+	assert_string_equal(f.etag, "\"e1\"");
+	assert_string_equal(f.last_modified, "Tue, 14 Nov 2023 22:13:20 GMT");
+	assert_int_equal(f.last_fetch, NOW + 600);
+	assert_int_equal(f.last_success, NOW + 600);
+	assert_int_equal(f.last_status, 304);
+	assert_int_equal(f.last_new, 0);
+	store_feed_clear(&f);
+
+	/* A failure keeps the last success and says why. */
+	assert_int_equal(store_feed_fetched(fx->s, "x", &bad), 0);
+	assert_int_equal(store_feed_get(fx->s, "x", &f), 0);
+	assert_string_equal(f.url, "http://x/feed2");
+	assert_int_equal(f.last_fetch, NOW + 1200);
+	assert_int_equal(f.last_success, NOW + 600);
+	assert_int_equal(f.last_status, 500);
+	assert_string_equal(f.last_error, "HTTP 500");
+	assert_int_equal(f.next_poll, NOW + 2400);
+	store_feed_clear(&f);
+
+	/* Success clears the error. */
+	ok.time = NOW + 3000;
+	assert_int_equal(store_feed_fetched(fx->s, "x", &ok), 0);
+	assert_int_equal(store_feed_get(fx->s, "x", &f), 0);
+	assert_null(f.last_error);
+	assert_int_equal(f.last_success, NOW + 3000);
+	store_feed_clear(&f);
+
+	assert_int_equal(store_feed_fetched(fx->s, "nosuch", &ok), -1);
+}
+
+static void
+test_output_order(void **state)
+{
+	static const char *newest[] = { "d", "c", "b", "a", "e" };
+	static const char *after[] = { "a", "d", "c", "b", "e" };
+	static const char *in_p[] = { "d", "c", "b", "e" };
+	struct fixture *fx = *state;
+	struct item it[] = {
+		mkitem("a", NULL, "a", NULL, NOW - 300),
+		mkitem("b", NULL, "b", NULL, NOW - 100),
+		mkitem("c", NULL, "c", NULL, NOW - 100),	/* ties b */
+		mkitem("d", NULL, "d", NULL, NOW - 50),
+		mkitem("e", NULL, "e", NULL, NOW - 900),
+		mkitem("f", NULL, "f", NULL, NOW),	/* in no output */
+	};
+	char *outputs[] = { "o", "p" };
+	int64_t id[nitems(it)];
+
+	fx_open(fx);
+	sync_feeds(fx->s, "a", NULL);
+	for (size_t i = 0; i < nitems(it); i++)
+		id[i] = upsert(fx->s, "a", &it[i], NOW, STORE_ITEM_NEW);
+	for (size_t i = 0; i < 5; i++)
+		assert_int_equal(store_item_set_outputs(fx->s, id[i], outputs,
+		    2), 0);
+	check_output(fx->s, "o", 100, newest, 5);
+	check_output(fx->s, "o", 3, newest, 3);
+	check_output(fx->s, "o", 0, NULL, 0);
+	check_output(fx->s, "nosuch", 10, NULL, 0);
+	/* Twice in one output is once. */
+	assert_int_equal(store_output_add(fx->s, "o", id[0]), 0);
+	check_output(fx->s, "o", 100, newest, 5);
+
+	/* Set, not add: "a" leaves p. */
+	assert_int_equal(store_item_set_outputs(fx->s, id[0], outputs, 1), 0);
+	check_output(fx->s, "p", 100, in_p, 4);
+
+	/* An update that moves the date moves the item in its outputs. */
+	it[0].published = NOW - 10;
+	upsert(fx->s, "a", &it[0], NOW + 5, STORE_ITEM_UPDATED);
+	check_output(fx->s, "o", 100, after, 5);
+	assert_int_equal(store_output_modified(fx->s, "o"), NOW + 5);
+	assert_int_equal(store_output_modified(fx->s, "p"), NOW);
+
+	assert_int_equal(store_output_clear(fx->s, "o"), 0);
+	check_output(fx->s, "o", 100, NULL, 0);
+	check_output(fx->s, "p", 100, in_p, 4);
+}
+
+static void
+test_future_dates(void **state)
+{
+	static const struct {
+		int64_t published, updated;
+		int64_t sort_time;
+	} tests[] = {
+		{ NOW - 60, NOW - 30, NOW - 60 },
+		{ PARSE_NO_TIME, NOW - 30, NOW - 30 },
+		{ PARSE_NO_TIME, PARSE_NO_TIME, NOW },
+		{ NOW + 3600, PARSE_NO_TIME, NOW + 3600 },
+		{ NOW + DAY, PARSE_NO_TIME, NOW + DAY },
+		{ NOW + DAY + 1, PARSE_NO_TIME, NOW },
+		{ NOW + 30 * DAY, NOW - 30, NOW - 30 },
+		{ NOW + 30 * DAY, NOW + 30 * DAY, NOW },
+		{ INT64_MAX, PARSE_NO_TIME, NOW },
+		{ -5, PARSE_NO_TIME, -5 },
+	};
+	struct fixture *fx = *state;
+	struct store_item *items;
+	struct item it;
+	char guid[16];
+	size_t n;
+
+	fx_open(fx);
+	sync_feeds(fx->s, "a", NULL);
+	for (size_t i = 0; i < nitems(tests); i++) {
+		snprintf(guid, sizeof guid, "%zu", i);
+		it = mkitem(guid, NULL, "t", NULL, tests[i].published);
+		it.updated = tests[i].updated;
+		upsert(fx->s, "a", &it, NOW, STORE_ITEM_NEW);
+	}
+	n = all_items(fx->s, &items);
+	assert_int_equal(n, nitems(tests));
+	for (size_t i = 0; i < n; i++) {
+		if (items[i].sort_time != tests[i].sort_time)
+			fail_msg("test %zu: sort_time %jd, want %jd", i,
+			    (intmax_t)items[i].sort_time,
+			    (intmax_t)tests[i].sort_time);
+		assert_int_equal(items[i].item.published, tests[i].published);
+	}
+	store_items_free(items, n);
+
+	/* An update judges the date by its own clock, keeps first_seen. */
+	it = mkitem("late", NULL, "t", NULL, NOW + 2 * DAY);
+	upsert(fx->s, "a", &it, NOW, STORE_ITEM_NEW);
+	it.title = "t2";
+	upsert(fx->s, "a", &it, NOW + 2 * DAY, STORE_ITEM_UPDATED);
+	assert_int_equal(store_items_page(fx->s, nitems(tests), 10, &items,
+	    &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(items[0].sort_time, NOW + 2 * DAY);
+	assert_int_equal(items[0].first_seen, NOW);
+	store_items_free(items, n);
+}
+
+static void
+test_items_page(void **state)
+{
+	struct fixture *fx = *state;
+	struct store_item *items;
+	struct item it;
+	char guid[16];
+	int64_t ids[7], after = 0;
+	size_t n, seen = 0, pages = 0;
+
+	fx_open(fx);
+	sync_feeds(fx->s, "a", "b");
+	for (size_t i = 0; i < nitems(ids); i++) {
+		snprintf(guid, sizeof guid, "%zu", i);
+		it = mkitem(guid, NULL, guid, NULL, NOW - (int64_t)i);
+		ids[i] = upsert(fx->s, i % 2 ? "b" : "a", &it, NOW,
+		    STORE_ITEM_NEW);
+	}
+	for (;;) {
+		assert_int_equal(store_items_page(fx->s, after, 3, &items, &n),
+		    0);
+		pages++;
+		if (n == 0)
+			break;
+		assert_true(n <= 3);
+		for (size_t i = 0; i < n; i++) {
+			assert_int_equal(items[i].id, ids[seen]);
+			assert_string_equal(items[i].feed,
+			    seen % 2 ? "b" : "a");
+			seen++;
+		}
+		after = items[n - 1].id;
+		store_items_free(items, n);
+	}
+	assert_null(items);
+	assert_int_equal(seen, 7);
+	assert_int_equal(pages, 4);
+
+	/* Inactive feeds' items are skipped. */
+	sync_feeds(fx->s, "b", NULL);
+	assert_int_equal(store_items_page(fx->s, ids[1], 10, &items, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(items[0].id, ids[3]);
+	assert_int_equal(items[1].id, ids[5]);
+	store_items_free(items, n);
+}
+
+static void
+test_transactions(void **state)
+{
+	struct fixture *fx = *state;
+	struct store_feed f;
+	struct item it = mkitem("g", NULL, "T", NULL, NOW);
+	int64_t id = 7;
+
+	fx_open(fx);
+	sync_feeds(fx->s, "a", NULL);
+	assert_int_equal(store_begin(fx->s), 0);
+	upsert(fx->s, "a", &it, NOW, STORE_ITEM_NEW);
+	sync_feeds(fx->s, "a", "b");
+	store_rollback(fx->s);
+	assert_int_equal(store_feed_get(fx->s, "a", &f), 0);
+	assert_int_equal(f.nitems, 0);
+	store_feed_clear(&f);
+	assert_int_equal(store_feed_get(fx->s, "b", &f), 1);
+
+	assert_int_equal(store_begin(fx->s), 0);
+	assert_int_equal(store_begin(fx->s), -1);
+	upsert(fx->s, "a", &it, NOW, STORE_ITEM_NEW);
+	/* A failed write inside leaves the transaction to its owner. */
+	assert_int_equal(store_item_upsert(fx->s, "nosuch", &it, NOW, &id),
+	    -1);
+	assert_int_equal(id, 0);
+	assert_int_equal(store_commit(fx->s), 0);
+	assert_int_equal(store_commit(fx->s), -1);
+	store_rollback(fx->s);
+	assert_int_equal(store_feed_get(fx->s, "a", &f), 0);
+	assert_int_equal(f.nitems, 1);
+	store_feed_clear(&f);
+
+	/* Outside a transaction too. */
+	assert_int_equal(store_item_upsert(fx->s, "nosuch", &it, NOW, &id),
+	    -1);
+	upsert(fx->s, "a", &it, NOW, STORE_ITEM_SAME);
+
+	/* Closing with a transaction open rolls it back. */
+	assert_int_equal(store_begin(fx->s), 0);
+	it.title = "U";
+	upsert(fx->s, "a", &it, NOW, STORE_ITEM_UPDATED);
+	fx_close(fx);
+	fx_open(fx);
+	it.title = "T";
+	upsert(fx->s, "a", &it, NOW, STORE_ITEM_SAME);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_open_creates_and_reopens,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_refuses_newer_schema,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_errors, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_dedup_ladder, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_item_fields, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_same_guid_two_feeds, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_feeds_sync, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_feed_fetched, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_output_order, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_future_dates, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_items_page, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_transactions, setup,
+		    teardown),
+	};
+
+	umask(022);
+	log_init("test_store", LOG_LEVEL_ERROR);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
