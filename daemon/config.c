@@ -1,1 +1,1008 @@
-/* config.c: being written. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "config.h"
+#include "log.h"
+#include "match.h"
+#include "util.h"
+
+#define LINE_MAX_BYTES (64 * 1024)
+#define NAME_MAX_BYTES 64
+#define INTERVAL_MIN 1
+#define INTERVAL_MAX (7 * 24 * 3600)
+#define CONCURRENCY_MIN 1
+#define CONCURRENCY_MAX 1000
+#define MAX_ITEMS_MIN 1
+#define MAX_ITEMS_MAX 10000
+/* A binary file given by mistake should not flood the terminal. */
+#define ERRORS_SHOWN 100
+
+#define DURATION_HINT "(use 90s, 15m, 2h, 1d)"
+#define NAME_HINT "(1 to 64 of A-Z a-z 0-9 . _ -, not starting with '.')"
+#define LISTEN_HINT "(use host:port, [v6addr]:port or *:port)"
+
+enum section {
+	SECTION_NONE,	 /* before the first header */
+	SECTION_IGNORED, /* after a header that was wrong */
+	SECTION_SERVER,
+	SECTION_POLL,
+	SECTION_FEED,
+	SECTION_OUTPUT,
+};
+
+struct parser;
+
+struct key {
+	const char *name;
+	int (*set)(struct parser *, const char *, char **);
+};
+
+#define KEYS_MAX 4
+
+struct config_error {
+	int line;
+	size_t seq;
+	char *msg;
+};
+
+struct parser {
+	const char *file;
+	struct config *conf;
+	char *dir; /* of the config file, absolute; on demand */
+
+	struct config_error *errors;
+	size_t nerrors;
+
+	enum section section;
+	int section_line;
+	const struct key *keys;
+	size_t nkeys;
+	int *seen; /* line of each key of this section, or 0 */
+
+	/* [server] and [poll] may be repeated; their keys may not. */
+	int server_seen[KEYS_MAX];
+	int poll_seen[KEYS_MAX];
+	int entry_seen[KEYS_MAX];
+};
+
+static void parser_error(struct parser *, int, const char *, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+parser_error(struct parser *p, int line, const char *fmt, ...)
+{
+	struct config_error *e;
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	xvasprintf(&msg, fmt, ap);
+	va_end(ap);
+
+	p->errors = xreallocarray(p->errors, p->nerrors + 1, sizeof *p->errors);
+	e = &p->errors[p->nerrors];
+	e->line = line;
+	e->seq = p->nerrors++;
+	if (line > 0)
+		xasprintf(&e->msg, "%s:%d: %s", p->file, line, msg);
+	else
+		xasprintf(&e->msg, "%s: %s", p->file, msg);
+	free(msg);
+}
+
+static int
+error_cmp(const void *a, const void *b)
+{
+	const struct config_error *ea = a, *eb = b;
+
+	if (ea->line != eb->line)
+		return ea->line < eb->line ? -1 : 1;
+	if (ea->seq != eb->seq)
+		return ea->seq < eb->seq ? -1 : 1;
+	return 0;
+}
+
+/* Sorted by line: a section's end may report on its header. */
+static char *
+parser_errors(struct parser *p)
+{
+	struct buf b;
+	size_t i;
+
+	qsort(p->errors, p->nerrors, sizeof *p->errors, error_cmp);
+	buf_init(&b);
+	for (i = 0; i < p->nerrors && i < ERRORS_SHOWN; i++) {
+		if (i > 0)
+			buf_addc(&b, '\n');
+		buf_adds(&b, p->errors[i].msg);
+	}
+	if (p->nerrors > ERRORS_SHOWN)
+		buf_printf(&b, "\n%s: %zu more errors not shown", p->file,
+		    p->nerrors - ERRORS_SHOWN);
+	return buf_steal(&b, NULL);
+}
+
+/* Decimal digits only: no sign, no space, no base prefix. */
+static int
+parse_number(const char *s, int64_t min, int64_t max, int64_t *out)
+{
+	int64_t n = 0;
+	int d;
+
+	if (*s == '\0')
+		return -1;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		d = *s - '0';
+		if (n > (max - d) / 10)
+			return -1;
+		n = n * 10 + d;
+	}
+	if (n < min)
+		return -1;
+	*out = n;
+	return 0;
+}
+
+int
+config_parse_duration(const char *s, int64_t *out)
+{
+	int64_t total = 0, n, unit;
+	int d, units = 0;
+
+	if (*s == '\0')
+		return -1;
+	while (*s != '\0') {
+		if (*s < '0' || *s > '9')
+			return -1;
+		for (n = 0; *s >= '0' && *s <= '9'; s++) {
+			d = *s - '0';
+			if (n > (INT64_MAX - d) / 10)
+				return -1;
+			n = n * 10 + d;
+		}
+		switch (*s) {
+		case '\0':
+			/* A bare number is seconds, but only on its own. */
+			if (units)
+				return -1;
+			*out = n;
+			return 0;
+		case 's':
+			unit = 1;
+			break;
+		case 'm':
+			unit = 60;
+			break;
+		case 'h':
+			unit = 3600;
+			break;
+		case 'd':
+			unit = 86400;
+			break;
+		default:
+			return -1;
+		}
+		s++;
+		if (n > INT64_MAX / unit)
+			return -1;
+		n *= unit;
+		if (total > INT64_MAX - n)
+			return -1;
+		total += n;
+		units = 1;
+	}
+	*out = total;
+	return 0;
+}
+
+static int
+valid_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > NAME_MAX_BYTES || s[0] == '.')
+		return 0;
+	for (; *s != '\0'; s++) {
+		if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		    (*s >= '0' && *s <= '9') || *s == '.' || *s == '_' ||
+		    *s == '-')
+			continue;
+		return 0;
+	}
+	return 1;
+}
+
+static int
+valid_hostname(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 253)
+		return 0;
+	for (; *s != '\0'; s++) {
+		if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		    (*s >= '0' && *s <= '9') || *s == '.' || *s == '-')
+			continue;
+		return 0;
+	}
+	return 1;
+}
+
+/* Returns the offset of the first byte that is not valid UTF-8, or len. */
+static size_t
+utf8_check(const unsigned char *s, size_t len)
+{
+	size_t i = 0, n, k;
+	uint32_t cp, min;
+
+	while (i < len) {
+		if (s[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if ((s[i] & 0xe0) == 0xc0) {
+			n = 1;
+			cp = s[i] & 0x1f;
+			min = 0x80;
+		} else if ((s[i] & 0xf0) == 0xe0) {
+			n = 2;
+			cp = s[i] & 0x0f;
+			min = 0x800;
+		} else if ((s[i] & 0xf8) == 0xf0) {
+			n = 3;
+			cp = s[i] & 0x07;
+			min = 0x10000;
+		} else
+			return i;
+		if (len - i <= n)
+			return i;
+		for (k = 1; k <= n; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return i;
+			cp = (cp << 6) | (s[i + k] & 0x3f);
+		}
+		/* Overlong forms, surrogates and beyond Unicode. */
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return i;
+		i += n + 1;
+	}
+	return len;
+}
+
+static int
+parse_listen(const char *s, char **hostp, uint16_t *portp, char **cause)
+{
+	struct in6_addr a6;
+	const char *end, *port;
+	char *host;
+	int64_t n;
+
+	if (*s == '[') {
+		if ((end = strchr(s, ']')) == NULL || end[1] != ':') {
+			xasprintf(cause, "bad address \"%s\" " LISTEN_HINT, s);
+			return -1;
+		}
+		host = xstrndup(s + 1, (size_t)(end - s - 1));
+		if (inet_pton(AF_INET6, host, &a6) != 1) {
+			xasprintf(cause, "bad IPv6 address \"%s\"", host);
+			free(host);
+			return -1;
+		}
+		port = end + 2;
+	} else {
+		if ((end = strrchr(s, ':')) == NULL) {
+			xasprintf(
+			    cause, "missing port in \"%s\" " LISTEN_HINT, s);
+			return -1;
+		}
+		host = xstrndup(s, (size_t)(end - s));
+		port = end + 1;
+		if (strchr(host, ':') != NULL) {
+			xasprintf(cause,
+			    "an IPv6 address needs brackets: [%s]:%s", host,
+			    port);
+			free(host);
+			return -1;
+		}
+		if (strcmp(host, "*") != 0 && !valid_hostname(host)) {
+			xasprintf(cause, "bad host \"%s\" " LISTEN_HINT, host);
+			free(host);
+			return -1;
+		}
+	}
+	if (parse_number(port, 0, 65535, &n) != 0) {
+		xasprintf(cause, "bad port \"%s\" (use 0 to 65535)", port);
+		free(host);
+		return -1;
+	}
+	*hostp = host;
+	*portp = (uint16_t)n;
+	return 0;
+}
+
+/* RFC 3986: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) */
+static int
+scheme_char(char c, int first)
+{
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+		return 1;
+	if (first)
+		return 0;
+	return (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.';
+}
+
+static int
+check_url(const char *s, char **cause)
+{
+	CURLU *u;
+	CURLUcode rc;
+	char *host = NULL;
+	const char *p;
+	size_t len;
+
+	/* Our own scheme check first: clearer than curl's message. */
+	for (p = s; scheme_char(*p, p == s); p++)
+		;
+	len = (size_t)(p - s);
+	if (len == 0 || strncmp(p, "://", 3) != 0) {
+		xasprintf(cause, "\"%s\" is not an http:// or https:// URL", s);
+		return -1;
+	}
+	if ((len != 4 || strncasecmp(s, "http", 4) != 0) &&
+	    (len != 5 || strncasecmp(s, "https", 5) != 0)) {
+		xasprintf(cause,
+		    "scheme \"%.*s\" not supported (http or https)", (int)len,
+		    s);
+		return -1;
+	}
+
+	if ((u = curl_url()) == NULL)
+		fatalx("curl_url");
+	rc = curl_url_set(u, CURLUPART_URL, s, 0);
+	if (rc == CURLUE_NO_HOST) {
+		xasprintf(cause, "no host in \"%s\"", s);
+		curl_url_cleanup(u);
+		return -1;
+	}
+	if (rc != CURLUE_OK) {
+		xasprintf(
+		    cause, "bad URL \"%s\" (%s)", s, curl_url_strerror(rc));
+		curl_url_cleanup(u);
+		return -1;
+	}
+	rc = curl_url_get(u, CURLUPART_HOST, &host, 0);
+	if (rc != CURLUE_OK || host == NULL || *host == '\0') {
+		xasprintf(cause, "no host in \"%s\"", s);
+		curl_free(host);
+		curl_url_cleanup(u);
+		return -1;
+	}
+	curl_free(host);
+	curl_url_cleanup(u);
+	return 0;
+}
+
+static int
+set_duration(const char *s, int64_t *out, char **cause)
+{
+	int64_t n;
+
+	if (config_parse_duration(s, &n) != 0) {
+		xasprintf(cause, "bad duration \"%s\" " DURATION_HINT, s);
+		return -1;
+	}
+	if (n < INTERVAL_MIN || n > INTERVAL_MAX) {
+		xasprintf(cause, "\"%s\" out of range (1s to 7d)", s);
+		return -1;
+	}
+	*out = n;
+	return 0;
+}
+
+static int
+set_listen(struct parser *p, const char *s, char **cause)
+{
+	char *host;
+	uint16_t port;
+
+	if (parse_listen(s, &host, &port, cause) != 0)
+		return -1;
+	free(p->conf->listen_host);
+	p->conf->listen_host = host;
+	p->conf->listen_port = port;
+	return 0;
+}
+
+/* The directory of the config file, made absolute: the daemon may chdir. */
+static int
+parser_dir(struct parser *p, char **cause)
+{
+	const char *slash;
+	char cwd[4096];
+	int n;
+
+	if (p->dir != NULL)
+		return 0;
+	slash = strrchr(p->file, '/');
+	n = slash == NULL ? 0 : (int)(slash - p->file);
+	if (p->file[0] == '/') {
+		p->dir = xstrndup(p->file, (size_t)n);
+		return 0;
+	}
+	if (getcwd(cwd, sizeof cwd) == NULL) {
+		xasprintf(cause, "cannot resolve a relative path: getcwd: %s",
+		    strerror(errno));
+		return -1;
+	}
+	if (strcmp(cwd, "/") == 0)
+		cwd[0] = '\0';
+	if (slash == NULL)
+		p->dir = xstrdup(cwd);
+	else
+		xasprintf(&p->dir, "%s/%.*s", cwd, n, p->file);
+	return 0;
+}
+
+static int
+set_database(struct parser *p, const char *s, char **cause)
+{
+	char *path;
+
+	if (*s == '\0') {
+		xasprintf(cause, "empty path");
+		return -1;
+	}
+	/* SQLite's in-memory database is a name, not a file. */
+	if (*s == '/' || strcmp(s, ":memory:") == 0)
+		path = xstrdup(s);
+	else {
+		if (parser_dir(p, cause) != 0)
+			return -1;
+		while (s[0] == '.' && s[1] == '/')
+			for (s += 2; *s == '/'; s++)
+				;
+		xasprintf(&path, "%s/%s", p->dir, s);
+	}
+	free(p->conf->database);
+	p->conf->database = path;
+	return 0;
+}
+
+static int
+set_poll_interval(struct parser *p, const char *s, char **cause)
+{
+	return set_duration(s, &p->conf->interval, cause);
+}
+
+static int
+set_concurrency(struct parser *p, const char *s, char **cause)
+{
+	int64_t n;
+
+	if (parse_number(s, CONCURRENCY_MIN, CONCURRENCY_MAX, &n) != 0) {
+		xasprintf(cause, "bad number \"%s\" (use %d to %d)", s,
+		    CONCURRENCY_MIN, CONCURRENCY_MAX);
+		return -1;
+	}
+	p->conf->concurrency = (int)n;
+	return 0;
+}
+
+static struct config_feed *
+parser_feed(struct parser *p)
+{
+	return &p->conf->feeds[p->conf->nfeeds - 1];
+}
+
+static struct config_output *
+parser_output(struct parser *p)
+{
+	return &p->conf->outputs[p->conf->noutputs - 1];
+}
+
+static int
+set_feed_url(struct parser *p, const char *s, char **cause)
+{
+	if (check_url(s, cause) != 0)
+		return -1;
+	parser_feed(p)->url = xstrdup(s);
+	return 0;
+}
+
+static int
+set_feed_interval(struct parser *p, const char *s, char **cause)
+{
+	return set_duration(s, &parser_feed(p)->interval, cause);
+}
+
+static int
+set_output_title(struct parser *p, const char *s, char **cause)
+{
+	if (*s == '\0') {
+		xasprintf(cause, "empty (leave it out to use the name)");
+		return -1;
+	}
+	parser_output(p)->title = xstrdup(s);
+	return 0;
+}
+
+static int
+set_keywords(const char *s, char ***listp, size_t *np, char **cause)
+{
+	char **list;
+	size_t n, i;
+	char *why;
+
+	if (str_split_list(s, &list, &n, &why) != 0) {
+		xasprintf(cause, "%s (in \"%s\")", why, s);
+		free(why);
+		return -1;
+	}
+	/* "" alone would otherwise silently mean "no keywords". */
+	if (n == 0 && *s != '\0') {
+		xasprintf(cause, "empty element in list (in \"%s\")", s);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		if (match_keyword_check(list[i], &why) != 0) {
+			xasprintf(cause, "\"%s\": %s", list[i], why);
+			free(why);
+			str_list_free(list, n);
+			return -1;
+		}
+	}
+	*listp = list;
+	*np = n;
+	return 0;
+}
+
+static int
+set_output_keywords(struct parser *p, const char *s, char **cause)
+{
+	struct config_output *o = parser_output(p);
+
+	return set_keywords(s, &o->keywords, &o->nkeywords, cause);
+}
+
+static int
+set_output_exclude(struct parser *p, const char *s, char **cause)
+{
+	struct config_output *o = parser_output(p);
+
+	return set_keywords(s, &o->exclude, &o->nexclude, cause);
+}
+
+static int
+set_output_max_items(struct parser *p, const char *s, char **cause)
+{
+	int64_t n;
+
+	if (parse_number(s, MAX_ITEMS_MIN, MAX_ITEMS_MAX, &n) != 0) {
+		xasprintf(cause, "bad number \"%s\" (use %d to %d)", s,
+		    MAX_ITEMS_MIN, MAX_ITEMS_MAX);
+		return -1;
+	}
+	parser_output(p)->max_items = (size_t)n;
+	return 0;
+}
+
+static const struct key server_keys[] = {
+    {"listen", set_listen},
+    {"database", set_database},
+};
+static const struct key poll_keys[] = {
+    {"interval", set_poll_interval},
+    {"concurrency", set_concurrency},
+};
+static const struct key feed_keys[] = {
+    {"url", set_feed_url},
+    {"interval", set_feed_interval},
+};
+static const struct key output_keys[] = {
+    {"title", set_output_title},
+    {"keywords", set_output_keywords},
+    {"exclude", set_output_exclude},
+    {"max_items", set_output_max_items},
+};
+
+/* How the current section is written, for messages. */
+static char *
+parser_section_name(struct parser *p)
+{
+	char *s;
+
+	switch (p->section) {
+	case SECTION_SERVER:
+		return xstrdup("[server]");
+	case SECTION_POLL:
+		return xstrdup("[poll]");
+	case SECTION_FEED:
+		xasprintf(&s, "[feed %s]", parser_feed(p)->name);
+		return s;
+	case SECTION_OUTPUT:
+		xasprintf(&s, "[output %s]", parser_output(p)->name);
+		return s;
+	default:
+		return xstrdup("[]");
+	}
+}
+
+/* Checks that need the whole section. */
+static void
+parser_end_section(struct parser *p)
+{
+	/* A url that was there but wrong has had its message already. */
+	if (p->section == SECTION_FEED && p->entry_seen[0] == 0)
+		parser_error(p, p->section_line, "missing url in [feed %s]",
+		    parser_feed(p)->name);
+	p->section = SECTION_IGNORED;
+}
+
+static void
+parser_enter(struct parser *p, enum section section, int line,
+    const struct key *keys, size_t nkeys, int *seen)
+{
+	p->section = section;
+	p->section_line = line;
+	p->keys = keys;
+	p->nkeys = nkeys;
+	p->seen = seen;
+}
+
+static void
+parser_add_feed(struct parser *p, const char *name, int line)
+{
+	struct config *conf = p->conf;
+	struct config_feed *f;
+	size_t i;
+
+	for (i = 0; i < conf->nfeeds; i++) {
+		if (strcmp(conf->feeds[i].name, name) == 0) {
+			parser_error(p, line,
+			    "duplicate feed \"%s\" (first at line %d)", name,
+			    conf->feeds[i].line);
+			break;
+		}
+	}
+	conf->feeds =
+	    xreallocarray(conf->feeds, conf->nfeeds + 1, sizeof *conf->feeds);
+	f = &conf->feeds[conf->nfeeds++];
+	memset(f, 0, sizeof *f);
+	f->name = xstrdup(name);
+	f->line = line;
+}
+
+static void
+parser_add_output(struct parser *p, const char *name, int line)
+{
+	struct config *conf = p->conf;
+	struct config_output *o;
+	size_t i;
+
+	for (i = 0; i < conf->noutputs; i++) {
+		if (strcmp(conf->outputs[i].name, name) == 0) {
+			parser_error(p, line,
+			    "duplicate output \"%s\" (first at line %d)", name,
+			    conf->outputs[i].line);
+			break;
+		}
+	}
+	conf->outputs = xreallocarray(
+	    conf->outputs, conf->noutputs + 1, sizeof *conf->outputs);
+	o = &conf->outputs[conf->noutputs++];
+	memset(o, 0, sizeof *o);
+	o->name = xstrdup(name);
+	o->line = line;
+}
+
+/* A header: s is trimmed and starts with '['. */
+static void
+parser_header(struct parser *p, char *s, int line)
+{
+	char *end, *kind, *name;
+	int feed;
+
+	parser_end_section(p);
+
+	if ((end = strchr(s, ']')) == NULL) {
+		parser_error(p, line, "missing ']' in section header");
+		return;
+	}
+	if (end[1] != '\0') {
+		parser_error(p, line,
+		    "unexpected text after ']' (comments "
+		    "go on lines of their own)");
+		return;
+	}
+	*end = '\0';
+	kind = str_trim(s + 1);
+	name = kind + strcspn(kind, " \t");
+	if (*name != '\0') {
+		*name++ = '\0';
+		name = str_trim(name);
+	}
+
+	if (strcmp(kind, "server") == 0 || strcmp(kind, "poll") == 0) {
+		if (*name != '\0') {
+			parser_error(p, line, "[%s] takes no name", kind);
+			return;
+		}
+		if (kind[0] == 's')
+			parser_enter(p, SECTION_SERVER, line, server_keys,
+			    nitems(server_keys), p->server_seen);
+		else
+			parser_enter(p, SECTION_POLL, line, poll_keys,
+			    nitems(poll_keys), p->poll_seen);
+		return;
+	}
+	if (strcmp(kind, "feed") != 0 && strcmp(kind, "output") != 0) {
+		parser_error(p, line,
+		    "unknown section [%s] (use server, poll, "
+		    "feed NAME or output NAME)",
+		    kind);
+		return;
+	}
+	feed = kind[0] == 'f';
+	if (*name == '\0') {
+		parser_error(
+		    p, line, "[%s] needs a name, as in [%s NAME]", kind, kind);
+		return;
+	}
+	/* A bad name still gets its section, so its keys are checked too. */
+	if (!valid_name(name))
+		parser_error(
+		    p, line, "bad %s name \"%s\" " NAME_HINT, kind, name);
+	memset(p->entry_seen, 0, sizeof p->entry_seen);
+	if (feed) {
+		parser_add_feed(p, name, line);
+		parser_enter(p, SECTION_FEED, line, feed_keys,
+		    nitems(feed_keys), p->entry_seen);
+	} else {
+		parser_add_output(p, name, line);
+		parser_enter(p, SECTION_OUTPUT, line, output_keys,
+		    nitems(output_keys), p->entry_seen);
+	}
+}
+
+static void
+parser_key(struct parser *p, char *s, int line)
+{
+	char *eq, *key, *value, *section, *cause;
+	size_t i;
+
+	if ((eq = strchr(s, '=')) == NULL) {
+		parser_error(p, line, "missing '=' (use key = value)");
+		return;
+	}
+	*eq = '\0';
+	key = str_trim(s);
+	value = str_trim(eq + 1);
+	if (*key == '\0') {
+		parser_error(p, line, "missing key before '='");
+		return;
+	}
+	if (p->section == SECTION_NONE) {
+		parser_error(p, line, "key \"%s\" outside a section", key);
+		return;
+	}
+	if (p->section == SECTION_IGNORED)
+		return;
+
+	for (i = 0; i < p->nkeys; i++) {
+		if (strcmp(p->keys[i].name, key) == 0)
+			break;
+	}
+	if (i == p->nkeys) {
+		section = parser_section_name(p);
+		parser_error(p, line, "unknown key \"%s\" in %s", key, section);
+		free(section);
+		return;
+	}
+	if (p->seen[i] != 0) {
+		section = parser_section_name(p);
+		parser_error(p, line,
+		    "duplicate key \"%s\" in %s (first at "
+		    "line %d)",
+		    key, section, p->seen[i]);
+		free(section);
+		return;
+	}
+	p->seen[i] = line;
+	if (p->keys[i].set(p, value, &cause) != 0) {
+		parser_error(p, line, "%s: %s", key, cause);
+		free(cause);
+	}
+}
+
+static void
+parser_line(struct parser *p, struct buf *b, size_t len, int line)
+{
+	size_t bad, i;
+	char *s;
+
+	if (len > LINE_MAX_BYTES) {
+		parser_error(
+		    p, line, "line longer than %d bytes", LINE_MAX_BYTES);
+		return;
+	}
+	s = b->data;
+	/* A byte order mark, as some editors write. */
+	if (line == 1 && len >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0) {
+		s += 3;
+		len -= 3;
+	}
+	if ((bad = utf8_check((unsigned char *)s, len)) != len) {
+		parser_error(p, line, "not valid UTF-8 (at byte %zu)", bad + 1);
+		return;
+	}
+	/* Titles end up in XML, which has no room for these. */
+	for (i = 0; i < len; i++) {
+		if (((unsigned char)s[i] < 0x20 && s[i] != '\t' &&
+			s[i] != '\r') ||
+		    s[i] == 0x7f) {
+			parser_error(p, line,
+			    "control character 0x%02x (at "
+			    "byte %zu)",
+			    (unsigned char)s[i], i + 1);
+			return;
+		}
+	}
+
+	s = str_trim(s);
+	if (*s == '\0' || *s == '#' || *s == ';')
+		return;
+	if (*s == '[')
+		parser_header(p, s, line);
+	else
+		parser_key(p, s, line);
+}
+
+/*
+ * One line without its newline into b, and its full length into *lenp.
+ * Bytes beyond the limit are counted but not kept, so a huge line costs no
+ * memory. Returns 1, 0 at end of file, or -1 on a read error.
+ */
+static int
+read_line(FILE *f, struct buf *b, size_t *lenp)
+{
+	size_t n = 0;
+	int c;
+
+	buf_reset(b);
+	buf_add(b, "", 0);
+	while ((c = getc(f)) != EOF && c != '\n') {
+		if (n++ < LINE_MAX_BYTES)
+			buf_addc(b, (char)c);
+	}
+	if (ferror(f))
+		return -1;
+	*lenp = n;
+	if (c == EOF && n == 0)
+		return 0;
+	return 1;
+}
+
+void
+config_free(struct config *conf)
+{
+	size_t i;
+
+	if (conf == NULL)
+		return;
+	free(conf->path);
+	free(conf->listen_host);
+	free(conf->database);
+	for (i = 0; i < conf->nfeeds; i++) {
+		free(conf->feeds[i].name);
+		free(conf->feeds[i].url);
+	}
+	free(conf->feeds);
+	for (i = 0; i < conf->noutputs; i++) {
+		free(conf->outputs[i].name);
+		free(conf->outputs[i].title);
+		str_list_free(
+		    conf->outputs[i].keywords, conf->outputs[i].nkeywords);
+		str_list_free(
+		    conf->outputs[i].exclude, conf->outputs[i].nexclude);
+	}
+	free(conf->outputs);
+	free(conf);
+}
+
+struct config *
+config_load(const char *path, char **errors)
+{
+	struct parser p;
+	struct config *conf;
+	struct buf b;
+	FILE *f;
+	char *cause;
+	size_t i;
+	size_t len;
+	int line = 0, rc;
+
+	*errors = NULL;
+	memset(&p, 0, sizeof p);
+	p.file = path;
+	p.section = SECTION_NONE;
+	p.conf = conf = xcalloc(1, sizeof *conf);
+	conf->path = xstrdup(path);
+	if (parse_listen(CONFIG_DEFAULT_LISTEN, &conf->listen_host,
+		&conf->listen_port, &cause) != 0)
+		fatalx("default listen: %s", cause);
+	conf->database = xstrdup(CONFIG_DEFAULT_DATABASE);
+	conf->interval = CONFIG_DEFAULT_INTERVAL;
+	conf->concurrency = CONFIG_DEFAULT_CONCURRENCY;
+
+	buf_init(&b);
+	if ((f = fopen(path, "r")) == NULL)
+		parser_error(&p, 0, "%s", strerror(errno));
+	else {
+		while ((rc = read_line(f, &b, &len)) == 1)
+			parser_line(&p, &b, len, ++line);
+		if (rc == -1)
+			parser_error(&p, 0, "%s", strerror(errno));
+		else
+			parser_end_section(&p);
+		fclose(f);
+	}
+	buf_free(&b);
+	free(p.dir);
+
+	for (i = 0; i < conf->nfeeds; i++) {
+		if (conf->feeds[i].interval == 0)
+			conf->feeds[i].interval = conf->interval;
+	}
+	for (i = 0; i < conf->noutputs; i++) {
+		if (conf->outputs[i].title == NULL)
+			conf->outputs[i].title = xstrdup(conf->outputs[i].name);
+		if (conf->outputs[i].max_items == 0)
+			conf->outputs[i].max_items = CONFIG_DEFAULT_MAX_ITEMS;
+	}
+
+	if (p.nerrors > 0) {
+		*errors = parser_errors(&p);
+		config_free(conf);
+		conf = NULL;
+	}
+	for (i = 0; i < p.nerrors; i++)
+		free(p.errors[i].msg);
+	free(p.errors);
+	return conf;
+}
+
+const struct config_feed *
+config_feed_find(const struct config *conf, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < conf->nfeeds; i++) {
+		if (strcmp(conf->feeds[i].name, name) == 0)
+			return &conf->feeds[i];
+	}
+	return NULL;
+}
+
+const struct config_output *
+config_output_find(const struct config *conf, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < conf->noutputs; i++) {
+		if (strcmp(conf->outputs[i].name, name) == 0)
+			return &conf->outputs[i];
+	}
+	return NULL;
+}

@@ -35,10 +35,13 @@ struct config_output {
 };
 
 struct config {
-	char *path;
+	char *path;		/* as given to config_load */
+	/* "*" for all addresses; an IPv6 address without brackets. */
 	char *listen_host;
-	uint16_t listen_port;
-	char *database;		/* absolute, or relative to the config file */
+	uint16_t listen_port;	/* 0: any free port */
+	/* Absolute (relative ones are resolved against the config file's
+	 * directory), or ":memory:". */
+	char *database;
 	int64_t interval;
 	int concurrency;
 	struct config_feed *feeds;
@@ -49,7 +52,8 @@ struct config {
 
 /*
  * Reads a config file. On any error returns NULL and sets *errors to every
- * message, one "FILE:LINE: message" per line (caller frees).
+ * message, one "FILE:LINE: message" per line in line order, without a
+ * trailing newline (caller frees); on success *errors is NULL.
  */
 struct config *config_load(const char *path, char **errors);
 void config_free(struct config *);
@@ -57,7 +61,11 @@ void config_free(struct config *);
 const struct config_feed *config_feed_find(const struct config *, const char *);
 const struct config_output *config_output_find(const struct config *, const char *);
 
-/* "90s", "15m", "2h", "1d", "1h30m"; a bare number is seconds. 0 or -1. */
+/*
+ * "90s", "15m", "2h", "1d", "1h30m"; a bare number is seconds. Returns 0, or
+ * -1 on an empty string, a sign, space, an unknown unit or overflow. No range
+ * check: "0" is 0.
+ */
 int config_parse_duration(const char *, int64_t *);
 
 #endif

@@ -16,15 +16,15 @@ test_str_trim(void **state)
 		const char *in;
 		const char *out;
 	} cases[] = {
-		{ "", "" },
-		{ "a", "a" },
-		{ "  a", "a" },
-		{ "a  ", "a" },
-		{ " \t\r\na b\t \r\n", "a b" },
-		{ "   ", "" },
-		{ "\t", "" },
-		{ "a \t b", "a \t b" },
-		{ " روسيا ", "روسيا" },
+	    {"", ""},
+	    {"a", "a"},
+	    {"  a", "a"},
+	    {"a  ", "a"},
+	    {" \t\r\na b\t \r\n", "a b"},
+	    {"   ", ""},
+	    {"\t", ""},
+	    {"a \t b", "a \t b"},
+	    {" روسيا ", "روسيا"},
 	};
 	char *copy;
 	size_t i;
@@ -46,14 +46,14 @@ test_str_prefix_suffix(void **state)
 		int prefix;
 		int suffix;
 	} cases[] = {
-		{ "feed.atom", "feed", 1, 0 },
-		{ "feed.atom", ".atom", 0, 1 },
-		{ "feed.atom", "", 1, 1 },
-		{ "", "", 1, 1 },
-		{ "", "a", 0, 0 },
-		{ "ab", "abc", 0, 0 },
-		{ "abc", "abc", 1, 1 },
-		{ "aXa", "a", 1, 1 },
+	    {"feed.atom", "feed", 1, 0},
+	    {"feed.atom", ".atom", 0, 1},
+	    {"feed.atom", "", 1, 1},
+	    {"", "", 1, 1},
+	    {"", "a", 0, 0},
+	    {"ab", "abc", 0, 0},
+	    {"abc", "abc", 1, 1},
+	    {"aXa", "a", 1, 1},
 	};
 	size_t i;
 
@@ -75,16 +75,16 @@ test_str_split_list(void **state)
 		size_t n;
 		const char *joined;
 	} cases[] = {
-		{ "", 0, "" },
-		{ "a", 1, "a" },
-		{ "a,b", 2, "a|b" },
-		{ " a , b ,c ", 3, "a|b|c" },
-		{ "a b, c\t", 2, "a b|c" },
-		{ "روسيا, اليابان", 2, "روسيا|اليابان" },
-		{ "\"Korea, North\", Japan", 2, "Korea, North|Japan" },
-		{ "  \"a,b\"  ,c", 2, "a,b|c" },
-		{ "\" a \"", 1, " a " },
-		{ "x, \"\u0631,\u0633\"", 2, "x|\u0631,\u0633" },
+	    {"", 0, ""},
+	    {"a", 1, "a"},
+	    {"a,b", 2, "a|b"},
+	    {" a , b ,c ", 3, "a|b|c"},
+	    {"a b, c\t", 2, "a b|c"},
+	    {"روسيا, اليابان", 2, "روسيا|اليابان"},
+	    {"\"Korea, North\", Japan", 2, "Korea, North|Japan"},
+	    {"  \"a,b\"  ,c", 2, "a,b|c"},
+	    {"\" a \"", 1, " a "},
+	    {"x, \"\u0631,\u0633\"", 2, "x|\u0631,\u0633"},
 	};
 	struct buf b;
 	char **list, *cause = NULL;
@@ -112,16 +112,16 @@ test_str_split_list_errors(void **state)
 		const char *in;
 		const char *cause;
 	} cases[] = {
-		{ "a,,b", "empty element in list" },
-		{ "a,", "empty element in list" },
-		{ ",a", "empty element in list" },
-		{ " ,a", "empty element in list" },
-		{ "\"a", "unterminated quote" },
-		{ "a, \"b", "unterminated quote" },
-		{ "a\"b\"", "a quote must start the element" },
-		{ "\"a\"\"b\"", "a quote must start the element" },
-		{ "\"a\"b", "text after a closing quote" },
-		{ "\"a\" b, c", "text after a closing quote" },
+	    {"a,,b", "empty element in list"},
+	    {"a,", "empty element in list"},
+	    {",a", "empty element in list"},
+	    {" ,a", "empty element in list"},
+	    {"\"a", "unterminated quote"},
+	    {"a, \"b", "unterminated quote"},
+	    {"a\"b\"", "a quote must start the element"},
+	    {"\"a\"\"b\"", "a quote must start the element"},
+	    {"\"a\"b", "text after a closing quote"},
+	    {"\"a\" b, c", "text after a closing quote"},
 	};
 	char **list = NULL, *cause = NULL;
 	size_t n = 0, i;
@@ -206,23 +206,23 @@ test_time_formats(void **state)
 		const char *rfc3339;
 		const char *http;
 	} cases[] = {
-		{ 0, "1970-01-01T00:00:00Z", "Thu, 01 Jan 1970 00:00:00 GMT" },
-		{ 784111777, "1994-11-06T08:49:37Z",
-		    "Sun, 06 Nov 1994 08:49:37 GMT" },
-		{ 951782400, "2000-02-29T00:00:00Z",
-		    "Tue, 29 Feb 2000 00:00:00 GMT" },
-		{ 1700000000, "2023-11-14T22:13:20Z",
-		    "Tue, 14 Nov 2023 22:13:20 GMT" },
-		{ -1, "1969-12-31T23:59:59Z", "Wed, 31 Dec 1969 23:59:59 GMT" },
-		{ 2147483648LL, "2038-01-19T03:14:08Z",
-		    "Tue, 19 Jan 2038 03:14:08 GMT" },
-		{ 253402300799LL, "9999-12-31T23:59:59Z",
-		    "Fri, 31 Dec 9999 23:59:59 GMT" },
-		/* Year 10000 does not fit: the epoch stands in. */
-		{ 253402300800LL, "1970-01-01T00:00:00Z",
-		    "Thu, 01 Jan 1970 00:00:00 GMT" },
-		{ INT64_MAX, "1970-01-01T00:00:00Z",
-		    "Thu, 01 Jan 1970 00:00:00 GMT" },
+	    {0, "1970-01-01T00:00:00Z", "Thu, 01 Jan 1970 00:00:00 GMT"},
+	    {784111777, "1994-11-06T08:49:37Z",
+		"Sun, 06 Nov 1994 08:49:37 GMT"},
+	    {951782400, "2000-02-29T00:00:00Z",
+		"Tue, 29 Feb 2000 00:00:00 GMT"},
+	    {1700000000, "2023-11-14T22:13:20Z",
+		"Tue, 14 Nov 2023 22:13:20 GMT"},
+	    {-1, "1969-12-31T23:59:59Z", "Wed, 31 Dec 1969 23:59:59 GMT"},
+	    {2147483648LL, "2038-01-19T03:14:08Z",
+		"Tue, 19 Jan 2038 03:14:08 GMT"},
+	    {253402300799LL, "9999-12-31T23:59:59Z",
+		"Fri, 31 Dec 9999 23:59:59 GMT"},
+	    /* Year 10000 does not fit: the epoch stands in. */
+	    {253402300800LL, "1970-01-01T00:00:00Z",
+		"Thu, 01 Jan 1970 00:00:00 GMT"},
+	    {INT64_MAX, "1970-01-01T00:00:00Z",
+		"Thu, 01 Jan 1970 00:00:00 GMT"},
 	};
 	char rfc[21], http[30];
 	size_t i;
@@ -246,13 +246,13 @@ test_hash_sha256_hex(void **state)
 		const char *in;
 		const char *hex;
 	} cases[] = {
-		{ "", "e3b0c44298fc1c149afbf4c8996fb924"
-		      "27ae41e4649b934ca495991b7852b855" },
-		{ "abc", "ba7816bf8f01cfea414140de5dae2223"
-			 "b00361a396177a9cb410ff61f20015ad" },
-		{ "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
-		    "248d6a61d20638b8e5c026930c3e6039"
-		    "a33ce45964ff2167f6ecedd419db06c1" },
+	    {"", "e3b0c44298fc1c149afbf4c8996fb924"
+		 "27ae41e4649b934ca495991b7852b855"},
+	    {"abc", "ba7816bf8f01cfea414140de5dae2223"
+		    "b00361a396177a9cb410ff61f20015ad"},
+	    {"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+		"248d6a61d20638b8e5c026930c3e6039"
+		"a33ce45964ff2167f6ecedd419db06c1"},
 	};
 	char out[65];
 	size_t i;
@@ -287,14 +287,14 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_str_trim),
-		cmocka_unit_test(test_str_prefix_suffix),
-		cmocka_unit_test(test_str_split_list),
-		cmocka_unit_test(test_str_split_list_errors),
-		cmocka_unit_test(test_buf),
-		cmocka_unit_test(test_time_formats),
-		cmocka_unit_test(test_hash_sha256_hex),
-		cmocka_unit_test(test_clocks),
+	    cmocka_unit_test(test_str_trim),
+	    cmocka_unit_test(test_str_prefix_suffix),
+	    cmocka_unit_test(test_str_split_list),
+	    cmocka_unit_test(test_str_split_list_errors),
+	    cmocka_unit_test(test_buf),
+	    cmocka_unit_test(test_time_formats),
+	    cmocka_unit_test(test_hash_sha256_hex),
+	    cmocka_unit_test(test_clocks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
