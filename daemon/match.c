@@ -46,9 +46,9 @@ struct match_text {
 
 /* One token of a keyword and the text tokens it accepts. */
 struct kwtok {
-	char **accept;	/* sorted, no duplicates */
+	char **accept; /* sorted, no duplicates */
 	size_t naccept;
-	int prefix;	/* a text token need only start with one */
+	int prefix; /* a text token need only start with one */
 };
 
 struct keyword {
@@ -64,11 +64,11 @@ struct entry {
 };
 
 struct match_filter {
-	struct keyword *kws;	/* the any, then all, then none keywords */
+	struct keyword *kws; /* the any, then all, then none keywords */
 	size_t nany;
 	size_t nall;
 	size_t nnone;
-	struct entry *index;	/* sorted by s */
+	struct entry *index; /* sorted by s */
 	size_t nindex;
 	int haveprefix;
 };
@@ -97,8 +97,8 @@ toklist_start(struct toklist *tl, enum tclass c)
 	if (tl->n == tl->size) {
 		tl->size = tl->size == 0 ? 16 : tl->size * 2;
 		tl->offs = xreallocarray(tl->offs, tl->size, sizeof *tl->offs);
-		tl->classes = xreallocarray(tl->classes, tl->size,
-		    sizeof *tl->classes);
+		tl->classes =
+		    xreallocarray(tl->classes, tl->size, sizeof *tl->classes);
 	}
 	tl->offs[tl->n] = tl->data.len;
 	tl->classes[tl->n] = c;
@@ -278,8 +278,8 @@ numeric_ref(const char *s, int32_t *cp)
 		p++;
 	}
 	for (;; p++) {
-		d = base == 16 ? hex_value(*p) :
-		    (*p >= '0' && *p <= '9' ? *p - '0' : -1);
+		d = base == 16 ? hex_value(*p)
+			       : (*p >= '0' && *p <= '9' ? *p - '0' : -1);
 		if (d < 0)
 			break;
 		/* Saturate: anything this large is out of range anyway. */
@@ -303,12 +303,12 @@ html_refs(const char *s, struct buf *out)
 		const char *name;
 		int32_t cp;
 	} names[] = {
-		{ "&amp;", '&' },
-		{ "&apos;", '\'' },
-		{ "&gt;", '>' },
-		{ "&lt;", '<' },
-		{ "&nbsp;", 0xa0 },
-		{ "&quot;", '"' },
+	    {"&amp;", '&'},
+	    {"&apos;", '\''},
+	    {"&gt;", '>'},
+	    {"&lt;", '<'},
+	    {"&nbsp;", 0xa0},
+	    {"&quot;", '"'},
 	};
 	const char *p = s, *q;
 	size_t i, n;
@@ -353,10 +353,9 @@ static int
 is_arabic_block(int32_t cp)
 {
 	return (cp >= 0x0600 && cp <= 0x06ff) ||
-	    (cp >= 0x0750 && cp <= 0x077f) ||
-	    (cp >= 0x0870 && cp <= 0x08ff) ||
-	    (cp >= 0xfb50 && cp <= 0xfdff) ||
-	    (cp >= 0xfe70 && cp <= 0xfeff);
+	       (cp >= 0x0750 && cp <= 0x077f) ||
+	       (cp >= 0x0870 && cp <= 0x08ff) ||
+	       (cp >= 0xfb50 && cp <= 0xfdff) || (cp >= 0xfe70 && cp <= 0xfeff);
 }
 
 static enum tclass
@@ -376,7 +375,36 @@ classify(int32_t cp)
 	}
 }
 
-/* T: cut valid, normalized UTF-8 into tokens. */
+/* A: the Arabic-script fold of one code point; -1 deletes it. */
+static int32_t
+fold_arabic(int32_t cp)
+{
+	if (cp >= 0x0660 && cp <= 0x0669)
+		return '0' + (cp - 0x0660);
+	if (cp >= 0x06f0 && cp <= 0x06f9)
+		return '0' + (cp - 0x06f0);
+	switch (cp) {
+	case 0x0640: /* tatweel */
+		return -1;
+	case 0x0671: /* alef wasla */
+		return 0x0627;
+	case 0x0649: /* alef maksura */
+	case 0x06cc: /* farsi yeh */
+	case 0x06d2: /* yeh barree */
+		return 0x064a;
+	case 0x0629: /* teh marbuta */
+	case 0x06be: /* heh doachashmee */
+	case 0x06c1: /* heh goal */
+	case 0x06d5: /* ae */
+		return 0x0647;
+	case 0x06a9: /* keheh */
+		return 0x0643;
+	default:
+		return cp;
+	}
+}
+
+/* A and T: fold, then cut valid, normalized UTF-8 into tokens. */
 static void
 tokenize(const char *s, size_t len, struct toklist *tl)
 {
@@ -389,7 +417,10 @@ tokenize(const char *s, size_t len, struct toklist *tl)
 		n = utf8proc_iterate((const utf8proc_uint8_t *)s + i,
 		    (utf8proc_ssize_t)(len - i), &cp);
 		if (n < 0)
-			fatalx("%s: invalid UTF-8 after normalization", __func__);
+			fatalx(
+			    "%s: invalid UTF-8 after normalization", __func__);
+		if ((cp = fold_arabic(cp)) == -1)
+			continue;
 		c = classify(cp);
 		if (c != cur && cur != TC_NONE)
 			buf_addc(&tl->data, '\0');
@@ -413,13 +444,15 @@ normalize(const char *s, size_t len, struct toklist *tl)
 	if (len == 0)
 		return;
 	n = utf8proc_map_custom((const utf8proc_uint8_t *)s,
-	    (utf8proc_ssize_t)len, &out, UTF8PROC_STABLE | UTF8PROC_COMPOSE |
-	    UTF8PROC_COMPAT | UTF8PROC_CASEFOLD | UTF8PROC_IGNORE |
-	    UTF8PROC_STRIPMARK, fold_zero_width, NULL);
+	    (utf8proc_ssize_t)len, &out,
+	    UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT |
+		UTF8PROC_CASEFOLD | UTF8PROC_IGNORE | UTF8PROC_STRIPMARK,
+	    fold_zero_width, NULL);
 	if (n == UTF8PROC_ERROR_NOMEM)
 		fatalx("%s: out of memory", __func__);
 	if (n < 0) {
-		/* Cannot happen on valid input; lose the text, not the daemon. */
+		/* Cannot happen on valid input; lose the text, not the daemon.
+		 */
 		log_warnx("%s: %s", __func__, utf8proc_errmsg(n));
 		return;
 	}
@@ -489,8 +522,8 @@ match_text_free(struct match_text *mt)
 }
 
 size_t
-match_text_tokens(const struct match_text *mt, size_t field,
-    const char *const **tokens)
+match_text_tokens(
+    const struct match_text *mt, size_t field, const char *const **tokens)
 {
 	if (field >= mt->nfields) {
 		*tokens = NULL;
@@ -572,17 +605,139 @@ kwtok_accepts(const struct kwtok *kt, const char *t)
 	return 0;
 }
 
-/* Compile token i of a keyword into the set of text tokens it accepts. */
+/*
+ * The Arabic affixes of §4, written as they are after A (so ية is يه).
+ * Proclitics are w + q.
+ */
+static const char *const pre_w[] = {"", "و", "ف"};
+static const char *const pre_q[] = {
+    "", "ب", "ك", "ل", "ال", "بال", "كال", "لل"};
+/* Nothing; and for n >= 3 the tanween alef and the nisba forms. */
+static const char *const suffix3[] = {
+    "", "ا", "ي", "يه", "يا", "يون", "يين", "يان"};
+/* In addition for n >= 4: plural, dual and pronoun suffixes. */
+static const char *const suffix4[] = {"يات", "يتان", "يتين", "ان", "ين", "ون",
+    "ات", "ها", "هم", "هما", "هن", "نا"};
+/* In addition when K ends in ي (a nisba keyword, روسي → الروسية). */
+static const char *const suffix_y[] = {
+    "ه", "ون", "ين", "ان", "ات", "تان", "تين"};
+/* Replacing a final ه (ة before A) when it becomes ت: حكومته. */
+static const char *const suffix_h[] = {
+    "ات", "تان", "تين", "ته", "تها", "تهم", "تهما", "تهن", "تي", "تنا"};
+
+#define ALEF_LAM "ال"
+#define LAM "ل"
+
+struct strset {
+	char **s;
+	size_t n;
+	size_t size;
+};
+
 static void
-kwtok_compile(struct kwtok *kt, const char *k, enum tclass c, int strict,
-    int prefix)
+strset_add(struct strset *ss, char *s)
 {
-	(void)c;
-	(void)strict;
+	if (ss->n == ss->size) {
+		ss->size = ss->size == 0 ? 64 : ss->size * 2;
+		ss->s = xreallocarray(ss->s, ss->size, sizeof *ss->s);
+	}
+	ss->s[ss->n++] = s;
+}
+
+static void
+add_bodies(struct strset *bodies, const char *stem, const char *const *suf,
+    size_t nsuf)
+{
+	size_t i;
+	char *s;
+
+	for (i = 0; i < nsuf; i++) {
+		xasprintf(&s, "%s%s", stem, suf[i]);
+		strset_add(bodies, s);
+	}
+}
+
+/* BODIES(K) of §4; n counts the letters of K without its article. */
+static void
+arabic_bodies(const char *k, size_t n, int strict, struct strset *bodies)
+{
+	char *stem;
+
+	if (strict || n < 3) {
+		add_bodies(bodies, k, suffix3, 1);
+		return;
+	}
+	add_bodies(bodies, k, suffix3, nitems(suffix3));
+	if (n >= 4)
+		add_bodies(bodies, k, suffix4, nitems(suffix4));
+	if (str_has_suffix(k, "ي"))
+		add_bodies(bodies, k, suffix_y, nitems(suffix_y));
+	if (str_has_suffix(k, "ه")) {
+		stem = xstrndup(k, strlen(k) - strlen("ه"));
+		add_bodies(bodies, stem, suffix_h, nitems(suffix_h));
+		free(stem);
+	}
+}
+
+/*
+ * The accepted forms of an Arabic keyword token of 3 letters or more:
+ * P + B, and for a keyword with the article also w + L(B), where L(B) is
+ * the article after ل: لل + B without ال, or ل + B without ال when B
+ * goes on with ل (three lams are written as two).
+ */
+static void
+arabic_accept(const char *k, int strict, int prefix, struct strset *out)
+{
+	struct strset bodies = {NULL, 0, 0};
+	const char *rest;
+	size_t i, j, n;
+	int art;
+	char *s;
+
+	n = count_cps(k);
+	art = n >= 4 && str_has_prefix(k, ALEF_LAM);
+	if (art)
+		n -= 2;
+	/* A prefix keyword is its own stem: the text goes on after it. */
+	if (prefix)
+		add_bodies(&bodies, k, suffix3, 1);
+	else
+		arabic_bodies(k, n, strict, &bodies);
+
+	for (i = 0; i < bodies.n; i++) {
+		for (j = 0; j < nitems(pre_w) * nitems(pre_q); j++) {
+			xasprintf(&s, "%s%s%s", pre_w[j / nitems(pre_q)],
+			    pre_q[j % nitems(pre_q)], bodies.s[i]);
+			strset_add(out, s);
+		}
+		if (!art)
+			continue;
+		rest = bodies.s[i] + strlen(ALEF_LAM);
+		for (j = 0; j < nitems(pre_w); j++) {
+			xasprintf(&s, "%s%s%s", pre_w[j],
+			    str_has_prefix(rest, LAM) ? LAM : LAM LAM, rest);
+			strset_add(out, s);
+		}
+	}
+	for (i = 0; i < bodies.n; i++)
+		free(bodies.s[i]);
+	free(bodies.s);
+}
+
+/* Compile one token of a keyword into the set of text tokens it accepts. */
+static void
+kwtok_compile(
+    struct kwtok *kt, const char *k, enum tclass c, int strict, int prefix)
+{
+	struct strset ss = {NULL, 0, 0};
+
+	if (c == TC_ARABIC && count_cps(k) >= 3)
+		arabic_accept(k, strict, prefix, &ss);
+	else
+		strset_add(&ss, xstrdup(k));
 	kt->prefix = prefix;
-	kt->accept = xcalloc(1, sizeof *kt->accept);
-	kt->accept[0] = xstrdup(k);
-	kt->naccept = 1;
+	kt->accept = ss.s;
+	kt->naccept = ss.n;
 	set_finish(kt->accept, &kt->naccept);
 }
 
@@ -630,38 +785,48 @@ keyword_compile(const char *keyword, struct keyword *kw, char **cause)
 	strict = len > 0 && s[0] == '=';
 	prefix = len > 0 && s[len - 1] == '*' && !(strict && len == 1);
 	if (strict && prefix) {
-		xasprintf(cause, "keyword \"%s\": \"=\" (strict) and \"*\" "
-		    "(prefix) cannot be combined", shown);
+		xasprintf(cause,
+		    "keyword \"%s\": \"=\" (strict) and \"*\" "
+		    "(prefix) cannot be combined",
+		    shown);
 		goto fail;
 	}
 	if (prefix)
 		s[--len] = '\0';
 	if (strchr(s + strict, '=') != NULL) {
-		xasprintf(cause, "keyword \"%s\": \"=\" is allowed only at "
-		    "the start", shown);
+		xasprintf(cause,
+		    "keyword \"%s\": \"=\" is allowed only at "
+		    "the start",
+		    shown);
 		goto fail;
 	}
 	if (strchr(s, '*') != NULL) {
-		xasprintf(cause, "keyword \"%s\": \"*\" is allowed only at "
-		    "the end", shown);
+		xasprintf(cause,
+		    "keyword \"%s\": \"*\" is allowed only at "
+		    "the end",
+		    shown);
 		goto fail;
 	}
 
 	normalize(s + strict, len - strict, &tl);
 	if (tl.n == 0) {
-		xasprintf(cause, "keyword \"%s\": no letters or digits to "
-		    "match", shown);
+		xasprintf(cause,
+		    "keyword \"%s\": no letters or digits to "
+		    "match",
+		    shown);
 		goto fail;
 	}
 	if (prefix) {
 		last = toklist_get(&tl, tl.n - 1);
 		n = count_cps(last);
 		if (tl.classes[tl.n - 1] == TC_ARABIC && n >= 4 &&
-		    str_has_prefix(last, "ال"))
+		    str_has_prefix(last, ALEF_LAM))
 			n -= 2;
 		if (n < 3) {
-			xasprintf(cause, "keyword \"%s\": a prefix needs at "
-			    "least 3 letters", shown);
+			xasprintf(cause,
+			    "keyword \"%s\": a prefix needs at "
+			    "least 3 letters",
+			    shown);
 			goto fail;
 		}
 	}
@@ -704,12 +869,12 @@ entry_cmp(const void *a, const void *b)
 }
 
 struct match_filter *
-match_filter_new(char *const *any, size_t nany, char *const *all,
-    size_t nall, char *const *none, size_t nnone, char **cause)
+match_filter_new(char *const *any, size_t nany, char *const *all, size_t nall,
+    char *const *none, size_t nnone, char **cause)
 {
 	struct match_filter *mf;
-	char *const *lists[3] = { any, all, none };
-	size_t counts[3] = { nany, nall, nnone };
+	char *const *lists[3] = {any, all, none};
+	size_t counts[3] = {nany, nall, nnone};
 	struct keyword *kw;
 	struct kwtok *kt;
 	size_t i, j, n;
@@ -719,8 +884,8 @@ match_filter_new(char *const *any, size_t nany, char *const *all,
 	for (i = 0; i < 3; i++) {
 		for (j = 0; j < counts[i]; j++) {
 			n = mf->nany + mf->nall + mf->nnone;
-			if (keyword_compile(lists[i][j], &mf->kws[n],
-			    cause) != 0)
+			if (keyword_compile(lists[i][j], &mf->kws[n], cause) !=
+			    0)
 				goto fail;
 			if (i == 0)
 				mf->nany++;

@@ -28,7 +28,11 @@ struct match_filter *match_filter_new(char *const *any, size_t nany,
     char **cause);
 void match_filter_free(struct match_filter *);
 
-/* Normalize and tokenize text fields; each field may hold HTML or be NULL. */
+/*
+ * Normalize and tokenize text fields; each field may hold HTML or be NULL,
+ * and may be any bytes (invalid UTF-8 separates words). Fields are matched
+ * on their own: a phrase never runs from one field into the next.
+ */
 struct match_text *match_text_new(const char *const *fields, size_t nfields);
 void match_text_free(struct match_text *);
 
@@ -38,7 +42,8 @@ int match_filter_test(const struct match_filter *, const struct match_text *);
 /*
  * The normalized tokens of a text (for tests and debugging): returns the
  * number of tokens of field i and, through *tokens, an array of them that
- * stays valid as long as the match_text.
+ * stays valid as long as the match_text. A field out of range has none
+ * (*tokens is set to NULL).
  */
 size_t match_text_tokens(const struct match_text *, size_t field,
     const char *const **tokens);

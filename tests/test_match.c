@@ -70,8 +70,9 @@ check_tokens(const char *name, const struct tok_case *tc, size_t n)
 	for (i = 0; i < n; i++) {
 		got = joined_tokens(tc[i].in);
 		if (strcmp(got, tc[i].want) != 0) {
-			print_error("%s[%zu]: \"%s\": got \"%s\", want \"%s\"\n",
-			    name, i, tc[i].in, got, tc[i].want);
+			print_error(
+			    "%s[%zu]: \"%s\": got \"%s\", want \"%s\"\n", name,
+			    i, tc[i].in, got, tc[i].want);
 			fails++;
 		}
 		free(got);
@@ -113,8 +114,8 @@ check_keywords(const char *name, const struct kw_case *kc, size_t n)
 		got = keyword_matches(kc[i].kw, kc[i].text);
 		if (got != kc[i].want) {
 			print_error("%s[%zu]: \"%s\" in \"%s\": got %d, "
-			    "want %d\n", name, i, kc[i].kw, kc[i].text, got,
-			    kc[i].want);
+				    "want %d\n",
+			    name, i, kc[i].kw, kc[i].text, got, kc[i].want);
 			fails++;
 		}
 	}
@@ -135,71 +136,71 @@ list_len(const char *const *l)
 /* ---- H: HTML to text ---- */
 
 static const struct tok_case html_blocks[] = {
-	{ "a<!-- hidden -->b", "a|b" },
-	{ "a<!---->b", "a|b" },
-	{ "a<!-->b", "a|b" },
-	{ "a<!-- never closed b c", "a" },
-	{ "a<!-- <b>x</b> -->c", "a|c" },
-	{ "a<script>var x = 1;</script>b", "a|b" },
-	{ "a<SCRIPT type=\"text/javascript\">x()</ScRiPt >b", "a|b" },
-	{ "a<script>if (a<b) x();</script>c", "a|c" },
-	{ "a<script>document.write('</p>')</script>c", "a|c" },
-	{ "a<script>never closed", "a" },
-	{ "a<style>p { color: red }</style>b", "a|b" },
-	{ "a<style media=print>x</STYLE>b", "a|b" },
-	{ "a<style>never closed", "a" },
-	/* A tag whose name only starts like script is a plain tag. */
-	{ "a<scripts>b</scripts>c", "a|b|c" },
-	{ "روسيا<script>اليابان</script>مصر", "روسيا|مصر" },
+    {"a<!-- hidden -->b", "a|b"},
+    {"a<!---->b", "a|b"},
+    {"a<!-->b", "a|b"},
+    {"a<!-- never closed b c", "a"},
+    {"a<!-- <b>x</b> -->c", "a|c"},
+    {"a<script>var x = 1;</script>b", "a|b"},
+    {"a<SCRIPT type=\"text/javascript\">x()</ScRiPt >b", "a|b"},
+    {"a<script>if (a<b) x();</script>c", "a|c"},
+    {"a<script>document.write('</p>')</script>c", "a|c"},
+    {"a<script>never closed", "a"},
+    {"a<style>p { color: red }</style>b", "a|b"},
+    {"a<style media=print>x</STYLE>b", "a|b"},
+    {"a<style>never closed", "a"},
+    /* A tag whose name only starts like script is a plain tag. */
+    {"a<scripts>b</scripts>c", "a|b|c"},
+    {"روسيا<script>اليابان</script>مصر", "روسيا|مصر"},
 };
 
 static const struct tok_case html_tags[] = {
-	{ "<p>Japan</p>", "japan" },
-	{ "Ja<b>pan</b>", "ja|pan" },
-	{ "a<br/>b", "a|b" },
-	{ "a<!DOCTYPE html>b", "a|b" },
-	{ "a<?xml version=\"1.0\"?>b", "a|b" },
-	{ "<a href=\"http://japan.example/\">link</a>", "link" },
-	{ "<img alt=\"Japan\" title=\"Japan\" src=x.png>", "" },
-	{ "<span class=\"japan\">x</span>", "x" },
-	{ "1 < 2 and 3 <4", "1|2|and|3|4" },
-	{ "a <= b", "a|b" },
-	{ "a<", "a" },
-	{ "a <1b> c", "a|1|b|c" },
-	{ "a <b never closed", "a" },
-	/* Only the first ">" ends a tag, quoted or not. */
-	{ "<a title=\"x>y\">z</a>", "y|z" },
-	{ "كوريا<br>الشمالية", "كوريا|الشمالية" },
-	{ "URL http://example.com/japan in text",
-	    "url|http|example|com|japan|in|text" },
+    {"<p>Japan</p>", "japan"},
+    {"Ja<b>pan</b>", "ja|pan"},
+    {"a<br/>b", "a|b"},
+    {"a<!DOCTYPE html>b", "a|b"},
+    {"a<?xml version=\"1.0\"?>b", "a|b"},
+    {"<a href=\"http://japan.example/\">link</a>", "link"},
+    {"<img alt=\"Japan\" title=\"Japan\" src=x.png>", ""},
+    {"<span class=\"japan\">x</span>", "x"},
+    {"1 < 2 and 3 <4", "1|2|and|3|4"},
+    {"a <= b", "a|b"},
+    {"a<", "a"},
+    {"a <1b> c", "a|1|b|c"},
+    {"a <b never closed", "a"},
+    /* Only the first ">" ends a tag, quoted or not. */
+    {"<a title=\"x>y\">z</a>", "y|z"},
+    {"كوريا<br>الشمالية", "كوريا|الشماليه"},
+    {"URL http://example.com/japan in text",
+	"url|http|example|com|japan|in|text"},
 };
 
 static const struct tok_case html_refs[] = {
-	{ "AT&amp;T", "at|t" },
-	{ "&lt;b&gt;Japan&lt;/b&gt;", "b|japan|b" },
-	{ "&quot;Japan&quot; &apos;s", "japan|s" },
-	{ "a&nbsp;b", "a|b" },
-	{ "&#74;apan", "japan" },
-	{ "&#x4A;apan &#X6a;apan", "japan|japan" },
-	{ "&#1585;&#x648;&#x633;&#x64A;&#x627;", "روسيا" },
-	/* Decoded once: a decoded "&" or "<" starts nothing. */
-	{ "&amp;lt;b&amp;gt;", "lt|b|gt" },
-	{ "&lt;script&gt;Japan&lt;/script&gt;", "script|japan|script" },
-	/* 0, surrogates and too large values are U+FFFD, a separator. */
-	{ "a&#0;b", "a|b" },
-	{ "a&#xD800;b", "a|b" },
-	{ "a&#xDFFF;b", "a|b" },
-	{ "a&#x110000;b", "a|b" },
-	{ "a&#99999999999999999999;b", "a|b" },
-	{ "a&#x10FFFF;b", "a|b" },
-	/* Without ";", or with an unknown or wrongly cased name: text. */
-	{ "&amp", "amp" },
-	{ "&#74 apan", "74|apan" },
-	{ "&#;x &#x;y", "x|x|y" },
-	{ "&AMP; &Lt;", "amp|lt" },
-	{ "&bogus;", "bogus" },
-	/* ZWNJ by reference is a boundary too, as are &#160; and &nbsp;. */
-	{ "a&#x200C;b&#160;c", "a|b|c" },
+    {"AT&amp;T", "at|t"},
+    {"&lt;b&gt;Japan&lt;/b&gt;", "b|japan|b"},
+    {"&quot;Japan&quot; &apos;s", "japan|s"},
+    {"a&nbsp;b", "a|b"},
+    {"&#74;apan", "japan"},
+    {"&#x4A;apan &#X6a;apan", "japan|japan"},
+    {"&#1585;&#x648;&#x633;&#x64A;&#x627;", "روسيا"},
+    /* Decoded once: a decoded "&" or "<" starts nothing. */
+    {"&amp;lt;b&amp;gt;", "lt|b|gt"},
+    {"&lt;script&gt;Japan&lt;/script&gt;", "script|japan|script"},
+    /* 0, surrogates and too large values are U+FFFD, a separator. */
+    {"a&#0;b", "a|b"},
+    {"a&#xD800;b", "a|b"},
+    {"a&#xDFFF;b", "a|b"},
+    {"a&#x110000;b", "a|b"},
+    {"a&#99999999999999999999;b", "a|b"},
+    {"a&#x10FFFF;b", "a|b"},
+    /* Without ";", or with an unknown or wrongly cased name: text. */
+    {"&amp", "amp"},
+    {"&#74 apan", "74|apan"},
+    {"&#;x &#x;y", "x|x|y"},
+    {"&AMP; &Lt;", "amp|lt"},
+    {"&bogus;", "bogus"},
+    /* ZWNJ by reference is a boundary too, as are &#160; and &nbsp;. */
+    {"a&#x200C;b&#160;c", "a|b|c"},
 };
 
 static void
@@ -226,13 +227,25 @@ test_html_refs(void **state)
 /* ---- Invalid UTF-8 ---- */
 
 static const struct tok_case bad_utf8[] = {
-	{ "ab\xff" "cd", "ab|cd" },
-	{ "ab\xc3", "ab" },
-	{ "ab\xc0\xaf" "cd", "ab|cd" },		/* overlong "/" */
-	{ "ab\xed\xa0\x80" "cd", "ab|cd" },	/* surrogate */
-	{ "ab\xf4\x90\x80\x80" "cd", "ab|cd" },	/* above U+10FFFF */
-	{ "\xd8\xb1\xd9" "x", "ر|x" },		/* truncated Arabic letter */
-	{ "ab\xef\xbf\xbd" "cd", "ab|cd" },	/* a real U+FFFD */
+    {"ab\xff"
+     "cd",
+	"ab|cd"},
+    {"ab\xc3", "ab"},
+    {"ab\xc0\xaf"
+     "cd",
+	"ab|cd"}, /* overlong "/" */
+    {"ab\xed\xa0\x80"
+     "cd",
+	"ab|cd"}, /* surrogate */
+    {"ab\xf4\x90\x80\x80"
+     "cd",
+	"ab|cd"}, /* above U+10FFFF */
+    {"\xd8\xb1\xd9"
+     "x",
+	"ر|x"}, /* truncated Arabic letter */
+    {"ab\xef\xbf\xbd"
+     "cd",
+	"ab|cd"}, /* a real U+FFFD */
 };
 
 static void
@@ -245,44 +258,46 @@ test_bad_utf8(void **state)
 /* ---- U: Unicode fold ---- */
 
 static const struct tok_case unicode_fold[] = {
-	/* Hamza forms on alef, and tashkeel. */
-	{ "أ إ آ", "ا|ا|ا" },
-	{ "أحمد إيران آسيا", "احمد|ايران|اسيا" },
-	{ "رُوسِيَا", "روسيا" },
-	{ "مُحَمَّدٌ", "محمد" },
-	{ "هٰذا", "هذا" },
-	{ "ؤ ئ", "و|ي" },
-	{ "مسؤول مسئول", "مسوول|مسيول" },
-	/* A decomposed hamza equals the precomposed letter. */
-	{ "\xd8\xa7\xd9\x94" "حمد", "احمد" },
-	{ "مسو\xd9\x94ول", "مسوول" },
-	/* Standalone hamza stays. */
-	{ "ء سماء", "ء|سماء" },
-	/* Presentation forms. */
-	{ "ﻻ", "لا" },
-	{ "ﺭﻭﺳﻴﺎ", "روسيا" },
-	{ "ﷲ", "الله" },
-	/* Latin and other scripts. */
-	{ "ＪＡＰＡＮ", "japan" },
-	{ "ﬁnance", "finance" },
-	{ "é ğ ü ñ ё ά", "e|g|u|n|е|α" },
-	{ "Straße", "strasse" },
-	{ "İstanbul", "istanbul" },
-	{ "ς", "σ" },
-	{ "ø ł đ ı æ", "ø|ł|đ|ı|æ" },
-	{ "हिन्दी", "हनद" },
-	{ "Ω ǅ", "ω|dz" },
-	/* Default ignorables vanish and join: ZWJ, LRM, RLM, ALM, SHY, BOM. */
-	{ "رو\xe2\x80\x8dسيا", "روسيا" },
-	{ "Ja\xe2\x80\x8epan\xe2\x80\x8f", "japan" },
-	{ "رو\xd8\x9cسيا", "روسيا" },
-	{ "Ja\xc2\xadpan", "japan" },
-	{ "\xef\xbb\xbfJapan", "japan" },
-	{ "Ja\xe2\x80\xaepan", "japan" },
-	{ "ا\xef\xb8\x8f", "ا" },
-	/* ZWNJ and ZWSP separate. */
-	{ "می\xe2\x80\x8cخواهد", "می|خواهد" },
-	{ "Ja\xe2\x80\x8bpan", "ja|pan" },
+    /* Hamza forms on alef, and tashkeel. */
+    {"أ إ آ", "ا|ا|ا"},
+    {"أحمد إيران آسيا", "احمد|ايران|اسيا"},
+    {"رُوسِيَا", "روسيا"},
+    {"مُحَمَّدٌ", "محمد"},
+    {"هٰذا", "هذا"},
+    {"ؤ ئ", "و|ي"},
+    {"مسؤول مسئول", "مسوول|مسيول"},
+    /* A decomposed hamza equals the precomposed letter. */
+    {"\xd8\xa7\xd9\x94"
+     "حمد",
+	"احمد"},
+    {"مسو\xd9\x94ول", "مسوول"},
+    /* Standalone hamza stays. */
+    {"ء سماء", "ء|سماء"},
+    /* Presentation forms. */
+    {"ﻻ", "لا"},
+    {"ﺭﻭﺳﻴﺎ", "روسيا"},
+    {"ﷲ", "الله"},
+    /* Latin and other scripts. */
+    {"ＪＡＰＡＮ", "japan"},
+    {"ﬁnance", "finance"},
+    {"é ğ ü ñ ё ά", "e|g|u|n|е|α"},
+    {"Straße", "strasse"},
+    {"İstanbul", "istanbul"},
+    {"ς", "σ"},
+    {"ø ł đ ı æ", "ø|ł|đ|ı|æ"},
+    {"हिन्दी", "हनद"},
+    {"Ω ǅ", "ω|dz"},
+    /* Default ignorables vanish and join: ZWJ, LRM, RLM, ALM, SHY, BOM. */
+    {"رو\xe2\x80\x8dسيا", "روسيا"},
+    {"Ja\xe2\x80\x8epan\xe2\x80\x8f", "japan"},
+    {"رو\xd8\x9cسيا", "روسيا"},
+    {"Ja\xc2\xadpan", "japan"},
+    {"\xef\xbb\xbfJapan", "japan"},
+    {"Ja\xe2\x80\xaepan", "japan"},
+    {"ا\xef\xb8\x8f", "ا"},
+    /* ZWNJ and ZWSP separate. */
+    {"می\xe2\x80\x8cخواهد", "مي|خواهد"},
+    {"Ja\xe2\x80\x8bpan", "ja|pan"},
 };
 
 static void
@@ -292,23 +307,54 @@ test_unicode_fold(void **state)
 	CHECK_TOKENS(unicode_fold);
 }
 
+/* ---- A: Arabic-script fold ---- */
+
+static const struct tok_case arabic_fold[] = {
+    {"روسـيا", "روسيا"},
+    {"روســـــيا", "روسيا"},
+    {"ٱلله", "الله"},
+    {"مستشفى", "مستشفي"},
+    {"مدرسة", "مدرسه"},
+    {"ی ے", "ي|ي"},
+    {"ک", "ك"},
+    {"ہ ە ۀ ھ", "ه|ه|ه|ه"},
+    {"٠١٢٣٤٥٦٧٨٩", "0123456789"},
+    {"۰۱۲۳۴۵۶۷۸۹", "0123456789"},
+    {"٣٫٥", "3|5"},
+    {"١٠٪", "10"},
+    /* Not folded: پ چ ژ گ, standalone ء, and ؤ ئ stay apart from ء. */
+    {"پاکستان", "پاكستان"},
+    {"پ چ ژ گ", "پ|چ|ژ|گ"},
+    {"شيء شيئا", "شيء|شييا"},
+    {"می\xe2\x80\x8cخواهد میخواهد", "مي|خواهد|ميخواهد"},
+};
+
+static void
+test_arabic_fold(void **state)
+{
+	(void)state;
+	CHECK_TOKENS(arabic_fold);
+}
+
 /* ---- T: tokens ---- */
 
 static const struct tok_case tokens[] = {
-	{ "لGoogle", "ل|google" },
-	{ "G-20 G20", "g|20|g|20" },
-	{ "don't 3.5 U.N.", "don|t|3|5|u|n" },
-	{ "كوريا الشمالية", "كوريا|الشمالية" },
-	{ "حزبالله", "حزبالله" },
-	{ "a،b؛c؟d«e»f٪g٫h٬i۔j", "a|b|c|d|e|f|g|h|i|j" },
-	{ "a-b_c'd’e.f/g#h@i", "a|b|c|d|e|f|g|h|i" },
-	{ "2+2", "2|2" },
-	{ "a\tb\nc\rd", "a|b|c|d" },
-	{ "€5 ©x", "5|x" },
-	{ "東京 Tokyo", "東京|tokyo" },
-	{ "Москва", "москва" },
-	{ "", "" },
-	{ " \t ", "" },
+    {"لـGoogle", "ل|google"},
+    {"لGoogle", "ل|google"},
+    {"كوفيد١٩", "كوفيد|19"},
+    {"G-20 G20", "g|20|g|20"},
+    {"don't 3.5 U.N.", "don|t|3|5|u|n"},
+    {"كوريا الشمالية", "كوريا|الشماليه"},
+    {"حزبالله", "حزبالله"},
+    {"a،b؛c؟d«e»f٪g٫h٬i۔j", "a|b|c|d|e|f|g|h|i|j"},
+    {"a-b_c'd’e.f/g#h@i", "a|b|c|d|e|f|g|h|i"},
+    {"2+2", "2|2"},
+    {"a\tb\nc\rd", "a|b|c|d"},
+    {"€5 ©x", "5|x"},
+    {"東京 Tokyo", "東京|tokyo"},
+    {"Москва", "москва"},
+    {"", ""},
+    {" \t ", ""},
 };
 
 static void
@@ -321,7 +367,7 @@ test_tokens(void **state)
 static void
 test_tokens_null_field(void **state)
 {
-	const char *fields[2] = { NULL, "Japan" };
+	const char *fields[2] = {NULL, "Japan"};
 	const char *const *toks;
 	struct match_text *mt;
 
@@ -338,47 +384,47 @@ test_tokens_null_field(void **state)
 /* ---- §3: keyword syntax ---- */
 
 static const struct syntax_case syntax[] = {
-	{ "Japan", NULL },
-	{ "  Japan\t", NULL },
-	{ "=Japan", NULL },
-	{ "Japan*", NULL },
-	{ "Jap*", NULL },
-	{ "كوريا الشمالية", NULL },
-	{ "U.N.", NULL },
-	{ "COVID-19", NULL },
-	{ "= Japan", NULL },
-	{ "روس*", NULL },
-	{ "الياب*", NULL },
-	{ "=Japan*", "keyword \"=Japan*\": \"=\" (strict) and \"*\" "
-	    "(prefix) cannot be combined" },
-	{ "=*", "keyword \"=*\": \"=\" (strict) and \"*\" (prefix) cannot "
-	    "be combined" },
-	{ "Ja=pan", "keyword \"Ja=pan\": \"=\" is allowed only at the "
-	    "start" },
-	{ "==Japan", "keyword \"==Japan\": \"=\" is allowed only at the "
-	    "start" },
-	{ "Japan=", "keyword \"Japan=\": \"=\" is allowed only at the "
-	    "start" },
-	{ "Ja*pan", "keyword \"Ja*pan\": \"*\" is allowed only at the end" },
-	{ "*Japan", "keyword \"*Japan\": \"*\" is allowed only at the end" },
-	{ "Japan**", "keyword \"Japan**\": \"*\" is allowed only at the "
-	    "end" },
-	{ "", "keyword \"\": no letters or digits to match" },
-	{ "   ", "keyword \"\": no letters or digits to match" },
-	{ "=", "keyword \"=\": no letters or digits to match" },
-	{ "*", "keyword \"*\": no letters or digits to match" },
-	{ "...", "keyword \"...\": no letters or digits to match" },
-	{ "\xd9\x8e", "keyword \"\xd9\x8e\": no letters or digits to "
-	    "match" },
-	{ "x*", "keyword \"x*\": a prefix needs at least 3 letters" },
-	{ "Ja*", "keyword \"Ja*\": a prefix needs at least 3 letters" },
-	{ "19*", "keyword \"19*\": a prefix needs at least 3 letters" },
-	{ "New Yo*", "keyword \"New Yo*\": a prefix needs at least 3 "
-	    "letters" },
-	{ "رو*", "keyword \"رو*\": a prefix needs at least 3 letters" },
-	/* The article does not count toward a prefix stem. */
-	{ "اليا*", "keyword \"اليا*\": a prefix needs at least 3 letters" },
-	{ "Jap\xff", "keyword is not valid UTF-8" },
+    {"Japan", NULL},
+    {"  Japan\t", NULL},
+    {"=Japan", NULL},
+    {"Japan*", NULL},
+    {"Jap*", NULL},
+    {"كوريا الشمالية", NULL},
+    {"U.N.", NULL},
+    {"COVID-19", NULL},
+    {"= Japan", NULL},
+    {"روس*", NULL},
+    {"الياب*", NULL},
+    {"=Japan*", "keyword \"=Japan*\": \"=\" (strict) and \"*\" "
+		"(prefix) cannot be combined"},
+    {"=*", "keyword \"=*\": \"=\" (strict) and \"*\" (prefix) cannot "
+	   "be combined"},
+    {"Ja=pan", "keyword \"Ja=pan\": \"=\" is allowed only at the "
+	       "start"},
+    {"==Japan", "keyword \"==Japan\": \"=\" is allowed only at the "
+		"start"},
+    {"Japan=", "keyword \"Japan=\": \"=\" is allowed only at the "
+	       "start"},
+    {"Ja*pan", "keyword \"Ja*pan\": \"*\" is allowed only at the end"},
+    {"*Japan", "keyword \"*Japan\": \"*\" is allowed only at the end"},
+    {"Japan**", "keyword \"Japan**\": \"*\" is allowed only at the "
+		"end"},
+    {"", "keyword \"\": no letters or digits to match"},
+    {"   ", "keyword \"\": no letters or digits to match"},
+    {"=", "keyword \"=\": no letters or digits to match"},
+    {"*", "keyword \"*\": no letters or digits to match"},
+    {"...", "keyword \"...\": no letters or digits to match"},
+    {"\xd9\x8e", "keyword \"\xd9\x8e\": no letters or digits to "
+		 "match"},
+    {"x*", "keyword \"x*\": a prefix needs at least 3 letters"},
+    {"Ja*", "keyword \"Ja*\": a prefix needs at least 3 letters"},
+    {"19*", "keyword \"19*\": a prefix needs at least 3 letters"},
+    {"New Yo*", "keyword \"New Yo*\": a prefix needs at least 3 "
+		"letters"},
+    {"رو*", "keyword \"رو*\": a prefix needs at least 3 letters"},
+    /* The article does not count toward a prefix stem. */
+    {"اليا*", "keyword \"اليا*\": a prefix needs at least 3 letters"},
+    {"Jap\xff", "keyword is not valid UTF-8"},
 };
 
 static void
@@ -394,14 +440,16 @@ test_syntax(void **state)
 		r = match_keyword_check(syntax[i].kw, &cause);
 		if (syntax[i].cause == NULL && r != 0) {
 			print_error("syntax[%zu]: \"%s\": unexpected error "
-			    "%s\n", i, syntax[i].kw, cause);
+				    "%s\n",
+			    i, syntax[i].kw, cause);
 			fails++;
-		} else if (syntax[i].cause != NULL && (r != -1 ||
-		    cause == NULL || strcmp(cause, syntax[i].cause) != 0)) {
+		} else if (syntax[i].cause != NULL &&
+			   (r != -1 || cause == NULL ||
+			       strcmp(cause, syntax[i].cause) != 0)) {
 			print_error("syntax[%zu]: \"%s\": got %d \"%s\", "
-			    "want \"%s\"\n", i, syntax[i].kw, r,
-			    cause != NULL ? cause : "(null)",
-			    syntax[i].cause);
+				    "want \"%s\"\n",
+			    i, syntax[i].kw, r,
+			    cause != NULL ? cause : "(null)", syntax[i].cause);
 			fails++;
 		}
 		free(cause);
@@ -412,46 +460,46 @@ test_syntax(void **state)
 static void
 test_filter_bad_keyword(void **state)
 {
-	char *any[] = { "Japan" }, *none[] = { "x*" };
+	char *any[] = {"Japan"}, *none[] = {"x*"};
 	char *cause = NULL;
 
 	(void)state;
 	assert_null(match_filter_new(any, 1, NULL, 0, none, 1, &cause));
-	assert_string_equal(cause,
-	    "keyword \"x*\": a prefix needs at least 3 letters");
+	assert_string_equal(
+	    cause, "keyword \"x*\": a prefix needs at least 3 letters");
 	free(cause);
 }
 
 /* ---- §4: non-Arabic keyword tokens ---- */
 
 static const struct kw_case latin[] = {
-	{ "Japan", "Japan", 1 },
-	{ "Japan", "JAPAN", 1 },
-	{ "Japan", "japan", 1 },
-	{ "Japan", "Japan's economy", 1 },
-	{ "Japan", "a Japan-based firm", 1 },
-	{ "Japan", "ＪＡＰＡＮ", 1 },
-	{ "Japan", "Japanese", 0 },
-	{ "Japan", "Nippon", 0 },
-	{ "Japan*", "Japanese", 1 },
-	{ "Japan*", "Japan", 1 },
-	{ "Japan*", "JAPANESE", 1 },
-	{ "Japan*", "Japa", 0 },
-	{ "Japan*", "the japanned box", 1 },
-	{ "Iran", "Iranian", 0 },
-	{ "Iran", "Iran", 1 },
-	{ "=Japan", "Japan's", 1 },
-	{ "=Japan", "Japanese", 0 },
-	{ "US", "us", 1 },
-	{ "Straße", "STRASSE", 1 },
-	{ "İstanbul", "istanbul", 1 },
-	{ "Tokyo", "東京", 0 },
-	{ "東京", "東京で", 0 },
-	{ "Google", "لGoogle", 1 },
-	{ "20", "G-20", 1 },
-	{ "20", "G20", 1 },
-	{ "20", "2020", 0 },
-	{ "ø", "o", 0 },
+    {"Japan", "Japan", 1},
+    {"Japan", "JAPAN", 1},
+    {"Japan", "japan", 1},
+    {"Japan", "Japan's economy", 1},
+    {"Japan", "a Japan-based firm", 1},
+    {"Japan", "ＪＡＰＡＮ", 1},
+    {"Japan", "Japanese", 0},
+    {"Japan", "Nippon", 0},
+    {"Japan*", "Japanese", 1},
+    {"Japan*", "Japan", 1},
+    {"Japan*", "JAPANESE", 1},
+    {"Japan*", "Japa", 0},
+    {"Japan*", "the japanned box", 1},
+    {"Iran", "Iranian", 0},
+    {"Iran", "Iran", 1},
+    {"=Japan", "Japan's", 1},
+    {"=Japan", "Japanese", 0},
+    {"US", "us", 1},
+    {"Straße", "STRASSE", 1},
+    {"İstanbul", "istanbul", 1},
+    {"Tokyo", "東京", 0},
+    {"東京", "東京で", 0},
+    {"Google", "لـGoogle", 1},
+    {"20", "G-20", 1},
+    {"20", "G20", 1},
+    {"20", "2020", 0},
+    {"ø", "o", 0},
 };
 
 static void
@@ -461,34 +509,277 @@ test_latin(void **state)
 	CHECK_KEYWORDS(latin);
 }
 
+/* ---- §4: Arabic keyword tokens ---- */
+
+/* 1–2 letters: the token itself, nothing added. */
+static const struct kw_case arabic_short[] = {
+    {"سد", "سد", 1},
+    {"سد", "السد", 0},
+    {"سد", "فسد", 0},
+    {"سد", "وسد", 0},
+    {"سد", "سدا", 0},
+    {"=سد", "سد", 1},
+    {"مع", "معا", 0},
+};
+
+/* PRE: w + q before any keyword of 3 letters or more. */
+static const struct kw_case arabic_proclitics[] = {
+    {"روسيا", "روسيا", 1},
+    {"روسيا", "وروسيا", 1},
+    {"روسيا", "لروسيا", 1},
+    {"روسيا", "بروسيا", 1},
+    {"روسيا", "كروسيا", 1},
+    {"روسيا", "فروسيا", 1},
+    {"روسيا", "وبروسيا", 1},
+    {"روسيا", "فلروسيا", 1},
+    {"روسيا", "وللروسيا", 1},
+    {"روسيا", "بالروسيا", 1},
+    {"روسيا", "دروسيا", 0},
+    {"روسيا", "لوروسيا", 0},
+    {"روسيا", "ببروسيا", 0},
+    {"نور", "نور", 1},
+    {"نور", "المنورة", 0},
+    {"نور", "أنور", 0},
+    /* After A, hamza-alef + lam looks like the article. */
+    {"ألعاب", "الألعاب", 1},
+    {"ألمانيا", "لألمانيا", 1},
+    {"ألمانيا", "وألمانيا", 1},
+};
+
+/* ART: a keyword with the article, and L(B) after ل. */
+static const struct kw_case arabic_article[] = {
+    {"اليابان", "اليابان", 1},
+    {"اليابان", "واليابان", 1},
+    {"اليابان", "لليابان", 1},
+    {"اليابان", "فلليابان", 1},
+    {"اليابان", "وللياباني", 1},
+    {"اليابان", "باليابان", 1},
+    {"اليابان", "بلليابان", 0},
+    {"اليابان", "يابان", 0},
+    {"اليابان", "يابانية", 0},
+    {"الأردن", "للأردن", 1},
+    {"الأردن", "الأردن", 1},
+    {"اللاجئين", "للاجئين", 1},
+    {"اللاجئين", "لللاجئين", 0},
+    {"الله", "لله", 1},
+    {"الله", "ﷲ", 1},
+    {"الله", "ٱلله", 1},
+    {"النفط", "نفط", 0},
+    {"النفط", "والنفط", 1},
+    {"الذهب", "ذهب", 0},
+    {"يابان", "يابانية", 1},
+    {"يابان", "لليابان", 1},
+    {"يابان", "اليابان", 1},
+    /* Too short for the article: ALIF LAM + 1 letter is a word. */
+    {"الف", "لالف", 1},
+    {"الف", "للف", 0},
+};
+
+/* BODIES: the suffix lists of §4 and the ه rule. */
+static const struct kw_case arabic_suffixes[] = {
+    {"اليابان", "الياباني", 1},
+    {"اليابان", "اليابانية", 1},
+    {"اليابان", "اليابانيين", 1},
+    {"اليابان", "اليابانيون", 1},
+    {"اليابان", "اليابانيتين", 1},
+    {"روسيا", "الروسية", 0},
+    {"روسيا", "روسياً", 1},
+    {"روسي", "الروسي", 1},
+    {"روسي", "الروسية", 1},
+    {"روسي", "روسيين", 1},
+    {"روسي", "الروسيون", 1},
+    {"روسي", "روسيا", 1},
+    {"روسي", "روسيتين", 1},
+    {"روس", "روسيا", 1},
+    {"روس", "الروسية", 1},
+    {"روس", "دروس", 0},
+    {"روس", "روسان", 0},
+    {"مصر", "المصري", 1},
+    {"مصر", "المصريين", 1},
+    {"اليمن", "اليمني", 1},
+    {"اليمن", "واليمنيون", 1},
+    /* No bare ه/ة suffix. */
+    {"حماس", "حماسة", 0},
+    {"قطر", "قطرة", 0},
+    {"عمر", "عمرة", 0},
+    {"وزير", "وزيرة", 0},
+    /* Plural, dual and pronoun suffixes only from 4 letters. */
+    {"عمر", "عمران", 0},
+    {"سلم", "سلمان", 0},
+    {"قطر", "قطرات", 0},
+    {"عمل", "العمليات", 0},
+    {"عمل", "العملي", 1},
+    {"مسلم", "المسلمون", 1},
+    {"مسلم", "مسلمين", 1},
+    {"مسلم", "مسلمات", 1},
+    {"مسلم", "مسلمان", 1},
+    {"مسلم", "مسلمهما", 1},
+    {"مسلم", "مسلمنا", 1},
+    {"مسلم", "مسلمكم", 0},
+    {"سوريا", "سورياها", 1},
+    /* ة becomes ت before a suffix. */
+    {"حكومة", "حكومته", 1},
+    {"حكومة", "الحكومات", 1},
+    {"حكومة", "حكومتها", 1},
+    {"حكومة", "لحكومتنا", 1},
+    {"حكومة", "الحكومة", 1},
+    {"حكومة", "حكومتان", 1},
+    {"قمة", "قمتين", 1},
+    {"قمة", "القمة", 1},
+    {"قمة", "قمتهم", 1},
+    {"قمة", "قمح", 0},
+};
+
+/* Strict mode: proclitics still, suffixes never. */
+static const struct kw_case arabic_strict[] = {
+    {"=روسيا", "لروسيا", 1},
+    {"=روسيا", "روسيا", 1},
+    {"=روسيا", "روسياً", 1},
+    {"=اليابان", "لليابان", 1},
+    {"=اليابان", "الياباني", 0},
+    {"=روسي", "الروسي", 1},
+    {"=روسي", "الروسية", 0},
+    {"=حكومة", "حكومته", 0},
+    {"=حكومة", "الحكومة", 1},
+    {"=مسلم", "مسلمون", 0},
+};
+
+/* Prefix mode: P + K or, with the article, w + L(K) starts the token. */
+static const struct kw_case arabic_prefix[] = {
+    {"وزير*", "وزيرة", 1},
+    {"وزير*", "الوزيرة", 1},
+    {"وزير*", "وزيرات", 1},
+    {"وزير*", "ووزير", 1},
+    {"وزير*", "الوزراء", 0},
+    {"روس*", "روستوف", 1},
+    {"روس*", "الروسية", 1},
+    {"روس*", "روسيا", 1},
+    {"روس*", "دروس", 0},
+    {"الياب*", "لليابانيين", 1},
+    {"الياب*", "اليابان", 1},
+    {"الياب*", "يابان", 0},
+    {"الأرد*", "للأردنيين", 1},
+};
+
+/* Spellings the folds make equal, and those they keep apart. */
+static const struct kw_case arabic_spelling[] = {
+    {"روسيا", "ﺭﻭﺳﻴﺎ", 1},
+    {"روسيا", "رُوسِيَا", 1},
+    {"روسيا", "روسـيا", 1},
+    {"روسيا", "رو\xe2\x80\x8dسيا", 1},
+    {"مسؤول", "مسو\xd9\x94ول", 1},
+    {"مسؤول", "مسئول", 0},
+    {"شؤون", "شئون", 0},
+    {"مستشفى", "المستشفي", 1},
+    {"مدرسة", "المدرسه", 1},
+    {"إيران", "ايران", 1},
+    {"آسيا", "أسيا", 1},
+    {"پاکستان", "باكستان", 0},
+    {"پاکستان", "پاكستان", 1},
+    {"پاکستان", "پاکستانی", 1},
+    {"میخواهد", "می\xe2\x80\x8cخواهد", 0},
+    {"می\xe2\x80\x8cخواهد", "می\xe2\x80\x8cخواهد", 1},
+    {"كوفيد ١٩", "كوفيد١٩", 1},
+    {"كوفيد 19", "كوفيد-١٩", 1},
+    {"COVID-19", "كوفيد١٩", 0},
+    {"1956", "عام ١٩٥٦", 1},
+    {"Google", "لـGoogle", 1},
+    {"روسيا", "<a href=\"/روسيا\">خبر</a>", 0},
+    {"روسيا", "&#x0631;&#x0648;&#x0633;&#x064a;&#x0627;", 1},
+};
+
+static void
+test_arabic_short(void **state)
+{
+	(void)state;
+	CHECK_KEYWORDS(arabic_short);
+}
+
+static void
+test_arabic_proclitics(void **state)
+{
+	(void)state;
+	CHECK_KEYWORDS(arabic_proclitics);
+}
+
+static void
+test_arabic_article(void **state)
+{
+	(void)state;
+	CHECK_KEYWORDS(arabic_article);
+}
+
+static void
+test_arabic_suffixes(void **state)
+{
+	(void)state;
+	CHECK_KEYWORDS(arabic_suffixes);
+}
+
+static void
+test_arabic_strict(void **state)
+{
+	(void)state;
+	CHECK_KEYWORDS(arabic_strict);
+}
+
+static void
+test_arabic_prefix(void **state)
+{
+	(void)state;
+	CHECK_KEYWORDS(arabic_prefix);
+}
+
+static void
+test_arabic_spelling(void **state)
+{
+	(void)state;
+	CHECK_KEYWORDS(arabic_spelling);
+}
+
 /* ---- §5: phrases ---- */
 
 static const struct kw_case phrases[] = {
-	{ "U.N.", "the U.N. said", 1 },
-	{ "U.N.", "the UN said", 0 },
-	{ "U.N.", "U N", 1 },
-	{ "COVID-19", "Covid 19 cases", 1 },
-	{ "COVID-19", "COVID19", 1 },
-	{ "COVID-19", "COVID-2019", 0 },
-	{ "COVID-19", "19 COVID", 0 },
-	{ "al-Qaeda", "Al Qaeda", 1 },
-	{ "al-Qaeda", "al said Qaeda", 0 },
-	{ "G-20", "the G20 summit", 1 },
-	{ "New York", "New<br>York", 1 },
-	{ "New York", "New, York", 1 },
-	{ "New York", "New<p class=\"x\">York</p>", 1 },
-	{ "New York", "York New", 0 },
-	{ "New York", "New", 0 },
-	{ "New York", "new-york", 1 },
-	{ "New Yor*", "New Yorker", 1 },
-	{ "New* York", NULL, -1 },
-	{ "Prime Minister", "The prime minister of Japan", 1 },
-	{ "a a b", "a a a b", 1 },
-	{ "a a b", "a b a b", 0 },
-	{ "كوريا الشمالية", "كوريا<br>الشمالية", 1 },
-	{ "كوريا الشمالية", "كوريا الجنوبية", 0 },
-	{ "حزب الله", "حزب الله", 1 },
-	{ "حزب الله", "حزبالله", 0 },
+    {"U.N.", "the U.N. said", 1},
+    {"U.N.", "the UN said", 0},
+    {"U.N.", "U N", 1},
+    {"COVID-19", "Covid 19 cases", 1},
+    {"COVID-19", "COVID19", 1},
+    {"COVID-19", "COVID-2019", 0},
+    {"COVID-19", "19 COVID", 0},
+    {"al-Qaeda", "Al Qaeda", 1},
+    {"al-Qaeda", "al said Qaeda", 0},
+    {"G-20", "the G20 summit", 1},
+    {"New York", "New<br>York", 1},
+    {"New York", "New, York", 1},
+    {"New York", "New<p class=\"x\">York</p>", 1},
+    {"New York", "York New", 0},
+    {"New York", "New Yorker", 0},
+    {"New York", "Newark York", 0},
+    {"New York", "New", 0},
+    {"New York", "new-york", 1},
+    {"New Yor*", "New Yorker", 1},
+    {"New* York", NULL, -1},
+    {"Prime Minister", "The prime minister of Japan", 1},
+    {"a a b", "a a a b", 1},
+    {"a a b", "a b a b", 0},
+    {"كوريا الشمالية", "كوريا<br>الشمالية", 1},
+    {"كوريا الشمالية", "كوريا الجنوبية", 0},
+    {"حزب الله", "حزب الله", 1},
+    {"حزب الله", "حزبالله", 0},
+    {"حزب الله", "لحزب الله", 1},
+    {"كوريا الشمالية", "لكوريا الشمالية", 1},
+    {"كوريا الشمالية", "كوريا، الشمالية", 1},
+    {"كوريا الشمالية", "كورياها الشمالية", 1},
+    {"كوريا الشمالية", "كوريا ولشمالية", 0},
+    {"=كوريا الشمالية", "لكوريا الشمالية", 1},
+    {"=كوريا الشمالية", "كورياها الشمالية", 0},
+    {"كوريا الشما*", "كوريا الشمالية", 1},
+    {"كوريا الشما*", "كوريا للشماليين", 1},
+    {"كوريا الشما*", "كوريا شمالية", 0},
+    {"وزير الخارجية", "أعلن وزير الخارجية الروسي", 1},
+    {"وزير الخارجية", "وزيرة الخارجية", 0},
+    {"وزير* الخارجية", NULL, -1},
 };
 
 static void
@@ -519,8 +810,8 @@ test_phrases(void **state)
 static void
 test_phrase_one_field(void **state)
 {
-	const char *fields[2] = { "in New", "York today" };
-	char *any[] = { "New York" };
+	const char *fields[2] = {"in New", "York today"};
+	char *any[] = {"New York"};
 	struct match_filter *mf;
 	struct match_text *mt;
 	char *cause = NULL;
@@ -536,70 +827,182 @@ test_phrase_one_field(void **state)
 
 /* ---- §6: filters ---- */
 
-static const struct filter_case filters[] = {
-	/* Empty filter: everything passes, even an empty item. */
-	{ { NULL }, { NULL }, { NULL }, { "anything" }, 1 },
-	{ { NULL }, { NULL }, { NULL }, { NULL }, 1 },
-	/* any */
-	{ { "Japan", "Russia" }, { NULL }, { NULL }, { "Russia" }, 1 },
-	{ { "Japan", "Russia" }, { NULL }, { NULL }, { "Japan" }, 1 },
-	{ { "Japan", "Russia" }, { NULL }, { NULL }, { "China" }, 0 },
-	{ { "Japan" }, { NULL }, { NULL }, { NULL, "body: Japan" }, 1 },
-	/* all: each must match, in any field. */
-	{ { NULL }, { "Japan", "Russia" }, { NULL }, { "Japan and Russia" },
-	    1 },
-	{ { NULL }, { "Japan", "Russia" }, { NULL }, { "Japan" }, 0 },
-	{ { NULL }, { "Japan", "Russia" }, { NULL },
-	    { "Japan", "summary", "Russia" }, 1 },
-	/* none vetoes, in any field. */
-	{ { NULL }, { NULL }, { "sport" }, { "Japan" }, 1 },
-	{ { NULL }, { NULL }, { "sport" }, { "Japan sport" }, 0 },
-	{ { "Japan" }, { NULL }, { "sport" }, { "Japan", "sport" }, 0 },
-	{ { "Japan" }, { NULL }, { "sport" }, { "Japan", "sports" }, 1 },
-	{ { "Japan" }, { NULL }, { "sport*" }, { "Japan", "sports" }, 0 },
-	/* any and all together. */
-	{ { "Japan", "China" }, { "trade" }, { NULL }, { "China trade" }, 1 },
-	{ { "Japan", "China" }, { "trade" }, { NULL }, { "China war" }, 0 },
-	{ { "Japan", "China" }, { "trade" }, { NULL }, { "Korea trade" }, 0 },
-	{ { "Japan" }, { "trade" }, { "war" },
-	    { "Japan", "trade", "war" }, 0 },
-	{ { "Japan" }, { "trade" }, { "war" },
-	    { "Japan", "trade", "peace" }, 1 },
-	/* The same keyword in two lists. */
-	{ { "Japan" }, { NULL }, { "Japan" }, { "Japan" }, 0 },
-	/* Prefix and whole-token keywords sharing a start. */
-	{ { "Japan" }, { NULL }, { "Jap*" }, { "Japan" }, 0 },
-	{ { "Jap*" }, { "Japanese" }, { NULL }, { "Japanese" }, 1 },
+/* The motivating user's filter: روسيا, اليابان in any form, no sport. */
+static const struct filter_case arabic_filters[] = {
+    {{"روسيا", "اليابان"}, {NULL}, {"رياضة"}, {"تهديدا لروسيا"}, 1},
+    {{"روسيا", "اليابان"}, {NULL}, {"رياضة"}, {"بين روسيا واليابان"}, 1},
+    {{"روسيا", "اليابان"}, {NULL}, {"رياضة"}, {"نظيره الياباني"}, 1},
+    {{"روسيا", "اليابان"}, {NULL}, {"رياضة"}, {"القمة الروسية الصينية"}, 0},
+    {{"روسيا", "اليابان"}, {NULL}, {"رياضة"},
+	{"المنتخب الياباني", "أخبار الرياضة"}, 0},
+    {{NULL}, {"روسيا", "اليابان"}, {NULL}, {"روسيا", NULL, "<p>في اليابان</p>"},
+	1},
+    {{NULL}, {"روسيا", "اليابان"}, {NULL},
+	{"روسيا", NULL, "<p title=\"اليابان\">طوكيو</p>"}, 0},
 };
+
+static const struct filter_case filters[] = {
+    /* Empty filter: everything passes, even an empty item. */
+    {{NULL}, {NULL}, {NULL}, {"anything"}, 1},
+    {{NULL}, {NULL}, {NULL}, {NULL}, 1},
+    /* any */
+    {{"Japan", "Russia"}, {NULL}, {NULL}, {"Russia"}, 1},
+    {{"Japan", "Russia"}, {NULL}, {NULL}, {"Japan"}, 1},
+    {{"Japan", "Russia"}, {NULL}, {NULL}, {"China"}, 0},
+    {{"Japan"}, {NULL}, {NULL}, {NULL, "body: Japan"}, 1},
+    /* all: each must match, in any field. */
+    {{NULL}, {"Japan", "Russia"}, {NULL}, {"Japan and Russia"}, 1},
+    {{NULL}, {"Japan", "Russia"}, {NULL}, {"Japan"}, 0},
+    {{NULL}, {"Japan", "Russia"}, {NULL}, {"Japan", "summary", "Russia"}, 1},
+    /* none vetoes, in any field. */
+    {{NULL}, {NULL}, {"sport"}, {"Japan"}, 1},
+    {{NULL}, {NULL}, {"sport"}, {"Japan sport"}, 0},
+    {{"Japan"}, {NULL}, {"sport"}, {"Japan", "sport"}, 0},
+    {{"Japan"}, {NULL}, {"sport"}, {"Japan", "sports"}, 1},
+    {{"Japan"}, {NULL}, {"sport*"}, {"Japan", "sports"}, 0},
+    /* any and all together. */
+    {{"Japan", "China"}, {"trade"}, {NULL}, {"China trade"}, 1},
+    {{"Japan", "China"}, {"trade"}, {NULL}, {"China war"}, 0},
+    {{"Japan", "China"}, {"trade"}, {NULL}, {"Korea trade"}, 0},
+    {{"Japan"}, {"trade"}, {"war"}, {"Japan", "trade", "war"}, 0},
+    {{"Japan"}, {"trade"}, {"war"}, {"Japan", "trade", "peace"}, 1},
+    /* The same keyword in two lists. */
+    {{"Japan"}, {NULL}, {"Japan"}, {"Japan"}, 0},
+    /* Prefix and whole-token keywords sharing a start. */
+    {{"Japan"}, {NULL}, {"Jap*"}, {"Japan"}, 0},
+    {{"Jap*"}, {"Japanese"}, {NULL}, {"Japanese"}, 1},
+    {{"Japan", "Chin*"}, {NULL}, {NULL}, {"Japanese"}, 0},
+    {{"Japan", "Chin*"}, {NULL}, {NULL}, {"Chinese"}, 1},
+};
+
+static int
+filter_passes(const struct filter_case *fc)
+{
+	struct match_filter *mf;
+	struct match_text *mt;
+	char *cause = NULL;
+	int r;
+
+	mf = match_filter_new((char *const *)fc->any, list_len(fc->any),
+	    (char *const *)fc->all, list_len(fc->all), (char *const *)fc->none,
+	    list_len(fc->none), &cause);
+	assert_non_null(mf);
+	mt = match_text_new(fc->fields, nitems(fc->fields));
+	r = match_filter_test(mf, mt);
+	match_text_free(mt);
+	match_filter_free(mf);
+	return r;
+}
 
 static void
 test_filters(void **state)
 {
 	const struct filter_case *fc;
-	struct match_filter *mf;
-	struct match_text *mt;
-	char *cause = NULL;
 	size_t i, fails = 0;
 	int got;
 
 	(void)state;
 	for (i = 0; i < nitems(filters); i++) {
 		fc = &filters[i];
-		mf = match_filter_new((char *const *)fc->any,
-		    list_len(fc->any), (char *const *)fc->all,
-		    list_len(fc->all), (char *const *)fc->none,
-		    list_len(fc->none), &cause);
-		assert_non_null(mf);
-		mt = match_text_new(fc->fields, nitems(fc->fields));
-		got = match_filter_test(mf, mt);
+		got = filter_passes(fc);
 		if (got != fc->want) {
 			print_error("filters[%zu]: got %d, want %d\n", i, got,
 			    fc->want);
 			fails++;
 		}
-		match_text_free(mt);
+	}
+	assert_int_equal(fails, 0);
+}
+
+static void
+test_arabic_filters(void **state)
+{
+	size_t i, fails = 0;
+	int got;
+
+	(void)state;
+	for (i = 0; i < nitems(arabic_filters); i++) {
+		got = filter_passes(&arabic_filters[i]);
+		if (got != arabic_filters[i].want) {
+			print_error("arabic_filters[%zu]: got %d, want %d\n", i,
+			    got, arabic_filters[i].want);
+			fails++;
+		}
+	}
+	assert_int_equal(fails, 0);
+}
+
+static char *
+read_fixture(const char *name)
+{
+	char path[1024], *data;
+	long size;
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/%s", FIXTURES, name);
+	f = fopen(path, "rb");
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	size = ftell(f);
+	assert_true(size > 0);
+	rewind(f);
+	data = xmalloc((size_t)size + 1);
+	assert_int_equal(fread(data, 1, (size_t)size, f), (size_t)size);
+	data[size] = '\0';
+	fclose(f);
+	return data;
+}
+
+/* A real article (Sputnik Arabic, 2021) and keywords in it or not. */
+static const struct kw_case article[] = {
+    {"روسيا", NULL, 1},
+    {"اليابان", NULL, 1},
+    {"روسي", NULL, 1},
+    {"=الياباني", NULL, 1},
+    {"طوكيو", NULL, 1},
+    {"لافروف", NULL, 1},
+    {"سيرغي لافروف", NULL, 1},
+    {"تارو كونو", NULL, 1},
+    {"الولايات المتحدة", NULL, 1},
+    {"1956", NULL, 1},
+    {"Sputnik", NULL, 1},
+    {"كونو تارو", NULL, 0},
+    {"الصين", NULL, 0},
+    {"بكين", NULL, 0},
+    {"China", NULL, 0},
+    {"رياضة", NULL, 0},
+};
+
+static void
+test_article(void **state)
+{
+	struct match_filter *mf;
+	struct match_text *mt;
+	size_t i, fails = 0;
+	char *text, *cause = NULL;
+	char *both[] = {"روسيا", "اليابان"};
+	int got;
+
+	(void)state;
+	text = read_fixture("match/000_d32914e065732caa.txt");
+	mt = match_text_new((const char *const *)&text, 1);
+	for (i = 0; i < nitems(article); i++) {
+		mf = match_filter_new(
+		    (char *const *)&article[i].kw, 1, NULL, 0, NULL, 0, &cause);
+		assert_non_null(mf);
+		got = match_filter_test(mf, mt);
+		if (got != article[i].want) {
+			print_error("article[%zu]: \"%s\": got %d, want %d\n",
+			    i, article[i].kw, got, article[i].want);
+			fails++;
+		}
 		match_filter_free(mf);
 	}
+	mf = match_filter_new(NULL, 0, both, 2, NULL, 0, &cause);
+	assert_int_equal(match_filter_test(mf, mt), 1);
+	match_filter_free(mf);
+	match_text_free(mt);
+	free(text);
 	assert_int_equal(fails, 0);
 }
 
@@ -607,7 +1010,7 @@ test_filters(void **state)
 static void
 test_filter_reuse(void **state)
 {
-	char *any[] = { "Japan" };
+	char *any[] = {"Japan"};
 	const char *a = "Japan", *b = "China";
 	struct match_filter *mf;
 	struct match_text *ma, *mb;
@@ -629,20 +1032,30 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_html_blocks),
-		cmocka_unit_test(test_html_tags),
-		cmocka_unit_test(test_html_refs),
-		cmocka_unit_test(test_bad_utf8),
-		cmocka_unit_test(test_unicode_fold),
-		cmocka_unit_test(test_tokens),
-		cmocka_unit_test(test_tokens_null_field),
-		cmocka_unit_test(test_syntax),
-		cmocka_unit_test(test_filter_bad_keyword),
-		cmocka_unit_test(test_latin),
-		cmocka_unit_test(test_phrases),
-		cmocka_unit_test(test_phrase_one_field),
-		cmocka_unit_test(test_filters),
-		cmocka_unit_test(test_filter_reuse),
+	    cmocka_unit_test(test_html_blocks),
+	    cmocka_unit_test(test_html_tags),
+	    cmocka_unit_test(test_html_refs),
+	    cmocka_unit_test(test_bad_utf8),
+	    cmocka_unit_test(test_unicode_fold),
+	    cmocka_unit_test(test_arabic_fold),
+	    cmocka_unit_test(test_tokens),
+	    cmocka_unit_test(test_tokens_null_field),
+	    cmocka_unit_test(test_syntax),
+	    cmocka_unit_test(test_filter_bad_keyword),
+	    cmocka_unit_test(test_latin),
+	    cmocka_unit_test(test_arabic_short),
+	    cmocka_unit_test(test_arabic_proclitics),
+	    cmocka_unit_test(test_arabic_article),
+	    cmocka_unit_test(test_arabic_suffixes),
+	    cmocka_unit_test(test_arabic_strict),
+	    cmocka_unit_test(test_arabic_prefix),
+	    cmocka_unit_test(test_arabic_spelling),
+	    cmocka_unit_test(test_phrases),
+	    cmocka_unit_test(test_phrase_one_field),
+	    cmocka_unit_test(test_filters),
+	    cmocka_unit_test(test_arabic_filters),
+	    cmocka_unit_test(test_article),
+	    cmocka_unit_test(test_filter_reuse),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
