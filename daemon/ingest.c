@@ -16,7 +16,7 @@
 static struct match_text *
 ingest_text(const struct item *it)
 {
-	const char *fields[] = { it->title, it->summary, it->content };
+	const char *fields[] = {it->title, it->summary, it->content};
 
 	return match_text_new(fields, nitems(fields));
 }
@@ -68,10 +68,12 @@ ingest_feed(struct store *s, const char *feed, const struct feed *f,
 			match_text_free(mt);
 		}
 		/* Replaces the set: an update may leave an output. */
-		if (store_item_set_outputs(s, id, (char *const *)pass,
-		    npass) != 0) {
-			xasprintf(cause, "feed %s: cannot record the outputs "
-			    "of item %zu", feed, i + 1);
+		if (store_item_set_outputs(s, id, (char *const *)pass, npass) !=
+		    0) {
+			xasprintf(cause,
+			    "feed %s: cannot record the outputs "
+			    "of item %zu",
+			    feed, i + 1);
 			goto fail;
 		}
 	}
@@ -90,8 +92,8 @@ fail:
 }
 
 int
-ingest_refilter(struct store *s, const struct ingest_output *outs, size_t n,
-    char **cause)
+ingest_refilter(
+    struct store *s, const struct ingest_output *outs, size_t n, char **cause)
 {
 	struct store_item *items = NULL;
 	struct match_text *mt;
@@ -107,8 +109,8 @@ ingest_refilter(struct store *s, const struct ingest_output *outs, size_t n,
 	}
 	for (size_t j = 0; j < n; j++) {
 		if (store_output_clear(s, outs[j].name) != 0) {
-			xasprintf(cause, "output %s: cannot clear",
-			    outs[j].name);
+			xasprintf(
+			    cause, "output %s: cannot clear", outs[j].name);
 			goto fail;
 		}
 	}
@@ -122,8 +124,8 @@ ingest_refilter(struct store *s, const struct ingest_output *outs, size_t n,
 			xasprintf(cause, "cannot begin a transaction");
 			return -1;
 		}
-		if (store_items_page(s, after, INGEST_SLICE, &items,
-		    &count) != 0) {
+		if (store_items_page(s, after, INGEST_SLICE, &items, &count) !=
+		    0) {
 			xasprintf(cause, "cannot read items after %jd",
 			    (intmax_t)after);
 			goto fail;
@@ -133,11 +135,13 @@ ingest_refilter(struct store *s, const struct ingest_output *outs, size_t n,
 			for (size_t j = 0; j < n; j++) {
 				if (!ingest_passes(&outs[j], mt))
 					continue;
-				if (store_output_add(s, outs[j].name,
-				    items[i].id) != 0) {
+				if (store_output_add(
+					s, outs[j].name, items[i].id) != 0) {
 					match_text_free(mt);
-					xasprintf(cause, "output %s: cannot add "
-					    "item %jd", outs[j].name,
+					xasprintf(cause,
+					    "output %s: cannot add "
+					    "item %jd",
+					    outs[j].name,
 					    (intmax_t)items[i].id);
 					goto fail;
 				}
@@ -157,8 +161,8 @@ ingest_refilter(struct store *s, const struct ingest_output *outs, size_t n,
 		count = 0;
 	}
 	store_items_free(items, count);
-	log_debug("ingest: %zu outputs filtered again over %zu items", n,
-	    total);
+	log_debug(
+	    "ingest: %zu outputs filtered again over %zu items", n, total);
 	return 0;
 
 fail:

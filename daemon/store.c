@@ -29,55 +29,55 @@
  * a released step never changes.
  */
 static const char *const store_migrations[] = {
-	/* 1 */
-	"CREATE TABLE feeds ("
-	" id INTEGER PRIMARY KEY,"
-	" name TEXT NOT NULL UNIQUE,"
-	" active INTEGER NOT NULL DEFAULT 1,"
-	" url TEXT,"
-	" title TEXT,"
-	" link TEXT,"
-	" etag TEXT,"
-	" last_modified TEXT,"
-	" last_fetch INTEGER NOT NULL DEFAULT 0,"
-	" last_success INTEGER NOT NULL DEFAULT 0,"
-	" last_status INTEGER NOT NULL DEFAULT 0,"
-	" last_error TEXT,"
-	" next_poll INTEGER NOT NULL DEFAULT 0,"
-	" last_new INTEGER NOT NULL DEFAULT 0"
-	");"
-	"CREATE TABLE items ("
-	" id INTEGER PRIMARY KEY,"
-	" feed_id INTEGER NOT NULL REFERENCES feeds (id) ON DELETE CASCADE,"
-	" key TEXT NOT NULL,"
-	" hash TEXT NOT NULL,"
-	" guid TEXT,"
-	" link TEXT,"
-	" title TEXT,"
-	" author TEXT,"
-	" summary TEXT,"
-	" content TEXT,"
-	" categories TEXT,"
-	" published INTEGER,"
-	" updated INTEGER,"
-	" first_seen INTEGER NOT NULL,"
-	" modified INTEGER NOT NULL,"
-	" sort_time INTEGER NOT NULL,"
-	" UNIQUE (feed_id, key)"
-	");"
-	/*
-	 * sort_time is copied from items so that an output's newest items
-	 * are read straight off an index, however few of all items it has.
-	 */
-	"CREATE TABLE output_items ("
-	" output TEXT NOT NULL,"
-	" item_id INTEGER NOT NULL REFERENCES items (id) ON DELETE CASCADE,"
-	" sort_time INTEGER NOT NULL,"
-	" PRIMARY KEY (output, item_id)"
-	") WITHOUT ROWID;"
-	"CREATE INDEX output_items_newest"
-	" ON output_items (output, sort_time DESC, item_id DESC);"
-	"CREATE INDEX output_items_item ON output_items (item_id);",
+    /* 1 */
+    "CREATE TABLE feeds ("
+    " id INTEGER PRIMARY KEY,"
+    " name TEXT NOT NULL UNIQUE,"
+    " active INTEGER NOT NULL DEFAULT 1,"
+    " url TEXT,"
+    " title TEXT,"
+    " link TEXT,"
+    " etag TEXT,"
+    " last_modified TEXT,"
+    " last_fetch INTEGER NOT NULL DEFAULT 0,"
+    " last_success INTEGER NOT NULL DEFAULT 0,"
+    " last_status INTEGER NOT NULL DEFAULT 0,"
+    " last_error TEXT,"
+    " next_poll INTEGER NOT NULL DEFAULT 0,"
+    " last_new INTEGER NOT NULL DEFAULT 0"
+    ");"
+    "CREATE TABLE items ("
+    " id INTEGER PRIMARY KEY,"
+    " feed_id INTEGER NOT NULL REFERENCES feeds (id) ON DELETE CASCADE,"
+    " key TEXT NOT NULL,"
+    " hash TEXT NOT NULL,"
+    " guid TEXT,"
+    " link TEXT,"
+    " title TEXT,"
+    " author TEXT,"
+    " summary TEXT,"
+    " content TEXT,"
+    " categories TEXT,"
+    " published INTEGER,"
+    " updated INTEGER,"
+    " first_seen INTEGER NOT NULL,"
+    " modified INTEGER NOT NULL,"
+    " sort_time INTEGER NOT NULL,"
+    " UNIQUE (feed_id, key)"
+    ");"
+    /*
+     * sort_time is copied from items so that an output's newest items
+     * are read straight off an index, however few of all items it has.
+     */
+    "CREATE TABLE output_items ("
+    " output TEXT NOT NULL,"
+    " item_id INTEGER NOT NULL REFERENCES items (id) ON DELETE CASCADE,"
+    " sort_time INTEGER NOT NULL,"
+    " PRIMARY KEY (output, item_id)"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX output_items_newest"
+    " ON output_items (output, sort_time DESC, item_id DESC);"
+    "CREATE INDEX output_items_item ON output_items (item_id);",
 };
 
 enum store_stmt {
@@ -103,69 +103,73 @@ enum store_stmt {
 	ST_COUNT
 };
 
-#define FEED_COLUMNS							\
-	"name, url, title, link, etag, last_modified, last_fetch,"	\
-	" last_success, last_status, last_error, next_poll,"		\
-	" (SELECT count(*) FROM items WHERE items.feed_id = feeds.id),"	\
+#define FEED_COLUMNS                                                           \
+	"name, url, title, link, etag, last_modified, last_fetch,"             \
+	" last_success, last_status, last_error, next_poll,"                   \
+	" (SELECT count(*) FROM items WHERE items.feed_id = feeds.id),"        \
 	" last_new"
 
-#define ITEM_COLUMNS							\
-	"i.id, f.name, f.title, i.key, i.guid, i.link, i.title,"	\
-	" i.author, i.summary, i.content, i.categories, i.published,"	\
+#define ITEM_COLUMNS                                                           \
+	"i.id, f.name, f.title, i.key, i.guid, i.link, i.title,"               \
+	" i.author, i.summary, i.content, i.categories, i.published,"          \
 	" i.updated, i.first_seen, i.modified, i.sort_time"
 
 /* CROSS JOIN fixes the join order, so the planner walks the index given. */
 static const char *const store_sql[ST_COUNT] = {
-	[ST_BEGIN] = "BEGIN IMMEDIATE",
-	[ST_COMMIT] = "COMMIT",
-	[ST_ROLLBACK] = "ROLLBACK",
-	[ST_FEEDS_DEACTIVATE] = "UPDATE feeds SET active = 0 WHERE active != 0",
-	[ST_FEED_ACTIVATE] = "INSERT INTO feeds (name, active) VALUES (?1, 1)"
-	    " ON CONFLICT (name) DO UPDATE SET active = 1",
-	[ST_FEED_FETCHED] = "UPDATE feeds SET"
-	    " url = coalesce(?2, url), last_fetch = ?3, last_status = ?4,"
-	    " last_error = ?5,"
-	    " last_success = CASE WHEN ?5 IS NULL THEN ?3"
-	    "  ELSE last_success END,"
-	    " title = coalesce(?6, title), link = coalesce(?7, link),"
-	    " etag = coalesce(?8, etag),"
-	    " last_modified = coalesce(?9, last_modified),"
-	    " next_poll = ?10, last_new = ?11"
-	    " WHERE name = ?1",
-	[ST_FEED_GET] = "SELECT " FEED_COLUMNS " FROM feeds WHERE name = ?1",
-	[ST_FEED_LIST] = "SELECT " FEED_COLUMNS " FROM feeds WHERE active = 1"
-	    " ORDER BY name",
-	[ST_FEED_ID] = "SELECT id FROM feeds WHERE name = ?1",
-	[ST_ITEM_FIND] = "SELECT id, hash, first_seen FROM items"
-	    " WHERE feed_id = ?1 AND key = ?2",
-	[ST_ITEM_INSERT] = "INSERT INTO items (feed_id, key, hash, guid, link,"
-	    " title, author, summary, content, categories, published, updated,"
-	    " first_seen, modified, sort_time)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
-	    " ?13, ?13, ?14)",
-	[ST_ITEM_UPDATE] = "UPDATE items SET hash = ?2, guid = ?3, link = ?4,"
-	    " title = ?5, author = ?6, summary = ?7, content = ?8,"
-	    " categories = ?9, published = ?10, updated = ?11, modified = ?12,"
-	    " sort_time = ?13 WHERE id = ?1",
-	[ST_ITEM_RESORT] = "UPDATE output_items SET sort_time = ?2"
-	    " WHERE item_id = ?1",
-	[ST_ITEM_OUTPUTS_DROP] = "DELETE FROM output_items WHERE item_id = ?1",
-	[ST_OUTPUT_ADD] = "INSERT OR IGNORE INTO output_items"
-	    " (output, item_id, sort_time)"
-	    " SELECT ?1, id, sort_time FROM items WHERE id = ?2",
-	[ST_OUTPUT_CLEAR] = "DELETE FROM output_items WHERE output = ?1",
-	[ST_OUTPUT_ITEMS] = "SELECT " ITEM_COLUMNS " FROM output_items o"
-	    " CROSS JOIN items i ON i.id = o.item_id"
-	    " CROSS JOIN feeds f ON f.id = i.feed_id"
-	    " WHERE o.output = ?1 AND f.active = 1"
-	    " ORDER BY o.sort_time DESC, o.item_id DESC LIMIT ?2",
-	[ST_OUTPUT_MODIFIED] = "SELECT max(i.modified) FROM output_items o"
-	    " CROSS JOIN items i ON i.id = o.item_id"
-	    " CROSS JOIN feeds f ON f.id = i.feed_id"
-	    " WHERE o.output = ?1 AND f.active = 1",
-	[ST_ITEMS_PAGE] = "SELECT " ITEM_COLUMNS " FROM items i"
-	    " CROSS JOIN feeds f ON f.id = i.feed_id"
-	    " WHERE i.id > ?1 AND f.active = 1 ORDER BY i.id LIMIT ?2",
+    [ST_BEGIN] = "BEGIN IMMEDIATE",
+    [ST_COMMIT] = "COMMIT",
+    [ST_ROLLBACK] = "ROLLBACK",
+    [ST_FEEDS_DEACTIVATE] = "UPDATE feeds SET active = 0 WHERE active != 0",
+    [ST_FEED_ACTIVATE] = "INSERT INTO feeds (name, active) VALUES (?1, 1)"
+			 " ON CONFLICT (name) DO UPDATE SET active = 1",
+    [ST_FEED_FETCHED] =
+	"UPDATE feeds SET"
+	" url = coalesce(?2, url), last_fetch = ?3, last_status = ?4,"
+	" last_error = ?5,"
+	" last_success = CASE WHEN ?5 IS NULL THEN ?3"
+	"  ELSE last_success END,"
+	" title = coalesce(?6, title), link = coalesce(?7, link),"
+	" etag = coalesce(?8, etag),"
+	" last_modified = coalesce(?9, last_modified),"
+	" next_poll = ?10, last_new = ?11"
+	" WHERE name = ?1",
+    [ST_FEED_GET] = "SELECT " FEED_COLUMNS " FROM feeds WHERE name = ?1",
+    [ST_FEED_LIST] = "SELECT " FEED_COLUMNS " FROM feeds WHERE active = 1"
+		     " ORDER BY name",
+    [ST_FEED_ID] = "SELECT id FROM feeds WHERE name = ?1",
+    [ST_ITEM_FIND] = "SELECT id, hash, first_seen FROM items"
+		     " WHERE feed_id = ?1 AND key = ?2",
+    [ST_ITEM_INSERT] =
+	"INSERT INTO items (feed_id, key, hash, guid, link,"
+	" title, author, summary, content, categories, published, updated,"
+	" first_seen, modified, sort_time)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
+	" ?13, ?13, ?14)",
+    [ST_ITEM_UPDATE] =
+	"UPDATE items SET hash = ?2, guid = ?3, link = ?4,"
+	" title = ?5, author = ?6, summary = ?7, content = ?8,"
+	" categories = ?9, published = ?10, updated = ?11, modified = ?12,"
+	" sort_time = ?13 WHERE id = ?1",
+    [ST_ITEM_RESORT] = "UPDATE output_items SET sort_time = ?2"
+		       " WHERE item_id = ?1",
+    [ST_ITEM_OUTPUTS_DROP] = "DELETE FROM output_items WHERE item_id = ?1",
+    [ST_OUTPUT_ADD] = "INSERT OR IGNORE INTO output_items"
+		      " (output, item_id, sort_time)"
+		      " SELECT ?1, id, sort_time FROM items WHERE id = ?2",
+    [ST_OUTPUT_CLEAR] = "DELETE FROM output_items WHERE output = ?1",
+    [ST_OUTPUT_ITEMS] = "SELECT " ITEM_COLUMNS " FROM output_items o"
+			" CROSS JOIN items i ON i.id = o.item_id"
+			" CROSS JOIN feeds f ON f.id = i.feed_id"
+			" WHERE o.output = ?1 AND f.active = 1"
+			" ORDER BY o.sort_time DESC, o.item_id DESC LIMIT ?2",
+    [ST_OUTPUT_MODIFIED] = "SELECT max(i.modified) FROM output_items o"
+			   " CROSS JOIN items i ON i.id = o.item_id"
+			   " CROSS JOIN feeds f ON f.id = i.feed_id"
+			   " WHERE o.output = ?1 AND f.active = 1",
+    [ST_ITEMS_PAGE] =
+	"SELECT " ITEM_COLUMNS " FROM items i"
+	" CROSS JOIN feeds f ON f.id = i.feed_id"
+	" WHERE i.id > ?1 AND f.active = 1 ORDER BY i.id LIMIT ?2",
 };
 
 struct store {
@@ -300,7 +304,7 @@ store_exec(struct store *s, const char *sql, char **cause)
 			xasprintf(cause, "%s", sqlite3_errmsg(s->db));
 			return -1;
 		}
-		if (st == NULL)		/* only white space or a comment */
+		if (st == NULL) /* only white space or a comment */
 			break;
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 			;
@@ -317,8 +321,7 @@ store_exec(struct store *s, const char *sql, char **cause)
 
 /* Reads one integer or text value of constant SQL, such as a pragma. */
 static int
-store_query(struct store *s, const char *sql, int *iv, char **tv,
-    char **cause)
+store_query(struct store *s, const char *sql, int *iv, char **tv, char **cause)
 {
 	sqlite3_stmt *st;
 	int rc;
@@ -329,8 +332,8 @@ store_query(struct store *s, const char *sql, int *iv, char **tv,
 	}
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
-		xasprintf(cause, "%s", rc == SQLITE_DONE ? "no result" :
-		    sqlite3_errmsg(s->db));
+		xasprintf(cause, "%s",
+		    rc == SQLITE_DONE ? "no result" : sqlite3_errmsg(s->db));
 		sqlite3_finalize(st);
 		return -1;
 	}
@@ -391,9 +394,10 @@ store_check_version(struct store *s, int *version, char **cause)
 	if (store_query(s, "PRAGMA user_version", version, NULL, cause) != 0)
 		return -1;
 	if (*version < 0 || (size_t)*version > nitems(store_migrations)) {
-		xasprintf(cause, "database schema version %d is not one this "
-		    "feedmux knows (at most %zu)", *version,
-		    nitems(store_migrations));
+		xasprintf(cause,
+		    "database schema version %d is not one this "
+		    "feedmux knows (at most %zu)",
+		    *version, nitems(store_migrations));
 		return -1;
 	}
 	return 0;
@@ -408,15 +412,16 @@ store_migrate(struct store *s, char **cause)
 	for (;;) {
 		if (store_exec(s, "BEGIN IMMEDIATE", cause) != 0)
 			return -1;
-		/* Read again under the lock: another process may have migrated. */
+		/* Read again under the lock: another process may have migrated.
+		 */
 		if (store_check_version(s, &version, cause) != 0)
 			goto fail;
 		if ((size_t)version == nitems(store_migrations))
 			break;
 		if (store_exec(s, store_migrations[version], cause) != 0)
 			goto fail;
-		snprintf(sql, sizeof sql, "PRAGMA user_version = %d",
-		    version + 1);
+		snprintf(
+		    sql, sizeof sql, "PRAGMA user_version = %d", version + 1);
 		if (store_exec(s, sql, cause) != 0 ||
 		    store_exec(s, "COMMIT", cause) != 0)
 			goto fail;
@@ -452,11 +457,11 @@ store_open(const char *path, char **cause)
 		return NULL;
 
 	s = xcalloc(1, sizeof *s);
-	rc = sqlite3_open_v2(path, &s->db,
-	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	rc = sqlite3_open_v2(
+	    path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
 	if (rc != SQLITE_OK) {
-		xasprintf(cause, "%s: %s", path, s->db != NULL ?
-		    sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+		xasprintf(cause, "%s: %s", path,
+		    s->db != NULL ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
 		goto fail;
 	}
 	sqlite3_extended_result_codes(s->db, 1);
@@ -464,15 +469,16 @@ store_open(const char *path, char **cause)
 
 	if (store_check_version(s, &version, &why) != 0)
 		goto fail_why;
-	if (store_query(s, "PRAGMA journal_mode = WAL", NULL, &mode,
-	    &why) != 0)
+	if (store_query(s, "PRAGMA journal_mode = WAL", NULL, &mode, &why) != 0)
 		goto fail_why;
 	if (mode == NULL || strcmp(mode, "wal") != 0)
 		log_warnx("store: %s: journal mode is %s, not wal", path,
 		    mode != NULL ? mode : "unknown");
 	free(mode);
-	if (store_exec(s, "PRAGMA synchronous = NORMAL;"
-	    "PRAGMA foreign_keys = ON", &why) != 0)
+	if (store_exec(s,
+		"PRAGMA synchronous = NORMAL;"
+		"PRAGMA foreign_keys = ON",
+		&why) != 0)
 		goto fail_why;
 	if (store_migrate(s, &why) != 0)
 		goto fail_why;
@@ -561,7 +567,7 @@ store_feeds_sync(struct store *s, char *const *names, size_t n)
 	if (store_tx_enter(s, &own) != 0)
 		return -1;
 	if (store_run(s, s->st[ST_FEEDS_DEACTIVATE], SQLITE_OK,
-	    "deactivate feeds") != 0)
+		"deactivate feeds") != 0)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		rc = SQLITE_OK;
@@ -575,8 +581,8 @@ out:
 }
 
 int
-store_feed_fetched(struct store *s, const char *name,
-    const struct store_fetch *f)
+store_feed_fetched(
+    struct store *s, const char *name, const struct store_fetch *f)
 {
 	sqlite3_stmt *st = s->st[ST_FEED_FETCHED];
 	int rc = SQLITE_OK;
@@ -821,7 +827,8 @@ store_sort_time(const struct item *it, int64_t first_seen, int64_t now)
 	return first_seen;
 }
 
-/* Binds hash, guid, link, title, author, summary, content, categories, dates. */
+/* Binds hash, guid, link, title, author, summary, content, categories, dates.
+ */
 static void
 bind_item(int *rc, sqlite3_stmt *st, int i, const struct item *it,
     const char *hash, const char *categories)
@@ -873,8 +880,8 @@ store_item_upsert(struct store *s, const char *feed, const struct item *it,
 		goto out;
 	if (found) {
 		old_id = sqlite3_column_int64(st, 0);
-		same = strcmp((const char *)sqlite3_column_text(st, 1),
-		    hash) == 0;
+		same =
+		    strcmp((const char *)sqlite3_column_text(st, 1), hash) == 0;
 		first_seen = sqlite3_column_int64(st, 2);
 		store_done(st);
 	}
@@ -939,8 +946,8 @@ store_output_add1(struct store *s, const char *output, int64_t id)
 }
 
 int
-store_item_set_outputs(struct store *s, int64_t id, char *const *outputs,
-    size_t n)
+store_item_set_outputs(
+    struct store *s, int64_t id, char *const *outputs, size_t n)
 {
 	sqlite3_stmt *st = s->st[ST_ITEM_OUTPUTS_DROP];
 	int own, ok = 0, rc = SQLITE_OK;
@@ -999,8 +1006,8 @@ store_item_read(sqlite3_stmt *st, struct store_item *si)
 
 /* Runs a bound item query and collects its rows. */
 static int
-store_items_collect(struct store *s, sqlite3_stmt *st, int rc,
-    const char *what, struct store_item **out, size_t *np)
+store_items_collect(struct store *s, sqlite3_stmt *st, int rc, const char *what,
+    struct store_item **out, size_t *np)
 {
 	struct store_item *list = NULL;
 	size_t n = 0;
@@ -1048,7 +1055,7 @@ store_output_modified(struct store *s, const char *output)
 	bind_text(&rc, st, 1, output);
 	if ((found = store_row(s, st, rc, "output modified")) <= 0)
 		return found == 0 ? 0 : -1;
-	t = sqlite3_column_int64(st, 0);	/* NULL, when empty, reads 0 */
+	t = sqlite3_column_int64(st, 0); /* NULL, when empty, reads 0 */
 	store_done(st);
 	return t;
 }

@@ -65,11 +65,19 @@ struct store_item {
 	int64_t sort_time;	/* published, else updated, else first_seen */
 };
 
-/* Opens (creating if needed) and migrates the database. */
+/*
+ * Opens (creating if needed, with its directory if only that one is
+ * missing) and migrates the database. NULL with *cause set on failure, also
+ * for a schema newer than this code knows, which is left untouched.
+ */
 struct store *store_open(const char *path, char **cause);
 void store_close(struct store *);
 
-/* Transactions: batch the writes of one fetch into one. */
+/*
+ * Transactions: batch the writes of one fetch into one. They do not nest:
+ * store_begin inside a transaction fails. Every other function also works
+ * outside one; inside, a failed write leaves the rollback to the caller.
+ */
 int store_begin(struct store *);
 int store_commit(struct store *);
 void store_rollback(struct store *);
@@ -79,7 +87,7 @@ void store_rollback(struct store *);
  * feeds not named stay stored but inactive, and their items leave the outputs.
  */
 int store_feeds_sync(struct store *, char *const *names, size_t n);
-/* Records the outcome of a fetch. */
+/* Records the outcome of a fetch; -1 also for a feed without a row. */
 int store_feed_fetched(struct store *, const char *name, const struct store_fetch *);
 /* 0 and *out filled (free with store_feed_clear), 1 if unknown, -1 on error. */
 int store_feed_get(struct store *, const char *name, struct store_feed *out);
@@ -99,16 +107,20 @@ int store_item_set_outputs(struct store *, int64_t id, char *const *outputs,
     size_t n);
 /* Forgets every item of an output (before its filter is applied again). */
 int store_output_clear(struct store *, const char *output);
-/* Adds one item to an output. */
+/* Adds one item to an output (again is a no-op; an unknown id adds nothing). */
 int store_output_add(struct store *, const char *output, int64_t id);
 
 /*
  * The newest items of an output from active feeds, newest first (sort_time,
- * then id), at most max.
+ * then id), at most max. sort_time ignores dates more than a day ahead of
+ * the clock at upsert.
  */
 int store_output_items(struct store *, const char *output, size_t max,
     struct store_item **, size_t *n);
-/* The newest change to an output: the largest modified time of its items, 0 if none. */
+/*
+ * The newest change to an output: the largest modified time of its items
+ * from active feeds, 0 if none, -1 on a database error.
+ */
 int64_t store_output_modified(struct store *, const char *output);
 
 /*

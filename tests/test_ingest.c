@@ -27,21 +27,20 @@ struct fixture {
 	char dir[64];
 	char *path;
 	struct store *s;
-	struct match_filter *japan;	/* any: japan */
-	struct match_filter *korea;	/* any: korea */
+	struct match_filter *japan;	 /* any: japan */
+	struct match_filter *korea;	 /* any: korea */
 	struct match_filter *everything; /* empty lists */
-	struct match_filter *nojapan;	/* none: japan */
+	struct match_filter *nojapan;	 /* none: japan */
 };
 
 static struct match_filter *
 filter(const char *any, const char *none)
 {
 	struct match_filter *mf;
-	char *a[] = { (char *)any }, *n[] = { (char *)none };
+	char *a[] = {(char *)any}, *n[] = {(char *)none};
 	char *cause = NULL;
 
-	mf = match_filter_new(a, any != NULL, NULL, 0, n, none != NULL,
-	    &cause);
+	mf = match_filter_new(a, any != NULL, NULL, 0, n, none != NULL, &cause);
 	if (mf == NULL)
 		fail_msg("match_filter_new: %s", cause);
 	return mf;
@@ -52,7 +51,7 @@ setup(void **state)
 {
 	struct fixture *fx = xcalloc(1, sizeof *fx);
 	char *cause = NULL;
-	char *names[] = { "a", "b" };
+	char *names[] = {"a", "b"};
 
 	strcpy(fx->dir, "/tmp/test_ingest.XXXXXX");
 	if (mkdtemp(fx->dir) == NULL)
@@ -76,7 +75,7 @@ static int
 teardown(void **state)
 {
 	struct fixture *fx = *state;
-	const char *suffix[] = { "", "-wal", "-shm" };
+	const char *suffix[] = {"", "-wal", "-shm"};
 	char *p;
 
 	store_close(fx->s);
@@ -132,8 +131,8 @@ check_output(struct store *s, const char *output, const char *titles)
 		buf_adds(&b, items[i].item.title);
 	}
 	if (strcmp(b.data, titles) != 0)
-		fail_msg("output %s: \"%s\", want \"%s\"", output, b.data,
-		    titles);
+		fail_msg(
+		    "output %s: \"%s\", want \"%s\"", output, b.data, titles);
 	buf_free(&b);
 	store_items_free(items, n);
 }
@@ -143,30 +142,31 @@ test_ingest_feed(void **state)
 {
 	struct fixture *fx = *state;
 	struct item first[] = {
-		mkitem("1", "t1", "Rain in Japan", NULL, NOW - 10),
-		mkitem("2", "t2", NULL, "<p>Tokyo, <b>JAPAN</b></p>", NOW - 20),
-		mkitem("3", "t3", "Rain in Korea", NULL, NOW - 30),
+	    mkitem("1", "t1", "Rain in Japan", NULL, NOW - 10),
+	    mkitem("2", "t2", NULL, "<p>Tokyo, <b>JAPAN</b></p>", NOW - 20),
+	    mkitem("3", "t3", "Rain in Korea", NULL, NOW - 30),
 	};
 	struct item second[] = {
-		mkitem("1", "t1", "Rain in Tokyo", NULL, NOW - 10),
-		first[1],
-		mkitem("3", "t3", "Rain in Korea and Japan", NULL, NOW - 30),
-		mkitem("6", "t6", "japan", NULL, NOW - 5),
+	    mkitem("1", "t1", "Rain in Tokyo", NULL, NOW - 10),
+	    first[1],
+	    mkitem("3", "t3", "Rain in Korea and Japan", NULL, NOW - 30),
+	    mkitem("6", "t6", "japan", NULL, NOW - 5),
 	};
-	struct feed f1 = { .items = first, .nitems = nitems(first) };
-	struct feed f2 = { .items = second, .nitems = nitems(second) };
+	struct feed f1 = {.items = first, .nitems = nitems(first)};
+	struct feed f2 = {.items = second, .nitems = nitems(second)};
 	struct ingest_output outs[] = {
-		{ "japan", fx->japan },
-		{ "all", fx->everything },
-		{ "nojapan", fx->nojapan },
-		{ "nofilter", NULL },
+	    {"japan", fx->japan},
+	    {"all", fx->everything},
+	    {"nojapan", fx->nojapan},
+	    {"nofilter", NULL},
 	};
 	struct ingest_result r;
 	struct store_feed sf;
 	char *cause = NULL;
 
-	assert_int_equal(ingest_feed(fx->s, "a", &f1, outs, nitems(outs), NOW,
-	    &r, &cause), 0);
+	assert_int_equal(
+	    ingest_feed(fx->s, "a", &f1, outs, nitems(outs), NOW, &r, &cause),
+	    0);
 	assert_null(cause);
 	assert_int_equal(r.nitems, 3);
 	assert_int_equal(r.nnew, 3);
@@ -178,7 +178,8 @@ test_ingest_feed(void **state)
 
 	/* Again, unchanged: nothing new, nothing moves. */
 	assert_int_equal(ingest_feed(fx->s, "a", &f1, outs, nitems(outs),
-	    NOW + 60, &r, &cause), 0);
+			     NOW + 60, &r, &cause),
+	    0);
 	assert_int_equal(r.nitems, 3);
 	assert_int_equal(r.nnew, 0);
 	assert_int_equal(r.nupdated, 0);
@@ -189,8 +190,8 @@ test_ingest_feed(void **state)
 	 * japan and nofilter, t3 joins japan and leaves nojapan); the
 	 * unchanged t2 is not matched, so it stays in nofilter.
 	 */
-	assert_int_equal(ingest_feed(fx->s, "a", &f2, outs, 2, NOW + 120, &r,
-	    &cause), 0);
+	assert_int_equal(
+	    ingest_feed(fx->s, "a", &f2, outs, 2, NOW + 120, &r, &cause), 0);
 	assert_int_equal(r.nitems, 4);
 	assert_int_equal(r.nnew, 1);
 	assert_int_equal(r.nupdated, 2);
@@ -204,8 +205,8 @@ test_ingest_feed(void **state)
 
 	/* No outputs at all: still stored. */
 	first[0].title = "t1 again";
-	assert_int_equal(ingest_feed(fx->s, "b", &f1, NULL, 0, NOW, &r,
-	    &cause), 0);
+	assert_int_equal(
+	    ingest_feed(fx->s, "b", &f1, NULL, 0, NOW, &r, &cause), 0);
 	assert_int_equal(r.nnew, 3);
 	check_output(fx->s, "all", "t6 t1 t2 t3");
 }
@@ -214,17 +215,17 @@ static void
 test_ingest_errors(void **state)
 {
 	struct fixture *fx = *state;
-	struct item items[] = { mkitem("1", "t1", "japan", NULL, NOW) };
-	struct feed f = { .items = items, .nitems = 1 };
-	struct feed empty = { .items = NULL, .nitems = 0 };
-	struct ingest_output outs[] = { { "japan", fx->japan } };
+	struct item items[] = {mkitem("1", "t1", "japan", NULL, NOW)};
+	struct feed f = {.items = items, .nitems = 1};
+	struct feed empty = {.items = NULL, .nitems = 0};
+	struct ingest_output outs[] = {{"japan", fx->japan}};
 	struct ingest_result r;
 	struct store_feed sf;
 	char *cause = NULL;
 
 	/* A feed the store does not know: nothing stored, and a cause. */
-	assert_int_equal(ingest_feed(fx->s, "nosuch", &f, outs, 1, NOW, &r,
-	    &cause), -1);
+	assert_int_equal(
+	    ingest_feed(fx->s, "nosuch", &f, outs, 1, NOW, &r, &cause), -1);
 	assert_non_null(cause);
 	assert_string_equal(cause, "feed nosuch: cannot store item 1");
 	free(cause);
@@ -235,15 +236,15 @@ test_ingest_errors(void **state)
 
 	/* Inside a transaction of the caller's: refused, caller's kept. */
 	assert_int_equal(store_begin(fx->s), 0);
-	assert_int_equal(ingest_feed(fx->s, "a", &f, outs, 1, NOW, &r,
-	    &cause), -1);
+	assert_int_equal(
+	    ingest_feed(fx->s, "a", &f, outs, 1, NOW, &r, &cause), -1);
 	assert_string_equal(cause, "feed a: cannot begin a transaction");
 	free(cause);
 	cause = NULL;
 	assert_int_equal(store_commit(fx->s), 0);
 
-	assert_int_equal(ingest_feed(fx->s, "a", &empty, outs, 1, NOW, &r,
-	    &cause), 0);
+	assert_int_equal(
+	    ingest_feed(fx->s, "a", &empty, outs, 1, NOW, &r, &cause), 0);
 	assert_int_equal(r.nitems, 0);
 	assert_int_equal(store_feed_get(fx->s, "a", &sf), 0);
 	assert_int_equal(sf.nitems, 0);
@@ -267,13 +268,13 @@ test_refilter(void **state)
 	struct item *items;
 	struct feed f;
 	struct ingest_output outs[] = {
-		{ "news", fx->japan },
-		{ "all", fx->everything },
-		{ "keep", fx->everything },
+	    {"news", fx->japan},
+	    {"all", fx->everything},
+	    {"keep", fx->everything},
 	};
 	struct ingest_output redo[] = {
-		{ "news", fx->korea },
-		{ "all", fx->everything },
+	    {"news", fx->korea},
+	    {"all", fx->everything},
 	};
 	struct ingest_result r;
 	struct store_item *got;
@@ -286,20 +287,23 @@ test_refilter(void **state)
 	text = xcalloc(n, sizeof *text);
 	for (size_t i = 0; i < n; i++) {
 		xasprintf(&text[i], "%zu", i);
-		items[i] = mkitem(text[i], text[i], KOREAN(i) ?
-		    "<p>news from Korea</p>" : "<p>news from Japan</p>", NULL,
-		    NOW - (int64_t)i);
+		items[i] = mkitem(text[i], text[i],
+		    KOREAN(i) ? "<p>news from Korea</p>"
+			      : "<p>news from Japan</p>",
+		    NULL, NOW - (int64_t)i);
 		nkorean += KOREAN(i);
 	}
 	f.items = items;
 	f.nitems = 600;
-	assert_int_equal(ingest_feed(fx->s, "a", &f, outs, nitems(outs), NOW,
-	    &r, &cause), 0);
+	assert_int_equal(
+	    ingest_feed(fx->s, "a", &f, outs, nitems(outs), NOW, &r, &cause),
+	    0);
 	assert_int_equal(r.nnew, 600);
 	f.items = items + 600;
 	f.nitems = n - 600;
-	assert_int_equal(ingest_feed(fx->s, "b", &f, outs, nitems(outs), NOW,
-	    &r, &cause), 0);
+	assert_int_equal(
+	    ingest_feed(fx->s, "b", &f, outs, nitems(outs), NOW, &r, &cause),
+	    0);
 	assert_int_equal(r.nnew, n - 600);
 
 	assert_int_equal(store_output_items(fx->s, "news", n, &got, &ngot), 0);
@@ -307,8 +311,7 @@ test_refilter(void **state)
 	store_items_free(got, ngot);
 
 	/* news now wants korea. */
-	assert_int_equal(ingest_refilter(fx->s, redo, nitems(redo), &cause),
-	    0);
+	assert_int_equal(ingest_refilter(fx->s, redo, nitems(redo), &cause), 0);
 	assert_null(cause);
 	assert_int_equal(store_output_items(fx->s, "news", n, &got, &ngot), 0);
 	assert_int_equal(ngot, nkorean);
@@ -324,14 +327,14 @@ test_refilter(void **state)
 
 	/* Items of inactive feeds are not walked. */
 	{
-		char *only_b[] = { "b" };
+		char *only_b[] = {"b"};
 
 		assert_int_equal(store_feeds_sync(fx->s, only_b, 1), 0);
 		assert_int_equal(ingest_refilter(fx->s, redo, 1, &cause), 0);
-		assert_int_equal(store_feeds_sync(fx->s, (char *[]){ "a", "b" },
-		    2), 0);
-		assert_int_equal(store_output_items(fx->s, "news", n, &got,
-		    &ngot), 0);
+		assert_int_equal(
+		    store_feeds_sync(fx->s, (char *[]){"a", "b"}, 2), 0);
+		assert_int_equal(
+		    store_output_items(fx->s, "news", n, &got, &ngot), 0);
 		nkorean = 0;
 		for (size_t i = 600; i < n; i++)
 			nkorean += KOREAN(i);
@@ -353,11 +356,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_ingest_feed, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_ingest_errors, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_refilter, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ingest_feed, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_ingest_errors, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_refilter, setup, teardown),
 	};
 
 	log_init("test_ingest", LOG_LEVEL_ERROR);

@@ -26,7 +26,7 @@
 
 struct fixture {
 	char dir[64];
-	char *path;		/* DIR/sub/feedmux.db: sub does not exist yet */
+	char *path; /* DIR/sub/feedmux.db: sub does not exist yet */
 	struct store *s;
 };
 
@@ -97,7 +97,7 @@ fx_close(struct fixture *fx)
 static void
 sync_feeds(struct store *s, const char *a, const char *b)
 {
-	char *names[2] = { (char *)a, (char *)b };
+	char *names[2] = {(char *)a, (char *)b};
 
 	assert_int_equal(store_feeds_sync(s, names, b != NULL ? 2 : 1), 0);
 }
@@ -115,15 +115,15 @@ read_user_version(const char *path)
 		b[0] = b[1] = b[2] = b[3] = 0xff;
 	close(fd);
 	return (int)((uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
-	    (uint32_t)b[2] << 8 | b[3]);
+		     (uint32_t)b[2] << 8 | b[3]);
 }
 
 static void
 write_user_version(const char *path, int v)
 {
-	unsigned char b[4] = { (unsigned char)(v >> 24),
-		(unsigned char)(v >> 16), (unsigned char)(v >> 8),
-		(unsigned char)v };
+	unsigned char b[4] = {(unsigned char)(v >> 24),
+	    (unsigned char)(v >> 16), (unsigned char)(v >> 8),
+	    (unsigned char)v};
 	int fd;
 
 	assert_int_not_equal(fd = open(path, O_WRONLY), -1);
@@ -227,14 +227,14 @@ static void
 test_open_errors(void **state)
 {
 	static const struct {
-		const char *path;	/* under the temporary directory */
-		const char *cause;	/* a part of the expected cause */
+		const char *path;  /* under the temporary directory */
+		const char *cause; /* a part of the expected cause */
 	} tests[] = {
-		{ "file/feedmux.db", "file: not a directory" },
-		{ "file/sub/feedmux.db", "Not a directory" },
-		{ "missing/sub/feedmux.db", "mkdir" },
-		{ "garbage.db", "file is not a database" },
-		{ "dir.db", "unable to open database file" },
+	    {"file/feedmux.db", "file: not a directory"},
+	    {"file/sub/feedmux.db", "Not a directory"},
+	    {"missing/sub/feedmux.db", "mkdir"},
+	    {"garbage.db", "file is not a database"},
+	    {"dir.db", "unable to open database file"},
 	};
 	struct fixture *fx = *state;
 	char *p, *cause;
@@ -274,39 +274,29 @@ test_dedup_ladder(void **state)
 		const char *name;
 		const char *guid1, *link1, *title1;
 		const char *guid2, *link2, *title2;
-		int result;		/* of the second upsert */
-		const char *key;	/* of the first item: prefix */
+		int result;	 /* of the second upsert */
+		const char *key; /* of the first item: prefix */
 	} tests[] = {
-		{ "same guid, other link",
-		    "g", "http://x/1", "T", "g", "http://x/2", "T",
-		    STORE_ITEM_UPDATED, "guid:g" },
-		{ "same guid, all the same",
-		    "g", "http://x/1", "T", "g", "http://x/1", "T",
-		    STORE_ITEM_SAME, "guid:g" },
-		{ "same guid, other title",
-		    "g", "http://x/1", "T", "g", "http://x/1", "U",
-		    STORE_ITEM_UPDATED, "guid:g" },
-		{ "other guid, same link",
-		    "g", "http://x/1", "T", "h", "http://x/1", "T",
-		    STORE_ITEM_NEW, "guid:g" },
-		{ "no guid, same link",
-		    NULL, "http://x/1", "T", NULL, "http://x/1", "T",
-		    STORE_ITEM_SAME, "link:http://x/1" },
-		{ "no guid, same link, other title",
-		    NULL, "http://x/1", "T", NULL, "http://x/1", "U",
-		    STORE_ITEM_UPDATED, "link:http://x/1" },
-		{ "empty guid counts as none",
-		    "", "http://x/1", "T", NULL, "http://x/1", "T",
-		    STORE_ITEM_SAME, "link:http://x/1" },
-		{ "no guid, other link",
-		    NULL, "http://x/1", "T", NULL, "http://x/2", "T",
-		    STORE_ITEM_NEW, "link:http://x/1" },
-		{ "neither, same title",
-		    NULL, NULL, "T", NULL, NULL, "T",
-		    STORE_ITEM_SAME, "hash:" },
-		{ "neither, other title",
-		    NULL, NULL, "T", NULL, NULL, "U",
-		    STORE_ITEM_NEW, "hash:" },
+	    {"same guid, other link", "g", "http://x/1", "T", "g", "http://x/2",
+		"T", STORE_ITEM_UPDATED, "guid:g"},
+	    {"same guid, all the same", "g", "http://x/1", "T", "g",
+		"http://x/1", "T", STORE_ITEM_SAME, "guid:g"},
+	    {"same guid, other title", "g", "http://x/1", "T", "g",
+		"http://x/1", "U", STORE_ITEM_UPDATED, "guid:g"},
+	    {"other guid, same link", "g", "http://x/1", "T", "h", "http://x/1",
+		"T", STORE_ITEM_NEW, "guid:g"},
+	    {"no guid, same link", NULL, "http://x/1", "T", NULL, "http://x/1",
+		"T", STORE_ITEM_SAME, "link:http://x/1"},
+	    {"no guid, same link, other title", NULL, "http://x/1", "T", NULL,
+		"http://x/1", "U", STORE_ITEM_UPDATED, "link:http://x/1"},
+	    {"empty guid counts as none", "", "http://x/1", "T", NULL,
+		"http://x/1", "T", STORE_ITEM_SAME, "link:http://x/1"},
+	    {"no guid, other link", NULL, "http://x/1", "T", NULL, "http://x/2",
+		"T", STORE_ITEM_NEW, "link:http://x/1"},
+	    {"neither, same title", NULL, NULL, "T", NULL, NULL, "T",
+		STORE_ITEM_SAME, "hash:"},
+	    {"neither, other title", NULL, NULL, "T", NULL, NULL, "U",
+		STORE_ITEM_NEW, "hash:"},
 	};
 	struct fixture *fx = *state;
 	struct store_item *items;
@@ -322,8 +312,8 @@ test_dedup_ladder(void **state)
 		b = mkitem(tests[i].guid2, tests[i].link2, tests[i].title2,
 		    "body", NOW - 100);
 		id1 = upsert(fx->s, tests[i].name, &a, NOW, STORE_ITEM_NEW);
-		id2 = upsert(fx->s, tests[i].name, &b, NOW + 10,
-		    tests[i].result);
+		id2 =
+		    upsert(fx->s, tests[i].name, &b, NOW + 10, tests[i].result);
 		if ((tests[i].result == STORE_ITEM_NEW) != (id1 != id2))
 			fail_msg("%s: ids %jd %jd", tests[i].name,
 			    (intmax_t)id1, (intmax_t)id2);
@@ -338,14 +328,13 @@ test_dedup_ladder(void **state)
 		assert_int_equal(items[0].first_seen, NOW);
 		if (tests[i].result == STORE_ITEM_UPDATED) {
 			assert_int_equal(items[0].modified, NOW + 10);
-			assert_string_equal(items[0].item.title,
-			    tests[i].title2);
-			assert_string_equal(items[0].item.link,
-			    tests[i].link2);
+			assert_string_equal(
+			    items[0].item.title, tests[i].title2);
+			assert_string_equal(items[0].item.link, tests[i].link2);
 		} else {
 			assert_int_equal(items[0].modified, NOW);
-			assert_string_equal(items[0].item.title,
-			    tests[i].title1);
+			assert_string_equal(
+			    items[0].item.title, tests[i].title1);
 		}
 		store_items_free(items, n);
 	}
@@ -357,7 +346,7 @@ test_item_fields(void **state)
 	struct fixture *fx = *state;
 	struct store_item *items;
 	struct item it;
-	char *cats[] = { "world", "asia\nsport", "" };
+	char *cats[] = {"world", "asia\nsport", ""};
 	int64_t id;
 
 	fx_open(fx);
@@ -388,12 +377,12 @@ test_item_fields(void **state)
 
 	/* Same key (title, date, summary), categories changed: an update. */
 	it.ncategories = 3;
-	assert_int_equal(upsert(fx->s, "a", &it, NOW + 1, STORE_ITEM_UPDATED),
-	    id);
+	assert_int_equal(
+	    upsert(fx->s, "a", &it, NOW + 1, STORE_ITEM_UPDATED), id);
 	upsert(fx->s, "a", &it, NOW + 2, STORE_ITEM_SAME);
 	it.ncategories = 0;
-	assert_int_equal(upsert(fx->s, "a", &it, NOW + 3, STORE_ITEM_UPDATED),
-	    id);
+	assert_int_equal(
+	    upsert(fx->s, "a", &it, NOW + 3, STORE_ITEM_UPDATED), id);
 	assert_int_equal(all_items(fx->s, &items), 1);
 	assert_int_equal(items[0].item.ncategories, 0);
 	assert_null(items[0].item.categories);
@@ -438,8 +427,8 @@ check_output(struct store *s, const char *output, size_t max,
 static void
 test_feeds_sync(void **state)
 {
-	static const char *both[] = { "b1", "a1" };
-	static const char *only_a[] = { "a1" };
+	static const char *both[] = {"b1", "a1"};
+	static const char *only_a[] = {"a1"};
 	struct fixture *fx = *state;
 	struct store_feed *list, f;
 	struct store_item *items;
@@ -450,9 +439,11 @@ test_feeds_sync(void **state)
 	fx_open(fx);
 	sync_feeds(fx->s, "a", "b");
 	assert_int_equal(store_output_add(fx->s, "o",
-	    upsert(fx->s, "a", &ia, NOW, STORE_ITEM_NEW)), 0);
+			     upsert(fx->s, "a", &ia, NOW, STORE_ITEM_NEW)),
+	    0);
 	assert_int_equal(store_output_add(fx->s, "o",
-	    upsert(fx->s, "b", &ib, NOW + 5, STORE_ITEM_NEW)), 0);
+			     upsert(fx->s, "b", &ib, NOW + 5, STORE_ITEM_NEW)),
+	    0);
 	check_output(fx->s, "o", 10, both, 2);
 	assert_int_equal(store_output_modified(fx->s, "o"), NOW + 5);
 
@@ -491,18 +482,29 @@ test_feed_fetched(void **state)
 	struct fixture *fx = *state;
 	struct store_feed f;
 	struct store_fetch ok = {
-		.url = "http://x/feed", .time = NOW, .status = 200,
-		.title = "X News", .link = "http://x/", .etag = "\"e1\"",
-		.last_modified = "Tue, 14 Nov 2023 22:13:20 GMT",
-		.next_poll = NOW + 600, .nnew = 3,
+	    .url = "http://x/feed",
+	    .time = NOW,
+	    .status = 200,
+	    .title = "X News",
+	    .link = "http://x/",
+	    .etag = "\"e1\"",
+	    .last_modified = "Tue, 14 Nov 2023 22:13:20 GMT",
+	    .next_poll = NOW + 600,
+	    .nnew = 3,
 	};
 	struct store_fetch notmod = {
-		.url = "http://x/feed", .time = NOW + 600, .status = 304,
-		.next_poll = NOW + 1200,
+	    .url = "http://x/feed",
+	    .time = NOW + 600,
+	    .status = 304,
+	    .next_poll = NOW + 1200,
 	};
 	struct store_fetch bad = {
-		.url = "http://x/feed2", .time = NOW + 1200, .status = 500,
-		.error = "HTTP 500", .next_poll = NOW + 2400, .nnew = 0,
+	    .url = "http://x/feed2",
+	    .time = NOW + 1200,
+	    .status = 500,
+	    .error = "HTTP 500",
+	    .next_poll = NOW + 2400,
+	    .nnew = 0,
 	};
 
 	fx_open(fx);
@@ -575,19 +577,19 @@ test_feed_fetched(void **state)
 static void
 test_output_order(void **state)
 {
-	static const char *newest[] = { "d", "c", "b", "a", "e" };
-	static const char *after[] = { "a", "d", "c", "b", "e" };
-	static const char *in_p[] = { "d", "c", "b", "e" };
+	static const char *newest[] = {"d", "c", "b", "a", "e"};
+	static const char *after[] = {"a", "d", "c", "b", "e"};
+	static const char *in_p[] = {"d", "c", "b", "e"};
 	struct fixture *fx = *state;
 	struct item it[] = {
-		mkitem("a", NULL, "a", NULL, NOW - 300),
-		mkitem("b", NULL, "b", NULL, NOW - 100),
-		mkitem("c", NULL, "c", NULL, NOW - 100),	/* ties b */
-		mkitem("d", NULL, "d", NULL, NOW - 50),
-		mkitem("e", NULL, "e", NULL, NOW - 900),
-		mkitem("f", NULL, "f", NULL, NOW),	/* in no output */
+	    mkitem("a", NULL, "a", NULL, NOW - 300),
+	    mkitem("b", NULL, "b", NULL, NOW - 100),
+	    mkitem("c", NULL, "c", NULL, NOW - 100), /* ties b */
+	    mkitem("d", NULL, "d", NULL, NOW - 50),
+	    mkitem("e", NULL, "e", NULL, NOW - 900),
+	    mkitem("f", NULL, "f", NULL, NOW), /* in no output */
 	};
-	char *outputs[] = { "o", "p" };
+	char *outputs[] = {"o", "p"};
 	int64_t id[nitems(it)];
 
 	fx_open(fx);
@@ -595,8 +597,8 @@ test_output_order(void **state)
 	for (size_t i = 0; i < nitems(it); i++)
 		id[i] = upsert(fx->s, "a", &it[i], NOW, STORE_ITEM_NEW);
 	for (size_t i = 0; i < 5; i++)
-		assert_int_equal(store_item_set_outputs(fx->s, id[i], outputs,
-		    2), 0);
+		assert_int_equal(
+		    store_item_set_outputs(fx->s, id[i], outputs, 2), 0);
 	check_output(fx->s, "o", 100, newest, 5);
 	check_output(fx->s, "o", 3, newest, 3);
 	check_output(fx->s, "o", 0, NULL, 0);
@@ -628,16 +630,16 @@ test_future_dates(void **state)
 		int64_t published, updated;
 		int64_t sort_time;
 	} tests[] = {
-		{ NOW - 60, NOW - 30, NOW - 60 },
-		{ PARSE_NO_TIME, NOW - 30, NOW - 30 },
-		{ PARSE_NO_TIME, PARSE_NO_TIME, NOW },
-		{ NOW + 3600, PARSE_NO_TIME, NOW + 3600 },
-		{ NOW + DAY, PARSE_NO_TIME, NOW + DAY },
-		{ NOW + DAY + 1, PARSE_NO_TIME, NOW },
-		{ NOW + 30 * DAY, NOW - 30, NOW - 30 },
-		{ NOW + 30 * DAY, NOW + 30 * DAY, NOW },
-		{ INT64_MAX, PARSE_NO_TIME, NOW },
-		{ -5, PARSE_NO_TIME, -5 },
+	    {NOW - 60, NOW - 30, NOW - 60},
+	    {PARSE_NO_TIME, NOW - 30, NOW - 30},
+	    {PARSE_NO_TIME, PARSE_NO_TIME, NOW},
+	    {NOW + 3600, PARSE_NO_TIME, NOW + 3600},
+	    {NOW + DAY, PARSE_NO_TIME, NOW + DAY},
+	    {NOW + DAY + 1, PARSE_NO_TIME, NOW},
+	    {NOW + 30 * DAY, NOW - 30, NOW - 30},
+	    {NOW + 30 * DAY, NOW + 30 * DAY, NOW},
+	    {INT64_MAX, PARSE_NO_TIME, NOW},
+	    {-5, PARSE_NO_TIME, -5},
 	};
 	struct fixture *fx = *state;
 	struct store_item *items;
@@ -669,8 +671,8 @@ test_future_dates(void **state)
 	upsert(fx->s, "a", &it, NOW, STORE_ITEM_NEW);
 	it.title = "t2";
 	upsert(fx->s, "a", &it, NOW + 2 * DAY, STORE_ITEM_UPDATED);
-	assert_int_equal(store_items_page(fx->s, nitems(tests), 10, &items,
-	    &n), 0);
+	assert_int_equal(
+	    store_items_page(fx->s, nitems(tests), 10, &items, &n), 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(items[0].sort_time, NOW + 2 * DAY);
 	assert_int_equal(items[0].first_seen, NOW);
@@ -692,20 +694,20 @@ test_items_page(void **state)
 	for (size_t i = 0; i < nitems(ids); i++) {
 		snprintf(guid, sizeof guid, "%zu", i);
 		it = mkitem(guid, NULL, guid, NULL, NOW - (int64_t)i);
-		ids[i] = upsert(fx->s, i % 2 ? "b" : "a", &it, NOW,
-		    STORE_ITEM_NEW);
+		ids[i] =
+		    upsert(fx->s, i % 2 ? "b" : "a", &it, NOW, STORE_ITEM_NEW);
 	}
 	for (;;) {
-		assert_int_equal(store_items_page(fx->s, after, 3, &items, &n),
-		    0);
+		assert_int_equal(
+		    store_items_page(fx->s, after, 3, &items, &n), 0);
 		pages++;
 		if (n == 0)
 			break;
 		assert_true(n <= 3);
 		for (size_t i = 0; i < n; i++) {
 			assert_int_equal(items[i].id, ids[seen]);
-			assert_string_equal(items[i].feed,
-			    seen % 2 ? "b" : "a");
+			assert_string_equal(
+			    items[i].feed, seen % 2 ? "b" : "a");
 			seen++;
 		}
 		after = items[n - 1].id;
@@ -747,8 +749,7 @@ test_transactions(void **state)
 	assert_int_equal(store_begin(fx->s), -1);
 	upsert(fx->s, "a", &it, NOW, STORE_ITEM_NEW);
 	/* A failed write inside leaves the transaction to its owner. */
-	assert_int_equal(store_item_upsert(fx->s, "nosuch", &it, NOW, &id),
-	    -1);
+	assert_int_equal(store_item_upsert(fx->s, "nosuch", &it, NOW, &id), -1);
 	assert_int_equal(id, 0);
 	assert_int_equal(store_commit(fx->s), 0);
 	assert_int_equal(store_commit(fx->s), -1);
@@ -758,8 +759,7 @@ test_transactions(void **state)
 	store_feed_clear(&f);
 
 	/* Outside a transaction too. */
-	assert_int_equal(store_item_upsert(fx->s, "nosuch", &it, NOW, &id),
-	    -1);
+	assert_int_equal(store_item_upsert(fx->s, "nosuch", &it, NOW, &id), -1);
 	upsert(fx->s, "a", &it, NOW, STORE_ITEM_SAME);
 
 	/* Closing with a transaction open rolls it back. */
@@ -776,30 +776,21 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_open_creates_and_reopens,
-		    setup, teardown),
-		cmocka_unit_test_setup_teardown(test_open_refuses_newer_schema,
-		    setup, teardown),
-		cmocka_unit_test_setup_teardown(test_open_errors, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_dedup_ladder, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_item_fields, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_same_guid_two_feeds, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_feeds_sync, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_feed_fetched, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_output_order, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_future_dates, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_items_page, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_transactions, setup,
-		    teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_open_creates_and_reopens, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_open_refuses_newer_schema, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_dedup_ladder, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_item_fields, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_same_guid_two_feeds, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_feeds_sync, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_feed_fetched, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_output_order, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_future_dates, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_items_page, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),
 	};
 
 	umask(022);
