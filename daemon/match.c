@@ -48,7 +48,8 @@ struct match_text {
 struct kwtok {
 	char **accept; /* sorted, no duplicates */
 	size_t naccept;
-	int prefix; /* a text token need only start with one */
+	int prefix;    /* a text token need only start with one */
+	size_t maxlen; /* of the longest accepted string */
 };
 
 struct keyword {
@@ -70,7 +71,7 @@ struct match_filter {
 	size_t nnone;
 	struct entry *index; /* sorted by s */
 	size_t nindex;
-	int haveprefix;
+	size_t maxprefix; /* the longest prefix entry, 0 if none */
 };
 
 static void
@@ -597,7 +598,7 @@ kwtok_accepts(const struct kwtok *kt, const char *t)
 		return 1;
 	if (!kt->prefix)
 		return 0;
-	for (i = 1; i < len; i++) {
+	for (i = 1; i < len && i <= kt->maxlen; i++) {
 		if (((unsigned char)t[i] & 0xc0) != 0x80 &&
 		    set_has(kt->accept, kt->naccept, t, i))
 			return 1;
@@ -730,6 +731,7 @@ kwtok_compile(
     struct kwtok *kt, const char *k, enum tclass c, int strict, int prefix)
 {
 	struct strset ss = {NULL, 0, 0};
+	size_t i;
 
 	if (c == TC_ARABIC && count_cps(k) >= 3)
 		arabic_accept(k, strict, prefix, &ss);
@@ -739,6 +741,11 @@ kwtok_compile(
 	kt->accept = ss.s;
 	kt->naccept = ss.n;
 	set_finish(kt->accept, &kt->naccept);
+	kt->maxlen = 0;
+	for (i = 0; i < kt->naccept; i++) {
+		if (strlen(kt->accept[i]) > kt->maxlen)
+			kt->maxlen = strlen(kt->accept[i]);
+	}
 }
 
 static void
@@ -910,8 +917,10 @@ match_filter_new(char *const *any, size_t nany, char *const *all, size_t nall,
 			mf->index[mf->nindex].prefix = kt->prefix;
 			mf->nindex++;
 		}
-		if (kt->prefix)
-			mf->haveprefix = 1;
+		for (j = 0; kt->prefix && j < kt->naccept; j++) {
+			if (strlen(kt->accept[j]) > mf->maxprefix)
+				mf->maxprefix = strlen(kt->accept[j]);
+		}
 	}
 	if (mf->nindex > 0)
 		qsort(mf->index, mf->nindex, sizeof *mf->index, entry_cmp);
@@ -997,9 +1006,9 @@ match_filter_test(const struct match_filter *mf, const struct match_text *mt)
 		for (j = 0; j < f->ntokens; j++) {
 			t = f->tokens[j];
 			lookup(mf, f, j, strlen(t), matched);
-			if (!mf->haveprefix)
-				continue;
-			for (k = 1; t[k] != '\0'; k++) {
+			/* A hostile feed's huge token costs no more than a
+			 * short one. */
+			for (k = 1; k <= mf->maxprefix && t[k] != '\0'; k++) {
 				if (((unsigned char)t[k] & 0xc0) != 0x80)
 					lookup(mf, f, j, k, matched);
 			}

@@ -264,6 +264,8 @@ static const struct tok_case unicode_fold[] = {
     {"رُوسِيَا", "روسيا"},
     {"مُحَمَّدٌ", "محمد"},
     {"هٰذا", "هذا"},
+    /* Quranic marks and the combining madda. */
+    {"قل\xdb\x96 \xd8\xa7\xd9\x93", "قل|ا"},
     {"ؤ ئ", "و|ي"},
     {"مسؤول مسئول", "مسوول|مسيول"},
     /* A decomposed hamza equals the precomposed letter. */
@@ -1006,6 +1008,48 @@ test_article(void **state)
 	assert_int_equal(fails, 0);
 }
 
+/* A huge token from a hostile feed: correct, and no slower than linear. */
+static void
+test_huge_token(void **state)
+{
+	static const struct {
+		const char *kw;
+		int want;
+	} cases[] = {
+	    {"xxx*", 1},
+	    {"xxy*", 0},
+	    {"Japan*", 0},
+	    {"Japa", 1},
+	    {"nese xxx*", 1},
+	    {"nese xxy*", 0},
+	    {"unterminated", 0},
+	};
+	size_t i, n = 4 << 20;
+	const char *field;
+	struct match_text *mt;
+	char *big;
+
+	(void)state;
+	big = xmalloc(n + 64);
+	memcpy(big, "Japa<b>nese ", 12);
+	memset(big + 12, 'x', n);
+	strcpy(big + 12 + n, " <b unterminated");
+	field = big;
+	mt = match_text_new(&field, 1);
+	for (i = 0; i < nitems(cases); i++) {
+		char *any[1] = {(char *)cases[i].kw}, *cause = NULL;
+		struct match_filter *mf;
+
+		mf = match_filter_new(any, 1, NULL, 0, NULL, 0, &cause);
+		assert_non_null(mf);
+		if (match_filter_test(mf, mt) != cases[i].want)
+			fail_msg("huge token: \"%s\"", cases[i].kw);
+		match_filter_free(mf);
+	}
+	match_text_free(mt);
+	free(big);
+}
+
 /* A compiled filter is reused across texts. */
 static void
 test_filter_reuse(void **state)
@@ -1055,6 +1099,7 @@ main(void)
 	    cmocka_unit_test(test_filters),
 	    cmocka_unit_test(test_arabic_filters),
 	    cmocka_unit_test(test_article),
+	    cmocka_unit_test(test_huge_token),
 	    cmocka_unit_test(test_filter_reuse),
 	};
 
