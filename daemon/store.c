@@ -169,7 +169,7 @@ static const char *const store_sql[ST_COUNT] = {
     [ST_ITEMS_PAGE] =
 	"SELECT " ITEM_COLUMNS " FROM items i"
 	" CROSS JOIN feeds f ON f.id = i.feed_id"
-	" WHERE i.id > ?1 AND f.active = 1 ORDER BY i.id LIMIT ?2",
+	" WHERE i.id > ?1 ORDER BY i.id LIMIT ?2",
 };
 
 struct store {

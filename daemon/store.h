@@ -124,8 +124,9 @@ int store_output_items(struct store *, const char *output, size_t max,
 int64_t store_output_modified(struct store *, const char *output);
 
 /*
- * Items of active feeds in id order, starting after after_id, at most max:
- * for walking the whole store in slices.
+ * Every stored item, of active and inactive feeds alike, in id order, starting
+ * after after_id, at most max: for walking the whole store in slices (a
+ * refilter must also cover the feeds that a later reload brings back).
  */
 int store_items_page(struct store *, int64_t after_id, size_t max,
     struct store_item **, size_t *n);

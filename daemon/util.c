@@ -181,16 +181,22 @@ buf_steal(struct buf *b, size_t *len)
 	return p;
 }
 
+static int
+str_is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' ||
+	    c == '\f';
+}
+
 char *
 str_trim(char *s)
 {
 	char *e;
 
-	while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
+	while (str_is_space(*s))
 		s++;
 	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' ||
-	    e[-1] == '\n'))
+	while (e > s && str_is_space(e[-1]))
 		*--e = '\0';
 	return s;
 }
@@ -252,6 +258,10 @@ str_split_list(const char *s, char ***listp, size_t *np, char **cause)
 				buf_add(&cur, "", 0);
 			item = wasquoted ? cur.data : str_trim(cur.data);
 			empty = item[0] == '\0';
+			if (empty && wasquoted) {
+				xasprintf(cause, "empty element in list");
+				goto fail;
+			}
 			if (!empty) {
 				list = xreallocarray(list, n + 1, sizeof *list);
 				list[n++] = xstrdup(item);
@@ -318,10 +328,14 @@ time_rfc3339(int64_t t, char *dst)
 
 	if (gmtime_r(&tt, &tm) == NULL || tm.tm_year + 1900 > 9999 ||
 	    tm.tm_year + 1900 < 0) {
-		strcpy(dst, "1970-01-01T00:00:00Z");
-		return;
+		tt = 0;
+		gmtime_r(&tt, &tm);
 	}
-	strftime(dst, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	/* Not strftime: %Y does not pad years before 1000 to four digits. */
+	snprintf(dst, 21, "%04u-%02u-%02uT%02u:%02u:%02uZ",
+	    (unsigned)(tm.tm_year + 1900) % 10000u, (unsigned)(tm.tm_mon + 1) % 100u,
+	    (unsigned)tm.tm_mday % 100u, (unsigned)tm.tm_hour % 100u,
+	    (unsigned)tm.tm_min % 100u, (unsigned)tm.tm_sec % 100u);
 }
 
 void

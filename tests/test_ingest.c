@@ -325,7 +325,7 @@ test_refilter(void **state)
 	assert_int_equal(ngot, n);
 	store_items_free(got, ngot);
 
-	/* Items of inactive feeds are not walked. */
+	/* Items of feeds inactive during a refilter are in it when they return. */
 	{
 		char *only_b[] = {"b"};
 
@@ -335,9 +335,6 @@ test_refilter(void **state)
 		    store_feeds_sync(fx->s, (char *[]){"a", "b"}, 2), 0);
 		assert_int_equal(
 		    store_output_items(fx->s, "news", n, &got, &ngot), 0);
-		nkorean = 0;
-		for (size_t i = 600; i < n; i++)
-			nkorean += KOREAN(i);
 		assert_int_equal(ngot, nkorean);
 		store_items_free(got, ngot);
 	}
