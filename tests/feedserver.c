@@ -135,6 +135,29 @@ fs_log(struct evhttp_request *req, int code)
 	    evhttp_request_get_uri(req), code);
 }
 
+/*
+ * Sends a reply and frees its body. libevent 2.1 writes the body of a HEAD
+ * reply too, so it is dropped here, keeping the length it would have had.
+ */
+static void
+fs_send(struct evhttp_request *req, int code, struct evbuffer *body)
+{
+	struct evkeyvalq *headers = evhttp_request_get_output_headers(req);
+	char length[32];
+
+	fs_log(req, code);
+	if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
+		if (evhttp_find_header(headers, "Content-Length") == NULL) {
+			snprintf(length, sizeof length, "%zu",
+			    evbuffer_get_length(body));
+			evhttp_add_header(headers, "Content-Length", length);
+		}
+		evbuffer_drain(body, evbuffer_get_length(body));
+	}
+	evhttp_send_reply(req, code, NULL, body);
+	evbuffer_free(body);
+}
+
 static void
 fs_reply_text(struct evhttp_request *req, int code, const char *fmt, ...)
 {
@@ -148,9 +171,7 @@ fs_reply_text(struct evhttp_request *req, int code, const char *fmt, ...)
 	va_end(ap);
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Content-Type", "text/plain; charset=utf-8");
-	fs_log(req, code);
-	evhttp_send_reply(req, code, NULL, body);
-	evbuffer_free(body);
+	fs_send(req, code, body);
 }
 
 /* A decoded request path is absolute and has no ".." segment. */
@@ -267,9 +288,7 @@ fs_serve_garbage(struct evhttp_request *req, const char *path)
 	evbuffer_add(body, garbage, sizeof garbage);
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Content-Type", ctype);
-	fs_log(req, 200);
-	evhttp_send_reply(req, 200, NULL, body);
-	evbuffer_free(body);
+	fs_send(req, 200, body);
 }
 
 /*
@@ -303,14 +322,12 @@ fs_serve_file(struct evhttp_request *req, const char *path, long cut)
 	else if (evbuffer_add_file(body, fd, 0, nsend) == -1)
 		fs_die("evbuffer_add_file %s failed", path);
 
-	if (cut < 0) {
-		fs_log(req, 200);
-		evhttp_send_reply(req, 200, NULL, body);
-		evbuffer_free(body);
-		return;
-	}
 	snprintf(length, sizeof length, "%lld", (long long)sb.st_size);
 	evhttp_add_header(headers, "Content-Length", length);
+	if (cut < 0 || evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
+		fs_send(req, 200, body);
+		return;
+	}
 	/* evhttp closes a connection after a reply that asks for it. */
 	evhttp_add_header(headers, "Connection", "close");
 	fs_log(req, 200);

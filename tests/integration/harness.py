@@ -38,6 +38,19 @@ def check(cond, fmt, *args):
         raise TestFailure(fmt % args if args else fmt)
 
 
+_soft_failures = []
+
+
+def soft_check(cond, fmt, *args):
+    """Like check, but the test goes on, so that one run reports every
+    independent deviation; run() fails the test at the end."""
+    if not cond:
+        msg = fmt % args if args else fmt
+        _soft_failures.append(msg)
+        sys.stderr.write("FAIL: %s\n" % msg)
+    return bool(cond)
+
+
 def wait_until(what, pred, timeout=10.0, interval=0.05, alive=None):
     """Calls pred until it returns a true value, which it returns. Fails after
     timeout seconds, or at once when the Daemon alive has exited."""
@@ -236,7 +249,6 @@ class Daemon:
         return Feed(r.body)
 
     def log_text(self):
-        self._logf.flush()
         with open(self.log, "rb") as f:
             return f.read().decode("utf-8", "replace")
 
@@ -424,6 +436,8 @@ def run(main):
     try:
         env = Env(args, name)
         main(env)
+        check(not _soft_failures, "%d check(s) failed:\n  %s",
+              len(_soft_failures), "\n  ".join(_soft_failures))
         rc = env.close()
         check(rc == 0, "feedserver exited with %d", rc)
     except BaseException:

@@ -5,7 +5,7 @@ import signal
 
 import expect
 import harness
-from harness import check
+from harness import check, soft_check
 
 FEEDS = ["world", "asia", "ar"]
 PATHS = {"world": "/world.rss", "asia": "/asia.atom", "ar": "/ar.rss"}
@@ -31,6 +31,8 @@ def check_feedparser(body, what):
           f.get("bozo_exception"))
     check(f.version == "atom10", "feedparser: %s is %r, not atom10", what,
           f.version)
+    print("feedparser %s: %s reads as atom10, %d entries, bozo 0"
+          % (feedparser.__version__, what, len(f.entries)))
     return len(f.entries)
 
 
@@ -76,32 +78,38 @@ def main(env):
 
     # The index names every output with its URL and every feed.
     r = d.get("/")
-    check(r.status == 200, "GET /: %d", r.status)
+    soft_check(r.status == 200, "GET /: %d", r.status)
     ctype = r.header("Content-Type") or ""
-    check(ctype.startswith("text/html"), "GET /: Content-Type %r", ctype)
+    soft_check(ctype.startswith("text/html"), "GET /: Content-Type %r",
+               ctype)
     page = r.body.decode("utf-8", "replace")
     for out, _ in OUTPUTS:
-        check("/feeds/%s.atom" % out in page, "GET / does not link %s", out)
+        soft_check("/feeds/%s.atom" % out in page, "GET / does not link %s",
+                   out)
     for k in FEEDS:
-        check(NAMES[k] in page, "GET / does not name feed %s", NAMES[k])
+        soft_check(NAMES[k] in page, "GET / does not name feed %s",
+                   NAMES[k])
 
     for path in ("/nope", "/feeds/nope.atom", "/feeds/", "/feeds/rj.nope"):
         r = d.get(path)
-        check(r.status == 404, "GET %s: %d, want 404", path, r.status)
+        soft_check(r.status == 404, "GET %s: %d, want 404", path, r.status)
     for method, path in (("POST", "/feeds/rj.atom"), ("PUT", "/"),
                          ("DELETE", "/feeds/all.atom")):
         r = d.get(path, method)
-        check(r.status == 405, "%s %s: %d, want 405", method, path, r.status)
+        soft_check(r.status == 405, "%s %s: %d, want 405", method, path,
+                   r.status)
         allow = [m.strip() for m in (r.header("Allow") or "").split(",")]
-        check(sorted(allow) == ["GET", "HEAD"], "%s %s: Allow %r", method,
-              path, r.header("Allow"))
+        soft_check(sorted(allow) == ["GET", "HEAD"], "%s %s: Allow %r",
+                   method, path, r.header("Allow"))
     for path, ctype in (("/feeds/rj.atom", "application/atom+xml"),
                         ("/", "text/html")):
         status, headers, rest = harness.raw_head(d.port, path)
-        check(" 200 " in status + " ", "HEAD %s: %r", path, status)
-        check(headers.get("content-type", "").startswith(ctype),
-              "HEAD %s: Content-Type %r", path, headers.get("content-type"))
-        check(rest == b"", "HEAD %s: %d bytes of body", path, len(rest))
+        soft_check(" 200 " in status + " ", "HEAD %s: %r", path, status)
+        soft_check(headers.get("content-type", "").startswith(ctype),
+                   "HEAD %s: Content-Type %r", path,
+                   headers.get("content-type"))
+        soft_check(rest == b"", "HEAD %s: %d bytes of body after the "
+                   "headers, want none", path, len(rest))
 
     # One poll at start, none more within the hour's interval.
     for k in FEEDS:
