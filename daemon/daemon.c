@@ -141,25 +141,23 @@ daemon_sync_feeds(struct daemon *d)
 }
 
 static struct job *
-job_find(struct daemon *d, const char *name, size_t *idx)
+job_find(struct daemon *d, const char *name)
 {
-	for (size_t i = 0; i < d->njobs; i++) {
-		if (strcmp(d->jobs[i]->name, name) == 0) {
-			if (idx != NULL)
-				*idx = i;
+	for (size_t i = 0; i < d->njobs; i++)
+		if (strcmp(d->jobs[i]->name, name) == 0)
 			return d->jobs[i];
-		}
-	}
 	return NULL;
 }
 
 static void
 job_free(struct daemon *d, struct job *j)
 {
-	size_t idx;
-
-	if (job_find(d, j->name, &idx) == j)
-		d->jobs[idx] = d->jobs[--d->njobs];
+	for (size_t i = 0; i < d->njobs; i++) {
+		if (d->jobs[i] == j) {
+			d->jobs[i] = d->jobs[--d->njobs];
+			break;
+		}
+	}
 	free(j->name);
 	free(j);
 }
@@ -169,7 +167,7 @@ job_cancel(struct daemon *d, const char *name)
 {
 	struct job *j;
 
-	if ((j = job_find(d, name, NULL)) == NULL)
+	if ((j = job_find(d, name)) == NULL)
 		return;
 	fetch_cancel(j->fetch);
 	job_free(d, j);

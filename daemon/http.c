@@ -1,6 +1,7 @@
 #include <sys/socket.h>
 #include <netinet/in.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,10 +36,16 @@ http_reply(struct evhttp_request *req, int code, const char *reason,
 	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
 	struct evbuffer *out = evhttp_request_get_output_buffer(req);
 
+	char clen[32];
+
 	evhttp_add_header(h, "Content-Type", ctype);
 	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
-	/* evhttp leaves the body out of a HEAD reply but keeps its length. */
-	evbuffer_add(out, body, len);
+	/* evhttp would send a HEAD reply's body: give only its length. */
+	if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
+		snprintf(clen, sizeof clen, "%zu", len);
+		evhttp_add_header(h, "Content-Length", clen);
+	} else
+		evbuffer_add(out, body, len);
 	evhttp_send_reply(req, code, reason, NULL);
 }
 
