@@ -556,9 +556,9 @@ set_keywords(const char *s, char ***listp, size_t *np, char **cause)
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
+		/* match's message names the keyword already. */
 		if (match_keyword_check(list[i], &why) != 0) {
-			xasprintf(cause, "\"%s\": %s", list[i], why);
-			free(why);
+			*cause = why;
 			str_list_free(list, n);
 			return -1;
 		}

@@ -620,7 +620,7 @@ test_keywords(void **state)
 	/* Each keyword goes through match's own check, message and all. */
 	if (match_keyword_check("=روس*", &cause) == 0)
 		fail_msg("match accepts \"=روس*\"");
-	xasprintf(&want, "3: exclude: \"=روس*\": %s", cause);
+	xasprintf(&want, "3: exclude: %s", cause);
 	expect_errors(
 	    "[output o]\nkeywords = روسيا\nexclude = a, =روس*\n", 0, want);
 	free(want);
