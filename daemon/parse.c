@@ -1,1 +1,1833 @@
-/* parse.c: being written. */
+/*
+ * parse: RSS 0.9x/1.0/2.0 and Atom 0.3/1.0 documents into a struct feed.
+ *
+ * libxml2 builds a tree (recovering from what it can); the tree is then read
+ * through tables of (namespace, element) rules, one for the feed level and
+ * one for items, so that a new element is one more table row. Text comes out
+ * in the conventions of parse.h: plain text collapsed, HTML as given, every
+ * string valid UTF-8, "" turned into NULL.
+ */
+#include <ctype.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+#include <libxml/HTMLparser.h>
+#include <libxml/encoding.h>
+#include <libxml/entities.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <libxml/xmlerror.h>
+
+#include "log.h"
+#include "parse.h"
+#include "util.h"
+
+/*
+ * Limits against hostile documents. A feed with more items than any real
+ * feed carries keeps its first PARSE_MAX_ITEMS and drops the rest; likewise
+ * for categories. Text of one field stops growing at PARSE_MAX_FIELD bytes.
+ * Entity references are followed at most PARSE_MAX_ENTITIES times per
+ * document and expand to at most PARSE_MAX_ENTITY_BYTES in all; a document
+ * that wants more is refused. libxml2 itself stops the classic billion
+ * laughs, but not one large entity referenced many times, which costs
+ * nothing in the tree and everything when its text is read.
+ */
+#define PARSE_MAX_ITEMS		10000
+#define PARSE_MAX_CATEGORIES	100
+#define PARSE_MAX_FIELD		(4 * 1024 * 1024)
+#define PARSE_MAX_ENTITIES	10000
+#define PARSE_MAX_ENTITY_BYTES	(1024 * 1024)
+#define PARSE_MAX_DEPTH		512
+
+/* Which vocabulary an element belongs to, whatever its prefix. */
+enum ns {
+	NS_OTHER,
+	NS_NONE,	/* no namespace: stands for NS_RSS or NS_ATOM, see bare */
+	NS_RSS,
+	NS_ATOM,
+	NS_DC,
+	NS_DCTERMS,
+	NS_CONTENT,
+	NS_RDF,
+	NS_XHTML,
+};
+
+static const struct {
+	const char *uri;
+	enum ns ns;
+} namespaces[] = {
+	{ "http://www.w3.org/2005/Atom", NS_ATOM },
+	{ "http://purl.org/atom/ns#", NS_ATOM },
+	{ "http://purl.org/rss/1.0/", NS_RSS },
+	{ "http://my.netscape.com/rdf/simple/0.9/", NS_RSS },
+	{ "http://backend.userland.com/rss2", NS_RSS },
+	{ "http://backend.userland.com/rss", NS_RSS },
+	{ "http://purl.org/dc/elements/1.1/", NS_DC },
+	{ "http://purl.org/dc/terms/", NS_DCTERMS },
+	{ "http://purl.org/rss/1.0/modules/content/", NS_CONTENT },
+	{ "http://www.w3.org/1999/02/22-rdf-syntax-ns#", NS_RDF },
+	{ "http://www.w3.org/1999/xhtml", NS_XHTML },
+};
+
+#define RDF_URI "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+
+enum field {
+	F_ID,
+	F_LINK,
+	F_TITLE,
+	F_AUTHOR,
+	F_SUMMARY,
+	F_CONTENT,
+	F_CATEGORY,
+	F_PUBLISHED,
+	F_UPDATED,
+	F_LANG,
+};
+
+/* How an element's value is read. */
+enum how {
+	H_TEXT,		/* plain text */
+	H_HTML,		/* HTML as text (escaped or CDATA), or inline markup */
+	H_CONSTRUCT,	/* Atom text construct: type (and 0.3 mode) decide */
+	H_DATE,
+	H_RSS_GUID,
+	H_RSS_LINK,
+	H_RSS_AUTHOR,	/* "jo@example.com (Jo)" */
+	H_ATOM_LINK,
+	H_ATOM_PERSON,
+	H_ATOM_CATEGORY,
+	H_XHTML_BODY,
+};
+
+struct rule {
+	enum ns ns;
+	const char *name;
+	enum field field;
+	enum how how;
+};
+
+static const struct rule feed_rules[] = {
+	{ NS_RSS, "title", F_TITLE, H_TEXT },
+	{ NS_RSS, "link", F_LINK, H_RSS_LINK },
+	{ NS_RSS, "language", F_LANG, H_TEXT },
+	{ NS_ATOM, "title", F_TITLE, H_CONSTRUCT },
+	{ NS_ATOM, "link", F_LINK, H_ATOM_LINK },
+	{ NS_DC, "title", F_TITLE, H_TEXT },
+	{ NS_DC, "language", F_LANG, H_TEXT },
+};
+
+static const struct rule item_rules[] = {
+	{ NS_RSS, "guid", F_ID, H_RSS_GUID },
+	{ NS_RSS, "link", F_LINK, H_RSS_LINK },
+	{ NS_RSS, "title", F_TITLE, H_TEXT },
+	{ NS_RSS, "author", F_AUTHOR, H_RSS_AUTHOR },
+	{ NS_RSS, "description", F_SUMMARY, H_HTML },
+	{ NS_RSS, "category", F_CATEGORY, H_TEXT },
+	{ NS_RSS, "pubDate", F_PUBLISHED, H_DATE },
+	{ NS_ATOM, "id", F_ID, H_TEXT },
+	{ NS_ATOM, "link", F_LINK, H_ATOM_LINK },
+	{ NS_ATOM, "title", F_TITLE, H_CONSTRUCT },
+	{ NS_ATOM, "author", F_AUTHOR, H_ATOM_PERSON },
+	{ NS_ATOM, "summary", F_SUMMARY, H_CONSTRUCT },
+	{ NS_ATOM, "content", F_CONTENT, H_CONSTRUCT },
+	{ NS_ATOM, "category", F_CATEGORY, H_ATOM_CATEGORY },
+	{ NS_ATOM, "published", F_PUBLISHED, H_DATE },
+	{ NS_ATOM, "issued", F_PUBLISHED, H_DATE },
+	{ NS_ATOM, "updated", F_UPDATED, H_DATE },
+	{ NS_ATOM, "modified", F_UPDATED, H_DATE },
+	{ NS_DC, "title", F_TITLE, H_TEXT },
+	{ NS_DC, "creator", F_AUTHOR, H_TEXT },
+	{ NS_DC, "author", F_AUTHOR, H_TEXT },
+	{ NS_DC, "description", F_SUMMARY, H_HTML },
+	{ NS_DC, "subject", F_CATEGORY, H_TEXT },
+	{ NS_DC, "date", F_UPDATED, H_DATE },
+	{ NS_DCTERMS, "issued", F_PUBLISHED, H_DATE },
+	{ NS_DCTERMS, "modified", F_UPDATED, H_DATE },
+	{ NS_CONTENT, "encoded", F_CONTENT, H_HTML },
+	{ NS_XHTML, "body", F_CONTENT, H_XHTML_BODY },
+};
+
+/* What a text construct holds, from its type and (Atom 0.3) mode. */
+enum kind {
+	K_TEXT,
+	K_HTML,
+	K_XHTML,
+	K_XML,		/* other XML types: inline markup, no wrapping div */
+	K_BINARY,	/* anything else: base64 */
+};
+
+struct pstate {
+	xmlDocPtr doc;
+	enum ns bare;		/* what an element without namespace means */
+	int entities;		/* entity references still allowed */
+	int64_t entity_bytes;	/* bytes entities may still expand to */
+	int entity_overflow;
+	char *error;		/* first error libxml2 reported */
+	int entity_loop;
+	xmlNodePtr *open;	/* elements still open when the bytes ended */
+	int nopen;
+};
+
+/* An item being read; link candidates rank below a real link. */
+struct draft {
+	struct item *item;
+	char *permalink;
+};
+
+static const char *void_elements[] = {
+	"area", "base", "br", "col", "embed", "hr", "img", "input", "link",
+	"meta", "param", "source", "track", "wbr",
+};
+
+/* --- strings ---------------------------------------------------------- */
+
+static int
+is_ascii_space(int c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+/* Decode one UTF-8 sequence; -1 when invalid. Sets *n to its length. */
+static long
+utf8_decode(const unsigned char *s, size_t len, size_t *n)
+{
+	long cp;
+	size_t need, i;
+
+	*n = 1;
+	if (s[0] < 0x80)
+		return s[0];
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		need = 1;
+		cp = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		need = 2;
+		cp = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		need = 3;
+		cp = s[0] & 0x07;
+	} else
+		return -1;
+	if (len < need + 1)
+		return -1;
+	for (i = 1; i <= need; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return -1;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((need == 2 && cp < 0x800) || (need == 3 && cp < 0x10000) ||
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return -1;
+	*n = need + 1;
+	return cp;
+}
+
+/* The white space Python's str.strip() removes, which the oracle trims. */
+static int
+is_trim_space(long cp)
+{
+	return (cp >= 0x09 && cp <= 0x0d) || (cp >= 0x1c && cp <= 0x20) ||
+	    cp == 0x85 || cp == 0xa0 || cp == 0x1680 ||
+	    (cp >= 0x2000 && cp <= 0x200a) || cp == 0x2028 || cp == 0x2029 ||
+	    cp == 0x202f || cp == 0x205f || cp == 0x3000;
+}
+
+/*
+ * Make s valid UTF-8 (each bad byte becomes U+FFFD), trim white space at
+ * both ends and, if collapse, turn each run of ASCII white space into one
+ * space. Frees s; returns NULL for an empty result.
+ */
+static char *
+text_finish(char *s, int collapse)
+{
+	struct buf b;
+	const unsigned char *p, *end;
+	size_t n, keep = 0;
+	long cp;
+	int space = 0, started = 0;
+
+	if (s == NULL)
+		return NULL;
+	p = (const unsigned char *)s;
+	end = p + strlen(s);
+
+	buf_init(&b);
+	while (p < end) {
+		cp = utf8_decode(p, end - p, &n);
+		if (cp < 0) {
+			buf_adds(&b, "\xef\xbf\xbd");
+			p++;
+			keep = b.len;
+			started = 1;
+			space = 0;
+			continue;
+		}
+		p += n;
+		if (!started && is_trim_space(cp))
+			continue;
+		started = 1;
+		if (collapse && is_ascii_space((int)cp)) {
+			if (!space)
+				buf_addc(&b, ' ');
+			space = 1;
+		} else {
+			buf_add(&b, p - n, n);
+			space = 0;
+		}
+		/* Remember where the last character worth keeping ends. */
+		if (!is_trim_space(cp))
+			keep = b.len;
+	}
+	free(s);
+
+	if (keep == 0) {
+		buf_free(&b);
+		return NULL;
+	}
+	b.data[keep] = '\0';
+	b.len = keep;
+	return buf_steal(&b, NULL);
+}
+
+static char *
+text_plain(char *s)
+{
+	return text_finish(s, 1);
+}
+
+static char *
+text_html(char *s)
+{
+	return text_finish(s, 0);
+}
+
+static void
+html_escape(struct buf *b, const char *s, int attr)
+{
+	for (; *s != '\0'; s++) {
+		switch (*s) {
+		case '&':
+			buf_adds(b, "&amp;");
+			break;
+		case '<':
+			buf_adds(b, "&lt;");
+			break;
+		case '>':
+			buf_adds(b, "&gt;");
+			break;
+		case '"':
+			if (attr)
+				buf_adds(b, "&quot;");
+			else
+				buf_addc(b, '"');
+			break;
+		default:
+			buf_addc(b, *s);
+			break;
+		}
+	}
+}
+
+static void
+buf_add_utf8(struct buf *b, unsigned int cp)
+{
+	char u[4];
+
+	if (cp < 0x80)
+		buf_addc(b, (char)cp);
+	else if (cp < 0x800) {
+		u[0] = (char)(0xc0 | (cp >> 6));
+		u[1] = (char)(0x80 | (cp & 0x3f));
+		buf_add(b, u, 2);
+	} else if (cp < 0x10000) {
+		u[0] = (char)(0xe0 | (cp >> 12));
+		u[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		u[2] = (char)(0x80 | (cp & 0x3f));
+		buf_add(b, u, 3);
+	} else if (cp <= 0x10ffff) {
+		u[0] = (char)(0xf0 | (cp >> 18));
+		u[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+		u[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		u[3] = (char)(0x80 | (cp & 0x3f));
+		buf_add(b, u, 4);
+	}
+}
+
+/* The first word of a MIME type, lower-cased, without parameters. */
+static char *
+mime_base(const char *type)
+{
+	char *s, *p;
+
+	s = xstrdup(type);
+	if ((p = strchr(s, ';')) != NULL)
+		*p = '\0';
+	p = str_trim(s);
+	memmove(s, p, strlen(p) + 1);
+	for (p = s; *p != '\0'; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return s;
+}
+
+/* The charset parameter of a Content-Type, or NULL. */
+static char *
+content_type_charset(const char *type)
+{
+	const char *p, *v;
+	size_t n;
+
+	if (type == NULL || (p = strchr(type, ';')) == NULL)
+		return NULL;
+	while (p != NULL) {
+		p++;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (strncasecmp(p, "charset", 7) == 0) {
+			v = p + 7;
+			while (*v == ' ' || *v == '\t')
+				v++;
+			if (*v == '=') {
+				v++;
+				while (*v == ' ' || *v == '\t')
+					v++;
+				if (*v == '"') {
+					v++;
+					n = strcspn(v, "\"");
+				} else
+					n = strcspn(v, "; \t");
+				if (n == 0 || n > 64)
+					return NULL;
+				return xstrndup(v, n);
+			}
+		}
+		p = strchr(p, ';');
+	}
+	return NULL;
+}
+
+static int
+base64_value(int c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+/* Decode base64, ignoring white space; NULL when it is not base64. */
+static char *
+base64_decode(const char *s)
+{
+	struct buf b;
+	unsigned int acc = 0;
+	int bits = 0, v;
+
+	buf_init(&b);
+	for (; *s != '\0' && *s != '='; s++) {
+		if (is_ascii_space((unsigned char)*s))
+			continue;
+		if ((v = base64_value((unsigned char)*s)) < 0) {
+			buf_free(&b);
+			return NULL;
+		}
+		acc = (acc << 6) | (unsigned int)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			buf_addc(&b, (char)((acc >> bits) & 0xff));
+		}
+	}
+	return buf_steal(&b, NULL);
+}
+
+/* --- links ------------------------------------------------------------ */
+
+/* Does s start with an RFC 3986 scheme, i.e. is it an absolute URI? */
+static int
+url_has_scheme(const char *s)
+{
+	const char *p;
+
+	if (!isalpha((unsigned char)*s))
+		return 0;
+	for (p = s + 1; *p != '\0'; p++) {
+		if (*p == ':')
+			return 1;
+		if (!isalnum((unsigned char)*p) && *p != '+' && *p != '-' &&
+		    *p != '.')
+			return 0;
+	}
+	return 0;
+}
+
+/*
+ * Resolve ref against base. Absolute references are kept exactly as given;
+ * a reference that cannot be resolved is kept as given too.
+ */
+static char *
+url_resolve(const char *base, const char *ref)
+{
+	CURLU *h;
+	char *out = NULL, *s;
+	const char *p;
+	unsigned int flags = CURLU_NON_SUPPORT_SCHEME;
+	size_t n;
+
+	if (base == NULL || *base == '\0' || url_has_scheme(ref))
+		return xstrdup(ref);
+	/* A relative base (xml:base with no document URI): join paths. */
+	if (!url_has_scheme(base)) {
+		if (*ref == '/' || *ref == '?' || *ref == '#' ||
+		    (p = strrchr(base, '/')) == NULL)
+			return xstrdup(ref);
+		xasprintf(&s, "%.*s%s", (int)(p - base + 1), base, ref);
+		return s;
+	}
+	/* curl drops the last path segment for "#frag"; RFC 3986 keeps it. */
+	if (*ref == '#') {
+		n = strcspn(base, "#");
+		xasprintf(&s, "%.*s%s", (int)n, base, ref);
+		return s;
+	}
+#ifdef CURLU_ALLOW_SPACE
+	flags |= CURLU_ALLOW_SPACE;
+#endif
+	if ((h = curl_url()) == NULL)
+		fatalx("curl_url");
+	if (curl_url_set(h, CURLUPART_URL, base, flags) != CURLUE_OK ||
+	    curl_url_set(h, CURLUPART_URL, ref, flags) != CURLUE_OK ||
+	    curl_url_get(h, CURLUPART_URL, &out, 0) != CURLUE_OK) {
+		curl_url_cleanup(h);
+		return xstrdup(ref);
+	}
+	s = xstrdup(out);
+	curl_free(out);
+	curl_url_cleanup(h);
+	return s;
+}
+
+/* Resolve a link found at node against the base in scope there. */
+static char *
+link_resolve(struct pstate *st, xmlNodePtr node, char *ref)
+{
+	xmlChar *base;
+	char *s;
+
+	if (ref == NULL)
+		return NULL;
+	base = xmlNodeGetBase(st->doc, node);
+	s = url_resolve((const char *)base, ref);
+	xmlFree(base);
+	free(ref);
+	return s;
+}
+
+static int
+url_is_http(const char *s)
+{
+	return strncasecmp(s, "http://", 7) == 0 ||
+	    strncasecmp(s, "https://", 8) == 0;
+}
+
+/* --- reading the tree ------------------------------------------------- */
+
+static enum ns
+node_ns(struct pstate *st, xmlNodePtr n)
+{
+	size_t i;
+
+	if (n->ns == NULL || n->ns->href == NULL || *n->ns->href == '\0')
+		return st->bare;
+	for (i = 0; i < nitems(namespaces); i++) {
+		if (strcmp((const char *)n->ns->href, namespaces[i].uri) == 0)
+			return namespaces[i].ns;
+	}
+	return NS_OTHER;
+}
+
+static int
+node_is(struct pstate *st, xmlNodePtr n, enum ns ns, const char *name)
+{
+	return n->type == XML_ELEMENT_NODE && node_ns(st, n) == ns &&
+	    strcmp((const char *)n->name, name) == 0;
+}
+
+static int
+node_is_open(struct pstate *st, xmlNodePtr n)
+{
+	int i;
+
+	for (i = 0; i < st->nopen; i++) {
+		if (st->open[i] == n)
+			return 1;
+	}
+	return 0;
+}
+
+/* An attribute without namespace, trimmed; NULL if absent or empty. */
+static char *
+node_attr(xmlNodePtr n, const char *name)
+{
+	xmlChar *v;
+	char *s;
+
+	if ((v = xmlGetNoNsProp(n, (const xmlChar *)name)) == NULL)
+		return NULL;
+	s = text_plain(xstrdup((const char *)v));
+	xmlFree(v);
+	return s;
+}
+
+static void text_collect(struct pstate *, xmlNodePtr, struct buf *, int);
+static void markup_collect(struct pstate *, xmlNodePtr, struct buf *, int);
+
+/*
+ * Follow an entity reference: an internal entity through its parsed
+ * children, an undeclared one as an HTML entity name if it is one (feeds
+ * use &eacute; and friends without a DTD). External entities are never
+ * read.
+ */
+static void
+entity_collect(struct pstate *st, xmlNodePtr n, struct buf *b, int depth,
+    int markup)
+{
+	xmlEntityPtr ent;
+	const htmlEntityDesc *html;
+	size_t before;
+
+	if (st->entities <= 0 || st->entity_bytes <= 0) {
+		st->entity_overflow = 1;
+		return;
+	}
+	st->entities--;
+	before = b->len;
+	ent = xmlGetDocEntity(st->doc, n->name);
+	if (ent == NULL) {
+		if ((html = htmlEntityLookup(n->name)) == NULL)
+			return;
+		if (markup)
+			buf_printf(b, "&%s;", html->name);
+		else
+			buf_add_utf8(b, html->value);
+		return;
+	}
+	switch (ent->etype) {
+	case XML_INTERNAL_PREDEFINED_ENTITY:
+		if (ent->content == NULL)
+			break;
+		if (markup)
+			html_escape(b, (const char *)ent->content, 0);
+		else
+			buf_adds(b, (const char *)ent->content);
+		break;
+	case XML_INTERNAL_GENERAL_ENTITY:
+		if (markup)
+			markup_collect(st, ent->children, b, depth + 1);
+		else
+			text_collect(st, ent->children, b, depth + 1);
+		break;
+	default:
+		break;
+	}
+	/* Nested expansions count more than once: errs on the safe side. */
+	st->entity_bytes -= (int64_t)(b->len - before);
+}
+
+/* The text of a node list and its descendants. */
+static void
+text_collect(struct pstate *st, xmlNodePtr n, struct buf *b, int depth)
+{
+	if (depth > PARSE_MAX_DEPTH)
+		return;
+	for (; n != NULL && b->len < PARSE_MAX_FIELD; n = n->next) {
+		switch (n->type) {
+		case XML_TEXT_NODE:
+		case XML_CDATA_SECTION_NODE:
+			if (n->content != NULL)
+				buf_adds(b, (const char *)n->content);
+			break;
+		case XML_ELEMENT_NODE:
+			text_collect(st, n->children, b, depth + 1);
+			break;
+		case XML_ENTITY_REF_NODE:
+			entity_collect(st, n, b, depth, 0);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+/* The text of an element, raw (not trimmed); never NULL. */
+static char *
+node_text_raw(struct pstate *st, xmlNodePtr n)
+{
+	struct buf b;
+
+	buf_init(&b);
+	text_collect(st, n->children, &b, 0);
+	return buf_steal(&b, NULL);
+}
+
+static char *
+node_text(struct pstate *st, xmlNodePtr n)
+{
+	return text_plain(node_text_raw(st, n));
+}
+
+static int
+is_void_element(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < nitems(void_elements); i++) {
+		if (strcasecmp(name, void_elements[i]) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static void
+markup_name(struct buf *b, xmlNsPtr ns, const xmlChar *name)
+{
+	/* XHTML's own prefix means nothing in HTML; others (svg:, xml:) do. */
+	if (ns != NULL && ns->prefix != NULL &&
+	    (ns->href == NULL ||
+	    strcmp((const char *)ns->href, "http://www.w3.org/1999/xhtml") != 0))
+		buf_printf(b, "%s:", (const char *)ns->prefix);
+	buf_adds(b, (const char *)name);
+}
+
+/*
+ * Serialize inline markup as HTML: elements by local name, attributes and
+ * text escaped, comments and processing instructions dropped, namespace
+ * declarations left behind.
+ */
+static void
+markup_collect(struct pstate *st, xmlNodePtr n, struct buf *b, int depth)
+{
+	xmlAttrPtr a;
+	struct buf v;
+
+	if (depth > PARSE_MAX_DEPTH)
+		return;
+	for (; n != NULL && b->len < PARSE_MAX_FIELD; n = n->next) {
+		switch (n->type) {
+		case XML_TEXT_NODE:
+		case XML_CDATA_SECTION_NODE:
+			if (n->content != NULL)
+				html_escape(b, (const char *)n->content, 0);
+			break;
+		case XML_ENTITY_REF_NODE:
+			entity_collect(st, n, b, depth, 1);
+			break;
+		case XML_ELEMENT_NODE:
+			buf_addc(b, '<');
+			markup_name(b, n->ns, n->name);
+			for (a = n->properties; a != NULL; a = a->next) {
+				buf_init(&v);
+				text_collect(st, a->children, &v, depth + 1);
+				buf_addc(b, ' ');
+				markup_name(b, a->ns, a->name);
+				buf_adds(b, "=\"");
+				html_escape(b, v.data, 1);
+				buf_addc(b, '"');
+				buf_free(&v);
+			}
+			buf_addc(b, '>');
+			if (n->children == NULL &&
+			    is_void_element((const char *)n->name))
+				break;
+			markup_collect(st, n->children, b, depth + 1);
+			buf_adds(b, "</");
+			markup_name(b, n->ns, n->name);
+			buf_addc(b, '>');
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+static int
+node_has_elements(xmlNodePtr n)
+{
+	for (n = n->children; n != NULL; n = n->next) {
+		if (n->type == XML_ELEMENT_NODE)
+			return 1;
+	}
+	return 0;
+}
+
+/* Inline markup of an element's children, untrimmed; never NULL. */
+static char *
+node_markup_raw(struct pstate *st, xmlNodePtr n)
+{
+	struct buf b;
+
+	buf_init(&b);
+	markup_collect(st, n, &b, 0);
+	return buf_steal(&b, NULL);
+}
+
+/* Atom xhtml: the children of the wrapping div (or all, if it lacks). */
+static char *
+node_xhtml_raw(struct pstate *st, xmlNodePtr n)
+{
+	xmlNodePtr c, div = NULL;
+
+	for (c = n->children; c != NULL; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		if (div != NULL || strcmp((const char *)c->name, "div") != 0) {
+			div = NULL;
+			break;
+		}
+		div = c;
+	}
+	return node_markup_raw(st, div != NULL ? div->children : n->children);
+}
+
+/* Inline markup of an element's children, or its text if it has none. */
+static char *
+node_html(struct pstate *st, xmlNodePtr n)
+{
+	if (!node_has_elements(n))
+		return text_html(node_text_raw(st, n));
+	return text_html(node_markup_raw(st, n->children));
+}
+
+static void
+html_text_collect(xmlNodePtr n, struct buf *b, int depth)
+{
+	if (depth > PARSE_MAX_DEPTH)
+		return;
+	for (; n != NULL && b->len < PARSE_MAX_FIELD; n = n->next) {
+		switch (n->type) {
+		case XML_TEXT_NODE:
+		case XML_CDATA_SECTION_NODE:
+			if (n->content != NULL)
+				buf_adds(b, (const char *)n->content);
+			break;
+		case XML_ELEMENT_NODE:
+			/* Code is not text a reader sees. */
+			if (strcasecmp((const char *)n->name, "script") == 0 ||
+			    strcasecmp((const char *)n->name, "style") == 0 ||
+			    strcasecmp((const char *)n->name, "applet") == 0)
+				break;
+			html_text_collect(n->children, b, depth + 1);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+/* An HTML fragment reduced to plain text by libxml2's HTML parser. */
+static char *
+html_to_text(char *html)
+{
+	htmlParserCtxtPtr ctxt;
+	htmlDocPtr doc;
+	struct buf b;
+	size_t len;
+
+	if (html == NULL)
+		return NULL;
+	if (strpbrk(html, "<&") == NULL)
+		return text_plain(html);
+	len = strlen(html);
+	if (len > INT_MAX) {
+		free(html);
+		return NULL;
+	}
+	if ((ctxt = htmlNewParserCtxt()) == NULL)
+		fatalx("htmlNewParserCtxt");
+	doc = htmlCtxtReadMemory(ctxt, html, (int)len, NULL, "UTF-8",
+	    HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
+	    HTML_PARSE_NONET);
+	free(html);
+	buf_init(&b);
+	if (doc != NULL)
+		html_text_collect(xmlDocGetRootElement(doc), &b, 0);
+	xmlFreeDoc(doc);
+	htmlFreeParserCtxt(ctxt);
+	return text_plain(buf_steal(&b, NULL));
+}
+
+static enum kind
+construct_kind(xmlNodePtr n)
+{
+	char *type, *t;
+	enum kind k;
+	size_t len;
+
+	if ((type = node_attr(n, "type")) == NULL)
+		return K_TEXT;
+	t = mime_base(type);
+	free(type);
+	len = strlen(t);
+	if (strcmp(t, "text") == 0 || strcmp(t, "text/plain") == 0)
+		k = K_TEXT;
+	else if (strcmp(t, "html") == 0 || strcmp(t, "text/html") == 0)
+		k = K_HTML;
+	else if (strcmp(t, "xhtml") == 0 ||
+	    strcmp(t, "application/xhtml+xml") == 0)
+		k = K_XHTML;
+	else if ((len > 4 && strcmp(t + len - 4, "/xml") == 0) ||
+	    (len > 4 && strcmp(t + len - 4, "+xml") == 0))
+		k = K_XML;
+	else if (strncmp(t, "text/", 5) == 0)
+		k = K_TEXT;
+	else
+		k = K_BINARY;
+	free(t);
+	return k;
+}
+
+/*
+ * Read an Atom text construct (or Atom 0.3 content) either as plain text
+ * (want_html 0) or as an HTML fragment (want_html 1).
+ */
+static char *
+construct_read(struct pstate *st, xmlNodePtr n, int want_html)
+{
+	enum kind kind;
+	char *mode, *raw, *s;
+	struct buf b;
+	int escaped = 0, base64 = 0;
+
+	if (xmlHasProp(n, (const xmlChar *)"src") != NULL)
+		return NULL;	/* out of line */
+	kind = construct_kind(n);
+
+	if ((mode = node_attr(n, "mode")) != NULL) {
+		if (strcasecmp(mode, "escaped") == 0)
+			escaped = 1;
+		else if (strcasecmp(mode, "base64") == 0)
+			base64 = 1;
+		free(mode);
+	}
+
+	if (kind == K_BINARY || base64) {
+		raw = node_text_raw(st, n);
+		s = base64_decode(raw);
+		free(raw);
+		if (s == NULL)
+			return NULL;
+		raw = s;
+		if (kind == K_BINARY)
+			kind = K_TEXT;
+	} else if (kind == K_TEXT || escaped || !node_has_elements(n))
+		raw = node_text_raw(st, n);
+	else if (kind == K_XHTML)
+		raw = node_xhtml_raw(st, n);
+	else
+		raw = node_markup_raw(st, n->children);
+
+	if (kind == K_TEXT) {
+		if (!want_html)
+			return text_plain(raw);
+		buf_init(&b);
+		html_escape(&b, raw, 0);
+		free(raw);
+		return text_html(buf_steal(&b, NULL));
+	}
+	if (want_html)
+		return text_html(raw);
+	return html_to_text(raw);
+}
+
+/* "jo@example.com (Jo)" is Jo; anything else is itself. */
+static char *
+rss_author(char *s)
+{
+	char *open;
+	size_t len;
+
+	if (s == NULL)
+		return NULL;
+	len = strlen(s);
+	open = strchr(s, '(');
+	if (open != NULL && len > 0 && s[len - 1] == ')' &&
+	    memchr(s, '@', open - s) != NULL) {
+		s[len - 1] = '\0';
+		memmove(s, open + 1, strlen(open + 1) + 1);
+		return text_plain(s);
+	}
+	return s;
+}
+
+static char *
+atom_person(struct pstate *st, xmlNodePtr n)
+{
+	xmlNodePtr c;
+	char *name = NULL, *email = NULL;
+
+	for (c = n->children; c != NULL; c = c->next) {
+		if (name == NULL && node_is(st, c, NS_ATOM, "name"))
+			name = node_text(st, c);
+		else if (email == NULL && node_is(st, c, NS_ATOM, "email"))
+			email = node_text(st, c);
+	}
+	if (name != NULL) {
+		free(email);
+		return name;
+	}
+	return email;
+}
+
+/* The href of an alternate link to a page, or NULL. */
+static char *
+atom_link(struct pstate *st, xmlNodePtr n)
+{
+	char *rel, *type, *t;
+	int ok = 1;
+
+	if ((rel = node_attr(n, "rel")) != NULL) {
+		ok = strcasecmp(rel, "alternate") == 0 ||
+		    strcasecmp(rel,
+		    "http://www.iana.org/assignments/relation/alternate") == 0;
+		free(rel);
+	}
+	if (ok && (type = node_attr(n, "type")) != NULL) {
+		t = mime_base(type);
+		ok = strcmp(t, "text/html") == 0 ||
+		    strcmp(t, "application/xhtml+xml") == 0 ||
+		    strcmp(t, "html") == 0 || strcmp(t, "xhtml") == 0;
+		free(t);
+		free(type);
+	}
+	if (!ok)
+		return NULL;
+	return link_resolve(st, n, node_attr(n, "href"));
+}
+
+static void
+item_add_category(struct item *it, char *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < it->ncategories; i++) {
+		if (strcmp(it->categories[i], s) == 0) {
+			free(s);
+			return;
+		}
+	}
+	if (it->ncategories >= PARSE_MAX_CATEGORIES) {
+		free(s);
+		return;
+	}
+	it->categories = xreallocarray(it->categories, it->ncategories + 1,
+	    sizeof *it->categories);
+	it->categories[it->ncategories++] = s;
+}
+
+/* Keep the first value of a field. */
+static void
+set_first(char **slot, char *s)
+{
+	if (*slot == NULL)
+		*slot = s;
+	else
+		free(s);
+}
+
+/* Keep the last value of a field (a repeated link: the last one counts). */
+static void
+set_last(char **slot, char *s)
+{
+	if (s == NULL)
+		return;
+	free(*slot);
+	*slot = s;
+}
+
+static void
+set_date(int64_t *slot, char *s)
+{
+	int64_t t;
+
+	if (s == NULL)
+		return;
+	t = parse_date(s);
+	free(s);
+	if (*slot == PARSE_NO_TIME)
+		*slot = t;
+}
+
+static const struct rule *
+rule_find(struct pstate *st, const struct rule *rules, size_t n,
+    xmlNodePtr node)
+{
+	enum ns ns;
+	size_t i;
+
+	ns = node_ns(st, node);
+	for (i = 0; i < n; i++) {
+		if (rules[i].ns == ns &&
+		    strcmp(rules[i].name, (const char *)node->name) == 0)
+			return &rules[i];
+	}
+	return NULL;
+}
+
+/* The text of an element as a rule reads it, for the plain fields. */
+static char *
+rule_value(struct pstate *st, const struct rule *r, xmlNodePtr n)
+{
+	switch (r->how) {
+	case H_TEXT:
+	case H_DATE:
+		return node_text(st, n);
+	case H_HTML:
+		return node_html(st, n);
+	case H_XHTML_BODY:
+		return text_html(node_markup_raw(st, n->children));
+	case H_CONSTRUCT:
+		return construct_read(st, n,
+		    r->field == F_SUMMARY || r->field == F_CONTENT);
+	case H_RSS_LINK:
+		return link_resolve(st, n, node_text(st, n));
+	case H_RSS_AUTHOR:
+		return rss_author(node_text(st, n));
+	case H_ATOM_LINK:
+		return atom_link(st, n);
+	case H_ATOM_PERSON:
+		return atom_person(st, n);
+	case H_ATOM_CATEGORY:
+		return node_attr(n, "term");
+	case H_RSS_GUID:
+		break;
+	}
+	return NULL;
+}
+
+static void
+item_guid(struct pstate *st, struct draft *d, xmlNodePtr n)
+{
+	char *s, *perma;
+	int permalink = 1;
+
+	if ((s = node_text(st, n)) == NULL)
+		return;
+	if ((perma = node_attr(n, "isPermaLink")) != NULL) {
+		permalink = strcasecmp(perma, "false") != 0;
+		free(perma);
+	}
+	if (permalink) {
+		s = link_resolve(st, n, s);
+		if (d->permalink == NULL && url_is_http(s))
+			d->permalink = xstrdup(s);
+	}
+	set_first(&d->item->guid, s);
+}
+
+static void
+item_read(struct pstate *st, xmlNodePtr node, struct item *it)
+{
+	struct draft d;
+	const struct rule *r;
+	xmlNodePtr n;
+	xmlChar *about;
+	char *s;
+
+	memset(it, 0, sizeof *it);
+	it->published = it->updated = PARSE_NO_TIME;
+	d.item = it;
+	d.permalink = NULL;
+
+	for (n = node->children; n != NULL; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		r = rule_find(st, item_rules, nitems(item_rules), n);
+		if (r == NULL)
+			continue;
+		if (r->how == H_RSS_GUID) {
+			item_guid(st, &d, n);
+			continue;
+		}
+		s = rule_value(st, r, n);
+		switch (r->field) {
+		case F_ID:
+			set_first(&it->guid, s);
+			break;
+		case F_LINK:
+			set_last(&it->link, s);
+			break;
+		case F_TITLE:
+			set_first(&it->title, s);
+			break;
+		case F_AUTHOR:
+			set_first(&it->author, s);
+			break;
+		case F_SUMMARY:
+			set_first(&it->summary, s);
+			break;
+		case F_CONTENT:
+			set_first(&it->content, s);
+			break;
+		case F_CATEGORY:
+			item_add_category(it, s);
+			break;
+		case F_PUBLISHED:
+			set_date(&it->published, s);
+			break;
+		case F_UPDATED:
+			set_date(&it->updated, s);
+			break;
+		case F_LANG:
+			free(s);
+			break;
+		}
+	}
+
+	if (it->link == NULL) {
+		it->link = d.permalink;
+		d.permalink = NULL;
+	}
+	free(d.permalink);
+
+	/* RSS 1.0 names every item by its rdf:about. */
+	if (it->guid == NULL &&
+	    (about = xmlGetNsProp(node, (const xmlChar *)"about",
+	    (const xmlChar *)RDF_URI)) != NULL) {
+		it->guid = text_plain(xstrdup((const char *)about));
+		xmlFree(about);
+	}
+}
+
+static void
+item_free(struct item *it)
+{
+	size_t i;
+
+	free(it->guid);
+	free(it->link);
+	free(it->title);
+	free(it->author);
+	free(it->summary);
+	free(it->content);
+	for (i = 0; i < it->ncategories; i++)
+		free(it->categories[i]);
+	free(it->categories);
+}
+
+static void
+feed_read_meta(struct pstate *st, xmlNodePtr channel, struct feed *f)
+{
+	const struct rule *r;
+	xmlNodePtr n;
+	xmlChar *lang;
+	char *s;
+
+	for (n = channel->children; n != NULL; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		r = rule_find(st, feed_rules, nitems(feed_rules), n);
+		if (r == NULL)
+			continue;
+		s = rule_value(st, r, n);
+		switch (r->field) {
+		case F_TITLE:
+			set_first(&f->title, s);
+			break;
+		case F_LINK:
+			set_last(&f->link, s);
+			break;
+		case F_LANG:
+			set_first(&f->lang, s);
+			break;
+		default:
+			free(s);
+			break;
+		}
+	}
+	if (f->lang == NULL && (lang = xmlNodeGetLang(channel)) != NULL) {
+		f->lang = text_plain(xstrdup((const char *)lang));
+		xmlFree(lang);
+	}
+}
+
+/* Read the items among the children of parent named name in ns. */
+static void
+feed_read_items(struct pstate *st, xmlNodePtr parent, enum ns ns,
+    const char *name, struct feed *f)
+{
+	xmlNodePtr n;
+
+	for (n = parent->children; n != NULL; n = n->next) {
+		if (!node_is(st, n, ns, name))
+			continue;
+		/* Cut off by the end of the bytes: better none than half. */
+		if (node_is_open(st, n))
+			continue;
+		if (f->nitems >= PARSE_MAX_ITEMS)
+			return;
+		f->items = xreallocarray(f->items, f->nitems + 1,
+		    sizeof *f->items);
+		item_read(st, n, &f->items[f->nitems++]);
+	}
+}
+
+/* --- the document ----------------------------------------------------- */
+
+#if LIBXML_VERSION >= 21200
+static void
+parse_error(void *arg, const xmlError *e)
+#else
+static void
+parse_error(void *arg, xmlErrorPtr e)
+#endif
+{
+	struct pstate *st = arg;
+
+	if (st == NULL || e == NULL || e->level < XML_ERR_ERROR)
+		return;
+	if (e->code == XML_ERR_ENTITY_LOOP)
+		st->entity_loop = 1;
+	if (st->error == NULL && e->message != NULL)
+		st->error = text_plain(xstrdup(e->message));
+}
+
+static void
+parse_silent(void *arg, const char *fmt, ...)
+{
+	(void)arg;
+	(void)fmt;
+}
+
+/* The document URI: Content-Location resolved against the URL wins. */
+static char *
+document_uri(const struct parse_context *ctx)
+{
+	char *s;
+
+	if (ctx == NULL)
+		return NULL;
+	if (ctx->content_location != NULL && *ctx->content_location != '\0') {
+		s = url_resolve(ctx->url, ctx->content_location);
+		if (url_has_scheme(s))
+			return s;
+		free(s);
+	}
+	if (ctx->url != NULL && *ctx->url != '\0')
+		return xstrdup(ctx->url);
+	return NULL;
+}
+
+/*
+ * Parse the bytes into st->doc. The HTTP charset, when libxml2 knows it,
+ * overrides the XML declaration (RFC 3023).
+ */
+static int
+document_read(struct pstate *st, const char *data, size_t len,
+    const struct parse_context *ctx, char **cause)
+{
+	xmlParserCtxtPtr ctxt;
+	xmlCharEncodingHandlerPtr handler;
+	char *uri, *charset = NULL;
+	int i, options;
+
+	if (len > INT_MAX) {
+		*cause = xstrdup("document too large");
+		return -1;
+	}
+	options = XML_PARSE_RECOVER | XML_PARSE_NONET | XML_PARSE_NOERROR |
+	    XML_PARSE_NOWARNING | XML_PARSE_NOCDATA;
+	if (ctx != NULL)
+		charset = content_type_charset(ctx->content_type);
+	if (charset != NULL) {
+		if ((handler = xmlFindCharEncodingHandler(charset)) == NULL) {
+			free(charset);
+			charset = NULL;
+		} else {
+			xmlCharEncCloseFunc(handler);
+			options |= XML_PARSE_IGNORE_ENC;
+		}
+	}
+	uri = document_uri(ctx);
+
+	if ((ctxt = xmlNewParserCtxt()) == NULL)
+		fatalx("xmlNewParserCtxt");
+	st->doc = xmlCtxtReadMemory(ctxt, data, (int)len, uri, charset,
+	    options);
+	free(uri);
+	free(charset);
+
+	if (st->doc != NULL && ctxt->nodeNr > 0) {
+		st->open = xreallocarray(NULL, ctxt->nodeNr, sizeof *st->open);
+		for (i = 0; i < ctxt->nodeNr; i++)
+			st->open[i] = ctxt->nodeTab[i];
+		st->nopen = ctxt->nodeNr;
+	}
+	xmlFreeParserCtxt(ctxt);
+
+	if (st->entity_loop) {
+		*cause = xstrdup("refused: entity reference loop");
+		return -1;
+	}
+	if (st->doc == NULL || xmlDocGetRootElement(st->doc) == NULL) {
+		if (st->error != NULL)
+			xasprintf(cause, "not XML: %s", st->error);
+		else
+			*cause = xstrdup("not XML");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+is_blank(const char *data, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (!is_ascii_space((unsigned char)data[i]))
+			return 0;
+	}
+	return 1;
+}
+
+static struct feed *
+feed_build(struct pstate *st, char **cause)
+{
+	xmlNodePtr root, n, channel = NULL;
+	struct feed *f;
+	const char *name;
+	enum ns rootns;
+
+	root = xmlDocGetRootElement(st->doc);
+	name = (const char *)root->name;
+	st->bare = NS_NONE;
+	rootns = node_ns(st, root);
+
+	if (strcmp(name, "feed") == 0 &&
+	    (rootns == NS_ATOM || rootns == NS_NONE)) {
+		st->bare = NS_ATOM;
+		f = xcalloc(1, sizeof *f);
+		feed_read_meta(st, root, f);
+		feed_read_items(st, root, NS_ATOM, "entry", f);
+		return f;
+	}
+	if (strcmp(name, "rss") == 0 ||
+	    (strcmp(name, "RDF") == 0 && (rootns == NS_RDF ||
+	    rootns == NS_NONE))) {
+		st->bare = NS_RSS;
+		for (n = root->children; n != NULL; n = n->next) {
+			if (node_is(st, n, NS_RSS, "channel")) {
+				channel = n;
+				break;
+			}
+		}
+		f = xcalloc(1, sizeof *f);
+		/* <rss> without <channel> is read as if it were one. */
+		if (channel == NULL)
+			channel = root;
+		feed_read_meta(st, channel, f);
+		/* RSS 1.0 items are siblings of the channel, 2.0 its children. */
+		feed_read_items(st, channel, NS_RSS, "item", f);
+		if (channel != root)
+			feed_read_items(st, root, NS_RSS, "item", f);
+		return f;
+	}
+	xasprintf(cause, "not a feed: root element <%s>", name);
+	return NULL;
+}
+
+struct feed *
+parse_feed(const char *data, size_t len, const struct parse_context *ctx,
+    char **cause)
+{
+	struct pstate st;
+	struct feed *f = NULL;
+	xmlStructuredErrorFunc old_serror;
+	xmlGenericErrorFunc old_error;
+	void *old_serror_ctx, *old_error_ctx;
+
+	if (data == NULL || is_blank(data, len)) {
+		*cause = xstrdup("empty document");
+		return NULL;
+	}
+
+	memset(&st, 0, sizeof st);
+	st.entities = PARSE_MAX_ENTITIES;
+	st.entity_bytes = PARSE_MAX_ENTITY_BYTES;
+
+	/*
+	 * Some libxml2 messages (encoding errors) bypass the parser options;
+	 * route all of them here while parsing, keeping the first for *cause.
+	 */
+	old_serror = xmlStructuredError;
+	old_serror_ctx = xmlStructuredErrorContext;
+	old_error = xmlGenericError;
+	old_error_ctx = xmlGenericErrorContext;
+	xmlSetStructuredErrorFunc(&st, parse_error);
+	xmlSetGenericErrorFunc(NULL, parse_silent);
+
+	if (document_read(&st, data, len, ctx, cause) == 0)
+		f = feed_build(&st, cause);
+	if (f != NULL && st.entity_overflow) {
+		parse_feed_free(f);
+		f = NULL;
+		*cause = xstrdup("refused: entities expand too much");
+	}
+
+	xmlSetStructuredErrorFunc(old_serror_ctx, old_serror);
+	xmlSetGenericErrorFunc(old_error_ctx, old_error);
+	xmlFreeDoc(st.doc);
+	free(st.open);
+	free(st.error);
+	return f;
+}
+
+void
+parse_feed_free(struct feed *f)
+{
+	size_t i;
+
+	if (f == NULL)
+		return;
+	for (i = 0; i < f->nitems; i++)
+		item_free(&f->items[i]);
+	free(f->items);
+	free(f->title);
+	free(f->link);
+	free(f->lang);
+	free(f);
+}
+
+/* --- dates ------------------------------------------------------------ */
+
+/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar. */
+static int64_t
+days_from_civil(int64_t y, int m, int d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static int
+days_in_month(int y, int m)
+{
+	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
+	    30, 31 };
+
+	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+		return 29;
+	return days[m - 1];
+}
+
+/* Exactly n digits at *p (no more, no fewer); advances *p. */
+static int
+date_digits(const char **p, int n, int *out)
+{
+	int v = 0, i;
+
+	for (i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)(*p)[i]))
+			return -1;
+		v = v * 10 + ((*p)[i] - '0');
+	}
+	if (isdigit((unsigned char)(*p)[n]))
+		return -1;
+	*p += n;
+	*out = v;
+	return 0;
+}
+
+/* One to max digits at *p; advances *p. */
+static int
+date_number(const char **p, int max, int *out, int *ndigits)
+{
+	int v = 0, n = 0;
+
+	while (isdigit((unsigned char)**p)) {
+		if (++n > max)
+			return -1;
+		v = v * 10 + (**p - '0');
+		(*p)++;
+	}
+	if (n == 0)
+		return -1;
+	*out = v;
+	if (ndigits != NULL)
+		*ndigits = n;
+	return 0;
+}
+
+static int64_t
+date_make(int y, int mo, int d, int h, int mi, int s, int zone_minutes)
+{
+	if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) ||
+	    h < 0 || h > 24 || mi < 0 || mi > 59 || s < 0 || s > 60 ||
+	    (h == 24 && (mi != 0 || s != 0)))
+		return PARSE_NO_TIME;
+	return days_from_civil(y, mo, d) * 86400 + (int64_t)h * 3600 +
+	    mi * 60 + s - (int64_t)zone_minutes * 60;
+}
+
+/* "Z", "+hh:mm", "+hhmm" or "+hh"; returns -1 if none of these. */
+static int
+date_numeric_zone(const char **p, int *minutes)
+{
+	const char *q = *p;
+	int sign, h, m = 0;
+
+	if (*q != '+' && *q != '-')
+		return -1;
+	sign = *q++ == '-' ? -1 : 1;
+	if (date_digits(&q, 4, &h) == 0) {
+		m = h % 100;
+		h /= 100;
+	} else if (date_digits(&q, 2, &h) == 0) {
+		if (*q == ':') {
+			q++;
+			if (date_digits(&q, 2, &m) != 0)
+				return -1;
+		}
+	} else
+		return -1;
+	if (h > 23 || m > 59)
+		return -1;
+	*minutes = sign * (h * 60 + m);
+	*p = q;
+	return 0;
+}
+
+/* RFC 3339 / W3C-DTF, with the partial forms; no zone is UTC. */
+static int64_t
+date_w3c(const char *p)
+{
+	int y, mo = 1, d = 1, h = 0, mi = 0, s = 0, zone = 0;
+
+	if (date_digits(&p, 4, &y) != 0)
+		return PARSE_NO_TIME;
+	if (*p == '-') {
+		p++;
+		if (date_digits(&p, 2, &mo) != 0)
+			return PARSE_NO_TIME;
+		if (*p == '-') {
+			p++;
+			if (date_digits(&p, 2, &d) != 0)
+				return PARSE_NO_TIME;
+			if (*p == 'T' || *p == 't' || (*p == ' ' &&
+			    isdigit((unsigned char)p[1]))) {
+				p++;
+				if (date_digits(&p, 2, &h) != 0 || *p++ != ':' ||
+				    date_digits(&p, 2, &mi) != 0)
+					return PARSE_NO_TIME;
+				if (*p == ':') {
+					p++;
+					if (date_digits(&p, 2, &s) != 0)
+						return PARSE_NO_TIME;
+					if (*p == '.' || *p == ',') {
+						p++;
+						if (!isdigit((unsigned char)*p))
+							return PARSE_NO_TIME;
+						while (isdigit((unsigned char)*p))
+							p++;
+					}
+				}
+				if (*p == ' ')
+					p++;
+				if (*p == 'Z' || *p == 'z')
+					p++;
+				else if (*p == '+' || *p == '-') {
+					if (date_numeric_zone(&p, &zone) != 0)
+						return PARSE_NO_TIME;
+				}
+			}
+		}
+	}
+	if (*p != '\0')
+		return PARSE_NO_TIME;
+	return date_make(y, mo, d, h, mi, s, zone);
+}
+
+static const char *months[] = {
+	"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
+	"nov", "dec",
+};
+
+static const struct {
+	const char *name;
+	int minutes;
+} zones[] = {
+	{ "ut", 0 }, { "utc", 0 }, { "gmt", 0 }, { "z", 0 },
+	{ "est", -300 }, { "edt", -240 }, { "cst", -360 }, { "cdt", -300 },
+	{ "mst", -420 }, { "mdt", -360 }, { "pst", -480 }, { "pdt", -420 },
+	{ "bst", 60 }, { "cet", 60 }, { "cest", 120 }, { "eet", 120 },
+	{ "eest", 180 }, { "msk", 180 }, { "ast", 180 }, { "jst", 540 },
+};
+
+/* A word of letters at *p, lower-cased into w; advances *p. */
+static size_t
+date_word(const char **p, char *w, size_t size)
+{
+	size_t n = 0;
+
+	while (isalpha((unsigned char)**p)) {
+		if (n + 1 < size)
+			w[n++] = (char)tolower((unsigned char)**p);
+		(*p)++;
+	}
+	w[n] = '\0';
+	return n;
+}
+
+static int
+date_month(const char *w)
+{
+	size_t i;
+
+	if (strlen(w) < 3)
+		return 0;
+	for (i = 0; i < nitems(months); i++) {
+		if (strncmp(w, months[i], 3) == 0)
+			return (int)i + 1;
+	}
+	return 0;
+}
+
+static int
+date_skip(const char **p)
+{
+	int n = 0;
+
+	while (**p == ' ' || **p == ',' || **p == '-' || **p == '\t' ||
+	    **p == '/') {
+		(*p)++;
+		n++;
+	}
+	return n;
+}
+
+/*
+ * RFC 822 as feeds write it when curl refuses it: weekday optional, day and
+ * month either way round, two- or four-digit year, seconds optional, a zone
+ * as a number (with or without colon) or a name; an unknown zone name is
+ * taken as UTC.
+ */
+static int64_t
+date_rfc822(const char *p)
+{
+	char w[16];
+	int y = -1, mo = 0, d = -1, h = 0, mi = 0, s = 0, zone = 0;
+	int v, n;
+	size_t i;
+
+	date_skip(&p);
+	/* Weekday, or the month when it comes first. */
+	if (isalpha((unsigned char)*p)) {
+		date_word(&p, w, sizeof w);
+		mo = date_month(w);
+		date_skip(&p);
+	}
+	if (date_number(&p, 2, &d, NULL) != 0)
+		return PARSE_NO_TIME;
+	date_skip(&p);
+	if (mo == 0) {
+		date_word(&p, w, sizeof w);
+		if ((mo = date_month(w)) == 0)
+			return PARSE_NO_TIME;
+		date_skip(&p);
+	}
+	if (date_number(&p, 4, &y, &n) != 0 || n == 3 || *p == ':')
+		return PARSE_NO_TIME;
+	if (n <= 2)
+		y += y < 50 ? 2000 : 1900;
+	date_skip(&p);
+
+	if (isdigit((unsigned char)*p)) {
+		if (date_number(&p, 2, &h, NULL) != 0 || *p++ != ':' ||
+		    date_digits(&p, 2, &mi) != 0)
+			return PARSE_NO_TIME;
+		if (*p == ':') {
+			p++;
+			if (date_digits(&p, 2, &s) != 0)
+				return PARSE_NO_TIME;
+			if (*p == '.') {
+				p++;
+				while (isdigit((unsigned char)*p))
+					p++;
+			}
+		}
+		while (*p == ' ')
+			p++;
+		if (*p == '+' || *p == '-') {
+			if (date_numeric_zone(&p, &v) != 0)
+				return PARSE_NO_TIME;
+			zone = v;
+		} else if (isalpha((unsigned char)*p)) {
+			date_word(&p, w, sizeof w);
+			for (i = 0; i < nitems(zones); i++) {
+				if (strcmp(w, zones[i].name) == 0) {
+					zone = zones[i].minutes;
+					break;
+				}
+			}
+			/* "GMT+0100" */
+			if ((*p == '+' || *p == '-') &&
+			    date_numeric_zone(&p, &v) == 0)
+				zone = v;
+		}
+	}
+	return date_make(y, mo, d, h, mi, s, zone);
+}
+
+int64_t
+parse_date(const char *s)
+{
+	char tmp[128];
+	const char *p;
+	size_t len;
+	time_t t;
+
+	if (s == NULL)
+		return PARSE_NO_TIME;
+	while (is_ascii_space((unsigned char)*s))
+		s++;
+	len = strlen(s);
+	while (len > 0 && is_ascii_space((unsigned char)s[len - 1]))
+		len--;
+	if (len == 0 || len >= sizeof tmp)
+		return PARSE_NO_TIME;
+	memcpy(tmp, s, len);
+	tmp[len] = '\0';
+
+	p = tmp;
+	if (isdigit((unsigned char)p[0]) && isdigit((unsigned char)p[1]) &&
+	    isdigit((unsigned char)p[2]) && isdigit((unsigned char)p[3]) &&
+	    (p[4] == '-' || p[4] == '\0'))
+		return date_w3c(p);
+
+	/*
+	 * curl says -1 for failure, and 0 both for the epoch and for the
+	 * second before it, which only our own reading tells apart.
+	 */
+	t = curl_getdate(tmp, NULL);
+	if (t == 0 && date_rfc822(tmp) == -1)
+		return -1;
+	if (t != -1)
+		return (int64_t)t;
+	return date_rfc822(tmp);
+}

@@ -1,0 +1,811 @@
+/*
+ * Tests for parse: one table of fixture files with every value the parser
+ * must read from them, one of documents it must refuse, one of dates.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "parse.h"
+#include "util.h"
+
+#define DIR FIXTURES "/parse/"
+#define NONE PARSE_NO_TIME
+#define MAXCAT 4
+
+struct want_item {
+	const char *guid;
+	const char *link;
+	const char *title;
+	const char *author;
+	const char *summary;
+	const char *content;
+	const char *categories[MAXCAT];	/* NULL-terminated */
+	int64_t published;
+	int64_t updated;
+};
+
+struct feed_case {
+	const char *name;
+	const char *file;		/* under fixtures/parse, or NULL */
+	const char *data;		/* inline document when file is NULL */
+	struct parse_context ctx;
+	const char *title;
+	const char *link;
+	const char *lang;
+	size_t nitems;
+	struct want_item items[8];
+};
+
+/* UTF-8 of the Arabic fixtures, whatever their encoding on disk. */
+#define AR_TITLE "أخبار روسيا واليابان"
+#define AR_ITEM { .title = "روسيا واليابان، اتفاق جديد", \
+	.summary = "<p>نص الخبر</p>", .categories = { "سياسة" }, \
+	.published = NONE, .updated = NONE }
+
+#define BASE_URL "http://example.com/news/feed.rss"
+
+static const struct feed_case feed_cases[] = {
+	{
+		.name = "rss 2.0, every field",
+		.file = "rss2.xml",
+		.title = "Example News",
+		.link = "https://news.example.com/",
+		.lang = "ar",
+		.nitems = 3,
+		.items = {
+			{
+				.guid = "urn:example:1",
+				.link = "https://news.example.com/2024/first",
+				.title = "First & foremost",
+				.author = "Jo Editor",
+				.summary = "<p>Summary <b>one</b></p>",
+				.content = "<p>Full <i>text</i> one</p>",
+				.categories = { "World", "Asia" },
+				.published = 1704164645,
+				.updated = 1704240000,
+			},
+			{
+				.guid = "https://news.example.com/2024/second",
+				.link = "https://news.example.com/2024/second",
+				.title = "Second",
+				.author = "Sam Writer",
+				.categories = { "Politics" },
+				.published = 1704355200,
+				.updated = 1704412800,
+			},
+			{
+				.guid = "not-a-url-42",
+				.author = "someone@example.com",
+				.published = NONE,
+				.updated = NONE,
+			},
+		},
+	},
+	{
+		.name = "atom 1.0, every field",
+		.file = "atom.xml",
+		.title = "Example Atom & more",
+		.link = "https://atom.example.org/",
+		.lang = "en-GB",
+		.nitems = 2,
+		.items = {
+			{
+				.guid = "tag:atom.example.org,2024:1",
+				.link = "https://atom.example.org/1",
+				.title = "A <tag> in text",
+				.author = "Ann Author",
+				.summary = "1 &lt; 2 &amp; 3 &gt; 2",
+				.content = "<p>Hello <a href=\"https://x.example/\">"
+				    "world</a><br></p>",
+				.categories = { "tech", "news" },
+				.published = 1706871600,
+				.updated = 1706949000,
+			},
+			{
+				.guid = "tag:atom.example.org,2024:2",
+				.link = "https://atom.example.org/2",
+				.title = "Bold move & more",
+				.author = "anon@example.org",
+				.summary = "<p>Escaped <b>HTML</b></p>",
+				.content = "<div>cdata <i>html</i></div>",
+				.published = NONE,
+				.updated = 1707004800,
+			},
+		},
+	},
+	{
+		.name = "rss 1.0",
+		.file = "rss1.rdf",
+		.title = "RDF Site",
+		.link = "http://rdf.example.net/",
+		.lang = "fr",
+		.nitems = 2,
+		.items = {
+			{
+				.guid = "http://rdf.example.net/a",
+				.link = "http://rdf.example.net/a.html",
+				.title = "Item A",
+				.author = "Ann",
+				.summary = "About <em>A</em>",
+				.categories = { "rdf" },
+				.published = NONE,
+				.updated = 1072894495,
+			},
+			{
+				.guid = "http://rdf.example.net/b",
+				.link = "http://rdf.example.net/b.html",
+				.title = "Item B",
+				.published = NONE,
+				.updated = NONE,
+			},
+		},
+	},
+	{
+		.name = "atom 0.3",
+		.file = "atom03.xml",
+		.title = "Old Atom",
+		.link = "http://old.example.com/",
+		.nitems = 2,
+		.items = {
+			{
+				.guid = "tag:old.example.com,2003:3",
+				.link = "http://old.example.com/03",
+				.title = "Zero three",
+				.author = "Mark",
+				.summary = "Plain &amp; simple",
+				.content = "<p>Escaped</p>",
+				.published = 1071318569,
+				.updated = 1071340202,
+			},
+			{
+				.guid = "tag:old.example.com,2003:4",
+				.title = "Inline",
+				.content = "<p>Inline xhtml</p>",
+				.published = NONE,
+				.updated = NONE,
+			},
+		},
+	},
+	{
+		.name = "cdata and escaped html",
+		.file = "cdata.xml",
+		.title = "CDATA and escaping",
+		.nitems = 5,
+		.items = {
+			{ .title = "cdata", .summary = "<p>A &amp; B</p>",
+			    .published = NONE, .updated = NONE },
+			{ .title = "escaped", .summary = "<p>A &amp; B</p>",
+			    .published = NONE, .updated = NONE },
+			{ .title = "inline", .summary = "<p>Inline <b class=\"x\">"
+			    "markup</b> &amp; text<br></p>",
+			    .published = NONE, .updated = NONE },
+			{ .title = "mixed", .summary = "Part one <i>two</i> three",
+			    .published = NONE, .updated = NONE },
+			{ .title = "Cats & dogs", .summary = "1 < 2",
+			    .published = NONE, .updated = NONE },
+		},
+	},
+	{
+		.name = "relative links, no document URI",
+		.file = "base.xml",
+		.title = "Relative links",
+		.link = "./",
+		.nitems = 6,
+		.items = {
+			{ .guid = "a", .link = "2024/a.html", .title = "relative",
+			    .published = NONE, .updated = NONE },
+			{ .link = "http://other.example/dir/b.html",
+			    .title = "absolute xml:base",
+			    .published = NONE, .updated = NONE },
+			{ .link = "sub/c.html", .title = "relative xml:base",
+			    .published = NONE, .updated = NONE },
+			{ .guid = "/guid/d", .title = "permalink guid",
+			    .published = NONE, .updated = NONE },
+			{ .link = "https://elsewhere.example/x?y=1",
+			    .title = "absolute",
+			    .published = NONE, .updated = NONE },
+			{ .link = "#top", .title = "fragment",
+			    .published = NONE, .updated = NONE },
+		},
+	},
+	{
+		.name = "relative links against the document URI",
+		.file = "base.xml",
+		.ctx = { .url = BASE_URL },
+		.title = "Relative links",
+		.link = "http://example.com/news/",
+		.nitems = 6,
+		.items = {
+			{ .guid = "a",
+			    .link = "http://example.com/news/2024/a.html",
+			    .title = "relative",
+			    .published = NONE, .updated = NONE },
+			{ .link = "http://other.example/dir/b.html",
+			    .title = "absolute xml:base",
+			    .published = NONE, .updated = NONE },
+			{ .link = "http://example.com/news/sub/c.html",
+			    .title = "relative xml:base",
+			    .published = NONE, .updated = NONE },
+			{ .guid = "http://example.com/guid/d",
+			    .link = "http://example.com/guid/d",
+			    .title = "permalink guid",
+			    .published = NONE, .updated = NONE },
+			{ .link = "https://elsewhere.example/x?y=1",
+			    .title = "absolute",
+			    .published = NONE, .updated = NONE },
+			{ .link = BASE_URL "#top", .title = "fragment",
+			    .published = NONE, .updated = NONE },
+		},
+	},
+	{
+		.name = "relative links against Content-Location",
+		.file = "base.xml",
+		.ctx = { .url = BASE_URL, .content_location = "/mirror/x.xml" },
+		.title = "Relative links",
+		.link = "http://example.com/mirror/",
+		.nitems = 6,
+		.items = {
+			{ .guid = "a",
+			    .link = "http://example.com/mirror/2024/a.html",
+			    .title = "relative",
+			    .published = NONE, .updated = NONE },
+			{ .link = "http://other.example/dir/b.html",
+			    .title = "absolute xml:base",
+			    .published = NONE, .updated = NONE },
+			{ .link = "http://example.com/mirror/sub/c.html",
+			    .title = "relative xml:base",
+			    .published = NONE, .updated = NONE },
+			{ .guid = "http://example.com/guid/d",
+			    .link = "http://example.com/guid/d",
+			    .title = "permalink guid",
+			    .published = NONE, .updated = NONE },
+			{ .link = "https://elsewhere.example/x?y=1",
+			    .title = "absolute",
+			    .published = NONE, .updated = NONE },
+			{ .link = "http://example.com/mirror/x.xml#top",
+			    .title = "fragment",
+			    .published = NONE, .updated = NONE },
+		},
+	},
+	{
+		.name = "atom xml:base on feed, entry and link",
+		.file = "atom-base.xml",
+		.ctx = { .url = BASE_URL },
+		.title = "Atom xml:base",
+		.link = "http://atom.base.example/blog/",
+		.nitems = 2,
+		.items = {
+			{ .guid = "urn:x:1",
+			    .link = "http://atom.base.example/blog/2024/one.html",
+			    .title = "One", .published = NONE, .updated = NONE },
+			{ .guid = "urn:x:2",
+			    .link = "http://elsewhere.example/a/two",
+			    .title = "Two", .published = NONE, .updated = NONE },
+		},
+	},
+	{
+		.name = "windows-1256 declared in the document",
+		.file = "win1256.xml",
+		.title = AR_TITLE,
+		.link = "http://ar.example/",
+		.lang = "ar",
+		.nitems = 1,
+		.items = { AR_ITEM },
+	},
+	{
+		.name = "windows-1256 from HTTP over a wrong declaration",
+		.file = "win1256-wrongdecl.xml",
+		.ctx = { .content_type = "application/rss+xml; charset=windows-1256" },
+		.title = AR_TITLE,
+		.link = "http://ar.example/",
+		.lang = "ar",
+		.nitems = 1,
+		.items = { AR_ITEM },
+	},
+	{
+		.name = "quoted HTTP charset",
+		.file = "win1256-wrongdecl.xml",
+		.ctx = { .content_type = "text/xml;charset=\"WINDOWS-1256\"" },
+		.title = AR_TITLE,
+		.link = "http://ar.example/",
+		.lang = "ar",
+		.nitems = 1,
+		.items = { AR_ITEM },
+	},
+	{
+		.name = "unknown HTTP charset leaves the declaration",
+		.file = "win1256.xml",
+		.ctx = { .content_type = "text/xml; charset=x-no-such-thing" },
+		.title = AR_TITLE,
+		.link = "http://ar.example/",
+		.lang = "ar",
+		.nitems = 1,
+		.items = { AR_ITEM },
+	},
+	{
+		.name = "iso-8859-6",
+		.file = "iso8859-6.xml",
+		.title = AR_TITLE,
+		.link = "http://ar.example/",
+		.lang = "ar",
+		.nitems = 1,
+		.items = { AR_ITEM },
+	},
+	{
+		.name = "external entities and DTDs are not loaded",
+		.file = "xxe.xml",
+		.ctx = { .url = "file://" DIR "xxe.xml" },
+		.title = "before after",
+		.nitems = 2,
+		.items = {
+			{ .title = "[]", .published = NONE, .updated = NONE },
+			{ .title = "leak", .published = NONE, .updated = NONE },
+		},
+	},
+	{
+		.name = "external DTD is not loaded",
+		.file = "xxe-dtd.xml",
+		.ctx = { .url = "file://" DIR "xxe-dtd.xml" },
+		.title = "external DTD:",
+		.nitems = 0,
+	},
+	{
+		.name = "truncated: complete items only",
+		.file = "truncated.xml",
+		.title = "Truncated",
+		.nitems = 2,
+		.items = {
+			{ .guid = "https://t.example/1", .link = "https://t.example/1",
+			    .title = "one", .published = NONE, .updated = NONE },
+			{ .guid = "https://t.example/2", .link = "https://t.example/2",
+			    .title = "two", .published = NONE, .updated = NONE },
+		},
+	},
+	{
+		.name = "rss without channel",
+		.data = "<rss version=\"0.92\"><title>bare</title>"
+		    "<item><title>t</title><link>http://b.example/</link></item>"
+		    "</rss>",
+		.title = "bare",
+		.nitems = 1,
+		.items = {
+			{ .title = "t", .link = "http://b.example/",
+			    .published = NONE, .updated = NONE },
+		},
+	},
+	{
+		.name = "rss 0.91 with a public DTD, not fetched",
+		.data = "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n"
+		    "<!DOCTYPE rss PUBLIC \"-//Netscape Communications//DTD RSS"
+		    " 0.91//EN\" \"http://my.netscape.com/publish/formats/"
+		    "rss-0.91.dtd\">\n<rss version=\"0.91\"><channel>"
+		    "<title>Old</title><link>http://old.example/</link>"
+		    "<language>en-us</language><item><title>Caf&#233;</title>"
+		    "<link>http://old.example/1</link>"
+		    "<description>Desc</description></item></channel></rss>",
+		.title = "Old",
+		.link = "http://old.example/",
+		.lang = "en-us",
+		.nitems = 1,
+		.items = {
+			{ .title = "Café", .link = "http://old.example/1",
+			    .summary = "Desc", .published = NONE, .updated = NONE },
+		},
+	},
+	{
+		.name = "atom without namespace, html title, out-of-line content",
+		.data = "<feed><title type=\"html\">&lt;script&gt;alert(1)"
+		    "&lt;/script&gt;Safe &amp;eacute;&amp;nbsp;x &lt;br&gt;"
+		    "</title><entry><title>e</title>"
+		    "<link rel=\"alternate\" href=\"http://a.example/\"/>"
+		    "<author><name> </name><email>e@a.example</email></author>"
+		    "<content src=\"http://a.example/c\"/></entry></feed>",
+		.title = "Safe é\xc2\xa0x",
+		.nitems = 1,
+		.items = {
+			{ .title = "e", .link = "http://a.example/",
+			    .author = "e@a.example",
+			    .published = NONE, .updated = NONE },
+		},
+	},
+};
+
+static char *
+fixture_read(const char *name, size_t *len)
+{
+	char *path, *data;
+	FILE *f;
+	long size;
+
+	xasprintf(&path, "%s%s", DIR, name);
+	if ((f = fopen(path, "rb")) == NULL)
+		fail_msg("cannot open %s", path);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	size = ftell(f);
+	assert_true(size >= 0);
+	rewind(f);
+	data = xmalloc((size_t)size + 1);
+	assert_int_equal(fread(data, 1, (size_t)size, f), (size_t)size);
+	data[size] = '\0';
+	fclose(f);
+	free(path);
+	*len = (size_t)size;
+	return data;
+}
+
+static void
+check_str(const char *what, size_t i, const char *got, const char *want)
+{
+	if (want == NULL && got == NULL)
+		return;
+	if (want == NULL || got == NULL || strcmp(got, want) != 0)
+		fail_msg("%s (item %zu): got \"%s\", want \"%s\"", what, i,
+		    got != NULL ? got : "(null)", want != NULL ? want : "(null)");
+}
+
+static void
+check_time(const char *what, size_t i, int64_t got, int64_t want)
+{
+	if (got != want)
+		fail_msg("%s (item %zu): got %lld, want %lld", what, i,
+		    (long long)got, (long long)want);
+}
+
+static void
+check_item(size_t i, const struct item *got, const struct want_item *want)
+{
+	size_t n;
+
+	check_str("guid", i, got->guid, want->guid);
+	check_str("link", i, got->link, want->link);
+	check_str("title", i, got->title, want->title);
+	check_str("author", i, got->author, want->author);
+	check_str("summary", i, got->summary, want->summary);
+	check_str("content", i, got->content, want->content);
+	check_time("published", i, got->published, want->published);
+	check_time("updated", i, got->updated, want->updated);
+	for (n = 0; n < MAXCAT && want->categories[n] != NULL; n++)
+		;
+	if (got->ncategories != n)
+		fail_msg("categories (item %zu): got %zu, want %zu", i,
+		    got->ncategories, n);
+	for (n = 0; n < got->ncategories; n++)
+		check_str("category", i, got->categories[n],
+		    want->categories[n]);
+}
+
+static struct feed *
+parse_case(const struct feed_case *c, char **cause)
+{
+	struct feed *f;
+	char *data;
+	size_t len;
+
+	if (c->file != NULL)
+		data = fixture_read(c->file, &len);
+	else {
+		data = xstrdup(c->data);
+		len = strlen(data);
+	}
+	f = parse_feed(data, len, &c->ctx, cause);
+	free(data);
+	return f;
+}
+
+static void
+test_feed_case(void **state)
+{
+	const struct feed_case *c = *state;
+	struct feed *f;
+	char *cause = NULL;
+	size_t i;
+
+	if ((f = parse_case(c, &cause)) == NULL)
+		fail_msg("%s: %s", c->name, cause);
+	assert_null(cause);
+	check_str("feed title", 0, f->title, c->title);
+	check_str("feed link", 0, f->link, c->link);
+	check_str("feed lang", 0, f->lang, c->lang);
+	assert_int_equal(f->nitems, c->nitems);
+	for (i = 0; i < f->nitems; i++)
+		check_item(i, &f->items[i], &c->items[i]);
+	parse_feed_free(f);
+}
+
+/* Documents that are no feed at all. */
+static const struct {
+	const char *name;
+	const char *file;
+	const char *data;
+	const char *cause;
+} refused[] = {
+	{ "empty body", NULL, "", "empty document" },
+	{ "white space", NULL, " \r\n\t ", "empty document" },
+	{ "html page", "page.html", NULL, "not a feed: root element <html>" },
+	{ "plain text", "text.txt", NULL,
+	    "not XML: Start tag expected, '<' not found" },
+	{ "json feed", NULL, "{\"version\": \"https://jsonfeed.org/version/1\","
+	    " \"items\": []}", "not XML: Start tag expected, '<' not found" },
+	{ "other xml", NULL, "<?xml version=\"1.0\"?><opml><body/></opml>",
+	    "not a feed: root element <opml>" },
+	{ "atom root in a foreign namespace", NULL,
+	    "<feed xmlns=\"http://example.com/ns\"><entry/></feed>",
+	    "not a feed: root element <feed>" },
+	{ "billion laughs", "billion-laughs.xml", NULL,
+	    "refused: entity reference loop" },
+};
+
+static void
+test_refused(void **state)
+{
+	struct parse_context ctx = { NULL, NULL, NULL };
+	struct feed *f;
+	char *data, *cause;
+	size_t i, len;
+
+	(void)state;
+	for (i = 0; i < nitems(refused); i++) {
+		if (refused[i].file != NULL)
+			data = fixture_read(refused[i].file, &len);
+		else {
+			data = xstrdup(refused[i].data);
+			len = strlen(data);
+		}
+		cause = NULL;
+		f = parse_feed(data, len, &ctx, &cause);
+		free(data);
+		if (f != NULL)
+			fail_msg("%s: parsed as a feed", refused[i].name);
+		if (cause == NULL || strcmp(cause, refused[i].cause) != 0)
+			fail_msg("%s: cause \"%s\", want \"%s\"",
+			    refused[i].name, cause, refused[i].cause);
+		free(cause);
+	}
+	/* A NULL context is allowed too. */
+	cause = NULL;
+	assert_null(parse_feed("", 0, NULL, &cause));
+	assert_string_equal(cause, "empty document");
+	free(cause);
+}
+
+/* The same bytes without the HTTP charset are not read as Arabic. */
+static void
+test_wrong_declaration_alone(void **state)
+{
+	struct feed *f;
+	char *data, *cause = NULL;
+	size_t len;
+
+	(void)state;
+	data = fixture_read("win1256-wrongdecl.xml", &len);
+	f = parse_feed(data, len, NULL, &cause);
+	free(data);
+	assert_non_null(f);
+	assert_non_null(f->title);
+	assert_string_not_equal(f->title, AR_TITLE);
+	/* ISO-8859-1 as declared: windows-1256 0xC3 (alef with hamza) is Ã. */
+	assert_memory_equal(f->title, "\xc3\x83", 2);
+	parse_feed_free(f);
+}
+
+static int
+contains(const char *s, const char *needle)
+{
+	return s != NULL && strstr(s, needle) != NULL;
+}
+
+/* Whatever the parser reads, it never holds the secret files' contents. */
+static void
+test_xxe_no_leak(void **state)
+{
+	static const char *files[] = { "xxe.xml", "xxe-dtd.xml" };
+	static const char *secrets[] = { "XXE-SECRET", "DTD-WAS-LOADED" };
+	struct parse_context ctx = { NULL, NULL, NULL };
+	struct feed *f;
+	struct item *it;
+	char *data, *url, *cause = NULL;
+	size_t i, j, k, len;
+
+	(void)state;
+	for (i = 0; i < nitems(files); i++) {
+		xasprintf(&url, "file://%s%s", DIR, files[i]);
+		ctx.url = url;
+		data = fixture_read(files[i], &len);
+		f = parse_feed(data, len, &ctx, &cause);
+		free(data);
+		free(url);
+		assert_non_null(f);
+		for (k = 0; k < nitems(secrets); k++) {
+			assert_false(contains(f->title, secrets[k]));
+			for (j = 0; j < f->nitems; j++) {
+				it = &f->items[j];
+				assert_false(contains(it->title, secrets[k]));
+				assert_false(contains(it->summary, secrets[k]));
+				assert_false(contains(it->content, secrets[k]));
+			}
+		}
+		parse_feed_free(f);
+	}
+}
+
+static void
+test_billion_laughs_fast(void **state)
+{
+	struct feed *f;
+	char *data, *cause = NULL;
+	size_t len;
+	int64_t start;
+
+	(void)state;
+	data = fixture_read("billion-laughs.xml", &len);
+	start = now_mono_ms();
+	f = parse_feed(data, len, NULL, &cause);
+	assert_true(now_mono_ms() - start < 2000);
+	free(data);
+	assert_null(f);
+	assert_string_equal(cause, "refused: entity reference loop");
+	free(cause);
+}
+
+/* One large entity referenced many times costs nothing in the tree. */
+static void
+test_quadratic_blowup(void **state)
+{
+	struct buf b;
+	struct feed *f;
+	char *cause = NULL;
+	int64_t start;
+	int i;
+
+	(void)state;
+	buf_init(&b);
+	buf_adds(&b, "<?xml version=\"1.0\"?>\n<!DOCTYPE rss [<!ENTITY e \"");
+	for (i = 0; i < 20000; i++)
+		buf_addc(&b, 'x');
+	buf_adds(&b, "\">]>\n<rss><channel><title>");
+	for (i = 0; i < 20000; i++)
+		buf_adds(&b, "&e;");
+	buf_adds(&b, "</title></channel></rss>");
+	start = now_mono_ms();
+	f = parse_feed(b.data, b.len, NULL, &cause);
+	assert_true(now_mono_ms() - start < 2000);
+	assert_null(f);
+	assert_string_equal(cause, "refused: entities expand too much");
+	free(cause);
+	buf_free(&b);
+}
+
+static void
+test_item_cap(void **state)
+{
+	struct buf b;
+	struct feed *f;
+	char *cause = NULL;
+	int i;
+
+	(void)state;
+	buf_init(&b);
+	buf_adds(&b, "<rss><channel><title>many</title>");
+	for (i = 0; i < 10050; i++)
+		buf_printf(&b, "<item><title>item %d</title></item>", i);
+	buf_adds(&b, "</channel></rss>");
+	f = parse_feed(b.data, b.len, NULL, &cause);
+	assert_non_null(f);
+	assert_int_equal(f->nitems, 10000);
+	assert_string_equal(f->items[0].title, "item 0");
+	assert_string_equal(f->items[9999].title, "item 9999");
+	parse_feed_free(f);
+	buf_free(&b);
+}
+
+static const struct {
+	const char *s;
+	int64_t want;
+} dates[] = {
+	/* RFC 822 and the variants feeds write. */
+	{ "Tue, 02 Jan 2024 03:04:05 +0000", 1704164645 },
+	{ "Tue, 02 Jan 2024 03:04:05 GMT", 1704164645 },
+	{ "02 Jan 2024 03:04:05 GMT", 1704164645 },
+	{ "Tue, 2 Jan 2024 03:04 GMT", 1704164640 },
+	{ "Tue, 02 Jan 2024 03:04:05 UT", 1704164645 },
+	{ "Tue, 02 Jan 2024 03:04:05 EST", 1704182645 },
+	{ "Tue, 02 Jan 2024 03:04:05 PDT", 1704189845 },
+	{ "Tue, 02 Jan 2024 03:04:05 -0130", 1704170045 },
+	{ "Tue, 02 Jan 2024 03:04:05 +01:00", 1704161045 },
+	{ "Tue, 02 Jan 24 03:04:05 GMT", 1704164645 },
+	{ "Tuesday, 02-Jan-2024 03:04:05 GMT", 1704164645 },
+	{ "Tue, 02 Jan 2024 03:04:05.123 GMT", 1704164645 },
+	{ "Tue Jan 02 2024 03:04:05 GMT", 1704164645 },
+	{ "Jan 2 2024 03:04:05 GMT", 1704164645 },
+	{ "Tue, 02 Jan 2024", 1704153600 },
+	{ "Tue, 02 Jan 2024 03:04:05 XYZ", 1704164645 },
+	{ "Thu, 01 Jan 1970 00:00:00 GMT", 0 },
+	{ "Wed, 31 Dec 1969 23:59:59 GMT", -1 },
+	{ "Mon, 01 Jan 1900 00:00:00 GMT", -2208988800LL },
+	{ "Fri, 31 Dec 9999 23:59:59 GMT", 253402300799LL },
+	/* RFC 3339 / W3C-DTF, partial forms included; no zone is UTC. */
+	{ "2024", 1704067200 },
+	{ "2024-02", 1706745600 },
+	{ "2024-01-02", 1704153600 },
+	{ "2024-01-02T03:04Z", 1704164640 },
+	{ "2024-01-02T03:04:05Z", 1704164645 },
+	{ "2024-01-02t03:04:05z", 1704164645 },
+	{ "2024-01-02T03:04:05.999999Z", 1704164645 },
+	{ "2024-01-02T05:04:05+02:00", 1704164645 },
+	{ "2024-01-01T22:04:05-0500", 1704164645 },
+	{ "2024-01-02T03:04:05", 1704164645 },
+	{ "2024-01-02 03:04:05Z", 1704164645 },
+	{ " \n 2024-01-02T03:04:05Z\t", 1704164645 },
+	{ "2024-02-29T00:00:00Z", 1709164800 },
+	{ "1969-12-31T23:59:59Z", -1 },
+	/* Unreadable. */
+	{ "", NONE },
+	{ "   ", NONE },
+	{ "not a date", NONE },
+	{ "2024-13-01", NONE },
+	{ "2023-02-29", NONE },
+	{ "2024-01-32", NONE },
+	{ "2024-1-2", NONE },
+	{ "2024-01-02T25:00:00Z", NONE },
+	{ "2024-01-02T03:04:05+25:00", NONE },
+	{ "2024-01-02T03:04:05Zjunk", NONE },
+	{ "99999999999999999999999999", NONE },
+	{ "2024-01-02T99999999999999999999:00Z", NONE },
+	{ "Tue, 99999999999999 Jan 2024 03:04:05 GMT", NONE },
+	{ "Tue, 02 Foo 2024 03:04:05 GMT", NONE },
+	{ "Tue, 02 Jan 2024 99:04:05 GMT", NONE },
+	{ "Tue, 02 Jan 2024 03:04:05 GMT                                   "
+	  "                                                                "
+	  "                                                           x", NONE },
+};
+
+static void
+test_dates(void **state)
+{
+	size_t i;
+	int64_t got;
+
+	(void)state;
+	for (i = 0; i < nitems(dates); i++) {
+		got = parse_date(dates[i].s);
+		if (got != dates[i].want)
+			fail_msg("\"%s\": got %lld, want %lld", dates[i].s,
+			    (long long)got, (long long)dates[i].want);
+	}
+	assert_true(parse_date(NULL) == NONE);
+}
+
+int
+main(void)
+{
+	static const struct CMUnitTest fixed[] = {
+		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_wrong_declaration_alone),
+		cmocka_unit_test(test_xxe_no_leak),
+		cmocka_unit_test(test_billion_laughs_fast),
+		cmocka_unit_test(test_quadratic_blowup),
+		cmocka_unit_test(test_item_cap),
+		cmocka_unit_test(test_dates),
+	};
+	struct CMUnitTest tests[nitems(feed_cases) + nitems(fixed)];
+	size_t i, n = 0;
+
+	/* One test per row of the fixture table, named after it. */
+	for (i = 0; i < nitems(feed_cases); i++) {
+		memset(&tests[n], 0, sizeof tests[n]);
+		tests[n].name = feed_cases[i].name;
+		tests[n].test_func = test_feed_case;
+		tests[n].initial_state = (void *)&feed_cases[i];
+		n++;
+	}
+	for (i = 0; i < nitems(fixed); i++)
+		tests[n++] = fixed[i];
+	return _cmocka_run_group_tests("parse", tests, n, NULL, NULL);
+}
