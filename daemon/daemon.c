@@ -79,50 +79,65 @@ outputs_compile(const struct config *cf, char **cause)
 	return outs;
 }
 
-static int
-lists_equal(char *const *a, size_t na, char *const *b, size_t nb)
+/* What decides which items an output carries: its filter and the rules. */
+static char *
+output_signature(const struct config_output *o)
 {
-	if (na != nb)
-		return 0;
-	for (size_t i = 0; i < na; i++)
-		if (strcmp(a[i], b[i]) != 0)
-			return 0;
-	return 1;
-}
+	struct buf b;
 
-/* Whether an output selects the same items under both configs. */
-static int
-output_same_filter(const struct config_output *a, const struct config_output *b)
-{
-	return lists_equal(a->keywords, a->nkeywords, b->keywords, b->nkeywords) &&
-	    lists_equal(a->exclude, a->nexclude, b->exclude, b->nexclude);
+	buf_init(&b);
+	buf_printf(&b, "rules %d\n", MATCH_RULES_VERSION);
+	for (size_t i = 0; i < o->nkeywords; i++)
+		buf_printf(&b, "any %s\n", o->keywords[i]);
+	for (size_t i = 0; i < o->nexclude; i++)
+		buf_printf(&b, "none %s\n", o->exclude[i]);
+	return buf_steal(&b, NULL);
 }
 
 /*
- * Applies the filters of new outputs, and of outputs whose filter changed, to
- * every stored item. With no old config (at start) every output is redone,
- * since the config may have changed while feedmux was not running.
+ * Applies the filters of new outputs, and of outputs whose filter changed
+ * since their items were chosen (also while feedmux was not running), to
+ * every stored item.
  */
 static void
-daemon_refilter(struct daemon *d, const struct config *old)
+daemon_refilter(struct daemon *d)
 {
 	struct ingest_output *redo;
+	char **sigs, *stored, *cause = NULL;
 	size_t n = 0;
-	char *cause = NULL;
 
 	redo = xcalloc(d->nouts, sizeof *redo);
+	sigs = xcalloc(d->nouts, sizeof *sigs);
 	for (size_t i = 0; i < d->nouts; i++) {
-		const struct config_output *o = &d->config->outputs[i], *p;
+		const struct config_output *o = &d->config->outputs[i];
+		char *sig = output_signature(o);
 
-		p = old != NULL ? config_output_find(old, o->name) : NULL;
-		if (p == NULL || !output_same_filter(o, p))
-			redo[n++] = d->outs[i];
+		if (store_output_filter(d->store, o->name, &stored) == 0 &&
+		    stored != NULL && strcmp(stored, sig) == 0) {
+			free(sig);
+			free(stored);
+			continue;
+		}
+		free(stored);
+		redo[n] = d->outs[i];
+		sigs[n++] = sig;
 	}
-	if (n > 0 && ingest_refilter(d->store, redo, n, &cause) != 0) {
-		log_warnx("cannot apply the output filters to stored items: %s",
-		    cause);
-		free(cause);
+	if (n > 0) {
+		log_info("choosing the items of %zu output%s anew", n,
+		    n == 1 ? "" : "s");
+		if (ingest_refilter(d->store, redo, n, &cause) != 0) {
+			log_warnx("cannot apply the output filters to stored "
+			    "items: %s", cause);
+			free(cause);
+		} else {
+			for (size_t i = 0; i < n; i++)
+				store_output_set_filter(d->store, redo[i].name,
+				    sigs[i]);
+		}
 	}
+	for (size_t i = 0; i < n; i++)
+		free(sigs[i]);
+	free(sigs);
 	free(redo);
 }
 
@@ -353,7 +368,7 @@ daemon_reload(struct daemon *d)
 	d->nouts = ncf->noutputs;
 	if (daemon_sync_feeds(d) != 0)
 		log_warnx("cannot record the feeds of the new configuration");
-	daemon_refilter(d, old);
+	daemon_refilter(d);
 	publish_set_config(d->pub, ncf);
 	sched_set_concurrency(d->sched, ncf->concurrency);
 	/* New feeds (and new URLs) are polled at once. */
@@ -438,8 +453,7 @@ daemon_init(struct daemon *d, const char *path, int once)
 	}
 	if (daemon_sync_feeds(d) != 0)
 		return -1;
-	if (!once)
-		daemon_refilter(d, NULL);
+	daemon_refilter(d);
 	if ((d->base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
 	d->fetcher = fetch_new(d->base);

@@ -11,6 +11,12 @@
 
 #include <stddef.h>
 
+/*
+ * Bumped whenever a change to the rules may change which items a keyword
+ * matches, so that stored items are filtered again after an upgrade.
+ */
+#define MATCH_RULES_VERSION 1
+
 struct match_filter;
 struct match_text;
 

@@ -77,7 +77,12 @@ static const char *const store_migrations[] = {
     ") WITHOUT ROWID;"
     "CREATE INDEX output_items_newest"
     " ON output_items (output, sort_time DESC, item_id DESC);"
-    "CREATE INDEX output_items_item ON output_items (item_id);",
+    "CREATE INDEX output_items_item ON output_items (item_id);"
+    /* The filter each output's items were chosen with. */
+    "CREATE TABLE outputs ("
+    " name TEXT PRIMARY KEY,"
+    " filter TEXT NOT NULL"
+    ") WITHOUT ROWID;",
 };
 
 enum store_stmt {
@@ -100,6 +105,8 @@ enum store_stmt {
 	ST_OUTPUT_ITEMS,
 	ST_OUTPUT_MODIFIED,
 	ST_ITEMS_PAGE,
+	ST_OUTPUT_FILTER_GET,
+	ST_OUTPUT_FILTER_SET,
 	ST_COUNT
 };
 
@@ -170,6 +177,9 @@ static const char *const store_sql[ST_COUNT] = {
 	"SELECT " ITEM_COLUMNS " FROM items i"
 	" CROSS JOIN feeds f ON f.id = i.feed_id"
 	" WHERE i.id > ?1 ORDER BY i.id LIMIT ?2",
+    [ST_OUTPUT_FILTER_GET] = "SELECT filter FROM outputs WHERE name = ?1",
+    [ST_OUTPUT_FILTER_SET] = "INSERT INTO outputs (name, filter) VALUES (?1, ?2)"
+			     " ON CONFLICT (name) DO UPDATE SET filter = ?2",
 };
 
 struct store {
@@ -1058,6 +1068,32 @@ store_output_modified(struct store *s, const char *output)
 	t = sqlite3_column_int64(st, 0); /* NULL, when empty, reads 0 */
 	store_done(st);
 	return t;
+}
+
+int
+store_output_filter(struct store *s, const char *output, char **filter)
+{
+	sqlite3_stmt *st = s->st[ST_OUTPUT_FILTER_GET];
+	int rc = SQLITE_OK, found;
+
+	*filter = NULL;
+	bind_text(&rc, st, 1, output);
+	if ((found = store_row(s, st, rc, "output filter")) <= 0)
+		return found;
+	*filter = column_strdup(st, 0);
+	store_done(st);
+	return 0;
+}
+
+int
+store_output_set_filter(struct store *s, const char *output, const char *filter)
+{
+	sqlite3_stmt *st = s->st[ST_OUTPUT_FILTER_SET];
+	int rc = SQLITE_OK;
+
+	bind_text(&rc, st, 1, output);
+	bind_text(&rc, st, 2, filter);
+	return store_run(s, st, rc, "set output filter");
 }
 
 int

@@ -111,6 +111,15 @@ int store_output_clear(struct store *, const char *output);
 int store_output_add(struct store *, const char *output, int64_t id);
 
 /*
+ * The filter an output's items were last chosen with, as the caller wrote it
+ * with store_output_set_filter: *filter is NULL if none was recorded.
+ * 0, or -1 on a database error.
+ */
+int store_output_filter(struct store *, const char *output, char **filter);
+int store_output_set_filter(struct store *, const char *output,
+    const char *filter);
+
+/*
  * The newest items of an output from active feeds, newest first (sort_time,
  * then id), at most max. sort_time ignores dates more than a day ahead of
  * the clock at upsert.

@@ -750,6 +750,29 @@ test_items_page(void **state)
 }
 
 static void
+test_output_filters(void **state)
+{
+	struct fixture *fx = *state;
+	char *f;
+
+	fx_open(fx);
+	assert_int_equal(store_output_filter(fx->s, "o", &f), 0);
+	assert_null(f);
+	assert_int_equal(store_output_set_filter(fx->s, "o", "any japan\n"), 0);
+	assert_int_equal(store_output_set_filter(fx->s, "p", "none x\n"), 0);
+	assert_int_equal(store_output_set_filter(fx->s, "o", "any روسيا\n"), 0);
+	/* Kept across a reopen. */
+	fx_close(fx);
+	fx_open(fx);
+	assert_int_equal(store_output_filter(fx->s, "o", &f), 0);
+	assert_string_equal(f, "any روسيا\n");
+	free(f);
+	assert_int_equal(store_output_filter(fx->s, "p", &f), 0);
+	assert_string_equal(f, "none x\n");
+	free(f);
+}
+
+static void
 test_transactions(void **state)
 {
 	struct fixture *fx = *state;
@@ -814,6 +837,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_future_dates, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_items_page, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_output_filters, setup, teardown),
 	};
 
 	umask(022);
