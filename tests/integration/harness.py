@@ -295,6 +295,12 @@ class Daemon:
             self._logf.close()
         return rc, time.monotonic() - t0
 
+    def crash(self):
+        """SIGKILL: what a power cut leaves is what the store wrote."""
+        self.proc.kill()
+        self.proc.wait(5)
+        self._logf.close()
+
     def kill(self):
         if self.proc.poll() is None:
             self.proc.kill()
@@ -341,8 +347,9 @@ class Env:
         return int(r.body)
 
     def write_config(self, feeds, outputs, path=None, database=None):
-        """feeds: [(name, url)], outputs: [(name, {key: value})]. Written
-        under a temporary name and renamed, as an editor would."""
+        """feeds: [(name, url)] or [(name, url, interval)], outputs:
+        [(name, {key: value})]. Written under a temporary name and renamed,
+        as an editor would."""
         path = path or self.config
         lines = ["# written by the %s integration test" % self.name,
                  "[server]",
@@ -353,15 +360,24 @@ class Env:
                  "interval = 15m",
                  "concurrency = 4",
                  ""]
-        for name, url in feeds:
-            lines += ["[feed %s]" % name, "url = %s" % url, "interval = 1h",
-                      ""]
+        for feed in feeds:
+            name, url, interval = (tuple(feed) + ("1h",))[:3]
+            lines += ["[feed %s]" % name, "url = %s" % url,
+                      "interval = %s" % interval, ""]
         for name, opts in outputs:
             lines.append("[output %s]" % name)
             lines += ["%s = %s" % kv for kv in opts.items()]
             lines.append("")
         self.write_file(path, "\n".join(lines))
         return path
+
+    def edit_feed(self, name, old, new):
+        """Replaces the text old by new in a served feed file (once)."""
+        path = os.path.join(self.feeds, name)
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        check(text.count(old) == 1, "%s: %r is not there once", name, old)
+        self.write_file(path, text.replace(old, new))
 
     def write_file(self, path, text):
         tmp = path + ".tmp"
