@@ -1328,9 +1328,34 @@ document_uri(const struct parse_context *ctx)
 	return NULL;
 }
 
+/* Does the document start with a byte order mark or UTF-16/32 "<?"? */
+static int
+has_unicode_signature(const char *data, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)data;
+
+	if (len < 4)
+		return 0;
+	switch (xmlDetectCharEncoding(u, 4)) {
+	case XML_CHAR_ENCODING_UTF16LE:
+	case XML_CHAR_ENCODING_UTF16BE:
+	case XML_CHAR_ENCODING_UCS4LE:
+	case XML_CHAR_ENCODING_UCS4BE:
+	case XML_CHAR_ENCODING_UCS4_2143:
+	case XML_CHAR_ENCODING_UCS4_3412:
+		return 1;
+	case XML_CHAR_ENCODING_UTF8:
+		return u[0] == 0xef && u[1] == 0xbb && u[2] == 0xbf;
+	default:
+		return 0;
+	}
+}
+
 /*
  * Parse the bytes into st->doc. The HTTP charset, when libxml2 knows it,
- * overrides the XML declaration (RFC 3023).
+ * overrides the XML declaration (RFC 3023); but not a byte order mark or
+ * UTF-16/32 signature, which cannot be there by accident while servers'
+ * default charsets are often wrong.
  */
 static int
 document_read(struct pstate *st, const char *data, size_t len,
@@ -1347,7 +1372,7 @@ document_read(struct pstate *st, const char *data, size_t len,
 	}
 	options = XML_PARSE_RECOVER | XML_PARSE_NONET | XML_PARSE_NOERROR |
 	    XML_PARSE_NOWARNING | XML_PARSE_NOCDATA;
-	if (ctx != NULL)
+	if (ctx != NULL && !has_unicode_signature(data, len))
 		charset = content_type_charset(ctx->content_type);
 	if (charset != NULL) {
 		if ((handler = xmlFindCharEncodingHandler(charset)) == NULL) {

@@ -339,6 +339,26 @@ static const struct feed_case feed_cases[] = {
 		.items = { AR_ITEM },
 	},
 	{
+		.name = "utf-8 byte order mark beats a wrong HTTP charset",
+		.file = "utf8-bom.xml",
+		.ctx = { .content_type = "text/xml; charset=iso-8859-1" },
+		.title = "BOM: café",
+		.nitems = 0,
+	},
+	{
+		.name = "utf-16 with byte order mark",
+		.file = "utf16.xml",
+		.title = "UTF-16: café",
+		.nitems = 0,
+	},
+	{
+		.name = "utf-16 byte order mark beats a wrong HTTP charset",
+		.file = "utf16.xml",
+		.ctx = { .content_type = "application/xml; charset=utf-8" },
+		.title = "UTF-16: café",
+		.nitems = 0,
+	},
+	{
 		.name = "external entities and DTDs are not loaded",
 		.file = "xxe.xml",
 		.ctx = { .url = "file://" DIR "xxe.xml" },
