@@ -398,12 +398,12 @@ class Env:
         d.wait_ready()
         return d
 
-    def feedmux(self, *args, timeout=30.0):
+    def feedmux(self, *args, timeout=30.0, cwd=None):
         """Runs feedmux to its end: (status, stdout, stderr)."""
         try:
             p = subprocess.run([self.args.feedmux] + list(args),
                                stdin=subprocess.DEVNULL, capture_output=True,
-                               timeout=timeout)
+                               timeout=timeout, cwd=cwd)
         except subprocess.TimeoutExpired:
             raise TestFailure("feedmux %s ran over %.0f s"
                               % (" ".join(args), timeout))

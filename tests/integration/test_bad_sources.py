@@ -27,7 +27,7 @@ def main(env):
     sources = {k: (name, env.url(path)) for name, (k, path) in GOOD.items()}
     env.write_config(feeds, [("all", {})])
 
-    d = env.start()
+    d = env.start(verbose=True)
     good = expect.items([k for k, _ in GOOD.values()])
     d.wait_entries("all", [i.title for i in good])
     harness.check_output(d, "all", good, sources)
@@ -42,12 +42,15 @@ def main(env):
     rc, _ = d.stop(signal.SIGTERM)
     check(rc == 0, "exit status %d after SIGTERM", rc)
 
-    # feedmux poll on a database of its own: one line per feed, exit 0.
+    # feedmux poll on a database of its own, named relative to the config
+    # and run from elsewhere: one line per feed, exit 0.
     config = env.write_config(feeds, [("all", {})],
                               path=os.path.join(env.dir, "poll.conf"),
-                              database=os.path.join(env.dir, "poll.db"))
+                              database="poll.db")
+    elsewhere = os.path.join(env.dir, "elsewhere")
+    os.mkdir(elsewhere)
     for run, new in ((1, True), (2, False)):
-        rc, out, err = env.feedmux("poll", "-c", config)
+        rc, out, err = env.feedmux("poll", "-c", config, cwd=elsewhere)
         check(rc == 0, "feedmux poll #%d: exit %d\n%s%s", run, rc, out, err)
         lines = out.splitlines()
         check(sorted(l.split(":")[0] for l in lines) == sorted(names),
@@ -63,6 +66,10 @@ def main(env):
                       for l in lines),
                   "feedmux poll #%d printed %r, want '%s: failed: ...'",
                   run, lines, name)
+
+    check(os.path.exists(os.path.join(env.dir, "poll.db")) and
+          not os.path.exists(os.path.join(elsewhere, "poll.db")),
+          "database = poll.db is not beside its config file")
 
     # Exit 1 only when the config or the database cannot be opened.
     rc, out, err = env.feedmux("poll", "-c", os.path.join(env.dir, "none.conf"))
