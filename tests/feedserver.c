@@ -46,8 +46,8 @@ struct fs_pending {
 };
 
 static SLIST_HEAD(, fs_count) fs_counts = SLIST_HEAD_INITIALIZER(fs_counts);
-static TAILQ_HEAD(, fs_pending) fs_pendings =
-    TAILQ_HEAD_INITIALIZER(fs_pendings);
+static TAILQ_HEAD(, fs_pending) fs_pendings = TAILQ_HEAD_INITIALIZER(
+    fs_pendings);
 static struct event_base *fs_base;
 static char *fs_root;
 
@@ -95,7 +95,7 @@ fs_count_find(const char *path)
 {
 	struct fs_count *c;
 
-	SLIST_FOREACH(c, &fs_counts, entry)
+	for (c = SLIST_FIRST(&fs_counts); c != NULL; c = SLIST_NEXT(c, entry))
 		if (strcmp(c->path, path) == 0)
 			return c;
 	return NULL;
@@ -229,16 +229,17 @@ fs_content_type(const char *path, char *out, size_t outlen)
 		const char *suffix;
 		const char *type;
 	} types[] = {
-		{ ".rss", "application/rss+xml" },
-		{ ".atom", "application/atom+xml" },
-		{ ".xml", "text/xml" },
+	    {".rss", "application/rss+xml"},
+	    {".atom", "application/atom+xml"},
+	    {".xml", "text/xml"},
 	};
 	char sidecar[PATH_MAX];
 	size_t len, i, n;
 	FILE *f;
 
 	if ((size_t)snprintf(sidecar, sizeof sidecar, "%s%s.ctype", fs_root,
-	    path) < sizeof sidecar && (f = fopen(sidecar, "r")) != NULL) {
+		path) < sizeof sidecar &&
+	    (f = fopen(sidecar, "r")) != NULL) {
 		n = fread(out, 1, outlen - 1, f);
 		fclose(f);
 		out[n] = '\0';
@@ -275,19 +276,18 @@ fs_serve_count(struct evhttp_request *req, struct evkeyvalq *query)
 static void
 fs_serve_garbage(struct evhttp_request *req, const char *path)
 {
-	static const unsigned char garbage[] = {
-		0x00, 0xff, 0xfe, 'n', 'o', 't', ' ', 'a', ' ', 'f', 'e', 'e',
-		'd', 0x01, 0x02, '{', '{', 0x80, 0x81, '\n', 0xc3, 0x28, '}',
-	};
+	/* A NUL, bytes that are not UTF-8, and no markup at all. */
+	static const char garbage[] = "\x00\xff\xfe not a feed \x01\x02{{\x80"
+				      "\x81\n\xc3(}";
 	char ctype[256];
 	struct evbuffer *body;
 
 	fs_content_type(path, ctype, sizeof ctype);
 	if ((body = evbuffer_new()) == NULL)
 		fs_die("out of memory");
-	evbuffer_add(body, garbage, sizeof garbage);
-	evhttp_add_header(evhttp_request_get_output_headers(req),
-	    "Content-Type", ctype);
+	evbuffer_add(body, garbage, sizeof garbage - 1);
+	evhttp_add_header(
+	    evhttp_request_get_output_headers(req), "Content-Type", ctype);
 	fs_send(req, 200, body);
 }
 
@@ -398,7 +398,8 @@ fs_handle(struct evhttp_request *req, int delayed)
 		fs_reply_text(req, 404, "not found\n");
 		goto out;
 	}
-	if (rawquery != NULL && evhttp_parse_query_str(rawquery, &query) == -1) {
+	if (rawquery != NULL &&
+	    evhttp_parse_query_str(rawquery, &query) == -1) {
 		fs_reply_text(req, 400, "bad query\n");
 		goto out;
 	}
@@ -457,7 +458,7 @@ fs_signal(evutil_socket_t sig, short events, void *arg)
 	event_base_loopbreak(fs_base);
 }
 
-/* Written under a temporary name first, so a reader never sees half a number. */
+/* Written under a temporary name, so a reader never sees half a number. */
 static void
 fs_write_port(const char *file, unsigned port)
 {
@@ -465,7 +466,7 @@ fs_write_port(const char *file, unsigned port)
 	FILE *f;
 
 	if ((size_t)snprintf(tmp, sizeof tmp, "%s.%ld.tmp", file,
-	    (long)getpid()) >= sizeof tmp)
+		(long)getpid()) >= sizeof tmp)
 		fs_die("%s: name too long", file);
 	if ((f = fopen(tmp, "w")) == NULL)
 		fs_die("%s: %s", tmp, strerror(errno));
@@ -512,20 +513,22 @@ main(int argc, char **argv)
 	if ((fs_base = event_base_new()) == NULL ||
 	    (http = evhttp_new(fs_base)) == NULL)
 		fs_die("cannot set up libevent");
-	evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD |
-	    EVHTTP_REQ_POST | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
-	    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
+	evhttp_set_allowed_methods(
+	    http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST |
+		      EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
+		      EVHTTP_REQ_PATCH);
 	evhttp_set_gencb(http, fs_request, NULL);
-	if ((bound = evhttp_bind_socket_with_handle(http, "127.0.0.1",
-	    (unsigned short)port)) == NULL)
+	if ((bound = evhttp_bind_socket_with_handle(
+		 http, "127.0.0.1", (unsigned short)port)) == NULL)
 		fs_die("cannot listen on 127.0.0.1:%ld", port);
 	if (getsockname(evhttp_bound_socket_get_fd(bound),
-	    (struct sockaddr *)&sin, &slen) == -1)
+		(struct sockaddr *)&sin, &slen) == -1)
 		fs_die("getsockname: %s", strerror(errno));
 	sigterm = evsignal_new(fs_base, SIGTERM, fs_signal, NULL);
 	sigint = evsignal_new(fs_base, SIGINT, fs_signal, NULL);
 	if (sigterm == NULL || sigint == NULL ||
-	    evsignal_add(sigterm, NULL) == -1 || evsignal_add(sigint, NULL) == -1)
+	    evsignal_add(sigterm, NULL) == -1 ||
+	    evsignal_add(sigint, NULL) == -1)
 		fs_die("cannot set up signals");
 	if (portfile != NULL)
 		fs_write_port(portfile, ntohs(sin.sin_port));
