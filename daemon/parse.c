@@ -90,6 +90,7 @@ enum field {
 /* How an element's value is read. */
 enum how {
 	H_TEXT,		/* plain text */
+	H_RSS_TITLE,	/* plain text, unless it is plainly HTML */
 	H_HTML,		/* HTML as text (escaped or CDATA), or inline markup */
 	H_CONSTRUCT,	/* Atom text construct: type (and 0.3 mode) decide */
 	H_DATE,
@@ -99,7 +100,7 @@ enum how {
 	H_ATOM_LINK,
 	H_ATOM_PERSON,
 	H_ATOM_CATEGORY,
-	H_XHTML_BODY,
+	H_BODY,		/* inline markup: the children are the content */
 };
 
 struct rule {
@@ -110,7 +111,7 @@ struct rule {
 };
 
 static const struct rule feed_rules[] = {
-	{ NS_RSS, "title", F_TITLE, H_TEXT },
+	{ NS_RSS, "title", F_TITLE, H_RSS_TITLE },
 	{ NS_RSS, "link", F_LINK, H_RSS_LINK },
 	{ NS_RSS, "language", F_LANG, H_TEXT },
 	{ NS_ATOM, "title", F_TITLE, H_CONSTRUCT },
@@ -122,7 +123,7 @@ static const struct rule feed_rules[] = {
 static const struct rule item_rules[] = {
 	{ NS_RSS, "guid", F_ID, H_RSS_GUID },
 	{ NS_RSS, "link", F_LINK, H_RSS_LINK },
-	{ NS_RSS, "title", F_TITLE, H_TEXT },
+	{ NS_RSS, "title", F_TITLE, H_RSS_TITLE },
 	{ NS_RSS, "author", F_AUTHOR, H_RSS_AUTHOR },
 	{ NS_RSS, "description", F_SUMMARY, H_HTML },
 	{ NS_RSS, "category", F_CATEGORY, H_TEXT },
@@ -147,7 +148,9 @@ static const struct rule item_rules[] = {
 	{ NS_DCTERMS, "issued", F_PUBLISHED, H_DATE },
 	{ NS_DCTERMS, "modified", F_UPDATED, H_DATE },
 	{ NS_CONTENT, "encoded", F_CONTENT, H_HTML },
-	{ NS_XHTML, "body", F_CONTENT, H_XHTML_BODY },
+	{ NS_RSS, "body", F_CONTENT, H_BODY },
+	{ NS_RSS, "fullitem", F_CONTENT, H_HTML },
+	{ NS_XHTML, "body", F_CONTENT, H_BODY },
 };
 
 /* What a text construct holds, from its type and (Atom 0.3) mode. */
@@ -780,21 +783,29 @@ node_markup_raw(struct pstate *st, xmlNodePtr n)
 	return buf_steal(&b, NULL);
 }
 
-/* Atom xhtml: the children of the wrapping div (or all, if it lacks). */
-static char *
-node_xhtml_raw(struct pstate *st, xmlNodePtr n)
+/* The div that is n's only element child, or NULL. */
+static xmlNodePtr
+only_div(xmlNodePtr n)
 {
 	xmlNodePtr c, div = NULL;
 
 	for (c = n->children; c != NULL; c = c->next) {
 		if (c->type != XML_ELEMENT_NODE)
 			continue;
-		if (div != NULL || strcmp((const char *)c->name, "div") != 0) {
-			div = NULL;
-			break;
-		}
+		if (div != NULL || strcmp((const char *)c->name, "div") != 0)
+			return NULL;
 		div = c;
 	}
+	return div;
+}
+
+/* Atom xhtml: the children of the wrapping div (or all, if it lacks). */
+static char *
+node_xhtml_raw(struct pstate *st, xmlNodePtr n)
+{
+	xmlNodePtr div;
+
+	div = only_div(n);
 	return node_markup_raw(st, div != NULL ? div->children : n->children);
 }
 
@@ -904,6 +915,7 @@ construct_read(struct pstate *st, xmlNodePtr n, int want_html)
 {
 	enum kind kind;
 	char *mode, *raw, *s;
+	xmlNodePtr div;
 	struct buf b;
 	int escaped = 0, base64 = 0;
 
@@ -930,6 +942,9 @@ construct_read(struct pstate *st, xmlNodePtr n, int want_html)
 			kind = K_TEXT;
 	} else if (kind == K_TEXT || escaped || !node_has_elements(n))
 		raw = node_text_raw(st, n);
+	else if (kind == K_HTML && (div = only_div(n)) != NULL &&
+	    !node_has_elements(div))
+		raw = node_text_raw(st, div);	/* Typepad's escaped HTML */
 	else if (kind == K_XHTML)
 		raw = node_xhtml_raw(st, n);
 	else
@@ -946,6 +961,83 @@ construct_read(struct pstate *st, xmlNodePtr n, int want_html)
 	if (want_html)
 		return text_html(raw);
 	return html_to_text(raw);
+}
+
+/* Elements a title may hold for it to count as HTML. */
+static int
+title_tag_ok(const char *name)
+{
+	static const char *refused[] = {
+		"applet", "base", "body", "embed", "frame", "frameset", "head",
+		"html", "iframe", "link", "meta", "noscript", "object", "param",
+		"script", "style", "title",
+	};
+	size_t i;
+
+	if (htmlTagLookup((const xmlChar *)name) == NULL)
+		return 0;
+	for (i = 0; i < nitems(refused); i++) {
+		if (strcasecmp(name, refused[i]) == 0)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * Whether plain text is in fact HTML, as RSS producers often mean it and
+ * readers (feedparser first) have come to assume: it has a close tag or a
+ * character reference, and every tag and entity in it is one HTML knows.
+ */
+static int
+text_looks_like_html(const char *s)
+{
+	char name[32];
+	const char *p, *q;
+	size_t n;
+	int evidence = 0, close;
+
+	for (p = s; *p != '\0'; p++) {
+		if (*p != '<' && *p != '&')
+			continue;
+		q = p + 1;
+		close = *p == '<' && *q == '/';
+		if (close || *q == '#')
+			q++;
+		for (n = 0; isalnum((unsigned char)q[n]) || q[n] == '_'; n++)
+			;
+		if (n == 0)
+			continue;
+		if (n >= sizeof name)
+			return 0;
+		memcpy(name, q, n);
+		name[n] = '\0';
+		if (*p == '<') {
+			if (!title_tag_ok(name))
+				return 0;
+			if (close && q[n] == '>')
+				evidence = 1;
+		} else if (q[n] == ';') {
+			if (q[-1] != '#' &&
+			    htmlEntityLookup((const xmlChar *)name) == NULL)
+				return 0;
+			evidence = 1;
+		}
+	}
+	return evidence;
+}
+
+/* An RSS title: a type attribute is honoured, HTML is recognized. */
+static char *
+rss_title(struct pstate *st, xmlNodePtr n)
+{
+	char *s;
+
+	if (xmlHasProp(n, (const xmlChar *)"type") != NULL)
+		return construct_read(st, n, 0);
+	s = node_text_raw(st, n);
+	if (text_looks_like_html(s))
+		return html_to_text(s);
+	return text_plain(s);
 }
 
 /* "jo@example.com (Jo)" is Jo; anything else is itself. */
@@ -1092,9 +1184,11 @@ rule_value(struct pstate *st, const struct rule *r, xmlNodePtr n)
 	case H_TEXT:
 	case H_DATE:
 		return node_text(st, n);
+	case H_RSS_TITLE:
+		return rss_title(st, n);
 	case H_HTML:
 		return node_html(st, n);
-	case H_XHTML_BODY:
+	case H_BODY:
 		return text_html(node_markup_raw(st, n->children));
 	case H_CONSTRUCT:
 		return construct_read(st, n,

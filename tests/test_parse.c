@@ -435,6 +435,50 @@ static const struct feed_case feed_cases[] = {
 			    .published = NONE, .updated = NONE },
 		},
 	},
+	{
+		.name = "rss titles: type attribute and HTML recognized",
+		.data = "<rss version=\"2.0\"><channel>"
+		    "<title>Tom &amp;amp; Jerry</title>"
+		    "<item><title>AT&amp;T &lt;b&gt;wins&lt;/b&gt;</title></item>"
+		    "<item><title>1 &lt; 2 and 3 &gt; 2</title></item>"
+		    "<item><title>&lt;script&gt;x&lt;/script&gt; tag</title></item>"
+		    "<item><title type=\"html\">it&amp;apos;s</title></item>"
+		    "<item><title>Caf&amp;eacute; &amp;amp; bar</title></item>"
+		    "<item><title>&amp;bogus; &lt;/b&gt;</title></item>"
+		    "</channel></rss>",
+		.title = "Tom & Jerry",
+		.nitems = 6,
+		.items = {
+			{ .title = "AT&T wins", .published = NONE, .updated = NONE },
+			{ .title = "1 < 2 and 3 > 2",
+			    .published = NONE, .updated = NONE },
+			{ .title = "<script>x</script> tag",
+			    .published = NONE, .updated = NONE },
+			{ .title = "it's", .published = NONE, .updated = NONE },
+			{ .title = "Café & bar", .published = NONE, .updated = NONE },
+			{ .title = "&bogus; </b>", .published = NONE, .updated = NONE },
+		},
+	},
+	{
+		.name = "content from fullitem, body, and Typepad's html div",
+		.data = "<rss version=\"2.0\"><channel>"
+		    "<item><fullitem>&lt;p&gt;Full&lt;/p&gt;</fullitem></item>"
+		    "<item><body><a href=\"/x\">click</a></body></item>"
+		    "<item xmlns:a=\"http://www.w3.org/2005/Atom\">"
+		    "<a:content type=\"html\"><div xmlns=\"http://www.w3.org/"
+		    "1999/xhtml\">Example &lt;b&gt;Atom&lt;/b&gt;</div>"
+		    "</a:content></item>"
+		    "</channel></rss>",
+		.nitems = 3,
+		.items = {
+			{ .content = "<p>Full</p>",
+			    .published = NONE, .updated = NONE },
+			{ .content = "<a href=\"/x\">click</a>",
+			    .published = NONE, .updated = NONE },
+			{ .content = "Example <b>Atom</b>",
+			    .published = NONE, .updated = NONE },
+		},
+	},
 };
 
 static char *
