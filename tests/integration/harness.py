@@ -84,6 +84,16 @@ def free_port():
         s.close()
 
 
+def _die_with_parent():
+    """Runs in each child before exec: if the test itself is killed (a CTest
+    timeout), Linux ends the child too instead of leaving it running."""
+    try:
+        import ctypes
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)   # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 class Response:
     def __init__(self, status, headers, body):
         self.status = status
@@ -234,7 +244,8 @@ class Daemon:
         self.port = env.listen_port
         self._logf = open(log, "ab")
         self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL,
-                                     stdout=self._logf, stderr=self._logf)
+                                     stdout=self._logf, stderr=self._logf,
+                                     preexec_fn=_die_with_parent)
         self.started = time.monotonic()
 
     def url(self, path):
@@ -326,7 +337,8 @@ class Env:
         self._slog = open(self.server_log, "wb")
         self.server = subprocess.Popen(
             [args.feedserver, "--root", self.feeds, "--port-file", portfile],
-            stdin=subprocess.DEVNULL, stdout=self._slog, stderr=self._slog)
+            stdin=subprocess.DEVNULL, stdout=self._slog, stderr=self._slog,
+            preexec_fn=_die_with_parent)
 
         def port():
             if self.server.poll() is not None:
@@ -403,7 +415,8 @@ class Env:
         try:
             p = subprocess.run([self.args.feedmux] + list(args),
                                stdin=subprocess.DEVNULL, capture_output=True,
-                               timeout=timeout, cwd=cwd)
+                               timeout=timeout, cwd=cwd,
+                               preexec_fn=_die_with_parent)
         except subprocess.TimeoutExpired:
             raise TestFailure("feedmux %s ran over %.0f s"
                               % (" ".join(args), timeout))

@@ -1,9 +1,11 @@
 """Updates: a feed with a short interval is polled again and again; a new
 item appears, an item whose content changed (same guid) is updated in place,
-keeps its id and is filtered again."""
+keeps its id and is filtered again; once removed, the feed is polled no
+more."""
 
 import copy
 import signal
+import time
 
 import expect
 import harness
@@ -52,6 +54,16 @@ def main(env):
     harness.wait_until("polls to go on every second",
                        lambda: env.count("/world.rss") >= n + 2, 6.0, alive=d)
     harness.check_output(d, "all", every, sources)
+
+    # A feed removed on reload is polled no more.
+    sources["extra"] = ("extra", env.url("/extra.rss"))
+    env.write_config([sources["extra"]], [("all", {})])
+    d.send_signal(signal.SIGHUP)
+    d.wait_entries("all", [i.title for i in expect.items(["extra"])])
+    n = env.count("/world.rss")
+    time.sleep(2.5)
+    check(env.count("/world.rss") == n, "a removed feed was polled %d times "
+          "in 2.5 s", env.count("/world.rss") - n)
     rc, _ = d.stop(signal.SIGTERM)
     check(rc == 0, "exit status %d after SIGTERM", rc)
 
