@@ -39,6 +39,9 @@ def main(env):
     page = r.body.decode("utf-8", "replace")
     for name in names:
         check(name in page, "GET / does not name feed %s", name)
+    # The last fetch result of each feed, as far as a status code shows it.
+    for code in ("404", "500"):
+        check(code in page, "GET / does not show a fetch that got %s", code)
     rc, _ = d.stop(signal.SIGTERM)
     check(rc == 0, "exit status %d after SIGTERM", rc)
 
