@@ -1575,10 +1575,11 @@ parse_feed(const char *data, size_t len, const struct parse_context *ctx,
 	xmlStructuredErrorFunc old_serror;
 	xmlGenericErrorFunc old_error;
 	void *old_serror_ctx, *old_error_ctx;
+	char *why = NULL;
 
 	if (data == NULL || is_blank(data, len)) {
-		*cause = xstrdup("empty document");
-		return NULL;
+		why = xstrdup("empty document");
+		goto out;
 	}
 
 	memset(&st, 0, sizeof st);
@@ -1596,12 +1597,12 @@ parse_feed(const char *data, size_t len, const struct parse_context *ctx,
 	xmlSetStructuredErrorFunc(&st, parse_error);
 	xmlSetGenericErrorFunc(NULL, parse_silent);
 
-	if (document_read(&st, data, len, ctx, cause) == 0)
-		f = feed_build(&st, cause);
+	if (document_read(&st, data, len, ctx, &why) == 0)
+		f = feed_build(&st, &why);
 	if (f != NULL && st.entity_overflow) {
 		parse_feed_free(f);
 		f = NULL;
-		*cause = xstrdup("refused: entities expand too much");
+		why = xstrdup("refused: entities expand too much");
 	}
 
 	xmlSetStructuredErrorFunc(old_serror_ctx, old_serror);
@@ -1609,6 +1610,11 @@ parse_feed(const char *data, size_t len, const struct parse_context *ctx,
 	xmlFreeDoc(st.doc);
 	free(st.open);
 	free(st.error);
+out:
+	if (cause != NULL)
+		*cause = why;
+	else
+		free(why);
 	return f;
 }
 
@@ -1827,17 +1833,12 @@ date_month(const char *w)
 	return 0;
 }
 
-static int
+static void
 date_skip(const char **p)
 {
-	int n = 0;
-
 	while (**p == ' ' || **p == ',' || **p == '-' || **p == '\t' ||
-	    **p == '/') {
+	    **p == '/')
 		(*p)++;
-		n++;
-	}
-	return n;
 }
 
 /*

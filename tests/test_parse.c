@@ -637,6 +637,8 @@ test_refused(void **state)
 	assert_null(parse_feed("", 0, NULL, &cause));
 	assert_string_equal(cause, "empty document");
 	free(cause);
+	/* So is a caller that does not want the cause. */
+	assert_null(parse_feed("<html/>", 7, NULL, NULL));
 }
 
 /* The same bytes without the HTTP charset are not read as Arabic. */
