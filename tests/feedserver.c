@@ -158,6 +158,9 @@ fs_send(struct evhttp_request *req, int code, struct evbuffer *body)
 	evbuffer_free(body);
 }
 
+static void fs_reply_text(struct evhttp_request *, int, const char *, ...)
+    __attribute__((format(printf, 3, 4)));
+
 static void
 fs_reply_text(struct evhttp_request *req, int code, const char *fmt, ...)
 {
