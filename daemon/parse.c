@@ -1303,8 +1303,8 @@ item_read(struct pstate *st, xmlNodePtr node, struct item *it)
 	}
 }
 
-static void
-item_free(struct item *it)
+void
+parse_item_clear(struct item *it)
 {
 	size_t i;
 
@@ -1626,7 +1626,7 @@ parse_feed_free(struct feed *f)
 	if (f == NULL)
 		return;
 	for (i = 0; i < f->nitems; i++)
-		item_free(&f->items[i]);
+		parse_item_clear(&f->items[i]);
 	free(f->items);
 	free(f->title);
 	free(f->link);

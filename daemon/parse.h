@@ -53,6 +53,8 @@ struct parse_context {
 struct feed *parse_feed(const char *data, size_t len,
     const struct parse_context *, char **cause);
 void parse_feed_free(struct feed *);
+/* Frees the fields of an item (not the item itself). */
+void parse_item_clear(struct item *);
 
 /* Dates as feeds write them (RFC 822 and variants, RFC 3339 / W3C-DTF). */
 int64_t parse_date(const char *);

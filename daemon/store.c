@@ -1111,22 +1111,11 @@ store_items_page(struct store *s, int64_t after_id, size_t max,
 void
 store_items_free(struct store_item *list, size_t n)
 {
-	struct item *it;
-
 	for (size_t i = 0; i < n; i++) {
-		it = &list[i].item;
 		free(list[i].feed);
 		free(list[i].feed_title);
 		free(list[i].key);
-		free(it->guid);
-		free(it->link);
-		free(it->title);
-		free(it->author);
-		free(it->summary);
-		free(it->content);
-		for (size_t j = 0; j < it->ncategories; j++)
-			free(it->categories[j]);
-		free(it->categories);
+		parse_item_clear(&list[i].item);
 	}
 	free(list);
 }
