@@ -320,17 +320,25 @@ now_mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Broken-down UTC time; outside years 0 to 9999, the epoch. */
+static void
+time_utc(int64_t t, struct tm *tm)
+{
+	time_t tt = (time_t)t;
+
+	if (gmtime_r(&tt, tm) == NULL || tm->tm_year + 1900 > 9999 ||
+	    tm->tm_year + 1900 < 0) {
+		tt = 0;
+		gmtime_r(&tt, tm);
+	}
+}
+
 void
 time_rfc3339(int64_t t, char *dst)
 {
 	struct tm tm;
-	time_t tt = (time_t)t;
 
-	if (gmtime_r(&tt, &tm) == NULL || tm.tm_year + 1900 > 9999 ||
-	    tm.tm_year + 1900 < 0) {
-		tt = 0;
-		gmtime_r(&tt, &tm);
-	}
+	time_utc(t, &tm);
 	/* Not strftime: %Y does not pad years before 1000 to four digits. */
 	snprintf(dst, 21, "%04u-%02u-%02uT%02u:%02u:%02uZ",
 	    (unsigned)(tm.tm_year + 1900) % 10000u, (unsigned)(tm.tm_mon + 1) % 100u,
@@ -346,13 +354,8 @@ time_http(int64_t t, char *dst)
 	static const char months[12][4] = { "Jan", "Feb", "Mar", "Apr", "May",
 		"Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
 	struct tm tm;
-	time_t tt = (time_t)t;
 
-	if (gmtime_r(&tt, &tm) == NULL || tm.tm_year + 1900 > 9999 ||
-	    tm.tm_year + 1900 < 0) {
-		tt = 0;
-		gmtime_r(&tt, &tm);
-	}
+	time_utc(t, &tm);
 	/* Not strftime: %a and %b follow the locale. */
 	snprintf(dst, 30, "%s, %02u %s %04u %02u:%02u:%02u GMT",
 	    days[tm.tm_wday % 7], (unsigned)tm.tm_mday % 100u,
