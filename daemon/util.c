@@ -167,6 +167,91 @@ buf_printf(struct buf *b, const char *fmt, ...)
 	free(s);
 }
 
+/* Length of the valid UTF-8 sequence at s, or 0. */
+static size_t
+utf8_valid_len(const unsigned char *s)
+{
+	size_t n;
+	uint32_t c;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, c = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, c = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, c = s[0] & 0x07;
+	else
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 || c > 0x10ffff)) ||
+	    (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	return n;
+}
+
+void
+buf_add_json(struct buf *b, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n;
+
+	if (s == NULL) {
+		buf_adds(b, "null");
+		return;
+	}
+	buf_addc(b, '"');
+	while (*p != '\0') {
+		switch (*p) {
+		case '"':
+			buf_adds(b, "\\\"");
+			p++;
+			continue;
+		case '\\':
+			buf_adds(b, "\\\\");
+			p++;
+			continue;
+		case '\n':
+			buf_adds(b, "\\n");
+			p++;
+			continue;
+		case '\r':
+			buf_adds(b, "\\r");
+			p++;
+			continue;
+		case '\t':
+			buf_adds(b, "\\t");
+			p++;
+			continue;
+		}
+		if (*p < 0x20) {
+			buf_printf(b, "\\u%04x", *p);
+			p++;
+			continue;
+		}
+		if ((n = utf8_valid_len(p)) == 0) {
+			buf_adds(b, "\\ufffd");
+			p++;
+			continue;
+		}
+		/* Line and paragraph separators break JavaScript string literals. */
+		if (n == 3 && p[0] == 0xe2 && p[1] == 0x80 &&
+		    (p[2] == 0xa8 || p[2] == 0xa9)) {
+			buf_adds(b, p[2] == 0xa8 ? "\\u2028" : "\\u2029");
+			p += 3;
+			continue;
+		}
+		buf_add(b, p, n);
+		p += n;
+	}
+	buf_addc(b, '"');
+}
+
 char *
 buf_steal(struct buf *b, size_t *len)
 {

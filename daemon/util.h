@@ -34,6 +34,11 @@ void buf_add(struct buf *, const void *, size_t);
 void buf_adds(struct buf *, const char *);
 void buf_addc(struct buf *, char);
 void buf_printf(struct buf *, const char *, ...) __attribute__((format(printf, 2, 3)));
+/*
+ * Append s as a JSON string, quotes included: RFC 8259 escapes, invalid UTF-8
+ * as U+FFFD, U+2028 and U+2029 escaped too. NULL appends null.
+ */
+void buf_add_json(struct buf *, const char *s);
 /* Hand over the bytes; the buffer is empty afterwards. */
 char *buf_steal(struct buf *, size_t *);
 

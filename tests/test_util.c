@@ -283,10 +283,48 @@ test_clocks(void **state)
 	assert_true(b >= a);
 }
 
+static void
+test_json(void **state)
+{
+	static const struct {
+		const char *in;
+		const char *out;
+	} cases[] = {
+		{ "plain", "\"plain\"" },
+		{ "", "\"\"" },
+		{ "q\"b\\", "\"q\\\"b\\\\\"" },
+		{ "nl\ncr\rtab\t", "\"nl\\ncr\\rtab\\t\"" },
+		{ "\x01\x1f", "\"\\u0001\\u001f\"" },
+		{ "روسيا", "\"روسيا\"" },
+		{ "</script>", "\"</script>\"" },
+		{ "bad\xff", "\"bad\\ufffd\"" },
+		{ "\xc0\xaf", "\"\\ufffd\\ufffd\"" },
+		{ "\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\"" },
+		{ "\xf4\x90\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\"" },
+		{ "cut\xe2\x80", "\"cut\\ufffd\\ufffd\"" },
+		{ "\xe2\x80\xa8\xe2\x80\xa9", "\"\\u2028\\u2029\"" },
+		{ "\xf0\x9f\x98\x80", "\"\xf0\x9f\x98\x80\"" },
+	};
+	struct buf b;
+
+	(void)state;
+	for (size_t i = 0; i < nitems(cases); i++) {
+		buf_init(&b);
+		buf_add_json(&b, cases[i].in);
+		assert_string_equal(b.data, cases[i].out);
+		buf_free(&b);
+	}
+	buf_init(&b);
+	buf_add_json(&b, NULL);
+	assert_string_equal(b.data, "null");
+	buf_free(&b);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_json),
 	    cmocka_unit_test(test_str_trim),
 	    cmocka_unit_test(test_str_prefix_suffix),
 	    cmocka_unit_test(test_str_split_list),
