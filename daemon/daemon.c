@@ -454,7 +454,8 @@ daemon_init(struct daemon *d, const char *path, int once)
 	if (daemon_sync_feeds(d) != 0)
 		return -1;
 	daemon_refilter(d);
-	if ((d->base = event_base_new()) == NULL)
+	if ((d->base = event_base_new()) == NULL ||
+	    event_base_priority_init(d->base, EVPRIO_COUNT) != 0)
 		fatalx("event_base_new failed");
 	d->fetcher = fetch_new(d->base);
 	d->sched = sched_new(d->base, d->config->concurrency, daemon_run_feed, d);

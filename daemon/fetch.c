@@ -130,6 +130,8 @@ fetch_socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp,
 		event_free(s->ev);
 	}
 	s->ev = event_new(fr->base, fd, kind, fetch_event_cb, s);
+	if (s->ev != NULL)
+		event_priority_set(s->ev, EVPRIO_POLL);
 	if (s->ev == NULL || event_add(s->ev, NULL) != 0)
 		fatalx("fetch: cannot watch socket %d", (int)fd);
 	return 0;
@@ -267,6 +269,7 @@ fetch_new(struct event_base *base)
 		fatalx("curl_multi_init failed");
 	if ((fr->timer = evtimer_new(base, fetch_timer_cb, fr)) == NULL)
 		fatalx("evtimer_new failed");
+	event_priority_set(fr->timer, EVPRIO_POLL);
 	curl_multi_setopt(fr->multi, CURLMOPT_SOCKETFUNCTION, fetch_socket_cb);
 	curl_multi_setopt(fr->multi, CURLMOPT_SOCKETDATA, fr);
 	curl_multi_setopt(fr->multi, CURLMOPT_TIMERFUNCTION, fetch_multi_timer_cb);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -156,6 +157,19 @@ http_route(struct evhttp_request *req, void *arg)
 	http_error(req, 404, "Not Found");
 }
 
+/* Readers' connections get the loop's first priority. */
+static struct bufferevent *
+http_bev(struct event_base *base, void *arg)
+{
+	struct bufferevent *bev;
+
+	(void)arg;
+	bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	if (bev != NULL)
+		bufferevent_priority_set(bev, EVPRIO_SERVE);
+	return bev;
+}
+
 struct httpd *
 http_new(struct event_base *base, const char *host, uint16_t port,
     struct publisher *pub, const struct publish_status *status, char **cause)
@@ -179,6 +193,7 @@ http_new(struct event_base *base, const char *host, uint16_t port,
 	evhttp_set_max_body_size(h->http, HTTP_MAX_BODY);
 	evhttp_set_timeout(h->http, HTTP_TIMEOUT);
 	evhttp_set_gencb(h->http, http_route, h);
+	evhttp_set_bevcb(h->http, http_bev, NULL);
 
 	h->sock = evhttp_bind_socket_with_handle(h->http,
 	    strcmp(host, "*") == 0 ? "::" : host, port);

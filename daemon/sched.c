@@ -196,6 +196,7 @@ sched_new(struct event_base *base, int concurrency, sched_run_cb cb, void *arg)
 	s->concurrency = concurrency > 0 ? concurrency : 1;
 	if ((s->timer = evtimer_new(base, sched_timer_cb, s)) == NULL)
 		fatalx("evtimer_new failed");
+	event_priority_set(s->timer, EVPRIO_POLL);
 	return s;
 }
 

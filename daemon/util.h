@@ -11,6 +11,16 @@
 
 #define nitems(a) (sizeof(a) / sizeof((a)[0]))
 
+/*
+ * Event priorities: daemon.c gives the loop EVPRIO_COUNT of them, so that a
+ * reader's request is served before pending poll work (lower runs first).
+ * With a base of one priority (as in unit tests) setting them is a no-op.
+ */
+#define EVPRIO_SERVE	0
+#define EVPRIO_DEFAULT	1
+#define EVPRIO_POLL	2
+#define EVPRIO_COUNT	3
+
 /* Allocation: on failure these call fatalx(), so callers never check. */
 void *xmalloc(size_t);
 void *xcalloc(size_t, size_t);
