@@ -2,6 +2,7 @@
 #include <netinet/in.h>
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,8 @@
 #define NAME_MAX_BYTES 64
 #define INTERVAL_MIN 1
 #define INTERVAL_MAX (7 * 24 * 3600)
+#define PER_HOST_MIN 1
+#define PER_HOST_MAX 100
 #define CONCURRENCY_MIN 1
 #define CONCURRENCY_MAX 1000
 #define MAX_ITEMS_MIN 1
@@ -47,7 +50,7 @@ struct key {
 	int (*set)(struct parser *, const char *, char **);
 };
 
-#define KEYS_MAX 4
+#define KEYS_MAX 16
 
 struct config_error {
 	int line;
@@ -204,6 +207,46 @@ config_parse_duration(const char *s, int64_t *out)
 		units = 1;
 	}
 	*out = total;
+	return 0;
+}
+
+int
+config_parse_size(const char *s, int64_t *out)
+{
+	int64_t n = 0, unit = 1;
+	int d;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	for (; *s >= '0' && *s <= '9'; s++) {
+		d = *s - '0';
+		if (n > (INT64_MAX - d) / 10)
+			return -1;
+		n = n * 10 + d;
+	}
+	switch (*s) {
+	case '\0':
+		*out = n;
+		return 0;
+	case 'k':
+	case 'K':
+		unit = 1024;
+		break;
+	case 'M':
+		unit = 1024 * 1024;
+		break;
+	case 'G':
+		unit = 1024 * 1024 * 1024;
+		break;
+	default:
+		return -1;
+	}
+	s++;
+	if (*s == 'B')
+		s++;
+	if (*s != '\0' || n > INT64_MAX / unit)
+		return -1;
+	*out = n * unit;
 	return 0;
 }
 
@@ -394,8 +437,10 @@ check_url(const char *s, char **cause)
 	return 0;
 }
 
+/* A duration in [min, max]; range is how the message says them. */
 static int
-set_duration(const char *s, int64_t *out, char **cause)
+set_duration_in(const char *s, int64_t *out, int64_t min, int64_t max,
+    const char *range, char **cause)
 {
 	int64_t n;
 
@@ -403,8 +448,33 @@ set_duration(const char *s, int64_t *out, char **cause)
 		xasprintf(cause, "bad duration \"%s\" " DURATION_HINT, s);
 		return -1;
 	}
-	if (n < INTERVAL_MIN || n > INTERVAL_MAX) {
-		xasprintf(cause, "\"%s\" out of range (1s to 7d)", s);
+	if (n < min || n > max) {
+		xasprintf(cause, "\"%s\" out of range (%s)", s, range);
+		return -1;
+	}
+	*out = n;
+	return 0;
+}
+
+static int
+set_duration(const char *s, int64_t *out, char **cause)
+{
+	return set_duration_in(s, out, INTERVAL_MIN, INTERVAL_MAX, "1s to 7d",
+	    cause);
+}
+
+static int
+set_size_in(const char *s, int64_t *out, int64_t min, int64_t max,
+    const char *range, char **cause)
+{
+	int64_t n;
+
+	if (config_parse_size(s, &n) != 0) {
+		xasprintf(cause, "bad size \"%s\" (use 512, 64k, 16M, 1G)", s);
+		return -1;
+	}
+	if (n < min || n > max) {
+		xasprintf(cause, "\"%s\" out of range (%s)", s, range);
 		return -1;
 	}
 	*out = n;
@@ -497,6 +567,135 @@ set_concurrency(struct parser *p, const char *s, char **cause)
 		return -1;
 	}
 	p->conf->concurrency = (int)n;
+	return 0;
+}
+
+static int
+set_per_host(struct parser *p, const char *s, char **cause)
+{
+	int64_t n;
+
+	if (parse_number(s, PER_HOST_MIN, PER_HOST_MAX, &n) != 0) {
+		xasprintf(cause, "bad number \"%s\" (use %d to %d)", s,
+		    PER_HOST_MIN, PER_HOST_MAX);
+		return -1;
+	}
+	p->conf->per_host = (int)n;
+	return 0;
+}
+
+static int
+set_min_interval(struct parser *p, const char *s, char **cause)
+{
+	return set_duration_in(s, &p->conf->min_interval, 1, 86400,
+	    "1s to 1d", cause);
+}
+
+static int
+set_max_backoff(struct parser *p, const char *s, char **cause)
+{
+	return set_duration_in(s, &p->conf->max_backoff, 1, 30 * 86400,
+	    "1s to 30d", cause);
+}
+
+static int
+set_startup_spread(struct parser *p, const char *s, char **cause)
+{
+	return set_duration_in(s, &p->conf->startup_spread, 0, 86400,
+	    "0s to 1d", cause);
+}
+
+static int
+set_connect_timeout(struct parser *p, const char *s, char **cause)
+{
+	return set_duration_in(s, &p->conf->connect_timeout, 1, 600,
+	    "1s to 10m", cause);
+}
+
+static int
+set_timeout(struct parser *p, const char *s, char **cause)
+{
+	return set_duration_in(s, &p->conf->timeout, 1, 3600, "1s to 1h",
+	    cause);
+}
+
+static int
+set_low_speed_limit(struct parser *p, const char *s, char **cause)
+{
+	return set_size_in(s, &p->conf->low_speed_limit, 0,
+	    1024 * 1024 * 1024, "0 to 1G bytes a second; 0: no limit", cause);
+}
+
+static int
+set_low_speed_time(struct parser *p, const char *s, char **cause)
+{
+	return set_duration_in(s, &p->conf->low_speed_time, 1, 3600,
+	    "1s to 1h", cause);
+}
+
+static int
+set_max_size(struct parser *p, const char *s, char **cause)
+{
+	return set_size_in(s, &p->conf->max_size, 1024, 1024 * 1024 * 1024,
+	    "1k to 1G", cause);
+}
+
+/* Goes into every User-Agent header: no control characters, no spaces. */
+static int
+set_contact(struct parser *p, const char *s, char **cause)
+{
+	if (str_has_prefix(s, "mailto:") && s[7] != '\0' &&
+	    strpbrk(s, " \t()") == NULL) {
+		free(p->conf->contact);
+		p->conf->contact = xstrdup(s);
+		return 0;
+	}
+	if (check_url(s, cause) != 0)
+		return -1;
+	if (strpbrk(s, " \t()") != NULL) {
+		xasprintf(cause, "\"%s\": no spaces or parentheses, please", s);
+		return -1;
+	}
+	free(p->conf->contact);
+	p->conf->contact = xstrdup(s);
+	return 0;
+}
+
+static int
+set_proxy(struct parser *p, const char *s, char **cause)
+{
+	static const char *schemes[] = { "http://", "https://", "socks4://",
+	    "socks4a://", "socks5://", "socks5h://" };
+	CURLU *u;
+	CURLUcode rc;
+	size_t i;
+
+	free(p->conf->proxy);
+	p->conf->proxy = NULL;
+	/* "none" also overrides the environment's proxy. */
+	if (strcmp(s, "none") == 0) {
+		p->conf->proxy = xstrdup("");
+		return 0;
+	}
+	for (i = 0; i < nitems(schemes); i++)
+		if (strncasecmp(s, schemes[i], strlen(schemes[i])) == 0)
+			break;
+	if (i == nitems(schemes)) {
+		xasprintf(cause, "\"%s\" is not a proxy URL (http://, https://, "
+		    "socks4://, socks4a://, socks5:// or socks5h://; none for "
+		    "no proxy)", s);
+		return -1;
+	}
+	if ((u = curl_url()) == NULL)
+		fatalx("curl_url");
+	rc = curl_url_set(u, CURLUPART_URL, s, CURLU_NON_SUPPORT_SCHEME);
+	curl_url_cleanup(u);
+	if (rc != CURLUE_OK) {
+		xasprintf(cause, "bad URL \"%s\" (%s)", s,
+		    curl_url_strerror(rc));
+		return -1;
+	}
+	p->conf->proxy = xstrdup(s);
 	return 0;
 }
 
@@ -605,6 +804,17 @@ static const struct key server_keys[] = {
 static const struct key poll_keys[] = {
     {"interval", set_poll_interval},
     {"concurrency", set_concurrency},
+    {"per_host", set_per_host},
+    {"min_interval", set_min_interval},
+    {"max_backoff", set_max_backoff},
+    {"startup_spread", set_startup_spread},
+    {"connect_timeout", set_connect_timeout},
+    {"timeout", set_timeout},
+    {"low_speed_limit", set_low_speed_limit},
+    {"low_speed_time", set_low_speed_time},
+    {"max_size", set_max_size},
+    {"contact", set_contact},
+    {"proxy", set_proxy},
 };
 static const struct key feed_keys[] = {
     {"url", set_feed_url},
@@ -904,6 +1114,8 @@ config_free(struct config *conf)
 	free(conf->path);
 	free(conf->listen_host);
 	free(conf->database);
+	free(conf->contact);
+	free(conf->proxy);
 	for (i = 0; i < conf->nfeeds; i++) {
 		free(conf->feeds[i].name);
 		free(conf->feeds[i].url);
@@ -945,6 +1157,15 @@ config_load(const char *path, char **errors)
 	conf->database = xstrdup(CONFIG_DEFAULT_DATABASE);
 	conf->interval = CONFIG_DEFAULT_INTERVAL;
 	conf->concurrency = CONFIG_DEFAULT_CONCURRENCY;
+	conf->per_host = CONFIG_DEFAULT_PER_HOST;
+	conf->min_interval = CONFIG_DEFAULT_MIN_INTERVAL;
+	conf->max_backoff = CONFIG_DEFAULT_MAX_BACKOFF;
+	conf->startup_spread = CONFIG_DEFAULT_STARTUP_SPREAD;
+	conf->connect_timeout = CONFIG_DEFAULT_CONNECT_TIMEOUT;
+	conf->timeout = CONFIG_DEFAULT_TIMEOUT;
+	conf->low_speed_limit = CONFIG_DEFAULT_LOW_SPEED_LIMIT;
+	conf->low_speed_time = CONFIG_DEFAULT_LOW_SPEED_TIME;
+	conf->max_size = CONFIG_DEFAULT_MAX_SIZE;
 
 	buf_init(&b);
 	if ((f = fopen(path, "r")) == NULL)
@@ -961,9 +1182,21 @@ config_load(const char *path, char **errors)
 	buf_free(&b);
 	free(p.dir);
 
+	/* No interval goes below min_interval, wherever either is written. */
+	if (p.poll_seen[0] == 0 && conf->interval < conf->min_interval)
+		conf->interval = conf->min_interval;
+	else if (conf->interval < conf->min_interval)
+		parser_error(&p, p.poll_seen[0],
+		    "interval: below min_interval (%" PRId64 "s < %" PRId64
+		    "s)", conf->interval, conf->min_interval);
 	for (i = 0; i < conf->nfeeds; i++) {
 		if (conf->feeds[i].interval == 0)
 			conf->feeds[i].interval = conf->interval;
+		else if (conf->feeds[i].interval < conf->min_interval)
+			parser_error(&p, conf->feeds[i].line,
+			    "[feed %s] interval: below min_interval (%" PRId64
+			    "s < %" PRId64 "s)", conf->feeds[i].name,
+			    conf->feeds[i].interval, conf->min_interval);
 	}
 	for (i = 0; i < conf->noutputs; i++) {
 		if (conf->outputs[i].title == NULL)

@@ -15,6 +15,15 @@
 #define CONFIG_DEFAULT_INTERVAL	(15 * 60)
 #define CONFIG_DEFAULT_CONCURRENCY 16
 #define CONFIG_DEFAULT_MAX_ITEMS 100
+#define CONFIG_DEFAULT_PER_HOST	2
+#define CONFIG_DEFAULT_MIN_INTERVAL 60
+#define CONFIG_DEFAULT_MAX_BACKOFF (24 * 3600)
+#define CONFIG_DEFAULT_STARTUP_SPREAD 60
+#define CONFIG_DEFAULT_CONNECT_TIMEOUT 15
+#define CONFIG_DEFAULT_TIMEOUT	60
+#define CONFIG_DEFAULT_LOW_SPEED_LIMIT 1024	/* bytes per second */
+#define CONFIG_DEFAULT_LOW_SPEED_TIME 30
+#define CONFIG_DEFAULT_MAX_SIZE	(16 * 1024 * 1024)
 
 struct config_feed {
 	char *name;
@@ -44,6 +53,18 @@ struct config {
 	char *database;
 	int64_t interval;
 	int concurrency;
+	/* [poll]: pacing and limits of every fetch; durations in seconds. */
+	int per_host;		/* fetches at once per host */
+	int64_t min_interval;	/* no interval, hint or backoff goes below */
+	int64_t max_backoff;	/* longest wait after failures or on a server's word */
+	int64_t startup_spread;	/* overdue feeds at start spread over this */
+	int64_t connect_timeout;
+	int64_t timeout;	/* a whole transfer */
+	int64_t low_speed_limit; /* bytes per second, for low_speed_time */
+	int64_t low_speed_time;
+	int64_t max_size;	/* bytes of body, after decompression */
+	char *contact;		/* a URL for the User-Agent; NULL if none */
+	char *proxy;		/* NULL: the environment's; "" for none */
 	struct config_feed *feeds;
 	size_t nfeeds;
 	struct config_output *outputs;
@@ -67,5 +88,10 @@ const struct config_output *config_output_find(const struct config *, const char
  * check: "0" is 0.
  */
 int config_parse_duration(const char *, int64_t *);
+/*
+ * "512", "64k", "16M", "1G" (also "16MB"; multiples of 1024); a bare number
+ * is bytes. Returns 0, or -1 as config_parse_duration does.
+ */
+int config_parse_size(const char *, int64_t *);
 
 #endif

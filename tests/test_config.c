@@ -113,6 +113,17 @@ test_full(void **state)
 	assert_string_equal(conf->database, "/srv/feedmux/test.db");
 	assert_int_equal(conf->interval, 5400);
 	assert_int_equal(conf->concurrency, 4);
+	assert_int_equal(conf->per_host, 3);
+	assert_int_equal(conf->min_interval, 120);
+	assert_int_equal(conf->max_backoff, 12 * 3600);
+	assert_int_equal(conf->startup_spread, 0);
+	assert_int_equal(conf->connect_timeout, 5);
+	assert_int_equal(conf->timeout, 120);
+	assert_int_equal(conf->low_speed_limit, 2048);
+	assert_int_equal(conf->low_speed_time, 60);
+	assert_int_equal(conf->max_size, 4 * 1024 * 1024);
+	assert_string_equal(conf->contact, "https://example.org/feedmux-admin");
+	assert_string_equal(conf->proxy, "socks5h://127.0.0.1:1080");
 
 	assert_int_equal(conf->nfeeds, 2);
 	f = &conf->feeds[0];
@@ -148,7 +159,7 @@ test_full(void **state)
 	assert_null(o->keywords);
 	assert_int_equal(o->nexclude, 0);
 	assert_int_equal(o->max_items, 100);
-	assert_int_equal(o->line, 26);
+	assert_int_equal(o->line, 37);
 
 	assert_ptr_equal(
 	    config_feed_find(conf, "bbc_arabic.2"), &conf->feeds[1]);
@@ -175,6 +186,17 @@ test_defaults(void **state)
 	assert_string_equal(conf->database, CONFIG_DEFAULT_DATABASE);
 	assert_int_equal(conf->interval, CONFIG_DEFAULT_INTERVAL);
 	assert_int_equal(conf->concurrency, CONFIG_DEFAULT_CONCURRENCY);
+	assert_int_equal(conf->per_host, 2);
+	assert_int_equal(conf->min_interval, 60);
+	assert_int_equal(conf->max_backoff, 86400);
+	assert_int_equal(conf->startup_spread, 60);
+	assert_int_equal(conf->connect_timeout, 15);
+	assert_int_equal(conf->timeout, 60);
+	assert_int_equal(conf->low_speed_limit, 1024);
+	assert_int_equal(conf->low_speed_time, 30);
+	assert_int_equal(conf->max_size, 16 * 1024 * 1024);
+	assert_null(conf->contact);
+	assert_null(conf->proxy);
 	assert_int_equal(conf->nfeeds, 0);
 	assert_null(conf->feeds);
 	assert_int_equal(conf->noutputs, 0);
@@ -271,6 +293,27 @@ test_error_kinds(void **state)
 		"2: interval: \"7d1s\" out of range (1s to 7d)"},
 	    {"[poll]\ninterval =\n",
 		"2: interval: bad duration \"\" (use 90s, 15m, 2h, 1d)"},
+	    {"[poll]\nper_host = 0\n",
+		"2: per_host: bad number \"0\" (use 1 to 100)"},
+	    {"[poll]\nmin_interval = 2d\n",
+		"2: min_interval: \"2d\" out of range (1s to 1d)"},
+	    {"[poll]\nmax_size = 16X\n",
+		"2: max_size: bad size \"16X\" (use 512, 64k, 16M, 1G)"},
+	    {"[poll]\nmax_size = 2G\n",
+		"2: max_size: \"2G\" out of range (1k to 1G)"},
+	    {"[poll]\ntimeout = 0s\n",
+		"2: timeout: \"0s\" out of range (1s to 1h)"},
+	    {"[poll]\ncontact = ftp://example.org/\n",
+		"2: contact: scheme \"ftp\" not supported (http or https)"},
+	    {"[poll]\nproxy = ftp://127.0.0.1/\n",
+		"2: proxy: \"ftp://127.0.0.1/\" is not a proxy URL (http://, "
+		"https://, socks4://, socks4a://, socks5:// or socks5h://; "
+		"none for no proxy)"},
+	    {"[poll]\ninterval = 30s\n",
+		"2: interval: below min_interval (30s < 60s)"},
+	    {"[feed a]\nurl = http://a/\ninterval = 10s\n"
+	     "[poll]\nmin_interval = 20s\n",
+		"1: [feed a] interval: below min_interval (10s < 20s)"},
 	    {"[poll]\nconcurrency = 0\n",
 		"2: concurrency: bad number \"0\" (use 1 to 1000)"},
 	    {"[poll]\nconcurrency = 1001\n",
@@ -519,6 +562,45 @@ test_durations(void **state)
 	for (i = 0; i < nitems(bad); i++) {
 		n = -42;
 		if (config_parse_duration(bad[i], &n) == 0)
+			fail_msg("\"%s\" accepted as %jd", bad[i], (intmax_t)n);
+		assert_int_equal(n, -42);
+	}
+}
+
+static void
+test_sizes(void **state)
+{
+	static const struct {
+		const char *in;
+		int64_t out;
+	} good[] = {
+	    {"0", 0},
+	    {"512", 512},
+	    {"64k", 65536},
+	    {"64K", 65536},
+	    {"64kB", 65536},
+	    {"16M", 16777216},
+	    {"16MB", 16777216},
+	    {"1G", 1073741824},
+	    {"9223372036854775807", INT64_MAX},
+	};
+	static const char *bad[] = {
+	    "", "k", "-1", "1.5M", "16 M", " 16M", "16M ", "16m", "16MiB",
+	    "16BB", "1T", "0x10", "9223372036854775808", "8589934592G",
+	};
+	int64_t n;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < nitems(good); i++) {
+		n = -42;
+		if (config_parse_size(good[i].in, &n) != 0)
+			fail_msg("\"%s\" rejected", good[i].in);
+		assert_int_equal(n, good[i].out);
+	}
+	for (i = 0; i < nitems(bad); i++) {
+		n = -42;
+		if (config_parse_size(bad[i], &n) == 0)
 			fail_msg("\"%s\" accepted as %jd", bad[i], (intmax_t)n);
 		assert_int_equal(n, -42);
 	}
@@ -814,6 +896,7 @@ main(void)
 	    cmocka_unit_test(test_durations),
 	    cmocka_unit_test(test_names),
 	    cmocka_unit_test(test_keywords),
+	    cmocka_unit_test(test_sizes),
 	    cmocka_unit_test(test_several_errors),
 	    cmocka_unit_test(test_file_errors),
 	    cmocka_unit_test(test_too_many_errors),

@@ -358,20 +358,25 @@ class Env:
         check(r.status == 200, "feedserver /_count: %d", r.status)
         return int(r.body)
 
-    def write_config(self, feeds, outputs, path=None, database=None):
+    def write_config(self, feeds, outputs, path=None, database=None,
+                     poll=None):
         """feeds: [(name, url)] or [(name, url, interval)], outputs:
-        [(name, {key: value})]. Written under a temporary name and renamed,
-        as an editor would."""
+        [(name, {key: value})], poll: {key: value} added to (or replacing
+        those of) [poll]. Written under a temporary name and renamed, as an
+        editor would."""
         path = path or self.config
+        # Tests poll often: short intervals need a low floor.
+        settings = {"interval": "15m", "concurrency": "4",
+                    "min_interval": "1s"}
+        settings.update(poll or {})
         lines = ["# written by the %s integration test" % self.name,
                  "[server]",
                  "listen = 127.0.0.1:%d" % self.listen_port,
                  "database = %s" % (database or self.database),
                  "",
-                 "[poll]",
-                 "interval = 15m",
-                 "concurrency = 4",
-                 ""]
+                 "[poll]"]
+        lines += ["%s = %s" % kv for kv in settings.items()]
+        lines.append("")
         for feed in feeds:
             name, url, interval = (tuple(feed) + ("1h",))[:3]
             lines += ["[feed %s]" % name, "url = %s" % url,
