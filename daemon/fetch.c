@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <curl/curl.h>
 #include <event2/event.h>
@@ -11,9 +12,12 @@
 #include "util.h"
 
 #define FETCH_USER_AGENT "feedmux/" FEEDMUX_VERSION
-/* A transfer slower than this many bytes per second for that long is dropped. */
-#define FETCH_LOW_SPEED_LIMIT	16
-#define FETCH_LOW_SPEED_TIME	30
+
+/* One response of a transfer: the first, then one per redirect followed. */
+struct fetch_hop {
+	long status;
+	char *url;
+};
 
 struct fetch_sock {
 	TAILQ_ENTRY(fetch_sock) entry;
@@ -31,6 +35,8 @@ struct fetch {
 	struct buf body;
 	size_t max_bytes;
 	int too_big;
+	struct fetch_hop hops[FETCH_MAX_REDIRECTS + 2];
+	size_t nhops;
 	fetch_cb cb;
 	void *arg;
 	char errbuf[CURL_ERROR_SIZE];
@@ -57,6 +63,8 @@ fetch_destroy(struct fetch *f)
 	curl_multi_remove_handle(fr->multi, f->easy);
 	curl_easy_cleanup(f->easy);
 	curl_slist_free_all(f->headers);
+	for (size_t i = 0; i < f->nhops; i++)
+		free(f->hops[i].url);
 	buf_free(&f->body);
 	free(f->url);
 	free(f);
@@ -169,6 +177,48 @@ fetch_write_cb(char *ptr, size_t size, size_t nmemb, void *userp)
 	return n;
 }
 
+/*
+ * Every header line of every response, redirects included: the status lines
+ * say which responses were permanent redirects, and to where.
+ */
+static size_t
+fetch_header_cb(char *line, size_t size, size_t nmemb, void *userp)
+{
+	struct fetch *f = userp;
+	size_t n = size * nmemb, i;
+	long status = 0;
+	const char *url = NULL;
+
+	if (n < 12 || strncmp(line, "HTTP/", 5) != 0)
+		return n;
+	for (i = 5; i < n && line[i] != ' '; i++)
+		;
+	for (i++; i < n && line[i] >= '0' && line[i] <= '9'; i++)
+		status = status * 10 + (line[i] - '0');
+	/* Informational responses come before the real one. */
+	if (status < 200 || status > 999 || f->nhops == nitems(f->hops))
+		return n;
+	curl_easy_getinfo(f->easy, CURLINFO_EFFECTIVE_URL, &url);
+	f->hops[f->nhops].status = status;
+	f->hops[f->nhops].url = xstrdup(url != NULL ? url : f->url);
+	f->nhops++;
+	return n;
+}
+
+/* Where the leading run of permanent redirects led; NULL if there was none. */
+static const char *
+fetch_permanent_url(const struct fetch *f)
+{
+	const char *url = NULL;
+
+	for (size_t i = 0; i + 1 < f->nhops; i++) {
+		if (f->hops[i].status != 301 && f->hops[i].status != 308)
+			break;
+		url = f->hops[i + 1].url;
+	}
+	return url;
+}
+
 static const char *
 fetch_header(CURL *easy, const char *name)
 {
@@ -184,8 +234,10 @@ fetch_finish(struct fetch *f, CURLcode rc)
 {
 	struct fetch_result r;
 	char *error = NULL, *ctype = NULL, *ctloc = NULL, *etag = NULL;
-	char *lastmod = NULL, *effective = NULL;
+	char *lastmod = NULL, *effective = NULL, *cc = NULL, *expires = NULL;
+	char *date = NULL;
 	const char *s;
+	int64_t now;
 	double secs = 0;
 	long status = 0;
 
@@ -205,9 +257,30 @@ fetch_finish(struct fetch *f, CURLcode rc)
 		etag = xstrdup(s);
 	if ((s = fetch_header(f->easy, "Last-Modified")) != NULL)
 		lastmod = xstrdup(s);
+	now = now_unix();
+	if ((s = fetch_header(f->easy, "Retry-After")) != NULL)
+		r.retry_after = fetch_parse_retry_after(s, now);
+	if ((s = fetch_header(f->easy, "Cache-Control")) != NULL)
+		cc = xstrdup(s);
+	if ((s = fetch_header(f->easy, "Expires")) != NULL)
+		expires = xstrdup(s);
+	if ((s = fetch_header(f->easy, "Date")) != NULL)
+		date = xstrdup(s);
+	r.fresh_until = fetch_parse_freshness(cc, expires, date,
+	    fetch_header(f->easy, "Age"), now);
 
 	if (f->too_big || rc == CURLE_FILESIZE_EXCEEDED)
 		xasprintf(&error, "body larger than %zu bytes", f->max_bytes);
+	else if (rc == CURLE_TOO_MANY_REDIRECTS)
+		xasprintf(&error, "more than %d redirects", FETCH_MAX_REDIRECTS);
+	else if (rc == CURLE_UNSUPPORTED_PROTOCOL && f->nhops > 0 &&
+	    curl_easy_getinfo(f->easy, CURLINFO_REDIRECT_URL, &s) == CURLE_OK &&
+	    s != NULL)
+		xasprintf(&error, "redirect to %.200s refused (http and https "
+		    "only)", s);
+	else if (rc == CURLE_OPERATION_TIMEDOUT &&
+	    strstr(f->errbuf, "too slow") != NULL)
+		xasprintf(&error, "too slow: %s", f->errbuf);
 	else if (rc != CURLE_OK)
 		xasprintf(&error, "%s", f->errbuf[0] != '\0' ? f->errbuf :
 		    curl_easy_strerror(rc));
@@ -218,6 +291,7 @@ fetch_finish(struct fetch *f, CURLcode rc)
 	r.body = f->body.data != NULL ? f->body.data : "";
 	r.len = f->body.len;
 	r.effective_url = effective != NULL ? effective : f->url;
+	r.permanent_url = fetch_permanent_url(f);
 	r.content_type = ctype;
 	r.content_location = ctloc;
 	r.etag = etag;
@@ -232,6 +306,9 @@ fetch_finish(struct fetch *f, CURLcode rc)
 	free(etag);
 	free(lastmod);
 	free(effective);
+	free(cc);
+	free(expires);
+	free(date);
 }
 
 /* Hands every finished transfer to its owner. */
@@ -323,6 +400,7 @@ fetch_start(struct fetcher *fr, const struct fetch_request *req, fetch_cb cb,
 {
 	struct fetch *f;
 	CURL *e;
+	char *ua;
 
 	f = xcalloc(1, sizeof *f);
 	f->fetcher = fr;
@@ -349,7 +427,15 @@ fetch_start(struct fetcher *fr, const struct fetch_request *req, fetch_cb cb,
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, fetch_write_cb);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, f);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, f->headers);
-	curl_easy_setopt(e, CURLOPT_USERAGENT, FETCH_USER_AGENT);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, fetch_header_cb);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, f);
+	ua = fetch_user_agent(req->contact);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, ua);	/* curl copies it */
+	free(ua);
+	/* Without a proxy set, libcurl reads http_proxy, https_proxy, no_proxy. */
+	if (req->proxy != NULL)
+		curl_easy_setopt(e, CURLOPT_PROXY, req->proxy);
+	curl_easy_setopt(e, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	/* Only http and https, also after a redirect. */
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -358,11 +444,14 @@ fetch_start(struct fetcher *fr, const struct fetch_request *req, fetch_cb cb,
 	curl_easy_setopt(e, CURLOPT_MAXREDIRS, (long)FETCH_MAX_REDIRECTS);
 	/* "" asks for every encoding this libcurl can decode. */
 	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, (long)FETCH_DEFAULT_CONNECT_TIMEOUT);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, req->connect_timeout > 0 ?
+	    req->connect_timeout : (long)FETCH_DEFAULT_CONNECT_TIMEOUT);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT,
 	    req->timeout > 0 ? req->timeout : (long)FETCH_DEFAULT_TIMEOUT);
-	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, (long)FETCH_LOW_SPEED_LIMIT);
-	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (long)FETCH_LOW_SPEED_TIME);
+	if (req->low_speed_limit > 0 && req->low_speed_time > 0) {
+		curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, req->low_speed_limit);
+		curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, req->low_speed_time);
+	}
 	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)f->max_bytes);
 
 	TAILQ_INSERT_TAIL(&fr->fetches, f, entry);
@@ -376,4 +465,145 @@ void
 fetch_cancel(struct fetch *f)
 {
 	fetch_destroy(f);
+}
+
+char *
+fetch_url_host(const char *url)
+{
+	CURLU *u;
+	char *host = NULL, *copy = NULL;
+
+	if ((u = curl_url()) == NULL)
+		fatalx("curl_url failed");
+	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+	    host != NULL && *host != '\0') {
+		copy = xstrdup(host);
+		for (char *p = copy; *p != '\0'; p++)
+			if (*p >= 'A' && *p <= 'Z')
+				*p += 'a' - 'A';
+	}
+	curl_free(host);
+	curl_url_cleanup(u);
+	return copy;
+}
+
+char *
+fetch_user_agent(const char *contact)
+{
+	char *ua;
+
+	if (contact == NULL || *contact == '\0')
+		return xstrdup(FETCH_USER_AGENT);
+	xasprintf(&ua, "%s (+%s)", FETCH_USER_AGENT, contact);
+	return ua;
+}
+
+/* Digits only, into a non-negative number that saturates; -1 if none. */
+static int64_t
+fetch_number(const char *s, size_t len)
+{
+	int64_t n = 0;
+
+	if (len == 0)
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		if (n < INT64_MAX / 20)
+			n = n * 10 + (s[i] - '0');
+	}
+	return n;
+}
+
+/* Seconds, capped so that adding them to a time cannot overflow. */
+static int64_t
+fetch_add(int64_t now, int64_t secs)
+{
+	const int64_t most = (int64_t)100 * 365 * 86400;
+
+	return now + (secs > most ? most : secs);
+}
+
+static const char *
+fetch_trim(const char *s, size_t *len)
+{
+	while (*len > 0 && (*s == ' ' || *s == '\t')) {
+		s++;
+		(*len)--;
+	}
+	while (*len > 0 && (s[*len - 1] == ' ' || s[*len - 1] == '\t'))
+		(*len)--;
+	return s;
+}
+
+int64_t
+fetch_parse_retry_after(const char *value, int64_t now)
+{
+	size_t len = strlen(value);
+	const char *s = fetch_trim(value, &len);
+	int64_t n;
+	time_t t;
+	char *copy;
+
+	if ((n = fetch_number(s, len)) >= 0)
+		return fetch_add(now, n);
+	copy = xstrndup(s, len);
+	t = curl_getdate(copy, NULL);
+	free(copy);
+	if (t == -1)
+		return 0;
+	/* A date already past: at once, which is still an answer. */
+	return (int64_t)t < now ? now : (int64_t)t;
+}
+
+int64_t
+fetch_parse_freshness(const char *cc, const char *expires, const char *date,
+    const char *age, int64_t now)
+{
+	const char *p, *tok;
+	size_t len, nlen;
+	int64_t maxage = -1, ageval = 0, exp, d;
+
+	if (age != NULL) {
+		len = strlen(age);
+		p = fetch_trim(age, &len);
+		if ((ageval = fetch_number(p, len)) < 0)
+			ageval = 0;
+	}
+	for (p = cc; p != NULL && *p != '\0'; p += *p == ',' ? 1 : 0) {
+		len = strcspn(p, ",");
+		tok = fetch_trim(p, &len);
+		p += strcspn(p, ",");
+		nlen = strcspn(tok, "=");
+		if (nlen > len)
+			nlen = len;
+		/* What may not be reused says nothing of when to ask again. */
+		if ((nlen == 8 && strncasecmp(tok, "no-store", 8) == 0) ||
+		    (nlen == 8 && strncasecmp(tok, "no-cache", 8) == 0))
+			return 0;
+		if (nlen == 7 && strncasecmp(tok, "max-age", 7) == 0 &&
+		    nlen < len) {
+			tok += 8;
+			len -= 8;
+			if (len >= 2 && tok[0] == '"' && tok[len - 1] == '"') {
+				tok++;
+				len -= 2;
+			}
+			if ((maxage = fetch_number(tok, len)) < 0)
+				return 0;	/* invalid: stale (RFC 9111) */
+		}
+	}
+	if (maxage >= 0)
+		return maxage > ageval ? fetch_add(now, maxage - ageval) : 0;
+	if (expires == NULL)
+		return 0;
+	if ((exp = curl_getdate(expires, NULL)) == -1)
+		return 0;
+	/* Measured on the server's clock, in case ours is off. */
+	if (date == NULL || (d = curl_getdate(date, NULL)) == -1)
+		d = now;
+	if (exp - d <= ageval)
+		return 0;
+	return fetch_add(now, exp - d - ageval);
 }

@@ -7,6 +7,7 @@
 #define FEEDMUX_FETCH_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct event_base;
 struct fetcher;
@@ -17,12 +18,18 @@ struct fetch;
 #define FETCH_DEFAULT_CONNECT_TIMEOUT	15	/* seconds */
 #define FETCH_MAX_REDIRECTS		5
 
+/* Zero (or NULL) in any member means its default. */
 struct fetch_request {
 	const char *url;
 	const char *etag;		/* sent as If-None-Match; may be NULL */
 	const char *last_modified;	/* sent as If-Modified-Since; may be NULL */
 	size_t max_bytes;		/* 0: FETCH_DEFAULT_MAX_BYTES */
 	long timeout;			/* seconds; 0: FETCH_DEFAULT_TIMEOUT */
+	long connect_timeout;		/* seconds */
+	long low_speed_limit;		/* bytes a second over low_speed_time; */
+	long low_speed_time;		/* 0: no low-speed limit */
+	const char *contact;		/* URL added to the User-Agent */
+	const char *proxy;		/* NULL: the environment's; "": none */
 };
 
 struct fetch_result {
@@ -32,10 +39,19 @@ struct fetch_result {
 	const char *body;		/* NUL-terminated; len excludes the NUL */
 	size_t len;
 	const char *effective_url;	/* after redirects */
+	/*
+	 * Where the redirects that were all permanent (301, 308) led, counted
+	 * from the request: the URL to ask next time. NULL if the first
+	 * response was not such a redirect.
+	 */
+	const char *permanent_url;
 	const char *content_type;	/* may be NULL */
 	const char *content_location;	/* may be NULL */
 	const char *etag;		/* may be NULL */
 	const char *last_modified;	/* may be NULL */
+	/* Unix times, 0 when the last response did not say. */
+	int64_t retry_after;		/* Retry-After, in seconds or as a date */
+	int64_t fresh_until;		/* Cache-Control max-age, else Expires */
 	double seconds;			/* total time of the transfer */
 };
 
@@ -53,5 +69,20 @@ struct fetch *fetch_start(struct fetcher *, const struct fetch_request *,
 void fetch_cancel(struct fetch *);
 /* Transfers under way. */
 size_t fetch_running(const struct fetcher *);
+
+/*
+ * The host of an http or https URL, lower-cased (caller frees); NULL if it
+ * has none. Fetches are paced per host.
+ */
+char *fetch_url_host(const char *url);
+/* The User-Agent sent: "feedmux/VERSION", with (+contact) if given. */
+char *fetch_user_agent(const char *contact);
+/*
+ * Header values as fetch reads them, relative to now (unix time); 0 when
+ * absent or unreadable. Public for the tests.
+ */
+int64_t fetch_parse_retry_after(const char *value, int64_t now);
+int64_t fetch_parse_freshness(const char *cache_control, const char *expires,
+    const char *date, const char *age, int64_t now);
 
 #endif
