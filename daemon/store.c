@@ -83,6 +83,18 @@ static const char *const store_migrations[] = {
     " name TEXT PRIMARY KEY,"
     " filter TEXT NOT NULL"
     ") WITHOUT ROWID;",
+    /*
+     * 2: polling state. config_url is the URL in the config that the rest
+     * of the row belongs to; poll_url is where permanent redirects led.
+     */
+    "ALTER TABLE feeds ADD COLUMN config_url TEXT;"
+    "ALTER TABLE feeds ADD COLUMN poll_url TEXT;"
+    "ALTER TABLE feeds ADD COLUMN failures INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE feeds ADD COLUMN gone INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TABLE hosts ("
+    " name TEXT PRIMARY KEY,"
+    " retry_until INTEGER NOT NULL"
+    ") WITHOUT ROWID;",
 };
 
 enum store_stmt {
@@ -92,6 +104,10 @@ enum store_stmt {
 	ST_FEEDS_DEACTIVATE,
 	ST_FEED_ACTIVATE,
 	ST_FEED_FETCHED,
+	ST_FEED_RESET,
+	ST_HOST_GET,
+	ST_HOST_SET,
+	ST_HOSTS_PRUNE,
 	ST_FEED_GET,
 	ST_FEED_LIST,
 	ST_FEED_ID,
@@ -114,7 +130,7 @@ enum store_stmt {
 	"name, url, title, link, etag, last_modified, last_fetch,"             \
 	" last_success, last_status, last_error, next_poll,"                   \
 	" (SELECT count(*) FROM items WHERE items.feed_id = feeds.id),"        \
-	" last_new"
+	" last_new, config_url, poll_url, failures, gone"
 
 #define ITEM_COLUMNS                                                           \
 	"i.id, f.name, f.title, i.key, i.guid, i.link, i.title,"               \
@@ -138,8 +154,20 @@ static const char *const store_sql[ST_COUNT] = {
 	" title = coalesce(?6, title), link = coalesce(?7, link),"
 	" etag = coalesce(?8, etag),"
 	" last_modified = coalesce(?9, last_modified),"
-	" next_poll = ?10, last_new = ?11"
+	" next_poll = ?10, last_new = ?11,"
+	" poll_url = ?12, failures = ?13, gone = ?14"
 	" WHERE name = ?1",
+    /* Validators stay only if they came from the new URL. */
+    [ST_FEED_RESET] =
+	"UPDATE feeds SET config_url = ?2, poll_url = NULL, failures = 0,"
+	" gone = 0, next_poll = 0,"
+	" etag = CASE WHEN url = ?2 THEN etag END,"
+	" last_modified = CASE WHEN url = ?2 THEN last_modified END"
+	" WHERE name = ?1",
+    [ST_HOST_GET] = "SELECT retry_until FROM hosts WHERE name = ?1",
+    [ST_HOST_SET] = "INSERT INTO hosts (name, retry_until) VALUES (?1, ?2)"
+		    " ON CONFLICT (name) DO UPDATE SET retry_until = ?2",
+    [ST_HOSTS_PRUNE] = "DELETE FROM hosts WHERE retry_until <= ?1",
     [ST_FEED_GET] = "SELECT " FEED_COLUMNS " FROM feeds WHERE name = ?1",
     [ST_FEED_LIST] = "SELECT " FEED_COLUMNS " FROM feeds WHERE active = 1"
 		     " ORDER BY name",
@@ -608,6 +636,9 @@ store_feed_fetched(
 	bind_text(&rc, st, 9, f->last_modified);
 	bind_int64(&rc, st, 10, f->next_poll);
 	bind_int64(&rc, st, 11, f->nnew);
+	bind_text(&rc, st, 12, f->poll_url);
+	bind_int64(&rc, st, 13, f->failures);
+	bind_int64(&rc, st, 14, f->gone);
 	if (store_run(s, st, rc, "record fetch") != 0)
 		return -1;
 	if (sqlite3_changes(s->db) == 0) {
@@ -633,6 +664,51 @@ store_feed_read(sqlite3_stmt *st, struct store_feed *f)
 	f->next_poll = sqlite3_column_int64(st, 10);
 	f->nitems = sqlite3_column_int64(st, 11);
 	f->last_new = sqlite3_column_int64(st, 12);
+	f->config_url = column_strdup(st, 13);
+	f->poll_url = column_strdup(st, 14);
+	f->failures = sqlite3_column_int64(st, 15);
+	f->gone = sqlite3_column_int64(st, 16);
+}
+
+int
+store_feed_reset(struct store *s, const char *name, const char *config_url)
+{
+	sqlite3_stmt *st = s->st[ST_FEED_RESET];
+	int rc = SQLITE_OK;
+
+	bind_text(&rc, st, 1, name);
+	bind_text(&rc, st, 2, config_url);
+	return store_run(s, st, rc, "reset feed");
+}
+
+int64_t
+store_host_retry(struct store *s, const char *host)
+{
+	sqlite3_stmt *st = s->st[ST_HOST_GET];
+	int rc = SQLITE_OK, found;
+	int64_t t;
+
+	bind_text(&rc, st, 1, host);
+	if ((found = store_row(s, st, rc, "get host")) <= 0)
+		return found;
+	t = sqlite3_column_int64(st, 0);
+	store_done(st);
+	return t;
+}
+
+int
+store_host_set_retry(struct store *s, const char *host, int64_t until,
+    int64_t now)
+{
+	int rc = SQLITE_OK;
+
+	bind_int64(&rc, s->st[ST_HOSTS_PRUNE], 1, now);
+	if (store_run(s, s->st[ST_HOSTS_PRUNE], rc, "prune hosts") != 0)
+		return -1;
+	rc = SQLITE_OK;
+	bind_text(&rc, s->st[ST_HOST_SET], 1, host);
+	bind_int64(&rc, s->st[ST_HOST_SET], 2, until);
+	return store_run(s, s->st[ST_HOST_SET], rc, "set host");
 }
 
 int
@@ -686,6 +762,8 @@ store_feed_clear(struct store_feed *f)
 	free(f->etag);
 	free(f->last_modified);
 	free(f->last_error);
+	free(f->config_url);
+	free(f->poll_url);
 	memset(f, 0, sizeof *f);
 }
 

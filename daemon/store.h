@@ -37,6 +37,10 @@ struct store_feed {
 	int64_t next_poll;	/* 0: unknown */
 	int64_t nitems;		/* items stored */
 	int64_t last_new;	/* new items of the last fetch */
+	char *config_url;	/* the config's URL this state belongs to */
+	char *poll_url;		/* where permanent redirects led; NULL if none */
+	int64_t failures;	/* failed fetches in a row */
+	int64_t gone;		/* when it answered 410 Gone; 0 if it did not */
 };
 
 /* The outcome of one fetch, as store_feed_fetched records it. */
@@ -51,6 +55,9 @@ struct store_fetch {
 	const char *last_modified;
 	int64_t next_poll;
 	int64_t nnew;
+	const char *poll_url;	/* the URL to poll from now on; NULL: the config's */
+	int64_t failures;
+	int64_t gone;
 };
 
 /* An item as stored, with where it came from. */
@@ -89,6 +96,19 @@ void store_rollback(struct store *);
 int store_feeds_sync(struct store *, char *const *names, size_t n);
 /* Records the outcome of a fetch; -1 also for a feed without a row. */
 int store_feed_fetched(struct store *, const char *name, const struct store_fetch *);
+/*
+ * The feed's URL in the config is now config_url: if it was another, what
+ * belonged to the old one (redirect, failures, 410, validators from another
+ * URL, next poll) is forgotten.
+ */
+int store_feed_reset(struct store *, const char *name, const char *config_url);
+/*
+ * Until when a host asked not to be asked again (Retry-After): a unix time,
+ * 0 if it did not, -1 on error. Setting one drops those that have passed.
+ */
+int64_t store_host_retry(struct store *, const char *host);
+int store_host_set_retry(struct store *, const char *host, int64_t until,
+    int64_t now);
 /* 0 and *out filled (free with store_feed_clear), 1 if unknown, -1 on error. */
 int store_feed_get(struct store *, const char *name, struct store_feed *out);
 /* The active feeds, by name. */

@@ -211,7 +211,7 @@ test_open_creates_and_reopens(void **state)
 	sync_feeds(fx->s, "a", NULL);
 	id = upsert(fx->s, "a", &it, NOW, STORE_ITEM_NEW);
 	fx_close(fx);
-	assert_int_equal(read_user_version(fx->path), 1);
+	assert_int_equal(read_user_version(fx->path), 2);
 
 	/* A second open finds version 1 and runs no migration again. */
 	fx_open(fx);
@@ -225,7 +225,7 @@ test_open_creates_and_reopens(void **state)
 	store_items_free(items, 1);
 	upsert(fx->s, "a", &it, NOW + 60, STORE_ITEM_SAME);
 	fx_close(fx);
-	assert_int_equal(read_user_version(fx->path), 1);
+	assert_int_equal(read_user_version(fx->path), 2);
 }
 
 static void
@@ -236,13 +236,13 @@ test_open_refuses_newer_schema(void **state)
 
 	fx_open(fx);
 	fx_close(fx);
-	write_user_version(fx->path, 2);
+	write_user_version(fx->path, 3);
 	assert_null(store_open(fx->path, &cause));
 	assert_non_null(cause);
-	assert_non_null(strstr(cause, "schema version 2"));
+	assert_non_null(strstr(cause, "schema version 3"));
 	free(cause);
 	/* Refused, and left as it was. */
-	assert_int_equal(read_user_version(fx->path), 2);
+	assert_int_equal(read_user_version(fx->path), 3);
 }
 
 static void
@@ -598,6 +598,80 @@ test_feed_fetched(void **state)
 }
 
 static void
+test_feed_poll_state(void **state)
+{
+	struct fixture *fx = *state;
+	struct store_feed f;
+	struct store_fetch moved = {
+	    .url = "http://new/feed",
+	    .time = NOW,
+	    .status = 200,
+	    .etag = "\"e1\"",
+	    .next_poll = NOW + 600,
+	    .poll_url = "http://new/feed",
+	};
+	struct store_fetch gone = {
+	    .url = "http://new/feed",
+	    .time = NOW + 600,
+	    .status = 410,
+	    .error = "gone",
+	    .poll_url = "http://new/feed",
+	    .failures = 1,
+	    .gone = NOW + 600,
+	};
+
+	fx_open(fx);
+	sync_feeds(fx->s, "x", NULL);
+	assert_int_equal(store_feed_reset(fx->s, "x", "http://old/feed"), 0);
+	assert_int_equal(store_feed_get(fx->s, "x", &f), 0);
+	assert_string_equal(f.config_url, "http://old/feed");
+	assert_null(f.poll_url);
+	assert_int_equal(f.failures, 0);
+	assert_int_equal(f.gone, 0);
+	store_feed_clear(&f);
+
+	assert_int_equal(store_feed_fetched(fx->s, "x", &moved), 0);
+	assert_int_equal(store_feed_fetched(fx->s, "x", &gone), 0);
+	assert_int_equal(store_feed_get(fx->s, "x", &f), 0);
+	assert_string_equal(f.poll_url, "http://new/feed");
+	assert_int_equal(f.failures, 1);
+	assert_int_equal(f.gone, NOW + 600);
+	assert_string_equal(f.etag, "\"e1\"");
+	store_feed_clear(&f);
+
+	/* The config now names the URL the validators came from: kept. */
+	assert_int_equal(store_feed_reset(fx->s, "x", "http://new/feed"), 0);
+	assert_int_equal(store_feed_get(fx->s, "x", &f), 0);
+	assert_string_equal(f.config_url, "http://new/feed");
+	assert_null(f.poll_url);
+	assert_int_equal(f.failures, 0);
+	assert_int_equal(f.gone, 0);
+	assert_int_equal(f.next_poll, 0);
+	assert_string_equal(f.etag, "\"e1\"");
+	store_feed_clear(&f);
+
+	/* Another URL: they go. */
+	assert_int_equal(store_feed_reset(fx->s, "x", "http://other/"), 0);
+	assert_int_equal(store_feed_get(fx->s, "x", &f), 0);
+	assert_null(f.etag);
+	assert_null(f.last_modified);
+	store_feed_clear(&f);
+
+	/* Hosts' Retry-After; passed ones are dropped when one is set. */
+	assert_int_equal(store_host_retry(fx->s, "a.example"), 0);
+	assert_int_equal(store_host_set_retry(fx->s, "a.example", NOW + 60,
+	    NOW), 0);
+	assert_int_equal(store_host_retry(fx->s, "a.example"), NOW + 60);
+	assert_int_equal(store_host_set_retry(fx->s, "a.example", NOW + 90,
+	    NOW), 0);
+	assert_int_equal(store_host_retry(fx->s, "a.example"), NOW + 90);
+	assert_int_equal(store_host_set_retry(fx->s, "b.example", NOW + 200,
+	    NOW + 100), 0);
+	assert_int_equal(store_host_retry(fx->s, "a.example"), 0);
+	assert_int_equal(store_host_retry(fx->s, "b.example"), NOW + 200);
+}
+
+static void
 test_output_order(void **state)
 {
 	static const char *newest[] = {"d", "c", "b", "a", "e"};
@@ -833,6 +907,8 @@ main(void)
 		test_same_guid_two_feeds, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_feeds_sync, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_feed_fetched, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_feed_poll_state, setup,
+		teardown),
 	    cmocka_unit_test_setup_teardown(test_output_order, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_future_dates, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_items_page, setup, teardown),
