@@ -53,6 +53,7 @@ enum ns {
 	NS_CONTENT,
 	NS_RDF,
 	NS_XHTML,
+	NS_SY,
 };
 
 static const struct {
@@ -70,6 +71,7 @@ static const struct {
 	{ "http://purl.org/rss/1.0/modules/content/", NS_CONTENT },
 	{ "http://www.w3.org/1999/02/22-rdf-syntax-ns#", NS_RDF },
 	{ "http://www.w3.org/1999/xhtml", NS_XHTML },
+	{ "http://purl.org/rss/1.0/modules/syndication/", NS_SY },
 };
 
 #define RDF_URI "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -1319,6 +1321,91 @@ parse_item_clear(struct item *it)
 	free(it->categories);
 }
 
+/* A whole non-negative number of at most 9 digits; -1 otherwise. */
+static long
+hint_number(const char *s)
+{
+	long n = 0;
+	int digits = 0;
+
+	if (s == NULL)
+		return -1;
+	for (; *s >= '0' && *s <= '9' && digits < 10; s++, digits++)
+		n = n * 10 + (*s - '0');
+	return digits == 0 || digits > 9 || *s != '\0' ? -1 : n;
+}
+
+/*
+ * What a feed says of its own schedule: RSS ttl, skipHours and skipDays,
+ * and the syndication module's updatePeriod and updateFrequency. Values
+ * that make no sense are ignored.
+ */
+static void
+feed_read_hints(struct pstate *st, xmlNodePtr channel, struct feed *f)
+{
+	static const char *days[] = { "Sunday", "Monday", "Tuesday",
+	    "Wednesday", "Thursday", "Friday", "Saturday" };
+	static const struct {
+		const char *name;
+		int64_t seconds;
+	} periods[] = {
+		{ "hourly", 3600 },
+		{ "daily", 86400 },
+		{ "weekly", 7 * 86400 },
+		{ "monthly", 30 * 86400 },
+		{ "yearly", 365 * 86400 },
+	};
+	int64_t period = 0;
+	long frequency = 1, v;
+	xmlNodePtr n, c;
+	char *s;
+	size_t i;
+
+	for (n = channel->children; n != NULL; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		if (node_is(st, n, NS_RSS, "ttl")) {
+			s = node_text(st, n);
+			if ((v = hint_number(s)) > 0)
+				f->ttl = (int64_t)v * 60;
+			free(s);
+		} else if (node_is(st, n, NS_RSS, "skipHours")) {
+			for (c = n->children; c != NULL; c = c->next) {
+				if (!node_is(st, c, NS_RSS, "hour"))
+					continue;
+				s = node_text(st, c);
+				/* Some write 1 to 24 for 0 to 23. */
+				if ((v = hint_number(s)) >= 0 && v <= 24)
+					f->skip_hours |= 1U << (v % 24);
+				free(s);
+			}
+		} else if (node_is(st, n, NS_RSS, "skipDays")) {
+			for (c = n->children; c != NULL; c = c->next) {
+				if (!node_is(st, c, NS_RSS, "day"))
+					continue;
+				s = node_text(st, c);
+				for (i = 0; s != NULL && i < nitems(days); i++)
+					if (strcasecmp(s, days[i]) == 0)
+						f->skip_days |= 1U << i;
+				free(s);
+			}
+		} else if (node_is(st, n, NS_SY, "updatePeriod")) {
+			s = node_text(st, n);
+			for (i = 0; s != NULL && i < nitems(periods); i++)
+				if (strcasecmp(s, periods[i].name) == 0)
+					period = periods[i].seconds;
+			free(s);
+		} else if (node_is(st, n, NS_SY, "updateFrequency")) {
+			s = node_text(st, n);
+			if ((v = hint_number(s)) > 0)
+				frequency = v;
+			free(s);
+		}
+	}
+	if (period > 0)
+		f->update_period = period / frequency > 0 ? period / frequency : 1;
+}
+
 static void
 feed_read_meta(struct pstate *st, xmlNodePtr channel, struct feed *f)
 {
@@ -1353,6 +1440,7 @@ feed_read_meta(struct pstate *st, xmlNodePtr channel, struct feed *f)
 		f->lang = text_plain(xstrdup((const char *)lang));
 		xmlFree(lang);
 	}
+	feed_read_hints(st, channel, f);
 }
 
 /* Read the items among the children of parent named name in ns. */

@@ -35,6 +35,11 @@ struct feed {
 	char *title;
 	char *link;
 	char *lang;		/* xml:lang or RSS language; NULL if none */
+	/* What the feed says of its own schedule; 0 when it says nothing. */
+	int64_t ttl;		/* seconds it may be cached (RSS ttl) */
+	int64_t update_period;	/* seconds between updates (sy: module) */
+	uint32_t skip_hours;	/* bit h: not updated in hour h, UTC (RSS) */
+	uint8_t skip_days;	/* bit d: not on day d, 0 Sunday, UTC (RSS) */
 	struct item *items;
 	size_t nitems;
 };

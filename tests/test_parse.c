@@ -748,6 +748,76 @@ test_quadratic_blowup(void **state)
 	buf_free(&b);
 }
 
+/* Feed-level schedule hints: RSS ttl, skipHours, skipDays, sy: module. */
+static void
+test_schedule_hints(void **state)
+{
+#define SY "xmlns:sy=\"http://purl.org/rss/1.0/modules/syndication/\""
+	static const struct {
+		const char *channel;
+		int64_t ttl, period;
+		uint32_t hours;
+		uint8_t days;
+	} cases[] = {
+	    {"<ttl>60</ttl>", 3600, 0, 0, 0},
+	    {"<ttl> 5 </ttl>", 300, 0, 0, 0},
+	    {"<ttl>0</ttl>", 0, 0, 0, 0},
+	    {"<ttl>-5</ttl>", 0, 0, 0, 0},
+	    {"<ttl>soon</ttl>", 0, 0, 0, 0},
+	    {"<ttl>99999999999</ttl>", 0, 0, 0, 0},
+	    {"<skipHours><hour>0</hour><hour>23</hour><hour>7</hour>"
+	     "<hour>x</hour><hour>25</hour></skipHours>",
+		0, 0, (1U << 0) | (1U << 23) | (1U << 7), 0},
+	    /* 24 is midnight to some. */
+	    {"<skipHours><hour>24</hour></skipHours>", 0, 0, 1, 0},
+	    {"<skipDays><day>Sunday</day><day>saturday</day>"
+	     "<day>Caturday</day></skipDays>", 0, 0, 0, (1U << 0) | (1U << 6)},
+	    {"<sy:updatePeriod>hourly</sy:updatePeriod>", 0, 3600, 0, 0},
+	    {"<sy:updatePeriod>daily</sy:updatePeriod>"
+	     "<sy:updateFrequency>4</sy:updateFrequency>", 0, 21600, 0, 0},
+	    {"<sy:updateFrequency>2</sy:updateFrequency>"
+	     "<sy:updatePeriod> weekly </sy:updatePeriod>", 0, 302400, 0, 0},
+	    {"<sy:updatePeriod>sometimes</sy:updatePeriod>", 0, 0, 0, 0},
+	    {"<sy:updatePeriod>hourly</sy:updatePeriod>"
+	     "<sy:updateFrequency>0</sy:updateFrequency>", 0, 3600, 0, 0},
+	    {"<sy:updatePeriod>hourly</sy:updatePeriod>"
+	     "<sy:updateFrequency>100000</sy:updateFrequency>", 0, 1, 0, 0},
+	    /* Only in the channel, not in an item. */
+	    {"<item><title>t</title><ttl>60</ttl></item>", 0, 0, 0, 0},
+	    {"", 0, 0, 0, 0},
+	};
+	struct feed *f;
+	char *doc, *cause = NULL;
+
+	(void)state;
+	for (size_t i = 0; i < nitems(cases); i++) {
+		xasprintf(&doc, "<rss version=\"2.0\" " SY "><channel>"
+		    "<title>x</title>%s</channel></rss>", cases[i].channel);
+		f = parse_feed(doc, strlen(doc), NULL, &cause);
+		if (f == NULL)
+			fail_msg("case %zu: %s", i, cause);
+		if (f->ttl != cases[i].ttl || f->update_period !=
+		    cases[i].period || f->skip_hours != cases[i].hours ||
+		    f->skip_days != cases[i].days)
+			fail_msg("case %zu: ttl %jd period %jd hours %x days %x",
+			    i, (intmax_t)f->ttl, (intmax_t)f->update_period,
+			    f->skip_hours, f->skip_days);
+		parse_feed_free(f);
+		free(doc);
+	}
+	/* RSS 1.0 carries the sy: module in its channel. */
+	xasprintf(&doc, "<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/"
+	    "22-rdf-syntax-ns#\" xmlns=\"http://purl.org/rss/1.0/\" " SY ">"
+	    "<channel><title>x</title><sy:updatePeriod>daily"
+	    "</sy:updatePeriod></channel></rdf:RDF>");
+	f = parse_feed(doc, strlen(doc), NULL, &cause);
+	assert_non_null(f);
+	assert_int_equal(f->update_period, 86400);
+	parse_feed_free(f);
+	free(doc);
+#undef SY
+}
+
 static void
 test_item_cap(void **state)
 {
@@ -858,6 +928,7 @@ main(void)
 		cmocka_unit_test(test_billion_laughs_fast),
 		cmocka_unit_test(test_quadratic_blowup),
 		cmocka_unit_test(test_item_cap),
+		cmocka_unit_test(test_schedule_hints),
 		cmocka_unit_test(test_dates),
 	};
 	struct CMUnitTest tests[nitems(feed_cases) + nitems(fixed)];
