@@ -717,6 +717,7 @@ set_feed_url(struct parser *p, const char *s, char **cause)
 	if (check_url(s, cause) != 0)
 		return -1;
 	parser_feed(p)->url = xstrdup(s);
+	parser_feed(p)->url_line = p->entry_seen[0];
 	return 0;
 }
 

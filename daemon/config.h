@@ -30,6 +30,7 @@ struct config_feed {
 	char *url;
 	int64_t interval;	/* seconds; [poll] interval unless the feed sets one */
 	int line;		/* of its section header */
+	int url_line;		/* of its url, for messages that ask to change it */
 };
 
 struct config_output {

@@ -18,11 +18,18 @@
 #include "store.h"
 #include "util.h"
 
-/* A feed being fetched. */
+/* A feed being fetched, with what its next poll depends on. */
 struct job {
 	char *name;
 	struct daemon *d;
 	struct fetch *fetch;
+	char *url;		/* asked for */
+	char *poll_url;		/* the stored redirect, or NULL */
+	char *host;		/* of url; NULL if none */
+	int64_t failures;	/* in a row before this poll */
+	int64_t ttl;		/* the feed's hints as last read */
+	uint32_t skip_hours;
+	uint8_t skip_days;
 };
 
 struct daemon {
@@ -141,9 +148,22 @@ daemon_refilter(struct daemon *d)
 	free(redo);
 }
 
+/* The host a feed's polls count against; NULL if its URL has none. */
+static char *
+feed_host(const char *url)
+{
+	return fetch_url_host(url);
+}
+
+/*
+ * Makes the feeds of the config the active ones, and forgets the polling
+ * state of those whose URL changed in the config (also while feedmux was
+ * not running).
+ */
 static int
 daemon_sync_feeds(struct daemon *d)
 {
+	struct store_feed sf;
 	char **names;
 	int rc;
 
@@ -152,6 +172,25 @@ daemon_sync_feeds(struct daemon *d)
 		names[i] = d->config->feeds[i].name;
 	rc = store_feeds_sync(d->store, names, d->config->nfeeds);
 	free(names);
+	if (rc != 0)
+		return rc;
+	for (size_t i = 0; i < d->config->nfeeds; i++) {
+		const struct config_feed *cf = &d->config->feeds[i];
+
+		if (store_feed_get(d->store, cf->name, &sf) != 0)
+			continue;
+		if (sf.config_url == NULL || strcmp(sf.config_url, cf->url) != 0) {
+			if (sf.config_url != NULL &&
+			    (sf.poll_url != NULL || sf.gone != 0 ||
+			    sf.failures != 0))
+				log_info("feed %s: its url changed in the "
+				    "config; redirects, failures and 410 of the "
+				    "old one forgotten", cf->name);
+			if (store_feed_reset(d->store, cf->name, cf->url) != 0)
+				rc = -1;
+		}
+		store_feed_clear(&sf);
+	}
 	return rc;
 }
 
@@ -174,6 +213,9 @@ job_free(struct daemon *d, struct job *j)
 		}
 	}
 	free(j->name);
+	free(j->url);
+	free(j->poll_url);
+	free(j->host);
 	free(j);
 }
 
@@ -188,45 +230,144 @@ job_cancel(struct daemon *d, const char *name)
 	job_free(d, j);
 }
 
+/* What one poll came to, for the record, the log and the next poll. */
+struct outcome {
+	char *error;		/* NULL on success */
+	int gone;		/* 410 */
+	int held;		/* 429 or 503 with Retry-After */
+	char *moved;		/* new URL after permanent redirects, or NULL */
+	const struct feed *feed;
+	struct ingest_result ir;
+};
+
+static void
+daemon_policy(const struct daemon *d, struct sched_policy *p)
+{
+	p->min_interval = d->config->min_interval;
+	p->max_backoff = d->config->max_backoff;
+}
+
 /* The poll of one feed ended: record it, say it, and schedule the next. */
 static void
-daemon_feed_done(struct daemon *d, const struct config_feed *cf,
-    const struct fetch_result *r, const struct feed *feed,
-    const struct ingest_result *ir, const char *error)
+daemon_feed_done(struct daemon *d, struct job *j, const struct config_feed *cf,
+    const struct fetch_result *r, struct outcome *o)
 {
 	struct store_fetch sf;
-	int64_t now = now_unix();
+	struct sched_policy policy;
+	struct sched_poll poll;
+	int64_t now = now_unix(), hold, failures;
+	char *host, when[21];
+	const struct feed *feed = o->feed;
+
+	failures = o->error == NULL ? 0 : j->failures + 1;
+	memset(&poll, 0, sizeof poll);
+	poll.interval = cf->interval;
+	poll.failures = failures;
+	poll.ttl = j->ttl;
+	poll.skip_hours = j->skip_hours;
+	poll.skip_days = j->skip_days;
+	if (feed != NULL) {
+		poll.ttl = feed->ttl > feed->update_period ? feed->ttl :
+		    feed->update_period;
+		poll.skip_hours = feed->skip_hours;
+		poll.skip_days = feed->skip_days;
+	}
+	if (o->held)
+		poll.retry_after = r->retry_after;
+	if (o->error == NULL)
+		poll.fresh_until = r->fresh_until;
+	daemon_policy(d, &policy);
 
 	memset(&sf, 0, sizeof sf);
-	sf.url = cf->url;
+	sf.url = j->url;
 	sf.time = now;
 	sf.status = r->status;
-	sf.error = error;
-	sf.next_poll = d->once ? 0 : now + cf->interval;
-	if (error == NULL && r->status == 200) {
+	sf.error = o->error;
+	sf.next_poll = o->gone ? 0 : sched_next(&policy, &poll, now,
+	    sched_random());
+	sf.poll_url = o->moved != NULL ? o->moved : j->poll_url;
+	sf.failures = failures;
+	sf.gone = o->gone ? now : 0;
+	sf.ttl = poll.ttl;
+	sf.skip_hours = poll.skip_hours;
+	sf.skip_days = poll.skip_days;
+	if (o->error == NULL && r->status == 200) {
 		sf.title = feed != NULL ? feed->title : NULL;
 		sf.link = feed != NULL ? feed->link : NULL;
 		sf.etag = r->etag;
 		sf.last_modified = r->last_modified;
-		sf.nnew = ir != NULL ? (int64_t)ir->nnew : 0;
+		sf.nnew = (int64_t)o->ir.nnew;
 	}
 	if (store_feed_fetched(d->store, cf->name, &sf) != 0)
 		log_warnx("feed %s: cannot record the fetch", cf->name);
 
-	if (error != NULL) {
-		log_warnx("feed %s: %s", cf->name, error);
+	/* The host asked for a pause: none of its feeds before it ends. */
+	if (o->held) {
+		hold = r->retry_after;
+		if (hold > now + d->config->max_backoff)
+			hold = now + d->config->max_backoff;
+		time_rfc3339(hold, when);
+		host = feed_host(r->effective_url);
+		for (int k = 0; k < 2; k++) {
+			const char *h = k == 0 ? j->host : host;
+
+			if (h == NULL || (k == 1 && j->host != NULL &&
+			    strcmp(h, j->host) == 0))
+				continue;
+			log_notice("feed %s: %s asks for no requests before %s "
+			    "(Retry-After)", cf->name, h, when);
+			store_host_set_retry(d->store, h, hold, now);
+			if (!d->once)
+				sched_hold(d->sched, h, hold);
+		}
+		free(host);
+	}
+	if (o->moved != NULL)
+		log_notice("feed %s: %s moved permanently to %s; polling the "
+		    "new URL from now on (change url at %s:%d to it)",
+		    cf->name, j->url, o->moved, d->config->path, cf->url_line);
+
+	time_rfc3339(sf.next_poll, when);
+	if (o->gone) {
+		log_warnx("feed %s: %s is gone (HTTP 410): no more polls until "
+		    "its url at %s:%d changes", cf->name, j->url,
+		    d->config->path, cf->url_line);
 		if (d->once)
-			printf("%s: failed: %s\n", cf->name, error);
+			printf("%s: failed: gone (HTTP 410); no more polls until "
+			    "its url changes\n", cf->name);
+	} else if (o->error != NULL) {
+		if (failures > 1)
+			log_warnx("feed %s: %s (%lld failures in a row; next "
+			    "try %s)", cf->name, o->error, (long long)failures,
+			    when);
+		else
+			log_warnx("feed %s: %s (next try %s)", cf->name,
+			    o->error, when);
+		if (d->once)
+			printf("%s: failed: %s\n", cf->name, o->error);
 	} else if (r->status == 304) {
 		log_info("feed %s: not modified", cf->name);
 		if (d->once)
 			printf("%s: ok, not modified\n", cf->name);
 	} else {
 		log_info("feed %s: %zu items, %zu new, %zu updated (%.2fs)",
-		    cf->name, ir->nitems, ir->nnew, ir->nupdated, r->seconds);
+		    cf->name, o->ir.nitems, o->ir.nnew, o->ir.nupdated,
+		    r->seconds);
 		if (d->once)
 			printf("%s: ok, %zu items, %zu new\n", cf->name,
-			    ir->nitems, ir->nnew);
+			    o->ir.nitems, o->ir.nnew);
+	}
+
+	if (d->once || o->gone)
+		sched_remove(d->sched, cf->name);
+	else {
+		sched_done(d->sched, cf->name, sf.next_poll);
+		/* After a permanent redirect the new URL's host paces it. */
+		if (o->moved != NULL) {
+			host = feed_host(o->moved);
+			sched_add(d->sched, cf->name, host, sf.next_poll);
+			free(host);
+		}
 	}
 }
 
@@ -238,47 +379,76 @@ daemon_fetched(const struct fetch_result *r, void *arg)
 	const struct config_feed *cf;
 	struct parse_context ctx;
 	struct feed *feed = NULL;
-	struct ingest_result ir;
-	char *error = NULL, *name;
+	struct outcome o;
 
-	memset(&ir, 0, sizeof ir);
-	name = j->name;
-	j->name = NULL;
-	job_free(d, j);
+	memset(&o, 0, sizeof o);
 	/* Jobs of feeds that a reload removed or changed are cancelled. */
-	if ((cf = config_feed_find(d->config, name)) == NULL) {
-		free(name);
+	if ((cf = config_feed_find(d->config, j->name)) == NULL) {
+		job_free(d, j);
 		return;
 	}
 
 	if (r->error != NULL)
-		error = xstrdup(r->error);
+		o.error = xstrdup(r->error);
 	else if (r->status == 304)
 		;
-	else if (r->status != 200)
-		xasprintf(&error, "HTTP status %ld", r->status);
-	else {
+	else if (r->status == 410)
+		o.gone = 1;
+	else if (r->status != 200) {
+		xasprintf(&o.error, "HTTP status %ld", r->status);
+		o.held = (r->status == 429 || r->status == 503) &&
+		    r->retry_after > 0;
+	} else {
 		memset(&ctx, 0, sizeof ctx);
 		ctx.url = r->effective_url;
 		ctx.content_type = r->content_type;
 		ctx.content_location = r->content_location;
-		if ((feed = parse_feed(r->body, r->len, &ctx, &error)) != NULL &&
+		if ((feed = parse_feed(r->body, r->len, &ctx, &o.error)) != NULL &&
 		    ingest_feed(d->store, cf->name, feed, d->outs, d->nouts,
-		    now_unix(), &ir, &error) == 0 &&
-		    ir.nnew + ir.nupdated > 0)
+		    now_unix(), &o.ir, &o.error) == 0 &&
+		    o.ir.nnew + o.ir.nupdated > 0)
 			publish_invalidate(d->pub, NULL);
+		o.feed = feed;
 	}
-	daemon_feed_done(d, cf, r, feed, &ir, error);
+	if (o.gone)
+		o.error = xstrdup("gone (HTTP 410)");
+	/* A new URL is only worth keeping if it works. */
+	if (o.error == NULL && r->permanent_url != NULL &&
+	    strcmp(r->permanent_url, j->url) != 0)
+		o.moved = xstrdup(r->permanent_url);
+	daemon_feed_done(d, j, cf, r, &o);
 	parse_feed_free(feed);
-	free(error);
+	free(o.error);
+	free(o.moved);
+	job_free(d, j);
 
-	if (d->once)
-		sched_remove(d->sched, name);
-	else
-		sched_done(d->sched, name, now_unix() + cf->interval);
-	free(name);
 	if (d->once && sched_count(d->sched) == 0)
 		event_base_loopbreak(d->base);
+}
+
+/* `feedmux poll` says so, and leaves out a feed it must not poll now. */
+static int
+daemon_poll_skip(struct daemon *d, const struct config_feed *cf,
+    const struct store_feed *sf, const char *host)
+{
+	int64_t until;
+	char when[21];
+
+	if (sf->gone != 0) {
+		time_rfc3339(sf->gone, when);
+		printf("%s: skipped: gone (HTTP 410 at %s); change its url at "
+		    "%s:%d to poll it again\n", cf->name, when,
+		    d->config->path, cf->url_line);
+		return 1;
+	}
+	if (host != NULL && (until = store_host_retry(d->store, host)) >
+	    now_unix()) {
+		time_rfc3339(until, when);
+		printf("%s: skipped: %s asked for no requests before %s "
+		    "(Retry-After)\n", cf->name, host, when);
+		return 1;
+	}
+	return 0;
 }
 
 /* sched says a feed is due. */
@@ -290,28 +460,92 @@ daemon_run_feed(const char *name, void *arg)
 	struct store_feed sf;
 	struct fetch_request req;
 	struct job *j;
-	int known;
+	const char *url;
+	char *host;
 
-	if ((cf = config_feed_find(d->config, name)) == NULL) {
+	if ((cf = config_feed_find(d->config, name)) == NULL ||
+	    store_feed_get(d->store, name, &sf) != 0) {
+		if (cf != NULL)
+			log_warnx("feed %s: cannot read its state", name);
 		sched_remove(d->sched, name);
+		if (d->once && sched_count(d->sched) == 0)
+			event_base_loopbreak(d->base);
+		return;
+	}
+	url = sf.poll_url != NULL ? sf.poll_url : cf->url;
+	host = feed_host(url);
+	if (d->once && daemon_poll_skip(d, cf, &sf, host)) {
+		free(host);
+		store_feed_clear(&sf);
+		sched_remove(d->sched, name);
+		if (sched_count(d->sched) == 0)
+			event_base_loopbreak(d->base);
 		return;
 	}
 	memset(&req, 0, sizeof req);
-	memset(&sf, 0, sizeof sf);
-	known = store_feed_get(d->store, name, &sf) == 0;
-	req.url = cf->url;
+	req.url = url;
 	/* Validators are only good for the URL that gave them. */
-	if (known && sf.url != NULL && strcmp(sf.url, cf->url) == 0) {
+	if (sf.url != NULL && strcmp(sf.url, url) == 0) {
 		req.etag = sf.etag;
 		req.last_modified = sf.last_modified;
 	}
+	req.max_bytes = (size_t)d->config->max_size;
+	req.timeout = (long)d->config->timeout;
+	req.connect_timeout = (long)d->config->connect_timeout;
+	req.low_speed_limit = (long)d->config->low_speed_limit;
+	req.low_speed_time = (long)d->config->low_speed_time;
+	req.contact = d->config->contact;
+	req.proxy = d->config->proxy;
+
 	j = xcalloc(1, sizeof *j);
 	j->name = xstrdup(name);
 	j->d = d;
+	j->url = xstrdup(url);
+	j->poll_url = sf.poll_url != NULL ? xstrdup(sf.poll_url) : NULL;
+	j->host = host;
+	j->failures = sf.failures;
+	j->ttl = sf.ttl;
+	j->skip_hours = sf.skip_hours;
+	j->skip_days = sf.skip_days;
 	d->jobs = xreallocarray(d->jobs, d->njobs + 1, sizeof *d->jobs);
 	d->jobs[d->njobs++] = j;
-	log_debug("feed %s: fetching %s", name, cf->url);
+	log_debug("feed %s: fetching %s%s", name, url,
+	    req.etag != NULL || req.last_modified != NULL ?
+	    " (conditional)" : "");
 	j->fetch = fetch_start(d->fetcher, &req, daemon_fetched, j);
+	store_feed_clear(&sf);
+}
+
+/*
+ * Puts a feed in the queue: at once when it is new (or for `feedmux
+ * poll`), else at its saved next poll, overdue ones spread a little. A feed
+ * that answered 410 waits for a new URL.
+ */
+static void
+daemon_schedule(struct daemon *d, const struct config_feed *cf, int start)
+{
+	struct store_feed sf;
+	int64_t now = now_unix(), due = now;
+	char *host;
+	const char *url = cf->url;
+	int known;
+
+	known = store_feed_get(d->store, cf->name, &sf) == 0;
+	if (known && !d->once && sf.gone != 0) {
+		log_notice("feed %s: gone (HTTP 410), not polled until its url "
+		    "at %s:%d changes", cf->name, d->config->path,
+		    cf->url_line);
+		store_feed_clear(&sf);
+		return;
+	}
+	if (known && sf.poll_url != NULL)
+		url = sf.poll_url;
+	if (known && start && !d->once)
+		due = sched_first(sf.next_poll, now, d->config->startup_spread,
+		    sched_random());
+	host = feed_host(url);
+	sched_add(d->sched, cf->name, host, due);
+	free(host);
 	if (known)
 		store_feed_clear(&sf);
 }
@@ -370,11 +604,11 @@ daemon_reload(struct daemon *d)
 		log_warnx("cannot record the feeds of the new configuration");
 	daemon_refilter(d);
 	publish_set_config(d->pub, ncf);
-	sched_set_concurrency(d->sched, ncf->concurrency);
-	/* New feeds (and new URLs) are polled at once. */
+	sched_set_limits(d->sched, ncf->concurrency, ncf->per_host);
+	/* New feeds (and new URLs) are polled at once; gone ones stay gone. */
 	for (size_t i = 0; i < ncf->nfeeds; i++)
 		if (!sched_has(d->sched, ncf->feeds[i].name))
-			sched_add(d->sched, ncf->feeds[i].name, now);
+			daemon_schedule(d, &ncf->feeds[i], 0);
 	config_free(old);
 
 	free(d->reload_error);
@@ -458,7 +692,8 @@ daemon_init(struct daemon *d, const char *path, int once)
 	    event_base_priority_init(d->base, EVPRIO_COUNT) != 0)
 		fatalx("event_base_new failed");
 	d->fetcher = fetch_new(d->base);
-	d->sched = sched_new(d->base, d->config->concurrency, daemon_run_feed, d);
+	d->sched = sched_new(d->base, d->config->concurrency,
+	    d->config->per_host, daemon_run_feed, d);
 	d->pub = publish_new(d->store, d->config);
 	return 0;
 }
@@ -466,10 +701,8 @@ daemon_init(struct daemon *d, const char *path, int once)
 static void
 daemon_schedule_all(struct daemon *d)
 {
-	int64_t now = now_unix();
-
 	for (size_t i = 0; i < d->config->nfeeds; i++)
-		sched_add(d->sched, d->config->feeds[i].name, now);
+		daemon_schedule(d, &d->config->feeds[i], 1);
 }
 
 int

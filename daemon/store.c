@@ -91,6 +91,9 @@ static const char *const store_migrations[] = {
     "ALTER TABLE feeds ADD COLUMN poll_url TEXT;"
     "ALTER TABLE feeds ADD COLUMN failures INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE feeds ADD COLUMN gone INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE feeds ADD COLUMN ttl INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE feeds ADD COLUMN skip_hours INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE feeds ADD COLUMN skip_days INTEGER NOT NULL DEFAULT 0;"
     "CREATE TABLE hosts ("
     " name TEXT PRIMARY KEY,"
     " retry_until INTEGER NOT NULL"
@@ -130,7 +133,8 @@ enum store_stmt {
 	"name, url, title, link, etag, last_modified, last_fetch,"             \
 	" last_success, last_status, last_error, next_poll,"                   \
 	" (SELECT count(*) FROM items WHERE items.feed_id = feeds.id),"        \
-	" last_new, config_url, poll_url, failures, gone"
+	" last_new, config_url, poll_url, failures, gone, ttl, skip_hours,"  \
+	" skip_days"
 
 #define ITEM_COLUMNS                                                           \
 	"i.id, f.name, f.title, i.key, i.guid, i.link, i.title,"               \
@@ -155,12 +159,13 @@ static const char *const store_sql[ST_COUNT] = {
 	" etag = coalesce(?8, etag),"
 	" last_modified = coalesce(?9, last_modified),"
 	" next_poll = ?10, last_new = ?11,"
-	" poll_url = ?12, failures = ?13, gone = ?14"
+	" poll_url = ?12, failures = ?13, gone = ?14, ttl = ?15,"
+	" skip_hours = ?16, skip_days = ?17"
 	" WHERE name = ?1",
     /* Validators stay only if they came from the new URL. */
     [ST_FEED_RESET] =
 	"UPDATE feeds SET config_url = ?2, poll_url = NULL, failures = 0,"
-	" gone = 0, next_poll = 0,"
+	" gone = 0, next_poll = 0, ttl = 0, skip_hours = 0, skip_days = 0,"
 	" etag = CASE WHEN url = ?2 THEN etag END,"
 	" last_modified = CASE WHEN url = ?2 THEN last_modified END"
 	" WHERE name = ?1",
@@ -639,6 +644,9 @@ store_feed_fetched(
 	bind_text(&rc, st, 12, f->poll_url);
 	bind_int64(&rc, st, 13, f->failures);
 	bind_int64(&rc, st, 14, f->gone);
+	bind_int64(&rc, st, 15, f->ttl);
+	bind_int64(&rc, st, 16, f->skip_hours);
+	bind_int64(&rc, st, 17, f->skip_days);
 	if (store_run(s, st, rc, "record fetch") != 0)
 		return -1;
 	if (sqlite3_changes(s->db) == 0) {
@@ -668,6 +676,9 @@ store_feed_read(sqlite3_stmt *st, struct store_feed *f)
 	f->poll_url = column_strdup(st, 14);
 	f->failures = sqlite3_column_int64(st, 15);
 	f->gone = sqlite3_column_int64(st, 16);
+	f->ttl = sqlite3_column_int64(st, 17);
+	f->skip_hours = (uint32_t)sqlite3_column_int64(st, 18);
+	f->skip_days = (uint8_t)sqlite3_column_int64(st, 19);
 }
 
 int

@@ -41,6 +41,10 @@ struct store_feed {
 	char *poll_url;		/* where permanent redirects led; NULL if none */
 	int64_t failures;	/* failed fetches in a row */
 	int64_t gone;		/* when it answered 410 Gone; 0 if it did not */
+	/* What the feed said of its own schedule (see struct feed). */
+	int64_t ttl;		/* seconds */
+	uint32_t skip_hours;
+	uint8_t skip_days;
 };
 
 /* The outcome of one fetch, as store_feed_fetched records it. */
@@ -58,6 +62,9 @@ struct store_fetch {
 	const char *poll_url;	/* the URL to poll from now on; NULL: the config's */
 	int64_t failures;
 	int64_t gone;
+	int64_t ttl;		/* these three are written as given */
+	uint32_t skip_hours;
+	uint8_t skip_days;
 };
 
 /* An item as stored, with where it came from. */

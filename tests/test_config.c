@@ -132,6 +132,7 @@ test_full(void **state)
 	    f->url, "https://sarabic.ae/export/rss2/archive/index.xml");
 	assert_int_equal(f->interval, 600);
 	assert_int_equal(f->line, 9);
+	assert_int_equal(f->url_line, 10);
 	f = &conf->feeds[1];
 	assert_string_equal(f->name, "bbc_arabic.2");
 	assert_string_equal(

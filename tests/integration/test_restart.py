@@ -1,5 +1,6 @@
 """Restart: SIGTERM ends the daemon in time even with a fetch in flight; a
-new daemon on the same database polls again and stores no item twice; after
+new daemon on the same database polls again when its feeds are due and
+stores no item twice; after
 a SIGKILL, what was stored is served even when every source fails."""
 
 import os
@@ -31,8 +32,12 @@ def wait_polled(env, d, counts):
 
 def main(env):
     sources = {k: (k, env.url(PATHS[k])) for k in FEEDS}
-    env.write_config([sources[k] for k in FEEDS] + [("slow", env.url(SLOW))],
-                     [("all", {}), ("rj", {"keywords": expect.RJ_KEYWORDS})])
+    # A restart keeps the saved next polls and spreads the overdue ones over
+    # startup_spread: short ones here, so that each daemon polls again soon.
+    env.write_config([sources[k] + ("3s",) for k in FEEDS] +
+                     [("slow", env.url(SLOW), "3s")],
+                     [("all", {}), ("rj", {"keywords": expect.RJ_KEYWORDS})],
+                     poll={"startup_spread": "1s"})
     every = expect.items(FEEDS)
     d = env.start()
     d.wait_entries("all", [i.title for i in every])
