@@ -274,8 +274,9 @@ fetch_finish(struct fetch *f, CURLcode rc)
 	else if (rc == CURLE_TOO_MANY_REDIRECTS)
 		xasprintf(&error, "more than %d redirects", FETCH_MAX_REDIRECTS);
 	else if (rc == CURLE_UNSUPPORTED_PROTOCOL && f->nhops > 0 &&
-	    curl_easy_getinfo(f->easy, CURLINFO_REDIRECT_URL, &s) == CURLE_OK &&
-	    s != NULL)
+	    ((s = fetch_header(f->easy, "Location")) != NULL ||
+	    (curl_easy_getinfo(f->easy, CURLINFO_EFFECTIVE_URL, &s) ==
+	    CURLE_OK && s != NULL)))
 		xasprintf(&error, "redirect to %.200s refused (http and https "
 		    "only)", s);
 	else if (rc == CURLE_OPERATION_TIMEDOUT &&

@@ -84,6 +84,16 @@ def free_port():
         s.close()
 
 
+def child_env(extra=None):
+    """The environment of feedmux runs: without the proxies of the machine,
+    which must never see a loopback request, plus extra."""
+    env = {k: v for k, v in os.environ.items()
+           if k.lower() not in ("http_proxy", "https_proxy", "all_proxy",
+                                "no_proxy")}
+    env.update(extra or {})
+    return env
+
+
 def _die_with_parent():
     """Runs in each child before exec: if the test itself is killed (a CTest
     timeout), Linux ends the child too instead of leaving it running."""
@@ -237,7 +247,7 @@ def check_atom(feed, what):
 # Processes ---------------------------------------------------------------
 
 class Daemon:
-    def __init__(self, env, config, log, args):
+    def __init__(self, env, config, log, args, environ=None):
         self.env = env
         self.config = config
         self.log = log
@@ -245,6 +255,7 @@ class Daemon:
         self._logf = open(log, "ab")
         self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL,
                                      stdout=self._logf, stderr=self._logf,
+                                     env=child_env(environ),
                                      preexec_fn=_die_with_parent)
         self.started = time.monotonic()
 
@@ -358,6 +369,14 @@ class Env:
         check(r.status == 200, "feedserver /_count: %d", r.status)
         return int(r.body)
 
+    def requests(self, path):
+        """The requests the feedserver had for path, oldest first: dicts
+        of time (seconds since the epoch), uri and headers."""
+        import json
+        r = http(self.url("/_requests?path=" + urllib.request.quote(path)))
+        check(r.status == 200, "feedserver /_requests: %d", r.status)
+        return [json.loads(l) for l in r.body.decode().splitlines() if l]
+
     def write_config(self, feeds, outputs, path=None, database=None,
                      poll=None):
         """feeds: [(name, url)] or [(name, url, interval)], outputs:
@@ -415,12 +434,13 @@ class Env:
         d.wait_ready()
         return d
 
-    def feedmux(self, *args, timeout=30.0, cwd=None):
+    def feedmux(self, *args, timeout=30.0, cwd=None, environ=None):
         """Runs feedmux to its end: (status, stdout, stderr)."""
         try:
             p = subprocess.run([self.args.feedmux] + list(args),
                                stdin=subprocess.DEVNULL, capture_output=True,
                                timeout=timeout, cwd=cwd,
+                               env=child_env(environ),
                                preexec_fn=_die_with_parent)
         except subprocess.TimeoutExpired:
             raise TestFailure("feedmux %s ran over %.0f s"
