@@ -257,7 +257,8 @@ fetch_finish(struct fetch *f, CURLcode rc)
 		etag = xstrdup(s);
 	if ((s = fetch_header(f->easy, "Last-Modified")) != NULL)
 		lastmod = xstrdup(s);
-	now = now_unix();
+	/* Rounded up: "3 seconds" must not end before 3 seconds have passed. */
+	now = (now_unix_ms() + 999) / 1000;
 	if ((s = fetch_header(f->easy, "Retry-After")) != NULL)
 		r.retry_after = fetch_parse_retry_after(s, now);
 	if ((s = fetch_header(f->easy, "Cache-Control")) != NULL)
