@@ -286,6 +286,9 @@ daemon_feed_done(struct daemon *d, struct job *j, const struct config_feed *cf,
 	sf.next_poll = o->gone ? 0 : sched_next(&policy, &poll, now,
 	    sched_random());
 	sf.poll_url = o->moved != NULL ? o->moved : j->poll_url;
+	/* Moved back to where the config points: no redirect to keep. */
+	if (sf.poll_url != NULL && strcmp(sf.poll_url, cf->url) == 0)
+		sf.poll_url = NULL;
 	sf.failures = failures;
 	sf.gone = o->gone ? now : 0;
 	sf.ttl = poll.ttl;
@@ -416,6 +419,7 @@ daemon_fetched(const struct fetch_result *r, void *arg)
 	if (o.error == NULL && r->permanent_url != NULL &&
 	    strcmp(r->permanent_url, j->url) != 0)
 		o.moved = xstrdup(r->permanent_url);
+
 	daemon_feed_done(d, j, cf, r, &o);
 	parse_feed_free(feed);
 	free(o.error);
@@ -463,13 +467,24 @@ daemon_run_feed(const char *name, void *arg)
 	const char *url;
 	char *host;
 
-	if ((cf = config_feed_find(d->config, name)) == NULL ||
-	    store_feed_get(d->store, name, &sf) != 0) {
-		if (cf != NULL)
-			log_warnx("feed %s: cannot read its state", name);
+	if ((cf = config_feed_find(d->config, name)) == NULL) {
 		sched_remove(d->sched, name);
 		if (d->once && sched_count(d->sched) == 0)
 			event_base_loopbreak(d->base);
+		return;
+	}
+	if (store_feed_get(d->store, name, &sf) != 0) {
+		/* The database may come back; the feed must not be lost. */
+		log_warnx("feed %s: cannot read its state; trying again later",
+		    name);
+		if (d->once) {
+			printf("%s: failed: cannot read its state\n", name);
+			sched_remove(d->sched, name);
+			if (sched_count(d->sched) == 0)
+				event_base_loopbreak(d->base);
+		} else
+			sched_done(d->sched, name, now_unix() +
+			    d->config->min_interval);
 		return;
 	}
 	url = sf.poll_url != NULL ? sf.poll_url : cf->url;

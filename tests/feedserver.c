@@ -590,7 +590,12 @@ fs_stream_free(struct fs_stream *st)
 	free(st);
 }
 
-/* The client went away: the request goes with the connection. */
+/*
+ * The connection is going. When the client went away mid-reply, libevent
+ * has let go of the request (it was not finished) and it is ours to free,
+ * which ending the reply does; at shutdown the connection still holds it
+ * and frees it itself.
+ */
 static void
 fs_stream_closed(struct evhttp_connection *evcon, void *arg)
 {
@@ -599,6 +604,8 @@ fs_stream_closed(struct evhttp_connection *evcon, void *arg)
 	(void)evcon;
 	fprintf(stderr, "feedserver: %s: client closed after %zu bytes\n",
 	    evhttp_request_get_uri(st->req), st->sent);
+	if (evhttp_request_get_connection(st->req) == NULL)
+		evhttp_send_reply_end(st->req);
 	fs_stream_free(st);
 }
 
