@@ -31,8 +31,10 @@ def retry_after(env):
     harness.wait_until("a request after the pause", lambda: any(
         r["time"] > t0 + 2.9 for r in env.requests("/other.rss")), 8.0,
         alive=d)
+    # A request already under way when the 429 came is no fault: allow the
+    # daemon a second (a loaded CI machine) to take the answer in.
     early = [(p, r["time"] - t0) for p in ("/busy.rss", "/other.rss")
-             for r in env.requests(p) if t0 + 0.3 < r["time"] < t0 + 3.0]
+             for r in env.requests(p) if t0 + 1.0 < r["time"] < t0 + 3.0]
     check(not early, "requests during the pause, seconds after the 429: %r",
           early)
     rc, _ = d.stop()
