@@ -1,7 +1,10 @@
+#include <sys/stat.h>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
 #include <errno.h>
+#include <glob.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -51,31 +54,47 @@ struct key {
 };
 
 #define KEYS_MAX 16
+/* Includes may nest this deep; deeper is surely a loop of symlinks. */
+#define INCLUDE_DEPTH_MAX 8
+
+/* Where a line is: a file of conf->files, a line in it (0: none). */
+struct loc {
+	int file;
+	int line;
+};
 
 struct config_error {
+	int file;
 	int line;
 	size_t seq;
 	char *msg;
 };
 
 struct parser {
-	const char *file;
+	const char *file; /* being read: conf->files[fileno] */
+	int fileno;
 	struct config *conf;
-	char *dir; /* of the config file, absolute; on demand */
+	char *dir; /* of the file being read, absolute; on demand */
 
 	struct config_error *errors;
 	size_t nerrors;
 
 	enum section section;
 	int section_line;
+	int after_include; /* an include ended the last section */
 	const struct key *keys;
 	size_t nkeys;
-	int *seen; /* line of each key of this section, or 0 */
+	struct loc *seen; /* where each key of this section was set */
 
 	/* [server] and [poll] may be repeated; their keys may not. */
-	int server_seen[KEYS_MAX];
-	int poll_seen[KEYS_MAX];
-	int entry_seen[KEYS_MAX];
+	struct loc server_seen[KEYS_MAX];
+	struct loc poll_seen[KEYS_MAX];
+	struct loc entry_seen[KEYS_MAX];
+
+	/* The files being read, outermost first, to refuse include loops. */
+	dev_t devs[INCLUDE_DEPTH_MAX + 1];
+	ino_t inos[INCLUDE_DEPTH_MAX + 1];
+	int depth;
 };
 
 static void parser_error(struct parser *, int, const char *, ...)
@@ -94,6 +113,7 @@ parser_error(struct parser *p, int line, const char *fmt, ...)
 
 	p->errors = xreallocarray(p->errors, p->nerrors + 1, sizeof *p->errors);
 	e = &p->errors[p->nerrors];
+	e->file = p->fileno;
 	e->line = line;
 	e->seq = p->nerrors++;
 	if (line > 0)
@@ -103,11 +123,39 @@ parser_error(struct parser *p, int line, const char *fmt, ...)
 	free(msg);
 }
 
+/* Errors found after reading are reported as if in file, one of files. */
+static void
+parser_in(struct parser *p, const char *file)
+{
+	for (size_t i = 0; i < p->conf->nfiles; i++) {
+		if (p->conf->files[i] == file) {
+			p->file = file;
+			p->fileno = (int)i;
+			return;
+		}
+	}
+}
+
+/* "line N" in the file being read, "FILE:N" in another (caller frees). */
+static char *
+parser_where(struct parser *p, const char *file, int line)
+{
+	char *s;
+
+	if (strcmp(file, p->file) == 0)
+		xasprintf(&s, "line %d", line);
+	else
+		xasprintf(&s, "%s:%d", file, line);
+	return s;
+}
+
 static int
 error_cmp(const void *a, const void *b)
 {
 	const struct config_error *ea = a, *eb = b;
 
+	if (ea->file != eb->file)
+		return ea->file < eb->file ? -1 : 1;
 	if (ea->line != eb->line)
 		return ea->line < eb->line ? -1 : 1;
 	if (ea->seq != eb->seq)
@@ -115,7 +163,7 @@ error_cmp(const void *a, const void *b)
 	return 0;
 }
 
-/* Sorted by line: a section's end may report on its header. */
+/* Sorted by file, then line: a section's end may report on its header. */
 static char *
 parser_errors(struct parser *p)
 {
@@ -717,7 +765,7 @@ set_feed_url(struct parser *p, const char *s, char **cause)
 	if (check_url(s, cause) != 0)
 		return -1;
 	parser_feed(p)->url = xstrdup(s);
-	parser_feed(p)->url_line = p->entry_seen[0];
+	parser_feed(p)->url_line = p->entry_seen[0].line;
 	return 0;
 }
 
@@ -855,7 +903,7 @@ static void
 parser_end_section(struct parser *p)
 {
 	/* A url that was there but wrong has had its message already. */
-	if (p->section == SECTION_FEED && p->entry_seen[0] == 0)
+	if (p->section == SECTION_FEED && p->entry_seen[0].line == 0)
 		parser_error(p, p->section_line, "missing url in [feed %s]",
 		    parser_feed(p)->name);
 	p->section = SECTION_IGNORED;
@@ -863,10 +911,11 @@ parser_end_section(struct parser *p)
 
 static void
 parser_enter(struct parser *p, enum section section, int line,
-    const struct key *keys, size_t nkeys, int *seen)
+    const struct key *keys, size_t nkeys, struct loc *seen)
 {
 	p->section = section;
 	p->section_line = line;
+	p->after_include = 0;
 	p->keys = keys;
 	p->nkeys = nkeys;
 	p->seen = seen;
@@ -877,13 +926,16 @@ parser_add_feed(struct parser *p, const char *name, int line)
 {
 	struct config *conf = p->conf;
 	struct config_feed *f;
+	char *where;
 	size_t i;
 
 	for (i = 0; i < conf->nfeeds; i++) {
 		if (strcmp(conf->feeds[i].name, name) == 0) {
-			parser_error(p, line,
-			    "duplicate feed \"%s\" (first at line %d)", name,
+			where = parser_where(p, conf->feeds[i].file,
 			    conf->feeds[i].line);
+			parser_error(p, line, "duplicate feed \"%s\" (first at "
+			    "%s)", name, where);
+			free(where);
 			break;
 		}
 	}
@@ -892,6 +944,7 @@ parser_add_feed(struct parser *p, const char *name, int line)
 	f = &conf->feeds[conf->nfeeds++];
 	memset(f, 0, sizeof *f);
 	f->name = xstrdup(name);
+	f->file = p->file;
 	f->line = line;
 }
 
@@ -900,13 +953,16 @@ parser_add_output(struct parser *p, const char *name, int line)
 {
 	struct config *conf = p->conf;
 	struct config_output *o;
+	char *where;
 	size_t i;
 
 	for (i = 0; i < conf->noutputs; i++) {
 		if (strcmp(conf->outputs[i].name, name) == 0) {
-			parser_error(p, line,
-			    "duplicate output \"%s\" (first at line %d)", name,
+			where = parser_where(p, conf->outputs[i].file,
 			    conf->outputs[i].line);
+			parser_error(p, line, "duplicate output \"%s\" (first "
+			    "at %s)", name, where);
+			free(where);
 			break;
 		}
 	}
@@ -915,6 +971,7 @@ parser_add_output(struct parser *p, const char *name, int line)
 	o = &conf->outputs[conf->noutputs++];
 	memset(o, 0, sizeof *o);
 	o->name = xstrdup(name);
+	o->file = p->file;
 	o->line = line;
 }
 
@@ -987,10 +1044,12 @@ parser_header(struct parser *p, char *s, int line)
 	}
 }
 
+static void parser_include(struct parser *, const char *, int);
+
 static void
 parser_key(struct parser *p, char *s, int line)
 {
-	char *eq, *key, *value, *section, *cause;
+	char *eq, *key, *value, *section, *cause, *where;
 	size_t i;
 
 	if ((eq = strchr(s, '=')) == NULL) {
@@ -1004,8 +1063,17 @@ parser_key(struct parser *p, char *s, int line)
 		parser_error(p, line, "missing key before '='");
 		return;
 	}
+	if (strcmp(key, "include") == 0) {
+		parser_include(p, value, line);
+		return;
+	}
 	if (p->section == SECTION_NONE) {
-		parser_error(p, line, "key \"%s\" outside a section", key);
+		if (p->after_include)
+			parser_error(p, line, "key \"%s\" outside a section (an "
+			    "include ends the section before it)", key);
+		else
+			parser_error(p, line, "key \"%s\" outside a section",
+			    key);
 		return;
 	}
 	if (p->section == SECTION_IGNORED)
@@ -1021,16 +1089,18 @@ parser_key(struct parser *p, char *s, int line)
 		free(section);
 		return;
 	}
-	if (p->seen[i] != 0) {
+	if (p->seen[i].line != 0) {
 		section = parser_section_name(p);
-		parser_error(p, line,
-		    "duplicate key \"%s\" in %s (first at "
-		    "line %d)",
-		    key, section, p->seen[i]);
+		where = parser_where(p, p->conf->files[p->seen[i].file],
+		    p->seen[i].line);
+		parser_error(p, line, "duplicate key \"%s\" in %s (first at "
+		    "%s)", key, section, where);
+		free(where);
 		free(section);
 		return;
 	}
-	p->seen[i] = line;
+	p->seen[i].file = p->fileno;
+	p->seen[i].line = line;
 	if (p->keys[i].set(p, value, &cause) != 0) {
 		parser_error(p, line, "%s: %s", key, cause);
 		free(cause);
@@ -1105,6 +1175,136 @@ read_line(FILE *f, struct buf *b, size_t *lenp)
 	return 1;
 }
 
+/*
+ * Reads one file, the main one (include_line 0) or one named by an include
+ * at include_line of the file being read. Each file starts outside any
+ * section, and what follows an include is too.
+ */
+static void
+parser_file(struct parser *p, const char *path, int include_line)
+{
+	struct config *conf = p->conf;
+	const char *outer = p->file;
+	int outer_no = p->fileno, line = 0, rc;
+	char *outer_dir = p->dir;
+	struct stat st;
+	struct buf b;
+	size_t len;
+	FILE *f;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		if (include_line > 0)
+			parser_error(p, include_line, "include: cannot open %s: "
+			    "%s", path, strerror(errno));
+		else
+			parser_error(p, 0, "%s", strerror(errno));
+		return;
+	}
+	if (fstat(fileno(f), &st) != 0) {
+		parser_error(p, include_line, "%s: %s", path, strerror(errno));
+		fclose(f);
+		return;
+	}
+	for (int i = 0; i < p->depth; i++) {
+		if (p->devs[i] == st.st_dev && p->inos[i] == st.st_ino) {
+			parser_error(p, include_line, "include: %s is already "
+			    "being read (an include loop)", path);
+			fclose(f);
+			return;
+		}
+	}
+	if (p->depth > INCLUDE_DEPTH_MAX) {
+		parser_error(p, include_line, "include: more than %d levels "
+		    "deep at %s", INCLUDE_DEPTH_MAX, path);
+		fclose(f);
+		return;
+	}
+	p->devs[p->depth] = st.st_dev;
+	p->inos[p->depth] = st.st_ino;
+	p->depth++;
+
+	conf->files = xreallocarray(conf->files, conf->nfiles + 1,
+	    sizeof *conf->files);
+	conf->files[conf->nfiles] = xstrdup(path);
+	p->file = conf->files[conf->nfiles];
+	p->fileno = (int)conf->nfiles++;
+	p->dir = NULL;
+	p->section = SECTION_NONE;
+	p->after_include = 0;
+
+	buf_init(&b);
+	while ((rc = read_line(f, &b, &len)) == 1)
+		parser_line(p, &b, len, ++line);
+	if (rc == -1)
+		parser_error(p, 0, "%s", strerror(errno));
+	else
+		parser_end_section(p);
+	buf_free(&b);
+	fclose(f);
+
+	free(p->dir);
+	p->depth--;
+	p->file = outer;
+	p->fileno = outer_no;
+	p->dir = outer_dir;
+	p->section = SECTION_NONE;
+	p->after_include = 1;
+}
+
+/* include = PATTERN: every file that matches, in name order. */
+static void
+parser_include(struct parser *p, const char *pattern, int line)
+{
+	struct config *conf = p->conf;
+	char *path, *cause;
+	glob_t g;
+	int rc;
+
+	/* What the included files hold starts a section of its own. */
+	parser_end_section(p);
+	p->section = SECTION_NONE;
+	p->after_include = 1;
+	if (*pattern == '\0') {
+		parser_error(p, line, "include: empty (use include = "
+		    "conf.d/*.conf)");
+		return;
+	}
+	if (*pattern == '/')
+		path = xstrdup(pattern);
+	else {
+		if (parser_dir(p, &cause) != 0) {
+			parser_error(p, line, "include: %s", cause);
+			free(cause);
+			return;
+		}
+		xasprintf(&path, "%s/%s", p->dir, pattern);
+	}
+	conf->includes = xreallocarray(conf->includes, conf->nincludes + 1,
+	    sizeof *conf->includes);
+	conf->includes[conf->nincludes++] = path;
+
+	memset(&g, 0, sizeof g);
+	rc = glob(path, GLOB_MARK, NULL, &g);
+	if (rc == GLOB_NOMATCH) {
+		/* An empty conf.d is fine; a missing file named outright is not. */
+		if (strpbrk(pattern, "*?[") == NULL)
+			parser_error(p, line, "include: cannot open %s: %s",
+			    path, strerror(ENOENT));
+	} else if (rc != 0)
+		parser_error(p, line, "include: cannot read %s", path);
+	else {
+		for (size_t i = 0; i < g.gl_pathc; i++) {
+			/* GLOB_MARK ends directories with a slash. */
+			if (str_has_suffix(g.gl_pathv[i], "/"))
+				continue;
+			parser_file(p, g.gl_pathv[i], line);
+		}
+	}
+	globfree(&g);
+	p->section = SECTION_NONE;
+	p->after_include = 1;
+}
+
 void
 config_free(struct config *conf)
 {
@@ -1113,6 +1313,8 @@ config_free(struct config *conf)
 	if (conf == NULL)
 		return;
 	free(conf->path);
+	str_list_free(conf->files, conf->nfiles);
+	str_list_free(conf->includes, conf->nincludes);
 	free(conf->listen_host);
 	free(conf->database);
 	free(conf->contact);
@@ -1139,12 +1341,8 @@ config_load(const char *path, char **errors)
 {
 	struct parser p;
 	struct config *conf;
-	struct buf b;
-	FILE *f;
 	char *cause;
 	size_t i;
-	size_t len;
-	int line = 0, rc;
 
 	*errors = NULL;
 	memset(&p, 0, sizeof p);
@@ -1168,36 +1366,27 @@ config_load(const char *path, char **errors)
 	conf->low_speed_time = CONFIG_DEFAULT_LOW_SPEED_TIME;
 	conf->max_size = CONFIG_DEFAULT_MAX_SIZE;
 
-	buf_init(&b);
-	if ((f = fopen(path, "r")) == NULL)
-		parser_error(&p, 0, "%s", strerror(errno));
-	else {
-		while ((rc = read_line(f, &b, &len)) == 1)
-			parser_line(&p, &b, len, ++line);
-		if (rc == -1)
-			parser_error(&p, 0, "%s", strerror(errno));
-		else
-			parser_end_section(&p);
-		fclose(f);
-	}
-	buf_free(&b);
-	free(p.dir);
+	parser_file(&p, path, 0);
 
 	/* No interval goes below min_interval, wherever either is written. */
-	if (p.poll_seen[0] == 0 && conf->interval < conf->min_interval)
+	if (p.poll_seen[0].line == 0 && conf->interval < conf->min_interval)
 		conf->interval = conf->min_interval;
-	else if (conf->interval < conf->min_interval)
-		parser_error(&p, p.poll_seen[0],
+	else if (conf->interval < conf->min_interval) {
+		parser_in(&p, conf->files[p.poll_seen[0].file]);
+		parser_error(&p, p.poll_seen[0].line,
 		    "interval: below min_interval (%" PRId64 "s < %" PRId64
 		    "s)", conf->interval, conf->min_interval);
+	}
 	for (i = 0; i < conf->nfeeds; i++) {
 		if (conf->feeds[i].interval == 0)
 			conf->feeds[i].interval = conf->interval;
-		else if (conf->feeds[i].interval < conf->min_interval)
+		else if (conf->feeds[i].interval < conf->min_interval) {
+			parser_in(&p, conf->feeds[i].file);
 			parser_error(&p, conf->feeds[i].line,
 			    "[feed %s] interval: below min_interval (%" PRId64
 			    "s < %" PRId64 "s)", conf->feeds[i].name,
 			    conf->feeds[i].interval, conf->min_interval);
+		}
 	}
 	for (i = 0; i < conf->noutputs; i++) {
 		if (conf->outputs[i].title == NULL)

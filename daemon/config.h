@@ -29,6 +29,7 @@ struct config_feed {
 	char *name;
 	char *url;
 	int64_t interval;	/* seconds; [poll] interval unless the feed sets one */
+	const char *file;	/* where its section header is: one of files */
 	int line;		/* of its section header */
 	int url_line;		/* of its url, for messages that ask to change it */
 };
@@ -41,11 +42,18 @@ struct config_output {
 	char **exclude;		/* none of them */
 	size_t nexclude;
 	size_t max_items;
+	const char *file;	/* as for a feed */
 	int line;
 };
 
 struct config {
 	char *path;		/* as given to config_load */
+	/* Every file read: path first, then the included ones in order. */
+	char **files;
+	size_t nfiles;
+	/* Every include pattern, made absolute, whether it matched or not. */
+	char **includes;
+	size_t nincludes;
 	/* "*" for all addresses; an IPv6 address without brackets. */
 	char *listen_host;
 	uint16_t listen_port;	/* 0: any free port */
@@ -73,9 +81,11 @@ struct config {
 };
 
 /*
- * Reads a config file. On any error returns NULL and sets *errors to every
- * message, one "FILE:LINE: message" per line in line order, without a
- * trailing newline (caller frees); on success *errors is NULL.
+ * Reads a config file and the files its "include = PATTERN" lines name
+ * (relative to the including file; glob patterns, in name order; an include
+ * ends the section before it). On any error returns NULL and sets *errors to
+ * every message, one "FILE:LINE: message" per line in file and line order,
+ * without a trailing newline (caller frees); on success *errors is NULL.
  */
 struct config *config_load(const char *path, char **errors);
 void config_free(struct config *);

@@ -74,7 +74,7 @@ outputs_compile(const struct config *cf, char **cause)
 		f = match_filter_new(o->keywords, o->nkeywords, NULL, 0,
 		    o->exclude, o->nexclude, &why);
 		if (f == NULL) {
-			xasprintf(cause, "%s:%d: output %s: %s", cf->path,
+			xasprintf(cause, "%s:%d: output %s: %s", o->file,
 			    o->line, o->name, why);
 			free(why);
 			outputs_free(outs, i);
@@ -328,13 +328,13 @@ daemon_feed_done(struct daemon *d, struct job *j, const struct config_feed *cf,
 	if (o->moved != NULL)
 		log_notice("feed %s: %s moved permanently to %s; polling the "
 		    "new URL from now on (change url at %s:%d to it)",
-		    cf->name, j->url, o->moved, d->config->path, cf->url_line);
+		    cf->name, j->url, o->moved, cf->file, cf->url_line);
 
 	time_rfc3339(sf.next_poll, when);
 	if (o->gone) {
 		log_warnx("feed %s: %s is gone (HTTP 410): no more polls until "
 		    "its url at %s:%d changes", cf->name, j->url,
-		    d->config->path, cf->url_line);
+		    cf->file, cf->url_line);
 		if (d->once)
 			printf("%s: failed: gone (HTTP 410); no more polls until "
 			    "its url changes\n", cf->name);
@@ -442,7 +442,7 @@ daemon_poll_skip(struct daemon *d, const struct config_feed *cf,
 		time_rfc3339(sf->gone, when);
 		printf("%s: skipped: gone (HTTP 410 at %s); change its url at "
 		    "%s:%d to poll it again\n", cf->name, when,
-		    d->config->path, cf->url_line);
+		    cf->file, cf->url_line);
 		return 1;
 	}
 	if (host != NULL && (until = store_host_retry(d->store, host)) >
@@ -548,7 +548,7 @@ daemon_schedule(struct daemon *d, const struct config_feed *cf, int start)
 	known = store_feed_get(d->store, cf->name, &sf) == 0;
 	if (known && !d->once && sf.gone != 0) {
 		log_notice("feed %s: gone (HTTP 410), not polled until its url "
-		    "at %s:%d changes", cf->name, d->config->path,
+		    "at %s:%d changes", cf->name, cf->file,
 		    cf->url_line);
 		store_feed_clear(&sf);
 		return;

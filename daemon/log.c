@@ -1,7 +1,11 @@
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <unistd.h>
 
 #include "log.h"
 
@@ -9,13 +13,36 @@ static const char *log_progname = "feedmux";
 static enum log_level log_level = LOG_LEVEL_INFO;
 static int log_journal;
 
+/*
+ * systemd sets JOURNAL_STREAM to "DEV:INODE" of the stream it connects to the
+ * journal. The variable is inherited, so it only counts while stderr is that
+ * very stream: not once a shell in a service redirects it to a file.
+ */
+static int
+log_stderr_is_journal(void)
+{
+	const char *s;
+	unsigned long long dev, ino;
+	struct stat st;
+	int n = 0;
+
+	if ((s = getenv("JOURNAL_STREAM")) == NULL)
+		return 0;
+	if (sscanf(s, "%llu:%llu%n", &dev, &ino, &n) != 2 ||
+	    (size_t)n != strlen(s))
+		return 0;
+	if (fstat(STDERR_FILENO, &st) != 0)
+		return 0;
+	return (unsigned long long)st.st_dev == dev &&
+	    (unsigned long long)st.st_ino == ino;
+}
+
 void
 log_init(const char *progname, enum log_level level)
 {
 	log_progname = progname;
 	log_level = level;
-	/* systemd sets JOURNAL_STREAM when stderr is connected to the journal. */
-	log_journal = getenv("JOURNAL_STREAM") != NULL;
+	log_journal = log_stderr_is_journal();
 }
 
 void

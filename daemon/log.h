@@ -1,6 +1,7 @@
 /*
- * log: one line per event, on stderr. Under systemd's journal (JOURNAL_STREAM
- * set) each line carries its syslog priority as a "<N>" prefix.
+ * log: one line per event, on stderr. When stderr is systemd's journal
+ * (JOURNAL_STREAM names it) each line carries its syslog priority as a "<N>"
+ * prefix instead of the program's name.
  */
 #ifndef FEEDMUX_LOG_H
 #define FEEDMUX_LOG_H
