@@ -599,6 +599,20 @@ set_database(struct parser *p, const char *s, char **cause)
 }
 
 static int
+set_reload_on_change(struct parser *p, const char *s, char **cause)
+{
+	if (strcmp(s, "yes") == 0)
+		p->conf->reload_on_change = 1;
+	else if (strcmp(s, "no") == 0)
+		p->conf->reload_on_change = 0;
+	else {
+		xasprintf(cause, "\"%s\" is neither yes nor no", s);
+		return -1;
+	}
+	return 0;
+}
+
+static int
 set_poll_interval(struct parser *p, const char *s, char **cause)
 {
 	return set_duration(s, &p->conf->interval, cause);
@@ -849,6 +863,7 @@ set_output_max_items(struct parser *p, const char *s, char **cause)
 static const struct key server_keys[] = {
     {"listen", set_listen},
     {"database", set_database},
+    {"reload_on_change", set_reload_on_change},
 };
 static const struct key poll_keys[] = {
     {"interval", set_poll_interval},
@@ -1354,6 +1369,7 @@ config_load(const char *path, char **errors)
 		&conf->listen_port, &cause) != 0)
 		fatalx("default listen: %s", cause);
 	conf->database = xstrdup(CONFIG_DEFAULT_DATABASE);
+	conf->reload_on_change = 1;
 	conf->interval = CONFIG_DEFAULT_INTERVAL;
 	conf->concurrency = CONFIG_DEFAULT_CONCURRENCY;
 	conf->per_host = CONFIG_DEFAULT_PER_HOST;

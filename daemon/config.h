@@ -60,6 +60,8 @@ struct config {
 	/* Absolute (relative ones are resolved against the config file's
 	 * directory), or ":memory:". */
 	char *database;
+	/* Reload when a file of files or includes changes (yes: 1). */
+	int reload_on_change;
 	int64_t interval;
 	int concurrency;
 	/* [poll]: pacing and limits of every fetch; durations in seconds. */

@@ -12,11 +12,17 @@
 #include "ingest.h"
 #include "log.h"
 #include "match.h"
+#include "notify.h"
 #include "parse.h"
 #include "publish.h"
 #include "sched.h"
 #include "store.h"
 #include "util.h"
+#include "watch.h"
+
+/* Config changes are applied once the files have been quiet this long. */
+#define RELOAD_QUIET_MS	300
+#define RELOAD_MAX_MS	3000
 
 /* A feed being fetched, with what its next poll depends on. */
 struct job {
@@ -49,7 +55,18 @@ struct daemon {
 	size_t njobs;
 	int once;		/* `feedmux poll`: every feed once, then stop */
 	struct event *signals[3];
+
+	/* For the administrator: systemd, the config files' watch, health. */
+	struct watch *watch;
+	struct event *watchdog;
+	size_t nfailing;	/* feeds whose last poll failed */
+	char *notified;		/* the last STATUS= sent */
 };
+
+static int daemon_health(struct daemon *, const char *, long, const char *);
+static void daemon_count_failing(struct daemon *);
+static void daemon_notify_status(struct daemon *, const char *);
+static void daemon_watch_config(struct daemon *);
 
 static void
 outputs_free(struct ingest_output *outs, size_t n)
@@ -256,8 +273,9 @@ daemon_feed_done(struct daemon *d, struct job *j, const struct config_feed *cf,
 	struct sched_policy policy;
 	struct sched_poll poll;
 	int64_t now = now_unix(), hold, failures;
-	char *host, when[21];
+	char *host, *msg, when[21];
 	const struct feed *feed = o->feed;
+	int loud;
 
 	failures = o->error == NULL ? 0 : j->failures + 1;
 	memset(&poll, 0, sizeof poll);
@@ -301,6 +319,7 @@ daemon_feed_done(struct daemon *d, struct job *j, const struct config_feed *cf,
 		sf.last_modified = r->last_modified;
 		sf.nnew = (int64_t)o->ir.nnew;
 	}
+	loud = daemon_health(d, cf->name, r->status, o->error);
 	if (store_feed_fetched(d->store, cf->name, &sf) != 0)
 		log_warnx("feed %s: cannot record the fetch", cf->name);
 
@@ -340,12 +359,17 @@ daemon_feed_done(struct daemon *d, struct job *j, const struct config_feed *cf,
 			    "its url changes\n", cf->name);
 	} else if (o->error != NULL) {
 		if (failures > 1)
-			log_warnx("feed %s: %s (%lld failures in a row; next "
-			    "try %s)", cf->name, o->error, (long long)failures,
-			    when);
+			xasprintf(&msg, "feed %s: %s (%lld failures in a row; "
+			    "next try %s)", cf->name, o->error,
+			    (long long)failures, when);
 		else
-			log_warnx("feed %s: %s (next try %s)", cf->name,
+			xasprintf(&msg, "feed %s: %s (next try %s)", cf->name,
 			    o->error, when);
+		if (loud)
+			log_warnx("%s", msg);
+		else
+			log_debug("%s (failing as before)", msg);
+		free(msg);
 		if (d->once)
 			printf("%s: failed: %s\n", cf->name, o->error);
 	} else if (r->status == 304) {
@@ -425,6 +449,7 @@ daemon_fetched(const struct fetch_result *r, void *arg)
 	free(o.error);
 	free(o.moved);
 	job_free(d, j);
+	daemon_notify_status(d, NULL);
 
 	if (d->once && sched_count(d->sched) == 0)
 		event_base_loopbreak(d->base);
@@ -573,6 +598,7 @@ daemon_reload(struct daemon *d)
 	char *errors = NULL, *line, *save = NULL;
 	int64_t now = now_unix();
 
+	notify_reloading();
 	d->status.reloaded = now;
 	if ((ncf = config_load(d->config_path, &errors)) != NULL &&
 	    (nouts = outputs_compile(ncf, &errors)) == NULL) {
@@ -590,6 +616,7 @@ daemon_reload(struct daemon *d)
 		free(d->reload_error);
 		d->reload_error = errors;
 		d->status.reload_error = d->reload_error;
+		daemon_notify_status(d, "READY=1");
 		return;
 	}
 
@@ -631,6 +658,9 @@ daemon_reload(struct daemon *d)
 	d->status.reload_error = NULL;
 	log_info("configuration reloaded: %zu feeds, %zu outputs", ncf->nfeeds,
 	    ncf->noutputs);
+	daemon_count_failing(d);
+	daemon_watch_config(d);
+	daemon_notify_status(d, "READY=1");
 }
 
 static void
@@ -647,6 +677,7 @@ daemon_signal(evutil_socket_t sig, short what, void *arg)
 	case SIGTERM:
 	case SIGINT:
 		log_info("%s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+		notify_send("STOPPING=1");
 		event_base_loopbreak(d->base);
 		break;
 	}
@@ -660,6 +691,9 @@ daemon_free(struct daemon *d)
 		job_free(d, d->jobs[0]);
 	free(d->jobs);
 	fetch_free(d->fetcher);
+	watch_free(d->watch);
+	if (d->watchdog != NULL)
+		event_free(d->watchdog);
 	http_free(d->httpd);
 	publish_free(d->pub);
 	sched_free(d->sched);
@@ -673,6 +707,7 @@ daemon_free(struct daemon *d)
 		event_base_free(d->base);
 	free(d->reload_error);
 	free(d->config_path);
+	free(d->notified);
 }
 
 static int
@@ -720,21 +755,227 @@ daemon_schedule_all(struct daemon *d)
 		daemon_schedule(d, &d->config->feeds[i], 1);
 }
 
+/*
+ * Two failures are the same one if only their numbers differ: curl's
+ * messages carry times and byte counts that change from poll to poll.
+ */
+static int
+daemon_same_failure(const char *a, const char *b)
+{
+	for (;;) {
+		if (*a >= '0' && *a <= '9' && *b >= '0' && *b <= '9') {
+			while (*a >= '0' && *a <= '9')
+				a++;
+			while (*b >= '0' && *b <= '9')
+				b++;
+			continue;
+		}
+		if (*a != *b)
+			return 0;
+		if (*a == '\0')
+			return 1;
+		a++;
+		b++;
+	}
+}
+
+/*
+ * How a poll ended, compared with the one before, before the store records
+ * it. Returns 1 if a failure is new or different, so worth a warning; 0 if
+ * the feed fails the same way as before (or works). A recovery is said
+ * once, here.
+ */
+static int
+daemon_health(struct daemon *d, const char *name, long status,
+    const char *error)
+{
+	struct store_feed prev;
+	int known, failing, loud = 0;
+
+	memset(&prev, 0, sizeof prev);
+	known = store_feed_get(d->store, name, &prev) == 0;
+	failing = known && prev.last_error != NULL;
+	if (error != NULL) {
+		loud = !failing || prev.last_status != status ||
+		    !daemon_same_failure(prev.last_error, error);
+		if (!failing)
+			d->nfailing++;
+	} else if (failing) {
+		log_notice("feed %s: works again", name);
+		if (d->nfailing > 0)
+			d->nfailing--;
+	}
+	if (known)
+		store_feed_clear(&prev);
+	return loud;
+}
+
+/* Feeds of the running config whose last poll failed, from the store. */
+static void
+daemon_count_failing(struct daemon *d)
+{
+	struct store_feed *feeds;
+	size_t n;
+
+	if (store_feed_list(d->store, &feeds, &n) != 0)
+		return;
+	d->nfailing = 0;
+	for (size_t i = 0; i < n; i++)
+		if (feeds[i].last_error != NULL)
+			d->nfailing++;
+	store_feed_list_free(feeds, n);
+}
+
+/*
+ * The one line `systemctl status` shows, sent when it changes; first, if
+ * also is not NULL, the state change also ("READY=1").
+ */
+static void
+daemon_notify_status(struct daemon *d, const char *also)
+{
+	const struct config *cf = d->config;
+	struct buf b;
+	size_t more = 0;
+	char *line;
+
+	if (!notify_enabled())
+		return;
+	if (also != NULL)
+		notify_send("%s", also);
+	buf_init(&b);
+	if (d->reload_error != NULL) {
+		for (const char *s = d->reload_error; (s = strchr(s, '\n')) !=
+		    NULL; s++)
+			more++;
+		buf_printf(&b, "reload failed, running the previous "
+		    "configuration: %.*s",
+		    (int)strcspn(d->reload_error, "\n"), d->reload_error);
+		if (more > 0)
+			buf_printf(&b, " (and %zu more)", more);
+		buf_adds(&b, "; ");
+	}
+	buf_printf(&b, "%zu feed%s, %zu failing, %zu output%s", cf->nfeeds,
+	    cf->nfeeds == 1 ? "" : "s", d->nfailing, cf->noutputs,
+	    cf->noutputs == 1 ? "" : "s");
+	line = buf_steal(&b, NULL);
+	if (also == NULL && d->notified != NULL &&
+	    strcmp(line, d->notified) == 0) {
+		free(line);
+		return;
+	}
+	notify_status("%s", line);
+	free(d->notified);
+	d->notified = line;
+}
+
+static void
+daemon_config_changed(void *arg)
+{
+	struct daemon *d = arg;
+
+	log_info("configuration changed: reloading %s", d->config_path);
+	daemon_reload(d);
+}
+
+/* Watches the files of the running config, as reload_on_change says. */
+static void
+daemon_watch_config(struct daemon *d)
+{
+	const struct config *cf = d->config;
+	char *cause = NULL;
+
+	if (!cf->reload_on_change) {
+		watch_free(d->watch);
+		d->watch = NULL;
+		return;
+	}
+	if (d->watch == NULL) {
+		d->watch = watch_new(d->base, RELOAD_QUIET_MS, RELOAD_MAX_MS,
+		    daemon_config_changed, d, &cause);
+		if (d->watch == NULL) {
+			log_warnx("cannot watch the configuration (SIGHUP still "
+			    "reloads it): %s", cause);
+			free(cause);
+			return;
+		}
+	}
+	watch_clear(d->watch);
+	for (size_t i = 0; i < cf->nfiles + cf->nincludes; i++) {
+		const char *path = i < cf->nfiles ? cf->files[i] :
+		    cf->includes[i - cf->nfiles];
+
+		if (watch_add(d->watch, path, &cause) != 0) {
+			log_warnx("cannot watch %s (SIGHUP still reloads it): %s",
+			    path, cause);
+			free(cause);
+			cause = NULL;
+		}
+	}
+}
+
+/* The loop is alive: that is what systemd's watchdog wants to hear. */
+static void
+daemon_watchdog(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	notify_send("WATCHDOG=1");
+}
+
+/* The HTTP server, on systemd's sockets if it passed any. */
+static int
+daemon_listen(struct daemon *d)
+{
+	char *cause = NULL;
+	int *fds = NULL, n;
+
+	if ((n = notify_listen_fds(&fds, &cause)) == -1)
+		goto fail;
+	if (n == 0) {
+		d->httpd = http_new(d->base, d->config->listen_host,
+		    d->config->listen_port, d->pub, &d->status, &cause);
+		if (d->httpd == NULL)
+			goto fail;
+		log_notice("listening on http://%s:%u/ with %zu feeds, %zu "
+		    "outputs", d->config->listen_host,
+		    (unsigned)http_port(d->httpd), d->config->nfeeds,
+		    d->config->noutputs);
+		return 0;
+	}
+	d->httpd = http_new(d->base, NULL, 0, d->pub, &d->status, &cause);
+	for (int i = 0; i < n; i++)
+		if (http_listen_fd(d->httpd, fds[i], &cause) != 0)
+			goto fail;
+	free(fds);
+	log_notice("listening on %d socket%s from systemd (listen = is not "
+	    "used) with %zu feeds, %zu outputs", n, n == 1 ? "" : "s",
+	    d->config->nfeeds, d->config->noutputs);
+	return 0;
+
+fail:
+	log_warnx("%s", cause);
+	free(cause);
+	free(fds);
+	return -1;
+}
+
 int
 daemon_serve(const char *path)
 {
 	struct daemon d;
 	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP };
 	char *cause = NULL;
+	uint64_t usec;
+	struct timeval tv;
 	int rc = 1;
 
-	if (daemon_init(&d, path, 0) != 0)
-		goto out;
-	d.httpd = http_new(d.base, d.config->listen_host, d.config->listen_port,
-	    d.pub, &d.status, &cause);
-	if (d.httpd == NULL) {
+	if (notify_open(&cause) == -1) {
 		log_warnx("%s", cause);
 		free(cause);
+	}
+	if (daemon_init(&d, path, 0) != 0 || daemon_listen(&d) != 0) {
+		notify_status("could not start: see the log");
 		goto out;
 	}
 	signal(SIGPIPE, SIG_IGN);
@@ -743,9 +984,19 @@ daemon_serve(const char *path)
 		if (d.signals[i] == NULL || evsignal_add(d.signals[i], NULL) != 0)
 			fatalx("cannot watch signal %d", sigs[i]);
 	}
-	log_notice("listening on http://%s:%u/ with %zu feeds, %zu outputs",
-	    d.config->listen_host, (unsigned)http_port(d.httpd),
-	    d.config->nfeeds, d.config->noutputs);
+	if ((usec = notify_watchdog_usec()) > 0) {
+		/* Twice per interval, as sd_watchdog_enabled(3) advises. */
+		usec /= 2;
+		tv.tv_sec = (time_t)(usec / 1000000);
+		tv.tv_usec = (suseconds_t)(usec % 1000000);
+		d.watchdog = event_new(d.base, -1, EV_PERSIST, daemon_watchdog,
+		    &d);
+		if (d.watchdog == NULL || event_add(d.watchdog, &tv) != 0)
+			fatalx("cannot add the watchdog timer");
+	}
+	daemon_watch_config(&d);
+	daemon_count_failing(&d);
+	daemon_notify_status(&d, "READY=1");
 	daemon_schedule_all(&d);
 	if (event_base_dispatch(d.base) != 0)
 		log_warnx("the event loop failed");
@@ -754,6 +1005,7 @@ daemon_serve(const char *path)
 	log_info("stopped");
 out:
 	daemon_free(&d);
+	notify_close();
 	return rc;
 }
 

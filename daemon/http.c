@@ -170,13 +170,27 @@ http_bev(struct event_base *base, void *arg)
 	return bev;
 }
 
+/* The port of the first socket, for the log and the tests. */
+static void
+http_set_port(struct httpd *h, evutil_socket_t fd)
+{
+	struct sockaddr_storage ss;
+	ev_socklen_t sslen = sizeof ss;
+
+	memset(&ss, 0, sizeof ss);
+	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == 0) {
+		if (ss.ss_family == AF_INET)
+			h->port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+		else if (ss.ss_family == AF_INET6)
+			h->port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	}
+}
+
 struct httpd *
 http_new(struct event_base *base, const char *host, uint16_t port,
     struct publisher *pub, const struct publish_status *status, char **cause)
 {
 	struct httpd *h;
-	struct sockaddr_storage ss;
-	ev_socklen_t sslen = sizeof ss;
 	evutil_socket_t fd;
 
 	h = xcalloc(1, sizeof *h);
@@ -195,6 +209,9 @@ http_new(struct event_base *base, const char *host, uint16_t port,
 	evhttp_set_gencb(h->http, http_route, h);
 	evhttp_set_bevcb(h->http, http_bev, NULL);
 
+	/* Sockets come later, from http_listen_fd. */
+	if (host == NULL)
+		return h;
 	h->sock = evhttp_bind_socket_with_handle(h->http,
 	    strcmp(host, "*") == 0 ? "::" : host, port);
 	if (h->sock == NULL) {
@@ -204,14 +221,25 @@ http_new(struct event_base *base, const char *host, uint16_t port,
 		return NULL;
 	}
 	fd = evhttp_bound_socket_get_fd(h->sock);
-	memset(&ss, 0, sizeof ss);
-	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == 0) {
-		if (ss.ss_family == AF_INET)
-			h->port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
-		else if (ss.ss_family == AF_INET6)
-			h->port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-	}
+	http_set_port(h, fd);
 	return h;
+}
+
+int
+http_listen_fd(struct httpd *h, int fd, char **cause)
+{
+	struct evhttp_bound_socket *sock;
+
+	if (evutil_make_socket_nonblocking(fd) != 0 ||
+	    (sock = evhttp_accept_socket_with_handle(h->http, fd)) == NULL) {
+		xasprintf(cause, "cannot serve on descriptor %d", fd);
+		return -1;
+	}
+	if (h->sock == NULL) {
+		h->sock = sock;
+		http_set_port(h, fd);
+	}
+	return 0;
 }
 
 void
