@@ -84,12 +84,20 @@ def free_port():
         s.close()
 
 
+# What systemd hands a service: a daemon started by a test sees none of it
+# unless the test says so (the tests may themselves run under systemd).
+SYSTEMD_VARS = ("NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID",
+                "LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES",
+                "JOURNAL_STREAM", "INVOCATION_ID")
+
+
 def child_env(extra=None):
     """The environment of feedmux runs: without the proxies of the machine,
-    which must never see a loopback request, plus extra."""
+    which must never see a loopback request, nor systemd's variables, plus
+    extra."""
     env = {k: v for k, v in os.environ.items()
            if k.lower() not in ("http_proxy", "https_proxy", "all_proxy",
-                                "no_proxy")}
+                                "no_proxy") and k not in SYSTEMD_VARS}
     env.update(extra or {})
     return env
 
@@ -247,7 +255,7 @@ def check_atom(feed, what):
 # Processes ---------------------------------------------------------------
 
 class Daemon:
-    def __init__(self, env, config, log, args, environ=None):
+    def __init__(self, env, config, log, args, environ=None, pass_fds=()):
         self.env = env
         self.config = config
         self.log = log
@@ -256,6 +264,7 @@ class Daemon:
         self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL,
                                      stdout=self._logf, stderr=self._logf,
                                      env=child_env(environ),
+                                     pass_fds=pass_fds,
                                      preexec_fn=_die_with_parent)
         self.started = time.monotonic()
 
@@ -421,17 +430,21 @@ class Env:
             f.write(text)
         os.rename(tmp, path)
 
-    def start(self, config=None, verbose=False):
-        """Starts `feedmux serve` and waits until it answers."""
+    def start(self, config=None, verbose=False, environ=None, pass_fds=(),
+              wrapper=(), wait=True):
+        """Starts `feedmux serve` and waits until it answers (unless wait
+        is false). environ: variables to add; wrapper: a command line that
+        execs the daemon's (given after it), in the same process."""
         config = config or self.config
         n = len(self.daemons)
         log = os.path.join(self.dir, "feedmux-%d.log" % n)
-        args = [self.args.feedmux, "serve", "-c", config]
+        args = list(wrapper) + [self.args.feedmux, "serve", "-c", config]
         if verbose:
             args.append("-v")
-        d = Daemon(self, config, log, args)
+        d = Daemon(self, config, log, args, environ, pass_fds)
         self.daemons.append(d)
-        d.wait_ready()
+        if wait:
+            d.wait_ready()
         return d
 
     def feedmux(self, *args, timeout=30.0, cwd=None, environ=None):
