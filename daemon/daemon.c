@@ -656,10 +656,10 @@ daemon_reload(struct daemon *d)
 	free(d->reload_error);
 	d->reload_error = NULL;
 	d->status.reload_error = NULL;
-	log_info("configuration reloaded: %zu feeds, %zu outputs", ncf->nfeeds,
-	    ncf->noutputs);
 	daemon_count_failing(d);
 	daemon_watch_config(d);
+	log_info("configuration reloaded: %zu feeds, %zu outputs", ncf->nfeeds,
+	    ncf->noutputs);
 	daemon_notify_status(d, "READY=1");
 }
 
