@@ -9,6 +9,8 @@
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
+#include "opml.h"
+#include "status.h"
 #include "util.h"
 
 #define DEFAULT_CONFIG "/etc/feedmux/feedmux.conf"
@@ -20,8 +22,12 @@ usage(FILE *f)
 	    "usage: feedmux serve [-v] [-c FILE]   run the daemon\n"
 	    "       feedmux poll  [-v] [-c FILE]   fetch every feed once, then exit\n"
 	    "       feedmux check [-c FILE]        check the configuration\n"
+	    "       feedmux status [-c FILE]       the feeds' health, as a table\n"
+	    "       feedmux import-opml [-c FILE] OPML\n"
+	    "                                      [feed] sections for an OPML file\n"
 	    "       feedmux version\n"
-	    "FILE defaults to " DEFAULT_CONFIG ".\n");
+	    "FILE defaults to " DEFAULT_CONFIG " (import-opml reads it only\n"
+	    "with -c, to keep clear of its names and URLs).\n");
 }
 
 static int
@@ -40,11 +46,80 @@ cmd_check(const char *path)
 	return 0;
 }
 
+static int
+cmd_status(const char *path)
+{
+	struct config *cf;
+	char *errors = NULL;
+	int n;
+
+	if ((cf = config_load(path, &errors)) == NULL) {
+		fprintf(stderr, "%s\n", errors);
+		free(errors);
+		return 1;
+	}
+	n = status_print(stdout, cf, now_unix(), &errors);
+	config_free(cf);
+	if (n == -1) {
+		fprintf(stderr, "feedmux: %s\n", errors);
+		free(errors);
+		return 1;
+	}
+	/* Scripts and monitors can tell "some feeds fail" from "cannot tell". */
+	return n > 0 ? 3 : 0;
+}
+
+static int
+cmd_import_opml(const char *file, const char *path)
+{
+	struct opml_feed *feeds;
+	struct opml_known known;
+	struct config *cf = NULL;
+	char *errors = NULL, *text, **names = NULL, **urls = NULL;
+	size_t n, added, skipped;
+
+	memset(&known, 0, sizeof known);
+	if (path != NULL) {
+		if ((cf = config_load(path, &errors)) == NULL) {
+			fprintf(stderr, "%s\n", errors);
+			free(errors);
+			return 1;
+		}
+		names = xcalloc(cf->nfeeds + 1, sizeof *names);
+		urls = xcalloc(cf->nfeeds + 1, sizeof *urls);
+		for (size_t i = 0; i < cf->nfeeds; i++) {
+			names[i] = cf->feeds[i].name;
+			urls[i] = cf->feeds[i].url;
+		}
+		known.names = names;
+		known.urls = urls;
+		known.n = cf->nfeeds;
+	}
+	if (opml_load(file, &feeds, &n, &errors) != 0) {
+		fprintf(stderr, "feedmux: %s\n", errors);
+		free(errors);
+		free(names);
+		free(urls);
+		config_free(cf);
+		return 1;
+	}
+	text = opml_sections(feeds, n, file, &known, &added, &skipped);
+	fputs(text, stdout);
+	fprintf(stderr, "feedmux: %s: %zu feed%s, %zu skipped\n", file, added,
+	    added == 1 ? "" : "s", skipped);
+	free(text);
+	opml_free(feeds, n);
+	free(names);
+	free(urls);
+	config_free(cf);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	const char *cmd, *path = DEFAULT_CONFIG;
-	int ch, verbose = 0, rc;
+	int ch, verbose = 0, rc, given = 0;
 
 	log_init("feedmux", LOG_LEVEL_INFO);
 	if (argc < 2) {
@@ -66,6 +141,7 @@ main(int argc, char **argv)
 		switch (ch) {
 		case 'c':
 			path = optarg;
+			given = 1;
 			break;
 		case 'v':
 			verbose++;
@@ -74,6 +150,16 @@ main(int argc, char **argv)
 			usage(stderr);
 			return 2;
 		}
+	}
+	if (strcmp(cmd, "import-opml") == 0) {
+		if (optind != argc - 1) {
+			usage(stderr);
+			return 2;
+		}
+		xmlInitParser();
+		rc = cmd_import_opml(argv[optind], given ? path : NULL);
+		xmlCleanupParser();
+		return rc;
 	}
 	if (optind != argc) {
 		usage(stderr);
@@ -84,6 +170,8 @@ main(int argc, char **argv)
 
 	if (strcmp(cmd, "check") == 0)
 		return cmd_check(path);
+	if (strcmp(cmd, "status") == 0)
+		return cmd_status(path);
 	if (strcmp(cmd, "serve") != 0 && strcmp(cmd, "poll") != 0) {
 		fprintf(stderr, "feedmux: unknown command \"%s\"\n", cmd);
 		usage(stderr);
