@@ -869,8 +869,12 @@ test_example_config(void **state)
 	assert_string_equal(conf->listen_host, "127.0.0.1");
 	assert_int_equal(conf->listen_port, 8080);
 	assert_string_equal(conf->database, "/var/lib/feedmux/feedmux.db");
-	assert_int_equal(conf->nfeeds, 6);
+	assert_int_equal(conf->nfeeds, 15);
 	assert_non_null(config_feed_find(conf, "sputnik-ar"));
+	assert_non_null(config_feed_find(conf, "aljazeera"));
+	assert_int_equal(conf->reload_on_change, 1);
+	assert_int_equal(conf->nincludes, 1);
+	assert_true(str_has_suffix(conf->includes[0], "/conf/conf.d/*.conf"));
 	o = config_output_find(conf, "russia-japan");
 	assert_non_null(o);
 	assert_string_equal(o->title, "روسيا واليابان");

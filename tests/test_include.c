@@ -283,6 +283,39 @@ test_include_loops(void **state)
 	rm_dir(dir);
 }
 
+static void
+test_reload_on_change(void **state)
+{
+	struct config *conf;
+	char *dir, *path, *errors = NULL, *want;
+
+	(void)state;
+	dir = make_dir();
+	path = put(dir, "a.conf", "# nothing\n");
+	conf = config_load(path, &errors);
+	assert_non_null(conf);
+	assert_int_equal(conf->reload_on_change, 1);
+	config_free(conf);
+	free(path);
+
+	path = put(dir, "a.conf", "[server]\nreload_on_change = no\n");
+	conf = config_load(path, &errors);
+	assert_non_null(conf);
+	assert_int_equal(conf->reload_on_change, 0);
+	config_free(conf);
+	free(path);
+
+	path = put(dir, "a.conf", "[server]\nreload_on_change = maybe\n");
+	errors = load_errors(path);
+	xasprintf(&want, "%s:2: reload_on_change: \"maybe\" is neither yes "
+	    "nor no", path);
+	assert_string_equal(errors, want);
+	free(want);
+	free(errors);
+	free(path);
+	rm_dir(dir);
+}
+
 int
 main(void)
 {
@@ -292,6 +325,7 @@ main(void)
 		cmocka_unit_test(test_errors_name_their_file),
 		cmocka_unit_test(test_include_errors),
 		cmocka_unit_test(test_include_loops),
+		cmocka_unit_test(test_reload_on_change),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
