@@ -991,7 +991,10 @@ daemon_serve(const char *path)
 		tv.tv_usec = (suseconds_t)(usec % 1000000);
 		d.watchdog = event_new(d.base, -1, EV_PERSIST, daemon_watchdog,
 		    &d);
-		if (d.watchdog == NULL || event_add(d.watchdog, &tv) != 0)
+		/* Busy readers must not starve it into a restart. */
+		if (d.watchdog == NULL ||
+		    event_priority_set(d.watchdog, EVPRIO_SERVE) != 0 ||
+		    event_add(d.watchdog, &tv) != 0)
 			fatalx("cannot add the watchdog timer");
 	}
 	daemon_watch_config(&d);
