@@ -18,7 +18,7 @@
 #include "util.h"
 
 /* systemd's own limit on the number of passed descriptors is far lower. */
-#define LISTEN_FDS_MAX	64
+#define LISTEN_FDS_MAX 64
 #define LISTEN_FDS_START 3
 
 static int notify_fd = -1;
@@ -54,8 +54,10 @@ notify_open(char **cause)
 	len = strlen(path);
 	if ((path[0] != '/' && path[0] != '@') || len < 2 ||
 	    len > sizeof notify_addr.sun_path) {
-		xasprintf(cause, "NOTIFY_SOCKET \"%s\" is not a unix socket "
-		    "path (\"/...\" or \"@...\") that fits", path);
+		xasprintf(cause,
+		    "NOTIFY_SOCKET \"%s\" is not a unix socket "
+		    "path (\"/...\" or \"@...\") that fits",
+		    path);
 		return -1;
 	}
 	memset(&notify_addr, 0, sizeof notify_addr);
@@ -64,8 +66,9 @@ notify_open(char **cause)
 	/* An abstract address starts with a NUL and has no terminating one. */
 	if (path[0] == '@')
 		notify_addr.sun_path[0] = '\0';
-	notify_addrlen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
-	    len + (path[0] == '/' && len < sizeof notify_addr.sun_path));
+	notify_addrlen =
+	    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len +
+			(path[0] == '/' && len < sizeof notify_addr.sun_path));
 	notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (notify_fd == -1) {
 		xasprintf(cause, "NOTIFY_SOCKET: socket: %s", strerror(errno));
@@ -157,7 +160,7 @@ notify_reloading(void)
 	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
 		fatal("clock_gettime");
 	usec = (unsigned long long)ts.tv_sec * 1000000ULL +
-	    (unsigned long long)ts.tv_nsec / 1000ULL;
+	       (unsigned long long)ts.tv_nsec / 1000ULL;
 	return notify_send("RELOADING=1\nMONOTONIC_USEC=%llu", usec);
 }
 
@@ -215,9 +218,11 @@ notify_listen_fds(int **fdsp, char **cause)
 		if (fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode) ||
 		    getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) != 0 ||
 		    !on) {
-			xasprintf(cause, "socket activation: descriptor %d is not "
+			xasprintf(cause,
+			    "socket activation: descriptor %d is not "
 			    "a listening socket (use ListenStream= in the "
-			    "socket unit)", fd);
+			    "socket unit)",
+			    fd);
 			free(fds);
 			return -1;
 		}

@@ -13,11 +13,11 @@
 #include "util.h"
 
 /* The config's limit on names. */
-#define NAME_MAX_LEN	64
+#define NAME_MAX_LEN 64
 /* A name made from a title stays short enough to type. */
-#define NAME_FROM_TITLE	40
+#define NAME_FROM_TITLE 40
 /* Outlines nest: categories of categories. Deeper is not a list of feeds. */
-#define OPML_DEPTH_MAX	64
+#define OPML_DEPTH_MAX 64
 
 static char *
 opml_attr(xmlNode *n, const char *name)
@@ -54,8 +54,8 @@ opml_walk(xmlNode *n, int depth, struct opml_feed **feeds, size_t *nfeeds)
 		    strcmp((const char *)n->name, "outline") != 0)
 			continue;
 		if ((url = opml_attr(n, "xmlUrl")) != NULL) {
-			*feeds = xreallocarray(*feeds, *nfeeds + 1,
-			    sizeof **feeds);
+			*feeds =
+			    xreallocarray(*feeds, *nfeeds + 1, sizeof **feeds);
 			f = &(*feeds)[(*nfeeds)++];
 			f->url = url;
 			if ((f->title = opml_attr(n, "title")) == NULL)
@@ -81,13 +81,14 @@ opml_read(const char *data, size_t len, const char *name,
 	*feedsp = NULL;
 	*np = 0;
 	if (len > OPML_MAX_BYTES || len > INT32_MAX) {
-		xasprintf(cause, "%s: larger than %d bytes", name,
-		    OPML_MAX_BYTES);
+		xasprintf(
+		    cause, "%s: larger than %d bytes", name, OPML_MAX_BYTES);
 		return -1;
 	}
 	if ((ctxt = xmlNewParserCtxt()) == NULL)
 		fatalx("xmlNewParserCtxt failed");
-	/* No DTD, no external entities, no network: the file is a stranger's. */
+	/* No DTD, no external entities, no network: the file is a stranger's.
+	 */
 	doc = xmlCtxtReadMemory(ctxt, data, (int)len, name, NULL,
 	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 	if (doc == NULL) {
@@ -103,9 +104,10 @@ opml_read(const char *data, size_t len, const char *name,
 	xmlFreeParserCtxt(ctxt);
 	root = xmlDocGetRootElement(doc);
 	if (root == NULL || strcmp((const char *)root->name, "opml") != 0) {
-		xasprintf(cause, "%s: not OPML (the root element is <%s>, not "
-		    "<opml>)", name, root != NULL ? (const char *)root->name :
-		    "");
+		xasprintf(cause,
+		    "%s: not OPML (the root element is <%s>, not "
+		    "<opml>)",
+		    name, root != NULL ? (const char *)root->name : "");
 		xmlFreeDoc(doc);
 		return -1;
 	}
@@ -126,8 +128,7 @@ opml_read(const char *data, size_t len, const char *name,
 }
 
 int
-opml_load(const char *path, struct opml_feed **feeds, size_t *n,
-    char **cause)
+opml_load(const char *path, struct opml_feed **feeds, size_t *n, char **cause)
 {
 	struct buf b;
 	char chunk[65536];
@@ -193,8 +194,8 @@ opml_slug(const char *s, size_t max)
 		} else
 			dash = 1;
 	}
-	while (b.len > 0 && (b.data[b.len - 1] == '-' ||
-	    b.data[b.len - 1] == '.'))
+	while (
+	    b.len > 0 && (b.data[b.len - 1] == '-' || b.data[b.len - 1] == '.'))
 		b.data[--b.len] = '\0';
 	/* One letter says nothing: "a" from "A (عربي)". */
 	if (alnum < 2) {
@@ -225,10 +226,10 @@ opml_url_ok(const char *url, char **host, const char **why)
 	    CURLUE_OK)
 		*why = "is not a URL";
 	else if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-	    (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0))
+		 (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0))
 		*why = "is not http or https";
 	else if (curl_url_get(u, CURLUPART_HOST, host, 0) != CURLUE_OK ||
-	    *host == NULL || **host == '\0')
+		 *host == NULL || **host == '\0')
 		*why = "has no host";
 	else
 		ok = 1;
@@ -254,7 +255,7 @@ opml_title_latin(const char *s)
 	for (; *s != '\0'; s++) {
 		if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z'))
 			ascii++;
-		else if ((unsigned char)*s >= 0xc0)	/* a UTF-8 lead byte */
+		else if ((unsigned char)*s >= 0xc0) /* a UTF-8 lead byte */
 			other++;
 	}
 	return ascii >= 2 && ascii >= 2 * other;
@@ -264,7 +265,7 @@ opml_title_latin(const char *s)
 static char *
 opml_base_name(const struct opml_feed *f, const char *host)
 {
-	static const char *prefixes[] = { "www.", "feeds.", "feed.", "rss." };
+	static const char *prefixes[] = {"www.", "feeds.", "feed.", "rss."};
 	char *name = NULL;
 
 	if (f->title != NULL && opml_title_latin(f->title))
@@ -299,8 +300,8 @@ static void
 opml_text(struct buf *b, const char *text)
 {
 	for (; *text != '\0'; text++)
-		buf_addc(b, (unsigned char)*text < 0x20 || *text == 0x7f ?
-		    ' ' : *text);
+		buf_addc(b,
+		    (unsigned char)*text < 0x20 || *text == 0x7f ? ' ' : *text);
 }
 
 char *
@@ -322,10 +323,11 @@ opml_sections(const struct opml_feed *feeds, size_t n, const char *source,
 
 		dup = NULL;
 		for (size_t j = 0; j < i && dup == NULL; j++)
-			if (names[j] != NULL && strcmp(feeds[j].url, f->url) == 0)
+			if (names[j] != NULL &&
+			    strcmp(feeds[j].url, f->url) == 0)
 				dup = names[j];
 		for (size_t j = 0; known != NULL && j < known->n && dup == NULL;
-		    j++)
+		     j++)
 			if (strcmp(known->urls[j], f->url) == 0)
 				dup = known->names[j];
 		if (dup != NULL) {

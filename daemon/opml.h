@@ -15,9 +15,9 @@
 
 /* An outline with an xmlUrl, in document order. */
 struct opml_feed {
-	char *title;	/* title, else text attribute; NULL if neither */
-	char *url;	/* xmlUrl, trimmed */
-	int line;	/* of the outline, for messages */
+	char *title; /* title, else text attribute; NULL if neither */
+	char *url;   /* xmlUrl, trimmed */
+	int line;    /* of the outline, for messages */
 };
 
 /* Reads an OPML file; -1 with *cause ("FILE:LINE: why" when it can). */
@@ -29,7 +29,7 @@ void opml_free(struct opml_feed *, size_t);
 /* What the config already has: its names are taken, its URLs known. */
 struct opml_known {
 	char *const *names;
-	char *const *urls;	/* urls[i] is the feed names[i] */
+	char *const *urls; /* urls[i] is the feed names[i] */
 	size_t n;
 };
 

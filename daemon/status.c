@@ -20,8 +20,8 @@ status_span(char *dst, size_t size, int64_t secs)
 	else if (secs < 36 * 3600)
 		snprintf(dst, size, "%lldh", (long long)((secs + 1800) / 3600));
 	else
-		snprintf(dst, size, "%lldd",
-		    (long long)((secs + 43200) / 86400));
+		snprintf(
+		    dst, size, "%lldd", (long long)((secs + 43200) / 86400));
 }
 
 static void
@@ -74,10 +74,13 @@ status_print(FILE *out, const struct config *cf, int64_t now, char **cause)
 	/* store_open would make an empty database: say why there is none. */
 	if (strcmp(cf->database, ":memory:") == 0 ||
 	    access(cf->database, R_OK) != 0) {
-		xasprintf(cause, "%s: %s (has feedmux serve or poll run with "
-		    "this configuration?)", cf->database,
-		    strcmp(cf->database, ":memory:") == 0 ?
-		    "an in-memory database" : strerror(errno));
+		xasprintf(cause,
+		    "%s: %s (has feedmux serve or poll run with "
+		    "this configuration?)",
+		    cf->database,
+		    strcmp(cf->database, ":memory:") == 0
+			? "an in-memory database"
+			: strerror(errno));
 		return -1;
 	}
 	if ((st = store_open(cf->database, cause)) == NULL)

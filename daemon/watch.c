@@ -20,13 +20,14 @@
 #include <sys/inotify.h>
 
 /* What changes a file in a directory, or the directory itself. */
-#define WATCH_MASK (IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | \
-	IN_DELETE | IN_CREATE | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
+#define WATCH_MASK                                                             \
+	(IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE |            \
+	    IN_CREATE | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
 
 struct watch_dir {
 	int wd;
 	char *path;
-	char **patterns;	/* of names in it */
+	char **patterns; /* of names in it */
 	size_t npatterns;
 };
 
@@ -36,7 +37,7 @@ struct watch {
 	struct event *timer;
 	int quiet_ms;
 	int max_ms;
-	int64_t first;		/* ms of the first change not yet called back; 0 */
+	int64_t first; /* ms of the first change not yet called back; 0 */
 	watch_cb cb;
 	void *arg;
 	struct watch_dir *dirs;
@@ -125,8 +126,7 @@ watch_read(evutil_socket_t fd, short what, void *arg)
 			continue;
 		if (n <= 0)
 			break;
-		for (char *p = buf; p < buf + n;
-		    p += sizeof *ev + ev->len) {
+		for (char *p = buf; p < buf + n; p += sizeof *ev + ev->len) {
 			ev = (const struct inotify_event *)(void *)p;
 			watch_event(w, ev);
 		}
@@ -186,8 +186,8 @@ watch_free(struct watch *w)
 
 /* Watches dir for names matching pattern; depth bounds the walk upwards. */
 static int
-watch_dir_add(struct watch *w, const char *dir, const char *pattern,
-    int depth, char **cause)
+watch_dir_add(struct watch *w, const char *dir, const char *pattern, int depth,
+    char **cause)
 {
 	struct watch_dir *d;
 	char *parent, *slash;
@@ -200,12 +200,13 @@ watch_dir_add(struct watch *w, const char *dir, const char *pattern,
 			parent = xstrdup(dir);
 			slash = strrchr(parent, '/');
 			if (slash == NULL)
-				rc = watch_dir_add(w, ".", dir, depth + 1,
-				    cause);
+				rc = watch_dir_add(
+				    w, ".", dir, depth + 1, cause);
 			else {
 				*slash = '\0';
-				rc = watch_dir_add(w, slash == parent ? "/" :
-				    parent, slash + 1, depth + 1, cause);
+				rc = watch_dir_add(w,
+				    slash == parent ? "/" : parent, slash + 1,
+				    depth + 1, cause);
 			}
 			free(parent);
 			return rc;
@@ -223,8 +224,8 @@ watch_dir_add(struct watch *w, const char *dir, const char *pattern,
 	for (size_t i = 0; i < d->npatterns; i++)
 		if (strcmp(d->patterns[i], pattern) == 0)
 			return 0;
-	d->patterns = xreallocarray(d->patterns, d->npatterns + 1,
-	    sizeof *d->patterns);
+	d->patterns =
+	    xreallocarray(d->patterns, d->npatterns + 1, sizeof *d->patterns);
 	d->patterns[d->npatterns++] = xstrdup(pattern);
 	log_debug("watch: %s/%s", dir, pattern);
 	return 0;
@@ -243,11 +244,13 @@ watch_path(struct watch *w, const char *path, char **cause)
 		xasprintf(cause, "%s: not a file name", path);
 		return -1;
 	}
-	dir = slash == path ? xstrdup("/") :
-	    xstrndup(path, (size_t)(slash - path));
+	dir = slash == path ? xstrdup("/")
+			    : xstrndup(path, (size_t)(slash - path));
 	if (strpbrk(dir, "*?[") != NULL) {
-		xasprintf(cause, "%s: wildcards are watched only in the last "
-		    "part of a path", path);
+		xasprintf(cause,
+		    "%s: wildcards are watched only in the last "
+		    "part of a path",
+		    path);
 		free(dir);
 		return -1;
 	}

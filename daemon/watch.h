@@ -19,8 +19,8 @@ typedef void (*watch_cb)(void *arg);
  * latest max_ms after the first change, even if changes go on. NULL with
  * *cause if inotify is not available.
  */
-struct watch *watch_new(struct event_base *, int quiet_ms, int max_ms,
-    watch_cb, void *arg, char **cause);
+struct watch *watch_new(struct event_base *, int quiet_ms, int max_ms, watch_cb,
+    void *arg, char **cause);
 void watch_free(struct watch *);
 
 /* Forgets every path (a change already noticed still calls back). */

@@ -108,8 +108,7 @@ test_relative_paths(void **state)
 	assert_int_equal(mkdir(want, 0755), 0);
 	free(want);
 	/* Relative to the file that says it, not to the main file. */
-	free(put(dir, "etc/more/db.conf",
-	    "[server]\ndatabase = state/x.db\n"));
+	free(put(dir, "etc/more/db.conf", "[server]\ndatabase = state/x.db\n"));
 
 	assert_non_null(getcwd(cwd, sizeof cwd));
 	assert_int_equal(chdir(dir), 0);
@@ -213,8 +212,10 @@ test_include_errors(void **state)
 	    "listen = 127.0.0.1:1\n");
 	free(put(dir, "empty.conf", "# nothing\n"));
 	errors = load_errors(main);
-	xasprintf(&want, "%s:3: key \"listen\" outside a section (an include "
-	    "ends the section before it)", main);
+	xasprintf(&want,
+	    "%s:3: key \"listen\" outside a section (an include "
+	    "ends the section before it)",
+	    main);
 	assert_string_equal(errors, want);
 	free(want);
 	free(errors);
@@ -226,9 +227,11 @@ test_include_errors(void **state)
 	    "include = empty.conf\n"
 	    "url = http://127.0.0.1:1/x\n");
 	errors = load_errors(main);
-	xasprintf(&want, "%s:1: missing url in [feed x]\n"
+	xasprintf(&want,
+	    "%s:1: missing url in [feed x]\n"
 	    "%s:3: key \"url\" outside a section (an include ends the section "
-	    "before it)", main, main);
+	    "before it)",
+	    main, main);
 	assert_string_equal(errors, want);
 	free(want);
 	free(errors);
@@ -241,8 +244,10 @@ test_include_errors(void **state)
 	    "include = server.conf\n");
 	free(put(dir, "server.conf", "[server]\nlisten = 127.0.0.1:2\n"));
 	errors = load_errors(main);
-	xasprintf(&want, "%s/server.conf:2: duplicate key \"listen\" in "
-	    "[server] (first at %s:2)", dir, main);
+	xasprintf(&want,
+	    "%s/server.conf:2: duplicate key \"listen\" in "
+	    "[server] (first at %s:2)",
+	    dir, main);
 	assert_string_equal(errors, want);
 	free(want);
 	free(errors);
@@ -307,8 +312,10 @@ test_reload_on_change(void **state)
 
 	path = put(dir, "a.conf", "[server]\nreload_on_change = maybe\n");
 	errors = load_errors(path);
-	xasprintf(&want, "%s:2: reload_on_change: \"maybe\" is neither yes "
-	    "nor no", path);
+	xasprintf(&want,
+	    "%s:2: reload_on_change: \"maybe\" is neither yes "
+	    "nor no",
+	    path);
 	assert_string_equal(errors, want);
 	free(want);
 	free(errors);
@@ -320,12 +327,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_conf_d),
-		cmocka_unit_test(test_relative_paths),
-		cmocka_unit_test(test_errors_name_their_file),
-		cmocka_unit_test(test_include_errors),
-		cmocka_unit_test(test_include_loops),
-		cmocka_unit_test(test_reload_on_change),
+	    cmocka_unit_test(test_conf_d),
+	    cmocka_unit_test(test_relative_paths),
+	    cmocka_unit_test(test_errors_name_their_file),
+	    cmocka_unit_test(test_include_errors),
+	    cmocka_unit_test(test_include_loops),
+	    cmocka_unit_test(test_reload_on_change),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -39,7 +39,7 @@ listener_open(struct listener *l, int abstract)
 		/* sun_path[0] stays NUL. */
 		memcpy(sa.sun_path + 1, name, strlen(name));
 		len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
-		    strlen(name));
+				  strlen(name));
 		snprintf(l->path, sizeof l->path, "@%s", name);
 	} else {
 		snprintf(l->path, sizeof l->path, "/tmp/%s", name);
@@ -66,7 +66,7 @@ listener_close(struct listener *l)
 static void
 listener_recv(struct listener *l, char *buf, size_t size)
 {
-	struct pollfd pfd = { .fd = l->fd, .events = POLLIN };
+	struct pollfd pfd = {.fd = l->fd, .events = POLLIN};
 	ssize_t n;
 
 	buf[0] = '\0';
@@ -130,7 +130,7 @@ static void
 test_no_socket(void **state)
 {
 	char *cause = NULL;
-	static const char *bad[] = { "relative/path", "@", "/", "" };
+	static const char *bad[] = {"relative/path", "@", "/", ""};
 	char longpath[200];
 
 	(void)state;
@@ -215,8 +215,8 @@ passed_socket(int listening)
 		memset(&sa, 0, sizeof sa);
 		sa.sun_family = AF_UNIX;
 		/* Autobind: an abstract address of the kernel's choosing. */
-		assert_int_equal(bind(fd, (struct sockaddr *)&sa,
-		    sizeof(sa_family_t)), 0);
+		assert_int_equal(
+		    bind(fd, (struct sockaddr *)&sa, sizeof(sa_family_t)), 0);
 		assert_int_equal(listen(fd, 1), 0);
 	}
 	if (fd != 3) {
@@ -302,12 +302,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_path_socket),
-		cmocka_unit_test(test_abstract_socket),
-		cmocka_unit_test(test_no_socket),
-		cmocka_unit_test(test_nobody_listening),
-		cmocka_unit_test(test_watchdog),
-		cmocka_unit_test(test_listen_fds),
+	    cmocka_unit_test(test_path_socket),
+	    cmocka_unit_test(test_abstract_socket),
+	    cmocka_unit_test(test_no_socket),
+	    cmocka_unit_test(test_nobody_listening),
+	    cmocka_unit_test(test_watchdog),
+	    cmocka_unit_test(test_listen_fds),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -28,14 +28,16 @@ test_read(void **state)
 
 	(void)state;
 	read_ok("<opml version='2.0'><head/><body>"
-	    "<outline text='cat'>"
-	    "<outline text='A' xmlUrl='  http://127.0.0.1/a  '/>"
-	    "<outline title='B title' text='B text' XMLURL='http://127.0.0.1/b'/>"
-	    "</outline>"
-	    "<outline text='no url'/>"
-	    "<outline xmlUrl=''/>"
-	    "<outline xmlUrl='http://127.0.0.1/c'/>"
-	    "</body></opml>", &f, &n);
+		"<outline text='cat'>"
+		"<outline text='A' xmlUrl='  http://127.0.0.1/a  '/>"
+		"<outline title='B title' text='B text' "
+		"XMLURL='http://127.0.0.1/b'/>"
+		"</outline>"
+		"<outline text='no url'/>"
+		"<outline xmlUrl=''/>"
+		"<outline xmlUrl='http://127.0.0.1/c'/>"
+		"</body></opml>",
+	    &f, &n);
 	assert_int_equal(n, 3);
 	assert_string_equal(f[0].url, "http://127.0.0.1/a");
 	assert_string_equal(f[0].title, "A");
@@ -51,10 +53,10 @@ test_read_errors(void **state)
 	static const struct {
 		const char *xml, *want;
 	} cases[] = {
-		{ "", "t.opml" },
-		{ "<rss/>", "t.opml: not OPML (the root element is <rss>" },
-		{ "<opml><head/></opml>", "t.opml: not OPML (no <body>)" },
-		{ "<opml><body>", "t.opml:1: not XML: " },
+	    {"", "t.opml"},
+	    {"<rss/>", "t.opml: not OPML (the root element is <rss>"},
+	    {"<opml><head/></opml>", "t.opml: not OPML (no <body>)"},
+	    {"<opml><body>", "t.opml:1: not XML: "},
 	};
 	struct opml_feed *f;
 	struct buf b;
@@ -65,7 +67,8 @@ test_read_errors(void **state)
 	for (size_t i = 0; i < nitems(cases); i++) {
 		cause = NULL;
 		assert_int_equal(opml_read(cases[i].xml, strlen(cases[i].xml),
-		    "t.opml", &f, &n, &cause), -1);
+				     "t.opml", &f, &n, &cause),
+		    -1);
 		assert_non_null(cause);
 		if (strncmp(cause, cases[i].want, strlen(cases[i].want)) != 0)
 			fail_msg("%s: %s", cases[i].xml, cause);
@@ -89,28 +92,30 @@ static void
 test_names(void **state)
 {
 	static const struct opml_feed feeds[] = {
-		{ "World News", "http://127.0.0.1/1", 1 },
-		{ "World News", "http://127.0.0.1/2", 2 },
-		{ "world   news!", "http://127.0.0.1/3", 3 },
-		{ "أخبار العالم", "https://www.news.example/ar", 4 },
-		{ "x", "https://feeds.news.example/x", 5 },
-		{ "An extremely long title that goes on and on and on", "http://"
-		    "127.0.0.1/5", 6 },
-		{ "Two\nlines", "http://127.0.0.1/6", 7 },
-		{ NULL, "http://127.0.0.1/1", 8 },
-		{ NULL, "file:///etc/passwd", 9 },
-		{ NULL, "http://127.0.0.1/has space", 10 },
+	    {"World News", "http://127.0.0.1/1", 1},
+	    {"World News", "http://127.0.0.1/2", 2},
+	    {"world   news!", "http://127.0.0.1/3", 3},
+	    {"أخبار العالم", "https://www.news.example/ar", 4},
+	    {"x", "https://feeds.news.example/x", 5},
+	    {"An extremely long title that goes on and on and on",
+		"http://"
+		"127.0.0.1/5",
+		6},
+	    {"Two\nlines", "http://127.0.0.1/6", 7},
+	    {NULL, "http://127.0.0.1/1", 8},
+	    {NULL, "file:///etc/passwd", 9},
+	    {NULL, "http://127.0.0.1/has space", 10},
 	};
-	char *const known_names[] = { "world-news-3", "taken" };
-	char *const known_urls[] = { "http://127.0.0.1/elsewhere",
-		"https://www.news.example/ar" };
-	struct opml_known known = { known_names, known_urls, 2 };
+	char *const known_names[] = {"world-news-3", "taken"};
+	char *const known_urls[] = {
+	    "http://127.0.0.1/elsewhere", "https://www.news.example/ar"};
+	struct opml_known known = {known_names, known_urls, 2};
 	size_t added, skipped;
 	char *text;
 
 	(void)state;
-	text = opml_sections(feeds, nitems(feeds), "t.opml", &known, &added,
-	    &skipped);
+	text = opml_sections(
+	    feeds, nitems(feeds), "t.opml", &known, &added, &skipped);
 	assert_int_equal(added, 6);
 	assert_int_equal(skipped, 4);
 	assert_string_equal(text,
@@ -139,9 +144,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_read),
-		cmocka_unit_test(test_read_errors),
-		cmocka_unit_test(test_names),
+	    cmocka_unit_test(test_read),
+	    cmocka_unit_test(test_read_errors),
+	    cmocka_unit_test(test_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

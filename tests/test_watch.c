@@ -37,7 +37,7 @@ called(void *arg)
 static void
 run_for(struct fixture *f, int ms)
 {
-	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
 
 	event_base_loopexit(f->base, &tv);
 	event_base_dispatch(f->base);
@@ -270,19 +270,18 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_save_by_rename, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_other_files_ignored, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_burst_is_one_change, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_conf_d, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_symlinked_file, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_endless_changes, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_bad_paths, setup,
-		    teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_save_by_rename, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_other_files_ignored, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_burst_is_one_change, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_conf_d, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_symlinked_file, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_endless_changes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bad_paths, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
