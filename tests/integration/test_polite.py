@@ -186,7 +186,8 @@ def serve(env):
     config = env.write_config(feeds, [("all", {})], poll=POLL)
     rc, out, _ = env.feedmux("version")
     version = out.split()[-1]
-    d = env.start()
+    # A failure repeated the same way is logged at debug only: -v shows it.
+    d = env.start(verbose=True)
     check_conditional(env, d)
     check_encodings(env, d)
     check_limits(env, d)
