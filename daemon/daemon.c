@@ -1,3 +1,5 @@
+#include <sys/resource.h>
+
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -960,6 +962,22 @@ fail:
 	return -1;
 }
 
+/*
+ * Each reader's connection is a descriptor: take the hard limit, as systemd
+ * and most shells leave the soft one at 1024.
+ */
+static void
+daemon_raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+		log_warn("setrlimit RLIMIT_NOFILE");
+}
+
 int
 daemon_serve(const char *path)
 {
@@ -970,6 +988,7 @@ daemon_serve(const char *path)
 	struct timeval tv;
 	int rc = 1;
 
+	daemon_raise_nofile();
 	if (notify_open(&cause) == -1) {
 		log_warnx("%s", cause);
 		free(cause);
