@@ -1,3 +1,8 @@
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +13,8 @@
 
 #include "config.h"
 #include "daemon.h"
+#include "dump.h"
+#include "fetch.h"
 #include "log.h"
 #include "opml.h"
 #include "status.h"
@@ -25,6 +32,9 @@ usage(FILE *f)
 	    "       feedmux status [-c FILE]       the feeds' health, as a table\n"
 	    "       feedmux import-opml [-c FILE] OPML\n"
 	    "                                      [feed] sections for an OPML file\n"
+	    "       feedmux parse [--http-context HEADERS | --sidecars]\n"
+	    "                     [--max-bytes N] FILE...\n"
+	    "                                      print what the parser reads, as JSON Lines\n"
 	    "       feedmux version\n"
 	    "FILE defaults to " DEFAULT_CONFIG " (import-opml reads it only\n"
 	    "with -c, to keep clear of its names and URLs).\n");
@@ -115,6 +125,177 @@ cmd_import_opml(const char *file, const char *path)
 	return 0;
 }
 
+/*
+ * Read a whole file, or "-" for standard input, into *b; refuse one over
+ * max bytes without reading it all: a regular file by its size, anything
+ * else as soon as it passes max.
+ */
+static int
+parse_read(const char *path, size_t max, struct buf *b, char **cause)
+{
+	struct stat sb;
+	ssize_t n;
+	size_t want;
+	int fd;
+
+	buf_reset(b);
+	if (strcmp(path, "-") == 0)
+		fd = STDIN_FILENO;
+	else if ((fd = open(path, O_RDONLY)) == -1) {
+		xasprintf(cause, "%s", strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &sb) == -1) {
+		xasprintf(cause, "%s", strerror(errno));
+		goto fail;
+	}
+	if (S_ISDIR(sb.st_mode)) {
+		*cause = xstrdup("is a directory");
+		goto fail;
+	}
+	if (S_ISREG(sb.st_mode) && (uintmax_t)sb.st_size > max)
+		goto too_big;
+	for (;;) {
+		/* Room for max + 1 bytes, so a body over max shows itself. */
+		want = b->len < 65536 ? 65536 : b->len;
+		if (want > max + 1 - b->len)
+			want = max + 1 - b->len;
+		if (b->size < b->len + want + 1) {
+			b->data = xreallocarray(b->data, 1, b->len + want + 1);
+			b->size = b->len + want + 1;
+		}
+		if ((n = read(fd, b->data + b->len, want)) == -1) {
+			if (errno == EINTR)
+				continue;
+			xasprintf(cause, "%s", strerror(errno));
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		b->len += (size_t)n;
+		b->data[b->len] = '\0';
+		if (b->len > max)
+			goto too_big;
+	}
+	if (fd != STDIN_FILENO)
+		close(fd);
+	return 0;
+
+too_big:
+	xasprintf(cause, "refused: larger than the maximum of %zu bytes", max);
+fail:
+	if (fd != STDIN_FILENO)
+		close(fd);
+	return -1;
+}
+
+/* An option's value, from "--name=value" or the next argument. */
+static const char *
+parse_option(int argc, char **argv, int *i, const char *name)
+{
+	size_t len = strlen(name);
+
+	if (strncmp(argv[*i], name, len) == 0 && argv[*i][len] == '=')
+		return argv[*i] + len + 1;
+	if (strcmp(argv[*i], name) == 0 && *i + 1 < argc)
+		return argv[++*i];
+	return NULL;
+}
+
+/*
+ * feedmux parse: each FILE parsed in turn, one JSON line each. A document
+ * that is no feed is a result (an empty feed with its reason); a file that
+ * cannot be read is an error line and makes the exit status 1.
+ */
+static int
+cmd_parse(int argc, char **argv)
+{
+	struct dump_context dc, side;
+	struct buf in, out;
+	struct feed *f;
+	const char *v, *headers = NULL;
+	char *cause = NULL, *sidecar, *end;
+	unsigned long long max = FETCH_DEFAULT_MAX_BYTES;
+	int i, sidecars = 0, rc = 0;
+
+	for (i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0) {
+			i++;
+			break;
+		}
+		if (argv[i][0] != '-' || argv[i][1] == '\0')
+			break;
+		if ((v = parse_option(argc, argv, &i, "--http-context")) != NULL)
+			headers = v;
+		else if (strcmp(argv[i], "--sidecars") == 0)
+			sidecars = 1;
+		else if ((v = parse_option(argc, argv, &i, "--max-bytes")) !=
+		    NULL) {
+			errno = 0;
+			max = strtoull(v, &end, 10);
+			if (errno != 0 || end == v || *end != '\0' || max == 0 ||
+			    max >= SIZE_MAX || max > INT_MAX) {
+				fprintf(stderr, "feedmux: bad --max-bytes \"%s\"\n",
+				    v);
+				return 2;
+			}
+		} else {
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (i == argc || (headers != NULL && sidecars)) {
+		usage(stderr);
+		return 2;
+	}
+	memset(&dc, 0, sizeof dc);
+	if (headers != NULL && dump_context_load(headers, &dc, &cause) != 0) {
+		fprintf(stderr, "feedmux: %s\n", cause);
+		free(cause);
+		return 1;
+	}
+
+	buf_init(&in);
+	buf_init(&out);
+	for (; i < argc; i++) {
+		memset(&side, 0, sizeof side);
+		if (sidecars) {
+			xasprintf(&sidecar, "%s.headers", argv[i]);
+			if (access(sidecar, F_OK) == 0 &&
+			    dump_context_load(sidecar, &side, &cause) != 0) {
+				fprintf(stderr, "feedmux: %s\n", cause);
+				free(cause);
+				cause = NULL;
+			}
+			free(sidecar);
+		}
+		if (parse_read(argv[i], (size_t)max, &in, &cause) != 0) {
+			fprintf(stderr, "feedmux: %s: %s\n", argv[i], cause);
+			dump_error(&out, argv[i], cause);
+			rc = 1;
+		} else {
+			f = parse_feed(in.data, in.len, sidecars ? &side.ctx :
+			    &dc.ctx, &cause);
+			dump_feed(&out, argv[i], f, cause);
+			parse_feed_free(f);
+		}
+		free(cause);
+		cause = NULL;
+		dump_context_clear(&side);
+		fwrite(out.data, 1, out.len, stdout);
+		buf_reset(&out);
+	}
+	buf_free(&in);
+	buf_free(&out);
+	dump_context_clear(&dc);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "feedmux: standard output: %s\n",
+		    strerror(errno));
+		return 1;
+	}
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -135,6 +316,15 @@ main(int argc, char **argv)
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
 		printf("feedmux %s\n", FEEDMUX_VERSION);
 		return 0;
+	}
+	if (strcmp(cmd, "parse") == 0) {
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+			fatalx("curl_global_init failed");
+		xmlInitParser();
+		rc = cmd_parse(argc, argv);
+		xmlCleanupParser();
+		curl_global_cleanup();
+		return rc;
 	}
 	optind = 2;
 	while ((ch = getopt(argc, argv, "c:v")) != -1) {

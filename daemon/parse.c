@@ -593,6 +593,12 @@ node_attr(xmlNodePtr n, const char *name)
 	return s;
 }
 
+#if LIBXML_VERSION >= 21200
+static void parse_error(void *, const xmlError *);
+#else
+static void parse_error(void *, xmlErrorPtr);
+#endif
+static void parse_silent(void *, const char *, ...);
 static void text_collect(struct pstate *, xmlNodePtr, struct buf *, int);
 static void markup_collect(struct pstate *, xmlNodePtr, struct buf *, int);
 
@@ -876,6 +882,27 @@ html_to_text(char *html)
 	xmlFreeDoc(doc);
 	htmlFreeParserCtxt(ctxt);
 	return text_plain(buf_steal(&b, NULL));
+}
+
+char *
+parse_html_text(const char *html)
+{
+	xmlStructuredErrorFunc old_serror;
+	xmlGenericErrorFunc old_error;
+	void *old_serror_ctx, *old_error_ctx;
+	char *s;
+
+	/* Bad bytes in HTML are no news to anyone's stderr. */
+	old_serror = xmlStructuredError;
+	old_serror_ctx = xmlStructuredErrorContext;
+	old_error = xmlGenericError;
+	old_error_ctx = xmlGenericErrorContext;
+	xmlSetStructuredErrorFunc(NULL, parse_error);
+	xmlSetGenericErrorFunc(NULL, parse_silent);
+	s = html_to_text(xstrdup(html));
+	xmlSetStructuredErrorFunc(old_serror_ctx, old_serror);
+	xmlSetGenericErrorFunc(old_error_ctx, old_error);
+	return s;
 }
 
 static enum kind

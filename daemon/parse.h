@@ -61,6 +61,13 @@ void parse_feed_free(struct feed *);
 /* Frees the fields of an item (not the item itself). */
 void parse_item_clear(struct item *);
 
+/*
+ * An HTML fragment reduced to its plain text, the way parse reduces HTML
+ * titles (tags dropped, script and style left out, references decoded,
+ * white space collapsed). NULL when no text is left; caller frees.
+ */
+char *parse_html_text(const char *html);
+
 /* Dates as feeds write them (RFC 822 and variants, RFC 3339 / W3C-DTF). */
 int64_t parse_date(const char *);
 
