@@ -41,6 +41,8 @@
 #define PARSE_MAX_ENTITIES	10000
 #define PARSE_MAX_ENTITY_BYTES	(1024 * 1024)
 #define PARSE_MAX_DEPTH		512
+/* Bytes handed to libxml2's push parser at a time. */
+#define PARSE_CHUNK		(256 * 1024)
 
 /* Which vocabulary an element belongs to, whatever its prefix. */
 enum ns {
@@ -240,13 +242,9 @@ is_trim_space(long cp)
 	    cp == 0x202f || cp == 0x205f || cp == 0x3000;
 }
 
-/*
- * Make s valid UTF-8 (each bad byte becomes U+FFFD), trim white space at
- * both ends and, if collapse, turn each run of ASCII white space into one
- * space. Frees s; returns NULL for an empty result.
- */
+/* text_finish for a string with invalid UTF-8: into a new buffer. */
 static char *
-text_finish(char *s, int collapse)
+text_finish_repair(char *s, int collapse)
 {
 	struct buf b;
 	const unsigned char *p, *end;
@@ -254,8 +252,6 @@ text_finish(char *s, int collapse)
 	long cp;
 	int space = 0, started = 0;
 
-	if (s == NULL)
-		return NULL;
 	p = (const unsigned char *)s;
 	end = p + strlen(s);
 
@@ -297,6 +293,93 @@ text_finish(char *s, int collapse)
 	return buf_steal(&b, NULL);
 }
 
+/* Whether s holds valid UTF-8 only; ASCII is checked eight bytes at once. */
+static int
+utf8_valid(const unsigned char *p, const unsigned char *end)
+{
+	uint64_t v;
+	size_t n;
+
+	while (p < end) {
+		/* Two-byte sequences (Arabic, Cyrillic ...) without a call. */
+		if (p[0] >= 0xc2 && p[0] <= 0xdf && end - p >= 2 &&
+		    (p[1] & 0xc0) == 0x80) {
+			p += 2;
+			continue;
+		}
+		if (*p >= 0x80) {
+			if (utf8_decode(p, (size_t)(end - p), &n) < 0)
+				return 0;
+			p += n;
+			continue;
+		}
+		while (end - p >= 8) {
+			memcpy(&v, p, 8);
+			if ((v & 0x8080808080808080ULL) != 0)
+				break;
+			p += 8;
+		}
+		while (p < end && *p < 0x80)
+			p++;
+	}
+	return 1;
+}
+
+/*
+ * Make s valid UTF-8 (each bad byte becomes U+FFFD), trim white space at
+ * both ends and, if collapse, turn each run of ASCII white space into one
+ * space. Frees s; returns NULL for an empty result. Valid text (all of it
+ * but base64 and broken HTML) is done in place, as it only shrinks.
+ */
+static char *
+text_finish(char *s, int collapse)
+{
+	unsigned char *p, *q, *w, *start, *end;
+	size_t n;
+	long cp;
+
+	if (s == NULL)
+		return NULL;
+	start = p = (unsigned char *)s;
+	end = p + strlen(s);
+	if (!utf8_valid(p, end))
+		return text_finish_repair(s, collapse);
+
+	while (p < end && (cp = utf8_decode(p, (size_t)(end - p), &n)) >= 0 &&
+	    is_trim_space(cp))
+		p += n;
+	while (end > p) {
+		for (q = end - 1; q > p && (*q & 0xc0) == 0x80; q--)
+			;
+		cp = utf8_decode(q, (size_t)(end - q), &n);
+		if (!is_trim_space(cp))
+			break;
+		end = q;
+	}
+	if (p == end) {
+		free(s);
+		return NULL;
+	}
+	*end = '\0';
+	if (!collapse) {
+		if (p != start)
+			memmove(start, p, (size_t)(end - p) + 1);
+		return s;
+	}
+	/* No white space is left at either end, so runs are inside. */
+	for (w = start; p < end;) {
+		if (!is_ascii_space(*p)) {
+			*w++ = *p++;
+			continue;
+		}
+		*w++ = ' ';
+		while (is_ascii_space(*++p))
+			;
+	}
+	*w = '\0';
+	return s;
+}
+
 static char *
 text_plain(char *s)
 {
@@ -312,8 +395,15 @@ text_html(char *s)
 static void
 html_escape(struct buf *b, const char *s, int attr)
 {
-	for (; *s != '\0'; s++) {
-		switch (*s) {
+	size_t n;
+
+	for (;;) {
+		n = strcspn(s, attr ? "&<>\"" : "&<>");
+		buf_add(b, s, n);
+		s += n;
+		switch (*s++) {
+		case '\0':
+			return;
 		case '&':
 			buf_adds(b, "&amp;");
 			break;
@@ -324,13 +414,7 @@ html_escape(struct buf *b, const char *s, int attr)
 			buf_adds(b, "&gt;");
 			break;
 		case '"':
-			if (attr)
-				buf_adds(b, "&quot;");
-			else
-				buf_addc(b, '"');
-			break;
-		default:
-			buf_addc(b, *s);
+			buf_adds(b, "&quot;");
 			break;
 		}
 	}
@@ -826,62 +910,221 @@ node_html(struct pstate *st, xmlNodePtr n)
 	return text_html(node_markup_raw(st, n->children));
 }
 
-static void
-html_text_collect(xmlNodePtr n, struct buf *b, int depth)
+/* Windows-1252 for U+0080..U+009F, as HTML reads numeric references. */
+static const unsigned short cp1252[32] = {
+	0x20ac, 0x81, 0x201a, 0x192, 0x201e, 0x2026, 0x2020, 0x2021,
+	0x2c6, 0x2030, 0x160, 0x2039, 0x152, 0x8d, 0x17d, 0x8f,
+	0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014,
+	0x2dc, 0x2122, 0x161, 0x203a, 0x153, 0x9d, 0x17e, 0x178,
+};
+
+/* Write cp as UTF-8 at w; returns the bytes written (at most 4). */
+static size_t
+utf8_put(unsigned char *w, unsigned long cp)
 {
-	if (depth > PARSE_MAX_DEPTH)
-		return;
-	for (; n != NULL && b->len < PARSE_MAX_FIELD; n = n->next) {
-		switch (n->type) {
-		case XML_TEXT_NODE:
-		case XML_CDATA_SECTION_NODE:
-			if (n->content != NULL)
-				buf_adds(b, (const char *)n->content);
-			break;
-		case XML_ELEMENT_NODE:
-			/* Code is not text a reader sees. */
-			if (strcasecmp((const char *)n->name, "script") == 0 ||
-			    strcasecmp((const char *)n->name, "style") == 0 ||
-			    strcasecmp((const char *)n->name, "applet") == 0)
+	if (cp < 0x80) {
+		w[0] = (unsigned char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		w[0] = (unsigned char)(0xc0 | (cp >> 6));
+		w[1] = (unsigned char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		w[0] = (unsigned char)(0xe0 | (cp >> 12));
+		w[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+		w[2] = (unsigned char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	w[0] = (unsigned char)(0xf0 | (cp >> 18));
+	w[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3f));
+	w[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+	w[3] = (unsigned char)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
+/*
+ * A character reference at p (which points at '&'): its code point, and
+ * through *len its length; -1 when it is none. Numeric references out of
+ * Unicode become U+FFFD; names are HTML 4's (and apos), case and all.
+ */
+static long
+html_reference(const char *p, size_t *len)
+{
+	const htmlEntityDesc *e;
+	char name[16];
+	unsigned long cp = 0;
+	const char *q = p + 1;
+	size_t n;
+	int hex = 0, digits = 0;
+
+	if (*q == '#') {
+		q++;
+		if (*q == 'x' || *q == 'X') {
+			hex = 1;
+			q++;
+		}
+		for (;; q++, digits++) {
+			if (isdigit((unsigned char)*q))
+				n = (size_t)(*q - '0');
+			else if (hex && isxdigit((unsigned char)*q))
+				n = (size_t)(tolower((unsigned char)*q) - 'a' + 10);
+			else
 				break;
-			html_text_collect(n->children, b, depth + 1);
-			break;
-		default:
+			if (cp <= 0x10ffff)
+				cp = cp * (hex ? 16 : 10) + n;
+		}
+		if (digits == 0 || *q != ';')
+			return -1;
+		*len = (size_t)(q + 1 - p);
+		if (cp == 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return 0xfffd;
+		if (cp >= 0x80 && cp <= 0x9f)
+			return cp1252[cp - 0x80];
+		return (long)cp;
+	}
+	for (n = 0; isalnum((unsigned char)q[n]); n++) {
+		if (n + 1 >= sizeof name)
+			return -1;
+		name[n] = q[n];
+	}
+	if (n == 0 || q[n] != ';')
+		return -1;
+	name[n] = '\0';
+	if ((e = htmlEntityLookup((const xmlChar *)name)) == NULL)
+		return -1;
+	*len = n + 2;
+	return (long)e->value;
+}
+
+/* Past the end of an HTML tag that starts at p ('<'), quotes respected. */
+static const char *
+html_tag_end(const char *p)
+{
+	char quote = 0, prev = 0;
+
+	for (p++; *p != '\0'; p++) {
+		if (quote != 0) {
+			if (*p == quote) {
+				quote = 0;
+				prev = *p;
+			}
+			continue;
+		}
+		if (*p == '>')
+			return p + 1;
+		if ((*p == '"' || *p == '\'') && prev == '=')
+			quote = *p;
+		else if (!is_ascii_space((unsigned char)*p))
+			prev = *p;
+	}
+	return p;
+}
+
+static int
+html_name_char(int c)
+{
+	return isalnum(c) || c == ':' || c == '_' || c == '.' || c == '-';
+}
+
+/* Past "</name" and the next '>' after p, or the end of the string. */
+static const char *
+html_skip_to_close(const char *p, const char *name, size_t len)
+{
+	const char *end;
+
+	for (; (p = strchr(p, '<')) != NULL; p++) {
+		if (p[1] == '/' && strncasecmp(p + 2, name, len) == 0) {
+			if ((end = strchr(p + 2 + len, '>')) != NULL)
+				return end + 1;
 			break;
 		}
 	}
+	return NULL;
 }
 
-/* An HTML fragment reduced to plain text by libxml2's HTML parser. */
+/*
+ * An HTML fragment reduced to plain text: tags, comments, declarations and
+ * processing instructions dropped, with what script, style and applet hold;
+ * CDATA sections kept as they are; character references decoded. It is the
+ * text a feed reader shows, read the way the conformance oracle reads it
+ * (../shared/conformance/oracle.py, HTML_TO_TEXT), in one pass, in place:
+ * no reference is shorter than what it stands for. Frees html.
+ */
 static char *
 html_to_text(char *html)
 {
-	htmlParserCtxtPtr ctxt;
-	htmlDocPtr doc;
-	struct buf b;
-	size_t len;
+	char *w, name[8];
+	const char *p, *q, *end;
+	size_t len, n;
+	long cp;
 
 	if (html == NULL)
 		return NULL;
-	if (strpbrk(html, "<&") == NULL)
-		return text_plain(html);
-	len = strlen(html);
-	if (len > INT_MAX) {
-		free(html);
-		return NULL;
+	p = w = html;
+	while (*p != '\0') {
+		if (*p == '&') {
+			if ((cp = html_reference(p, &len)) < 0) {
+				*w++ = *p++;
+				continue;
+			}
+			w += utf8_put((unsigned char *)w, (unsigned long)cp);
+			p += len;
+			continue;
+		}
+		if (*p != '<') {
+			/* Up to the next markup in one step. */
+			n = strcspn(p, "&<");
+			memmove(w, p, n);
+			w += n;
+			p += n;
+			continue;
+		}
+		if (strncmp(p, "<!--", 4) == 0) {
+			p = (end = strstr(p + 4, "-->")) != NULL ? end + 3 :
+			    p + strlen(p);
+			continue;
+		}
+		if (strncmp(p, "<![CDATA[", 9) == 0) {
+			p += 9;
+			n = (end = strstr(p, "]]>")) != NULL ? (size_t)(end - p) :
+			    strlen(p);
+			memmove(w, p, n);
+			w += n;
+			p += n + (end != NULL ? 3 : 0);
+			continue;
+		}
+		if (p[1] == '!' || p[1] == '?') {
+			p = (end = strchr(p, '>')) != NULL ? end + 1 :
+			    p + strlen(p);
+			continue;
+		}
+		q = p + 1 + (p[1] == '/');
+		if (!isalpha((unsigned char)*q)) {
+			*w++ = *p++;
+			continue;
+		}
+		for (len = 0; html_name_char((unsigned char)q[len]); len++)
+			;
+		end = html_tag_end(p);
+		/* Code is not text a reader sees. */
+		if (p[1] != '/' && len < sizeof name && !(end[-1] == '>' &&
+		    end - p > 2 && end[-2] == '/')) {
+			memcpy(name, q, len);
+			name[len] = '\0';
+			if (strcasecmp(name, "script") == 0 ||
+			    strcasecmp(name, "style") == 0 ||
+			    strcasecmp(name, "applet") == 0) {
+				end = html_skip_to_close(end, name, len);
+				if (end == NULL)
+					end = p + strlen(p);
+			}
+		}
+		p = end;
 	}
-	if ((ctxt = htmlNewParserCtxt()) == NULL)
-		fatalx("htmlNewParserCtxt");
-	doc = htmlCtxtReadMemory(ctxt, html, (int)len, NULL, "UTF-8",
-	    HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
-	    HTML_PARSE_NONET);
-	free(html);
-	buf_init(&b);
-	if (doc != NULL)
-		html_text_collect(xmlDocGetRootElement(doc), &b, 0);
-	xmlFreeDoc(doc);
-	htmlFreeParserCtxt(ctxt);
-	return text_plain(buf_steal(&b, NULL));
+	*w = '\0';
+	return text_plain(html);
 }
 
 char *
@@ -1561,6 +1804,131 @@ has_unicode_signature(const char *data, size_t len)
 }
 
 /*
+ * The encoding named in the XML declaration, copied into name; 0 when
+ * there is none (or no declaration).
+ */
+static int
+declared_encoding(const char *data, size_t len, char *name, size_t size)
+{
+	const char *p, *end, *v;
+	size_t n;
+	char quote;
+
+	if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0) {
+		data += 3;
+		len -= 3;
+	}
+	if (len < 6 || memcmp(data, "<?xml", 5) != 0)
+		return 0;
+	end = data + (len < 512 ? len : 512);
+	for (p = data + 5; p + 8 < end && !(p[0] == '?' && p[1] == '>'); p++) {
+		if (memcmp(p, "encoding", 8) != 0)
+			continue;
+		for (v = p + 8; v < end && is_ascii_space((unsigned char)*v); v++)
+			;
+		if (v >= end || *v++ != '=')
+			return 0;
+		while (v < end && is_ascii_space((unsigned char)*v))
+			v++;
+		if (v >= end || (*v != '"' && *v != '\''))
+			return 0;
+		quote = *v++;
+		for (n = 0; v + n < end && v[n] != quote; n++)
+			;
+		if (v + n >= end || n == 0 || n >= size)
+			return 0;
+		memcpy(name, v, n);
+		name[n] = '\0';
+		return 1;
+	}
+	return 0;
+}
+
+static int
+has_multibyte(const unsigned char *p, size_t len)
+{
+	const unsigned char *end = p + len;
+	size_t n;
+
+	for (; p < end; p++) {
+		if (*p >= 0x80 && utf8_decode(p, (size_t)(end - p), &n) >= 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* A copy of data with each byte that is not UTF-8 as U+FFFD. */
+static char *
+utf8_repair(const char *data, size_t len, size_t *outlen)
+{
+	const unsigned char *p = (const unsigned char *)data, *end = p + len;
+	struct buf b;
+	size_t n;
+
+	buf_init(&b);
+	while (p < end) {
+		if (*p < 0x80) {
+			for (n = 0; p + n < end && p[n] < 0x80; n++)
+				;
+			buf_add(&b, p, n);
+			p += n;
+		} else if (utf8_decode(p, (size_t)(end - p), &n) >= 0) {
+			buf_add(&b, p, n);
+			p += n;
+		} else {
+			buf_add(&b, "\xef\xbf\xbd", 3);
+			p++;
+		}
+	}
+	return buf_steal(&b, outlen);
+}
+
+/*
+ * Bytes meant as UTF-8 that are not: a document without one valid
+ * multibyte sequence is in some single-byte charset and read as
+ * windows-1252 (what such feeds mostly are, and what feed readers do);
+ * otherwise each bad byte becomes U+FFFD, keeping the good text. Either
+ * way the feed is read, not dropped. Returns a repaired copy or NULL.
+ */
+static char *
+utf8_mend(const char *data, size_t *len, char **charset, int *options)
+{
+	char name[64];
+	const char *enc;
+
+	if (*len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0)
+		enc = "utf-8";
+	else if (*charset != NULL)
+		enc = *charset;
+	else if (declared_encoding(data, *len, name, sizeof name))
+		enc = name;
+	else
+		enc = "utf-8";
+	if (strcasecmp(enc, "utf-8") != 0 && strcasecmp(enc, "utf8") != 0 &&
+	    strcasecmp(enc, "us-ascii") != 0 && strcasecmp(enc, "ascii") != 0)
+		return NULL;
+	if (utf8_valid((const unsigned char *)data,
+	    (const unsigned char *)data + *len)) {
+		/* ASCII declared, UTF-8 given: UTF-8 it is. */
+		if (strcasecmp(enc, "utf-8") != 0 &&
+		    strcasecmp(enc, "utf8") != 0) {
+			free(*charset);
+			*charset = xstrdup("utf-8");
+			*options |= XML_PARSE_IGNORE_ENC;
+		}
+		return NULL;
+	}
+	free(*charset);
+	*options |= XML_PARSE_IGNORE_ENC;
+	if (!has_multibyte((const unsigned char *)data, *len)) {
+		*charset = xstrdup("windows-1252");
+		return NULL;
+	}
+	*charset = xstrdup("utf-8");
+	return utf8_repair(data, *len, len);
+}
+
+/*
  * Parse the bytes into st->doc. The HTTP charset, when libxml2 knows it,
  * overrides the XML declaration (RFC 3023); but not a byte order mark or
  * UTF-16/32 signature, which cannot be there by accident while servers'
@@ -1572,7 +1940,8 @@ document_read(struct pstate *st, const char *data, size_t len,
 {
 	xmlParserCtxtPtr ctxt;
 	xmlCharEncodingHandlerPtr handler;
-	char *uri, *charset = NULL;
+	char *uri, *charset = NULL, *mended = NULL;
+	size_t off, n;
 	int i, options;
 
 	if (len > INT_MAX) {
@@ -1592,14 +1961,37 @@ document_read(struct pstate *st, const char *data, size_t len,
 			options |= XML_PARSE_IGNORE_ENC;
 		}
 	}
+	if (!has_unicode_signature(data, len) ||
+	    memcmp(data, "\xef\xbb\xbf", 3) == 0) {
+		if ((mended = utf8_mend(data, &len, &charset, &options)) != NULL)
+			data = mended;
+	}
 	uri = document_uri(ctx);
 
-	if ((ctxt = xmlNewParserCtxt()) == NULL)
-		fatalx("xmlNewParserCtxt");
-	st->doc = xmlCtxtReadMemory(ctxt, data, (int)len, uri, charset,
-	    options);
+	/*
+	 * The push parser, even with all the bytes at hand: it reads text and
+	 * CDATA in bulk where xmlCtxtReadMemory goes a character at a time,
+	 * and it keeps only a window of the input converted to UTF-8.
+	 */
+	if ((ctxt = xmlCreatePushParserCtxt(NULL, NULL, NULL, 0, NULL)) ==
+	    NULL)
+		fatalx("xmlCreatePushParserCtxt");
+	/* The first four bytes show a byte order mark or UTF-16/32. */
+	off = len < 4 ? len : 4;
+	xmlCtxtResetPush(ctxt, data, (int)off, uri, charset);
+	xmlCtxtUseOptions(ctxt, options);
+	for (; off < len; off += n) {
+		n = len - off < PARSE_CHUNK ? len - off : PARSE_CHUNK;
+		if (xmlParseChunk(ctxt, data + off, (int)n, 0) != 0 &&
+		    ctxt->disableSAX)
+			break;
+	}
+	xmlParseChunk(ctxt, NULL, 0, 1);
+	st->doc = ctxt->myDoc;
+	ctxt->myDoc = NULL;
 	free(uri);
 	free(charset);
+	free(mended);
 
 	if (st->doc != NULL && ctxt->nodeNr > 0) {
 		st->open = xreallocarray(NULL, ctxt->nodeNr, sizeof *st->open);

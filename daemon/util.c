@@ -198,7 +198,7 @@ utf8_valid_len(const unsigned char *s)
 void
 buf_add_json(struct buf *b, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *p = (const unsigned char *)s, *run;
 	size_t n;
 
 	if (s == NULL) {
@@ -207,7 +207,20 @@ buf_add_json(struct buf *b, const char *s)
 	}
 	buf_addc(b, '"');
 	while (*p != '\0') {
+		/* What needs no escape goes in a run at a time. */
+		for (run = p;; p += n) {
+			if (*p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
+				n = 1;
+			else if (*p < 0x80 || (n = utf8_valid_len(p)) == 0 ||
+			    (n == 3 && p[0] == 0xe2 && p[1] == 0x80 &&
+			    (p[2] == 0xa8 || p[2] == 0xa9)))
+				break;
+		}
+		if (p > run)
+			buf_add(b, run, p - run);
 		switch (*p) {
+		case '\0':
+			continue;
 		case '"':
 			buf_adds(b, "\\\"");
 			p++;

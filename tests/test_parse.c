@@ -594,9 +594,9 @@ static const struct {
 	{ "white space", NULL, " \r\n\t ", "empty document" },
 	{ "html page", "page.html", NULL, "not a feed: root element <html>" },
 	{ "plain text", "text.txt", NULL,
-	    "not XML: Start tag expected, '<' not found" },
+	    "not XML: Document is empty" },
 	{ "json feed", NULL, "{\"version\": \"https://jsonfeed.org/version/1\","
-	    " \"items\": []}", "not XML: Start tag expected, '<' not found" },
+	    " \"items\": []}", "not XML: Document is empty" },
 	{ "other xml", NULL, "<?xml version=\"1.0\"?><opml><body/></opml>",
 	    "not a feed: root element <opml>" },
 	{ "atom root in a foreign namespace", NULL,
