@@ -15,6 +15,7 @@
 
 #include <curl/curl.h>
 #include <libxml/HTMLparser.h>
+#include <libxml/SAX2.h>
 #include <libxml/encoding.h>
 #include <libxml/entities.h>
 #include <libxml/parser.h>
@@ -700,13 +701,24 @@ entity_collect(struct pstate *st, xmlNodePtr n, struct buf *b, int depth,
 	const htmlEntityDesc *html;
 	size_t before;
 
+	ent = xmlGetDocEntity(st->doc, n->name);
+	/* Text no longer than its reference (&nbsp;) cannot blow up. */
+	if (ent != NULL && ent->etype == XML_INTERNAL_GENERAL_ENTITY &&
+	    ent->content != NULL &&
+	    (size_t)ent->length <= strlen((const char *)n->name) + 2 &&
+	    strpbrk((const char *)ent->content, "<&") == NULL) {
+		if (markup)
+			html_escape(b, (const char *)ent->content, 0);
+		else
+			buf_adds(b, (const char *)ent->content);
+		return;
+	}
 	if (st->entities <= 0 || st->entity_bytes <= 0) {
 		st->entity_overflow = 1;
 		return;
 	}
 	st->entities--;
 	before = b->len;
-	ent = xmlGetDocEntity(st->doc, n->name);
 	if (ent == NULL) {
 		if ((html = htmlEntityLookup(n->name)) == NULL)
 			return;
@@ -1929,6 +1941,38 @@ utf8_mend(const char *data, size_t *len, char **charset, int *options)
 }
 
 /*
+ * libxml2 asks for an entity by name: an undeclared one that HTML knows
+ * (&nbsp;, &eacute; ... which feeds use without a DTD) is declared on the
+ * spot in the document's internal subset, as the one character it stands
+ * for, so that the parser keeps it instead of dropping it as an error.
+ * Nothing external is ever declared here.
+ */
+static xmlEntityPtr
+parse_get_entity(void *arg, const xmlChar *name)
+{
+	xmlParserCtxtPtr ctxt = arg;
+	const htmlEntityDesc *html;
+	xmlEntityPtr ent;
+	xmlNodePtr root;
+	unsigned char u[5];
+
+	if ((ent = xmlSAX2GetEntity(arg, name)) != NULL)
+		return ent;
+	if (ctxt->myDoc == NULL || ctxt->inSubset != 0 ||
+	    (html = htmlEntityLookup(name)) == NULL)
+		return NULL;
+	if (ctxt->myDoc->intSubset == NULL) {
+		root = xmlDocGetRootElement(ctxt->myDoc);
+		if (xmlCreateIntSubset(ctxt->myDoc, root != NULL ? root->name :
+		    (const xmlChar *)"feed", NULL, NULL) == NULL)
+			return NULL;
+	}
+	u[utf8_put(u, html->value)] = '\0';
+	return xmlAddDocEntity(ctxt->myDoc, name, XML_INTERNAL_GENERAL_ENTITY,
+	    NULL, NULL, u);
+}
+
+/*
  * Parse the bytes into st->doc. The HTTP charset, when libxml2 knows it,
  * overrides the XML declaration (RFC 3023); but not a byte order mark or
  * UTF-16/32 signature, which cannot be there by accident while servers'
@@ -1980,6 +2024,7 @@ document_read(struct pstate *st, const char *data, size_t len,
 	off = len < 4 ? len : 4;
 	xmlCtxtResetPush(ctxt, data, (int)off, uri, charset);
 	xmlCtxtUseOptions(ctxt, options);
+	ctxt->sax->getEntity = parse_get_entity;
 	for (; off < len; off += n) {
 		n = len - off < PARSE_CHUNK ? len - off : PARSE_CHUNK;
 		if (xmlParseChunk(ctxt, data + off, (int)n, 0) != 0 &&
