@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include <sys/resource.h>
+
 #include "parse.h"
 #include "util.h"
 
@@ -841,6 +843,190 @@ test_item_cap(void **state)
 	buf_free(&b);
 }
 
+
+/*
+ * Hostile documents: each must give an error or a partial feed, within a
+ * time and a growth of peak memory that no real feed comes near. (Peak
+ * memory is not judged under AddressSanitizer, whose quarantine holds
+ * freed memory on purpose.)
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define RSS_CHECKED 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define RSS_CHECKED 0
+#endif
+#endif
+#ifndef RSS_CHECKED
+#define RSS_CHECKED 1
+#endif
+#define HOSTILE_MS	5000
+#define HOSTILE_MB	128
+
+static long
+peak_rss_mb(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_maxrss / 1024;
+}
+
+/* Parse, then check time and memory; returns the feed (or NULL). */
+static struct feed *
+hostile_parse(const char *what, const char *data, size_t len, char **cause)
+{
+	struct feed *f;
+	int64_t start, ms;
+	long before, grown;
+
+	before = peak_rss_mb();
+	start = now_mono_ms();
+	f = parse_feed(data, len, NULL, cause);
+	ms = now_mono_ms() - start;
+	grown = peak_rss_mb() - before;
+	if (ms > HOSTILE_MS)
+		fail_msg("%s: %lld ms", what, (long long)ms);
+	if (RSS_CHECKED && grown > HOSTILE_MB)
+		fail_msg("%s: peak memory grew by %ld MB", what, grown);
+	return f;
+}
+
+static void
+test_deep_nesting(void **state)
+{
+	static const char *wrap[][2] = {
+		{ "<rss><channel><item><title>t</title><description>", "" },
+		{ "<feed xmlns=\"http://www.w3.org/2005/Atom\"><entry>"
+		  "<content type=\"xhtml\">", "" },
+		{ "", "" },
+	};
+	struct buf b;
+	struct feed *f;
+	char *cause;
+	size_t i;
+	int d;
+
+	(void)state;
+	for (i = 0; i < nitems(wrap); i++) {
+		buf_init(&b);
+		buf_adds(&b, wrap[i][0]);
+		for (d = 0; d < 10000; d++)
+			buf_adds(&b, "<div>");
+		buf_adds(&b, "deep");
+		for (d = 0; d < 10000; d++)
+			buf_adds(&b, "</div>");
+		cause = NULL;
+		f = hostile_parse("10,000-deep nesting", b.data, b.len, &cause);
+		assert_true(f != NULL || cause != NULL);
+		parse_feed_free(f);
+		free(cause);
+		buf_free(&b);
+	}
+}
+
+/* A small, fixed generator: the same bytes on every run. */
+static uint32_t
+xorshift(uint32_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 17;
+	*x ^= *x << 5;
+	return *x;
+}
+
+static void
+test_random_bytes(void **state)
+{
+	static const char *prefix[] = {
+		"", "<rss><channel><item><title>",
+		"<?xml version=\"1.0\" encoding=\"windows-1256\"?><rss><channel>",
+		"<feed xmlns=\"http://www.w3.org/2005/Atom\"><entry><title>",
+	};
+	static const char alphabet[] = "<>/&;#x=\"' abc\n![CDATA[]]-?";
+	struct buf b;
+	struct feed *f;
+	char *cause;
+	uint32_t x = 4;
+	size_t i, round, n;
+
+	(void)state;
+	for (round = 0; round < 40; round++) {
+		buf_init(&b);
+		buf_adds(&b, prefix[round % nitems(prefix)]);
+		/* Raw bytes, or XML's own punctuation, which goes deeper. */
+		n = 1 + xorshift(&x) % (256 * 1024);
+		for (i = 0; i < n; i++) {
+			if (round % 2 == 0)
+				buf_addc(&b, (char)(xorshift(&x) & 0xff));
+			else
+				buf_addc(&b, alphabet[xorshift(&x) %
+				    (sizeof alphabet - 1)]);
+		}
+		cause = NULL;
+		f = hostile_parse("random bytes", b.data, b.len, &cause);
+		assert_true(f != NULL || cause != NULL);
+		parse_feed_free(f);
+		free(cause);
+		buf_free(&b);
+	}
+}
+
+/* Cut anywhere, a document gives what it has so far, or an error. */
+static void
+test_truncated_everywhere(void **state)
+{
+	static const char *files[] = { "rss2.xml", "atom.xml", "utf16.xml",
+	    "win1256.xml" };
+	struct feed *f;
+	char *data, *cut, *cause;
+	size_t i, len, n;
+
+	(void)state;
+	for (i = 0; i < nitems(files); i++) {
+		data = fixture_read(files[i], &len);
+		for (n = 0; n < len; n++) {
+			/* A copy of just n bytes, so that ASan sees overreads. */
+			cut = xmalloc(n + 1);
+			memcpy(cut, data, n);
+			cause = NULL;
+			f = parse_feed(cut, n, NULL, &cause);
+			assert_true(f != NULL || cause != NULL);
+			if (f != NULL && f->nitems > 0)
+				assert_non_null(f->items);
+			parse_feed_free(f);
+			free(cause);
+			free(cut);
+		}
+		free(data);
+	}
+}
+
+/* Many small entities are many small entities: a real feed, not a bomb. */
+static void
+test_many_nbsp(void **state)
+{
+	struct buf b;
+	struct feed *f;
+	char *cause = NULL;
+	int i;
+
+	(void)state;
+	buf_init(&b);
+	buf_adds(&b, "<rss><channel><item><title>a&nbsp;b&eacute;</title>"
+	    "<description>");
+	for (i = 0; i < 50000; i++)
+		buf_adds(&b, "x&nbsp;");
+	buf_adds(&b, "</description></item></channel></rss>");
+	f = hostile_parse("50,000 &nbsp;", b.data, b.len, &cause);
+	assert_non_null(f);
+	assert_int_equal(f->nitems, 1);
+	assert_string_equal(f->items[0].title, "a\xc2\xa0" "b\xc3\xa9");
+	assert_int_equal(strlen(f->items[0].summary), 50000 * 3 - 2);
+	parse_feed_free(f);
+	buf_free(&b);
+}
+
 static const struct {
 	const char *s;
 	int64_t want;
@@ -929,6 +1115,10 @@ main(void)
 		cmocka_unit_test(test_quadratic_blowup),
 		cmocka_unit_test(test_item_cap),
 		cmocka_unit_test(test_schedule_hints),
+		cmocka_unit_test(test_deep_nesting),
+		cmocka_unit_test(test_random_bytes),
+		cmocka_unit_test(test_truncated_everywhere),
+		cmocka_unit_test(test_many_nbsp),
 		cmocka_unit_test(test_dates),
 	};
 	struct CMUnitTest tests[nitems(feed_cases) + nitems(fixed)];
