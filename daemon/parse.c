@@ -294,7 +294,7 @@ text_finish_repair(char *s, int collapse)
 	return buf_steal(&b, NULL);
 }
 
-/* Whether s holds valid UTF-8 only; ASCII is checked eight bytes at once. */
+/* Whether [p, end) holds valid UTF-8 only. */
 static int
 utf8_valid(const unsigned char *p, const unsigned char *end)
 {
@@ -314,6 +314,7 @@ utf8_valid(const unsigned char *p, const unsigned char *end)
 			p += n;
 			continue;
 		}
+		/* ASCII eight bytes at a time while it lasts. */
 		while (end - p >= 8) {
 			memcpy(&v, p, 8);
 			if ((v & 0x8080808080808080ULL) != 0)
@@ -333,7 +334,7 @@ utf8_valid(const unsigned char *p, const unsigned char *end)
  * but base64 and broken HTML) is done in place, as it only shrinks.
  */
 static char *
-text_finish(char *s, int collapse)
+text_finish_checked(char *s, int collapse, int valid)
 {
 	unsigned char *p, *q, *w, *start, *end;
 	size_t n;
@@ -343,7 +344,7 @@ text_finish(char *s, int collapse)
 		return NULL;
 	start = p = (unsigned char *)s;
 	end = p + strlen(s);
-	if (!utf8_valid(p, end))
+	if (!valid && !utf8_valid(p, end))
 		return text_finish_repair(s, collapse);
 
 	while (p < end && (cp = utf8_decode(p, (size_t)(end - p), &n)) >= 0 &&
@@ -379,6 +380,12 @@ text_finish(char *s, int collapse)
 	}
 	*w = '\0';
 	return s;
+}
+
+static char *
+text_finish(char *s, int collapse)
+{
+	return text_finish_checked(s, collapse, 0);
 }
 
 static char *
@@ -1062,10 +1069,11 @@ html_skip_to_close(const char *p, const char *name, size_t len)
  * CDATA sections kept as they are; character references decoded. It is the
  * text a feed reader shows, read the way the conformance oracle reads it
  * (../shared/conformance/oracle.py, HTML_TO_TEXT), in one pass, in place:
- * no reference is shorter than what it stands for. Frees html.
+ * no reference is shorter than what it stands for. Frees html; valid says
+ * that it is known to be valid UTF-8 already.
  */
 static char *
-html_to_text(char *html)
+html_to_text(char *html, int valid)
 {
 	char *w, name[8];
 	const char *p, *q, *end;
@@ -1136,7 +1144,8 @@ html_to_text(char *html)
 		p = end;
 	}
 	*w = '\0';
-	return text_plain(html);
+	/* References decode to valid UTF-8: only the input can spoil it. */
+	return text_finish_checked(html, 1, valid);
 }
 
 char *
@@ -1154,7 +1163,7 @@ parse_html_text(const char *html)
 	old_error_ctx = xmlGenericErrorContext;
 	xmlSetStructuredErrorFunc(NULL, parse_error);
 	xmlSetGenericErrorFunc(NULL, parse_silent);
-	s = html_to_text(xstrdup(html));
+	s = html_to_text(xstrdup(html), 1);
 	xmlSetStructuredErrorFunc(old_serror_ctx, old_serror);
 	xmlSetGenericErrorFunc(old_error_ctx, old_error);
 	return s;
@@ -1244,7 +1253,7 @@ construct_read(struct pstate *st, xmlNodePtr n, int want_html)
 	}
 	if (want_html)
 		return text_html(raw);
-	return html_to_text(raw);
+	return html_to_text(raw, 0);
 }
 
 /* Elements a title may hold for it to count as HTML. */
@@ -1320,7 +1329,7 @@ rss_title(struct pstate *st, xmlNodePtr n)
 		return construct_read(st, n, 0);
 	s = node_text_raw(st, n);
 	if (text_looks_like_html(s))
-		return html_to_text(s);
+		return html_to_text(s, 0);
 	return text_plain(s);
 }
 

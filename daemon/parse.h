@@ -64,7 +64,8 @@ void parse_item_clear(struct item *);
 /*
  * An HTML fragment reduced to its plain text, the way parse reduces HTML
  * titles (tags dropped, script and style left out, references decoded,
- * white space collapsed). NULL when no text is left; caller frees.
+ * white space collapsed). NULL when no text is left; caller frees. The
+ * fragment must be valid UTF-8, as every string parse returns is.
  */
 char *parse_html_text(const char *html);
 

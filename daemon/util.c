@@ -211,6 +211,9 @@ buf_add_json(struct buf *b, const char *s)
 		for (run = p;; p += n) {
 			if (*p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
 				n = 1;
+			else if (p[0] >= 0xc2 && p[0] <= 0xdf &&
+			    (p[1] & 0xc0) == 0x80)
+				n = 2;
 			else if (*p < 0x80 || (n = utf8_valid_len(p)) == 0 ||
 			    (n == 3 && p[0] == 0xe2 && p[1] == 0x80 &&
 			    (p[2] == 0xa8 || p[2] == 0xa9)))

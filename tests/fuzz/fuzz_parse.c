@@ -21,6 +21,63 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
+/* parse.h promises valid UTF-8 in every string; hold it to that. */
+static void
+check_utf8(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n, i;
+
+	if (s == NULL)
+		return;
+	while (*p != '\0') {
+		if (*p < 0x80) {
+			p++;
+			continue;
+		}
+		if (*p >= 0xc2 && *p <= 0xdf)
+			n = 1;
+		else if (*p >= 0xe0 && *p <= 0xef)
+			n = 2;
+		else if (*p >= 0xf0 && *p <= 0xf4)
+			n = 3;
+		else
+			abort();
+		for (i = 1; i <= n; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				abort();
+		}
+		if ((p[0] == 0xe0 && p[1] < 0xa0) ||
+		    (p[0] == 0xed && p[1] >= 0xa0) ||
+		    (p[0] == 0xf0 && p[1] < 0x90) ||
+		    (p[0] == 0xf4 && p[1] >= 0x90))
+			abort();
+		p += n + 1;
+	}
+}
+
+static void
+check_feed(const struct feed *f)
+{
+	const struct item *it;
+	size_t i, j;
+
+	check_utf8(f->title);
+	check_utf8(f->link);
+	check_utf8(f->lang);
+	for (i = 0; i < f->nitems; i++) {
+		it = &f->items[i];
+		check_utf8(it->guid);
+		check_utf8(it->link);
+		check_utf8(it->title);
+		check_utf8(it->author);
+		check_utf8(it->summary);
+		check_utf8(it->content);
+		for (j = 0; j < it->ncategories; j++)
+			check_utf8(it->categories[j]);
+	}
+}
+
 static const char *types[] = {
 	NULL,
 	"application/rss+xml; charset=utf-8",
@@ -49,6 +106,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	if (data[0] & 0x10)
 		ctx.content_location = "../c/";
 	f = parse_feed((const char *)data + 1, len - 1, &ctx, &cause);
+	if (f != NULL)
+		check_feed(f);
 	buf_init(&b);
 	dump_feed(&b, "fuzz", f, cause);
 	buf_free(&b);
