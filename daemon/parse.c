@@ -1982,6 +1982,47 @@ parse_get_entity(void *arg, const xmlChar *name)
 }
 
 /*
+ * UTF-32, which libxml2 2.9 does not read with a byte order mark, into
+ * UTF-8 of our own; NULL when the document is not UTF-32 (by its byte
+ * order mark or its first character, '<').
+ */
+static char *
+utf32_convert(const char *data, size_t *len)
+{
+	const unsigned char *u = (const unsigned char *)data;
+	unsigned char out[4];
+	struct buf b;
+	unsigned long cp;
+	size_t i;
+	int be;
+
+	if (*len < 4)
+		return NULL;
+	if ((u[0] == 0 && u[1] == 0 && u[2] == 0xfe && u[3] == 0xff) ||
+	    (u[0] == 0 && u[1] == 0 && u[2] == 0 && u[3] == '<'))
+		be = 1;
+	else if ((u[0] == 0xff && u[1] == 0xfe && u[2] == 0 && u[3] == 0) ||
+	    (u[0] == '<' && u[1] == 0 && u[2] == 0 && u[3] == 0))
+		be = 0;
+	else
+		return NULL;
+	buf_init(&b);
+	for (i = u[0] == '<' || u[3] == '<' ? 0 : 4; i + 4 <= *len; i += 4) {
+		if (be)
+			cp = (unsigned long)u[i] << 24 | (unsigned long)u[i + 1] << 16 |
+			    (unsigned long)u[i + 2] << 8 | u[i + 3];
+		else
+			cp = (unsigned long)u[i + 3] << 24 |
+			    (unsigned long)u[i + 2] << 16 |
+			    (unsigned long)u[i + 1] << 8 | u[i];
+		if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			cp = 0xfffd;
+		buf_add(&b, out, utf8_put(out, cp));
+	}
+	return buf_steal(&b, len);
+}
+
+/*
  * Parse the bytes into st->doc. The HTTP charset, when libxml2 knows it,
  * overrides the XML declaration (RFC 3023); but not a byte order mark or
  * UTF-16/32 signature, which cannot be there by accident while servers'
@@ -2014,7 +2055,12 @@ document_read(struct pstate *st, const char *data, size_t len,
 			options |= XML_PARSE_IGNORE_ENC;
 		}
 	}
-	if (!has_unicode_signature(data, len) ||
+	if ((mended = utf32_convert(data, &len)) != NULL) {
+		data = mended;
+		free(charset);
+		charset = xstrdup("utf-8");
+		options |= XML_PARSE_IGNORE_ENC;
+	} else if (!has_unicode_signature(data, len) ||
 	    memcmp(data, "\xef\xbb\xbf", 3) == 0) {
 		if ((mended = utf8_mend(data, &len, &charset, &options)) != NULL)
 			data = mended;

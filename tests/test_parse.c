@@ -403,6 +403,106 @@ static const struct feed_case feed_cases[] = {
 		},
 	},
 	{
+		.name = "rss 0.90 (netscape rdf)",
+		.data = "<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-"
+		    "syntax-ns#\" xmlns=\"http://my.netscape.com/rdf/simple/0.9/\">"
+		    "<channel><title>Ninety</title><link>http://n.example/</link>"
+		    "</channel><item><title>one</title><link>http://n.example/1"
+		    "</link></item></rdf:RDF>",
+		.title = "Ninety",
+		.link = "http://n.example/",
+		.nitems = 1,
+		.items = {
+			{ .title = "one", .link = "http://n.example/1",
+			    .published = NONE, .updated = NONE },
+		},
+	},
+	{
+		.name = "html entities without a DTD",
+		.data = "<rss version=\"2.0\"><channel><title>Caf&eacute;&nbsp;"
+		    "&hellip;</title><item><title>A &mdash; B &amp; &lt;C&gt;"
+		    "</title><description>x&nbsp;&lt;b&gt;y&lt;/b&gt;</description>"
+		    "<category>&Eacute;t&eacute;</category><link>http://e.example/"
+		    "?a=1&amp;b=2</link></item></channel></rss>",
+		.title = "Café\xc2\xa0…",
+		.nitems = 1,
+		.items = {
+			{ .title = "A — B & <C>", .summary = "x\xc2\xa0<b>y</b>",
+			    .categories = { "Été" },
+			    .link = "http://e.example/?a=1&b=2",
+			    .published = NONE, .updated = NONE },
+		},
+	},
+	{
+		.name = "an undeclared name that is no HTML entity is dropped",
+		.data = "<rss><channel><item><title>a&bogus;b&#x41;&#66;</title>"
+		    "</item></channel></rss>",
+		.nitems = 1,
+		.items = {
+			{ .title = "abAB", .published = NONE, .updated = NONE },
+		},
+	},
+	{
+		.name = "utf-8 with bad bytes: U+FFFD, the rest kept",
+		.data = "<?xml version=\"1.0\" encoding=\"utf-8\"?><rss><channel>"
+		    "<title>روسيا \xff اليابان</title><item><title>a\xc3" "b\xe2\x82"
+		    "</title></item></channel></rss>",
+		.title = "روسيا \xef\xbf\xbd اليابان",
+		.nitems = 1,
+		.items = {
+			{ .title = "a\xef\xbf\xbd" "b\xef\xbf\xbd\xef\xbf\xbd",
+			    .published = NONE, .updated = NONE },
+		},
+	},
+	{
+		.name = "single-byte text in a utf-8 feed is windows-1252",
+		.data = "<rss><channel><title>caf\xe9 \x93quoted\x94 \x80"
+		    "</title></channel></rss>",
+		.title = "café “quoted” €",
+	},
+	{
+		.name = "us-ascii declared, utf-8 given",
+		.data = "<?xml version=\"1.0\" encoding=\"us-ascii\"?><rss><channel>"
+		    "<title>اليابان</title></channel></rss>",
+		.title = "اليابان",
+	},
+	{
+		.name = "utf-16 without byte order mark",
+		.file = "utf16le-nobom.xml",
+		.title = "روسيا",
+		.nitems = 1,
+		.items = {
+			{ .guid = "u-1", .title = "Ünïcode ✓", .published = NONE,
+			    .updated = NONE },
+		},
+	},
+	{
+		.name = "utf-32 with byte order mark",
+		.file = "utf32be-bom.xml",
+		.title = "روسيا",
+		.nitems = 1,
+		.items = {
+			{ .guid = "u-1", .title = "Ünïcode ✓", .published = NONE,
+			    .updated = NONE },
+		},
+	},
+	{
+		.name = "dates: dc, dcterms and atom precedence",
+		.data = "<rss xmlns:dc=\"http://purl.org/dc/elements/1.1/\" "
+		    "xmlns:dcterms=\"http://purl.org/dc/terms/\"><channel><item>"
+		    "<dcterms:issued>2024-01-02</dcterms:issued>"
+		    "<dc:date>2024-01-03T00:00:00+01:00</dc:date>"
+		    "<pubDate>not a date</pubDate></item><item>"
+		    "<pubDate>Tue, 02 Jan 2024 03:04:05 GMT</pubDate>"
+		    "<dcterms:modified>2024-02</dcterms:modified></item>"
+		    "</channel></rss>",
+		.nitems = 2,
+		.items = {
+			{ .published = 1704153600, .updated = 1704236400 },
+			{ .published = 1704164645, .updated = 1706745600 },
+		},
+	},
+	{
 		.name = "rss 0.91 with a public DTD, not fetched",
 		.data = "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n"
 		    "<!DOCTYPE rss PUBLIC \"-//Netscape Communications//DTD RSS"
@@ -1027,6 +1127,54 @@ test_many_nbsp(void **state)
 	buf_free(&b);
 }
 
+
+/* HTML to text, the way the conformance oracle reads it. */
+static const struct {
+	const char *html;
+	const char *text;
+} html_texts[] = {
+	{ "<p>Hello <b>world</b></p>", "Hello world" },
+	{ "a<!-- <b>hidden</b> -->b", "ab" },
+	{ "a<!-- never closed", "a" },
+	{ "<![CDATA[<kept> &amp;]]> x", "<kept> &amp; x" },
+	{ "<?php echo 1; ?>a<!DOCTYPE html>b", "ab" },
+	{ "<a title=\"1 > 0\" href='x>y'>link</a>", "link" },
+	{ "x<script>var a = '<b>';</script>y", "xy" },
+	{ "x<STYLE type=\"text/css\">p {}</style >y", "xy" },
+	{ "x<script/>y", "xy" },
+	{ "x<script>never closed", "x" },
+	{ "1 < 2 and 3 <4", "1 < 2 and 3 <4" },
+	{ "caf&eacute; &amp; &lt;tag&gt; &apos;q&apos;", "café & <tag> 'q'" },
+	{ "&#233;&#xE9;&#XE9;", "ééé" },
+	{ "&#0; &#xD800; &#x110000;", "\xef\xbf\xbd \xef\xbf\xbd \xef\xbf\xbd" },
+	{ "&#147;smart&#148; &#128;", "“smart” €" },
+	{ "&bogus; &amp &#; &#x; & alone", "&bogus; &amp &#; &#x; & alone" },
+	{ "&EACUTE;", "&EACUTE;" },
+	{ "  lots \n\t of   space  ", "lots of space" },
+	{ "<b></b>", NULL },
+	{ "", NULL },
+	{ "<unclosed tag", NULL },
+	{ "text<br/>more", "textmore" },
+};
+
+static void
+test_html_text(void **state)
+{
+	char *got;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < nitems(html_texts); i++) {
+		got = parse_html_text(html_texts[i].html);
+		if ((got == NULL) != (html_texts[i].text == NULL) ||
+		    (got != NULL && strcmp(got, html_texts[i].text) != 0))
+			fail_msg("\"%s\": got \"%s\", want \"%s\"",
+			    html_texts[i].html, got ? got : "(null)",
+			    html_texts[i].text ? html_texts[i].text : "(null)");
+		free(got);
+	}
+}
+
 static const struct {
 	const char *s;
 	int64_t want;
@@ -1119,6 +1267,7 @@ main(void)
 		cmocka_unit_test(test_random_bytes),
 		cmocka_unit_test(test_truncated_everywhere),
 		cmocka_unit_test(test_many_nbsp),
+		cmocka_unit_test(test_html_text),
 		cmocka_unit_test(test_dates),
 	};
 	struct CMUnitTest tests[nitems(feed_cases) + nitems(fixed)];
