@@ -1909,10 +1909,13 @@ utf8_repair(const char *data, size_t len, size_t *outlen)
  * multibyte sequence is in some single-byte charset and read as
  * windows-1252 (what such feeds mostly are, and what feed readers do);
  * otherwise each bad byte becomes U+FFFD, keeping the good text. Either
- * way the feed is read, not dropped. Returns a repaired copy or NULL.
+ * way the feed is read, not dropped. Returns 1 when the document must be
+ * read again, with *charset and *options changed and maybe *mended set to
+ * a repaired copy (and *len to its length).
  */
-static char *
-utf8_mend(const char *data, size_t *len, char **charset, int *options)
+static int
+utf8_mend(const char *data, size_t *len, char **charset, int *options,
+    char **mended)
 {
 	char name[64];
 	const char *enc;
@@ -1927,26 +1930,26 @@ utf8_mend(const char *data, size_t *len, char **charset, int *options)
 		enc = "utf-8";
 	if (strcasecmp(enc, "utf-8") != 0 && strcasecmp(enc, "utf8") != 0 &&
 	    strcasecmp(enc, "us-ascii") != 0 && strcasecmp(enc, "ascii") != 0)
-		return NULL;
+		return 0;
 	if (utf8_valid((const unsigned char *)data,
 	    (const unsigned char *)data + *len)) {
 		/* ASCII declared, UTF-8 given: UTF-8 it is. */
-		if (strcasecmp(enc, "utf-8") != 0 &&
-		    strcasecmp(enc, "utf8") != 0) {
-			free(*charset);
-			*charset = xstrdup("utf-8");
-			*options |= XML_PARSE_IGNORE_ENC;
-		}
-		return NULL;
+		if (strcasecmp(enc, "utf-8") == 0 || strcasecmp(enc, "utf8") == 0)
+			return 0;
+		free(*charset);
+		*charset = xstrdup("utf-8");
+		*options |= XML_PARSE_IGNORE_ENC;
+		return 1;
 	}
 	free(*charset);
 	*options |= XML_PARSE_IGNORE_ENC;
 	if (!has_multibyte((const unsigned char *)data, *len)) {
 		*charset = xstrdup("windows-1252");
-		return NULL;
+		return 1;
 	}
 	*charset = xstrdup("utf-8");
-	return utf8_repair(data, *len, len);
+	*mended = utf8_repair(data, *len, len);
+	return 1;
 }
 
 /*
@@ -2022,50 +2025,14 @@ utf32_convert(const char *data, size_t *len)
 	return buf_steal(&b, len);
 }
 
-/*
- * Parse the bytes into st->doc. The HTTP charset, when libxml2 knows it,
- * overrides the XML declaration (RFC 3023); but not a byte order mark or
- * UTF-16/32 signature, which cannot be there by accident while servers'
- * default charsets are often wrong.
- */
-static int
-document_read(struct pstate *st, const char *data, size_t len,
-    const struct parse_context *ctx, char **cause)
+/* One run of the push parser over the bytes, into st. */
+static void
+document_push(struct pstate *st, const char *data, size_t len,
+    const char *uri, const char *charset, int options)
 {
 	xmlParserCtxtPtr ctxt;
-	xmlCharEncodingHandlerPtr handler;
-	char *uri, *charset = NULL, *mended = NULL;
 	size_t off, n;
-	int i, options;
-
-	if (len > INT_MAX) {
-		*cause = xstrdup("document too large");
-		return -1;
-	}
-	options = XML_PARSE_RECOVER | XML_PARSE_NONET | XML_PARSE_NOERROR |
-	    XML_PARSE_NOWARNING | XML_PARSE_NOCDATA;
-	if (ctx != NULL && !has_unicode_signature(data, len))
-		charset = content_type_charset(ctx->content_type);
-	if (charset != NULL) {
-		if ((handler = xmlFindCharEncodingHandler(charset)) == NULL) {
-			free(charset);
-			charset = NULL;
-		} else {
-			xmlCharEncCloseFunc(handler);
-			options |= XML_PARSE_IGNORE_ENC;
-		}
-	}
-	if ((mended = utf32_convert(data, &len)) != NULL) {
-		data = mended;
-		free(charset);
-		charset = xstrdup("utf-8");
-		options |= XML_PARSE_IGNORE_ENC;
-	} else if (!has_unicode_signature(data, len) ||
-	    memcmp(data, "\xef\xbb\xbf", 3) == 0) {
-		if ((mended = utf8_mend(data, &len, &charset, &options)) != NULL)
-			data = mended;
-	}
-	uri = document_uri(ctx);
+	int i;
 
 	/*
 	 * The push parser, even with all the bytes at hand: it reads text and
@@ -2089,10 +2056,6 @@ document_read(struct pstate *st, const char *data, size_t len,
 	xmlParseChunk(ctxt, NULL, 0, 1);
 	st->doc = ctxt->myDoc;
 	ctxt->myDoc = NULL;
-	free(uri);
-	free(charset);
-	free(mended);
-
 	if (st->doc != NULL && ctxt->nodeNr > 0) {
 		st->open = xreallocarray(NULL, ctxt->nodeNr, sizeof *st->open);
 		for (i = 0; i < ctxt->nodeNr; i++)
@@ -2100,6 +2063,68 @@ document_read(struct pstate *st, const char *data, size_t len,
 		st->nopen = ctxt->nodeNr;
 	}
 	xmlFreeParserCtxt(ctxt);
+}
+
+/*
+ * Parse the bytes into st->doc. The HTTP charset, when libxml2 knows it,
+ * overrides the XML declaration (RFC 3023); but not a byte order mark or
+ * UTF-16/32 signature, which cannot be there by accident while servers'
+ * default charsets are often wrong.
+ */
+static int
+document_read(struct pstate *st, const char *data, size_t len,
+    const struct parse_context *ctx, char **cause)
+{
+	xmlCharEncodingHandlerPtr handler;
+	char *uri, *charset = NULL, *mended = NULL;
+	int options;
+
+	if (len > INT_MAX) {
+		*cause = xstrdup("document too large");
+		return -1;
+	}
+	options = XML_PARSE_RECOVER | XML_PARSE_NONET | XML_PARSE_NOERROR |
+	    XML_PARSE_NOWARNING | XML_PARSE_NOCDATA;
+	if (ctx != NULL && !has_unicode_signature(data, len))
+		charset = content_type_charset(ctx->content_type);
+	if (charset != NULL) {
+		if ((handler = xmlFindCharEncodingHandler(charset)) == NULL) {
+			free(charset);
+			charset = NULL;
+		} else {
+			xmlCharEncCloseFunc(handler);
+			options |= XML_PARSE_IGNORE_ENC;
+		}
+	}
+	if ((mended = utf32_convert(data, &len)) != NULL) {
+		data = mended;
+		free(charset);
+		charset = xstrdup("utf-8");
+		options |= XML_PARSE_IGNORE_ENC;
+	}
+	uri = document_uri(ctx);
+	document_push(st, data, len, uri, charset, options);
+	/*
+	 * libxml2 stops at the first byte that is not in its encoding; only
+	 * then is the whole document checked, and read again mended.
+	 */
+	if (st->error != NULL && mended == NULL && (!has_unicode_signature(data,
+	    len) || memcmp(data, "\xef\xbb\xbf", 3) == 0) &&
+	    utf8_mend(data, &len, &charset, &options, &mended)) {
+		xmlFreeDoc(st->doc);
+		free(st->open);
+		free(st->error);
+		st->doc = NULL;
+		st->open = NULL;
+		st->nopen = 0;
+		st->error = NULL;
+		st->entity_loop = 0;
+		document_push(st, mended != NULL ? mended : data, len, uri,
+		    charset, options);
+	}
+	free(uri);
+	free(charset);
+	free(mended);
 
 	if (st->entity_loop) {
 		*cause = xstrdup("refused: entity reference loop");
