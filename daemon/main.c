@@ -135,7 +135,7 @@ parse_read(const char *path, size_t max, struct buf *b, char **cause)
 {
 	struct stat sb;
 	ssize_t n;
-	size_t want;
+	size_t want, size;
 	int fd;
 
 	buf_reset(b);
@@ -156,14 +156,19 @@ parse_read(const char *path, size_t max, struct buf *b, char **cause)
 	if (S_ISREG(sb.st_mode) && (uintmax_t)sb.st_size > max)
 		goto too_big;
 	for (;;) {
-		/* Room for max + 1 bytes, so a body over max shows itself. */
-		want = b->len < 65536 ? 65536 : b->len;
-		if (want > max + 1 - b->len)
-			want = max + 1 - b->len;
-		if (b->size < b->len + want + 1) {
-			b->data = xreallocarray(b->data, 1, b->len + want + 1);
-			b->size = b->len + want + 1;
+		/*
+		 * Grow by doubling, up to room for max + 1 bytes, so that a
+		 * body over max shows itself without being read further.
+		 */
+		if (b->size < b->len + 65536 + 1 && b->size < max + 2) {
+			size = b->size * 2 < b->len + 65536 + 1 ?
+			    b->len + 65536 + 1 : b->size * 2;
+			if (size > max + 2)
+				size = max + 2;
+			b->data = xreallocarray(b->data, 1, size);
+			b->size = size;
 		}
+		want = b->size - b->len - 1;
 		if ((n = read(fd, b->data + b->len, want)) == -1) {
 			if (errno == EINTR)
 				continue;
