@@ -1069,8 +1069,8 @@ html_skip_to_close(const char *p, const char *name, size_t len)
  * CDATA sections kept as they are; character references decoded. It is the
  * text a feed reader shows, read the way the conformance oracle reads it
  * (../shared/conformance/oracle.py, HTML_TO_TEXT), in one pass, in place:
- * no reference is shorter than what it stands for. Frees html; valid says
- * that it is known to be valid UTF-8 already.
+ * every reference is at least as long as the UTF-8 it stands for. Frees
+ * html; valid says that it is known to be valid UTF-8 already.
  */
 static char *
 html_to_text(char *html, int valid)
