@@ -787,7 +787,12 @@ static char *
 node_text_raw(struct pstate *st, xmlNodePtr n)
 {
 	struct buf b;
+	xmlNodePtr c = n->children;
 
+	/* Mostly one text node (CDATA is merged into text): one copy. */
+	if (c != NULL && c->next == NULL && c->type == XML_TEXT_NODE &&
+	    c->content != NULL)
+		return xstrndup((const char *)c->content, PARSE_MAX_FIELD);
 	buf_init(&b);
 	text_collect(st, n->children, &b, 0);
 	return buf_steal(&b, NULL);

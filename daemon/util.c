@@ -195,6 +195,16 @@ utf8_valid_len(const unsigned char *s)
 	return n;
 }
 
+/* The bytes a JSON string holds as they are: printable ASCII but " and \\. */
+static const unsigned char json_plain[256] = {
+	['\x20'] = 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+};
+
 void
 buf_add_json(struct buf *b, const char *s)
 {
@@ -209,7 +219,7 @@ buf_add_json(struct buf *b, const char *s)
 	while (*p != '\0') {
 		/* What needs no escape goes in a run at a time. */
 		for (run = p;; p += n) {
-			if (*p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
+			if (json_plain[*p])
 				n = 1;
 			else if (p[0] >= 0xc2 && p[0] <= 0xdf &&
 			    (p[1] & 0xc0) == 0x80)
