@@ -2030,6 +2030,122 @@ utf32_convert(const char *data, size_t *len)
 	return buf_steal(&b, len);
 }
 
+/* Does a well-formed reference ("&name;", "&#123;", "&#x1F;") start at p? */
+static int
+amp_is_reference(const char *p, const char *end)
+{
+	const unsigned char *q = (const unsigned char *)p + 1;
+	const unsigned char *e = (const unsigned char *)end;
+	size_t n = 0;
+
+	if (q < e && *q == '#') {
+		q++;
+		if (q < e && (*q == 'x' || *q == 'X')) {
+			for (q++; q < e && isxdigit(*q) && n < 16; q++)
+				n++;
+		} else {
+			for (; q < e && isdigit(*q) && n < 16; q++)
+				n++;
+		}
+		return n > 0 && q < e && *q == ';';
+	}
+	if (q >= e || !(isalpha(*q) || *q == '_' || *q == ':' || *q >= 0x80))
+		return 0;
+	for (; q < e && n < 64 && (isalnum(*q) || *q == '_' || *q == ':' ||
+	    *q == '.' || *q == '-' || *q >= 0x80); q++)
+		n++;
+	return q < e && *q == ';';
+}
+
+/* Copy from p through the first "stop" (or to end); returns past it. */
+static const char *
+amp_copy_through(struct buf *b, const char *p, const char *end,
+    const char *stop)
+{
+	size_t n = strlen(stop);
+	const char *q;
+
+	for (q = p; q + n <= end; q++) {
+		if (memcmp(q, stop, n) == 0) {
+			buf_add(b, p, (size_t)(q + n - p));
+			return q + n;
+		}
+	}
+	buf_add(b, p, (size_t)(end - p));
+	return end;
+}
+
+/*
+ * The commonest error in the feeds of the world: a bare '&' (in a URL's
+ * query, mostly) that libxml2 takes for a broken reference and drops with
+ * the name after it. A copy of the document with each such '&' written
+ * "&amp;" (and "&#X" as the "&#x" XML wants), CDATA sections, comments and
+ * processing instructions left as they are; NULL when there is none. For
+ * encodings where '&' is the byte 0x26, which the caller checks.
+ */
+static char *
+amp_repair(const char *data, size_t *len)
+{
+	const char *p = data, *end = data + *len, *q;
+	struct buf b;
+	int changed = 0;
+
+	buf_init(&b);
+	while (p < end) {
+		for (q = p; q < end && *q != '&' && *q != '<'; q++)
+			;
+		buf_add(&b, p, (size_t)(q - p));
+		if ((p = q) >= end)
+			break;
+		if (*p == '<') {
+			if (end - p >= 9 && memcmp(p, "<![CDATA[", 9) == 0)
+				p = amp_copy_through(&b, p, end, "]]>");
+			else if (end - p >= 4 && memcmp(p, "<!--", 4) == 0)
+				p = amp_copy_through(&b, p, end, "-->");
+			else if (end - p >= 2 && p[1] == '?')
+				p = amp_copy_through(&b, p, end, "?>");
+			else
+				buf_addc(&b, *p++);
+			continue;
+		}
+		if (!amp_is_reference(p, end)) {
+			buf_adds(&b, "&amp;");
+			p++;
+			changed = 1;
+		} else if (end - p >= 3 && p[1] == '#' && p[2] == 'X') {
+			buf_adds(&b, "&#x");
+			p += 3;
+			changed = 1;
+		} else
+			buf_addc(&b, *p++);
+	}
+	if (!changed) {
+		buf_free(&b);
+		return NULL;
+	}
+	return buf_steal(&b, len);
+}
+
+/*
+ * Whether the charset in force keeps ASCII's bytes for ASCII (so that 0x26
+ * is '&' wherever it appears); ISO-2022 and EBCDIC do not.
+ */
+static int
+ascii_compatible(const char *data, size_t len, const char *charset)
+{
+	char name[64];
+	const char *enc = charset;
+
+	if (enc == NULL && declared_encoding(data, len, name, sizeof name))
+		enc = name;
+	if (enc == NULL)
+		return 1;
+	return strstr(enc, "2022") == NULL && strncasecmp(enc, "ibm", 3) != 0 &&
+	    strncasecmp(enc, "ebcdic", 6) != 0 && strncasecmp(enc, "cp0", 3) != 0 &&
+	    strncasecmp(enc, "utf-16", 6) != 0 && strncasecmp(enc, "utf-32", 6) != 0 &&
+	    strncasecmp(enc, "ucs", 3) != 0 && strncasecmp(enc, "utf16", 5) != 0;
+}
+
 /* One run of the push parser over the bytes, into st. */
 static void
 document_push(struct pstate *st, const char *data, size_t len,
@@ -2081,8 +2197,8 @@ document_read(struct pstate *st, const char *data, size_t len,
     const struct parse_context *ctx, char **cause)
 {
 	xmlCharEncodingHandlerPtr handler;
-	char *uri, *charset = NULL, *mended = NULL;
-	int options;
+	char *uri, *charset = NULL, *mended = NULL, *fixed;
+	int options, again = 0;
 
 	if (len > INT_MAX) {
 		*cause = xstrdup("document too large");
@@ -2110,12 +2226,22 @@ document_read(struct pstate *st, const char *data, size_t len,
 	uri = document_uri(ctx);
 	document_push(st, data, len, uri, charset, options);
 	/*
-	 * libxml2 stops at the first byte that is not in its encoding; only
-	 * then is the whole document checked, and read again mended.
+	 * libxml2 stops at the first byte that is not in its encoding, and
+	 * drops a bare '&' with what follows it; only when it reported an
+	 * error is the whole document checked, and read again mended.
 	 */
 	if (st->error != NULL && mended == NULL && (!has_unicode_signature(data,
-	    len) || memcmp(data, "\xef\xbb\xbf", 3) == 0) &&
-	    utf8_mend(data, &len, &charset, &options, &mended)) {
+	    len) || memcmp(data, "\xef\xbb\xbf", 3) == 0)) {
+		again = utf8_mend(data, &len, &charset, &options, &mended);
+		if (ascii_compatible(data, len, charset) &&
+		    (fixed = amp_repair(mended != NULL ? mended : data,
+		    &len)) != NULL) {
+			free(mended);
+			mended = fixed;
+			again = 1;
+		}
+	}
+	if (again) {
 		xmlFreeDoc(st->doc);
 		free(st->open);
 		free(st->error);

@@ -443,6 +443,22 @@ static const struct feed_case feed_cases[] = {
 		},
 	},
 	{
+		.name = "bare ampersands kept, CDATA untouched",
+		.data = "<rss><channel><title>Tom & Jerry &#X41;</title><link>"
+		    "http://q.example/?a=1&b=2&c</link><item><title>R&D"
+		    "</title><link>http://q.example/?x=1&amp;y=2&z</link>"
+		    "<description><![CDATA[a &amp; b & c]]><!-- & --></description>"
+		    "</item></channel></rss>",
+		.title = "Tom & Jerry A",
+		.link = "http://q.example/?a=1&b=2&c",
+		.nitems = 1,
+		.items = {
+			{ .title = "R&D", .link = "http://q.example/?x=1&y=2&z",
+			    .summary = "a &amp; b & c", .published = NONE,
+			    .updated = NONE },
+		},
+	},
+	{
 		.name = "utf-8 with bad bytes: U+FFFD, the rest kept",
 		.data = "<?xml version=\"1.0\" encoding=\"utf-8\"?><rss><channel>"
 		    "<title>روسيا \xff اليابان</title><item><title>a\xc3" "b\xe2\x82"
