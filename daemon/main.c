@@ -36,8 +36,8 @@ usage(FILE *f)
 	    "                     [--max-bytes N] FILE...\n"
 	    "                                      print what the parser reads, as JSON Lines\n"
 	    "       feedmux version\n"
-	    "FILE defaults to " DEFAULT_CONFIG " (import-opml reads it only\n"
-	    "with -c, to keep clear of its names and URLs).\n");
+	    "-c FILE defaults to " DEFAULT_CONFIG " (import-opml reads it\n"
+	    "only with -c, to keep clear of its names and URLs).\n");
 }
 
 static int
