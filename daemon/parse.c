@@ -42,6 +42,14 @@
 #define PARSE_MAX_ENTITIES	10000
 #define PARSE_MAX_ENTITY_BYTES	(1024 * 1024)
 #define PARSE_MAX_DEPTH		512
+/*
+ * A tree costs a hundred bytes and more per node, so bytes that are
+ * nothing but tiny elements ("<a/>" four million times in 16 MB) would
+ * cost thirty times their size; the tree stops growing at this many
+ * elements and attributes, and the feed is what was read until then
+ * (no real feed comes near: ten thousand items of fifty nodes each).
+ */
+#define PARSE_MAX_NODES		500000
 /* Bytes handed to libxml2's push parser at a time. */
 #define PARSE_CHUNK		(256 * 1024)
 
@@ -177,6 +185,8 @@ struct pstate {
 	int entity_loop;
 	xmlNodePtr *open;	/* elements still open when the bytes ended */
 	int nopen;
+	long nodes;		/* elements and attributes in the tree */
+	long nitems;		/* item and entry elements among them */
 };
 
 /* An item being read; link candidates rank below a real link. */
@@ -2146,6 +2156,30 @@ ascii_compatible(const char *data, size_t len, const char *charset)
 	    strncasecmp(enc, "ucs", 3) != 0 && strncasecmp(enc, "utf16", 5) != 0;
 }
 
+/* libxml2's element handler, with a budget of nodes; see PARSE_MAX_NODES. */
+static void
+parse_start_element(void *arg, const xmlChar *localname,
+    const xmlChar *prefix, const xmlChar *uri, int nnamespaces,
+    const xmlChar **nsdecls, int nattributes, int ndefaulted,
+    const xmlChar **attributes)
+{
+	xmlParserCtxtPtr ctxt = arg;
+	struct pstate *st = ctxt->_private;
+
+	st->nodes += 1 + nattributes;
+	/* Items past twice the cap could only be dropped: stop there too. */
+	if ((strcmp((const char *)localname, "item") == 0 ||
+	    strcmp((const char *)localname, "entry") == 0) &&
+	    ++st->nitems > 2 * PARSE_MAX_ITEMS)
+		st->nodes = PARSE_MAX_NODES + 1;
+	if (st->nodes > PARSE_MAX_NODES) {
+		xmlStopParser(ctxt);
+		return;
+	}
+	xmlSAX2StartElementNs(arg, localname, prefix, uri, nnamespaces,
+	    nsdecls, nattributes, ndefaulted, attributes);
+}
+
 /* One run of the push parser over the bytes, into st. */
 static void
 document_push(struct pstate *st, const char *data, size_t len,
@@ -2168,6 +2202,9 @@ document_push(struct pstate *st, const char *data, size_t len,
 	xmlCtxtResetPush(ctxt, data, (int)off, uri, charset);
 	xmlCtxtUseOptions(ctxt, options);
 	ctxt->sax->getEntity = parse_get_entity;
+	ctxt->sax->startElementNs = parse_start_element;
+	ctxt->_private = st;
+	st->nodes = st->nitems = 0;
 	for (; off < len; off += n) {
 		n = len - off < PARSE_CHUNK ? len - off : PARSE_CHUNK;
 		if (xmlParseChunk(ctxt, data + off, (int)n, 0) != 0 &&

@@ -1118,6 +1118,31 @@ test_truncated_everywhere(void **state)
 	}
 }
 
+/* 16 MB of nothing but tiny elements: the tree stops growing. */
+static void
+test_tiny_elements(void **state)
+{
+	struct buf b;
+	struct feed *f;
+	char *cause = NULL;
+	int i;
+
+	(void)state;
+	buf_init(&b);
+	buf_adds(&b, "<rss><channel><title>t</title><item><title>first</title>"
+	    "</item><item><description>");
+	for (i = 0; i < 4 * 1024 * 1024 - 32; i++)
+		buf_adds(&b, "<a/>");
+	buf_adds(&b, "</description></item></channel></rss>");
+	f = hostile_parse("4 million elements", b.data, b.len, &cause);
+	assert_non_null(f);
+	/* The second item was cut off, so only the first is read. */
+	assert_int_equal(f->nitems, 1);
+	assert_string_equal(f->items[0].title, "first");
+	parse_feed_free(f);
+	buf_free(&b);
+}
+
 /* Many small entities are many small entities: a real feed, not a bomb. */
 static void
 test_many_nbsp(void **state)
@@ -1283,6 +1308,7 @@ main(void)
 		cmocka_unit_test(test_random_bytes),
 		cmocka_unit_test(test_truncated_everywhere),
 		cmocka_unit_test(test_many_nbsp),
+		cmocka_unit_test(test_tiny_elements),
 		cmocka_unit_test(test_html_text),
 		cmocka_unit_test(test_dates),
 	};
