@@ -46,7 +46,8 @@
  * A tree costs a hundred bytes and more per node, so bytes that are
  * nothing but tiny elements ("<a/>" four million times in 16 MB) would
  * cost thirty times their size; the tree stops growing at this many
- * elements and attributes, and the feed is what was read until then
+ * elements, attributes and namespace declarations, and the feed is what
+ * was read until then
  * (no real feed comes near: ten thousand items of fifty nodes each).
  */
 #define PARSE_MAX_NODES		500000
@@ -2156,7 +2157,7 @@ ascii_compatible(const char *data, size_t len, const char *charset)
 	    strncasecmp(enc, "ucs", 3) != 0 && strncasecmp(enc, "utf16", 5) != 0;
 }
 
-/* libxml2's element handler, with a budget of nodes; see PARSE_MAX_NODES. */
+/* libxml2's element handler, with a budget of nodes (see PARSE_MAX_NODES). */
 static void
 parse_start_element(void *arg, const xmlChar *localname,
     const xmlChar *prefix, const xmlChar *uri, int nnamespaces,
@@ -2166,7 +2167,7 @@ parse_start_element(void *arg, const xmlChar *localname,
 	xmlParserCtxtPtr ctxt = arg;
 	struct pstate *st = ctxt->_private;
 
-	st->nodes += 1 + nattributes;
+	st->nodes += 1 + nattributes + nnamespaces;
 	/* Items past twice the cap could only be dropped: stop there too. */
 	if ((strcmp((const char *)localname, "item") == 0 ||
 	    strcmp((const char *)localname, "entry") == 0) &&
