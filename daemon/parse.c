@@ -47,8 +47,8 @@
  * nothing but tiny elements ("<a/>" four million times in 16 MB) would
  * cost thirty times their size; the tree stops growing at this many
  * elements, attributes and namespace declarations, and the feed is what
- * was read until then
- * (no real feed comes near: ten thousand items of fifty nodes each).
+ * was read until then (no real feed comes near: ten thousand items of
+ * fifty nodes each).
  */
 #define PARSE_MAX_NODES		500000
 /* Bytes handed to libxml2's push parser at a time. */
