@@ -38,12 +38,16 @@ complete_words() {
 [ "$(complete_words feedmux im)" = "import-opml" ] || fail "import-opml"
 [ "$(complete_words feedmux serve -)" = "-c -v" ] || fail "serve options"
 [ "$(complete_words feedmux check -)" = "-c" ] || fail "check options"
+[ "$(complete_words feedmux pa)" = "parse" ] || fail "parse"
+[ "$(complete_words feedmux parse --s)" = "--sidecars" ] ||
+	fail "parse options: $(complete_words feedmux parse --s)"
 cd "$tmp"
 touch feedmux.conf subs.opml
 [ "$(complete_words feedmux serve -c feed)" = "feedmux.conf" ] ||
 	fail "-c FILE: $(complete_words feedmux serve -c feed)"
 [ "$(complete_words feedmux import-opml su)" = "subs.opml" ] ||
 	fail "import-opml FILE"
+[ "$(complete_words feedmux parse su)" = "subs.opml" ] || fail "parse FILE"
 
 if command -v nginx >/dev/null 2>&1; then
 	mkdir logs
