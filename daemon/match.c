@@ -34,6 +34,7 @@ struct toklist {
 };
 
 struct match_field {
+	unsigned kind; /* a MATCH_FIELD_* bit, or all of them */
 	char *data;
 	const char **tokens;
 	size_t ntokens;
@@ -72,6 +73,7 @@ struct match_filter {
 	struct entry *index; /* sorted by s */
 	size_t nindex;
 	size_t maxprefix; /* the longest prefix entry, 0 if none */
+	unsigned fields;  /* the kinds of field it looks at */
 };
 
 static void
@@ -483,6 +485,13 @@ normalize_html(const char *s, struct toklist *tl)
 struct match_text *
 match_text_new(const char *const *fields, size_t nfields)
 {
+	return match_text_new_kinds(fields, NULL, nfields);
+}
+
+struct match_text *
+match_text_new_kinds(
+    const char *const *fields, const unsigned *kinds, size_t nfields)
+{
 	struct match_text *mt;
 	struct match_field *f;
 	struct toklist tl;
@@ -497,6 +506,7 @@ match_text_new(const char *const *fields, size_t nfields)
 		toklist_init(&tl);
 		normalize_html(fields[i], &tl);
 		f = &mt->fields[i];
+		f->kind = kinds != NULL ? kinds[i] : MATCH_FIELDS_ALL;
 		f->ntokens = tl.n;
 		f->data = buf_steal(&tl.data, NULL);
 		f->tokens = xcalloc(tl.n, sizeof *f->tokens);
@@ -887,6 +897,7 @@ match_filter_new(char *const *any, size_t nany, char *const *all, size_t nall,
 	size_t i, j, n;
 
 	mf = xcalloc(1, sizeof *mf);
+	mf->fields = MATCH_FIELDS_ALL;
 	mf->kws = xcalloc(nany + nall + nnone, sizeof *mf->kws);
 	for (i = 0; i < 3; i++) {
 		for (j = 0; j < counts[i]; j++) {
@@ -943,6 +954,12 @@ match_filter_free(struct match_filter *mf)
 	free(mf->kws);
 	free(mf->index);
 	free(mf);
+}
+
+void
+match_filter_set_fields(struct match_filter *mf, unsigned kinds)
+{
+	mf->fields = kinds;
 }
 
 /* Does keyword kw match at token i of a field? Its first token does. */
@@ -1003,6 +1020,8 @@ match_filter_test(const struct match_filter *mf, const struct match_text *mt)
 	matched = xcalloc(nkw, 1);
 	for (i = 0; i < mt->nfields; i++) {
 		f = &mt->fields[i];
+		if ((f->kind & mf->fields) == 0)
+			continue;
 		for (j = 0; j < f->ntokens; j++) {
 			t = f->tokens[j];
 			lookup(mf, f, j, strlen(t), matched);

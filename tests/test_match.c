@@ -1232,6 +1232,76 @@ test_arabic_marks(void **state)
 	assert_int_equal(fails, 0);
 }
 
+/* A filter set to some kinds of field sees only those. */
+static void
+test_field_kinds(void **state)
+{
+	static const struct {
+		unsigned kinds;
+		const char *any, *all, *none;
+		int want;
+	} cases[] = {
+	    {MATCH_FIELDS_ALL, "Japan", NULL, NULL, 1},
+	    {MATCH_FIELDS_DEFAULT, "Japan", NULL, NULL, 0},
+	    {MATCH_FIELD_AUTHOR, "Japan", NULL, NULL, 0},
+	    {MATCH_FIELD_CATEGORIES, "Japan", NULL, NULL, 1},
+	    {MATCH_FIELD_TITLE, "Tokyo", NULL, NULL, 1},
+	    {MATCH_FIELD_SUMMARY, "Tokyo", NULL, NULL, 0},
+	    {MATCH_FIELD_AUTHOR, "Kenji Sato", NULL, NULL, 1},
+	    {MATCH_FIELD_TITLE, "Kenji", NULL, NULL, 0},
+	    /* Each category is a field of its own: no phrase across two. */
+	    {MATCH_FIELD_CATEGORIES, "Japan Asia", NULL, NULL, 0},
+	    {MATCH_FIELD_CATEGORIES, "East Asia", NULL, NULL, 1},
+	    /* all and none look at the same fields as any. */
+	    {MATCH_FIELD_TITLE, NULL, "Tokyo", "Japan", 1},
+	    {MATCH_FIELDS_ALL, NULL, "Tokyo", "Japan", 0},
+	    {MATCH_FIELD_CONTENT, NULL, "rain", NULL, 1},
+	    {MATCH_FIELD_CONTENT, NULL, "Tokyo", NULL, 0},
+	    /* No field of a kind the filter looks at: only none-only passes. */
+	    {MATCH_FIELD_SUMMARY, NULL, NULL, "Japan", 1},
+	    {MATCH_FIELD_SUMMARY, "Japan", NULL, NULL, 0},
+	};
+	const char *fields[] = {
+	    "Tokyo", NULL, "<p>rain</p>", "Japan", "East Asia", "Kenji Sato"};
+	const unsigned kinds[] = {MATCH_FIELD_TITLE, MATCH_FIELD_SUMMARY,
+	    MATCH_FIELD_CONTENT, MATCH_FIELD_CATEGORIES, MATCH_FIELD_CATEGORIES,
+	    MATCH_FIELD_AUTHOR};
+	struct match_text *mt, *untyped;
+	struct match_filter *mf;
+	size_t i, fails = 0;
+	char *cause = NULL;
+
+	(void)state;
+	mt = match_text_new_kinds(fields, kinds, nitems(fields));
+	untyped = match_text_new(fields, nitems(fields));
+	for (i = 0; i < nitems(cases); i++) {
+		char *any[] = {(char *)cases[i].any};
+		char *all[] = {(char *)cases[i].all};
+		char *none[] = {(char *)cases[i].none};
+
+		mf = match_filter_new(any, cases[i].any != NULL, all,
+		    cases[i].all != NULL, none, cases[i].none != NULL, &cause);
+		assert_non_null(mf);
+		match_filter_set_fields(mf, cases[i].kinds);
+		if (match_filter_test(mf, mt) != cases[i].want) {
+			print_error(
+			    "field_kinds[%zu]: got %d\n", i, !cases[i].want);
+			fails++;
+		}
+		/* Fields without a kind are seen by every filter. */
+		match_filter_set_fields(mf, MATCH_FIELDS_ALL);
+		if (match_filter_test(mf, untyped) !=
+		    match_filter_test(mf, mt)) {
+			print_error("field_kinds[%zu]: untyped differs\n", i);
+			fails++;
+		}
+		match_filter_free(mf);
+	}
+	match_text_free(mt);
+	match_text_free(untyped);
+	assert_int_equal(fails, 0);
+}
+
 /* A compiled filter is reused across texts. */
 static void
 test_filter_reuse(void **state)
@@ -1284,6 +1354,7 @@ main(void)
 	    cmocka_unit_test(test_huge_token),
 	    cmocka_unit_test(test_filter_reuse),
 	    cmocka_unit_test(test_spelling_pairs),
+	    cmocka_unit_test(test_field_kinds),
 	    cmocka_unit_test(test_arabic_marks),
 	};
 
