@@ -962,6 +962,12 @@ match_filter_set_fields(struct match_filter *mf, unsigned kinds)
 	mf->fields = kinds;
 }
 
+unsigned
+match_filter_fields(const struct match_filter *mf)
+{
+	return mf->nany + mf->nall + mf->nnone == 0 ? 0 : mf->fields;
+}
+
 /* Does keyword kw match at token i of a field? Its first token does. */
 static int
 phrase_rest(const struct keyword *kw, const struct match_field *f, size_t i)

@@ -51,6 +51,11 @@ void match_filter_free(struct match_filter *);
  * bits); by default it looks at every field.
  */
 void match_filter_set_fields(struct match_filter *, unsigned kinds);
+/*
+ * The kinds of field a filter needs to see: 0 when it has no keywords, so
+ * that every text passes without being normalized at all.
+ */
+unsigned match_filter_fields(const struct match_filter *);
 
 /*
  * Normalize and tokenize text fields; each field may hold HTML or be NULL,
