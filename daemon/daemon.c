@@ -214,8 +214,8 @@ daemon_refilter_done(struct daemon *d)
 
 	buf_init(&names);
 	for (size_t i = 0; i < rf->n; i++) {
-		if (store_output_set_filter(d->store, rf->names[i],
-		    rf->sigs[i]) != 0)
+		if (store_output_set_filter(
+			d->store, rf->names[i], rf->sigs[i]) != 0)
 			log_warnx("output %s: cannot record its filter",
 			    rf->names[i]);
 		if (d->pub != NULL)
@@ -243,8 +243,8 @@ daemon_refilter_step(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (d->refilter == NULL)
 		return;
-	r = ingest_refilter_step(d->refilter->walk, DAEMON_REFILTER_STEP_MS,
-	    &cause);
+	r = ingest_refilter_step(
+	    d->refilter->walk, DAEMON_REFILTER_STEP_MS, &cause);
 	if (r == 1) {
 		daemon_refilter_done(d);
 		return;
@@ -293,10 +293,10 @@ daemon_refilter(struct daemon *d)
 			continue;
 		}
 		free(stored);
-		if (store_output_set_filter(d->store, o->name,
-		    DAEMON_REFILTER_MARK) != 0)
-			log_warnx("output %s: cannot record its filter",
-			    o->name);
+		if (store_output_set_filter(
+			d->store, o->name, DAEMON_REFILTER_MARK) != 0)
+			log_warnx(
+			    "output %s: cannot record its filter", o->name);
 		buf_printf(&names, "%s%s", rf->n == 0 ? "" : ", ", o->name);
 		redo[rf->n] = d->outs[i];
 		rf->names[rf->n] = xstrdup(o->name);
@@ -323,8 +323,8 @@ daemon_refilter(struct daemon *d)
 	if (r == 1)
 		daemon_refilter_done(d);
 	else {
-		log_warnx("cannot apply the output filters to stored "
-		    "items: %s", cause);
+		log_warnx("cannot apply the output filters to stored items: %s",
+		    cause);
 		free(cause);
 		daemon_refilter_stop(d);
 	}
