@@ -3,9 +3,17 @@
  * ARABIC-MATCHING.md. Item text goes through H (HTML to text), U (utf8proc
  * fold), A (Arabic-script fold) and T (tokens); keywords skip H.
  *
- * Each keyword token is compiled into a sorted set of the text tokens it
- * accepts, so that a text is tested by looking its tokens up, never by
- * running a keyword over the text.
+ * Each keyword token is compiled into the set of text tokens it accepts;
+ * a filter keeps the accepted strings of its keywords' first tokens in a
+ * hash table with a bitmap in front, so that testing a text costs a bit
+ * test or two per token and nothing per keyword.
+ *
+ * U, A and T run through a table of what each code point becomes, filled
+ * from utf8proc one code point at a time as they are met. That is exact
+ * because in the ranges the table covers no two characters interact after
+ * the marks are gone (canonical composition of two starters happens only in
+ * Hangul and some Indic and Tibetan vowel signs); text with any other code
+ * point takes utf8proc's own path, the reference.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -24,25 +32,41 @@ enum tclass {
 	TC_DIGIT,
 };
 
-/* Tokens cut from one string, all in one NUL-separated buffer. */
-struct toklist {
-	struct buf data;
-	size_t *offs;
-	enum tclass *classes;
-	size_t n;
-	size_t size;
+/* One token: where it is in its buffer, and its hashes. */
+struct tok {
+	size_t off;
+	uint32_t len;	   /* in bytes */
+	uint32_t hash;	   /* of its code points */
+	uint32_t head;	   /* of its first three code points (all if fewer) */
+	enum tclass class; /* of its code points */
 };
 
+/* Tokens cut from a string, each NUL-terminated in one buffer. */
+struct toklist {
+	struct buf data;
+	struct tok *toks;
+	size_t n;
+	size_t size;
+	/* The token being written. */
+	enum tclass cur;
+	uint32_t hash;
+	size_t nchars;
+};
+
+/* A field's tokens: a range of its text's. */
 struct match_field {
 	unsigned kind; /* a MATCH_FIELD_* bit, or all of them */
-	char *data;
-	const char **tokens;
+	const struct tok *toks;
 	size_t ntokens;
 };
 
 struct match_text {
 	struct match_field *fields;
 	size_t nfields;
+	char *data;
+	struct tok *toks;
+	size_t ntoks;
+	const char **tokens; /* for match_text_tokens, made on demand */
 };
 
 /* One token of a keyword and the text tokens it accepts. */
@@ -61,57 +85,198 @@ struct keyword {
 /* Where a first keyword token's accepted string leads. */
 struct entry {
 	const char *s;
-	size_t kw;
+	uint32_t len;
+	uint32_t hash;
+	uint32_t head;
+	uint32_t kw;
+	uint32_t next;	   /* in its bucket of the whole-token table, + 1 */
+	uint32_t next_pfx; /* in its bucket of the prefix table, + 1 */
 	int prefix;
 };
+
+/*
+ * The bitmaps in front of a filter's tables have 2^17 bits (16 KB each):
+ * with a few thousand accepted strings, a few percent of the tokens that
+ * match nothing get past them.
+ */
+#define FILTER_BITS_LOG 17
 
 struct match_filter {
 	struct keyword *kws; /* the any, then all, then none keywords */
 	size_t nany;
 	size_t nall;
 	size_t nnone;
-	struct entry *index; /* sorted by s */
-	size_t nindex;
-	size_t maxprefix; /* the longest prefix entry, 0 if none */
-	unsigned fields;  /* the kinds of field it looks at */
+	struct entry *entries;
+	size_t nentries;
+	/*
+	 * Buckets (an entry index + 1, 0 for none) by hash, of every entry and
+	 * of the prefix entries by head; bitmaps of the hashes and the heads,
+	 * which most tokens fail.
+	 */
+	uint32_t *whole;
+	uint32_t *pfx; /* NULL without prefix entries */
+	int shift;     /* 32 - log2 of the number of buckets */
+	uint64_t *bits;
+	uint64_t *pbits;
+	unsigned fields; /* the kinds of field it looks at */
 };
+
+/*
+ * Code points are hashed whole, as their UTF-8 bytes packed into a word
+ * (the first byte lowest): one multiplication each.
+ */
+#define HASH_OFFSET 2166136261u
+#define HASH_PRIME 16777619u
+
+static uint32_t
+hash_step(uint32_t h, uint32_t unit)
+{
+	return (h ^ unit) * HASH_PRIME;
+}
 
 static void
 toklist_init(struct toklist *tl)
 {
+	memset(tl, 0, sizeof *tl);
 	buf_init(&tl->data);
-	tl->offs = NULL;
-	tl->classes = NULL;
-	tl->n = tl->size = 0;
 }
 
 static void
 toklist_free(struct toklist *tl)
 {
 	buf_free(&tl->data);
-	free(tl->offs);
-	free(tl->classes);
+	free(tl->toks);
 	toklist_init(tl);
+}
+
+/* Room for len more bytes and a NUL, for callers that write directly. */
+static void
+buf_reserve(struct buf *b, size_t len)
+{
+	size_t size = b->size < 64 ? 64 : b->size;
+
+	if (b->size - b->len >= len + 1)
+		return;
+	if (len > SIZE_MAX / 2 - b->len)
+		fatalx("%s: overflow", __func__);
+	while (size - b->len < len + 1)
+		size *= 2;
+	b->data = xreallocarray(b->data, size, 1);
+	b->size = size;
+	b->data[b->len] = '\0';
 }
 
 static void
 toklist_start(struct toklist *tl, enum tclass c)
 {
+	struct tok *t;
+
 	if (tl->n == tl->size) {
-		tl->size = tl->size == 0 ? 16 : tl->size * 2;
-		tl->offs = xreallocarray(tl->offs, tl->size, sizeof *tl->offs);
-		tl->classes =
-		    xreallocarray(tl->classes, tl->size, sizeof *tl->classes);
+		tl->size = tl->size == 0 ? 64 : tl->size * 2;
+		tl->toks = xreallocarray(tl->toks, tl->size, sizeof *tl->toks);
 	}
-	tl->offs[tl->n] = tl->data.len;
-	tl->classes[tl->n] = c;
-	tl->n++;
+	t = &tl->toks[tl->n++];
+	t->off = tl->data.len;
+	t->class = c;
+	tl->hash = HASH_OFFSET;
+	tl->nchars = 0;
+}
+
+/* The token being written ends; there is room for its NUL. */
+static void
+toklist_end(struct toklist *tl)
+{
+	struct tok *t = &tl->toks[tl->n - 1];
+
+	t->len = (uint32_t)(tl->data.len - t->off);
+	t->hash = tl->hash;
+	if (tl->nchars < 3)
+		t->head = tl->hash;
+	tl->data.data[tl->data.len++] = '\0';
+}
+
+/*
+ * T: one code point, after U and A, into the tokens: unit is its UTF-8
+ * packed (utf8_pack), n its length. There must be room for it and a NUL.
+ */
+static void
+toklist_put(struct toklist *tl, uint32_t unit, size_t n, enum tclass c)
+{
+	unsigned char *p;
+
+	if (c != tl->cur) {
+		if (tl->cur != TC_NONE)
+			toklist_end(tl);
+		if (c != TC_NONE)
+			toklist_start(tl, c);
+		tl->cur = c;
+	}
+	if (c == TC_NONE)
+		return;
+	p = (unsigned char *)tl->data.data + tl->data.len;
+	p[0] = (unsigned char)unit;
+	if (n > 1)
+		p[1] = (unsigned char)(unit >> 8);
+	if (n > 2)
+		p[2] = (unsigned char)(unit >> 16);
+	if (n > 3)
+		p[3] = (unsigned char)(unit >> 24);
+	tl->data.len += n;
+	tl->hash = hash_step(tl->hash, unit);
+	if (++tl->nchars == 3)
+		tl->toks[tl->n - 1].head = tl->hash;
+}
+
+/* A code point's UTF-8, packed as toklist_put takes it; returns its length. */
+static size_t
+utf8_pack(int32_t cp, uint32_t *unit)
+{
+	uint32_t c = (uint32_t)cp;
+
+	if (c < 0x80) {
+		*unit = c;
+		return 1;
+	}
+	if (c < 0x800) {
+		*unit = (0xc0 | c >> 6) | (0x80 | (c & 0x3f)) << 8;
+		return 2;
+	}
+	if (c < 0x10000) {
+		*unit = (0xe0 | c >> 12) | (0x80 | (c >> 6 & 0x3f)) << 8 |
+			(0x80 | (c & 0x3f)) << 16;
+		return 3;
+	}
+	*unit = (0xf0 | c >> 18) | (0x80 | (c >> 12 & 0x3f)) << 8 |
+		(0x80 | (c >> 6 & 0x3f)) << 16 | (0x80 | (c & 0x3f)) << 24;
+	return 4;
+}
+
+/* The end of a string: its last token ends. */
+static void
+toklist_finish(struct toklist *tl)
+{
+	buf_reserve(&tl->data, 1);
+	if (tl->cur != TC_NONE)
+		toklist_end(tl);
+	tl->cur = TC_NONE;
+	tl->data.data[tl->data.len] = '\0';
+}
+
+/* Forget the tokens from token n and byte len on. */
+static void
+toklist_truncate(struct toklist *tl, size_t n, size_t len)
+{
+	tl->n = n;
+	tl->data.len = len;
+	if (tl->data.data != NULL)
+		tl->data.data[len] = '\0';
+	tl->cur = TC_NONE;
 }
 
 static const char *
 toklist_get(const struct toklist *tl, size_t i)
 {
-	return tl->data.data + tl->offs[i];
+	return tl->data.data + tl->toks[i].off;
 }
 
 static void
@@ -136,23 +301,70 @@ count_cps(const char *s)
 	return n;
 }
 
+/*
+ * The length of the valid UTF-8 sequence at s (of len bytes), or 0: the
+ * rules of utf8proc_iterate (no overlong forms, surrogates, or values past
+ * U+10FFFF).
+ */
+static size_t
+utf8_valid(const unsigned char *s, size_t len)
+{
+	unsigned char c = s[0];
+
+	if (c < 0x80)
+		return 1;
+	if (c < 0xc2 || c > 0xf4)
+		return 0;
+	if (c < 0xe0)
+		return len >= 2 && (s[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (c < 0xf0) {
+		if (len < 3 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
+			return 0;
+		if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] > 0x9f))
+			return 0;
+		return 3;
+	}
+	if (len < 4 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 ||
+	    (s[3] & 0xc0) != 0x80)
+		return 0;
+	if ((c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] > 0x8f))
+		return 0;
+	return 4;
+}
+
+/* Where the first byte that does not start a valid sequence is, or len. */
+static size_t
+utf8_check(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, n;
+
+	while (i < len) {
+		if (p[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if ((n = utf8_valid(p + i, len - i)) == 0)
+			return i;
+		i += n;
+	}
+	return len;
+}
+
 /* Replace each byte that does not start a valid sequence by U+FFFD. */
 static void
 sanitize_utf8(const char *s, size_t len, struct buf *out)
 {
-	utf8proc_int32_t cp;
-	utf8proc_ssize_t n;
-	size_t i = 0;
+	size_t i = 0, n;
 
 	while (i < len) {
-		n = utf8proc_iterate((const utf8proc_uint8_t *)s + i,
-		    (utf8proc_ssize_t)(len - i), &cp);
-		if (n < 0) {
+		n = utf8_valid((const unsigned char *)s + i, len - i);
+		if (n == 0) {
 			add_utf8(out, 0xfffd);
 			i++;
 		} else {
-			buf_add(out, s + i, (size_t)n);
-			i += (size_t)n;
+			buf_add(out, s + i, n);
+			i += n;
 		}
 	}
 	buf_add(out, "", 0);
@@ -205,55 +417,97 @@ raw_element_end(const char *s, const char *name)
 	return NULL;
 }
 
+/*
+ * The steps of H write into out at once: none of them makes a text longer,
+ * so room for the input is enough.
+ */
+static char *
+out_start(struct buf *out, size_t len)
+{
+	buf_reset(out);
+	buf_reserve(out, len);
+	return out->data;
+}
+
+static void
+out_end(struct buf *out, char *w)
+{
+	out->len = (size_t)(w - out->data);
+	out->data[out->len] = '\0';
+}
+
+/*
+ * If a comment, script or style starts at q (a '<'), where it ends: after
+ * its end, or at the end of the string when it has none. NULL otherwise.
+ */
+static const char *
+block_end(const char *q)
+{
+	const char *e;
+
+	if (strncmp(q, "<!--", 4) == 0) {
+		/* "<!-->" closes itself, as in HTML5. */
+		e = strstr(q + 2, "-->");
+		return e != NULL ? e + 3 : q + strlen(q);
+	}
+	if (has_tag_name(q + 1, "script"))
+		e = raw_element_end(q + 7, "script");
+	else if (has_tag_name(q + 1, "style"))
+		e = raw_element_end(q + 6, "style");
+	else
+		return NULL;
+	return e != NULL ? e : q + strlen(q);
+}
+
 /* H (1): comments, scripts and styles become one space each. */
 static void
-html_blocks(const char *s, struct buf *out)
+html_blocks(const char *s, size_t len, struct buf *out)
 {
 	const char *p = s, *q, *e;
+	char *w = out_start(out, len);
 
 	while ((q = strchr(p, '<')) != NULL) {
-		buf_add(out, p, (size_t)(q - p));
-		if (strncmp(q, "<!--", 4) == 0) {
-			/* "<!-->" closes itself, as in HTML5. */
-			e = strstr(q + 2, "-->");
-			e = e != NULL ? e + 3 : NULL;
-		} else if (has_tag_name(q + 1, "script"))
-			e = raw_element_end(q + 7, "script");
-		else if (has_tag_name(q + 1, "style"))
-			e = raw_element_end(q + 6, "style");
-		else {
-			buf_addc(out, '<');
+		memcpy(w, p, (size_t)(q - p));
+		w += q - p;
+		if ((e = block_end(q)) == NULL) {
+			*w++ = '<';
 			p = q + 1;
 			continue;
 		}
-		buf_addc(out, ' ');
-		if (e == NULL)
-			return;
+		*w++ = ' ';
 		p = e;
 	}
-	buf_adds(out, p);
+	len = strlen(p);
+	memcpy(w, p, len);
+	out_end(out, w + len);
 }
 
 /* H (2): tags become one space each; an unclosed one runs to the end. */
 static void
-html_tags(const char *s, struct buf *out)
+html_tags(const char *s, size_t len, struct buf *out)
 {
 	const char *p = s, *q, *e;
+	char *w = out_start(out, len);
 
 	while ((q = strchr(p, '<')) != NULL) {
-		buf_add(out, p, (size_t)(q - p));
+		memcpy(w, p, (size_t)(q - p));
+		w += q - p;
 		if (!is_alpha(q[1]) && q[1] != '/' && q[1] != '!' &&
 		    q[1] != '?') {
-			buf_addc(out, '<');
+			*w++ = '<';
 			p = q + 1;
 			continue;
 		}
-		buf_addc(out, ' ');
-		if ((e = strchr(q, '>')) == NULL)
+		*w++ = ' ';
+		if ((e = strchr(q, '>')) == NULL) {
+			out_end(out, w);
 			return;
+		}
 		p = e + 1;
 	}
-	buf_adds(out, p);
+	len = strlen(p);
+	memcpy(w, p, len);
+	out_end(out, w + len);
 }
 
 static int
@@ -298,48 +552,64 @@ numeric_ref(const char *s, int32_t *cp)
 	return (size_t)(p + 1 - s);
 }
 
-/* H (3): character references, decoded once. */
-static void
-html_refs(const char *s, struct buf *out)
+/* The length of the character reference at q (a '&') and its value, or 0. */
+static size_t
+char_ref(const char *q, int32_t *cp)
 {
 	static const struct {
 		const char *name;
+		size_t len;
 		int32_t cp;
 	} names[] = {
-	    {"&amp;", '&'},
-	    {"&apos;", '\''},
-	    {"&gt;", '>'},
-	    {"&lt;", '<'},
-	    {"&nbsp;", 0xa0},
-	    {"&quot;", '"'},
+	    {"&amp;", 5, '&'},
+	    {"&apos;", 6, '\''},
+	    {"&gt;", 4, '>'},
+	    {"&lt;", 4, '<'},
+	    {"&nbsp;", 6, 0xa0},
+	    {"&quot;", 6, '"'},
 	};
+	size_t i;
+
+	if (q[1] == '#')
+		return numeric_ref(q, cp);
+	for (i = 0; i < nitems(names); i++) {
+		if (strncmp(q, names[i].name, names[i].len) == 0) {
+			*cp = names[i].cp;
+			return names[i].len;
+		}
+	}
+	return 0;
+}
+
+/*
+ * H (3): character references, decoded once. None is shorter than what it
+ * stands for: "&#0;" gives the three bytes of U+FFFD.
+ */
+static void
+html_refs(const char *s, size_t len, struct buf *out)
+{
 	const char *p = s, *q;
-	size_t i, n;
+	char *w = out_start(out, len);
+	utf8proc_uint8_t tmp[4];
+	size_t n, k;
 	int32_t cp;
 
 	while ((q = strchr(p, '&')) != NULL) {
-		buf_add(out, p, (size_t)(q - p));
-		n = 0;
-		if (q[1] == '#')
-			n = numeric_ref(q, &cp);
-		else {
-			for (i = 0; i < nitems(names); i++) {
-				if (str_has_prefix(q, names[i].name)) {
-					n = strlen(names[i].name);
-					cp = names[i].cp;
-					break;
-				}
-			}
-		}
-		if (n == 0) {
-			buf_addc(out, '&');
+		memcpy(w, p, (size_t)(q - p));
+		w += q - p;
+		if ((n = char_ref(q, &cp)) == 0) {
+			*w++ = '&';
 			p = q + 1;
 		} else {
-			add_utf8(out, cp);
+			k = (size_t)utf8proc_encode_char(cp, tmp);
+			memcpy(w, tmp, k);
+			w += k;
 			p = q + n;
 		}
 	}
-	buf_adds(out, p);
+	len = strlen(p);
+	memcpy(w, p, len);
+	out_end(out, w + len);
 }
 
 /* U.1: ZWSP and ZWNJ are word boundaries. */
@@ -411,10 +681,10 @@ fold_arabic(int32_t cp)
 static void
 tokenize(const char *s, size_t len, struct toklist *tl)
 {
-	enum tclass c, cur = TC_NONE;
 	utf8proc_int32_t cp;
 	utf8proc_ssize_t n;
-	size_t i;
+	uint32_t unit;
+	size_t i, k;
 
 	for (i = 0; i < len; i += (size_t)n) {
 		n = utf8proc_iterate((const utf8proc_uint8_t *)s + i,
@@ -424,22 +694,16 @@ tokenize(const char *s, size_t len, struct toklist *tl)
 			    "%s: invalid UTF-8 after normalization", __func__);
 		if ((cp = fold_arabic(cp)) == -1)
 			continue;
-		c = classify(cp);
-		if (c != cur && cur != TC_NONE)
-			buf_addc(&tl->data, '\0');
-		if (c != cur && c != TC_NONE)
-			toklist_start(tl, c);
-		cur = c;
-		if (c != TC_NONE)
-			add_utf8(&tl->data, cp);
+		k = utf8_pack(cp, &unit);
+		buf_reserve(&tl->data, k + 1);
+		toklist_put(tl, unit, k, classify(cp));
 	}
-	if (cur != TC_NONE)
-		buf_addc(&tl->data, '\0');
+	toklist_finish(tl);
 }
 
-/* U then A and T, on valid UTF-8. */
+/* U then A and T by utf8proc itself, on valid UTF-8: the reference. */
 static void
-normalize(const char *s, size_t len, struct toklist *tl)
+normalize_slow(const char *s, size_t len, struct toklist *tl)
 {
 	utf8proc_uint8_t *out;
 	utf8proc_ssize_t n;
@@ -463,23 +727,258 @@ normalize(const char *s, size_t len, struct toklist *tl)
 	free(out);
 }
 
-/* The whole chain for one item field: sanitize, H, U, A, T. */
-static void
-normalize_html(const char *s, struct toklist *tl)
-{
-	struct buf a, b;
+/*
+ * What each code point of the Basic Multilingual Plane becomes through U
+ * and A, filled in as code points are met. FOLD_UNKNOWN until then;
+ * FOLD_SLOW outside the ranges that fold one code point at a time;
+ * FOLD_NONE when it vanishes; one code point as its UTF-8 packed (low 24
+ * bits), its length (2 bits) and its class (2 bits); or FOLD_MANY with
+ * where its code points are in fold_pool (low 21 bits) and how many (5
+ * bits). Single-threaded, as the daemon is.
+ */
+#define FOLD_UNKNOWN 0u
+#define FOLD_SLOW 0x80000000u
+#define FOLD_NONE 0x40000000u
+#define FOLD_MANY 0x20000000u
+#define FOLD_UNIT(v) ((v)&0xffffff)
+#define FOLD_LEN(v) ((size_t)((v) >> 24 & 3))
+#define FOLD_CLASS(v) ((enum tclass)((v) >> 26 & 3))
+#define FOLD_POOL_AT(v) ((v)&0x1fffff)
+#define FOLD_POOL_N(v) ((size_t)((v) >> 21 & 0x1f))
 
-	buf_init(&a);
-	buf_init(&b);
-	sanitize_utf8(s, strlen(s), &a);
-	html_blocks(a.data, &b);
-	buf_reset(&a);
-	html_tags(b.data, &a);
-	buf_reset(&b);
-	html_refs(a.data, &b);
-	normalize(b.data, b.len, tl);
-	buf_free(&a);
-	buf_free(&b);
+static uint32_t *fold_table;
+static uint32_t *fold_pool;
+static size_t fold_npool;
+static size_t fold_pool_size;
+
+/*
+ * The ranges where U of a text is U of each code point in turn: after the
+ * marks are stripped, canonical composition could only join two starters,
+ * and none of these is one half of such a pair (those are Hangul jamo and
+ * syllables, and vowel signs of Bengali, Oriya, Tamil, Kannada, Malayalam,
+ * Sinhala, Tibetan, Myanmar, Balinese and some historic scripts).
+ */
+static int
+fold_safe(uint32_t cp)
+{
+	static const struct {
+		uint32_t lo, hi;
+	} ranges[] = {
+	    {0x0001, 0x08ff}, /* Latin to Arabic Extended-A */
+	    {0x1e00, 0x1fff}, /* Latin Extended Additional, Greek Extended */
+	    {0x2000, 0x2bff}, /* punctuation, symbols, enclosed, arrows */
+	    {0x3000, 0x303f}, /* CJK symbols and punctuation */
+	    {0xfb00, 0xff60}, /* presentation forms, fullwidth ASCII */
+	    {0xffe0, 0xffef}, /* fullwidth signs */
+	};
+
+	for (size_t i = 0; i < nitems(ranges); i++)
+		if (cp >= ranges[i].lo && cp <= ranges[i].hi)
+			return 1;
+	return 0;
+}
+
+/* One folded code point as a table entry; FOLD_SLOW if it is not a BMP one. */
+static uint32_t
+fold_entry(int32_t cp)
+{
+	uint32_t unit;
+	size_t n;
+
+	if ((n = utf8_pack(cp, &unit)) > 3)
+		return FOLD_SLOW;
+	return unit | (uint32_t)n << 24 | (uint32_t)classify(cp) << 26;
+}
+
+/* U and A of one code point, by the reference path, into the table. */
+static uint32_t
+fold_compute(uint32_t cp)
+{
+	utf8proc_uint8_t in[4], *out;
+	utf8proc_ssize_t n, k;
+	utf8proc_int32_t c;
+	uint32_t got[31], v;
+	size_t ngot = 0, i;
+
+	if (!fold_safe(cp))
+		return fold_table[cp] = FOLD_SLOW;
+	n = utf8proc_encode_char((utf8proc_int32_t)cp, in);
+	n = utf8proc_map_custom(in, n, &out,
+	    UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT |
+		UTF8PROC_CASEFOLD | UTF8PROC_IGNORE | UTF8PROC_STRIPMARK,
+	    fold_zero_width, NULL);
+	if (n < 0)
+		return fold_table[cp] = FOLD_SLOW;
+	for (i = 0; i < (size_t)n; i += (size_t)k) {
+		k = utf8proc_iterate(out + i, n - (utf8proc_ssize_t)i, &c);
+		if (k < 0 || ngot == nitems(got)) {
+			free(out);
+			return fold_table[cp] = FOLD_SLOW;
+		}
+		if ((c = fold_arabic(c)) == -1)
+			continue;
+		if ((got[ngot++] = fold_entry(c)) == FOLD_SLOW) {
+			free(out);
+			return fold_table[cp] = FOLD_SLOW;
+		}
+	}
+	free(out);
+	if (ngot == 0)
+		v = FOLD_NONE;
+	else if (ngot == 1)
+		v = got[0];
+	else if (fold_npool + ngot > 0x1fffff)
+		v = FOLD_SLOW;
+	else {
+		v = FOLD_MANY | (uint32_t)ngot << 21 | (uint32_t)fold_npool;
+		if (fold_npool + ngot > fold_pool_size) {
+			fold_pool_size =
+			    fold_pool_size == 0 ? 256 : fold_pool_size * 2;
+			fold_pool = xreallocarray(
+			    fold_pool, fold_pool_size, sizeof *fold_pool);
+		}
+		for (i = 0; i < ngot; i++)
+			fold_pool[fold_npool++] = got[i];
+	}
+	return fold_table[cp] = v;
+}
+
+/*
+ * Where the tag opened at q (a '<') ends, as H (2) sees it after H (1):
+ * at its first '>' once the comments, scripts and styles inside it are
+ * gone; at the end of the string if there is none.
+ */
+static const char *
+tag_end(const char *q)
+{
+	const char *p = q + 1, *e;
+
+	while ((p = strpbrk(p, "<>")) != NULL) {
+		if (*p == '>')
+			return p + 1;
+		if ((e = block_end(p)) != NULL)
+			p = e;
+		else
+			p++;
+	}
+	return q + strlen(q);
+}
+
+/*
+ * Sanitize, H (for item text), U, A and T in one pass, through the table.
+ * A byte that does not start a valid sequence is U+FFFD, a separator, as
+ * sanitize_utf8 makes it: H only looks at ASCII and puts a space wherever it
+ * cuts, so sanitizing first or last is the same. For the same reason the
+ * three steps of H can be one: a tag runs over the blocks inside it, and a
+ * reference is decoded where it is, its result never read as markup.
+ * Returns -1, with nothing added, when a code point needs the reference
+ * path.
+ */
+static int
+normalize_fast(const char *s, size_t len, struct toklist *tl, int html)
+{
+	const char *p = s, *end = s + len, *e;
+	size_t n0 = tl->n, len0 = tl->data.len, i, k;
+	uint32_t cp, v, u;
+	int32_t ref;
+
+	if (fold_table == NULL)
+		fold_table = xcalloc(0x10000, sizeof *fold_table);
+	/* No code point that folds to one more than doubles its bytes. */
+	buf_reserve(&tl->data, 2 * len + 1);
+	while (p < end) {
+		cp = (unsigned char)*p;
+		if (cp < 0x80) {
+			if (html && cp == '<') {
+				if ((e = block_end(p)) == NULL &&
+				    (is_alpha(p[1]) || p[1] == '/' ||
+					p[1] == '!' || p[1] == '?'))
+					e = tag_end(p);
+				if (e != NULL) {
+					toklist_put(tl, 0, 0, TC_NONE);
+					p = e;
+					continue;
+				}
+			} else if (html && cp == '&' &&
+				   (k = char_ref(p, &ref)) > 0) {
+				p += k;
+				cp = (uint32_t)ref;
+				if (cp > 0xffff)
+					goto slow;
+				goto fold;
+			}
+			p++;
+		} else if ((k = utf8_valid((const unsigned char *)p,
+				(size_t)(end - p))) == 0) {
+			toklist_put(tl, 0, 0, TC_NONE);
+			p++;
+			continue;
+		} else if (k == 2) {
+			cp = (cp & 0x1f) << 6 | ((unsigned char)p[1] & 0x3f);
+			p += 2;
+		} else if (k == 3) {
+			cp = (cp & 0x0f) << 12 |
+			     ((unsigned char)p[1] & 0x3f) << 6 |
+			     ((unsigned char)p[2] & 0x3f);
+			p += 3;
+		} else
+			goto slow;
+	fold:
+		if ((v = fold_table[cp]) == FOLD_UNKNOWN)
+			v = fold_compute(cp);
+		if (v & (FOLD_SLOW | FOLD_NONE | FOLD_MANY)) {
+			if (v & FOLD_SLOW)
+				goto slow;
+			if (v & FOLD_NONE)
+				continue;
+			for (i = 0; i < FOLD_POOL_N(v); i++) {
+				u = fold_pool[FOLD_POOL_AT(v) + i];
+				buf_reserve(&tl->data, 4);
+				toklist_put(tl, FOLD_UNIT(u), FOLD_LEN(u),
+				    FOLD_CLASS(u));
+			}
+			continue;
+		}
+		toklist_put(tl, FOLD_UNIT(v), FOLD_LEN(v), FOLD_CLASS(v));
+	}
+	toklist_finish(tl);
+	return 0;
+
+slow:
+	toklist_truncate(tl, n0, len0);
+	return -1;
+}
+
+/* U, A and T of a keyword, valid UTF-8. */
+static void
+normalize(const char *s, size_t len, struct toklist *tl)
+{
+	if (normalize_fast(s, len, tl, 0) != 0)
+		normalize_slow(s, len, tl);
+}
+
+/*
+ * The whole chain for one item field: sanitize, H, U, A, T. The buffers a
+ * and b are scratch space for the reference path, kept from one field to
+ * the next.
+ */
+static void
+normalize_html(const char *s, struct toklist *tl, struct buf *a, struct buf *b)
+{
+	size_t len = strlen(s);
+
+	if (normalize_fast(s, len, tl, 1) == 0)
+		return;
+	if (utf8_check(s, len) != len) {
+		buf_reset(b);
+		sanitize_utf8(s, len, b);
+		s = b->data;
+		len = b->len;
+	}
+	html_blocks(s, len, a);
+	html_tags(a->data, a->len, b);
+	html_refs(b->data, b->len, a);
+	normalize_slow(a->data, a->len, tl);
 }
 
 struct match_text *
@@ -488,60 +987,85 @@ match_text_new(const char *const *fields, size_t nfields)
 	return match_text_new_kinds(fields, NULL, nfields);
 }
 
+/*
+ * The tokens are cut in scratch space kept from one text to the next, then
+ * copied out whole: a few allocations per text, not a few per token.
+ */
 struct match_text *
 match_text_new_kinds(
     const char *const *fields, const unsigned *kinds, size_t nfields)
 {
+	static struct toklist tl;
+	static struct buf a, b;
 	struct match_text *mt;
 	struct match_field *f;
-	struct toklist tl;
-	size_t i, j;
+	size_t i, start;
 
 	mt = xcalloc(1, sizeof *mt);
 	mt->fields = xcalloc(nfields, sizeof *mt->fields);
 	mt->nfields = nfields;
+	toklist_truncate(&tl, 0, 0);
 	for (i = 0; i < nfields; i++) {
-		if (fields[i] == NULL)
-			continue;
-		toklist_init(&tl);
-		normalize_html(fields[i], &tl);
 		f = &mt->fields[i];
 		f->kind = kinds != NULL ? kinds[i] : MATCH_FIELDS_ALL;
-		f->ntokens = tl.n;
-		f->data = buf_steal(&tl.data, NULL);
-		f->tokens = xcalloc(tl.n, sizeof *f->tokens);
-		for (j = 0; j < tl.n; j++)
-			f->tokens[j] = f->data + tl.offs[j];
-		toklist_free(&tl);
+		start = tl.n;
+		if (fields[i] != NULL)
+			normalize_html(fields[i], &tl, &a, &b);
+		f->ntokens = tl.n - start;
 	}
+	mt->data = xmalloc(tl.data.len + 1);
+	memcpy(mt->data, tl.data.len > 0 ? tl.data.data : "", tl.data.len);
+	mt->data[tl.data.len] = '\0';
+	mt->ntoks = tl.n;
+	mt->toks = xcalloc(tl.n + 1, sizeof *mt->toks);
+	if (tl.n > 0)
+		memcpy(mt->toks, tl.toks, tl.n * sizeof *mt->toks);
+	for (i = 0, start = 0; i < nfields; i++) {
+		mt->fields[i].toks = mt->toks + start;
+		start += mt->fields[i].ntokens;
+	}
+	/* A huge text leaves no huge scratch space behind. */
+	if (tl.data.size > 1024 * 1024 || tl.size > 64 * 1024)
+		toklist_free(&tl);
+	if (a.size > 1024 * 1024)
+		buf_free(&a);
+	if (b.size > 1024 * 1024)
+		buf_free(&b);
 	return mt;
 }
 
 void
 match_text_free(struct match_text *mt)
 {
-	size_t i;
-
 	if (mt == NULL)
 		return;
-	for (i = 0; i < mt->nfields; i++) {
-		free(mt->fields[i].data);
-		free(mt->fields[i].tokens);
-	}
+	free(mt->data);
+	free(mt->toks);
+	free(mt->tokens);
 	free(mt->fields);
 	free(mt);
 }
 
+/* The token strings are made on first use: a cache, not a change. */
 size_t
 match_text_tokens(
     const struct match_text *mt, size_t field, const char *const **tokens)
 {
+	struct match_text *cache = (struct match_text *)mt;
+	const struct match_field *f;
+
 	if (field >= mt->nfields) {
 		*tokens = NULL;
 		return 0;
 	}
-	*tokens = mt->fields[field].tokens;
-	return mt->fields[field].ntokens;
+	if (mt->tokens == NULL) {
+		cache->tokens = xcalloc(mt->ntoks + 1, sizeof *mt->tokens);
+		for (size_t i = 0; i < mt->ntoks; i++)
+			cache->tokens[i] = mt->data + mt->toks[i].off;
+	}
+	f = &mt->fields[field];
+	*tokens = mt->tokens + (f->toks - mt->toks);
+	return f->ntokens;
 }
 
 static int
@@ -836,7 +1360,7 @@ keyword_compile(const char *keyword, struct keyword *kw, char **cause)
 	if (prefix) {
 		last = toklist_get(&tl, tl.n - 1);
 		n = count_cps(last);
-		if (tl.classes[tl.n - 1] == TC_ARABIC && n >= 4 &&
+		if (tl.toks[tl.n - 1].class == TC_ARABIC && n >= 4 &&
 		    str_has_prefix(last, ALEF_LAM))
 			n -= 2;
 		if (n < 3) {
@@ -851,8 +1375,8 @@ keyword_compile(const char *keyword, struct keyword *kw, char **cause)
 	kw->ntoks = tl.n;
 	kw->toks = xcalloc(tl.n, sizeof *kw->toks);
 	for (i = 0; i < tl.n; i++) {
-		kwtok_compile(&kw->toks[i], toklist_get(&tl, i), tl.classes[i],
-		    strict, prefix && i == tl.n - 1);
+		kwtok_compile(&kw->toks[i], toklist_get(&tl, i),
+		    tl.toks[i].class, strict, prefix && i == tl.n - 1);
 	}
 	toklist_free(&tl);
 	free(s);
@@ -877,12 +1401,113 @@ match_keyword_check(const char *keyword, char **cause)
 	return 0;
 }
 
-static int
-entry_cmp(const void *a, const void *b)
+/*
+ * A string's hash, and that of its first three code points (all if fewer),
+ * as toklist_put makes them.
+ */
+static void
+str_hashes(const char *s, uint32_t *hash, uint32_t *head)
 {
-	const struct entry *ea = a, *eb = b;
+	const unsigned char *p = (const unsigned char *)s;
+	uint32_t h = HASH_OFFSET, unit;
+	size_t nchars = 0, n, i;
 
-	return strcmp(ea->s, eb->s);
+	*head = 0;
+	while (*p != '\0') {
+		n = utf8_valid(p, 4);
+		if (n == 0)
+			fatalx("%s: not UTF-8", __func__);
+		for (unit = 0, i = 0; i < n; i++)
+			unit |= (uint32_t)p[i] << (8 * i);
+		h = hash_step(h, unit);
+		p += n;
+		if (++nchars == 3)
+			*head = h;
+	}
+	*hash = h;
+	if (nchars < 3)
+		*head = h;
+}
+
+static uint32_t
+bucket_of(uint32_t h, int shift)
+{
+	return (h * 0x85ebca6bu) >> shift;
+}
+
+static uint32_t
+bit_of(uint32_t h)
+{
+	return (h * 0x9e3779b1u) >> (32 - FILTER_BITS_LOG);
+}
+
+static void
+bit_set(uint64_t *bits, uint32_t h)
+{
+	uint32_t b = bit_of(h);
+
+	bits[b >> 6] |= (uint64_t)1 << (b & 63);
+}
+
+static int
+bit_test(const uint64_t *bits, uint32_t h)
+{
+	uint32_t b = bit_of(h);
+
+	return (bits[b >> 6] >> (b & 63)) & 1;
+}
+
+/* The tables of the first tokens' accepted strings. */
+static void
+filter_index(struct match_filter *mf)
+{
+	struct entry *e;
+	struct kwtok *kt;
+	size_t i, j, n, nbuckets = 16, nprefix = 0;
+	uint32_t b;
+
+	n = mf->nany + mf->nall + mf->nnone;
+	for (i = 0; i < n; i++)
+		mf->nentries += mf->kws[i].toks[0].naccept;
+	mf->entries = xcalloc(mf->nentries, sizeof *mf->entries);
+	mf->shift = 32 - 4;
+	while (nbuckets < 2 * mf->nentries && mf->shift > 8) {
+		nbuckets *= 2;
+		mf->shift--;
+	}
+	mf->whole = xcalloc(nbuckets, sizeof *mf->whole);
+	mf->bits = xcalloc((1 << FILTER_BITS_LOG) / 64, sizeof *mf->bits);
+	for (i = 0; i < n; i++)
+		if (mf->kws[i].toks[0].prefix)
+			nprefix++;
+	if (nprefix > 0) {
+		mf->pfx = xcalloc(nbuckets, sizeof *mf->pfx);
+		mf->pbits =
+		    xcalloc((1 << FILTER_BITS_LOG) / 64, sizeof *mf->pbits);
+	}
+
+	mf->nentries = 0;
+	for (i = 0; i < n; i++) {
+		kt = &mf->kws[i].toks[0];
+		for (j = 0; j < kt->naccept; j++) {
+			e = &mf->entries[mf->nentries];
+			e->s = kt->accept[j];
+			e->len = (uint32_t)strlen(e->s);
+			str_hashes(e->s, &e->hash, &e->head);
+			e->kw = (uint32_t)i;
+			e->prefix = kt->prefix;
+			b = bucket_of(e->hash, mf->shift);
+			e->next = mf->whole[b];
+			mf->whole[b] = (uint32_t)++mf->nentries;
+			bit_set(mf->bits, e->hash);
+			if (!e->prefix)
+				continue;
+			b = bucket_of(e->head, mf->shift);
+			e->next_pfx = mf->pfx[b];
+			mf->pfx[b] = (uint32_t)mf->nentries;
+			bit_set(mf->pbits, e->head);
+		}
+	}
 }
 
 struct match_filter *
@@ -892,8 +1517,6 @@ match_filter_new(char *const *any, size_t nany, char *const *all, size_t nall,
 	struct match_filter *mf;
 	char *const *lists[3] = {any, all, none};
 	size_t counts[3] = {nany, nall, nnone};
-	struct keyword *kw;
-	struct kwtok *kt;
 	size_t i, j, n;
 
 	mf = xcalloc(1, sizeof *mf);
@@ -913,28 +1536,7 @@ match_filter_new(char *const *any, size_t nany, char *const *all, size_t nall,
 				mf->nnone++;
 		}
 	}
-
-	n = mf->nany + mf->nall + mf->nnone;
-	for (i = 0; i < n; i++)
-		mf->nindex += mf->kws[i].toks[0].naccept;
-	mf->index = xcalloc(mf->nindex, sizeof *mf->index);
-	mf->nindex = 0;
-	for (i = 0; i < n; i++) {
-		kw = &mf->kws[i];
-		kt = &kw->toks[0];
-		for (j = 0; j < kt->naccept; j++) {
-			mf->index[mf->nindex].s = kt->accept[j];
-			mf->index[mf->nindex].kw = i;
-			mf->index[mf->nindex].prefix = kt->prefix;
-			mf->nindex++;
-		}
-		for (j = 0; kt->prefix && j < kt->naccept; j++) {
-			if (strlen(kt->accept[j]) > mf->maxprefix)
-				mf->maxprefix = strlen(kt->accept[j]);
-		}
-	}
-	if (mf->nindex > 0)
-		qsort(mf->index, mf->nindex, sizeof *mf->index, entry_cmp);
+	filter_index(mf);
 	return mf;
 
 fail:
@@ -952,7 +1554,11 @@ match_filter_free(struct match_filter *mf)
 	for (i = 0; i < mf->nany + mf->nall + mf->nnone; i++)
 		keyword_free(&mf->kws[i]);
 	free(mf->kws);
-	free(mf->index);
+	free(mf->entries);
+	free(mf->whole);
+	free(mf->pfx);
+	free(mf->bits);
+	free(mf->pbits);
 	free(mf);
 }
 
@@ -968,46 +1574,80 @@ match_filter_fields(const struct match_filter *mf)
 	return mf->nany + mf->nall + mf->nnone == 0 ? 0 : mf->fields;
 }
 
+/* What the keywords matched so far make of a text. */
+struct verdict {
+	const char *data; /* the text's tokens */
+	char *matched;	  /* by keyword */
+	size_t nany;	  /* any-keywords matched */
+	size_t nall;	  /* all-keywords matched */
+	size_t nnone;	  /* none-keywords matched */
+};
+
 /* Does keyword kw match at token i of a field? Its first token does. */
 static int
-phrase_rest(const struct keyword *kw, const struct match_field *f, size_t i)
+phrase_rest(const struct keyword *kw, const struct match_field *f, size_t i,
+    const char *data)
 {
 	size_t j;
 
 	if (f->ntokens - i < kw->ntoks)
 		return 0;
 	for (j = 1; j < kw->ntoks; j++) {
-		if (!kwtok_accepts(&kw->toks[j], f->tokens[i + j]))
+		if (!kwtok_accepts(&kw->toks[j], data + f->toks[i + j].off))
 			return 0;
 	}
 	return 1;
 }
 
-/* Mark the keywords whose first token accepts the first len bytes of t. */
+/* Keyword e->kw matches at token i if the rest of its phrase follows. */
 static void
-lookup(const struct match_filter *mf, const struct match_field *f, size_t i,
-    size_t len, char *matched)
+candidate(const struct match_filter *mf, const struct entry *e,
+    const struct match_field *f, size_t i, struct verdict *v)
 {
-	const char *t = f->tokens[i];
-	size_t lo = 0, hi = mf->nindex, mid;
-	const struct entry *e;
-	int whole = t[len] == '\0';
+	if (v->matched[e->kw] || !phrase_rest(&mf->kws[e->kw], f, i, v->data))
+		return;
+	v->matched[e->kw] = 1;
+	if (e->kw < mf->nany)
+		v->nany++;
+	else if (e->kw < mf->nany + mf->nall)
+		v->nall++;
+	else
+		v->nnone++;
+}
 
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (key_cmp(t, len, mf->index[mid].s) > 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (; lo < mf->nindex; lo++) {
-		e = &mf->index[lo];
-		if (key_cmp(t, len, e->s) != 0)
-			break;
-		if (matched[e->kw] || (!whole && !e->prefix))
+/*
+ * Each token costs a bit test, two with prefix keywords; a hostile feed's
+ * huge token costs no more than its hashing did.
+ */
+static void
+filter_field(const struct match_filter *mf, const struct match_field *f,
+    struct verdict *v)
+{
+	const struct entry *e;
+	const struct tok *t;
+	uint32_t k;
+	size_t i;
+
+	for (i = 0; i < f->ntokens; i++) {
+		t = &f->toks[i];
+		if (bit_test(mf->bits, t->hash)) {
+			for (k = mf->whole[bucket_of(t->hash, mf->shift)];
+			     k != 0; k = e->next) {
+				e = &mf->entries[k - 1];
+				if (e->hash == t->hash && e->len == t->len &&
+				    memcmp(e->s, v->data + t->off, e->len) == 0)
+					candidate(mf, e, f, i, v);
+			}
+		}
+		if (mf->pbits == NULL || !bit_test(mf->pbits, t->head))
 			continue;
-		if (phrase_rest(&mf->kws[e->kw], f, i))
-			matched[e->kw] = 1;
+		for (k = mf->pfx[bucket_of(t->head, mf->shift)]; k != 0;
+		     k = e->next_pfx) {
+			e = &mf->entries[k - 1];
+			if (e->head == t->head && e->len < t->len &&
+			    memcmp(e->s, v->data + t->off, e->len) == 0)
+				candidate(mf, e, f, i, v);
+		}
 	}
 }
 
@@ -1015,43 +1655,31 @@ int
 match_filter_test(const struct match_filter *mf, const struct match_text *mt)
 {
 	const struct match_field *f;
-	const char *t;
-	char *matched;
-	size_t nkw, i, j, k;
-	int pass = 1, any = 0;
+	struct verdict v;
+	char small[64];
+	size_t nkw, i;
+	int pass;
 
 	nkw = mf->nany + mf->nall + mf->nnone;
 	if (nkw == 0)
 		return 1;
-	matched = xcalloc(nkw, 1);
+	memset(&v, 0, sizeof v);
+	v.data = mt->data;
+	v.matched = nkw <= sizeof small ? small : xmalloc(nkw);
+	memset(v.matched, 0, nkw);
 	for (i = 0; i < mt->nfields; i++) {
 		f = &mt->fields[i];
 		if ((f->kind & mf->fields) == 0)
 			continue;
-		for (j = 0; j < f->ntokens; j++) {
-			t = f->tokens[j];
-			lookup(mf, f, j, strlen(t), matched);
-			/* A hostile feed's huge token costs no more than a
-			 * short one. */
-			for (k = 1; k <= mf->maxprefix && t[k] != '\0'; k++) {
-				if (((unsigned char)t[k] & 0xc0) != 0x80)
-					lookup(mf, f, j, k, matched);
-			}
-		}
+		filter_field(mf, f, &v);
+		/* A veto, or an any-match with nothing else to ask: done. */
+		if (v.nnone > 0 ||
+		    (v.nany > 0 && mf->nall == 0 && mf->nnone == 0))
+			break;
 	}
-
-	for (i = 0; i < mf->nany; i++)
-		any |= matched[i];
-	if (mf->nany > 0 && !any)
-		pass = 0;
-	for (i = mf->nany; i < mf->nany + mf->nall; i++) {
-		if (!matched[i])
-			pass = 0;
-	}
-	for (i = mf->nany + mf->nall; i < nkw; i++) {
-		if (matched[i])
-			pass = 0;
-	}
-	free(matched);
+	pass =
+	    (mf->nany == 0 || v.nany > 0) && v.nall == mf->nall && v.nnone == 0;
+	if (v.matched != small)
+		free(v.matched);
 	return pass;
 }

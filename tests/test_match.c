@@ -1302,6 +1302,136 @@ test_field_kinds(void **state)
 	assert_int_equal(fails, 0);
 }
 
+/*
+ * The tokens of text and of an emoji (a separator outside the fast path's
+ * table) before it, which sends the whole field down utf8proc's path: the
+ * two paths must agree. Returns 1 if they do.
+ */
+static int
+paths_agree(const char *text, char **fast, char **ref)
+{
+	char *slow;
+
+	xasprintf(&slow, "\xf0\x9f\x98\x80 %s", text);
+	*fast = joined_tokens(text);
+	*ref = joined_tokens(slow);
+	free(slow);
+	return strcmp(*fast, *ref) == 0;
+}
+
+/* Every code point of the Basic Multilingual Plane, both ways. */
+static void
+test_fast_path_code_points(void **state)
+{
+	char text[128], cps[4], *fast, *ref;
+	size_t fails = 0;
+	uint32_t cp;
+
+	(void)state;
+	for (cp = 1; cp < 0x10000; cp++) {
+		if (cp >= 0xd800 && cp <= 0xdfff)
+			continue;
+		if (cp < 0x80)
+			snprintf(cps, sizeof cps, "%c", (int)cp);
+		else if (cp < 0x800)
+			snprintf(cps, sizeof cps, "%c%c", 0xc0 | (cp >> 6),
+			    0x80 | (cp & 0x3f));
+		else
+			snprintf(cps, sizeof cps, "%c%c%c", 0xe0 | (cp >> 12),
+			    0x80 | ((cp >> 6) & 0x3f), 0x80 | (cp & 0x3f));
+		snprintf(
+		    text, sizeof text, "a%sب%s1 %s%sJ", cps, cps, cps, cps);
+		if (!paths_agree(text, &fast, &ref)) {
+			if (fails++ < 20)
+				print_error("U+%04X: fast \"%s\", reference "
+					    "\"%s\"\n",
+				    (unsigned)cp, fast, ref);
+		}
+		free(fast);
+		free(ref);
+	}
+	assert_int_equal(fails, 0);
+}
+
+/*
+ * The pairs of starters that canonical composition joins (Hangul, Indic
+ * vowel signs, Tibetan, Myanmar, Balinese): agreement here means the fast
+ * path leaves them to the reference, as it must.
+ */
+static void
+test_fast_path_pairs(void **state)
+{
+	static const char *firsts[] = {"\xe1\x84\x80", "\xea\xb0\x80",
+	    "\xe0\xa7\x87", "\xe0\xad\x87", "\xe0\xaf\x86", "\xe0\xb3\x86",
+	    "\xe0\xb5\x86", "\xe0\xb7\x99", "\xe1\x80\xa5", "\xe1\xac\x85",
+	    "\xe0\xbd\x80"};
+	static const char *seconds[] = {"\xe1\x85\xa1", "\xe1\x86\xa8",
+	    "\xe0\xa6\xbe", "\xe0\xac\xbe", "\xe0\xae\xbe", "\xe0\xb3\x95",
+	    "\xe0\xb4\xbe", "\xe0\xb7\x8f", "\xe1\x80\xae", "\xe1\xac\xb5",
+	    "\xe0\xbe\xb7"};
+	char text[32], *fast, *ref;
+	size_t i, j, fails = 0;
+
+	(void)state;
+	for (i = 0; i < nitems(firsts); i++) {
+		for (j = 0; j < nitems(seconds); j++) {
+			snprintf(
+			    text, sizeof text, "%s%s", firsts[i], seconds[j]);
+			if (!paths_agree(text, &fast, &ref)) {
+				print_error("firsts[%zu] seconds[%zu]: fast "
+					    "\"%s\", reference \"%s\"\n",
+				    i, j, fast, ref);
+				fails++;
+			}
+			free(fast);
+			free(ref);
+		}
+	}
+	assert_int_equal(fails, 0);
+}
+
+/* Random HTML-like text from pieces that H, U, A and T treat specially. */
+static void
+test_fast_path_html(void **state)
+{
+	static const char *pieces[] = {"<", ">", "<!--", "-->", "<!-->",
+	    "<script>", "</script>", "<SCRIPT a='>'>", "</ScRiPt >", "<style",
+	    "</style>", "<b>", "</b>", "<a title=\"", "\"", "'", "<!DOCTYPE",
+	    "<?", "<1", "< ", "&amp;", "&lt;", "&gt;", "&quot;", "&apos;",
+	    "&nbsp;", "&#1585;", "&#x633;", "&#x1F600;", "&#0;", "&#xD800;",
+	    "&", "#", ";", "&AMP;", "a", "B", "ر", "و", "ـ", "\xd9\x8b",
+	    "\xd9\x94", "\xff", "\xd8", "\xe0\xa0", " ", "\t", "=", "/", "!",
+	    "?", "-", "1", "٢", "ﻻ", "Ä", "ß", "ﷺ", "İ", "\xe2\x80\x8c",
+	    "\xe2\x80\x8d", "x\xcc\x81", "ٱ", "ة", "ى", "e\xcc\x81"};
+	char *fast, *ref;
+	size_t i, j, n, fails = 0;
+	struct buf b;
+	unsigned seed = 7;
+
+	(void)state;
+	buf_init(&b);
+	for (i = 0; i < 20000; i++) {
+		buf_reset(&b);
+		buf_add(&b, "", 0);
+		seed = seed * 1103515245 + 12345;
+		n = (seed >> 16) % 24;
+		for (j = 0; j < n; j++) {
+			seed = seed * 1103515245 + 12345;
+			buf_adds(&b, pieces[(seed >> 16) % nitems(pieces)]);
+		}
+		if (!paths_agree(b.data, &fast, &ref)) {
+			if (fails++ < 20)
+				print_error("\"%s\": fast \"%s\", reference "
+					    "\"%s\"\n",
+				    b.data, fast, ref);
+		}
+		free(fast);
+		free(ref);
+	}
+	buf_free(&b);
+	assert_int_equal(fails, 0);
+}
+
 /* A compiled filter is reused across texts. */
 static void
 test_filter_reuse(void **state)
@@ -1355,6 +1485,9 @@ main(void)
 	    cmocka_unit_test(test_filter_reuse),
 	    cmocka_unit_test(test_spelling_pairs),
 	    cmocka_unit_test(test_field_kinds),
+	    cmocka_unit_test(test_fast_path_code_points),
+	    cmocka_unit_test(test_fast_path_pairs),
+	    cmocka_unit_test(test_fast_path_html),
 	    cmocka_unit_test(test_arabic_marks),
 	};
 
