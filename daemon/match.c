@@ -53,11 +53,22 @@ struct toklist {
 	size_t nchars;
 };
 
-/* A field's tokens: a range of its text's. */
+/* A token that filters of the union (below) may want: a bit for each. */
+struct hit {
+	uint32_t tok;
+	uint16_t mask;
+};
+
+/*
+ * A field's tokens: a range of its text's; and of those, the ones that
+ * filters of the union may want.
+ */
 struct match_field {
 	unsigned kind; /* a MATCH_FIELD_* bit, or all of them */
 	const struct tok *toks;
 	size_t ntokens;
+	const struct hit *hits;
+	size_t nhits;
 };
 
 struct match_text {
@@ -66,15 +77,41 @@ struct match_text {
 	char *data;
 	struct tok *toks;
 	size_t ntoks;
+	struct hit *hits;
+	uint64_t gen;	     /* of the union when it was made */
 	const char **tokens; /* for match_text_tokens, made on demand */
+};
+
+/* An accepted string, and the keyword it is a first token of. */
+struct entry {
+	const char *s;
+	uint32_t len;
+	uint32_t hash;
+	uint32_t head;
+	uint32_t kw;
+	uint32_t next;	   /* in its bucket by hash, + 1 */
+	uint32_t next_pfx; /* in its bucket by head, + 1 */
+	int prefix;	   /* a text token need only start with it */
+};
+
+/*
+ * Accepted strings in a hash table: buckets (an entry index + 1, 0 for
+ * none) of every entry by hash, and of the prefix entries by head.
+ */
+struct strtab {
+	struct entry *entries;
+	size_t n;
+	uint32_t *whole;
+	uint32_t *pfx; /* NULL without prefix entries */
+	int shift;     /* 32 - log2 of the number of buckets */
 };
 
 /* One token of a keyword and the text tokens it accepts. */
 struct kwtok {
 	char **accept; /* sorted, no duplicates */
 	size_t naccept;
-	int prefix;    /* a text token need only start with one */
-	size_t maxlen; /* of the longest accepted string */
+	int prefix;	   /* a text token need only start with one */
+	struct strtab tab; /* of accept */
 };
 
 struct keyword {
@@ -82,20 +119,8 @@ struct keyword {
 	size_t ntoks;
 };
 
-/* Where a first keyword token's accepted string leads. */
-struct entry {
-	const char *s;
-	uint32_t len;
-	uint32_t hash;
-	uint32_t head;
-	uint32_t kw;
-	uint32_t next;	   /* in its bucket of the whole-token table, + 1 */
-	uint32_t next_pfx; /* in its bucket of the prefix table, + 1 */
-	int prefix;
-};
-
 /*
- * The bitmaps in front of a filter's tables have 2^17 bits (16 KB each):
+ * The bitmaps in front of a filter's table have 2^17 bits (16 KB each):
  * with a few thousand accepted strings, a few percent of the tokens that
  * match nothing get past them.
  */
@@ -106,19 +131,15 @@ struct match_filter {
 	size_t nany;
 	size_t nall;
 	size_t nnone;
-	struct entry *entries;
-	size_t nentries;
-	/*
-	 * Buckets (an entry index + 1, 0 for none) by hash, of every entry and
-	 * of the prefix entries by head; bitmaps of the hashes and the heads,
-	 * which most tokens fail.
-	 */
-	uint32_t *whole;
-	uint32_t *pfx; /* NULL without prefix entries */
-	int shift;     /* 32 - log2 of the number of buckets */
-	uint64_t *bits;
-	uint64_t *pbits;
-	unsigned fields; /* the kinds of field it looks at */
+	struct strtab tab; /* every first token's accepted strings */
+	uint64_t *bits;	   /* their hashes */
+	uint64_t *pbits;   /* the prefix ones' heads; NULL if none */
+	unsigned fields;   /* the kinds of field it looks at */
+	/* In the union (below). */
+	uint64_t gen; /* when it joined */
+	unsigned slot;
+	struct match_filter *prev;
+	struct match_filter *next;
 };
 
 /*
@@ -878,15 +899,31 @@ static int
 normalize_fast(const char *s, size_t len, struct toklist *tl, int html)
 {
 	const char *p = s, *end = s + len, *e;
-	size_t n0 = tl->n, len0 = tl->data.len, i, k;
-	uint32_t cp, v, u;
+	const uint32_t *pend = NULL;
+	size_t n0 = tl->n, len0 = tl->data.len, npend = 0, k;
+	/* The token being written, in locals: the bytes written alias all. */
+	unsigned char *base, *w;
+	enum tclass cur = TC_NONE, c;
+	uint32_t cp, v, h = 0;
+	size_t nch = 0;
+	struct tok *t = NULL;
 	int32_t ref;
 
 	if (fold_table == NULL)
 		fold_table = xcalloc(0x10000, sizeof *fold_table);
-	/* No code point that folds to one more than doubles its bytes. */
-	buf_reserve(&tl->data, 2 * len + 1);
-	while (p < end) {
+	/* A code point that folds to one does not more than double its bytes.
+	 */
+	buf_reserve(&tl->data, 2 * len + 8);
+	base = (unsigned char *)tl->data.data;
+	w = base + tl->data.len;
+	for (;;) {
+		if (npend > 0) {
+			v = *pend++;
+			npend--;
+			goto put;
+		}
+		if (p >= end)
+			break;
 		cp = (unsigned char)*p;
 		if (cp < 0x80) {
 			if (html && cp == '<') {
@@ -895,24 +932,28 @@ normalize_fast(const char *s, size_t len, struct toklist *tl, int html)
 					p[1] == '!' || p[1] == '?'))
 					e = tag_end(p);
 				if (e != NULL) {
-					toklist_put(tl, 0, 0, TC_NONE);
 					p = e;
-					continue;
+					v = 0; /* a separator */
+					goto put;
 				}
 			} else if (html && cp == '&' &&
 				   (k = char_ref(p, &ref)) > 0) {
 				p += k;
-				cp = (uint32_t)ref;
-				if (cp > 0xffff)
+				if ((cp = (uint32_t)ref) > 0xffff)
 					goto slow;
 				goto fold;
 			}
 			p++;
+		} else if (cp >= 0xc2 && cp < 0xe0 && p + 1 < end &&
+			   ((unsigned char)p[1] & 0xc0) == 0x80) {
+			/* Two bytes, as Arabic letters are: no more checks. */
+			cp = (cp & 0x1f) << 6 | ((unsigned char)p[1] & 0x3f);
+			p += 2;
 		} else if ((k = utf8_valid((const unsigned char *)p,
 				(size_t)(end - p))) == 0) {
-			toklist_put(tl, 0, 0, TC_NONE);
 			p++;
-			continue;
+			v = 0; /* U+FFFD, a separator */
+			goto put;
 		} else if (k == 2) {
 			cp = (cp & 0x1f) << 6 | ((unsigned char)p[1] & 0x3f);
 			p += 2;
@@ -924,24 +965,67 @@ normalize_fast(const char *s, size_t len, struct toklist *tl, int html)
 		} else
 			goto slow;
 	fold:
-		if ((v = fold_table[cp]) == FOLD_UNKNOWN)
+		if ((v = fold_table[cp]) == FOLD_UNKNOWN) {
 			v = fold_compute(cp);
+			/* fold_compute may have moved nothing of ours. */
+		}
 		if (v & (FOLD_SLOW | FOLD_NONE | FOLD_MANY)) {
 			if (v & FOLD_SLOW)
 				goto slow;
 			if (v & FOLD_NONE)
 				continue;
-			for (i = 0; i < FOLD_POOL_N(v); i++) {
-				u = fold_pool[FOLD_POOL_AT(v) + i];
-				buf_reserve(&tl->data, 4);
-				toklist_put(tl, FOLD_UNIT(u), FOLD_LEN(u),
-				    FOLD_CLASS(u));
-			}
+			pend = fold_pool + FOLD_POOL_AT(v);
+			npend = FOLD_POOL_N(v);
+			/* More than the reserve may allow: make room. */
+			tl->data.len = (size_t)(w - base);
+			buf_reserve(&tl->data, 4 * npend + 2 * len + 8);
+			w = (unsigned char *)tl->data.data + (w - base);
+			base = (unsigned char *)tl->data.data;
 			continue;
 		}
-		toklist_put(tl, FOLD_UNIT(v), FOLD_LEN(v), FOLD_CLASS(v));
+	put:
+		/* T: v is one folded code point, or a separator (0). */
+		c = FOLD_CLASS(v);
+		if (c != cur) {
+			if (cur != TC_NONE) {
+				t->len = (uint32_t)(w - base - t->off);
+				t->hash = h;
+				if (nch < 3)
+					t->head = h;
+				*w++ = '\0';
+			}
+			if (c != TC_NONE) {
+				toklist_start(tl, c);
+				t = &tl->toks[tl->n - 1];
+				t->off = (size_t)(w - base);
+				h = HASH_OFFSET;
+				nch = 0;
+			}
+			cur = c;
+		}
+		if (c == TC_NONE)
+			continue;
+		k = FOLD_LEN(v);
+		w[0] = (unsigned char)v;
+		if (k > 1)
+			w[1] = (unsigned char)(v >> 8);
+		if (k > 2)
+			w[2] = (unsigned char)(v >> 16);
+		w += k;
+		h = hash_step(h, FOLD_UNIT(v));
+		if (++nch == 3)
+			t->head = h;
 	}
-	toklist_finish(tl);
+	if (cur != TC_NONE) {
+		t->len = (uint32_t)(w - base - t->off);
+		t->hash = h;
+		if (nch < 3)
+			t->head = h;
+		*w++ = '\0';
+	}
+	*w = '\0';
+	tl->data.len = (size_t)(w - base);
+	tl->cur = TC_NONE;
 	return 0;
 
 slow:
@@ -980,6 +1064,8 @@ normalize_html(const char *s, struct toklist *tl, struct buf *a, struct buf *b)
 	html_refs(b->data, b->len, a);
 	normalize_slow(a->data, a->len, tl);
 }
+
+static void union_hits(struct match_text *);
 
 struct match_text *
 match_text_new(const char *const *fields, size_t nfields)
@@ -1024,6 +1110,7 @@ match_text_new_kinds(
 		mt->fields[i].toks = mt->toks + start;
 		start += mt->fields[i].ntokens;
 	}
+	union_hits(mt);
 	/* A huge text leaves no huge scratch space behind. */
 	if (tl.data.size > 1024 * 1024 || tl.size > 64 * 1024)
 		toklist_free(&tl);
@@ -1041,6 +1128,7 @@ match_text_free(struct match_text *mt)
 		return;
 	free(mt->data);
 	free(mt->toks);
+	free(mt->hits);
 	free(mt->tokens);
 	free(mt->fields);
 	free(mt);
@@ -1090,54 +1178,6 @@ set_finish(char **set, size_t *n)
 			set[j++] = set[i];
 	}
 	*n = j;
-}
-
-/* Compare the first len bytes of key, as a whole string, with s. */
-static int
-key_cmp(const char *key, size_t len, const char *s)
-{
-	size_t slen = strlen(s);
-	int r;
-
-	r = memcmp(key, s, len < slen ? len : slen);
-	if (r != 0)
-		return r;
-	return len < slen ? -1 : len > slen;
-}
-
-static int
-set_has(char *const *set, size_t n, const char *key, size_t len)
-{
-	size_t lo = 0, hi = n, mid;
-	int r;
-
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if ((r = key_cmp(key, len, set[mid])) == 0)
-			return 1;
-		if (r < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return 0;
-}
-
-static int
-kwtok_accepts(const struct kwtok *kt, const char *t)
-{
-	size_t i, len = strlen(t);
-
-	if (set_has(kt->accept, kt->naccept, t, len))
-		return 1;
-	if (!kt->prefix)
-		return 0;
-	for (i = 1; i < len && i <= kt->maxlen; i++) {
-		if (((unsigned char)t[i] & 0xc0) != 0x80 &&
-		    set_has(kt->accept, kt->naccept, t, i))
-			return 1;
-	}
-	return 0;
 }
 
 /*
@@ -1259,13 +1299,14 @@ arabic_accept(const char *k, int strict, int prefix, struct strset *out)
 	free(bodies.s);
 }
 
+static void strtab_build(struct strtab *, const struct kwtok *, size_t);
+
 /* Compile one token of a keyword into the set of text tokens it accepts. */
 static void
 kwtok_compile(
     struct kwtok *kt, const char *k, enum tclass c, int strict, int prefix)
 {
 	struct strset ss = {NULL, 0, 0};
-	size_t i;
 
 	if (c == TC_ARABIC && count_cps(k) >= 3)
 		arabic_accept(k, strict, prefix, &ss);
@@ -1275,11 +1316,16 @@ kwtok_compile(
 	kt->accept = ss.s;
 	kt->naccept = ss.n;
 	set_finish(kt->accept, &kt->naccept);
-	kt->maxlen = 0;
-	for (i = 0; i < kt->naccept; i++) {
-		if (strlen(kt->accept[i]) > kt->maxlen)
-			kt->maxlen = strlen(kt->accept[i]);
-	}
+	strtab_build(&kt->tab, kt, 1);
+}
+
+static void
+strtab_free(struct strtab *tab)
+{
+	free(tab->entries);
+	free(tab->whole);
+	free(tab->pfx);
+	memset(tab, 0, sizeof *tab);
 }
 
 static void
@@ -1288,6 +1334,7 @@ keyword_free(struct keyword *kw)
 	size_t i, j;
 
 	for (i = 0; i < kw->ntoks; i++) {
+		strtab_free(&kw->toks[i].tab);
 		for (j = 0; j < kw->toks[i].naccept; j++)
 			free(kw->toks[i].accept[j]);
 		free(kw->toks[i].accept);
@@ -1435,79 +1482,262 @@ bucket_of(uint32_t h, int shift)
 	return (h * 0x85ebca6bu) >> shift;
 }
 
-static uint32_t
-bit_of(uint32_t h)
+/*
+ * The accepted strings of n keyword tokens (the first tokens of a
+ * filter's keywords, or one token of a phrase), each entry knowing which
+ * of them it came from.
+ */
+static void
+strtab_build(struct strtab *tab, const struct kwtok *kts, size_t n)
 {
-	return (h * 0x9e3779b1u) >> (32 - FILTER_BITS_LOG);
+	struct entry *e;
+	size_t i, j, nbuckets = 16, nprefix = 0;
+	uint32_t b;
+
+	memset(tab, 0, sizeof *tab);
+	for (i = 0; i < n; i++) {
+		tab->n += kts[i].naccept;
+		nprefix += kts[i].prefix;
+	}
+	tab->entries = xcalloc(tab->n, sizeof *tab->entries);
+	tab->shift = 32 - 4;
+	while (nbuckets < 2 * tab->n && tab->shift > 8) {
+		nbuckets *= 2;
+		tab->shift--;
+	}
+	tab->whole = xcalloc(nbuckets, sizeof *tab->whole);
+	if (nprefix > 0)
+		tab->pfx = xcalloc(nbuckets, sizeof *tab->pfx);
+	tab->n = 0;
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < kts[i].naccept; j++) {
+			e = &tab->entries[tab->n];
+			e->s = kts[i].accept[j];
+			e->len = (uint32_t)strlen(e->s);
+			str_hashes(e->s, &e->hash, &e->head);
+			e->kw = (uint32_t)i;
+			e->prefix = kts[i].prefix;
+			b = bucket_of(e->hash, tab->shift);
+			e->next = tab->whole[b];
+			tab->whole[b] = (uint32_t)++tab->n;
+			if (!e->prefix)
+				continue;
+			b = bucket_of(e->head, tab->shift);
+			e->next_pfx = tab->pfx[b];
+			tab->pfx[b] = (uint32_t)tab->n;
+		}
+	}
+}
+
+/* The first entry equal to token t (whose text is at s), or NULL. */
+static const struct entry *
+strtab_whole(const struct strtab *tab, const struct tok *t, const char *s,
+    const struct entry *after)
+{
+	const struct entry *e;
+	uint32_t k;
+
+	k = after != NULL ? after->next
+			  : tab->whole[bucket_of(t->hash, tab->shift)];
+	for (; k != 0; k = e->next) {
+		e = &tab->entries[k - 1];
+		if (e->hash == t->hash && e->len == t->len &&
+		    memcmp(e->s, s, e->len) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+/* The first prefix entry that token t starts with (and is longer), or NULL. */
+static const struct entry *
+strtab_prefix(const struct strtab *tab, const struct tok *t, const char *s,
+    const struct entry *after)
+{
+	const struct entry *e;
+	uint32_t k;
+
+	if (tab->pfx == NULL)
+		return NULL;
+	k = after != NULL ? after->next_pfx
+			  : tab->pfx[bucket_of(t->head, tab->shift)];
+	for (; k != 0; k = e->next_pfx) {
+		e = &tab->entries[k - 1];
+		if (e->head == t->head && e->len < t->len &&
+		    memcmp(e->s, s, e->len) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+static int
+kwtok_accepts(const struct kwtok *kt, const struct tok *t, const char *s)
+{
+	return strtab_whole(&kt->tab, t, s, NULL) != NULL ||
+	       strtab_prefix(&kt->tab, t, s, NULL) != NULL;
+}
+
+static uint32_t
+bit_of(uint32_t h, int log)
+{
+	return (h * 0x9e3779b1u) >> (32 - log);
 }
 
 static void
-bit_set(uint64_t *bits, uint32_t h)
+bit_set(uint64_t *bits, uint32_t b)
 {
-	uint32_t b = bit_of(h);
-
 	bits[b >> 6] |= (uint64_t)1 << (b & 63);
 }
 
 static int
-bit_test(const uint64_t *bits, uint32_t h)
+bit_test(const uint64_t *bits, uint32_t b)
 {
-	uint32_t b = bit_of(h);
-
 	return (bits[b >> 6] >> (b & 63)) & 1;
 }
 
-/* The tables of the first tokens' accepted strings. */
+/*
+ * The union of every live filter's hashes and heads: a bitmap, and behind
+ * it which filters each bit stands for, one bit of a 16-bit mask per filter
+ * (filters beyond 16 share bits). A text notes once the tokens that pass
+ * the bitmap and the filters they may interest; each filter then looks at
+ * its own few, not at every token again. A filter made after a text is not
+ * in the union that the text saw (gen tells): it looks at every token.
+ * Single-threaded, as the daemon is.
+ */
+#define UNION_BITS_LOG 20
+#define UNION_SLOTS 16
+
+static struct match_filter *union_first;
+static uint64_t *union_bits;
+static uint16_t *union_mask;
+static uint64_t union_gen;
+
+static void
+union_add(const struct match_filter *mf)
+{
+	const struct entry *e;
+	uint16_t m = (uint16_t)(1u << mf->slot);
+	uint32_t b;
+
+	for (size_t i = 0; i < mf->tab.n; i++) {
+		e = &mf->tab.entries[i];
+		b = bit_of(e->hash, UNION_BITS_LOG);
+		bit_set(union_bits, b);
+		union_mask[b] |= m;
+		if (!e->prefix)
+			continue;
+		b = bit_of(e->head, UNION_BITS_LOG);
+		bit_set(union_bits, b);
+		union_mask[b] |= m;
+	}
+}
+
+/* A new filter joins: the lowest slot no other holds, or a shared one. */
+static void
+union_join(struct match_filter *mf)
+{
+	const struct match_filter *o;
+	unsigned used = 0, n = 0;
+
+	if (union_bits == NULL) {
+		union_bits = xcalloc(
+		    ((size_t)1 << UNION_BITS_LOG) / 64, sizeof *union_bits);
+		union_mask =
+		    xcalloc((size_t)1 << UNION_BITS_LOG, sizeof *union_mask);
+	}
+	for (o = union_first; o != NULL; o = o->next, n++)
+		used |= 1u << o->slot;
+	for (mf->slot = 0; mf->slot < UNION_SLOTS; mf->slot++)
+		if ((used & 1u << mf->slot) == 0)
+			break;
+	if (mf->slot == UNION_SLOTS)
+		mf->slot = n % UNION_SLOTS;
+	mf->next = union_first;
+	if (union_first != NULL)
+		union_first->prev = mf;
+	union_first = mf;
+	union_add(mf);
+	mf->gen = ++union_gen;
+}
+
+/* A filter leaves: the union is made again from those that stay. */
+static void
+union_leave(struct match_filter *mf)
+{
+	const struct match_filter *o;
+
+	if (mf->prev != NULL)
+		mf->prev->next = mf->next;
+	else
+		union_first = mf->next;
+	if (mf->next != NULL)
+		mf->next->prev = mf->prev;
+	memset(union_bits, 0,
+	    ((size_t)1 << UNION_BITS_LOG) / 64 * sizeof *union_bits);
+	memset(
+	    union_mask, 0, ((size_t)1 << UNION_BITS_LOG) * sizeof *union_mask);
+	for (o = union_first; o != NULL; o = o->next)
+		union_add(o);
+}
+
+/* The tokens of a text that some filter of the union may want, and which. */
+static void
+union_hits(struct match_text *mt)
+{
+	const struct tok *t;
+	struct match_field *f;
+	size_t i, j, n = 0;
+	uint32_t b1, b2;
+	uint16_t m;
+
+	mt->gen = union_gen;
+	mt->hits = xcalloc(mt->ntoks + 1, sizeof *mt->hits);
+	for (i = 0; i < mt->nfields; i++) {
+		f = &mt->fields[i];
+		f->hits = mt->hits + n;
+		for (j = 0; union_bits != NULL && j < f->ntokens; j++) {
+			t = &f->toks[j];
+			b1 = bit_of(t->hash, UNION_BITS_LOG);
+			b2 = bit_of(t->head, UNION_BITS_LOG);
+			m = 0;
+			if (bit_test(union_bits, b1))
+				m |= union_mask[b1];
+			if (bit_test(union_bits, b2))
+				m |= union_mask[b2];
+			if (m != 0) {
+				mt->hits[n].tok = (uint32_t)j;
+				mt->hits[n++].mask = m;
+			}
+		}
+		f->nhits = (size_t)(mt->hits + n - f->hits);
+	}
+}
+
+/* The table and bitmaps of the first tokens' accepted strings. */
 static void
 filter_index(struct match_filter *mf)
 {
-	struct entry *e;
-	struct kwtok *kt;
-	size_t i, j, n, nbuckets = 16, nprefix = 0;
-	uint32_t b;
+	struct kwtok *firsts;
+	const struct entry *e;
+	size_t i, n;
 
 	n = mf->nany + mf->nall + mf->nnone;
+	firsts = xcalloc(n + 1, sizeof *firsts);
 	for (i = 0; i < n; i++)
-		mf->nentries += mf->kws[i].toks[0].naccept;
-	mf->entries = xcalloc(mf->nentries, sizeof *mf->entries);
-	mf->shift = 32 - 4;
-	while (nbuckets < 2 * mf->nentries && mf->shift > 8) {
-		nbuckets *= 2;
-		mf->shift--;
+		firsts[i] = mf->kws[i].toks[0];
+	strtab_build(&mf->tab, firsts, n);
+	free(firsts);
+	mf->bits =
+	    xcalloc(((size_t)1 << FILTER_BITS_LOG) / 64, sizeof *mf->bits);
+	if (mf->tab.pfx != NULL)
+		mf->pbits = xcalloc(
+		    ((size_t)1 << FILTER_BITS_LOG) / 64, sizeof *mf->pbits);
+	for (i = 0; i < mf->tab.n; i++) {
+		e = &mf->tab.entries[i];
+		bit_set(mf->bits, bit_of(e->hash, FILTER_BITS_LOG));
+		if (e->prefix)
+			bit_set(mf->pbits, bit_of(e->head, FILTER_BITS_LOG));
 	}
-	mf->whole = xcalloc(nbuckets, sizeof *mf->whole);
-	mf->bits = xcalloc((1 << FILTER_BITS_LOG) / 64, sizeof *mf->bits);
-	for (i = 0; i < n; i++)
-		if (mf->kws[i].toks[0].prefix)
-			nprefix++;
-	if (nprefix > 0) {
-		mf->pfx = xcalloc(nbuckets, sizeof *mf->pfx);
-		mf->pbits =
-		    xcalloc((1 << FILTER_BITS_LOG) / 64, sizeof *mf->pbits);
-	}
-
-	mf->nentries = 0;
-	for (i = 0; i < n; i++) {
-		kt = &mf->kws[i].toks[0];
-		for (j = 0; j < kt->naccept; j++) {
-			e = &mf->entries[mf->nentries];
-			e->s = kt->accept[j];
-			e->len = (uint32_t)strlen(e->s);
-			str_hashes(e->s, &e->hash, &e->head);
-			e->kw = (uint32_t)i;
-			e->prefix = kt->prefix;
-			b = bucket_of(e->hash, mf->shift);
-			e->next = mf->whole[b];
-			mf->whole[b] = (uint32_t)++mf->nentries;
-			bit_set(mf->bits, e->hash);
-			if (!e->prefix)
-				continue;
-			b = bucket_of(e->head, mf->shift);
-			e->next_pfx = mf->pfx[b];
-			mf->pfx[b] = (uint32_t)mf->nentries;
-			bit_set(mf->pbits, e->head);
-		}
-	}
+	union_join(mf);
 }
 
 struct match_filter *
@@ -1551,12 +1781,12 @@ match_filter_free(struct match_filter *mf)
 
 	if (mf == NULL)
 		return;
+	if (mf->bits != NULL)
+		union_leave(mf);
 	for (i = 0; i < mf->nany + mf->nall + mf->nnone; i++)
 		keyword_free(&mf->kws[i]);
 	free(mf->kws);
-	free(mf->entries);
-	free(mf->whole);
-	free(mf->pfx);
+	strtab_free(&mf->tab);
 	free(mf->bits);
 	free(mf->pbits);
 	free(mf);
@@ -1583,29 +1813,21 @@ struct verdict {
 	size_t nnone;	  /* none-keywords matched */
 };
 
-/* Does keyword kw match at token i of a field? Its first token does. */
-static int
-phrase_rest(const struct keyword *kw, const struct match_field *f, size_t i,
-    const char *data)
-{
-	size_t j;
-
-	if (f->ntokens - i < kw->ntoks)
-		return 0;
-	for (j = 1; j < kw->ntoks; j++) {
-		if (!kwtok_accepts(&kw->toks[j], data + f->toks[i + j].off))
-			return 0;
-	}
-	return 1;
-}
-
 /* Keyword e->kw matches at token i if the rest of its phrase follows. */
 static void
 candidate(const struct match_filter *mf, const struct entry *e,
     const struct match_field *f, size_t i, struct verdict *v)
 {
-	if (v->matched[e->kw] || !phrase_rest(&mf->kws[e->kw], f, i, v->data))
+	const struct keyword *kw = &mf->kws[e->kw];
+	size_t j;
+
+	if (v->matched[e->kw] || f->ntokens - i < kw->ntoks)
 		return;
+	for (j = 1; j < kw->ntoks; j++) {
+		if (!kwtok_accepts(&kw->toks[j], &f->toks[i + j],
+			v->data + f->toks[i + j].off))
+			return;
+	}
 	v->matched[e->kw] = 1;
 	if (e->kw < mf->nany)
 		v->nany++;
@@ -1615,40 +1837,33 @@ candidate(const struct match_filter *mf, const struct entry *e,
 		v->nnone++;
 }
 
-/*
- * Each token costs a bit test, two with prefix keywords; a hostile feed's
- * huge token costs no more than its hashing did.
- */
+/* Token i of a field against the filter: a bit test or two, mostly. */
 static void
-filter_field(const struct match_filter *mf, const struct match_field *f,
-    struct verdict *v)
+filter_token(const struct match_filter *mf, const struct match_field *f,
+    size_t i, struct verdict *v)
 {
+	const struct tok *t = &f->toks[i];
+	const char *s = v->data + t->off;
 	const struct entry *e;
-	const struct tok *t;
-	uint32_t k;
-	size_t i;
 
-	for (i = 0; i < f->ntokens; i++) {
-		t = &f->toks[i];
-		if (bit_test(mf->bits, t->hash)) {
-			for (k = mf->whole[bucket_of(t->hash, mf->shift)];
-			     k != 0; k = e->next) {
-				e = &mf->entries[k - 1];
-				if (e->hash == t->hash && e->len == t->len &&
-				    memcmp(e->s, v->data + t->off, e->len) == 0)
-					candidate(mf, e, f, i, v);
-			}
-		}
-		if (mf->pbits == NULL || !bit_test(mf->pbits, t->head))
-			continue;
-		for (k = mf->pfx[bucket_of(t->head, mf->shift)]; k != 0;
-		     k = e->next_pfx) {
-			e = &mf->entries[k - 1];
-			if (e->head == t->head && e->len < t->len &&
-			    memcmp(e->s, v->data + t->off, e->len) == 0)
-				candidate(mf, e, f, i, v);
-		}
+	if (bit_test(mf->bits, bit_of(t->hash, FILTER_BITS_LOG))) {
+		for (e = strtab_whole(&mf->tab, t, s, NULL); e != NULL;
+		     e = strtab_whole(&mf->tab, t, s, e))
+			candidate(mf, e, f, i, v);
 	}
+	if (mf->pbits != NULL &&
+	    bit_test(mf->pbits, bit_of(t->head, FILTER_BITS_LOG))) {
+		for (e = strtab_prefix(&mf->tab, t, s, NULL); e != NULL;
+		     e = strtab_prefix(&mf->tab, t, s, e))
+			candidate(mf, e, f, i, v);
+	}
+}
+
+/* A veto, or an any-match with nothing else to ask: the rest is moot. */
+static int
+decided(const struct match_filter *mf, const struct verdict *v)
+{
+	return v->nnone > 0 || (v->nany > 0 && mf->nall == 0 && mf->nnone == 0);
 }
 
 int
@@ -1657,7 +1872,7 @@ match_filter_test(const struct match_filter *mf, const struct match_text *mt)
 	const struct match_field *f;
 	struct verdict v;
 	char small[64];
-	size_t nkw, i;
+	size_t nkw, i, j;
 	int pass;
 
 	nkw = mf->nany + mf->nall + mf->nnone;
@@ -1667,15 +1882,19 @@ match_filter_test(const struct match_filter *mf, const struct match_text *mt)
 	v.data = mt->data;
 	v.matched = nkw <= sizeof small ? small : xmalloc(nkw);
 	memset(v.matched, 0, nkw);
-	for (i = 0; i < mt->nfields; i++) {
+	for (i = 0; i < mt->nfields && !decided(mf, &v); i++) {
 		f = &mt->fields[i];
 		if ((f->kind & mf->fields) == 0)
 			continue;
-		filter_field(mf, f, &v);
-		/* A veto, or an any-match with nothing else to ask: done. */
-		if (v.nnone > 0 ||
-		    (v.nany > 0 && mf->nall == 0 && mf->nnone == 0))
-			break;
+		/* The union's hits, if the filter was in it. */
+		if (mf->gen <= mt->gen) {
+			for (j = 0; j < f->nhits && !decided(mf, &v); j++)
+				if (f->hits[j].mask & 1u << mf->slot)
+					filter_token(mf, f, f->hits[j].tok, &v);
+		} else {
+			for (j = 0; j < f->ntokens && !decided(mf, &v); j++)
+				filter_token(mf, f, j, &v);
+		}
 	}
 	pass =
 	    (mf->nany == 0 || v.nany > 0) && v.nall == mf->nall && v.nnone == 0;
