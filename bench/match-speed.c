@@ -2,7 +2,9 @@
  * match-speed: what the keyword filters cost next to the parser, on the
  * same items, in one process (issue #7).
  *
- *	match-speed [-r ROUNDS] FILE...
+ *	match-speed [-r ROUNDS] [-f LIST] [FILE...]
+ *
+ * LIST names more files, one per line.
  *
  * Each round takes every FILE in turn as the daemon takes a fetched feed:
  * parse_feed, then the title, summary and content of each item normalized
@@ -290,6 +292,25 @@ read_file(const char *path, struct source *src)
 	return 0;
 }
 
+/* Adds the paths in a file, one a line, to *paths. */
+static int
+read_list(const char *path, char ***paths, size_t *n)
+{
+	struct source l;
+	char *line, *save = NULL;
+
+	if (read_file(path, &l) != 0)
+		return -1;
+	for (line = strtok_r(l.data, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save)) {
+		*paths = xreallocarray(*paths, *n + 1, sizeof **paths);
+		(*paths)[(*n)++] = xstrdup(line);
+	}
+	free(l.path);
+	free(l.data);
+	return 0;
+}
+
 static struct match_filter *
 output_filter(size_t o)
 {
@@ -314,7 +335,10 @@ output_filter(size_t o)
 	return mf;
 }
 
-/* Each item's text normalized once and tested by every output. */
+/*
+ * Each item's text normalized once and tested by every output (filters
+ * NULL: normalized only).
+ */
 static void
 filter_feed(const struct feed *f, struct match_filter **filters, size_t *passes)
 {
@@ -328,7 +352,7 @@ filter_feed(const struct feed *f, struct match_filter **filters, size_t *passes)
 		const char *fields[] = {it->title, it->summary, it->content};
 
 		mt = match_text_new_kinds(fields, kinds, 3);
-		for (o = 0; o < OUTPUTS; o++)
+		for (o = 0; filters != NULL && o < OUTPUTS; o++)
 			passes[o] += match_filter_test(filters[o], mt);
 		match_text_free(mt);
 	}
@@ -352,7 +376,7 @@ median(double *v, size_t n)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: match-speed [-r ROUNDS] FILE...\n");
+	fprintf(stderr, "usage: match-speed [-r ROUNDS] [-f LIST] [FILE...]\n");
 	exit(2);
 }
 
@@ -362,15 +386,20 @@ main(int argc, char **argv)
 	struct match_filter *filters[OUTPUTS];
 	struct source *src;
 	struct feed **feeds;
-	double *tparse, *tfilter, t0, mb_in = 0, mb_text = 0;
+	double *tparse, *tfilter, *tnorm, t0, mb_in = 0, mb_text = 0;
 	size_t nsrc = 0, nitem = 0, nbad = 0, passes[OUTPUTS], r, i, j, o;
 	long rounds = 5;
-	char *cause = NULL, *end;
+	char *cause = NULL, *end, **paths;
+	const char *list = NULL;
+	size_t npaths = 0;
 	int ch;
 
 	log_init("match-speed", LOG_LEVEL_WARN);
-	while ((ch = getopt(argc, argv, "r:")) != -1) {
+	while ((ch = getopt(argc, argv, "f:r:")) != -1) {
 		switch (ch) {
+		case 'f':
+			list = optarg;
+			break;
 		case 'r':
 			rounds = strtol(optarg, &end, 10);
 			if (*end != '\0' || rounds < 1 || rounds > 1000)
@@ -382,22 +411,28 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc == 0)
+	paths = xcalloc((size_t)argc + 1, sizeof *paths);
+	for (i = 0; i < (size_t)argc; i++)
+		paths[npaths++] = xstrdup(argv[i]);
+	if (list != NULL && read_list(list, &paths, &npaths) != 0)
+		return 1;
+	if (npaths == 0)
 		usage();
 
-	src = xcalloc((size_t)argc, sizeof *src);
-	for (i = 0; i < (size_t)argc; i++)
-		if (read_file(argv[i], &src[nsrc]) == 0)
+	src = xcalloc(npaths, sizeof *src);
+	for (i = 0; i < npaths; i++)
+		if (read_file(paths[i], &src[nsrc]) == 0)
 			mb_in += (double)src[nsrc++].len / 1e6;
 	feeds = xcalloc(nsrc, sizeof *feeds);
 	for (o = 0; o < OUTPUTS; o++)
 		filters[o] = output_filter(o);
 	tparse = xcalloc((size_t)rounds, sizeof *tparse);
 	tfilter = xcalloc((size_t)rounds, sizeof *tfilter);
+	tnorm = xcalloc((size_t)rounds, sizeof *tnorm);
 
 	for (r = 0; r < (size_t)rounds; r++) {
 		memset(passes, 0, sizeof passes);
-		tparse[r] = tfilter[r] = 0;
+		tparse[r] = tfilter[r] = tnorm[r] = 0;
 		for (i = 0; i < nsrc; i++) {
 			struct feed *f;
 
@@ -412,10 +447,14 @@ main(int argc, char **argv)
 				cause = NULL;
 				continue;
 			}
-			/* ...then filter its items, as ingest does. */
+			/* ...then filter its items, as ingest does... */
 			t0 = cpu_seconds();
 			filter_feed(f, filters, passes);
 			tfilter[r] += cpu_seconds() - t0;
+			/* ...and normalize them again, to tell the parts. */
+			t0 = cpu_seconds();
+			filter_feed(f, NULL, NULL);
+			tnorm[r] += cpu_seconds() - t0;
 			if (r == 0)
 				feeds[i] = f;
 			else
@@ -459,6 +498,10 @@ main(int argc, char **argv)
 		printf("filter: %.3f s (%.3f-%.3f)  %.1f MB/s of item text, "
 		       "%.0f items/s\n",
 		    fmed, fmin, fmax, mb_text / fmed, (double)nitem / fmed);
+		printf("  of which normalizing: %.3f s, %.1f MB/s of item "
+		       "text\n",
+		    median(tnorm, (size_t)rounds),
+		    mb_text / median(tnorm, (size_t)rounds));
 		printf("filter / parse: %.2f (target < 0.20)\n", fmed / pmed);
 	}
 
@@ -469,9 +512,13 @@ main(int argc, char **argv)
 		free(src[i].path);
 		free(src[i].data);
 	}
+	for (i = 0; i < npaths; i++)
+		free(paths[i]);
+	free(paths);
 	free(feeds);
 	free(src);
 	free(tparse);
 	free(tfilter);
+	free(tnorm);
 	return 0;
 }
