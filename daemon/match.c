@@ -899,7 +899,7 @@ static int
 normalize_fast(const char *s, size_t len, struct toklist *tl, int html)
 {
 	const char *p = s, *end = s + len, *e;
-	const uint32_t *pend = NULL;
+	const uint32_t *pend = NULL, *table;
 	size_t n0 = tl->n, len0 = tl->data.len, npend = 0, k;
 	/* The token being written, in locals: the bytes written alias all. */
 	unsigned char *base, *w;
@@ -911,8 +911,8 @@ normalize_fast(const char *s, size_t len, struct toklist *tl, int html)
 
 	if (fold_table == NULL)
 		fold_table = xcalloc(0x10000, sizeof *fold_table);
-	/* A code point that folds to one does not more than double its bytes.
-	 */
+	table = fold_table;
+	/* One code point folded to one at most doubles its bytes. */
 	buf_reserve(&tl->data, 2 * len + 8);
 	base = (unsigned char *)tl->data.data;
 	w = base + tl->data.len;
@@ -965,10 +965,8 @@ normalize_fast(const char *s, size_t len, struct toklist *tl, int html)
 		} else
 			goto slow;
 	fold:
-		if ((v = fold_table[cp]) == FOLD_UNKNOWN) {
+		if ((v = table[cp]) == FOLD_UNKNOWN)
 			v = fold_compute(cp);
-			/* fold_compute may have moved nothing of ours. */
-		}
 		if (v & (FOLD_SLOW | FOLD_NONE | FOLD_MANY)) {
 			if (v & FOLD_SLOW)
 				goto slow;
