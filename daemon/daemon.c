@@ -47,6 +47,8 @@ struct refilter {
 	char **sigs;
 	size_t n;
 	int64_t started;	/* monotonic ms */
+	size_t steps;
+	int64_t longest;	/* ms, of one step */
 };
 
 /* A feed being fetched, with what its next poll depends on. */
@@ -222,9 +224,11 @@ daemon_refilter_done(struct daemon *d)
 			publish_invalidate(d->pub, rf->names[i]);
 		buf_printf(&names, "%s%s", i == 0 ? "" : ", ", rf->names[i]);
 	}
-	log_info("items of %s chosen anew from %zu stored items in %.1fs",
-	    names.data, ingest_refilter_count(rf->walk),
-	    (double)(now_mono_ms() - rf->started) / 1000);
+	log_info("items of %s chosen anew from %zu stored items in %.1fs, "
+	    "%zu steps, the longest %jd ms", names.data,
+	    ingest_refilter_count(rf->walk),
+	    (double)(now_mono_ms() - rf->started) / 1000, rf->steps,
+	    (intmax_t)rf->longest);
 	buf_free(&names);
 	refilter_free(rf);
 	d->refilter = NULL;
@@ -235,16 +239,21 @@ static void
 daemon_refilter_step(evutil_socket_t fd, short what, void *arg)
 {
 	struct daemon *d = arg;
+	struct refilter *rf = d->refilter;
 	struct timeval tv = {0, 0};
 	char *cause = NULL;
+	int64_t t0;
 	int r;
 
 	(void)fd;
 	(void)what;
-	if (d->refilter == NULL)
+	if (rf == NULL)
 		return;
-	r = ingest_refilter_step(
-	    d->refilter->walk, DAEMON_REFILTER_STEP_MS, &cause);
+	t0 = now_mono_ms();
+	r = ingest_refilter_step(rf->walk, DAEMON_REFILTER_STEP_MS, &cause);
+	rf->steps++;
+	if (now_mono_ms() - t0 > rf->longest)
+		rf->longest = now_mono_ms() - t0;
 	if (r == 1) {
 		daemon_refilter_done(d);
 		return;
