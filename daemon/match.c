@@ -1063,7 +1063,9 @@ normalize_html(const char *s, struct toklist *tl, struct buf *a, struct buf *b)
 	normalize_slow(a->data, a->len, tl);
 }
 
-static void union_hits(struct match_text *);
+static uint16_t union_mask_of(const struct tok *);
+/* The union of the live filters (below) changes when this does. */
+static uint64_t union_gen;
 
 struct match_text *
 match_text_new(const char *const *fields, size_t nfields)
@@ -1073,45 +1075,86 @@ match_text_new(const char *const *fields, size_t nfields)
 
 /*
  * The tokens are cut in scratch space kept from one text to the next, then
- * copied out whole: a few allocations per text, not a few per token.
+ * copied out whole: one allocation per text.
  */
 struct match_text *
 match_text_new_kinds(
     const char *const *fields, const unsigned *kinds, size_t nfields)
 {
+	/* Scratch space, kept from one text to the next. */
 	static struct toklist tl;
 	static struct buf a, b;
+	static struct hit *hits;
+	static size_t *marks, hits_size, marks_size;
 	struct match_text *mt;
 	struct match_field *f;
-	size_t i, start;
+	size_t i, j, nhits = 0, size;
+	uint16_t m;
 
-	mt = xcalloc(1, sizeof *mt);
-	mt->fields = xcalloc(nfields, sizeof *mt->fields);
-	mt->nfields = nfields;
+	if (nfields * 2 + 2 > marks_size) {
+		marks_size = nfields * 2 + 2;
+		marks = xreallocarray(marks, marks_size, sizeof *marks);
+	}
+	/* marks[i]: field i's first token; marks[nfields + 1 + i]: first hit.
+	 */
 	toklist_truncate(&tl, 0, 0);
+	for (i = 0; i < nfields; i++) {
+		marks[i] = tl.n;
+		if (fields[i] != NULL)
+			normalize_html(fields[i], &tl, &a, &b);
+	}
+	marks[nfields] = tl.n;
+	if (tl.n > hits_size) {
+		hits_size = tl.n;
+		hits = xreallocarray(hits, hits_size, sizeof *hits);
+	}
+	for (i = 0; i < nfields; i++) {
+		marks[nfields + 1 + i] = nhits;
+		for (j = marks[i]; j < marks[i + 1]; j++) {
+			if ((m = union_mask_of(&tl.toks[j])) != 0) {
+				hits[nhits].tok = (uint32_t)(j - marks[i]);
+				hits[nhits++].mask = m;
+			}
+		}
+	}
+
+	/* One block: the text, its fields, tokens, hits and their bytes. */
+	size = sizeof *mt + nfields * sizeof *mt->fields +
+	       tl.n * sizeof *mt->toks + nhits * sizeof *mt->hits +
+	       tl.data.len + 1;
+	mt = xmalloc(size);
+	memset(mt, 0, sizeof *mt);
+	mt->fields = (struct match_field *)(mt + 1);
+	mt->nfields = nfields;
+	mt->toks = (struct tok *)(mt->fields + nfields);
+	mt->ntoks = tl.n;
+	mt->hits = (struct hit *)(mt->toks + tl.n);
+	mt->data = (char *)(mt->hits + nhits);
+	mt->gen = union_gen;
+	if (tl.n > 0)
+		memcpy(mt->toks, tl.toks, tl.n * sizeof *mt->toks);
+	if (nhits > 0)
+		memcpy(mt->hits, hits, nhits * sizeof *mt->hits);
+	if (tl.data.len > 0)
+		memcpy(mt->data, tl.data.data, tl.data.len);
+	mt->data[tl.data.len] = '\0';
 	for (i = 0; i < nfields; i++) {
 		f = &mt->fields[i];
 		f->kind = kinds != NULL ? kinds[i] : MATCH_FIELDS_ALL;
-		start = tl.n;
-		if (fields[i] != NULL)
-			normalize_html(fields[i], &tl, &a, &b);
-		f->ntokens = tl.n - start;
+		f->toks = mt->toks + marks[i];
+		f->ntokens = marks[i + 1] - marks[i];
+		f->hits = mt->hits + marks[nfields + 1 + i];
+		f->nhits = (i + 1 < nfields ? marks[nfields + 2 + i] : nhits) -
+			   marks[nfields + 1 + i];
 	}
-	mt->data = xmalloc(tl.data.len + 1);
-	memcpy(mt->data, tl.data.len > 0 ? tl.data.data : "", tl.data.len);
-	mt->data[tl.data.len] = '\0';
-	mt->ntoks = tl.n;
-	mt->toks = xcalloc(tl.n + 1, sizeof *mt->toks);
-	if (tl.n > 0)
-		memcpy(mt->toks, tl.toks, tl.n * sizeof *mt->toks);
-	for (i = 0, start = 0; i < nfields; i++) {
-		mt->fields[i].toks = mt->toks + start;
-		start += mt->fields[i].ntokens;
-	}
-	union_hits(mt);
+
 	/* A huge text leaves no huge scratch space behind. */
-	if (tl.data.size > 1024 * 1024 || tl.size > 64 * 1024)
+	if (tl.data.size > 1024 * 1024 || tl.size > 64 * 1024) {
 		toklist_free(&tl);
+		free(hits);
+		hits = NULL;
+		hits_size = 0;
+	}
 	if (a.size > 1024 * 1024)
 		buf_free(&a);
 	if (b.size > 1024 * 1024)
@@ -1124,11 +1167,7 @@ match_text_free(struct match_text *mt)
 {
 	if (mt == NULL)
 		return;
-	free(mt->data);
-	free(mt->toks);
-	free(mt->hits);
 	free(mt->tokens);
-	free(mt->fields);
 	free(mt);
 }
 
@@ -1607,7 +1646,6 @@ bit_test(const uint64_t *bits, uint32_t b)
 static struct match_filter *union_first;
 static uint64_t *union_bits;
 static uint16_t *union_mask;
-static uint64_t union_gen;
 
 static void
 union_add(const struct match_filter *mf)
@@ -1677,37 +1715,22 @@ union_leave(struct match_filter *mf)
 		union_add(o);
 }
 
-/* The tokens of a text that some filter of the union may want, and which. */
-static void
-union_hits(struct match_text *mt)
+/* The filters of the union that may want a token: a bit for each. */
+static uint16_t
+union_mask_of(const struct tok *t)
 {
-	const struct tok *t;
-	struct match_field *f;
-	size_t i, j, n = 0;
 	uint32_t b1, b2;
-	uint16_t m;
+	uint16_t m = 0;
 
-	mt->gen = union_gen;
-	mt->hits = xcalloc(mt->ntoks + 1, sizeof *mt->hits);
-	for (i = 0; i < mt->nfields; i++) {
-		f = &mt->fields[i];
-		f->hits = mt->hits + n;
-		for (j = 0; union_bits != NULL && j < f->ntokens; j++) {
-			t = &f->toks[j];
-			b1 = bit_of(t->hash, UNION_BITS_LOG);
-			b2 = bit_of(t->head, UNION_BITS_LOG);
-			m = 0;
-			if (bit_test(union_bits, b1))
-				m |= union_mask[b1];
-			if (bit_test(union_bits, b2))
-				m |= union_mask[b2];
-			if (m != 0) {
-				mt->hits[n].tok = (uint32_t)j;
-				mt->hits[n++].mask = m;
-			}
-		}
-		f->nhits = (size_t)(mt->hits + n - f->hits);
-	}
+	if (union_bits == NULL)
+		return 0;
+	b1 = bit_of(t->hash, UNION_BITS_LOG);
+	b2 = bit_of(t->head, UNION_BITS_LOG);
+	if (bit_test(union_bits, b1))
+		m |= union_mask[b1];
+	if (bit_test(union_bits, b2))
+		m |= union_mask[b2];
+	return m;
 }
 
 /* The table and bitmaps of the first tokens' accepted strings. */
