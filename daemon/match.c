@@ -56,7 +56,7 @@ struct toklist {
 /* A token that filters of the union (below) may want: a bit for each. */
 struct hit {
 	uint32_t tok;
-	uint16_t mask;
+	uint32_t mask;
 };
 
 /*
@@ -1013,6 +1013,40 @@ normalize_fast(const char *s, size_t len, struct toklist *tl, int html)
 		h = hash_step(h, FOLD_UNIT(v));
 		if (++nch == 3)
 			t->head = h;
+		/*
+		 * The rest of the token, as long as it is letters of one
+		 * byte or two that fold to one of its class: most text.
+		 */
+		while (npend == 0 && p < end) {
+			cp = (unsigned char)*p;
+			if (cp < 0x80) {
+				if (html && (cp == '<' || cp == '&'))
+					break;
+				k = 1;
+			} else if (cp >= 0xc2 && cp < 0xe0 && p + 1 < end &&
+				   ((unsigned char)p[1] & 0xc0) == 0x80) {
+				cp = (cp & 0x1f) << 6 |
+				     ((unsigned char)p[1] & 0x3f);
+				k = 2;
+			} else
+				break;
+			v = table[cp];
+			if (v == FOLD_UNKNOWN ||
+			    (v & (FOLD_SLOW | FOLD_NONE | FOLD_MANY)) ||
+			    FOLD_CLASS(v) != cur)
+				break;
+			p += k;
+			k = FOLD_LEN(v);
+			w[0] = (unsigned char)v;
+			if (k > 1)
+				w[1] = (unsigned char)(v >> 8);
+			if (k > 2)
+				w[2] = (unsigned char)(v >> 16);
+			w += k;
+			h = hash_step(h, FOLD_UNIT(v));
+			if (++nch == 3)
+				t->head = h;
+		}
 	}
 	if (cur != TC_NONE) {
 		t->len = (uint32_t)(w - base - t->off);
@@ -1063,7 +1097,7 @@ normalize_html(const char *s, struct toklist *tl, struct buf *a, struct buf *b)
 	normalize_slow(a->data, a->len, tl);
 }
 
-static uint16_t union_mask_of(const struct tok *);
+static uint32_t union_mask_of(const struct tok *);
 /* The union of the live filters (below) changes when this does. */
 static uint64_t union_gen;
 
@@ -1089,7 +1123,7 @@ match_text_new_kinds(
 	struct match_text *mt;
 	struct match_field *f;
 	size_t i, j, nhits = 0, size;
-	uint16_t m;
+	uint32_t m;
 
 	if (nfields * 2 + 2 > marks_size) {
 		marks_size = nfields * 2 + 2;
@@ -1633,37 +1667,43 @@ bit_test(const uint64_t *bits, uint32_t b)
 
 /*
  * The union of every live filter's hashes and heads: a bitmap, and behind
- * it which filters each bit stands for, one bit of a 16-bit mask per filter
+ * it which filters each bit stands for, two bits of a 32-bit mask per
+ * filter, one for its whole strings and one for its prefixes' heads
  * (filters beyond 16 share bits). A text notes once the tokens that pass
- * the bitmap and the filters they may interest; each filter then looks at
- * its own few, not at every token again. A filter made after a text is not
- * in the union that the text saw (gen tells): it looks at every token.
- * Single-threaded, as the daemon is.
+ * the bitmap and the filters they may interest, and how; each filter then
+ * looks at its own few, not at every token again. A filter made after a
+ * text is not in the union that the text saw (gen tells): it looks at every
+ * token. Single-threaded, as the daemon is.
  */
-#define UNION_BITS_LOG 20
+#define UNION_BITS_LOG 19
 #define UNION_SLOTS 16
+#define UNION_WHOLE 1u
+#define UNION_HEAD 2u
+#define UNION_WHOLES 0x55555555u
+#define UNION_HEADS 0xaaaaaaaau
 
 static struct match_filter *union_first;
 static uint64_t *union_bits;
-static uint16_t *union_mask;
+static uint32_t *union_mask;
 
 static void
 union_add(const struct match_filter *mf)
 {
 	const struct entry *e;
-	uint16_t m = (uint16_t)(1u << mf->slot);
+	uint32_t whole = UNION_WHOLE << 2 * mf->slot;
+	uint32_t head = UNION_HEAD << 2 * mf->slot;
 	uint32_t b;
 
 	for (size_t i = 0; i < mf->tab.n; i++) {
 		e = &mf->tab.entries[i];
 		b = bit_of(e->hash, UNION_BITS_LOG);
 		bit_set(union_bits, b);
-		union_mask[b] |= m;
+		union_mask[b] |= whole;
 		if (!e->prefix)
 			continue;
 		b = bit_of(e->head, UNION_BITS_LOG);
 		bit_set(union_bits, b);
-		union_mask[b] |= m;
+		union_mask[b] |= head;
 	}
 }
 
@@ -1715,21 +1755,20 @@ union_leave(struct match_filter *mf)
 		union_add(o);
 }
 
-/* The filters of the union that may want a token: a bit for each. */
-static uint16_t
+/* The filters of the union that may want a token, and how: two bits each. */
+static uint32_t
 union_mask_of(const struct tok *t)
 {
-	uint32_t b1, b2;
-	uint16_t m = 0;
+	uint32_t b1, b2, m = 0;
 
 	if (union_bits == NULL)
 		return 0;
 	b1 = bit_of(t->hash, UNION_BITS_LOG);
 	b2 = bit_of(t->head, UNION_BITS_LOG);
 	if (bit_test(union_bits, b1))
-		m |= union_mask[b1];
+		m |= union_mask[b1] & UNION_WHOLES;
 	if (bit_test(union_bits, b2))
-		m |= union_mask[b2];
+		m |= union_mask[b2] & UNION_HEADS;
 	return m;
 }
 
@@ -1858,22 +1897,32 @@ candidate(const struct match_filter *mf, const struct entry *e,
 		v->nnone++;
 }
 
-/* Token i of a field against the filter: a bit test or two, mostly. */
+/*
+ * Token i of a field against the filter's strings, whole and as prefixes
+ * as how says (UNION_WHOLE, UNION_HEAD); without it, the filter's own
+ * bitmaps say.
+ */
 static void
 filter_token(const struct match_filter *mf, const struct match_field *f,
-    size_t i, struct verdict *v)
+    size_t i, unsigned how, struct verdict *v)
 {
 	const struct tok *t = &f->toks[i];
 	const char *s = v->data + t->off;
 	const struct entry *e;
 
-	if (bit_test(mf->bits, bit_of(t->hash, FILTER_BITS_LOG))) {
+	if (how == 0) {
+		if (bit_test(mf->bits, bit_of(t->hash, FILTER_BITS_LOG)))
+			how |= UNION_WHOLE;
+		if (mf->pbits != NULL &&
+		    bit_test(mf->pbits, bit_of(t->head, FILTER_BITS_LOG)))
+			how |= UNION_HEAD;
+	}
+	if (how & UNION_WHOLE) {
 		for (e = strtab_whole(&mf->tab, t, s, NULL); e != NULL;
 		     e = strtab_whole(&mf->tab, t, s, e))
 			candidate(mf, e, f, i, v);
 	}
-	if (mf->pbits != NULL &&
-	    bit_test(mf->pbits, bit_of(t->head, FILTER_BITS_LOG))) {
+	if (how & UNION_HEAD) {
 		for (e = strtab_prefix(&mf->tab, t, s, NULL); e != NULL;
 		     e = strtab_prefix(&mf->tab, t, s, e))
 			candidate(mf, e, f, i, v);
@@ -1894,6 +1943,7 @@ match_filter_test(const struct match_filter *mf, const struct match_text *mt)
 	struct verdict v;
 	char small[64];
 	size_t nkw, i, j;
+	unsigned how;
 	int pass;
 
 	nkw = mf->nany + mf->nall + mf->nnone;
@@ -1909,12 +1959,15 @@ match_filter_test(const struct match_filter *mf, const struct match_text *mt)
 			continue;
 		/* The union's hits, if the filter was in it. */
 		if (mf->gen <= mt->gen) {
-			for (j = 0; j < f->nhits && !decided(mf, &v); j++)
-				if (f->hits[j].mask & 1u << mf->slot)
-					filter_token(mf, f, f->hits[j].tok, &v);
+			for (j = 0; j < f->nhits && !decided(mf, &v); j++) {
+				how = f->hits[j].mask >> 2 * mf->slot & 3;
+				if (how != 0)
+					filter_token(
+					    mf, f, f->hits[j].tok, how, &v);
+			}
 		} else {
 			for (j = 0; j < f->ntokens && !decided(mf, &v); j++)
-				filter_token(mf, f, j, &v);
+				filter_token(mf, f, j, 0, &v);
 		}
 	}
 	pass =
