@@ -5,6 +5,9 @@
  * (match_text_new); each output's filter is compiled once per configuration
  * (match_filter_new) and tested against the tokens without another pass
  * over the text.
+ *
+ * Single-threaded, as the daemon is: match keeps process-wide tables (what
+ * each code point folds to, and the union of the live filters' strings).
  */
 #ifndef FEEDMUX_MATCH_H
 #define FEEDMUX_MATCH_H
