@@ -79,9 +79,13 @@ struct parser {
 	struct config_error *errors;
 	size_t nerrors;
 
+	/* Each output's feeds key: its names are checked at the end. */
+	struct loc *feeds_locs;
+
 	enum section section;
 	int section_line;
 	int after_include; /* an include ended the last section */
+	int line;	   /* of the key being set */
 	const struct key *keys;
 	size_t nkeys;
 	struct loc *seen; /* where each key of this section was set */
@@ -839,11 +843,112 @@ set_output_keywords(struct parser *p, const char *s, char **cause)
 }
 
 static int
+set_output_require(struct parser *p, const char *s, char **cause)
+{
+	struct config_output *o = parser_output(p);
+
+	return set_keywords(s, &o->require, &o->nrequire, cause);
+}
+
+static int
 set_output_exclude(struct parser *p, const char *s, char **cause)
 {
 	struct config_output *o = parser_output(p);
 
 	return set_keywords(s, &o->exclude, &o->nexclude, cause);
+}
+
+static const struct {
+	const char *name;
+	unsigned bit;
+} field_names[] = {
+    {"title", MATCH_FIELD_TITLE},
+    {"summary", MATCH_FIELD_SUMMARY},
+    {"content", MATCH_FIELD_CONTENT},
+    {"categories", MATCH_FIELD_CATEGORIES},
+    {"author", MATCH_FIELD_AUTHOR},
+};
+
+static int
+set_output_fields(struct parser *p, const char *s, char **cause)
+{
+	char **list;
+	size_t n, i, j;
+	unsigned bits = 0;
+	char *why;
+
+	if (str_split_list(s, &list, &n, &why) != 0) {
+		xasprintf(cause, "%s (in \"%s\")", why, s);
+		free(why);
+		return -1;
+	}
+	if (n == 0) {
+		xasprintf(cause, "empty (leave it out for title, summary, "
+				 "content)");
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < nitems(field_names); j++) {
+			if (strcmp(list[i], field_names[j].name) == 0)
+				break;
+		}
+		if (j == nitems(field_names)) {
+			xasprintf(cause,
+			    "unknown field \"%s\" (use title, summary, "
+			    "content, categories, author)",
+			    list[i]);
+			str_list_free(list, n);
+			return -1;
+		}
+		bits |= field_names[j].bit;
+	}
+	str_list_free(list, n);
+	parser_output(p)->fields = bits;
+	return 0;
+}
+
+/* Names only here: whether each feed exists is known at the end. */
+static int
+set_output_feeds(struct parser *p, const char *s, char **cause)
+{
+	struct config_output *o = parser_output(p);
+	char **list;
+	size_t n, i, j, kept = 0;
+	char *why;
+
+	if (str_split_list(s, &list, &n, &why) != 0) {
+		xasprintf(cause, "%s (in \"%s\")", why, s);
+		free(why);
+		return -1;
+	}
+	if (n == 0) {
+		xasprintf(cause, "empty (leave it out to draw on every feed)");
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		if (!valid_name(list[i])) {
+			xasprintf(
+			    cause, "bad feed name \"%s\" " NAME_HINT, list[i]);
+			str_list_free(list, n);
+			return -1;
+		}
+	}
+	/* A feed named twice counts once. */
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < kept; j++) {
+			if (strcmp(list[i], list[j]) == 0)
+				break;
+		}
+		if (j < kept)
+			free(list[i]);
+		else
+			list[kept++] = list[i];
+	}
+	o->feeds = list;
+	o->nfeeds = kept;
+	p->feeds_locs[p->conf->noutputs - 1].file = p->fileno;
+	p->feeds_locs[p->conf->noutputs - 1].line = p->line;
+	return 0;
 }
 
 static int
@@ -887,9 +992,13 @@ static const struct key feed_keys[] = {
 static const struct key output_keys[] = {
     {"title", set_output_title},
     {"keywords", set_output_keywords},
+    {"require", set_output_require},
     {"exclude", set_output_exclude},
+    {"fields", set_output_fields},
+    {"feeds", set_output_feeds},
     {"max_items", set_output_max_items},
 };
+_Static_assert(nitems(output_keys) <= KEYS_MAX, "KEYS_MAX is too small");
 
 /* How the current section is written, for messages. */
 static char *
@@ -983,6 +1092,9 @@ parser_add_output(struct parser *p, const char *name, int line)
 	}
 	conf->outputs = xreallocarray(
 	    conf->outputs, conf->noutputs + 1, sizeof *conf->outputs);
+	p->feeds_locs = xreallocarray(
+	    p->feeds_locs, conf->noutputs + 1, sizeof *p->feeds_locs);
+	memset(&p->feeds_locs[conf->noutputs], 0, sizeof *p->feeds_locs);
 	o = &conf->outputs[conf->noutputs++];
 	memset(o, 0, sizeof *o);
 	o->name = xstrdup(name);
@@ -1116,6 +1228,7 @@ parser_key(struct parser *p, char *s, int line)
 	}
 	p->seen[i].file = p->fileno;
 	p->seen[i].line = line;
+	p->line = line;
 	if (p->keys[i].set(p, value, &cause) != 0) {
 		parser_error(p, line, "%s: %s", key, cause);
 		free(cause);
@@ -1345,7 +1458,10 @@ config_free(struct config *conf)
 		str_list_free(
 		    conf->outputs[i].keywords, conf->outputs[i].nkeywords);
 		str_list_free(
+		    conf->outputs[i].require, conf->outputs[i].nrequire);
+		str_list_free(
 		    conf->outputs[i].exclude, conf->outputs[i].nexclude);
+		str_list_free(conf->outputs[i].feeds, conf->outputs[i].nfeeds);
 	}
 	free(conf->outputs);
 	free(conf);
@@ -1405,11 +1521,24 @@ config_load(const char *path, char **errors)
 		}
 	}
 	for (i = 0; i < conf->noutputs; i++) {
-		if (conf->outputs[i].title == NULL)
-			conf->outputs[i].title = xstrdup(conf->outputs[i].name);
-		if (conf->outputs[i].max_items == 0)
-			conf->outputs[i].max_items = CONFIG_DEFAULT_MAX_ITEMS;
+		struct config_output *o = &conf->outputs[i];
+
+		if (o->title == NULL)
+			o->title = xstrdup(o->name);
+		if (o->max_items == 0)
+			o->max_items = CONFIG_DEFAULT_MAX_ITEMS;
+		if (o->fields == 0)
+			o->fields = MATCH_FIELDS_DEFAULT;
+		for (size_t j = 0; j < o->nfeeds; j++) {
+			if (config_feed_find(conf, o->feeds[j]) != NULL)
+				continue;
+			parser_in(&p, conf->files[p.feeds_locs[i].file]);
+			parser_error(&p, p.feeds_locs[i].line,
+			    "feeds: no feed \"%s\" in this configuration",
+			    o->feeds[j]);
+		}
 	}
+	free(p.feeds_locs);
 
 	if (p.nerrors > 0) {
 		*errors = parser_errors(&p);

@@ -39,8 +39,13 @@ struct config_output {
 	char *title;		/* the name unless set */
 	char **keywords;	/* any of them */
 	size_t nkeywords;
+	char **require;		/* all of them */
+	size_t nrequire;
 	char **exclude;		/* none of them */
 	size_t nexclude;
+	unsigned fields;	/* what the keywords look at: MATCH_FIELD_* bits */
+	char **feeds;		/* the feeds it draws on, each once; NULL: all */
+	size_t nfeeds;
 	size_t max_items;
 	const char *file;	/* as for a feed */
 	int line;

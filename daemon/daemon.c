@@ -26,6 +26,31 @@
 #define RELOAD_QUIET_MS	300
 #define RELOAD_MAX_MS	3000
 
+/*
+ * Refiltering the stored items runs in steps of this many milliseconds,
+ * with the loop free to serve between them; after a store error the next
+ * try waits a while.
+ */
+#define DAEMON_REFILTER_STEP_MS 20
+#define DAEMON_REFILTER_RETRY_S 5
+/*
+ * What the store holds as an output's filter while its items are being
+ * chosen anew: no real signature, so a restart or a reload that stops the
+ * walk starts it again.
+ */
+#define DAEMON_REFILTER_MARK "(being refiltered)"
+
+/* A refilter under way: its outputs and the signatures they will have. */
+struct refilter {
+	struct ingest_refilter *walk;
+	char **names;
+	char **sigs;
+	size_t n;
+	int64_t started;	/* monotonic ms */
+	size_t steps;
+	int64_t longest;	/* ms, of one step */
+};
+
 /* A feed being fetched, with what its next poll depends on. */
 struct job {
 	char *name;
@@ -46,6 +71,8 @@ struct daemon {
 	struct config *config;
 	struct ingest_output *outs;	/* compiled filters of config's outputs */
 	size_t nouts;
+	struct refilter *refilter;	/* NULL when none is under way */
+	struct event *refilter_ev;
 	struct store *store;
 	struct sched *sched;
 	struct fetcher *fetcher;
@@ -90,8 +117,8 @@ outputs_compile(const struct config *cf, char **cause)
 	for (size_t i = 0; i < cf->noutputs; i++) {
 		const struct config_output *o = &cf->outputs[i];
 
-		f = match_filter_new(o->keywords, o->nkeywords, NULL, 0,
-		    o->exclude, o->nexclude, &why);
+		f = match_filter_new(o->keywords, o->nkeywords, o->require,
+		    o->nrequire, o->exclude, o->nexclude, &why);
 		if (f == NULL) {
 			xasprintf(cause, "%s:%d: output %s: %s", o->file,
 			    o->line, o->name, why);
@@ -99,41 +126,171 @@ outputs_compile(const struct config *cf, char **cause)
 			outputs_free(outs, i);
 			return NULL;
 		}
+		match_filter_set_fields(f, o->fields);
 		outs[i].name = o->name;
 		outs[i].filter = f;
+		outs[i].feeds = o->feeds;
+		outs[i].nfeeds = o->nfeeds;
 	}
 	return outs;
 }
 
-/* What decides which items an output carries: its filter and the rules. */
+static int
+name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * What decides which items an output carries: its filter, the fields and
+ * feeds it looks at, and the rules. Settings left at their defaults add no
+ * line, so that signatures stored before they existed still hold.
+ */
 static char *
 output_signature(const struct config_output *o)
 {
 	struct buf b;
+	char **feeds;
 
 	buf_init(&b);
 	buf_printf(&b, "rules %d\n", MATCH_RULES_VERSION);
 	for (size_t i = 0; i < o->nkeywords; i++)
 		buf_printf(&b, "any %s\n", o->keywords[i]);
+	for (size_t i = 0; i < o->nrequire; i++)
+		buf_printf(&b, "all %s\n", o->require[i]);
 	for (size_t i = 0; i < o->nexclude; i++)
 		buf_printf(&b, "none %s\n", o->exclude[i]);
+	if (o->fields != MATCH_FIELDS_DEFAULT)
+		buf_printf(&b, "fields 0x%x\n", o->fields);
+	/* The order they are written in changes nothing. */
+	if (o->nfeeds > 0) {
+		feeds = xcalloc(o->nfeeds, sizeof *feeds);
+		memcpy(feeds, o->feeds, o->nfeeds * sizeof *feeds);
+		qsort(feeds, o->nfeeds, sizeof *feeds, name_cmp);
+		for (size_t i = 0; i < o->nfeeds; i++)
+			buf_printf(&b, "feed %s\n", feeds[i]);
+		free(feeds);
+	}
 	return buf_steal(&b, NULL);
+}
+
+static void
+refilter_free(struct refilter *rf)
+{
+	if (rf == NULL)
+		return;
+	ingest_refilter_free(rf->walk);
+	for (size_t i = 0; i < rf->n; i++) {
+		free(rf->names[i]);
+		free(rf->sigs[i]);
+	}
+	free(rf->names);
+	free(rf->sigs);
+	free(rf);
+}
+
+/*
+ * Drops a refilter under way: its filters are about to go. Its outputs
+ * keep the mark that makes the next daemon_refilter start them over.
+ */
+static void
+daemon_refilter_stop(struct daemon *d)
+{
+	if (d->refilter == NULL)
+		return;
+	log_info("refilter of %zu output%s stopped after %zu items",
+	    d->refilter->n, d->refilter->n == 1 ? "" : "s",
+	    ingest_refilter_count(d->refilter->walk));
+	if (d->refilter_ev != NULL)
+		event_del(d->refilter_ev);
+	refilter_free(d->refilter);
+	d->refilter = NULL;
+}
+
+/* Every item has been seen: the outputs are right, say so and show them. */
+static void
+daemon_refilter_done(struct daemon *d)
+{
+	struct refilter *rf = d->refilter;
+	struct buf names;
+
+	buf_init(&names);
+	for (size_t i = 0; i < rf->n; i++) {
+		if (store_output_set_filter(
+			d->store, rf->names[i], rf->sigs[i]) != 0)
+			log_warnx("output %s: cannot record its filter",
+			    rf->names[i]);
+		if (d->pub != NULL)
+			publish_invalidate(d->pub, rf->names[i]);
+		buf_printf(&names, "%s%s", i == 0 ? "" : ", ", rf->names[i]);
+	}
+	log_info("items of %s chosen anew from %zu stored items in %.1fs, "
+	    "%zu steps, the longest %jd ms", names.data,
+	    ingest_refilter_count(rf->walk),
+	    (double)(now_mono_ms() - rf->started) / 1000, rf->steps,
+	    (intmax_t)rf->longest);
+	buf_free(&names);
+	refilter_free(rf);
+	d->refilter = NULL;
+}
+
+/* One step of the refilter, then back to the loop. */
+static void
+daemon_refilter_step(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+	struct refilter *rf = d->refilter;
+	struct timeval tv = {0, 0};
+	char *cause = NULL;
+	int64_t t0;
+	int r;
+
+	(void)fd;
+	(void)what;
+	if (rf == NULL)
+		return;
+	t0 = now_mono_ms();
+	r = ingest_refilter_step(rf->walk, DAEMON_REFILTER_STEP_MS, &cause);
+	rf->steps++;
+	if (now_mono_ms() - t0 > rf->longest)
+		rf->longest = now_mono_ms() - t0;
+	if (r == 1) {
+		daemon_refilter_done(d);
+		return;
+	}
+	if (r == -1) {
+		log_warnx("refilter: %s; trying again in %ds", cause,
+		    DAEMON_REFILTER_RETRY_S);
+		free(cause);
+		tv.tv_sec = DAEMON_REFILTER_RETRY_S;
+	}
+	/* A timer, not event_active: the loop polls its sockets first. */
+	evtimer_add(d->refilter_ev, &tv);
 }
 
 /*
  * Applies the filters of new outputs, and of outputs whose filter changed
  * since their items were chosen (also while feedmux was not running), to
- * every stored item.
+ * every stored item: in steps from the event loop, so that the outputs are
+ * served all along (each item staying where the old filter put it until
+ * the walk reaches it), or at once for `feedmux poll`. Items that arrive
+ * meanwhile get the new filters from ingest_feed.
  */
 static void
 daemon_refilter(struct daemon *d)
 {
 	struct ingest_output *redo;
-	char **sigs, *stored, *cause = NULL;
-	size_t n = 0;
+	struct refilter *rf;
+	struct buf names;
+	char *stored, *cause = NULL;
+	int r;
 
+	daemon_refilter_stop(d);
+	rf = xcalloc(1, sizeof *rf);
 	redo = xcalloc(d->nouts, sizeof *redo);
-	sigs = xcalloc(d->nouts, sizeof *sigs);
+	rf->names = xcalloc(d->nouts, sizeof *rf->names);
+	rf->sigs = xcalloc(d->nouts, sizeof *rf->sigs);
+	buf_init(&names);
 	for (size_t i = 0; i < d->nouts; i++) {
 		const struct config_output *o = &d->config->outputs[i];
 		char *sig = output_signature(o);
@@ -145,26 +302,41 @@ daemon_refilter(struct daemon *d)
 			continue;
 		}
 		free(stored);
-		redo[n] = d->outs[i];
-		sigs[n++] = sig;
+		if (store_output_set_filter(
+			d->store, o->name, DAEMON_REFILTER_MARK) != 0)
+			log_warnx(
+			    "output %s: cannot record its filter", o->name);
+		buf_printf(&names, "%s%s", rf->n == 0 ? "" : ", ", o->name);
+		redo[rf->n] = d->outs[i];
+		rf->names[rf->n] = xstrdup(o->name);
+		rf->sigs[rf->n++] = sig;
 	}
-	if (n > 0) {
-		log_info("choosing the items of %zu output%s anew", n,
-		    n == 1 ? "" : "s");
-		if (ingest_refilter(d->store, redo, n, &cause) != 0) {
-			log_warnx("cannot apply the output filters to stored "
-			    "items: %s", cause);
-			free(cause);
-		} else {
-			for (size_t i = 0; i < n; i++)
-				store_output_set_filter(d->store, redo[i].name,
-				    sigs[i]);
-		}
+	if (rf->n == 0) {
+		refilter_free(rf);
+		free(redo);
+		buf_free(&names);
+		return;
 	}
-	for (size_t i = 0; i < n; i++)
-		free(sigs[i]);
-	free(sigs);
+	log_info("choosing the items of %s anew", names.data);
+	buf_free(&names);
+	rf->walk = ingest_refilter_new(d->store, redo, rf->n);
+	rf->started = now_mono_ms();
 	free(redo);
+	d->refilter = rf;
+	if (!d->once) {
+		daemon_refilter_step(-1, 0, d);
+		return;
+	}
+	while ((r = ingest_refilter_step(rf->walk, 1000, &cause)) == 0)
+		;
+	if (r == 1)
+		daemon_refilter_done(d);
+	else {
+		log_warnx("cannot apply the output filters to stored items: %s",
+		    cause);
+		free(cause);
+		daemon_refilter_stop(d);
+	}
 }
 
 /* The host a feed's polls count against; NULL if its URL has none. */
@@ -640,6 +812,8 @@ daemon_reload(struct daemon *d)
 		}
 	}
 
+	/* Its filters go with the old config. */
+	daemon_refilter_stop(d);
 	d->config = ncf;
 	outputs_free(d->outs, d->nouts);
 	d->outs = nouts;
@@ -697,6 +871,9 @@ daemon_free(struct daemon *d)
 	if (d->watchdog != NULL)
 		event_free(d->watchdog);
 	http_free(d->httpd);
+	refilter_free(d->refilter);
+	if (d->refilter_ev != NULL)
+		event_free(d->refilter_ev);
 	publish_free(d->pub);
 	sched_free(d->sched);
 	for (size_t i = 0; i < nitems(d->signals); i++)
@@ -739,14 +916,19 @@ daemon_init(struct daemon *d, const char *path, int once)
 	}
 	if (daemon_sync_feeds(d) != 0)
 		return -1;
-	daemon_refilter(d);
 	if ((d->base = event_base_new()) == NULL ||
 	    event_base_priority_init(d->base, EVPRIO_COUNT) != 0)
 		fatalx("event_base_new failed");
+	d->refilter_ev = evtimer_new(d->base, daemon_refilter_step, d);
+	if (d->refilter_ev == NULL)
+		fatalx("evtimer_new failed");
+	/* Background work: readers and polls come first. */
+	event_priority_set(d->refilter_ev, EVPRIO_POLL);
 	d->fetcher = fetch_new(d->base);
 	d->sched = sched_new(d->base, d->config->concurrency,
 	    d->config->per_host, daemon_run_feed, d);
 	d->pub = publish_new(d->store, d->config);
+	daemon_refilter(d);
 	return 0;
 }
 

@@ -16,6 +16,8 @@
 struct ingest_output {
 	const char *name;
 	const struct match_filter *filter;	/* NULL passes every item */
+	char *const *feeds;	/* the only feeds it draws on; NULL: all */
+	size_t nfeeds;
 };
 
 struct ingest_result {
@@ -34,10 +36,32 @@ int ingest_feed(struct store *, const char *feed, const struct feed *,
     struct ingest_result *, char **cause);
 
 /*
- * Applies the filters of these outputs again to every stored item of the
- * active feeds, one transaction per slice of items. On failure an output
- * may be left with only part of its items; calling again repairs it.
+ * Applying the filters of some outputs again to every stored item, of
+ * active and inactive feeds alike, in steps short enough for an event loop
+ * to run between them. Each item's membership changes in place: until the
+ * walk (in id order) reaches an item, the item stays where the old filter
+ * put it. Items that ingest_feed stores meanwhile must be given the new
+ * filters. The array is copied; names, filters and feed lists must outlive
+ * the walk.
  */
+struct ingest_refilter;
+
+struct ingest_refilter *ingest_refilter_new(struct store *,
+    const struct ingest_output *, size_t n);
+/*
+ * One step, in one transaction (so not inside one of the caller's): items
+ * until budget_ms milliseconds have passed, and at least one. Returns 1
+ * when every item has been filtered, 0 when more are left, -1 with *cause
+ * on a store error, after which a step starts again where the last good one
+ * ended.
+ */
+int ingest_refilter_step(struct ingest_refilter *, int64_t budget_ms,
+    char **cause);
+/* Items filtered so far. */
+size_t ingest_refilter_count(const struct ingest_refilter *);
+void ingest_refilter_free(struct ingest_refilter *);
+
+/* The whole walk at once: -1 with *cause on the first store error. */
 int ingest_refilter(struct store *, const struct ingest_output *, size_t n,
     char **cause);
 

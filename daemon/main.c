@@ -16,6 +16,7 @@
 #include "dump.h"
 #include "fetch.h"
 #include "log.h"
+#include "match.h"
 #include "opml.h"
 #include "status.h"
 #include "util.h"
@@ -35,6 +36,9 @@ usage(FILE *f)
 	    "       feedmux parse [--http-context HEADERS | --sidecars]\n"
 	    "                     [--max-bytes N] FILE...\n"
 	    "                                      print what the parser reads, as JSON Lines\n"
+	    "       feedmux match [-v] [--any K]... [--all K]... [--none K]...\n"
+	    "                                      test the text on standard input:\n"
+	    "                                      exit 0 if it passes, 1 if not\n"
 	    "       feedmux version\n"
 	    "-c FILE defaults to " DEFAULT_CONFIG " (import-opml reads it\n"
 	    "only with -c, to keep clear of its names and URLs).\n");
@@ -194,9 +198,9 @@ fail:
 	return -1;
 }
 
-/* An option's value, from "--name=value" or the next argument. */
+/* An option's value, from "--name=value" or the next argument (parse, match). */
 static const char *
-parse_option(int argc, char **argv, int *i, const char *name)
+cmd_option(int argc, char **argv, int *i, const char *name)
 {
 	size_t len = strlen(name);
 
@@ -230,11 +234,11 @@ cmd_parse(int argc, char **argv)
 		}
 		if (argv[i][0] != '-' || argv[i][1] == '\0')
 			break;
-		if ((v = parse_option(argc, argv, &i, "--http-context")) != NULL)
+		if ((v = cmd_option(argc, argv, &i, "--http-context")) != NULL)
 			headers = v;
 		else if (strcmp(argv[i], "--sidecars") == 0)
 			sidecars = 1;
-		else if ((v = parse_option(argc, argv, &i, "--max-bytes")) !=
+		else if ((v = cmd_option(argc, argv, &i, "--max-bytes")) !=
 		    NULL) {
 			errno = 0;
 			max = strtoull(v, &end, 10);
@@ -301,6 +305,106 @@ cmd_parse(int argc, char **argv)
 	return rc;
 }
 
+/* All of standard input; a NUL byte is a space, as in no text it ends. */
+static int
+match_read(struct buf *b)
+{
+	char chunk[65536];
+	size_t n;
+
+	buf_add(b, "", 0);
+	while ((n = fread(chunk, 1, sizeof chunk, stdin)) > 0) {
+		for (size_t i = 0; i < n; i++)
+			if (chunk[i] == '\0')
+				chunk[i] = ' ';
+		buf_add(b, chunk, n);
+	}
+	return ferror(stdin) ? -1 : 0;
+}
+
+/*
+ * feedmux match: the text on standard input (one field, HTML allowed)
+ * against a filter of the keywords given (ARABIC-MATCHING.md §6). Exits 0
+ * when it passes, 1 when it does not, 2 on a bad keyword or usage. With
+ * -v it prints the text's tokens and each keyword's verdict.
+ */
+static int
+cmd_match(int argc, char **argv)
+{
+	static const char *opts[] = {"--any", "--all", "--none"};
+	char **lists[3] = {NULL, NULL, NULL};
+	size_t counts[3] = {0, 0, 0};
+	struct match_filter *mf = NULL;
+	struct match_text *mt = NULL;
+	const char *const *toks;
+	const char *v;
+	char *cause = NULL;
+	struct buf in;
+	size_t k, n;
+	int i, verbose = 0, rc = 2;
+
+	buf_init(&in);
+	for (i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "-v") == 0) {
+			verbose = 1;
+			continue;
+		}
+		for (k = 0; k < nitems(opts); k++)
+			if ((v = cmd_option(argc, argv, &i, opts[k])) != NULL)
+				break;
+		if (k == nitems(opts)) {
+			usage(stderr);
+			goto out;
+		}
+		lists[k] =
+		    xreallocarray(lists[k], counts[k] + 1, sizeof *lists[k]);
+		lists[k][counts[k]++] = (char *)v;
+	}
+	mf = match_filter_new(lists[0], counts[0], lists[1], counts[1],
+	    lists[2], counts[2], &cause);
+	if (mf == NULL) {
+		fprintf(stderr, "feedmux: %s\n", cause);
+		goto out;
+	}
+	if (match_read(&in) != 0) {
+		fprintf(
+		    stderr, "feedmux: standard input: %s\n", strerror(errno));
+		goto out;
+	}
+	v = in.data;
+	mt = match_text_new(&v, 1);
+	rc = match_filter_test(mf, mt) ? 0 : 1;
+
+	if (verbose) {
+		n = match_text_tokens(mt, 0, &toks);
+		printf("tokens:");
+		for (size_t j = 0; j < n; j++)
+			printf(" %s", toks[j]);
+		printf("\n");
+		for (k = 0; k < nitems(opts); k++) {
+			for (size_t j = 0; j < counts[k]; j++) {
+				struct match_filter *one;
+
+				one = match_filter_new(
+				    &lists[k][j], 1, NULL, 0, NULL, 0, &cause);
+				printf("%s %s: %s\n", opts[k], lists[k][j],
+				    match_filter_test(one, mt) ? "matches"
+							       : "no match");
+				match_filter_free(one);
+			}
+		}
+		printf("%s\n", rc == 0 ? "passes" : "does not pass");
+	}
+out:
+	match_text_free(mt);
+	match_filter_free(mf);
+	for (k = 0; k < nitems(lists); k++)
+		free(lists[k]);
+	free(cause);
+	buf_free(&in);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -322,6 +426,8 @@ main(int argc, char **argv)
 		printf("feedmux %s\n", FEEDMUX_VERSION);
 		return 0;
 	}
+	if (strcmp(cmd, "match") == 0)
+		return cmd_match(argc, argv);
 	if (strcmp(cmd, "parse") == 0) {
 		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 			fatalx("curl_global_init failed");

@@ -3,9 +3,17 @@
  * ARABIC-MATCHING.md. Item text goes through H (HTML to text), U (utf8proc
  * fold), A (Arabic-script fold) and T (tokens); keywords skip H.
  *
- * Each keyword token is compiled into a sorted set of the text tokens it
- * accepts, so that a text is tested by looking its tokens up, never by
- * running a keyword over the text.
+ * Each keyword token is compiled into the set of text tokens it accepts;
+ * a filter keeps the accepted strings of its keywords' first tokens in a
+ * hash table with a bitmap in front, so that testing a text costs a bit
+ * test or two per token and nothing per keyword.
+ *
+ * U, A and T run through a table of what each code point becomes, filled
+ * from utf8proc one code point at a time as they are met. That is exact
+ * because in the ranges the table covers no two characters interact after
+ * the marks are gone (canonical composition of two starters happens only in
+ * Hangul and some Indic and Tibetan vowel signs); text with any other code
+ * point takes utf8proc's own path, the reference.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -24,32 +32,86 @@ enum tclass {
 	TC_DIGIT,
 };
 
-/* Tokens cut from one string, all in one NUL-separated buffer. */
-struct toklist {
-	struct buf data;
-	size_t *offs;
-	enum tclass *classes;
-	size_t n;
-	size_t size;
+/* One token: where it is in its buffer, and its hashes. */
+struct tok {
+	size_t off;
+	uint32_t len;	   /* in bytes */
+	uint32_t hash;	   /* of its code points */
+	uint32_t head;	   /* of its first three code points (all if fewer) */
+	enum tclass class; /* of its code points */
 };
 
+/* Tokens cut from a string, each NUL-terminated in one buffer. */
+struct toklist {
+	struct buf data;
+	struct tok *toks;
+	size_t n;
+	size_t size;
+	/* The token being written. */
+	enum tclass cur;
+	uint32_t hash;
+	size_t nchars;
+};
+
+/* A token that filters of the union (below) may want: a bit for each. */
+struct hit {
+	uint32_t tok;
+	uint32_t mask;
+};
+
+/*
+ * A field's tokens: a range of its text's; and of those, the ones that
+ * filters of the union may want.
+ */
 struct match_field {
-	char *data;
-	const char **tokens;
+	unsigned kind; /* a MATCH_FIELD_* bit, or all of them */
+	const struct tok *toks;
 	size_t ntokens;
+	const struct hit *hits;
+	size_t nhits;
 };
 
 struct match_text {
 	struct match_field *fields;
 	size_t nfields;
+	char *data;
+	struct tok *toks;
+	size_t ntoks;
+	struct hit *hits;
+	uint64_t gen;	     /* of the union when it was made */
+	const char **tokens; /* for match_text_tokens, made on demand */
+};
+
+/* An accepted string, and the keyword it is a first token of. */
+struct entry {
+	const char *s;
+	uint32_t len;
+	uint32_t hash;
+	uint32_t head;
+	uint32_t kw;
+	uint32_t next;	   /* in its bucket by hash, + 1 */
+	uint32_t next_pfx; /* in its bucket by head, + 1 */
+	int prefix;	   /* a text token need only start with it */
+};
+
+/*
+ * Accepted strings in a hash table: buckets (an entry index + 1, 0 for
+ * none) of every entry by hash, and of the prefix entries by head.
+ */
+struct strtab {
+	struct entry *entries;
+	size_t n;
+	uint32_t *whole;
+	uint32_t *pfx; /* NULL without prefix entries */
+	int shift;     /* 32 - log2 of the number of buckets */
 };
 
 /* One token of a keyword and the text tokens it accepts. */
 struct kwtok {
 	char **accept; /* sorted, no duplicates */
 	size_t naccept;
-	int prefix;    /* a text token need only start with one */
-	size_t maxlen; /* of the longest accepted string */
+	int prefix;	   /* a text token need only start with one */
+	struct strtab tab; /* of accept */
 };
 
 struct keyword {
@@ -57,59 +119,185 @@ struct keyword {
 	size_t ntoks;
 };
 
-/* Where a first keyword token's accepted string leads. */
-struct entry {
-	const char *s;
-	size_t kw;
-	int prefix;
-};
+/*
+ * The bitmaps in front of a filter's table have 2^17 bits (16 KB each):
+ * with a few thousand accepted strings, a few percent of the tokens that
+ * match nothing get past them.
+ */
+#define FILTER_BITS_LOG 17
 
 struct match_filter {
 	struct keyword *kws; /* the any, then all, then none keywords */
 	size_t nany;
 	size_t nall;
 	size_t nnone;
-	struct entry *index; /* sorted by s */
-	size_t nindex;
-	size_t maxprefix; /* the longest prefix entry, 0 if none */
+	struct strtab tab; /* every first token's accepted strings */
+	uint64_t *bits;	   /* their hashes */
+	uint64_t *pbits;   /* the prefix ones' heads; NULL if none */
+	unsigned fields;   /* the kinds of field it looks at */
+	/* In the union (below). */
+	uint64_t gen; /* when it joined */
+	unsigned slot;
+	struct match_filter *prev;
+	struct match_filter *next;
 };
+
+/*
+ * Code points are hashed whole, as their UTF-8 bytes packed into a word
+ * (the first byte lowest): one multiplication each.
+ */
+#define HASH_OFFSET 2166136261u
+#define HASH_PRIME 16777619u
+
+static uint32_t
+hash_step(uint32_t h, uint32_t unit)
+{
+	return (h ^ unit) * HASH_PRIME;
+}
 
 static void
 toklist_init(struct toklist *tl)
 {
+	memset(tl, 0, sizeof *tl);
 	buf_init(&tl->data);
-	tl->offs = NULL;
-	tl->classes = NULL;
-	tl->n = tl->size = 0;
 }
 
 static void
 toklist_free(struct toklist *tl)
 {
 	buf_free(&tl->data);
-	free(tl->offs);
-	free(tl->classes);
+	free(tl->toks);
 	toklist_init(tl);
+}
+
+/* Room for len more bytes and a NUL, for callers that write directly. */
+static void
+buf_reserve(struct buf *b, size_t len)
+{
+	size_t size = b->size < 64 ? 64 : b->size;
+
+	if (b->size - b->len >= len + 1)
+		return;
+	if (len > SIZE_MAX / 2 - b->len)
+		fatalx("%s: overflow", __func__);
+	while (size - b->len < len + 1)
+		size *= 2;
+	b->data = xreallocarray(b->data, size, 1);
+	b->size = size;
+	b->data[b->len] = '\0';
 }
 
 static void
 toklist_start(struct toklist *tl, enum tclass c)
 {
+	struct tok *t;
+
 	if (tl->n == tl->size) {
-		tl->size = tl->size == 0 ? 16 : tl->size * 2;
-		tl->offs = xreallocarray(tl->offs, tl->size, sizeof *tl->offs);
-		tl->classes =
-		    xreallocarray(tl->classes, tl->size, sizeof *tl->classes);
+		tl->size = tl->size == 0 ? 64 : tl->size * 2;
+		tl->toks = xreallocarray(tl->toks, tl->size, sizeof *tl->toks);
 	}
-	tl->offs[tl->n] = tl->data.len;
-	tl->classes[tl->n] = c;
-	tl->n++;
+	t = &tl->toks[tl->n++];
+	t->off = tl->data.len;
+	t->class = c;
+	tl->hash = HASH_OFFSET;
+	tl->nchars = 0;
+}
+
+/* The token being written ends; there is room for its NUL. */
+static void
+toklist_end(struct toklist *tl)
+{
+	struct tok *t = &tl->toks[tl->n - 1];
+
+	t->len = (uint32_t)(tl->data.len - t->off);
+	t->hash = tl->hash;
+	if (tl->nchars < 3)
+		t->head = tl->hash;
+	tl->data.data[tl->data.len++] = '\0';
+}
+
+/*
+ * T: one code point, after U and A, into the tokens: unit is its UTF-8
+ * packed (utf8_pack), n its length. There must be room for it and a NUL.
+ */
+static void
+toklist_put(struct toklist *tl, uint32_t unit, size_t n, enum tclass c)
+{
+	unsigned char *p;
+
+	if (c != tl->cur) {
+		if (tl->cur != TC_NONE)
+			toklist_end(tl);
+		if (c != TC_NONE)
+			toklist_start(tl, c);
+		tl->cur = c;
+	}
+	if (c == TC_NONE)
+		return;
+	p = (unsigned char *)tl->data.data + tl->data.len;
+	p[0] = (unsigned char)unit;
+	if (n > 1)
+		p[1] = (unsigned char)(unit >> 8);
+	if (n > 2)
+		p[2] = (unsigned char)(unit >> 16);
+	if (n > 3)
+		p[3] = (unsigned char)(unit >> 24);
+	tl->data.len += n;
+	tl->hash = hash_step(tl->hash, unit);
+	if (++tl->nchars == 3)
+		tl->toks[tl->n - 1].head = tl->hash;
+}
+
+/* A code point's UTF-8, packed as toklist_put takes it; returns its length. */
+static size_t
+utf8_pack(int32_t cp, uint32_t *unit)
+{
+	uint32_t c = (uint32_t)cp;
+
+	if (c < 0x80) {
+		*unit = c;
+		return 1;
+	}
+	if (c < 0x800) {
+		*unit = (0xc0 | c >> 6) | (0x80 | (c & 0x3f)) << 8;
+		return 2;
+	}
+	if (c < 0x10000) {
+		*unit = (0xe0 | c >> 12) | (0x80 | (c >> 6 & 0x3f)) << 8 |
+			(0x80 | (c & 0x3f)) << 16;
+		return 3;
+	}
+	*unit = (0xf0 | c >> 18) | (0x80 | (c >> 12 & 0x3f)) << 8 |
+		(0x80 | (c >> 6 & 0x3f)) << 16 | (0x80 | (c & 0x3f)) << 24;
+	return 4;
+}
+
+/* The end of a string: its last token ends. */
+static void
+toklist_finish(struct toklist *tl)
+{
+	buf_reserve(&tl->data, 1);
+	if (tl->cur != TC_NONE)
+		toklist_end(tl);
+	tl->cur = TC_NONE;
+	tl->data.data[tl->data.len] = '\0';
+}
+
+/* Forget the tokens from token n and byte len on. */
+static void
+toklist_truncate(struct toklist *tl, size_t n, size_t len)
+{
+	tl->n = n;
+	tl->data.len = len;
+	if (tl->data.data != NULL)
+		tl->data.data[len] = '\0';
+	tl->cur = TC_NONE;
 }
 
 static const char *
 toklist_get(const struct toklist *tl, size_t i)
 {
-	return tl->data.data + tl->offs[i];
+	return tl->data.data + tl->toks[i].off;
 }
 
 static void
@@ -134,23 +322,70 @@ count_cps(const char *s)
 	return n;
 }
 
+/*
+ * The length of the valid UTF-8 sequence at s (of len bytes), or 0: the
+ * rules of utf8proc_iterate (no overlong forms, surrogates, or values past
+ * U+10FFFF).
+ */
+static size_t
+utf8_valid(const unsigned char *s, size_t len)
+{
+	unsigned char c = s[0];
+
+	if (c < 0x80)
+		return 1;
+	if (c < 0xc2 || c > 0xf4)
+		return 0;
+	if (c < 0xe0)
+		return len >= 2 && (s[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (c < 0xf0) {
+		if (len < 3 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
+			return 0;
+		if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] > 0x9f))
+			return 0;
+		return 3;
+	}
+	if (len < 4 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 ||
+	    (s[3] & 0xc0) != 0x80)
+		return 0;
+	if ((c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] > 0x8f))
+		return 0;
+	return 4;
+}
+
+/* Where the first byte that does not start a valid sequence is, or len. */
+static size_t
+utf8_check(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, n;
+
+	while (i < len) {
+		if (p[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if ((n = utf8_valid(p + i, len - i)) == 0)
+			return i;
+		i += n;
+	}
+	return len;
+}
+
 /* Replace each byte that does not start a valid sequence by U+FFFD. */
 static void
 sanitize_utf8(const char *s, size_t len, struct buf *out)
 {
-	utf8proc_int32_t cp;
-	utf8proc_ssize_t n;
-	size_t i = 0;
+	size_t i = 0, n;
 
 	while (i < len) {
-		n = utf8proc_iterate((const utf8proc_uint8_t *)s + i,
-		    (utf8proc_ssize_t)(len - i), &cp);
-		if (n < 0) {
+		n = utf8_valid((const unsigned char *)s + i, len - i);
+		if (n == 0) {
 			add_utf8(out, 0xfffd);
 			i++;
 		} else {
-			buf_add(out, s + i, (size_t)n);
-			i += (size_t)n;
+			buf_add(out, s + i, n);
+			i += n;
 		}
 	}
 	buf_add(out, "", 0);
@@ -203,55 +438,97 @@ raw_element_end(const char *s, const char *name)
 	return NULL;
 }
 
+/*
+ * The steps of H write into out at once: none of them makes a text longer,
+ * so room for the input is enough.
+ */
+static char *
+out_start(struct buf *out, size_t len)
+{
+	buf_reset(out);
+	buf_reserve(out, len);
+	return out->data;
+}
+
+static void
+out_end(struct buf *out, char *w)
+{
+	out->len = (size_t)(w - out->data);
+	out->data[out->len] = '\0';
+}
+
+/*
+ * If a comment, script or style starts at q (a '<'), where it ends: after
+ * its end, or at the end of the string when it has none. NULL otherwise.
+ */
+static const char *
+block_end(const char *q)
+{
+	const char *e;
+
+	if (strncmp(q, "<!--", 4) == 0) {
+		/* "<!-->" closes itself, as in HTML5. */
+		e = strstr(q + 2, "-->");
+		return e != NULL ? e + 3 : q + strlen(q);
+	}
+	if (has_tag_name(q + 1, "script"))
+		e = raw_element_end(q + 7, "script");
+	else if (has_tag_name(q + 1, "style"))
+		e = raw_element_end(q + 6, "style");
+	else
+		return NULL;
+	return e != NULL ? e : q + strlen(q);
+}
+
 /* H (1): comments, scripts and styles become one space each. */
 static void
-html_blocks(const char *s, struct buf *out)
+html_blocks(const char *s, size_t len, struct buf *out)
 {
 	const char *p = s, *q, *e;
+	char *w = out_start(out, len);
 
 	while ((q = strchr(p, '<')) != NULL) {
-		buf_add(out, p, (size_t)(q - p));
-		if (strncmp(q, "<!--", 4) == 0) {
-			/* "<!-->" closes itself, as in HTML5. */
-			e = strstr(q + 2, "-->");
-			e = e != NULL ? e + 3 : NULL;
-		} else if (has_tag_name(q + 1, "script"))
-			e = raw_element_end(q + 7, "script");
-		else if (has_tag_name(q + 1, "style"))
-			e = raw_element_end(q + 6, "style");
-		else {
-			buf_addc(out, '<');
+		memcpy(w, p, (size_t)(q - p));
+		w += q - p;
+		if ((e = block_end(q)) == NULL) {
+			*w++ = '<';
 			p = q + 1;
 			continue;
 		}
-		buf_addc(out, ' ');
-		if (e == NULL)
-			return;
+		*w++ = ' ';
 		p = e;
 	}
-	buf_adds(out, p);
+	len = strlen(p);
+	memcpy(w, p, len);
+	out_end(out, w + len);
 }
 
 /* H (2): tags become one space each; an unclosed one runs to the end. */
 static void
-html_tags(const char *s, struct buf *out)
+html_tags(const char *s, size_t len, struct buf *out)
 {
 	const char *p = s, *q, *e;
+	char *w = out_start(out, len);
 
 	while ((q = strchr(p, '<')) != NULL) {
-		buf_add(out, p, (size_t)(q - p));
+		memcpy(w, p, (size_t)(q - p));
+		w += q - p;
 		if (!is_alpha(q[1]) && q[1] != '/' && q[1] != '!' &&
 		    q[1] != '?') {
-			buf_addc(out, '<');
+			*w++ = '<';
 			p = q + 1;
 			continue;
 		}
-		buf_addc(out, ' ');
-		if ((e = strchr(q, '>')) == NULL)
+		*w++ = ' ';
+		if ((e = strchr(q, '>')) == NULL) {
+			out_end(out, w);
 			return;
+		}
 		p = e + 1;
 	}
-	buf_adds(out, p);
+	len = strlen(p);
+	memcpy(w, p, len);
+	out_end(out, w + len);
 }
 
 static int
@@ -296,48 +573,64 @@ numeric_ref(const char *s, int32_t *cp)
 	return (size_t)(p + 1 - s);
 }
 
-/* H (3): character references, decoded once. */
-static void
-html_refs(const char *s, struct buf *out)
+/* The length of the character reference at q (a '&') and its value, or 0. */
+static size_t
+char_ref(const char *q, int32_t *cp)
 {
 	static const struct {
 		const char *name;
+		size_t len;
 		int32_t cp;
 	} names[] = {
-	    {"&amp;", '&'},
-	    {"&apos;", '\''},
-	    {"&gt;", '>'},
-	    {"&lt;", '<'},
-	    {"&nbsp;", 0xa0},
-	    {"&quot;", '"'},
+	    {"&amp;", 5, '&'},
+	    {"&apos;", 6, '\''},
+	    {"&gt;", 4, '>'},
+	    {"&lt;", 4, '<'},
+	    {"&nbsp;", 6, 0xa0},
+	    {"&quot;", 6, '"'},
 	};
+	size_t i;
+
+	if (q[1] == '#')
+		return numeric_ref(q, cp);
+	for (i = 0; i < nitems(names); i++) {
+		if (strncmp(q, names[i].name, names[i].len) == 0) {
+			*cp = names[i].cp;
+			return names[i].len;
+		}
+	}
+	return 0;
+}
+
+/*
+ * H (3): character references, decoded once. None is shorter than what it
+ * stands for: "&#0;" gives the three bytes of U+FFFD.
+ */
+static void
+html_refs(const char *s, size_t len, struct buf *out)
+{
 	const char *p = s, *q;
-	size_t i, n;
+	char *w = out_start(out, len);
+	utf8proc_uint8_t tmp[4];
+	size_t n, k;
 	int32_t cp;
 
 	while ((q = strchr(p, '&')) != NULL) {
-		buf_add(out, p, (size_t)(q - p));
-		n = 0;
-		if (q[1] == '#')
-			n = numeric_ref(q, &cp);
-		else {
-			for (i = 0; i < nitems(names); i++) {
-				if (str_has_prefix(q, names[i].name)) {
-					n = strlen(names[i].name);
-					cp = names[i].cp;
-					break;
-				}
-			}
-		}
-		if (n == 0) {
-			buf_addc(out, '&');
+		memcpy(w, p, (size_t)(q - p));
+		w += q - p;
+		if ((n = char_ref(q, &cp)) == 0) {
+			*w++ = '&';
 			p = q + 1;
 		} else {
-			add_utf8(out, cp);
+			k = (size_t)utf8proc_encode_char(cp, tmp);
+			memcpy(w, tmp, k);
+			w += k;
 			p = q + n;
 		}
 	}
-	buf_adds(out, p);
+	len = strlen(p);
+	memcpy(w, p, len);
+	out_end(out, w + len);
 }
 
 /* U.1: ZWSP and ZWNJ are word boundaries. */
@@ -409,10 +702,10 @@ fold_arabic(int32_t cp)
 static void
 tokenize(const char *s, size_t len, struct toklist *tl)
 {
-	enum tclass c, cur = TC_NONE;
 	utf8proc_int32_t cp;
 	utf8proc_ssize_t n;
-	size_t i;
+	uint32_t unit;
+	size_t i, k;
 
 	for (i = 0; i < len; i += (size_t)n) {
 		n = utf8proc_iterate((const utf8proc_uint8_t *)s + i,
@@ -422,22 +715,16 @@ tokenize(const char *s, size_t len, struct toklist *tl)
 			    "%s: invalid UTF-8 after normalization", __func__);
 		if ((cp = fold_arabic(cp)) == -1)
 			continue;
-		c = classify(cp);
-		if (c != cur && cur != TC_NONE)
-			buf_addc(&tl->data, '\0');
-		if (c != cur && c != TC_NONE)
-			toklist_start(tl, c);
-		cur = c;
-		if (c != TC_NONE)
-			add_utf8(&tl->data, cp);
+		k = utf8_pack(cp, &unit);
+		buf_reserve(&tl->data, k + 1);
+		toklist_put(tl, unit, k, classify(cp));
 	}
-	if (cur != TC_NONE)
-		buf_addc(&tl->data, '\0');
+	toklist_finish(tl);
 }
 
-/* U then A and T, on valid UTF-8. */
+/* U then A and T by utf8proc itself, on valid UTF-8: the reference. */
 static void
-normalize(const char *s, size_t len, struct toklist *tl)
+normalize_slow(const char *s, size_t len, struct toklist *tl)
 {
 	utf8proc_uint8_t *out;
 	utf8proc_ssize_t n;
@@ -461,77 +748,483 @@ normalize(const char *s, size_t len, struct toklist *tl)
 	free(out);
 }
 
-/* The whole chain for one item field: sanitize, H, U, A, T. */
-static void
-normalize_html(const char *s, struct toklist *tl)
-{
-	struct buf a, b;
+/*
+ * What each code point of the Basic Multilingual Plane becomes through U
+ * and A, filled in as code points are met. FOLD_UNKNOWN until then;
+ * FOLD_SLOW outside the ranges that fold one code point at a time;
+ * FOLD_NONE when it vanishes; one code point as its UTF-8 packed (low 24
+ * bits), its length (2 bits) and its class (2 bits); or FOLD_MANY with
+ * where its code points are in fold_pool (low 21 bits) and how many (5
+ * bits). Single-threaded, as the daemon is.
+ */
+#define FOLD_UNKNOWN 0u
+#define FOLD_SLOW 0x80000000u
+#define FOLD_NONE 0x40000000u
+#define FOLD_MANY 0x20000000u
+#define FOLD_UNIT(v) ((v)&0xffffff)
+#define FOLD_LEN(v) ((size_t)((v) >> 24 & 3))
+#define FOLD_CLASS(v) ((enum tclass)((v) >> 26 & 3))
+#define FOLD_POOL_AT(v) ((v)&0x1fffff)
+#define FOLD_POOL_N(v) ((size_t)((v) >> 21 & 0x1f))
 
-	buf_init(&a);
-	buf_init(&b);
-	sanitize_utf8(s, strlen(s), &a);
-	html_blocks(a.data, &b);
-	buf_reset(&a);
-	html_tags(b.data, &a);
-	buf_reset(&b);
-	html_refs(a.data, &b);
-	normalize(b.data, b.len, tl);
-	buf_free(&a);
-	buf_free(&b);
+static uint32_t *fold_table;
+static uint32_t *fold_pool;
+static size_t fold_npool;
+static size_t fold_pool_size;
+
+/*
+ * The ranges where U of a text is U of each code point in turn: after the
+ * marks are stripped, canonical composition could only join two starters,
+ * and none of these is one half of such a pair (those are Hangul jamo and
+ * syllables, and vowel signs of Bengali, Oriya, Tamil, Kannada, Malayalam,
+ * Sinhala, Tibetan, Myanmar, Balinese and some historic scripts).
+ */
+static int
+fold_safe(uint32_t cp)
+{
+	static const struct {
+		uint32_t lo, hi;
+	} ranges[] = {
+	    {0x0001, 0x08ff}, /* Latin to Arabic Extended-A */
+	    {0x1e00, 0x1fff}, /* Latin Extended Additional, Greek Extended */
+	    {0x2000, 0x2bff}, /* punctuation, symbols, enclosed, arrows */
+	    {0x3000, 0x303f}, /* CJK symbols and punctuation */
+	    {0xfb00, 0xff60}, /* presentation forms, fullwidth ASCII */
+	    {0xffe0, 0xffef}, /* fullwidth signs */
+	};
+
+	for (size_t i = 0; i < nitems(ranges); i++)
+		if (cp >= ranges[i].lo && cp <= ranges[i].hi)
+			return 1;
+	return 0;
 }
+
+/* One folded code point as a table entry; FOLD_SLOW if it is not a BMP one. */
+static uint32_t
+fold_entry(int32_t cp)
+{
+	uint32_t unit;
+	size_t n;
+
+	if ((n = utf8_pack(cp, &unit)) > 3)
+		return FOLD_SLOW;
+	return unit | (uint32_t)n << 24 | (uint32_t)classify(cp) << 26;
+}
+
+/* U and A of one code point, by the reference path, into the table. */
+static uint32_t
+fold_compute(uint32_t cp)
+{
+	utf8proc_uint8_t in[4], *out;
+	utf8proc_ssize_t n, k;
+	utf8proc_int32_t c;
+	uint32_t got[31], v;
+	size_t ngot = 0, i;
+
+	if (!fold_safe(cp))
+		return fold_table[cp] = FOLD_SLOW;
+	n = utf8proc_encode_char((utf8proc_int32_t)cp, in);
+	n = utf8proc_map_custom(in, n, &out,
+	    UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT |
+		UTF8PROC_CASEFOLD | UTF8PROC_IGNORE | UTF8PROC_STRIPMARK,
+	    fold_zero_width, NULL);
+	if (n < 0)
+		return fold_table[cp] = FOLD_SLOW;
+	for (i = 0; i < (size_t)n; i += (size_t)k) {
+		k = utf8proc_iterate(out + i, n - (utf8proc_ssize_t)i, &c);
+		if (k < 0 || ngot == nitems(got)) {
+			free(out);
+			return fold_table[cp] = FOLD_SLOW;
+		}
+		if ((c = fold_arabic(c)) == -1)
+			continue;
+		if ((got[ngot++] = fold_entry(c)) == FOLD_SLOW) {
+			free(out);
+			return fold_table[cp] = FOLD_SLOW;
+		}
+	}
+	free(out);
+	if (ngot == 0)
+		v = FOLD_NONE;
+	else if (ngot == 1)
+		v = got[0];
+	else if (fold_npool + ngot > 0x1fffff)
+		v = FOLD_SLOW;
+	else {
+		v = FOLD_MANY | (uint32_t)ngot << 21 | (uint32_t)fold_npool;
+		if (fold_npool + ngot > fold_pool_size) {
+			fold_pool_size =
+			    fold_pool_size == 0 ? 256 : fold_pool_size * 2;
+			fold_pool = xreallocarray(
+			    fold_pool, fold_pool_size, sizeof *fold_pool);
+		}
+		for (i = 0; i < ngot; i++)
+			fold_pool[fold_npool++] = got[i];
+	}
+	return fold_table[cp] = v;
+}
+
+/*
+ * Where the tag opened at q (a '<') ends, as H (2) sees it after H (1):
+ * at its first '>' once the comments, scripts and styles inside it are
+ * gone; at the end of the string if there is none.
+ */
+static const char *
+tag_end(const char *q)
+{
+	const char *p = q + 1, *e;
+
+	while ((p = strpbrk(p, "<>")) != NULL) {
+		if (*p == '>')
+			return p + 1;
+		if ((e = block_end(p)) != NULL)
+			p = e;
+		else
+			p++;
+	}
+	return q + strlen(q);
+}
+
+/*
+ * Sanitize, H (for item text), U, A and T in one pass, through the table.
+ * A byte that does not start a valid sequence is U+FFFD, a separator, as
+ * sanitize_utf8 makes it: H only looks at ASCII and puts a space wherever it
+ * cuts, so sanitizing first or last is the same. For the same reason the
+ * three steps of H can be one: a tag runs over the blocks inside it, and a
+ * reference is decoded where it is, its result never read as markup.
+ * Returns -1, with nothing added, when a code point needs the reference
+ * path.
+ */
+static int
+normalize_fast(const char *s, size_t len, struct toklist *tl, int html)
+{
+	const char *p = s, *end = s + len, *e;
+	const uint32_t *pend = NULL, *table;
+	size_t n0 = tl->n, len0 = tl->data.len, npend = 0, k;
+	/* The token being written, in locals: the bytes written alias all. */
+	unsigned char *base, *w;
+	enum tclass cur = TC_NONE, c;
+	uint32_t cp, v, h = 0;
+	size_t nch = 0;
+	struct tok *t = NULL;
+	int32_t ref;
+
+	if (fold_table == NULL)
+		fold_table = xcalloc(0x10000, sizeof *fold_table);
+	table = fold_table;
+	/* One code point folded to one at most doubles its bytes. */
+	buf_reserve(&tl->data, 2 * len + 8);
+	base = (unsigned char *)tl->data.data;
+	w = base + tl->data.len;
+	for (;;) {
+		if (npend > 0) {
+			v = *pend++;
+			npend--;
+			goto put;
+		}
+		if (p >= end)
+			break;
+		cp = (unsigned char)*p;
+		if (cp < 0x80) {
+			if (html && cp == '<') {
+				if ((e = block_end(p)) == NULL &&
+				    (is_alpha(p[1]) || p[1] == '/' ||
+					p[1] == '!' || p[1] == '?'))
+					e = tag_end(p);
+				if (e != NULL) {
+					p = e;
+					v = 0; /* a separator */
+					goto put;
+				}
+			} else if (html && cp == '&' &&
+				   (k = char_ref(p, &ref)) > 0) {
+				p += k;
+				if ((cp = (uint32_t)ref) > 0xffff)
+					goto slow;
+				goto fold;
+			}
+			p++;
+		} else if (cp >= 0xc2 && cp < 0xe0 && p + 1 < end &&
+			   ((unsigned char)p[1] & 0xc0) == 0x80) {
+			/* Two bytes, as Arabic letters are: no more checks. */
+			cp = (cp & 0x1f) << 6 | ((unsigned char)p[1] & 0x3f);
+			p += 2;
+		} else if ((k = utf8_valid((const unsigned char *)p,
+				(size_t)(end - p))) == 0) {
+			p++;
+			v = 0; /* U+FFFD, a separator */
+			goto put;
+		} else if (k == 2) {
+			cp = (cp & 0x1f) << 6 | ((unsigned char)p[1] & 0x3f);
+			p += 2;
+		} else if (k == 3) {
+			cp = (cp & 0x0f) << 12 |
+			     ((unsigned char)p[1] & 0x3f) << 6 |
+			     ((unsigned char)p[2] & 0x3f);
+			p += 3;
+		} else
+			goto slow;
+	fold:
+		if ((v = table[cp]) == FOLD_UNKNOWN)
+			v = fold_compute(cp);
+		if (v & (FOLD_SLOW | FOLD_NONE | FOLD_MANY)) {
+			if (v & FOLD_SLOW)
+				goto slow;
+			if (v & FOLD_NONE)
+				continue;
+			pend = fold_pool + FOLD_POOL_AT(v);
+			npend = FOLD_POOL_N(v);
+			/* More than the reserve may allow: make room. */
+			tl->data.len = (size_t)(w - base);
+			buf_reserve(&tl->data, 4 * npend + 2 * len + 8);
+			w = (unsigned char *)tl->data.data + (w - base);
+			base = (unsigned char *)tl->data.data;
+			continue;
+		}
+	put:
+		/* T: v is one folded code point, or a separator (0). */
+		c = FOLD_CLASS(v);
+		if (c != cur) {
+			if (cur != TC_NONE) {
+				t->len = (uint32_t)(w - base - t->off);
+				t->hash = h;
+				if (nch < 3)
+					t->head = h;
+				*w++ = '\0';
+			}
+			if (c != TC_NONE) {
+				toklist_start(tl, c);
+				t = &tl->toks[tl->n - 1];
+				t->off = (size_t)(w - base);
+				h = HASH_OFFSET;
+				nch = 0;
+			}
+			cur = c;
+		}
+		if (c == TC_NONE)
+			continue;
+		k = FOLD_LEN(v);
+		w[0] = (unsigned char)v;
+		if (k > 1)
+			w[1] = (unsigned char)(v >> 8);
+		if (k > 2)
+			w[2] = (unsigned char)(v >> 16);
+		w += k;
+		h = hash_step(h, FOLD_UNIT(v));
+		if (++nch == 3)
+			t->head = h;
+		/*
+		 * The rest of the token, as long as it is letters of one
+		 * byte or two that fold to one of its class: most text.
+		 */
+		while (npend == 0 && p < end) {
+			cp = (unsigned char)*p;
+			if (cp < 0x80) {
+				if (html && (cp == '<' || cp == '&'))
+					break;
+				k = 1;
+			} else if (cp >= 0xc2 && cp < 0xe0 && p + 1 < end &&
+				   ((unsigned char)p[1] & 0xc0) == 0x80) {
+				cp = (cp & 0x1f) << 6 |
+				     ((unsigned char)p[1] & 0x3f);
+				k = 2;
+			} else
+				break;
+			v = table[cp];
+			if (v == FOLD_UNKNOWN ||
+			    (v & (FOLD_SLOW | FOLD_NONE | FOLD_MANY)) ||
+			    FOLD_CLASS(v) != cur)
+				break;
+			p += k;
+			k = FOLD_LEN(v);
+			w[0] = (unsigned char)v;
+			if (k > 1)
+				w[1] = (unsigned char)(v >> 8);
+			if (k > 2)
+				w[2] = (unsigned char)(v >> 16);
+			w += k;
+			h = hash_step(h, FOLD_UNIT(v));
+			if (++nch == 3)
+				t->head = h;
+		}
+	}
+	if (cur != TC_NONE) {
+		t->len = (uint32_t)(w - base - t->off);
+		t->hash = h;
+		if (nch < 3)
+			t->head = h;
+		*w++ = '\0';
+	}
+	*w = '\0';
+	tl->data.len = (size_t)(w - base);
+	tl->cur = TC_NONE;
+	return 0;
+
+slow:
+	toklist_truncate(tl, n0, len0);
+	return -1;
+}
+
+/* U, A and T of a keyword, valid UTF-8. */
+static void
+normalize(const char *s, size_t len, struct toklist *tl)
+{
+	if (normalize_fast(s, len, tl, 0) != 0)
+		normalize_slow(s, len, tl);
+}
+
+/*
+ * The whole chain for one item field: sanitize, H, U, A, T. The buffers a
+ * and b are scratch space for the reference path, kept from one field to
+ * the next.
+ */
+static void
+normalize_html(const char *s, struct toklist *tl, struct buf *a, struct buf *b)
+{
+	size_t len = strlen(s);
+
+	if (normalize_fast(s, len, tl, 1) == 0)
+		return;
+	if (utf8_check(s, len) != len) {
+		buf_reset(b);
+		sanitize_utf8(s, len, b);
+		s = b->data;
+		len = b->len;
+	}
+	html_blocks(s, len, a);
+	html_tags(a->data, a->len, b);
+	html_refs(b->data, b->len, a);
+	normalize_slow(a->data, a->len, tl);
+}
+
+static uint32_t union_mask_of(const struct tok *);
+/* The union of the live filters (below) changes when this does. */
+static uint64_t union_gen;
 
 struct match_text *
 match_text_new(const char *const *fields, size_t nfields)
 {
+	return match_text_new_kinds(fields, NULL, nfields);
+}
+
+/*
+ * The tokens are cut in scratch space kept from one text to the next, then
+ * copied out whole: one allocation per text.
+ */
+struct match_text *
+match_text_new_kinds(
+    const char *const *fields, const unsigned *kinds, size_t nfields)
+{
+	/* Scratch space, kept from one text to the next. */
+	static struct toklist tl;
+	static struct buf a, b;
+	static struct hit *hits;
+	static size_t *marks, hits_size, marks_size;
 	struct match_text *mt;
 	struct match_field *f;
-	struct toklist tl;
-	size_t i, j;
+	size_t i, j, nhits = 0, size;
+	uint32_t m;
 
-	mt = xcalloc(1, sizeof *mt);
-	mt->fields = xcalloc(nfields, sizeof *mt->fields);
-	mt->nfields = nfields;
-	for (i = 0; i < nfields; i++) {
-		if (fields[i] == NULL)
-			continue;
-		toklist_init(&tl);
-		normalize_html(fields[i], &tl);
-		f = &mt->fields[i];
-		f->ntokens = tl.n;
-		f->data = buf_steal(&tl.data, NULL);
-		f->tokens = xcalloc(tl.n, sizeof *f->tokens);
-		for (j = 0; j < tl.n; j++)
-			f->tokens[j] = f->data + tl.offs[j];
-		toklist_free(&tl);
+	if (nfields * 2 + 2 > marks_size) {
+		marks_size = nfields * 2 + 2;
+		marks = xreallocarray(marks, marks_size, sizeof *marks);
 	}
+	/* marks[i]: field i's first token; marks[nfields + 1 + i]: first hit.
+	 */
+	toklist_truncate(&tl, 0, 0);
+	for (i = 0; i < nfields; i++) {
+		marks[i] = tl.n;
+		if (fields[i] != NULL)
+			normalize_html(fields[i], &tl, &a, &b);
+	}
+	marks[nfields] = tl.n;
+	if (tl.n > hits_size) {
+		hits_size = tl.n;
+		hits = xreallocarray(hits, hits_size, sizeof *hits);
+	}
+	for (i = 0; i < nfields; i++) {
+		marks[nfields + 1 + i] = nhits;
+		for (j = marks[i]; j < marks[i + 1]; j++) {
+			if ((m = union_mask_of(&tl.toks[j])) != 0) {
+				hits[nhits].tok = (uint32_t)(j - marks[i]);
+				hits[nhits++].mask = m;
+			}
+		}
+	}
+
+	/* One block: the text, its fields, tokens, hits and their bytes. */
+	size = sizeof *mt + nfields * sizeof *mt->fields +
+	       tl.n * sizeof *mt->toks + nhits * sizeof *mt->hits +
+	       tl.data.len + 1;
+	mt = xmalloc(size);
+	memset(mt, 0, sizeof *mt);
+	mt->fields = (struct match_field *)(mt + 1);
+	mt->nfields = nfields;
+	mt->toks = (struct tok *)(mt->fields + nfields);
+	mt->ntoks = tl.n;
+	mt->hits = (struct hit *)(mt->toks + tl.n);
+	mt->data = (char *)(mt->hits + nhits);
+	mt->gen = union_gen;
+	if (tl.n > 0)
+		memcpy(mt->toks, tl.toks, tl.n * sizeof *mt->toks);
+	if (nhits > 0)
+		memcpy(mt->hits, hits, nhits * sizeof *mt->hits);
+	if (tl.data.len > 0)
+		memcpy(mt->data, tl.data.data, tl.data.len);
+	mt->data[tl.data.len] = '\0';
+	for (i = 0; i < nfields; i++) {
+		f = &mt->fields[i];
+		f->kind = kinds != NULL ? kinds[i] : MATCH_FIELDS_ALL;
+		f->toks = mt->toks + marks[i];
+		f->ntokens = marks[i + 1] - marks[i];
+		f->hits = mt->hits + marks[nfields + 1 + i];
+		f->nhits = (i + 1 < nfields ? marks[nfields + 2 + i] : nhits) -
+			   marks[nfields + 1 + i];
+	}
+
+	/* A huge text leaves no huge scratch space behind. */
+	if (tl.data.size > 1024 * 1024 || tl.size > 64 * 1024) {
+		toklist_free(&tl);
+		free(hits);
+		hits = NULL;
+		hits_size = 0;
+	}
+	if (a.size > 1024 * 1024)
+		buf_free(&a);
+	if (b.size > 1024 * 1024)
+		buf_free(&b);
 	return mt;
 }
 
 void
 match_text_free(struct match_text *mt)
 {
-	size_t i;
-
 	if (mt == NULL)
 		return;
-	for (i = 0; i < mt->nfields; i++) {
-		free(mt->fields[i].data);
-		free(mt->fields[i].tokens);
-	}
-	free(mt->fields);
+	free(mt->tokens);
 	free(mt);
 }
 
+/* The token strings are made on first use: a cache, not a change. */
 size_t
 match_text_tokens(
     const struct match_text *mt, size_t field, const char *const **tokens)
 {
+	struct match_text *cache = (struct match_text *)mt;
+	const struct match_field *f;
+
 	if (field >= mt->nfields) {
 		*tokens = NULL;
 		return 0;
 	}
-	*tokens = mt->fields[field].tokens;
-	return mt->fields[field].ntokens;
+	if (mt->tokens == NULL) {
+		cache->tokens = xcalloc(mt->ntoks + 1, sizeof *mt->tokens);
+		for (size_t i = 0; i < mt->ntoks; i++)
+			cache->tokens[i] = mt->data + mt->toks[i].off;
+	}
+	f = &mt->fields[field];
+	*tokens = mt->tokens + (f->toks - mt->toks);
+	return f->ntokens;
 }
 
 static int
@@ -556,54 +1249,6 @@ set_finish(char **set, size_t *n)
 			set[j++] = set[i];
 	}
 	*n = j;
-}
-
-/* Compare the first len bytes of key, as a whole string, with s. */
-static int
-key_cmp(const char *key, size_t len, const char *s)
-{
-	size_t slen = strlen(s);
-	int r;
-
-	r = memcmp(key, s, len < slen ? len : slen);
-	if (r != 0)
-		return r;
-	return len < slen ? -1 : len > slen;
-}
-
-static int
-set_has(char *const *set, size_t n, const char *key, size_t len)
-{
-	size_t lo = 0, hi = n, mid;
-	int r;
-
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if ((r = key_cmp(key, len, set[mid])) == 0)
-			return 1;
-		if (r < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return 0;
-}
-
-static int
-kwtok_accepts(const struct kwtok *kt, const char *t)
-{
-	size_t i, len = strlen(t);
-
-	if (set_has(kt->accept, kt->naccept, t, len))
-		return 1;
-	if (!kt->prefix)
-		return 0;
-	for (i = 1; i < len && i <= kt->maxlen; i++) {
-		if (((unsigned char)t[i] & 0xc0) != 0x80 &&
-		    set_has(kt->accept, kt->naccept, t, i))
-			return 1;
-	}
-	return 0;
 }
 
 /*
@@ -725,13 +1370,14 @@ arabic_accept(const char *k, int strict, int prefix, struct strset *out)
 	free(bodies.s);
 }
 
+static void strtab_build(struct strtab *, const struct kwtok *, size_t);
+
 /* Compile one token of a keyword into the set of text tokens it accepts. */
 static void
 kwtok_compile(
     struct kwtok *kt, const char *k, enum tclass c, int strict, int prefix)
 {
 	struct strset ss = {NULL, 0, 0};
-	size_t i;
 
 	if (c == TC_ARABIC && count_cps(k) >= 3)
 		arabic_accept(k, strict, prefix, &ss);
@@ -741,11 +1387,16 @@ kwtok_compile(
 	kt->accept = ss.s;
 	kt->naccept = ss.n;
 	set_finish(kt->accept, &kt->naccept);
-	kt->maxlen = 0;
-	for (i = 0; i < kt->naccept; i++) {
-		if (strlen(kt->accept[i]) > kt->maxlen)
-			kt->maxlen = strlen(kt->accept[i]);
-	}
+	strtab_build(&kt->tab, kt, 1);
+}
+
+static void
+strtab_free(struct strtab *tab)
+{
+	free(tab->entries);
+	free(tab->whole);
+	free(tab->pfx);
+	memset(tab, 0, sizeof *tab);
 }
 
 static void
@@ -754,6 +1405,7 @@ keyword_free(struct keyword *kw)
 	size_t i, j;
 
 	for (i = 0; i < kw->ntoks; i++) {
+		strtab_free(&kw->toks[i].tab);
 		for (j = 0; j < kw->toks[i].naccept; j++)
 			free(kw->toks[i].accept[j]);
 		free(kw->toks[i].accept);
@@ -826,7 +1478,7 @@ keyword_compile(const char *keyword, struct keyword *kw, char **cause)
 	if (prefix) {
 		last = toklist_get(&tl, tl.n - 1);
 		n = count_cps(last);
-		if (tl.classes[tl.n - 1] == TC_ARABIC && n >= 4 &&
+		if (tl.toks[tl.n - 1].class == TC_ARABIC && n >= 4 &&
 		    str_has_prefix(last, ALEF_LAM))
 			n -= 2;
 		if (n < 3) {
@@ -841,8 +1493,8 @@ keyword_compile(const char *keyword, struct keyword *kw, char **cause)
 	kw->ntoks = tl.n;
 	kw->toks = xcalloc(tl.n, sizeof *kw->toks);
 	for (i = 0; i < tl.n; i++) {
-		kwtok_compile(&kw->toks[i], toklist_get(&tl, i), tl.classes[i],
-		    strict, prefix && i == tl.n - 1);
+		kwtok_compile(&kw->toks[i], toklist_get(&tl, i),
+		    tl.toks[i].class, strict, prefix && i == tl.n - 1);
 	}
 	toklist_free(&tl);
 	free(s);
@@ -867,12 +1519,285 @@ match_keyword_check(const char *keyword, char **cause)
 	return 0;
 }
 
-static int
-entry_cmp(const void *a, const void *b)
+/*
+ * A string's hash, and that of its first three code points (all if fewer),
+ * as toklist_put makes them.
+ */
+static void
+str_hashes(const char *s, uint32_t *hash, uint32_t *head)
 {
-	const struct entry *ea = a, *eb = b;
+	const unsigned char *p = (const unsigned char *)s;
+	uint32_t h = HASH_OFFSET, unit;
+	size_t nchars = 0, n, i;
 
-	return strcmp(ea->s, eb->s);
+	*head = 0;
+	while (*p != '\0') {
+		n = utf8_valid(p, 4);
+		if (n == 0)
+			fatalx("%s: not UTF-8", __func__);
+		for (unit = 0, i = 0; i < n; i++)
+			unit |= (uint32_t)p[i] << (8 * i);
+		h = hash_step(h, unit);
+		p += n;
+		if (++nchars == 3)
+			*head = h;
+	}
+	*hash = h;
+	if (nchars < 3)
+		*head = h;
+}
+
+static uint32_t
+bucket_of(uint32_t h, int shift)
+{
+	return (h * 0x85ebca6bu) >> shift;
+}
+
+/*
+ * The accepted strings of n keyword tokens (the first tokens of a
+ * filter's keywords, or one token of a phrase), each entry knowing which
+ * of them it came from.
+ */
+static void
+strtab_build(struct strtab *tab, const struct kwtok *kts, size_t n)
+{
+	struct entry *e;
+	size_t i, j, nbuckets = 16, nprefix = 0;
+	uint32_t b;
+
+	memset(tab, 0, sizeof *tab);
+	for (i = 0; i < n; i++) {
+		tab->n += kts[i].naccept;
+		nprefix += kts[i].prefix;
+	}
+	tab->entries = xcalloc(tab->n, sizeof *tab->entries);
+	tab->shift = 32 - 4;
+	while (nbuckets < 2 * tab->n && tab->shift > 8) {
+		nbuckets *= 2;
+		tab->shift--;
+	}
+	tab->whole = xcalloc(nbuckets, sizeof *tab->whole);
+	if (nprefix > 0)
+		tab->pfx = xcalloc(nbuckets, sizeof *tab->pfx);
+	tab->n = 0;
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < kts[i].naccept; j++) {
+			e = &tab->entries[tab->n];
+			e->s = kts[i].accept[j];
+			e->len = (uint32_t)strlen(e->s);
+			str_hashes(e->s, &e->hash, &e->head);
+			e->kw = (uint32_t)i;
+			e->prefix = kts[i].prefix;
+			b = bucket_of(e->hash, tab->shift);
+			e->next = tab->whole[b];
+			tab->whole[b] = (uint32_t)++tab->n;
+			if (!e->prefix)
+				continue;
+			b = bucket_of(e->head, tab->shift);
+			e->next_pfx = tab->pfx[b];
+			tab->pfx[b] = (uint32_t)tab->n;
+		}
+	}
+}
+
+/* The first entry equal to token t (whose text is at s), or NULL. */
+static const struct entry *
+strtab_whole(const struct strtab *tab, const struct tok *t, const char *s,
+    const struct entry *after)
+{
+	const struct entry *e;
+	uint32_t k;
+
+	k = after != NULL ? after->next
+			  : tab->whole[bucket_of(t->hash, tab->shift)];
+	for (; k != 0; k = e->next) {
+		e = &tab->entries[k - 1];
+		if (e->hash == t->hash && e->len == t->len &&
+		    memcmp(e->s, s, e->len) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+/* The first prefix entry that token t starts with (and is longer), or NULL. */
+static const struct entry *
+strtab_prefix(const struct strtab *tab, const struct tok *t, const char *s,
+    const struct entry *after)
+{
+	const struct entry *e;
+	uint32_t k;
+
+	if (tab->pfx == NULL)
+		return NULL;
+	k = after != NULL ? after->next_pfx
+			  : tab->pfx[bucket_of(t->head, tab->shift)];
+	for (; k != 0; k = e->next_pfx) {
+		e = &tab->entries[k - 1];
+		if (e->head == t->head && e->len < t->len &&
+		    memcmp(e->s, s, e->len) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+static int
+kwtok_accepts(const struct kwtok *kt, const struct tok *t, const char *s)
+{
+	return strtab_whole(&kt->tab, t, s, NULL) != NULL ||
+	       strtab_prefix(&kt->tab, t, s, NULL) != NULL;
+}
+
+static uint32_t
+bit_of(uint32_t h, int log)
+{
+	return (h * 0x9e3779b1u) >> (32 - log);
+}
+
+static void
+bit_set(uint64_t *bits, uint32_t b)
+{
+	bits[b >> 6] |= (uint64_t)1 << (b & 63);
+}
+
+static int
+bit_test(const uint64_t *bits, uint32_t b)
+{
+	return (bits[b >> 6] >> (b & 63)) & 1;
+}
+
+/*
+ * The union of every live filter's hashes and heads: a bitmap, and behind
+ * it which filters each bit stands for, two bits of a 32-bit mask per
+ * filter, one for its whole strings and one for its prefixes' heads
+ * (filters beyond 16 share bits). A text notes once the tokens that pass
+ * the bitmap and the filters they may interest, and how; each filter then
+ * looks at its own few, not at every token again. A filter made after a
+ * text is not in the union that the text saw (gen tells): it looks at every
+ * token. Single-threaded, as the daemon is.
+ */
+#define UNION_BITS_LOG 19
+#define UNION_SLOTS 16
+#define UNION_WHOLE 1u
+#define UNION_HEAD 2u
+#define UNION_WHOLES 0x55555555u
+#define UNION_HEADS 0xaaaaaaaau
+
+static struct match_filter *union_first;
+static uint64_t *union_bits;
+static uint32_t *union_mask;
+
+static void
+union_add(const struct match_filter *mf)
+{
+	const struct entry *e;
+	uint32_t whole = UNION_WHOLE << 2 * mf->slot;
+	uint32_t head = UNION_HEAD << 2 * mf->slot;
+	uint32_t b;
+
+	for (size_t i = 0; i < mf->tab.n; i++) {
+		e = &mf->tab.entries[i];
+		b = bit_of(e->hash, UNION_BITS_LOG);
+		bit_set(union_bits, b);
+		union_mask[b] |= whole;
+		if (!e->prefix)
+			continue;
+		b = bit_of(e->head, UNION_BITS_LOG);
+		bit_set(union_bits, b);
+		union_mask[b] |= head;
+	}
+}
+
+/* A new filter joins: the lowest slot no other holds, or a shared one. */
+static void
+union_join(struct match_filter *mf)
+{
+	const struct match_filter *o;
+	unsigned used = 0, n = 0;
+
+	if (union_bits == NULL) {
+		union_bits = xcalloc(
+		    ((size_t)1 << UNION_BITS_LOG) / 64, sizeof *union_bits);
+		union_mask =
+		    xcalloc((size_t)1 << UNION_BITS_LOG, sizeof *union_mask);
+	}
+	for (o = union_first; o != NULL; o = o->next, n++)
+		used |= 1u << o->slot;
+	for (mf->slot = 0; mf->slot < UNION_SLOTS; mf->slot++)
+		if ((used & 1u << mf->slot) == 0)
+			break;
+	if (mf->slot == UNION_SLOTS)
+		mf->slot = n % UNION_SLOTS;
+	mf->next = union_first;
+	if (union_first != NULL)
+		union_first->prev = mf;
+	union_first = mf;
+	union_add(mf);
+	mf->gen = ++union_gen;
+}
+
+/* A filter leaves: the union is made again from those that stay. */
+static void
+union_leave(struct match_filter *mf)
+{
+	const struct match_filter *o;
+
+	if (mf->prev != NULL)
+		mf->prev->next = mf->next;
+	else
+		union_first = mf->next;
+	if (mf->next != NULL)
+		mf->next->prev = mf->prev;
+	memset(union_bits, 0,
+	    ((size_t)1 << UNION_BITS_LOG) / 64 * sizeof *union_bits);
+	memset(
+	    union_mask, 0, ((size_t)1 << UNION_BITS_LOG) * sizeof *union_mask);
+	for (o = union_first; o != NULL; o = o->next)
+		union_add(o);
+}
+
+/* The filters of the union that may want a token, and how: two bits each. */
+static uint32_t
+union_mask_of(const struct tok *t)
+{
+	uint32_t b1, b2, m = 0;
+
+	if (union_bits == NULL)
+		return 0;
+	b1 = bit_of(t->hash, UNION_BITS_LOG);
+	b2 = bit_of(t->head, UNION_BITS_LOG);
+	if (bit_test(union_bits, b1))
+		m |= union_mask[b1] & UNION_WHOLES;
+	if (bit_test(union_bits, b2))
+		m |= union_mask[b2] & UNION_HEADS;
+	return m;
+}
+
+/* The table and bitmaps of the first tokens' accepted strings. */
+static void
+filter_index(struct match_filter *mf)
+{
+	struct kwtok *firsts;
+	const struct entry *e;
+	size_t i, n;
+
+	n = mf->nany + mf->nall + mf->nnone;
+	firsts = xcalloc(n + 1, sizeof *firsts);
+	for (i = 0; i < n; i++)
+		firsts[i] = mf->kws[i].toks[0];
+	strtab_build(&mf->tab, firsts, n);
+	free(firsts);
+	mf->bits =
+	    xcalloc(((size_t)1 << FILTER_BITS_LOG) / 64, sizeof *mf->bits);
+	if (mf->tab.pfx != NULL)
+		mf->pbits = xcalloc(
+		    ((size_t)1 << FILTER_BITS_LOG) / 64, sizeof *mf->pbits);
+	for (i = 0; i < mf->tab.n; i++) {
+		e = &mf->tab.entries[i];
+		bit_set(mf->bits, bit_of(e->hash, FILTER_BITS_LOG));
+		if (e->prefix)
+			bit_set(mf->pbits, bit_of(e->head, FILTER_BITS_LOG));
+	}
+	union_join(mf);
 }
 
 struct match_filter *
@@ -882,11 +1807,10 @@ match_filter_new(char *const *any, size_t nany, char *const *all, size_t nall,
 	struct match_filter *mf;
 	char *const *lists[3] = {any, all, none};
 	size_t counts[3] = {nany, nall, nnone};
-	struct keyword *kw;
-	struct kwtok *kt;
 	size_t i, j, n;
 
 	mf = xcalloc(1, sizeof *mf);
+	mf->fields = MATCH_FIELDS_ALL;
 	mf->kws = xcalloc(nany + nall + nnone, sizeof *mf->kws);
 	for (i = 0; i < 3; i++) {
 		for (j = 0; j < counts[i]; j++) {
@@ -902,28 +1826,7 @@ match_filter_new(char *const *any, size_t nany, char *const *all, size_t nall,
 				mf->nnone++;
 		}
 	}
-
-	n = mf->nany + mf->nall + mf->nnone;
-	for (i = 0; i < n; i++)
-		mf->nindex += mf->kws[i].toks[0].naccept;
-	mf->index = xcalloc(mf->nindex, sizeof *mf->index);
-	mf->nindex = 0;
-	for (i = 0; i < n; i++) {
-		kw = &mf->kws[i];
-		kt = &kw->toks[0];
-		for (j = 0; j < kt->naccept; j++) {
-			mf->index[mf->nindex].s = kt->accept[j];
-			mf->index[mf->nindex].kw = i;
-			mf->index[mf->nindex].prefix = kt->prefix;
-			mf->nindex++;
-		}
-		for (j = 0; kt->prefix && j < kt->naccept; j++) {
-			if (strlen(kt->accept[j]) > mf->maxprefix)
-				mf->maxprefix = strlen(kt->accept[j]);
-		}
-	}
-	if (mf->nindex > 0)
-		qsort(mf->index, mf->nindex, sizeof *mf->index, entry_cmp);
+	filter_index(mf);
 	return mf;
 
 fail:
@@ -938,95 +1841,138 @@ match_filter_free(struct match_filter *mf)
 
 	if (mf == NULL)
 		return;
+	if (mf->bits != NULL)
+		union_leave(mf);
 	for (i = 0; i < mf->nany + mf->nall + mf->nnone; i++)
 		keyword_free(&mf->kws[i]);
 	free(mf->kws);
-	free(mf->index);
+	strtab_free(&mf->tab);
+	free(mf->bits);
+	free(mf->pbits);
 	free(mf);
 }
 
-/* Does keyword kw match at token i of a field? Its first token does. */
-static int
-phrase_rest(const struct keyword *kw, const struct match_field *f, size_t i)
+void
+match_filter_set_fields(struct match_filter *mf, unsigned kinds)
 {
-	size_t j;
-
-	if (f->ntokens - i < kw->ntoks)
-		return 0;
-	for (j = 1; j < kw->ntoks; j++) {
-		if (!kwtok_accepts(&kw->toks[j], f->tokens[i + j]))
-			return 0;
-	}
-	return 1;
+	mf->fields = kinds;
 }
 
-/* Mark the keywords whose first token accepts the first len bytes of t. */
-static void
-lookup(const struct match_filter *mf, const struct match_field *f, size_t i,
-    size_t len, char *matched)
+unsigned
+match_filter_fields(const struct match_filter *mf)
 {
-	const char *t = f->tokens[i];
-	size_t lo = 0, hi = mf->nindex, mid;
-	const struct entry *e;
-	int whole = t[len] == '\0';
+	return mf->nany + mf->nall + mf->nnone == 0 ? 0 : mf->fields;
+}
 
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (key_cmp(t, len, mf->index[mid].s) > 0)
-			lo = mid + 1;
-		else
-			hi = mid;
+/* What the keywords matched so far make of a text. */
+struct verdict {
+	const char *data; /* the text's tokens */
+	char *matched;	  /* by keyword */
+	size_t nany;	  /* any-keywords matched */
+	size_t nall;	  /* all-keywords matched */
+	size_t nnone;	  /* none-keywords matched */
+};
+
+/* Keyword e->kw matches at token i if the rest of its phrase follows. */
+static void
+candidate(const struct match_filter *mf, const struct entry *e,
+    const struct match_field *f, size_t i, struct verdict *v)
+{
+	const struct keyword *kw = &mf->kws[e->kw];
+	size_t j;
+
+	if (v->matched[e->kw] || f->ntokens - i < kw->ntoks)
+		return;
+	for (j = 1; j < kw->ntoks; j++) {
+		if (!kwtok_accepts(&kw->toks[j], &f->toks[i + j],
+			v->data + f->toks[i + j].off))
+			return;
 	}
-	for (; lo < mf->nindex; lo++) {
-		e = &mf->index[lo];
-		if (key_cmp(t, len, e->s) != 0)
-			break;
-		if (matched[e->kw] || (!whole && !e->prefix))
-			continue;
-		if (phrase_rest(&mf->kws[e->kw], f, i))
-			matched[e->kw] = 1;
+	v->matched[e->kw] = 1;
+	if (e->kw < mf->nany)
+		v->nany++;
+	else if (e->kw < mf->nany + mf->nall)
+		v->nall++;
+	else
+		v->nnone++;
+}
+
+/*
+ * Token i of a field against the filter's strings, whole and as prefixes
+ * as how says (UNION_WHOLE, UNION_HEAD); without it, the filter's own
+ * bitmaps say.
+ */
+static void
+filter_token(const struct match_filter *mf, const struct match_field *f,
+    size_t i, unsigned how, struct verdict *v)
+{
+	const struct tok *t = &f->toks[i];
+	const char *s = v->data + t->off;
+	const struct entry *e;
+
+	if (how == 0) {
+		if (bit_test(mf->bits, bit_of(t->hash, FILTER_BITS_LOG)))
+			how |= UNION_WHOLE;
+		if (mf->pbits != NULL &&
+		    bit_test(mf->pbits, bit_of(t->head, FILTER_BITS_LOG)))
+			how |= UNION_HEAD;
 	}
+	if (how & UNION_WHOLE) {
+		for (e = strtab_whole(&mf->tab, t, s, NULL); e != NULL;
+		     e = strtab_whole(&mf->tab, t, s, e))
+			candidate(mf, e, f, i, v);
+	}
+	if (how & UNION_HEAD) {
+		for (e = strtab_prefix(&mf->tab, t, s, NULL); e != NULL;
+		     e = strtab_prefix(&mf->tab, t, s, e))
+			candidate(mf, e, f, i, v);
+	}
+}
+
+/* A veto, or an any-match with nothing else to ask: the rest is moot. */
+static int
+decided(const struct match_filter *mf, const struct verdict *v)
+{
+	return v->nnone > 0 || (v->nany > 0 && mf->nall == 0 && mf->nnone == 0);
 }
 
 int
 match_filter_test(const struct match_filter *mf, const struct match_text *mt)
 {
 	const struct match_field *f;
-	const char *t;
-	char *matched;
-	size_t nkw, i, j, k;
-	int pass = 1, any = 0;
+	struct verdict v;
+	char small[64];
+	size_t nkw, i, j;
+	unsigned how;
+	int pass;
 
 	nkw = mf->nany + mf->nall + mf->nnone;
 	if (nkw == 0)
 		return 1;
-	matched = xcalloc(nkw, 1);
-	for (i = 0; i < mt->nfields; i++) {
+	memset(&v, 0, sizeof v);
+	v.data = mt->data;
+	v.matched = nkw <= sizeof small ? small : xmalloc(nkw);
+	memset(v.matched, 0, nkw);
+	for (i = 0; i < mt->nfields && !decided(mf, &v); i++) {
 		f = &mt->fields[i];
-		for (j = 0; j < f->ntokens; j++) {
-			t = f->tokens[j];
-			lookup(mf, f, j, strlen(t), matched);
-			/* A hostile feed's huge token costs no more than a
-			 * short one. */
-			for (k = 1; k <= mf->maxprefix && t[k] != '\0'; k++) {
-				if (((unsigned char)t[k] & 0xc0) != 0x80)
-					lookup(mf, f, j, k, matched);
+		if ((f->kind & mf->fields) == 0)
+			continue;
+		/* The union's hits, if the filter was in it. */
+		if (mf->gen <= mt->gen) {
+			for (j = 0; j < f->nhits && !decided(mf, &v); j++) {
+				how = f->hits[j].mask >> 2 * mf->slot & 3;
+				if (how != 0)
+					filter_token(
+					    mf, f, f->hits[j].tok, how, &v);
 			}
+		} else {
+			for (j = 0; j < f->ntokens && !decided(mf, &v); j++)
+				filter_token(mf, f, j, 0, &v);
 		}
 	}
-
-	for (i = 0; i < mf->nany; i++)
-		any |= matched[i];
-	if (mf->nany > 0 && !any)
-		pass = 0;
-	for (i = mf->nany; i < mf->nany + mf->nall; i++) {
-		if (!matched[i])
-			pass = 0;
-	}
-	for (i = mf->nany + mf->nall; i < nkw; i++) {
-		if (matched[i])
-			pass = 0;
-	}
-	free(matched);
+	pass =
+	    (mf->nany == 0 || v.nany > 0) && v.nall == mf->nall && v.nnone == 0;
+	if (v.matched != small)
+		free(v.matched);
 	return pass;
 }

@@ -5,6 +5,9 @@
  * (match_text_new); each output's filter is compiled once per configuration
  * (match_filter_new) and tested against the tokens without another pass
  * over the text.
+ *
+ * Single-threaded, as the daemon is: match keeps process-wide tables (what
+ * each code point folds to, and the union of the live filters' strings).
  */
 #ifndef FEEDMUX_MATCH_H
 #define FEEDMUX_MATCH_H
@@ -21,6 +24,19 @@ struct match_filter;
 struct match_text;
 
 /*
+ * The kinds of item text a filter may be told to look at, a bit each
+ * (match_text_new_kinds, match_filter_set_fields).
+ */
+#define MATCH_FIELD_TITLE	0x01
+#define MATCH_FIELD_SUMMARY	0x02
+#define MATCH_FIELD_CONTENT	0x04
+#define MATCH_FIELD_CATEGORIES	0x08
+#define MATCH_FIELD_AUTHOR	0x10
+#define MATCH_FIELDS_ALL	0x1f
+#define MATCH_FIELDS_DEFAULT \
+	(MATCH_FIELD_TITLE | MATCH_FIELD_SUMMARY | MATCH_FIELD_CONTENT)
+
+/*
  * Check one keyword's syntax. Returns 0, or -1 with *cause set (caller frees).
  */
 int match_keyword_check(const char *keyword, char **cause);
@@ -33,6 +49,16 @@ struct match_filter *match_filter_new(char *const *any, size_t nany,
     char *const *all, size_t nall, char *const *none, size_t nnone,
     char **cause);
 void match_filter_free(struct match_filter *);
+/*
+ * Make a filter look only at the fields of these kinds (MATCH_FIELD_*
+ * bits); by default it looks at every field.
+ */
+void match_filter_set_fields(struct match_filter *, unsigned kinds);
+/*
+ * The kinds of field a filter needs to see: 0 when it has no keywords, so
+ * that every text passes without being normalized at all.
+ */
+unsigned match_filter_fields(const struct match_filter *);
 
 /*
  * Normalize and tokenize text fields; each field may hold HTML or be NULL,
@@ -40,6 +66,13 @@ void match_filter_free(struct match_filter *);
  * on their own: a phrase never runs from one field into the next.
  */
 struct match_text *match_text_new(const char *const *fields, size_t nfields);
+/*
+ * The same with the kind of each field (a MATCH_FIELD_* bit): a filter then
+ * sees only the kinds it was set to. kinds may be NULL, as in
+ * match_text_new: every filter sees every field.
+ */
+struct match_text *match_text_new_kinds(const char *const *fields,
+    const unsigned *kinds, size_t nfields);
 void match_text_free(struct match_text *);
 
 /* 1 when the text passes the filter, 0 when it does not. */

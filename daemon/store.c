@@ -120,6 +120,7 @@ enum store_stmt {
 	ST_ITEM_RESORT,
 	ST_ITEM_OUTPUTS_DROP,
 	ST_OUTPUT_ADD,
+	ST_OUTPUT_REMOVE,
 	ST_OUTPUT_CLEAR,
 	ST_OUTPUT_ITEMS,
 	ST_OUTPUT_MODIFIED,
@@ -196,6 +197,8 @@ static const char *const store_sql[ST_COUNT] = {
     [ST_OUTPUT_ADD] = "INSERT OR IGNORE INTO output_items"
 		      " (output, item_id, sort_time)"
 		      " SELECT ?1, id, sort_time FROM items WHERE id = ?2",
+    [ST_OUTPUT_REMOVE] = "DELETE FROM output_items"
+			 " WHERE output = ?1 AND item_id = ?2",
     [ST_OUTPUT_CLEAR] = "DELETE FROM output_items WHERE output = ?1",
     [ST_OUTPUT_ITEMS] = "SELECT " ITEM_COLUMNS " FROM output_items o"
 			" CROSS JOIN items i ON i.id = o.item_id"
@@ -1078,6 +1081,17 @@ int
 store_output_add(struct store *s, const char *output, int64_t id)
 {
 	return store_output_add1(s, output, id);
+}
+
+int
+store_output_remove(struct store *s, const char *output, int64_t id)
+{
+	sqlite3_stmt *st = s->st[ST_OUTPUT_REMOVE];
+	int rc = SQLITE_OK;
+
+	bind_text(&rc, st, 1, output);
+	bind_int64(&rc, st, 2, id);
+	return store_run(s, st, rc, "remove item from output");
 }
 
 static void

@@ -136,6 +136,8 @@ int store_item_set_outputs(struct store *, int64_t id, char *const *outputs,
 int store_output_clear(struct store *, const char *output);
 /* Adds one item to an output (again is a no-op; an unknown id adds nothing). */
 int store_output_add(struct store *, const char *output, int64_t id);
+/* Takes one item out of an output (a no-op if it is not in it). */
+int store_output_remove(struct store *, const char *output, int64_t id);
 
 /*
  * The filter an output's items were last chosen with, as the caller wrote it

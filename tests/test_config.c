@@ -149,8 +149,17 @@ test_full(void **state)
 	assert_string_equal(o->keywords[0], "روسيا");
 	assert_string_equal(o->keywords[1], "اليابان");
 	assert_string_equal(o->keywords[2], "Korea, North");
+	assert_int_equal(o->nrequire, 2);
+	assert_string_equal(o->require[0], "كوريا الشمالية");
+	assert_string_equal(o->require[1], "Pyongyang*");
 	assert_int_equal(o->nexclude, 1);
 	assert_string_equal(o->exclude[0], "رياضة");
+	assert_int_equal(o->fields,
+	    MATCH_FIELD_TITLE | MATCH_FIELD_CATEGORIES | MATCH_FIELD_AUTHOR);
+	/* Named twice, kept once, in the order written. */
+	assert_int_equal(o->nfeeds, 2);
+	assert_string_equal(o->feeds[0], "bbc_arabic.2");
+	assert_string_equal(o->feeds[1], "sputnik-ar");
 	assert_int_equal(o->max_items, 200);
 	assert_int_equal(o->line, 16);
 	o = &conf->outputs[1];
@@ -158,9 +167,14 @@ test_full(void **state)
 	assert_string_equal(o->title, "all");
 	assert_int_equal(o->nkeywords, 0);
 	assert_null(o->keywords);
+	assert_int_equal(o->nrequire, 0);
+	assert_null(o->require);
 	assert_int_equal(o->nexclude, 0);
+	assert_int_equal(o->fields, MATCH_FIELDS_DEFAULT);
+	assert_int_equal(o->nfeeds, 0);
+	assert_null(o->feeds);
 	assert_int_equal(o->max_items, 100);
-	assert_int_equal(o->line, 37);
+	assert_int_equal(o->line, 40);
 
 	assert_ptr_equal(
 	    config_feed_find(conf, "bbc_arabic.2"), &conf->feeds[1]);
@@ -212,6 +226,17 @@ test_defaults(void **state)
 	assert_string_equal(conf->outputs[0].title, "b");
 	assert_int_equal(conf->outputs[0].nkeywords, 0);
 	assert_int_equal(conf->outputs[0].max_items, CONFIG_DEFAULT_MAX_ITEMS);
+	assert_int_equal(conf->outputs[0].fields, MATCH_FIELDS_DEFAULT);
+	assert_null(conf->outputs[0].require);
+	assert_null(conf->outputs[0].feeds);
+	config_free(conf);
+
+	/* Every field; a feed named before its section. */
+	conf = load_text("[output o]\nfields = author, content, summary, "
+			 "categories, title\nfeeds = a\n"
+			 "[feed a]\nurl = http://example.com/\n");
+	assert_int_equal(conf->outputs[0].fields, MATCH_FIELDS_ALL);
+	assert_int_equal(conf->outputs[0].nfeeds, 1);
 	config_free(conf);
 
 	config_free(NULL);
@@ -339,6 +364,36 @@ test_error_kinds(void **state)
 	    {"[output o]\nkeywords = \"\"\n", "2: keywords: empty "
 					      "element in list (in \"\"\"\")"},
 	    {"[server]\ndatabase =\n", "2: database: empty path"},
+	    {"[output o]\nrequire = a,,b\n", "2: require: empty "
+					     "element in list (in \"a,,b\")"},
+	    {"[output o]\nrequire = a\nrequire = b\n",
+		"3: duplicate key \"require\" in [output o] "
+		"(first at line 2)"},
+	    {"[output o]\nfields = title, body\n",
+		"2: fields: unknown field \"body\" (use title, summary, "
+		"content, categories, author)"},
+	    {"[output o]\nfields = Title\n",
+		"2: fields: unknown field \"Title\" (use title, summary, "
+		"content, categories, author)"},
+	    {"[output o]\nfields =\n",
+		"2: fields: empty (leave it out for title, summary, "
+		"content)"},
+	    {"[output o]\nfields = title,,author\n",
+		"2: fields: empty element in list (in \"title,,author\")"},
+	    {"[output o]\nfeeds =\n",
+		"2: feeds: empty (leave it out to draw on every feed)"},
+	    {"[output o]\nfeeds = a, b c\n",
+		"2: feeds: bad feed name \"b c\" " NAME_HINT},
+	    {"[output o]\nfeeds = \"a\n",
+		"2: feeds: unterminated quote (in \"\"a\")"},
+	    /* Unknown feeds are told once the whole file is read. */
+	    {"[feed a]\nurl = http://a/\n[output o]\n\nfeeds = a, b, c\n"
+	     "[feed b]\nurl = http://b/\n[output p]\nfeeds = c\n",
+		"5: feeds: no feed \"c\" in this configuration\n"
+		"9: feeds: no feed \"c\" in this configuration"},
+	    /* Feed names are case-sensitive, as sections are. */
+	    {"[feed bbc]\nurl = http://a/\n[output o]\nfeeds = BBC\n",
+		"4: feeds: no feed \"BBC\" in this configuration"},
 	    {"[feed a]\nurl = http://a/\n[feed a]\nurl = http://b/\n",
 		"3: duplicate feed \"a\" (first at line 1)"},
 	    {"[output a]\n[feed a]\nurl = http://a/\n[output a]\n",
@@ -685,16 +740,21 @@ test_keywords(void **state)
 
 	(void)state;
 	for (i = 0; i < nitems(cases); i++) {
-		xasprintf(&text, "[output o]\nkeywords = %s\nexclude = %s\n",
-		    cases[i].value, cases[i].value);
+		xasprintf(&text,
+		    "[output o]\nkeywords = %s\nexclude = %s\n"
+		    "require = %s\n",
+		    cases[i].value, cases[i].value, cases[i].value);
 		conf = load_text(text);
 		assert_int_equal(conf->outputs[0].nkeywords, cases[i].n);
 		assert_int_equal(conf->outputs[0].nexclude, cases[i].n);
+		assert_int_equal(conf->outputs[0].nrequire, cases[i].n);
 		for (j = 0; j < cases[i].n; j++) {
 			assert_string_equal(
 			    conf->outputs[0].keywords[j], cases[i].k[j]);
 			assert_string_equal(
 			    conf->outputs[0].exclude[j], cases[i].k[j]);
+			assert_string_equal(
+			    conf->outputs[0].require[j], cases[i].k[j]);
 		}
 		config_free(conf);
 		free(text);
@@ -706,6 +766,9 @@ test_keywords(void **state)
 	xasprintf(&want, "3: exclude: %s", cause);
 	expect_errors(
 	    "[output o]\nkeywords = روسيا\nexclude = a, =روس*\n", 0, want);
+	free(want);
+	xasprintf(&want, "2: require: %s", cause);
+	expect_errors("[output o]\nrequire = =روس*\n", 0, want);
 	free(want);
 	free(cause);
 }

@@ -181,6 +181,59 @@ test_errors_name_their_file(void **state)
 	rm_dir(dir);
 }
 
+/*
+ * An output's feeds may be defined in any file; an unknown one is told
+ * where its feeds key is.
+ */
+static void
+test_output_feeds(void **state)
+{
+	struct config *conf;
+	char *dir, *main, *a, *b, *errors = NULL, *want;
+
+	(void)state;
+	dir = make_dir();
+	main = put(dir, "main.conf",
+	    "[output o]\n"
+	    "feeds = two, one\n"
+	    "include = a.conf\n"
+	    "[feed one]\n"
+	    "url = http://127.0.0.1:1/one\n");
+	a = put(dir, "a.conf",
+	    "[feed two]\n"
+	    "url = http://127.0.0.1:1/two\n");
+	conf = config_load(main, &errors);
+	if (conf == NULL)
+		fail_msg("%s", errors);
+	assert_int_equal(conf->outputs[0].nfeeds, 2);
+	config_free(conf);
+
+	b = put(dir, "b.conf",
+	    "\n"
+	    "[output p]\n"
+	    "feeds = one, three\n");
+	free(main);
+	main = put(dir, "main.conf",
+	    "[output o]\n"
+	    "feeds = two, four\n"
+	    "include = a.conf\n"
+	    "include = b.conf\n"
+	    "[feed one]\n"
+	    "url = http://127.0.0.1:1/one\n");
+	errors = load_errors(main);
+	xasprintf(&want,
+	    "%s:2: feeds: no feed \"four\" in this configuration\n"
+	    "%s:3: feeds: no feed \"three\" in this configuration",
+	    main, b);
+	assert_string_equal(errors, want);
+	free(want);
+	free(errors);
+	free(main);
+	free(a);
+	free(b);
+	rm_dir(dir);
+}
+
 static void
 test_include_errors(void **state)
 {
@@ -331,6 +384,7 @@ main(void)
 	    cmocka_unit_test(test_relative_paths),
 	    cmocka_unit_test(test_errors_name_their_file),
 	    cmocka_unit_test(test_include_errors),
+	    cmocka_unit_test(test_output_feeds),
 	    cmocka_unit_test(test_include_loops),
 	    cmocka_unit_test(test_reload_on_change),
 	};

@@ -155,10 +155,10 @@ test_ingest_feed(void **state)
 	struct feed f1 = {.items = first, .nitems = nitems(first)};
 	struct feed f2 = {.items = second, .nitems = nitems(second)};
 	struct ingest_output outs[] = {
-	    {"japan", fx->japan},
-	    {"all", fx->everything},
-	    {"nojapan", fx->nojapan},
-	    {"nofilter", NULL},
+	    {"japan", fx->japan, NULL, 0},
+	    {"all", fx->everything, NULL, 0},
+	    {"nojapan", fx->nojapan, NULL, 0},
+	    {"nofilter", NULL, NULL, 0},
 	};
 	struct ingest_result r;
 	struct store_feed sf;
@@ -218,7 +218,7 @@ test_ingest_errors(void **state)
 	struct item items[] = {mkitem("1", "t1", "japan", NULL, NOW)};
 	struct feed f = {.items = items, .nitems = 1};
 	struct feed empty = {.items = NULL, .nitems = 0};
-	struct ingest_output outs[] = {{"japan", fx->japan}};
+	struct ingest_output outs[] = {{"japan", fx->japan, NULL, 0}};
 	struct ingest_result r;
 	struct store_feed sf;
 	char *cause = NULL;
@@ -268,13 +268,13 @@ test_refilter(void **state)
 	struct item *items;
 	struct feed f;
 	struct ingest_output outs[] = {
-	    {"news", fx->japan},
-	    {"all", fx->everything},
-	    {"keep", fx->everything},
+	    {"news", fx->japan, NULL, 0},
+	    {"all", fx->everything, NULL, 0},
+	    {"keep", fx->everything, NULL, 0},
 	};
 	struct ingest_output redo[] = {
-	    {"news", fx->korea},
-	    {"all", fx->everything},
+	    {"news", fx->korea, NULL, 0},
+	    {"all", fx->everything, NULL, 0},
 	};
 	struct ingest_result r;
 	struct store_item *got;
@@ -349,6 +349,212 @@ test_refilter(void **state)
 	free(items);
 }
 
+/* How many items an output holds. */
+static size_t
+output_count(struct store *s, const char *output)
+{
+	struct store_item *got;
+	size_t n;
+
+	assert_int_equal(store_output_items(s, output, 100000, &got, &n), 0);
+	store_items_free(got, n);
+	return n;
+}
+
+/* An output's feeds and the fields its filter looks at. */
+static void
+test_feeds_and_fields(void **state)
+{
+	struct fixture *fx = *state;
+	char *cats1[] = {"Asia", "East Japan"}, *cats2[] = {"Japan Asia"};
+	struct item a[] = {
+	    mkitem("1", "t1", "Japan", NULL, NOW - 10),
+	    mkitem("2", "t2", NULL, NULL, NOW - 20),
+	    mkitem("3", "t3", NULL, NULL, NOW - 30),
+	};
+	struct item b[] = {
+	    mkitem("4", "t4", "<p>Japan</p>", NULL, NOW - 40),
+	    mkitem("5", "Japan", NULL, NULL, NOW - 50),
+	};
+	struct feed fa = {.items = a, .nitems = nitems(a)};
+	struct feed fb = {.items = b, .nitems = nitems(b)};
+	struct match_filter *cats, *author, *phrase, *title;
+	char *only_b[] = {"b"}, *both[] = {"b", "a"};
+	struct ingest_result r;
+	char *cause = NULL;
+	char *east[] = {"East Japan"}, *japan[] = {"japan"};
+
+	/* As the daemon sets every filter; the fixture's look at all. */
+	match_filter_set_fields(fx->japan, MATCH_FIELDS_DEFAULT);
+	a[1].categories = cats1;
+	a[1].ncategories = nitems(cats1);
+	a[2].categories = cats2;
+	a[2].ncategories = nitems(cats2);
+	a[2].author = "Japan Times";
+	cats = filter("japan", NULL);
+	match_filter_set_fields(cats, MATCH_FIELD_CATEGORIES);
+	author = filter("japan", NULL);
+	match_filter_set_fields(author, MATCH_FIELD_AUTHOR);
+	phrase = match_filter_new(east, 1, NULL, 0, NULL, 0, &cause);
+	match_filter_set_fields(phrase, MATCH_FIELD_CATEGORIES);
+	title = match_filter_new(NULL, 0, japan, 1, NULL, 0, &cause);
+	match_filter_set_fields(title, MATCH_FIELD_TITLE);
+	{
+		struct ingest_output outs[] = {
+		    {"b-all", NULL, only_b, 1},
+		    {"b-japan", fx->japan, only_b, 1},
+		    {"ab-japan", fx->japan, both, 2},
+		    {"japan", fx->japan, NULL, 0},
+		    {"cats", cats, NULL, 0},
+		    {"author", author, NULL, 0},
+		    {"phrase", phrase, NULL, 0},
+		    {"title", title, NULL, 0},
+		    {"b-everything", fx->everything, only_b, 1},
+		};
+
+		assert_int_equal(ingest_feed(fx->s, "a", &fa, outs,
+				     nitems(outs), NOW, &r, &cause),
+		    0);
+		assert_int_equal(ingest_feed(fx->s, "b", &fb, outs,
+				     nitems(outs), NOW, &r, &cause),
+		    0);
+		check_output(fx->s, "b-all", "t4 Japan");
+		check_output(fx->s, "b-everything", "t4 Japan");
+		check_output(fx->s, "b-japan", "t4 Japan");
+		check_output(fx->s, "ab-japan", "t1 t4 Japan");
+		check_output(fx->s, "japan", "t1 t4 Japan");
+		check_output(fx->s, "cats", "t2 t3");
+		check_output(fx->s, "author", "t3");
+		/* "East Japan" is one category of t2; t3's is "Japan Asia". */
+		check_output(fx->s, "phrase", "t2");
+		check_output(fx->s, "title", "Japan");
+
+		/* The same outputs chosen again from the store. */
+		for (size_t i = 0; i < nitems(outs); i++)
+			assert_int_equal(
+			    store_output_clear(fx->s, outs[i].name), 0);
+		assert_int_equal(
+		    ingest_refilter(fx->s, outs, nitems(outs), &cause), 0);
+		check_output(fx->s, "b-all", "t4 Japan");
+		check_output(fx->s, "b-everything", "t4 Japan");
+		check_output(fx->s, "b-japan", "t4 Japan");
+		check_output(fx->s, "ab-japan", "t1 t4 Japan");
+		check_output(fx->s, "cats", "t2 t3");
+		check_output(fx->s, "author", "t3");
+		check_output(fx->s, "phrase", "t2");
+		check_output(fx->s, "title", "Japan");
+
+		/* A refilter also takes items out of feeds left out. */
+		outs[3].feeds = only_b;
+		outs[3].nfeeds = 1;
+		assert_int_equal(ingest_refilter(fx->s, outs + 3, 1, &cause), 0);
+		check_output(fx->s, "japan", "t4 Japan");
+	}
+	match_filter_free(cats);
+	match_filter_free(author);
+	match_filter_free(phrase);
+	match_filter_free(title);
+}
+
+/*
+ * A refilter in steps of one item each (no time to spare): the output
+ * changes item by item in id order, keeps what ingest_feed does between
+ * steps, and is the new filter's whole choice at the end.
+ */
+static void
+test_refilter_steps(void **state)
+{
+	struct fixture *fx = *state;
+	struct ingest_output old[] = {{"news", fx->japan, NULL, 0}};
+	struct ingest_output new[] = {{"news", fx->korea, NULL, 0}};
+	struct ingest_refilter *rf;
+	struct ingest_result r;
+	struct item items[250], more[2];
+	struct feed f = {.items = items, .nitems = nitems(items)};
+	char guid[nitems(items)][8], *cause = NULL;
+	size_t nkorean = 0, steps = 0, nitem = nitems(items);
+	int rc;
+
+	for (size_t i = 0; i < nitem; i++) {
+		snprintf(guid[i], sizeof guid[i], "%zu", i);
+		items[i] = mkitem(guid[i], guid[i],
+		    KOREAN(i) ? "Korea" : "Japan", NULL, NOW - (int64_t)i);
+		nkorean += KOREAN(i);
+	}
+	assert_int_equal(
+	    ingest_feed(fx->s, "a", &f, old, 1, NOW, &r, &cause), 0);
+	assert_int_equal(output_count(fx->s, "news"), nitem - nkorean);
+
+	rf = ingest_refilter_new(fx->s, new, 1);
+	assert_int_equal(ingest_refilter_count(rf), 0);
+	for (steps = 0; steps < 120; steps++)
+		assert_int_equal(ingest_refilter_step(rf, 0, &cause), 0);
+	assert_int_equal(ingest_refilter_count(rf), 120);
+	/* Half way: the first 120 items as korea chose, the rest as japan. */
+	{
+		size_t want = 0;
+
+		for (size_t i = 0; i < nitem; i++)
+			want += i < 120 ? KOREAN(i) : !KOREAN(i);
+		assert_int_equal(output_count(fx->s, "news"), want);
+	}
+
+	/* An error leaves the walk where the last good step ended. */
+	assert_int_equal(store_begin(fx->s), 0);
+	assert_int_equal(ingest_refilter_step(rf, 0, &cause), -1);
+	assert_string_equal(cause, "cannot begin a transaction");
+	free(cause);
+	cause = NULL;
+	store_rollback(fx->s);
+	assert_int_equal(ingest_refilter_count(rf), 120);
+
+	/*
+	 * Meanwhile a feed brings a new item and changes one already walked
+	 * and one not yet walked; the daemon gives it the new filter.
+	 */
+	more[0] = items[3]; /* korean, walked */
+	more[0].summary = "Japan";
+	more[1] = items[200]; /* not korean, not walked */
+	more[1].summary = "Korea again";
+	f.items = more;
+	f.nitems = nitems(more);
+	assert_int_equal(
+	    ingest_feed(fx->s, "a", &f, new, 1, NOW, &r, &cause), 0);
+	assert_int_equal(r.nupdated, 2);
+	more[0] = mkitem("new", "new", "Korea", NULL, NOW);
+	f.nitems = 1;
+	assert_int_equal(
+	    ingest_feed(fx->s, "b", &f, new, 1, NOW, &r, &cause), 0);
+	assert_int_equal(r.nnew, 1);
+
+	while ((rc = ingest_refilter_step(rf, 0, &cause)) == 0)
+		assert_true(++steps < 10 * nitem);
+	assert_int_equal(rc, 1);
+	assert_int_equal(ingest_refilter_step(rf, 0, &cause), 1);
+	/* Every item once, and the item of feed b ("new") too. */
+	assert_int_equal(ingest_refilter_count(rf), nitem + 1);
+	ingest_refilter_free(rf);
+	/* Korean items, less item 3, plus 200 and "new". */
+	assert_true(KOREAN(3) && !KOREAN(200));
+	assert_int_equal(output_count(fx->s, "news"), nkorean - 1 + 1 + 1);
+
+	/* With time to spare, one step does it all. */
+	rf = ingest_refilter_new(fx->s, old, 1);
+	assert_int_equal(ingest_refilter_step(rf, 60000, &cause), 1);
+	assert_int_equal(ingest_refilter_count(rf), nitem + 1);
+	ingest_refilter_free(rf);
+	/* Back to japan: item 3 joins, item 200 leaves. */
+	assert_int_equal(output_count(fx->s, "news"), nitem - nkorean + 1 - 1);
+
+	/* No outputs: nothing to do, no transaction needed. */
+	rf = ingest_refilter_new(fx->s, NULL, 0);
+	assert_int_equal(store_begin(fx->s), 0);
+	assert_int_equal(ingest_refilter_step(rf, 0, &cause), 1);
+	store_rollback(fx->s);
+	ingest_refilter_free(rf);
+	ingest_refilter_free(NULL);
+}
+
 int
 main(void)
 {
@@ -357,6 +563,10 @@ main(void)
 	    cmocka_unit_test_setup_teardown(
 		test_ingest_errors, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_refilter, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_feeds_and_fields, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_refilter_steps, setup, teardown),
 	};
 
 	log_init("test_ingest", LOG_LEVEL_ERROR);

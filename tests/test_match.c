@@ -772,6 +772,9 @@ static const struct kw_case phrases[] = {
     {"حزب الله", "لحزب الله", 1},
     {"كوريا الشمالية", "لكوريا الشمالية", 1},
     {"كوريا الشمالية", "كوريا، الشمالية", 1},
+    /* §8.4: even a sentence end does not part a phrase (v1). */
+    {"كوريا الشمالية", "زار كوريا. الشمالية", 1},
+    {"New York", "in New. York is", 1},
     {"كوريا الشمالية", "كورياها الشمالية", 1},
     {"كوريا الشمالية", "كوريا ولشمالية", 0},
     {"=كوريا الشمالية", "لكوريا الشمالية", 1},
@@ -1050,6 +1053,385 @@ test_huge_token(void **state)
 	free(big);
 }
 
+/*
+ * Spellings that §2 makes equal or keeps apart, tried both ways: each as the
+ * keyword and the other as the text. A fold must not depend on which side
+ * of the match a spelling is on.
+ */
+struct pair_case {
+	const char *a;
+	const char *b;
+	int equal;
+};
+
+static const struct pair_case spelling_pairs[] = {
+    /* U: hamza forms on alef, tashkeel, superscript alef. */
+    {"أحمد", "احمد", 1},
+    {"إيران", "ايران", 1},
+    {"آسيا", "اسيا", 1},
+    {"أحمد", "إحمد", 1},
+    {"رُوسِيَا", "روسيا", 1},
+    {"مُحَمَّدٌ", "محمد", 1},
+    {"هٰذا", "هذا", 1},
+    /* A decomposed hamza or madda is the precomposed letter. */
+    {"\xd8\xa7\xd9\x94"
+     "حمد",
+	"أحمد", 1},
+    {"\xd8\xa7\xd9\x95"
+     "يران",
+	"إيران", 1},
+    {"\xd8\xa7\xd9\x93"
+     "سيا",
+	"آسيا", 1},
+    {"مسو\xd9\x94ول", "مسؤول", 1},
+    /* ؤ → و and ئ → ي, the optional rule. */
+    {"مسؤول", "مسوول", 1},
+    {"مسئول", "مسيول", 1},
+    /* ۀ → ە, which A folds to ه. */
+    {"خانۀ", "خانه", 1},
+    /* Presentation forms. */
+    {"ﻻ", "لا", 1},
+    {"ﺭﻭﺳﻴﺎ", "روسيا", 1},
+    {"ﷲ", "الله", 1},
+    /* Other scripts. */
+    {"ＪＡＰＡＮ", "japan", 1},
+    {"ﬁnance", "finance", 1},
+    {"café", "cafe", 1},
+    {"Erdoğan", "Erdogan", 1},
+    {"Müller", "muller", 1},
+    {"España", "espana", 1},
+    {"Ёлка", "елка", 1},
+    {"άλφα", "αλφα", 1},
+    {"Straße", "STRASSE", 1},
+    {"İstanbul", "istanbul", 1},
+    {"λόγος", "ΛΟΓΟΣ", 1},
+    {"हिन्दी", "हनद", 1},
+    /* Not folded: ø ł đ ı æ have no decomposition. */
+    {"Søren", "Soren", 0},
+    {"Łódź", "Lodz", 0},
+    {"Đorđe", "Dorde", 0},
+    {"Iğdır", "Igdir", 0},
+    {"Æsir", "Aesir", 0},
+    /* Default ignorables vanish: ZWJ, LRM, RLM, ALM, SHY, BOM, RLO, VS16. */
+    {"رو\xe2\x80\x8dسيا", "روسيا", 1},
+    {"Ja\xe2\x80\x8epan\xe2\x80\x8f", "Japan", 1},
+    {"رو\xd8\x9cسيا", "روسيا", 1},
+    {"Ja\xc2\xadpan", "Japan", 1},
+    {"\xef\xbb\xbfJapan", "Japan", 1},
+    {"Ja\xe2\x80\xaepan", "Japan", 1},
+    {"روسيا\xef\xb8\x8f", "روسيا", 1},
+    /* ZWNJ and ZWSP separate words. */
+    {"می\xe2\x80\x8cخواهد", "میخواهد", 0},
+    {"Ja\xe2\x80\x8bpan", "Japan", 0},
+    /* A: tatweel, alef wasla, alef maksura, teh marbuta. */
+    {"روسـيا", "روسيا", 1},
+    {"ٱلله", "الله", 1},
+    {"مستشفى", "مستشفي", 1},
+    {"مدرسة", "مدرسه", 1},
+    /* Farsi yeh, yeh barree, keheh, heh goal, ae, heh doachashmee. */
+    {"ایران", "ايران", 1},
+    {"کے", "كي", 1},
+    {"پاکستان", "پاكستان", 1},
+    {"شہر", "شهر", 1},
+    {"شەر", "شهر", 1},
+    {"ھذا", "هذا", 1},
+    /* Digits. */
+    {"٢٠٢٤", "2024", 1},
+    {"۲۰۲۴", "2024", 1},
+    {"٢٠٢٤", "۲۰۲۴", 1},
+    /* Not folded on purpose. */
+    {"پاکستان", "باكستان", 0},
+    {"چين", "جين", 0},
+    {"ژاپن", "زاپن", 0},
+    {"گاز", "كاز", 0},
+    {"شيء", "شي", 0},
+    {"مسؤول", "مسءول", 0},
+    {"شيئا", "شيءا", 0},
+    /* §8.1: Levantine and Egyptian spellings stay apart. */
+    {"مسؤول", "مسئول", 0},
+    {"شؤون", "شئون", 0},
+    /* T: a class change splits, so these are the same phrase. */
+    {"G-20", "G20", 1},
+    {"كوفيد١٩", "كوفيد 19", 1},
+    {"كوفيد-19", "كوفيد١٩", 1},
+    {"لـGoogle", "ل Google", 1},
+    {"don't", "don t", 1},
+    {"3.5", "3 5", 1},
+    {"U.N.", "U N", 1},
+    {"U.N.", "UN", 0},
+};
+
+static void
+test_spelling_pairs(void **state)
+{
+	const struct pair_case *pc;
+	size_t i, fails = 0;
+	int ab, ba;
+
+	(void)state;
+	for (i = 0; i < nitems(spelling_pairs); i++) {
+		pc = &spelling_pairs[i];
+		ab = keyword_matches(pc->a, pc->b);
+		ba = keyword_matches(pc->b, pc->a);
+		if (ab != pc->equal || ba != pc->equal) {
+			print_error(
+			    "spelling_pairs[%zu]: \"%s\" in \"%s\": %d, "
+			    "\"%s\" in \"%s\": %d, want %d\n",
+			    i, pc->a, pc->b, ab, pc->b, pc->a, ba, pc->equal);
+			fails++;
+		}
+	}
+	assert_int_equal(fails, 0);
+}
+
+/*
+ * Every combining mark of the Arabic block vanishes (tashkeel 064B–065F,
+ * superscript alef, the Quranic marks), wherever it sits in a word, in
+ * keywords and text alike; the letter-like and symbol Quranic signs do not.
+ */
+static void
+test_arabic_marks(void **state)
+{
+	static const struct {
+		int32_t lo, hi;
+	} marks[] = {
+	    {0x0610, 0x061a},
+	    {0x064b, 0x065f},
+	    {0x0670, 0x0670},
+	    {0x06d6, 0x06dc},
+	    {0x06df, 0x06e4},
+	    {0x06e7, 0x06e8},
+	    {0x06ea, 0x06ed},
+	    {0x08d3, 0x08e1},
+	    {0x08e3, 0x08ff},
+	};
+	char word[64], mark[8];
+	size_t i, fails = 0;
+	int32_t cp;
+
+	(void)state;
+	for (i = 0; i < nitems(marks); i++) {
+		for (cp = marks[i].lo; cp <= marks[i].hi; cp++) {
+			snprintf(mark, sizeof mark, "%c%c%c",
+			    cp < 0x800 ? 0xc0 | (cp >> 6) : 0xe0 | (cp >> 12),
+			    cp < 0x800 ? 0x80 | (cp & 0x3f)
+				       : 0x80 | ((cp >> 6) & 0x3f),
+			    cp < 0x800 ? 0 : 0x80 | (cp & 0x3f));
+			snprintf(word, sizeof word, "ر%sوسيا%s", mark, mark);
+			if (keyword_matches("روسيا", word) != 1 ||
+			    keyword_matches(word, "لروسيا") != 1) {
+				print_error("mark U+%04X is not dropped\n",
+				    (unsigned)cp);
+				fails++;
+			}
+		}
+	}
+	/* Small high waw and yeh are letters (Lm): they stay. */
+	if (keyword_matches("روسيا", "روس\xdb\xa5يا") != 0)
+		fails++;
+	assert_int_equal(fails, 0);
+}
+
+/* A filter set to some kinds of field sees only those. */
+static void
+test_field_kinds(void **state)
+{
+	static const struct {
+		unsigned kinds;
+		const char *any, *all, *none;
+		int want;
+	} cases[] = {
+	    {MATCH_FIELDS_ALL, "Japan", NULL, NULL, 1},
+	    {MATCH_FIELDS_DEFAULT, "Japan", NULL, NULL, 0},
+	    {MATCH_FIELD_AUTHOR, "Japan", NULL, NULL, 0},
+	    {MATCH_FIELD_CATEGORIES, "Japan", NULL, NULL, 1},
+	    {MATCH_FIELD_TITLE, "Tokyo", NULL, NULL, 1},
+	    {MATCH_FIELD_SUMMARY, "Tokyo", NULL, NULL, 0},
+	    {MATCH_FIELD_AUTHOR, "Kenji Sato", NULL, NULL, 1},
+	    {MATCH_FIELD_TITLE, "Kenji", NULL, NULL, 0},
+	    /* Each category is a field of its own: no phrase across two. */
+	    {MATCH_FIELD_CATEGORIES, "Japan Asia", NULL, NULL, 0},
+	    {MATCH_FIELD_CATEGORIES, "East Asia", NULL, NULL, 1},
+	    /* all and none look at the same fields as any. */
+	    {MATCH_FIELD_TITLE, NULL, "Tokyo", "Japan", 1},
+	    {MATCH_FIELDS_ALL, NULL, "Tokyo", "Japan", 0},
+	    {MATCH_FIELD_CONTENT, NULL, "rain", NULL, 1},
+	    {MATCH_FIELD_CONTENT, NULL, "Tokyo", NULL, 0},
+	    /* No field of a kind the filter looks at: only none-only passes. */
+	    {MATCH_FIELD_SUMMARY, NULL, NULL, "Japan", 1},
+	    {MATCH_FIELD_SUMMARY, "Japan", NULL, NULL, 0},
+	};
+	const char *fields[] = {
+	    "Tokyo", NULL, "<p>rain</p>", "Japan", "East Asia", "Kenji Sato"};
+	const unsigned kinds[] = {MATCH_FIELD_TITLE, MATCH_FIELD_SUMMARY,
+	    MATCH_FIELD_CONTENT, MATCH_FIELD_CATEGORIES, MATCH_FIELD_CATEGORIES,
+	    MATCH_FIELD_AUTHOR};
+	struct match_text *mt, *untyped;
+	struct match_filter *mf;
+	size_t i, fails = 0;
+	char *cause = NULL;
+
+	(void)state;
+	mt = match_text_new_kinds(fields, kinds, nitems(fields));
+	untyped = match_text_new(fields, nitems(fields));
+	for (i = 0; i < nitems(cases); i++) {
+		char *any[] = {(char *)cases[i].any};
+		char *all[] = {(char *)cases[i].all};
+		char *none[] = {(char *)cases[i].none};
+
+		mf = match_filter_new(any, cases[i].any != NULL, all,
+		    cases[i].all != NULL, none, cases[i].none != NULL, &cause);
+		assert_non_null(mf);
+		match_filter_set_fields(mf, cases[i].kinds);
+		if (match_filter_test(mf, mt) != cases[i].want) {
+			print_error(
+			    "field_kinds[%zu]: got %d\n", i, !cases[i].want);
+			fails++;
+		}
+		/* Fields without a kind are seen by every filter. */
+		match_filter_set_fields(mf, MATCH_FIELDS_ALL);
+		if (match_filter_test(mf, untyped) !=
+		    match_filter_test(mf, mt)) {
+			print_error("field_kinds[%zu]: untyped differs\n", i);
+			fails++;
+		}
+		match_filter_free(mf);
+	}
+	match_text_free(mt);
+	match_text_free(untyped);
+	assert_int_equal(fails, 0);
+}
+
+/*
+ * The tokens of text and of an emoji (a separator outside the fast path's
+ * table) before it, which sends the whole field down utf8proc's path: the
+ * two paths must agree. Returns 1 if they do.
+ */
+static int
+paths_agree(const char *text, char **fast, char **ref)
+{
+	char *slow;
+
+	xasprintf(&slow, "\xf0\x9f\x98\x80 %s", text);
+	*fast = joined_tokens(text);
+	*ref = joined_tokens(slow);
+	free(slow);
+	return strcmp(*fast, *ref) == 0;
+}
+
+/* Every code point of the Basic Multilingual Plane, both ways. */
+static void
+test_fast_path_code_points(void **state)
+{
+	char text[128], cps[4], *fast, *ref;
+	size_t fails = 0;
+	uint32_t cp;
+
+	(void)state;
+	for (cp = 1; cp < 0x10000; cp++) {
+		if (cp >= 0xd800 && cp <= 0xdfff)
+			continue;
+		if (cp < 0x80)
+			snprintf(cps, sizeof cps, "%c", (int)cp);
+		else if (cp < 0x800)
+			snprintf(cps, sizeof cps, "%c%c", 0xc0 | (cp >> 6),
+			    0x80 | (cp & 0x3f));
+		else
+			snprintf(cps, sizeof cps, "%c%c%c", 0xe0 | (cp >> 12),
+			    0x80 | ((cp >> 6) & 0x3f), 0x80 | (cp & 0x3f));
+		snprintf(
+		    text, sizeof text, "a%sب%s1 %s%sJ", cps, cps, cps, cps);
+		if (!paths_agree(text, &fast, &ref)) {
+			if (fails++ < 20)
+				print_error("U+%04X: fast \"%s\", reference "
+					    "\"%s\"\n",
+				    (unsigned)cp, fast, ref);
+		}
+		free(fast);
+		free(ref);
+	}
+	assert_int_equal(fails, 0);
+}
+
+/*
+ * The pairs of starters that canonical composition joins (Hangul, Indic
+ * vowel signs, Tibetan, Myanmar, Balinese): agreement here means the fast
+ * path leaves them to the reference, as it must.
+ */
+static void
+test_fast_path_pairs(void **state)
+{
+	static const char *firsts[] = {"\xe1\x84\x80", "\xea\xb0\x80",
+	    "\xe0\xa7\x87", "\xe0\xad\x87", "\xe0\xaf\x86", "\xe0\xb3\x86",
+	    "\xe0\xb5\x86", "\xe0\xb7\x99", "\xe1\x80\xa5", "\xe1\xac\x85",
+	    "\xe0\xbd\x80"};
+	static const char *seconds[] = {"\xe1\x85\xa1", "\xe1\x86\xa8",
+	    "\xe0\xa6\xbe", "\xe0\xac\xbe", "\xe0\xae\xbe", "\xe0\xb3\x95",
+	    "\xe0\xb4\xbe", "\xe0\xb7\x8f", "\xe1\x80\xae", "\xe1\xac\xb5",
+	    "\xe0\xbe\xb7"};
+	char text[32], *fast, *ref;
+	size_t i, j, fails = 0;
+
+	(void)state;
+	for (i = 0; i < nitems(firsts); i++) {
+		for (j = 0; j < nitems(seconds); j++) {
+			snprintf(
+			    text, sizeof text, "%s%s", firsts[i], seconds[j]);
+			if (!paths_agree(text, &fast, &ref)) {
+				print_error("firsts[%zu] seconds[%zu]: fast "
+					    "\"%s\", reference \"%s\"\n",
+				    i, j, fast, ref);
+				fails++;
+			}
+			free(fast);
+			free(ref);
+		}
+	}
+	assert_int_equal(fails, 0);
+}
+
+/* Random HTML-like text from pieces that H, U, A and T treat specially. */
+static void
+test_fast_path_html(void **state)
+{
+	static const char *pieces[] = {"<", ">", "<!--", "-->", "<!-->",
+	    "<script>", "</script>", "<SCRIPT a='>'>", "</ScRiPt >", "<style",
+	    "</style>", "<b>", "</b>", "<a title=\"", "\"", "'", "<!DOCTYPE",
+	    "<?", "<1", "< ", "&amp;", "&lt;", "&gt;", "&quot;", "&apos;",
+	    "&nbsp;", "&#1585;", "&#x633;", "&#x1F600;", "&#0;", "&#xD800;",
+	    "&", "#", ";", "&AMP;", "a", "B", "ر", "و", "ـ", "\xd9\x8b",
+	    "\xd9\x94", "\xff", "\xd8", "\xe0\xa0", " ", "\t", "=", "/", "!",
+	    "?", "-", "1", "٢", "ﻻ", "Ä", "ß", "ﷺ", "İ", "\xe2\x80\x8c",
+	    "\xe2\x80\x8d", "x\xcc\x81", "ٱ", "ة", "ى", "e\xcc\x81"};
+	char *fast, *ref;
+	size_t i, j, n, fails = 0;
+	struct buf b;
+	unsigned seed = 7;
+
+	(void)state;
+	buf_init(&b);
+	for (i = 0; i < 20000; i++) {
+		buf_reset(&b);
+		buf_add(&b, "", 0);
+		seed = seed * 1103515245 + 12345;
+		n = (seed >> 16) % 24;
+		for (j = 0; j < n; j++) {
+			seed = seed * 1103515245 + 12345;
+			buf_adds(&b, pieces[(seed >> 16) % nitems(pieces)]);
+		}
+		if (!paths_agree(b.data, &fast, &ref)) {
+			if (fails++ < 20)
+				print_error("\"%s\": fast \"%s\", reference "
+					    "\"%s\"\n",
+				    b.data, fast, ref);
+		}
+		free(fast);
+		free(ref);
+	}
+	buf_free(&b);
+	assert_int_equal(fails, 0);
+}
+
 /* A compiled filter is reused across texts. */
 static void
 test_filter_reuse(void **state)
@@ -1101,6 +1483,12 @@ main(void)
 	    cmocka_unit_test(test_article),
 	    cmocka_unit_test(test_huge_token),
 	    cmocka_unit_test(test_filter_reuse),
+	    cmocka_unit_test(test_spelling_pairs),
+	    cmocka_unit_test(test_field_kinds),
+	    cmocka_unit_test(test_fast_path_code_points),
+	    cmocka_unit_test(test_fast_path_pairs),
+	    cmocka_unit_test(test_fast_path_html),
+	    cmocka_unit_test(test_arabic_marks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -715,6 +715,22 @@ test_output_order(void **state)
 	assert_int_equal(store_output_modified(fx->s, "o"), NOW + 5);
 	assert_int_equal(store_output_modified(fx->s, "p"), NOW);
 
+	/* Removed from one output only; again, or never in it: no-ops. */
+	{
+		static const char *o_left[] = {"d", "c", "b", "e"};
+		static const char *p_left[] = {"d", "b", "e"};
+
+		assert_int_equal(store_output_remove(fx->s, "o", id[0]), 0);
+		assert_int_equal(store_output_remove(fx->s, "o", id[0]), 0);
+		assert_int_equal(store_output_remove(fx->s, "p", id[2]), 0);
+		assert_int_equal(store_output_remove(fx->s, "p", id[5]), 0);
+		assert_int_equal(store_output_remove(fx->s, "nosuch", id[1]), 0);
+		check_output(fx->s, "o", 100, o_left, 4);
+		check_output(fx->s, "p", 100, p_left, 3);
+		assert_int_equal(store_output_add(fx->s, "o", id[0]), 0);
+		assert_int_equal(store_output_add(fx->s, "p", id[2]), 0);
+	}
+
 	assert_int_equal(store_output_clear(fx->s, "o"), 0);
 	check_output(fx->s, "o", 100, NULL, 0);
 	check_output(fx->s, "p", 100, in_p, 4);

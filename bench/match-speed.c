@@ -1,0 +1,524 @@
+/*
+ * match-speed: what the keyword filters cost next to the parser, on the
+ * same items, in one process (issue #7).
+ *
+ *	match-speed [-r ROUNDS] [-f LIST] [FILE...]
+ *
+ * LIST names more files, one per line.
+ *
+ * Each round takes every FILE in turn as the daemon takes a fetched feed:
+ * parse_feed, then the title, summary and content of each item normalized
+ * once and tested against 10 outputs of 20 keywords each (ingest's way).
+ * The two alternate file by file, so that a noisy machine slows both alike
+ * and the filter finds the items where the parser left them. CPU time of
+ * the process is measured; the median and range of the rounds are printed
+ * with MB/s of item text and the ratio filter / parse.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "match.h"
+#include "parse.h"
+#include "util.h"
+
+#define OUTPUTS 10
+#define KEYWORDS 20
+
+/*
+ * 200 keywords of the kinds Arabic news readers write: country, city and
+ * people names, topics, phrases, prefix and strict forms, English too.
+ * Output i takes keywords[i * 20 .. i * 20 + 19].
+ */
+static const char *const keywords[] = {
+    /* 0: the motivating user */
+    "روسيا",
+    "اليابان",
+    "موسكو",
+    "طوكيو",
+    "بوتين",
+    "لافروف",
+    "الكرملين",
+    "كيشيدا",
+    "سيرغي لافروف",
+    "روسي",
+    "ياباني",
+    "Russia",
+    "Japan",
+    "Moscow",
+    "Tokyo",
+    "Putin",
+    "Kremlin",
+    "Kishida",
+    "Lavrov",
+    "Russian*",
+    /* 1: the region */
+    "مصر",
+    "السعودية",
+    "الإمارات",
+    "قطر",
+    "الكويت",
+    "البحرين",
+    "عمان",
+    "الأردن",
+    "لبنان",
+    "سوريا",
+    "العراق",
+    "اليمن",
+    "فلسطين",
+    "غزة",
+    "القدس",
+    "Egypt",
+    "Saudi*",
+    "Gulf",
+    "Jordan",
+    "Lebanon",
+    /* 2: world */
+    "الصين",
+    "الولايات المتحدة",
+    "أمريكا",
+    "واشنطن",
+    "بكين",
+    "أوروبا",
+    "الاتحاد الأوروبي",
+    "فرنسا",
+    "ألمانيا",
+    "بريطانيا",
+    "الهند",
+    "باكستان",
+    "تركيا",
+    "إيران",
+    "كوريا الشمالية",
+    "China",
+    "United States",
+    "Europe*",
+    "India",
+    "Iran",
+    /* 3: economy */
+    "نفط",
+    "النفط",
+    "الغاز",
+    "الذهب",
+    "البورصة",
+    "الاقتصاد",
+    "التضخم",
+    "البنك المركزي",
+    "أسعار الفائدة",
+    "الدولار",
+    "اليورو",
+    "صادرات",
+    "استثمار*",
+    "oil",
+    "gas",
+    "inflation",
+    "=OPEC",
+    "economy",
+    "market*",
+    "dollar",
+    /* 4: politics */
+    "الانتخابات",
+    "البرلمان",
+    "الحكومة",
+    "رئيس الوزراء",
+    "وزير الخارجية",
+    "مجلس الأمن",
+    "الأمم المتحدة",
+    "حلف الناتو",
+    "قمة",
+    "مفاوضات",
+    "اتفاق*",
+    "سفير",
+    "election*",
+    "parliament",
+    "government",
+    "prime minister",
+    "UN",
+    "NATO",
+    "summit",
+    "talks",
+    /* 5: conflict and disaster */
+    "الجيش",
+    "صاروخ*",
+    "هجوم",
+    "انفجار",
+    "قصف",
+    "زلزال",
+    "فيضان*",
+    "عاصفة",
+    "حريق",
+    "ضحايا",
+    "الإنقاذ",
+    "لاجئ*",
+    "army",
+    "missile*",
+    "attack",
+    "earthquake",
+    "flood*",
+    "storm",
+    "refugee*",
+    "rescue",
+    /* 6: health and science */
+    "صحة",
+    "مستشفى",
+    "وزارة الصحة",
+    "لقاح*",
+    "كورونا",
+    "كوفيد 19",
+    "منظمة الصحة العالمية",
+    "سرطان",
+    "دواء",
+    "جامعة",
+    "علماء",
+    "الفضاء",
+    "health",
+    "hospital",
+    "vaccine*",
+    "Covid-19",
+    "WHO",
+    "cancer",
+    "science",
+    "space",
+    /* 7: technology */
+    "تكنولوجيا",
+    "الإنترنت",
+    "الذكاء الاصطناعي",
+    "هاتف",
+    "شركة أبل",
+    "غوغل",
+    "سامسونج",
+    "تطبيق*",
+    "بيانات",
+    "قرصنة",
+    "technology",
+    "internet",
+    "artificial intelligence",
+    "AI",
+    "Apple",
+    "Google",
+    "Samsung",
+    "app*",
+    "data",
+    "cyber*",
+    /* 8: sport, with two vetoes */
+    "المنتخب",
+    "كرة القدم",
+    "الدوري",
+    "كأس العالم",
+    "أولمبياد",
+    "ملعب",
+    "مباراة",
+    "لاعب*",
+    "بطولة",
+    "هدف",
+    "رياضة",
+    "football",
+    "league",
+    "World Cup",
+    "Olympic*",
+    "match",
+    "player*",
+    "tournament",
+    /* none: */ "=شطرنج",
+    "chess",
+    /* 9: culture, with requirements and vetoes */
+    "مهرجان",
+    "سينما",
+    "فيلم",
+    "موسيقى",
+    "معرض",
+    "كتاب",
+    "رواية",
+    "مسرح",
+    "festival",
+    "cinema",
+    "film",
+    "music",
+    "exhibition",
+    "book*",
+    "culture",
+    "فنان*",
+    /* all: */ "ثقافة",
+    /* none: */ "إعلان",
+    "advert*",
+    "=sponsored",
+};
+_Static_assert(nitems(keywords) == OUTPUTS * KEYWORDS, "200 keywords");
+
+struct source {
+	char *path;
+	char *data;
+	size_t len;
+};
+
+static double
+cpu_seconds(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0)
+		fatal("clock_gettime");
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int
+read_file(const char *path, struct source *src)
+{
+	struct buf b;
+	char chunk[65536];
+	size_t n;
+	FILE *f;
+
+	if ((f = fopen(path, "rb")) == NULL) {
+		log_warn("%s", path);
+		return -1;
+	}
+	buf_init(&b);
+	buf_add(&b, "", 0);
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+		buf_add(&b, chunk, n);
+	if (ferror(f)) {
+		log_warn("%s", path);
+		fclose(f);
+		buf_free(&b);
+		return -1;
+	}
+	fclose(f);
+	src->path = xstrdup(path);
+	src->data = buf_steal(&b, &src->len);
+	return 0;
+}
+
+/* Adds the paths in a file, one a line, to *paths. */
+static int
+read_list(const char *path, char ***paths, size_t *n)
+{
+	struct source l;
+	char *line, *save = NULL;
+
+	if (read_file(path, &l) != 0)
+		return -1;
+	for (line = strtok_r(l.data, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save)) {
+		*paths = xreallocarray(*paths, *n + 1, sizeof **paths);
+		(*paths)[(*n)++] = xstrdup(line);
+	}
+	free(l.path);
+	free(l.data);
+	return 0;
+}
+
+static struct match_filter *
+output_filter(size_t o)
+{
+	const char *const *k = keywords + o * KEYWORDS;
+	struct match_filter *mf;
+	char *cause = NULL;
+	size_t nany = KEYWORDS, nall = 0, nnone = 0;
+
+	if (o == 8) {
+		nany = 18;
+		nnone = 2;
+	} else if (o == 9) {
+		nany = 16;
+		nall = 1;
+		nnone = 3;
+	}
+	mf = match_filter_new((char *const *)k, nany, (char *const *)k + nany,
+	    nall, (char *const *)k + nany + nall, nnone, &cause);
+	if (mf == NULL)
+		fatalx("output %zu: %s", o, cause);
+	match_filter_set_fields(mf, MATCH_FIELDS_DEFAULT);
+	return mf;
+}
+
+/*
+ * Each item's text normalized once and tested by every output (filters
+ * NULL: normalized only).
+ */
+static void
+filter_feed(const struct feed *f, struct match_filter **filters, size_t *passes)
+{
+	static const unsigned kinds[] = {
+	    MATCH_FIELD_TITLE, MATCH_FIELD_SUMMARY, MATCH_FIELD_CONTENT};
+	struct match_text *mt;
+	size_t j, o;
+
+	for (j = 0; j < f->nitems; j++) {
+		const struct item *it = &f->items[j];
+		const char *fields[] = {it->title, it->summary, it->content};
+
+		mt = match_text_new_kinds(fields, kinds, 3);
+		for (o = 0; filters != NULL && o < OUTPUTS; o++)
+			passes[o] += match_filter_test(filters[o], mt);
+		match_text_free(mt);
+	}
+}
+
+static int
+dbl_cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double
+median(double *v, size_t n)
+{
+	qsort(v, n, sizeof *v, dbl_cmp);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: match-speed [-r ROUNDS] [-f LIST] [FILE...]\n");
+	exit(2);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct match_filter *filters[OUTPUTS];
+	struct source *src;
+	struct feed **feeds;
+	double *tparse, *tfilter, *tnorm, t0, mb_in = 0, mb_text = 0;
+	size_t nsrc = 0, nitem = 0, nbad = 0, passes[OUTPUTS], r, i, j, o;
+	long rounds = 5;
+	char *cause = NULL, *end, **paths;
+	const char *list = NULL;
+	size_t npaths = 0;
+	int ch;
+
+	log_init("match-speed", LOG_LEVEL_WARN);
+	while ((ch = getopt(argc, argv, "f:r:")) != -1) {
+		switch (ch) {
+		case 'f':
+			list = optarg;
+			break;
+		case 'r':
+			rounds = strtol(optarg, &end, 10);
+			if (*end != '\0' || rounds < 1 || rounds > 1000)
+				usage();
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	paths = xcalloc((size_t)argc + 1, sizeof *paths);
+	for (i = 0; i < (size_t)argc; i++)
+		paths[npaths++] = xstrdup(argv[i]);
+	if (list != NULL && read_list(list, &paths, &npaths) != 0)
+		return 1;
+	if (npaths == 0)
+		usage();
+
+	src = xcalloc(npaths, sizeof *src);
+	for (i = 0; i < npaths; i++)
+		if (read_file(paths[i], &src[nsrc]) == 0)
+			mb_in += (double)src[nsrc++].len / 1e6;
+	feeds = xcalloc(nsrc, sizeof *feeds);
+	for (o = 0; o < OUTPUTS; o++)
+		filters[o] = output_filter(o);
+	tparse = xcalloc((size_t)rounds, sizeof *tparse);
+	tfilter = xcalloc((size_t)rounds, sizeof *tfilter);
+	tnorm = xcalloc((size_t)rounds, sizeof *tnorm);
+
+	for (r = 0; r < (size_t)rounds; r++) {
+		memset(passes, 0, sizeof passes);
+		tparse[r] = tfilter[r] = tnorm[r] = 0;
+		for (i = 0; i < nsrc; i++) {
+			struct feed *f;
+
+			/* Parse a file, as a fetch brings it... */
+			t0 = cpu_seconds();
+			f = parse_feed(src[i].data, src[i].len, NULL, &cause);
+			tparse[r] += cpu_seconds() - t0;
+			if (f == NULL) {
+				if (r == 0)
+					nbad++;
+				free(cause);
+				cause = NULL;
+				continue;
+			}
+			/* ...then filter its items, as ingest does... */
+			t0 = cpu_seconds();
+			filter_feed(f, filters, passes);
+			tfilter[r] += cpu_seconds() - t0;
+			/* ...and normalize them again, to tell the parts. */
+			t0 = cpu_seconds();
+			filter_feed(f, NULL, NULL);
+			tnorm[r] += cpu_seconds() - t0;
+			if (r == 0)
+				feeds[i] = f;
+			else
+				parse_feed_free(f);
+		}
+	}
+
+	for (i = 0; i < nsrc; i++) {
+		for (j = 0; feeds[i] != NULL && j < feeds[i]->nitems; j++) {
+			const struct item *it = &feeds[i]->items[j];
+
+			nitem++;
+			mb_text +=
+			    (double)((it->title ? strlen(it->title) : 0) +
+				     (it->summary ? strlen(it->summary) : 0) +
+				     (it->content ? strlen(it->content) : 0)) /
+			    1e6;
+		}
+	}
+
+	printf("files: %zu (%.1f MB; %zu not feeds), items: %zu, item text "
+	       "(title, summary, content): %.1f MB\n",
+	    nsrc, mb_in, nbad, nitem, mb_text);
+	printf("outputs: %d of %d keywords; items passing each:", OUTPUTS,
+	    KEYWORDS);
+	for (o = 0; o < OUTPUTS; o++)
+		printf(" %zu", passes[o]);
+	printf("\nrounds: %ld, CPU seconds, median (min-max)\n", rounds);
+	{
+		double pmin, pmax, fmin, fmax, pmed, fmed;
+
+		pmed = median(tparse, (size_t)rounds);
+		fmed = median(tfilter, (size_t)rounds);
+		pmin = tparse[0];
+		pmax = tparse[rounds - 1];
+		fmin = tfilter[0];
+		fmax = tfilter[rounds - 1];
+		printf("parse:  %.3f s (%.3f-%.3f)  %.1f MB/s of feed bytes, "
+		       "%.1f MB/s of item text\n",
+		    pmed, pmin, pmax, mb_in / pmed, mb_text / pmed);
+		printf("filter: %.3f s (%.3f-%.3f)  %.1f MB/s of item text, "
+		       "%.0f items/s\n",
+		    fmed, fmin, fmax, mb_text / fmed, (double)nitem / fmed);
+		printf("  of which normalizing: %.3f s, %.1f MB/s of item "
+		       "text\n",
+		    median(tnorm, (size_t)rounds),
+		    mb_text / median(tnorm, (size_t)rounds));
+		printf("filter / parse: %.2f (target < 0.20)\n", fmed / pmed);
+	}
+
+	for (o = 0; o < OUTPUTS; o++)
+		match_filter_free(filters[o]);
+	for (i = 0; i < nsrc; i++) {
+		parse_feed_free(feeds[i]);
+		free(src[i].path);
+		free(src[i].data);
+	}
+	for (i = 0; i < npaths; i++)
+		free(paths[i]);
+	free(paths);
+	free(feeds);
+	free(src);
+	free(tparse);
+	free(tfilter);
+	free(tnorm);
+	return 0;
+}

@@ -1,0 +1,108 @@
+"""A reload that changes the filter of an output over thousands of stored
+items chooses them anew in short steps from the event loop: the daemon
+answers while it runs, the output is right when it ends, and a restart in
+the middle starts the walk over instead of leaving the output half done."""
+
+import os
+import re
+import signal
+import time
+
+import harness
+from harness import check
+
+N = 6000
+# Long enough for the walk to need several of its 20 ms steps anywhere.
+FILLER = ("نص طويل من الأخبار اليومية عن الاقتصاد والسياسة والطقس " * 12)
+
+
+def kind(i):
+    """What item i mentions: every third Japan, every fifth Korea."""
+    return ("Japan" if i % 3 == 0 else "") + (" Korea" if i % 5 == 0 else "")
+
+
+def big_feed():
+    out = ['<?xml version="1.0" encoding="utf-8"?>', '<rss version="2.0">',
+           "<channel>", "<title>Big</title>", "<link>http://127.0.0.1/</link>"]
+    for i in range(N):
+        out.append("<item><title>item %d</title>"
+                   "<link>http://127.0.0.1/big/%d</link>"
+                   "<guid>big-%d</guid>"
+                   "<pubDate>Mon, 04 Mar 2024 %02d:%02d:%02d GMT</pubDate>"
+                   "<description>&lt;p&gt;%s %s&lt;/p&gt;</description></item>"
+                   % (i, i, i, i // 3600 % 24, i // 60 % 60, i % 60, FILLER,
+                      kind(i)))
+    out += ["</channel>", "</rss>"]
+    return "\n".join(out)
+
+
+def count(d, output):
+    r = d.get("/feeds/%s.atom" % output)
+    check(r.status == 200, "GET %s: %d", output, r.status)
+    return r.body.count(b"<entry>")
+
+
+def main(env):
+    with open(os.path.join(env.feeds, "big.rss"), "w", encoding="utf-8") as f:
+        f.write(big_feed())
+    feeds = [("big", env.url("/big.rss"))]
+    japan = sum(1 for i in range(N) if "Japan" in kind(i))
+    korea = sum(1 for i in range(N) if "Korea" in kind(i))
+
+    def config(keywords):
+        env.write_config(feeds, [("news", {"keywords": keywords,
+                                           "max_items": "10000"})])
+
+    config("japan")
+    d = env.start()
+    harness.wait_until("%d japan items" % japan,
+                       lambda: count(d, "news") == japan, 60, 0.5, alive=d)
+
+    # The walk runs while readers are served.
+    offset = len(d.log_text())
+    config("korea")
+    t0 = time.monotonic()
+    d.send_signal(signal.SIGHUP)
+    d.wait_log(r"choosing the items of news anew", 10, start=offset)
+    slowest, answers = 0.0, 0
+    done = re.compile(r"items of news chosen anew from (\d+) stored items "
+                      r"in [\d.]+s, (\d+) steps, the longest (\d+) ms")
+    while not done.search(d.log_text()[offset:]):
+        check(time.monotonic() - t0 < 120, "refilter still running")
+        t = time.monotonic()
+        r = d.get("/")
+        slowest = max(slowest, time.monotonic() - t)
+        answers += r.status == 200
+    m = done.search(d.log_text()[offset:])
+    items, steps, longest = (int(g) for g in m.groups())
+    print("refilter: %d items, %d steps, longest %d ms; %d answers to GET / "
+          "meanwhile, the slowest in %.3f s" % (items, steps, longest,
+                                                answers, slowest))
+    check(items == N, "walked %d items, want %d", items, N)
+    check(steps >= 2, "one step for %d items: not sliced", N)
+    check(longest < 1000, "a step of %d ms", longest)
+    check(slowest < 2.0, "GET / took %.2f s during the refilter", slowest)
+    check(count(d, "news") == korea, "news has %d items, want %d korea",
+          count(d, "news"), korea)
+
+    # Stopped in the middle by a restart: started over, and right again.
+    offset = len(d.log_text())
+    config("japan")
+    d.send_signal(signal.SIGHUP)
+    d.wait_log(r"choosing the items of news anew", 10, start=offset)
+    rc, _ = d.stop(signal.SIGTERM, timeout=10)
+    check(rc == 0, "exit status %d after SIGTERM", rc)
+    finished = "items of news chosen anew" in d.log_text()[offset:]
+    d = env.start()
+    harness.wait_until("news back to japan",
+                       lambda: count(d, "news") == japan, 60, 0.5, alive=d)
+    walked = "choosing the items of news anew" in d.log_text()
+    print("stopped %s the walk; the restart walked %s" % (
+        "after" if finished else "during", "again" if walked else "not"))
+    check(walked != finished, "walk finished %s, walked again after the "
+          "restart %s", finished, walked)
+    rc, _ = d.stop(signal.SIGTERM)
+    check(rc == 0, "exit status %d after SIGTERM", rc)
+
+
+harness.run(main)
