@@ -1,0 +1,69 @@
+/*
+ * libFuzzer target for the matcher: the input's lines up to the first NUL
+ * byte are keywords (a line starting with '+' is a require, '-' an exclude,
+ * others any), the rest is an item's text, HTML allowed. Bad keywords must
+ * be refused with a reason; good ones compile and are tested against the
+ * text, which must also tokenize into valid, non-empty tokens.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "match.h"
+#include "util.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
+{
+	const uint8_t *nul = memchr(data, '\0', len);
+	size_t klen = nul != NULL ? (size_t)(nul - data) : 0;
+	char *keys, *line, *save = NULL, *cause = NULL, *text;
+	char **lists[3] = { NULL, NULL, NULL };
+	size_t counts[3] = { 0, 0, 0 }, k, ntok;
+	struct match_filter *mf;
+	struct match_text *mt;
+	const char *fields[2];
+	const char *const *toks;
+
+	keys = xstrndup((const char *)data, klen);
+	text = xstrndup((const char *)data + klen + (nul != NULL),
+	    len - klen - (nul != NULL));
+	for (line = strtok_r(keys, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		k = line[0] == '+' ? 1 : line[0] == '-' ? 2 : 0;
+		if (k != 0)
+			line++;
+		if (match_keyword_check(line, &cause) != 0) {
+			if (cause == NULL)
+				abort();
+			free(cause);
+			cause = NULL;
+			continue;
+		}
+		lists[k] = xreallocarray(lists[k], counts[k] + 1,
+		    sizeof *lists[k]);
+		lists[k][counts[k]++] = line;
+	}
+	mf = match_filter_new(lists[0], counts[0], lists[1], counts[1],
+	    lists[2], counts[2], &cause);
+	if (mf == NULL)
+		abort();	/* every keyword passed match_keyword_check */
+	fields[0] = text;
+	fields[1] = NULL;
+	mt = match_text_new(fields, 2);
+	(void)match_filter_test(mf, mt);
+	ntok = match_text_tokens(mt, 0, &toks);
+	for (size_t i = 0; i < ntok; i++)
+		if (toks[i] == NULL || toks[i][0] == '\0')
+			abort();
+	match_text_free(mt);
+	match_filter_free(mf);
+	for (k = 0; k < 3; k++)
+		free(lists[k]);
+	free(keys);
+	free(text);
+	return 0;
+}
