@@ -30,6 +30,8 @@
 #define CONCURRENCY_MAX 1000
 #define MAX_ITEMS_MIN 1
 #define MAX_ITEMS_MAX 10000
+#define KEEP_AGE_MAX (100LL * 365 * 86400)
+#define KEEP_ITEMS_MAX 10000000
 /* A binary file given by mistake should not flood the terminal. */
 #define ERRORS_SHOWN 100
 
@@ -622,6 +624,52 @@ set_poll_interval(struct parser *p, const char *s, char **cause)
 	return set_duration(s, &p->conf->interval, cause);
 }
 
+/* A retention age: a duration, 0 for no limit. */
+static int
+set_keep_age(const char *s, int64_t *out, char **cause)
+{
+	int64_t n;
+
+	if (config_parse_duration(s, &n) != 0) {
+		xasprintf(cause, "bad duration \"%s\" " DURATION_HINT
+		    " or 0 for no limit", s);
+		return -1;
+	}
+	if (n > KEEP_AGE_MAX) {
+		xasprintf(cause, "\"%s\" out of range (0 to 36500d)", s);
+		return -1;
+	}
+	/* 0 means unset until config_load's end: store "no limit" as -1. */
+	*out = n == 0 ? -1 : n;
+	return 0;
+}
+
+static int
+set_keep_items(const char *s, int64_t *out, char **cause)
+{
+	int64_t n;
+
+	if (parse_number(s, 0, KEEP_ITEMS_MAX, &n) != 0) {
+		xasprintf(cause, "bad number \"%s\" (use 0 for no limit, or up "
+		    "to %d)", s, KEEP_ITEMS_MAX);
+		return -1;
+	}
+	*out = n == 0 ? -1 : n;
+	return 0;
+}
+
+static int
+set_poll_keep_age(struct parser *p, const char *s, char **cause)
+{
+	return set_keep_age(s, &p->conf->keep_age, cause);
+}
+
+static int
+set_poll_keep_items(struct parser *p, const char *s, char **cause)
+{
+	return set_keep_items(s, &p->conf->keep_items, cause);
+}
+
 static int
 set_concurrency(struct parser *p, const char *s, char **cause)
 {
@@ -791,6 +839,18 @@ static int
 set_feed_interval(struct parser *p, const char *s, char **cause)
 {
 	return set_duration(s, &parser_feed(p)->interval, cause);
+}
+
+static int
+set_feed_keep_age(struct parser *p, const char *s, char **cause)
+{
+	return set_keep_age(s, &parser_feed(p)->keep_age, cause);
+}
+
+static int
+set_feed_keep_items(struct parser *p, const char *s, char **cause)
+{
+	return set_keep_items(s, &parser_feed(p)->keep_items, cause);
 }
 
 static int
@@ -984,10 +1044,14 @@ static const struct key poll_keys[] = {
     {"max_size", set_max_size},
     {"contact", set_contact},
     {"proxy", set_proxy},
+    {"keep_age", set_poll_keep_age},
+    {"keep_items", set_poll_keep_items},
 };
 static const struct key feed_keys[] = {
     {"url", set_feed_url},
     {"interval", set_feed_interval},
+    {"keep_age", set_feed_keep_age},
+    {"keep_items", set_feed_keep_items},
 };
 static const struct key output_keys[] = {
     {"title", set_output_title},
@@ -1497,6 +1561,8 @@ config_load(const char *path, char **errors)
 	conf->low_speed_limit = CONFIG_DEFAULT_LOW_SPEED_LIMIT;
 	conf->low_speed_time = CONFIG_DEFAULT_LOW_SPEED_TIME;
 	conf->max_size = CONFIG_DEFAULT_MAX_SIZE;
+	conf->keep_age = CONFIG_DEFAULT_KEEP_AGE;
+	conf->keep_items = CONFIG_DEFAULT_KEEP_ITEMS;
 
 	parser_file(&p, path, 0);
 
@@ -1509,15 +1575,30 @@ config_load(const char *path, char **errors)
 		    "interval: below min_interval (%" PRId64 "s < %" PRId64
 		    "s)", conf->interval, conf->min_interval);
 	}
+	/* -1 ("0" in the file) is no limit, and 0 until here is unset. */
+	if (conf->keep_age == -1)
+		conf->keep_age = 0;
+	if (conf->keep_items == -1)
+		conf->keep_items = 0;
 	for (i = 0; i < conf->nfeeds; i++) {
-		if (conf->feeds[i].interval == 0)
-			conf->feeds[i].interval = conf->interval;
-		else if (conf->feeds[i].interval < conf->min_interval) {
-			parser_in(&p, conf->feeds[i].file);
-			parser_error(&p, conf->feeds[i].line,
+		struct config_feed *cf = &conf->feeds[i];
+
+		if (cf->keep_age == 0)
+			cf->keep_age = conf->keep_age;
+		else if (cf->keep_age == -1)
+			cf->keep_age = 0;
+		if (cf->keep_items == 0)
+			cf->keep_items = conf->keep_items;
+		else if (cf->keep_items == -1)
+			cf->keep_items = 0;
+		if (cf->interval == 0)
+			cf->interval = conf->interval;
+		else if (cf->interval < conf->min_interval) {
+			parser_in(&p, cf->file);
+			parser_error(&p, cf->line,
 			    "[feed %s] interval: below min_interval (%" PRId64
-			    "s < %" PRId64 "s)", conf->feeds[i].name,
-			    conf->feeds[i].interval, conf->min_interval);
+			    "s < %" PRId64 "s)", cf->name,
+			    cf->interval, conf->min_interval);
 		}
 	}
 	for (i = 0; i < conf->noutputs; i++) {

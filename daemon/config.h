@@ -24,12 +24,21 @@
 #define CONFIG_DEFAULT_LOW_SPEED_LIMIT 1024	/* bytes per second */
 #define CONFIG_DEFAULT_LOW_SPEED_TIME 30
 #define CONFIG_DEFAULT_MAX_SIZE	(16 * 1024 * 1024)
+#define CONFIG_DEFAULT_KEEP_AGE (90 * 86400)
+#define CONFIG_DEFAULT_KEEP_ITEMS 1000
 
 struct config_feed {
 	char *name;
 	char *url;
 	int64_t interval;	/* seconds; [poll] interval unless the feed sets one */
 	const char *file;	/* where its section header is: one of files */
+	/*
+	 * Retention: items older than keep_age (seconds) by their date and
+	 * by when they were first stored, and those beyond the newest
+	 * keep_items, are pruned; 0 is no limit. [poll]'s unless set.
+	 */
+	int64_t keep_age;
+	int64_t keep_items;
 	int line;		/* of its section header */
 	int url_line;		/* of its url, for messages that ask to change it */
 };
@@ -81,6 +90,8 @@ struct config {
 	int64_t max_size;	/* bytes of body, after decompression */
 	char *contact;		/* a URL for the User-Agent; NULL if none */
 	char *proxy;		/* NULL: the environment's; "" for none */
+	int64_t keep_age;	/* for feeds that do not set theirs, and */
+	int64_t keep_items;	/* for feeds no longer in the config */
 	struct config_feed *feeds;
 	size_t nfeeds;
 	struct config_output *outputs;
