@@ -3,8 +3,12 @@
  * is stored. The text of an item is normalized once and tested against
  * every output from that one normalization.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
 
 #include "ingest.h"
 #include "log.h"
@@ -18,6 +22,145 @@
 #define INGEST_PAGE 100
 /* The whole walk of ingest_refilter: a transaction per this much time. */
 #define INGEST_STEP_MS 250
+
+/*
+ * The version of the rules of ingest_canonical_link and ingest_title_key:
+ * bump it with any change to them, so that stored keys are worked out again.
+ */
+#define INGEST_KEYS_VERSION 1
+
+/*
+ * Query parameters that only say who sent the reader: dropped from
+ * canonical links. Compared without case; utm_* is a prefix.
+ */
+static const char *const ingest_tracking[] = {
+    "fbclid", "gclid", "gclsrc", "dclid", "gbraid", "wbraid", "msclkid",
+    "yclid", "twclid", "ttclid", "igshid", "mc_cid", "mc_eid", "_hsenc",
+    "_hsmi", "mkt_tok",
+};
+
+static int
+ingest_tracking_param(const char *p, size_t len)
+{
+	const char *eq = memchr(p, '=', len);
+	size_t klen = eq != NULL ? (size_t)(eq - p) : len;
+
+	if (klen >= 4 && strncasecmp(p, "utm_", 4) == 0)
+		return 1;
+	for (size_t i = 0; i < nitems(ingest_tracking); i++)
+		if (strlen(ingest_tracking[i]) == klen &&
+		    strncasecmp(p, ingest_tracking[i], klen) == 0)
+			return 1;
+	return 0;
+}
+
+char *
+ingest_canonical_link(const char *link)
+{
+	CURLU *u;
+	char *host = NULL, *query = NULL, *out = NULL;
+	const char *p, *end;
+	struct buf q;
+
+	if (link == NULL || *link == '\0')
+		return NULL;
+	if ((u = curl_url()) == NULL)
+		fatalx("curl_url");
+	if (curl_url_set(u, CURLUPART_URL, link, 0) != CURLUE_OK)
+		goto verbatim;
+
+	/* curl keeps the host as written; the scheme it lowers itself. */
+	if (curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
+		for (char *c = host; *c != '\0'; c++)
+			if (*c >= 'A' && *c <= 'Z')
+				*c += 'a' - 'A';
+		if (curl_url_set(u, CURLUPART_HOST, host, 0) != CURLUE_OK)
+			goto verbatim;
+	}
+	if (curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0) != CURLUE_OK)
+		goto verbatim;
+
+	if (curl_url_get(u, CURLUPART_QUERY, &query, 0) == CURLUE_OK) {
+		buf_init(&q);
+		buf_add(&q, "", 0);
+		for (p = query; *p != '\0'; p = *end == '&' ? end + 1 : end) {
+			end = p + strcspn(p, "&");
+			if (end == p || ingest_tracking_param(p, end - p))
+				continue;
+			if (q.len > 0)
+				buf_addc(&q, '&');
+			buf_add(&q, p, end - p);
+		}
+		if (curl_url_set(u, CURLUPART_QUERY, q.len > 0 ? q.data : NULL,
+		    0) != CURLUE_OK) {
+			buf_free(&q);
+			goto verbatim;
+		}
+		buf_free(&q);
+	}
+	if (curl_url_get(u, CURLUPART_URL, &out, CURLU_NO_DEFAULT_PORT) !=
+	    CURLUE_OK)
+		goto verbatim;
+	curl_free(host);
+	curl_free(query);
+	curl_url_cleanup(u);
+	{
+		char *copy = xstrdup(out);
+
+		curl_free(out);
+		return copy;
+	}
+
+verbatim:
+	curl_free(host);
+	curl_free(query);
+	curl_free(out);
+	curl_url_cleanup(u);
+	return xstrdup(link);
+}
+
+/* The title key of field i of a normalized text. */
+static char *
+ingest_tokens_key(const struct match_text *mt, size_t field)
+{
+	const char *const *tokens;
+	struct buf b;
+	size_t n;
+
+	n = match_text_tokens(mt, field, &tokens);
+	if (n < INGEST_TITLE_MIN_TOKENS)
+		return NULL;
+	buf_init(&b);
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			buf_addc(&b, ' ');
+		buf_adds(&b, tokens[i]);
+	}
+	return buf_steal(&b, NULL);
+}
+
+char *
+ingest_title_key(const char *title)
+{
+	struct match_text *mt;
+	char *key;
+
+	mt = match_text_new((const char *const *)&title, 1);
+	key = ingest_tokens_key(mt, 0);
+	match_text_free(mt);
+	return key;
+}
+
+/* The name of today's rules for story keys, as the store keeps it. */
+static char *
+ingest_keys_rules(void)
+{
+	char *s;
+
+	xasprintf(&s, "keys %d, match %d", INGEST_KEYS_VERSION,
+	    MATCH_RULES_VERSION);
+	return s;
+}
 
 struct ingest_refilter {
 	struct store *store;
@@ -103,8 +246,10 @@ ingest_feed(struct store *s, const char *feed, const struct feed *f,
     const struct ingest_output *outs, size_t nouts, int64_t now,
     struct ingest_result *res, char **cause)
 {
-	struct match_text *mt;
+	struct match_text *mt = NULL;
+	struct store_keys keys;
 	const char **pass;
+	char *canon = NULL, *title = NULL;
 	size_t npass;
 	unsigned kinds;
 	int64_t id;
@@ -118,26 +263,44 @@ ingest_feed(struct store *s, const char *feed, const struct feed *f,
 	pass = xcalloc(nouts, sizeof *pass);
 	kinds = ingest_kinds(outs, nouts);
 	for (size_t i = 0; i < f->nitems; i++) {
-		r = store_item_upsert(s, feed, &f->items[i], now, &id);
+		const struct item *it = &f->items[i];
+
+		/*
+		 * One normalization serves the title key and the filters: the
+		 * title comes first when it is there.
+		 */
+		mt = ingest_text(it, kinds | MATCH_FIELD_TITLE);
+		title = it->title != NULL ? ingest_tokens_key(mt, 0) : NULL;
+		canon = ingest_canonical_link(it->link);
+		keys.canon = canon;
+		keys.title = title;
+		r = store_item_upsert(s, feed, it, &keys, now, &id);
+		free(canon);
+		free(title);
+		canon = title = NULL;
 		if (r == -1) {
 			xasprintf(cause, "feed %s: cannot store item %zu", feed,
 			    i + 1);
 			goto fail;
 		}
 		res->nitems++;
-		if (r == STORE_ITEM_SAME)
+		if (r == STORE_ITEM_SAME || r == STORE_ITEM_GONE) {
+			res->ngone += r == STORE_ITEM_GONE;
+			match_text_free(mt);
+			mt = NULL;
 			continue;
+		}
 		if (r == STORE_ITEM_NEW)
 			res->nnew++;
 		else
 			res->nupdated++;
 
 		npass = 0;
-		mt = ingest_text(&f->items[i], kinds);
 		for (size_t j = 0; j < nouts; j++)
 			if (ingest_passes(&outs[j], feed, mt))
 				pass[npass++] = outs[j].name;
 		match_text_free(mt);
+		mt = NULL;
 		/* Replaces the set: an update may leave an output. */
 		if (store_item_set_outputs(s, id, (char *const *)pass, npass) !=
 		    0) {
@@ -148,6 +311,11 @@ ingest_feed(struct store *s, const char *feed, const struct feed *f,
 			goto fail;
 		}
 	}
+	/* An empty listing is more likely a broken feed than an empty one. */
+	if (f->nitems > 0 && store_feed_listed(s, feed, now) != 0) {
+		xasprintf(cause, "feed %s: cannot forget old tombstones", feed);
+		goto fail;
+	}
 	if (store_commit(s) != 0) {
 		xasprintf(cause, "feed %s: cannot commit", feed);
 		goto fail;
@@ -156,6 +324,7 @@ ingest_feed(struct store *s, const char *feed, const struct feed *f,
 	return 0;
 
 fail:
+	match_text_free(mt);
 	store_rollback(s);
 	free(pass);
 	memset(res, 0, sizeof *res);
@@ -287,4 +456,70 @@ ingest_refilter(
 		    n, rf->count);
 	ingest_refilter_free(rf);
 	return r == 1 ? 0 : -1;
+}
+
+int
+ingest_rekey(struct store *s, size_t max, char **cause)
+{
+	struct store_item *items = NULL;
+	struct store_keys keys;
+	char *rules = NULL, *want;
+	int64_t after;
+	size_t n = 0, merged = 0;
+	int r, ret = -1;
+
+	if (max == 0)
+		max = 1;
+	want = ingest_keys_rules();
+	if (store_keys_state(s, &rules, &after) != 0) {
+		xasprintf(cause, "cannot read the state of story keys");
+		goto out;
+	}
+	if (rules != NULL && strcmp(rules, want) == 0 && after == -1) {
+		ret = 0;
+		goto out;
+	}
+	if (rules == NULL || strcmp(rules, want) != 0) {
+		log_info("story keys: working them out again (%s)", want);
+		after = 0;
+	}
+	if (store_begin(s) != 0) {
+		xasprintf(cause, "cannot begin a transaction");
+		goto out;
+	}
+	if (store_items_page(s, after, max, &items, &n) != 0) {
+		xasprintf(cause, "cannot read items after %jd", (intmax_t)after);
+		goto fail;
+	}
+	for (size_t i = 0; i < n; i++) {
+		keys.canon = ingest_canonical_link(items[i].item.link);
+		keys.title = ingest_title_key(items[i].item.title);
+		r = store_item_rekey(s, items[i].id, &keys);
+		free((char *)keys.canon);
+		free((char *)keys.title);
+		if (r < 0) {
+			xasprintf(cause, "cannot set the keys of item %jd",
+			    (intmax_t)items[i].id);
+			goto fail;
+		}
+		merged += (size_t)r;
+	}
+	after = n < max ? -1 : items[n - 1].id;
+	if (store_keys_set_state(s, want, after) != 0 || store_commit(s) != 0) {
+		xasprintf(cause, "cannot record the state of story keys");
+		goto fail;
+	}
+	if (merged > 0)
+		log_info("story keys: %zu stories merged", merged);
+	if (after == -1)
+		log_debug("story keys: done");
+	ret = after == -1 ? 0 : 1;
+	goto out;
+fail:
+	store_rollback(s);
+out:
+	store_items_free(items, n);
+	free(rules);
+	free(want);
+	return ret;
 }

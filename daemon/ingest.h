@@ -1,7 +1,9 @@
 /*
  * ingest: one parsed feed into the store. Each item is stored (deduplicated
  * by store), its text is normalized once, and it is tested against every
- * output's filter to record which outputs carry it.
+ * output's filter to record which outputs carry it. Ingest also works out
+ * the keys that find an item's story across feeds (struct store_keys): its
+ * canonical link and its normalized title.
  */
 #ifndef FEEDMUX_INGEST_H
 #define FEEDMUX_INGEST_H
@@ -20,11 +22,34 @@ struct ingest_output {
 	size_t nfeeds;
 };
 
+/*
+ * A title of fewer normalized tokens ("Live", "Video", "تحديث") is too
+ * common to make two items one story.
+ */
+#define INGEST_TITLE_MIN_TOKENS 3
+
 struct ingest_result {
 	size_t nitems;		/* items in the feed */
 	size_t nnew;
 	size_t nupdated;
+	size_t ngone;		/* pruned before, still listed: not stored again */
 };
+
+/*
+ * A link in canonical form, for finding the same story in several feeds
+ * (caller frees): parsed by libcurl's URL API, scheme and host in lower
+ * case, the scheme's default port, the fragment and tracking parameters
+ * (utm_*, fbclid, gclid, mc_cid, mc_eid and a few more of their kind)
+ * dropped, the rest of the query kept in order. A link libcurl cannot parse
+ * is its own canonical form; NULL for NULL or "".
+ */
+char *ingest_canonical_link(const char *link);
+/*
+ * A title normalized as the keyword matcher normalizes text (match.h), as
+ * its tokens joined by single spaces; NULL with fewer than
+ * INGEST_TITLE_MIN_TOKENS tokens (caller frees).
+ */
+char *ingest_title_key(const char *title);
 
 /*
  * Stores a feed's items in one transaction (so not inside one of the
@@ -64,5 +89,14 @@ void ingest_refilter_free(struct ingest_refilter *);
 /* The whole walk at once: -1 with *cause on the first store error. */
 int ingest_refilter(struct store *, const struct ingest_output *, size_t n,
     char **cause);
+
+/*
+ * Works out the story keys of up to max stored items that were keyed by
+ * other rules than today's (after an upgrade, or a change to the rules of
+ * canonical links or of normalization), merging the stories they now share,
+ * in one transaction. Returns 1 if items are left, 0 when all are done, -1
+ * with *cause. Meant to run in slices off the hot path.
+ */
+int ingest_rekey(struct store *, size_t max, char **cause);
 
 #endif

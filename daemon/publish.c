@@ -13,6 +13,7 @@
 struct publish_out {
 	char *name;
 	int dirty;
+	int failed;	/* the last render could not read the store */
 	struct buf atom;
 	char etag[72];
 	int64_t modified;
@@ -157,18 +158,64 @@ atom_date(struct buf *b, const char *indent, const char *el, int64_t t)
 	buf_printf(b, "%s<%s>%s</%s>\n", indent, el, date, el);
 }
 
-static void
-atom_entry(struct buf *b, const struct config *cf, const struct store_item *si)
+/*
+ * When an entry last changed: its own date, or when the store saw its
+ * content change after it first stored it (an edit is news to readers; a
+ * second source reporting it is not).
+ */
+static int64_t
+publish_updated(const struct store_item *si)
 {
 	const struct item *it = &si->item;
-	const struct config_feed *feed = config_feed_find(cf, si->feed);
-	int64_t updated;
+	int64_t t;
 
-	updated = it->updated != PARSE_NO_TIME ? it->updated :
+	t = it->updated != PARSE_NO_TIME ? it->updated :
 	    it->published != PARSE_NO_TIME ? it->published : si->first_seen;
+	if (si->modified > si->first_seen && si->modified > t)
+		t = si->modified;
+	return t;
+}
+
+/*
+ * The sources of a story, each feed once, in the order they carried it:
+ * indices into story->items, the first being the story's own item. Returns
+ * how many (at least one); idx must hold story->nitems.
+ */
+static size_t
+publish_sources(const struct store_story *story, size_t *idx)
+{
+	size_t n = 0, j;
+
+	for (size_t i = 0; i < story->nitems; i++) {
+		for (j = 0; j < n; j++)
+			if (strcmp(story->items[idx[j]].feed,
+			    story->items[i].feed) == 0)
+				break;
+		if (j == n)
+			idx[n++] = i;
+	}
+	return n;
+}
+
+/* A source's name as readers know it: the feed's own title, else its name. */
+static const char *
+publish_source_title(const struct store_item *si)
+{
+	return si->feed_title != NULL ? si->feed_title : si->feed;
+}
+
+static void
+atom_entry(struct buf *b, const struct config *cf,
+    const struct store_story *story)
+{
+	const struct store_item *si = &story->items[0], *other;
+	const struct item *it = &si->item;
+	const struct config_feed *feed = config_feed_find(cf, si->feed);
+	const char *href;
+	size_t *idx, n;
 
 	buf_adds(b, "  <entry>\n    <id>");
-	publish_urn(b, "item", si->feed, si->key);
+	publish_urn(b, "item", story->feed, story->key);
 	buf_adds(b, "</id>\n");
 	atom_text(b, "    ", "title", it->title != NULL ? it->title : "");
 	if (it->link != NULL) {
@@ -176,9 +223,28 @@ atom_entry(struct buf *b, const struct config *cf, const struct store_item *si)
 		publish_escape(b, it->link);
 		buf_adds(b, "\"/>\n");
 	}
+	/* The other outlets that carried the story (RFC 4287, 4.2.7.2). */
+	idx = xcalloc(story->nitems, sizeof *idx);
+	n = publish_sources(story, idx);
+	for (size_t i = 1; i < n; i++) {
+		const struct config_feed *of;
+
+		other = &story->items[idx[i]];
+		of = config_feed_find(cf, other->feed);
+		href = other->item.link != NULL ? other->item.link :
+		    of != NULL ? of->url : NULL;
+		if (href == NULL)
+			continue;
+		buf_adds(b, "    <link rel=\"via\" href=\"");
+		publish_escape(b, href);
+		buf_adds(b, "\" title=\"");
+		publish_escape(b, publish_source_title(other));
+		buf_adds(b, "\"/>\n");
+	}
+	free(idx);
 	if (it->published != PARSE_NO_TIME)
 		atom_date(b, "    ", "published", it->published);
-	atom_date(b, "    ", "updated", updated);
+	atom_date(b, "    ", "updated", publish_updated(si));
 	if (it->author != NULL) {
 		buf_adds(b, "    <author>\n");
 		atom_text(b, "      ", "name", it->author);
@@ -192,12 +258,11 @@ atom_entry(struct buf *b, const struct config *cf, const struct store_item *si)
 	atom_html(b, "summary", it->summary);
 	atom_html(b, "content", it->content);
 
-	/* The feed it came from, as RFC 4287's atom:source. */
+	/* The feed it came first from, as RFC 4287's atom:source. */
 	buf_adds(b, "    <source>\n      <id>");
 	publish_urn(b, "feed", si->feed, NULL);
 	buf_adds(b, "</id>\n");
-	atom_text(b, "      ", "title",
-	    si->feed_title != NULL ? si->feed_title : si->feed);
+	atom_text(b, "      ", "title", publish_source_title(si));
 	if (feed != NULL) {
 		buf_adds(b, "      <link rel=\"self\" href=\"");
 		publish_escape(b, feed->url);
@@ -210,25 +275,40 @@ static void
 publish_render(struct publisher *p, struct publish_out *o)
 {
 	const struct config_output *co;
-	struct store_item *items = NULL;
+	struct store_story *stories = NULL;
 	size_t n = 0;
 	int64_t modified;
 	char hex[65];
 	struct buf *b = &o->atom;
 
-	o->dirty = 0;
-	buf_reset(b);
-	if ((co = config_output_find(p->config, o->name)) == NULL)
+	if ((co = config_output_find(p->config, o->name)) == NULL) {
+		o->dirty = 0;
+		buf_reset(b);
 		return;
-	if (store_output_items(p->store, o->name, co->max_items, &items, &n) != 0) {
-		/* Keep serving nothing new rather than a half document. */
-		log_warnx("output %s: cannot read its items", o->name);
-		n = 0;
 	}
+	if (store_output_stories(p->store, o->name, co->max_items, &stories,
+	    &n) != 0) {
+		/*
+		 * Keep serving what was rendered last, and try again at the
+		 * next request; never a document with items missing.
+		 */
+		if (!o->failed)
+			log_warnx("output %s: cannot read its items; serving "
+			    "what it had", o->name);
+		o->failed = 1;
+		if (o->doc.body != NULL)
+			return;
+		n = 0;
+	} else {
+		o->failed = 0;
+		o->dirty = 0;
+	}
+	buf_reset(b);
 	modified = p->config_time;
 	for (size_t i = 0; i < n; i++)
-		if (items[i].modified > modified)
-			modified = items[i].modified;
+		for (size_t j = 0; j < stories[i].nitems; j++)
+			if (stories[i].items[j].modified > modified)
+				modified = stories[i].items[j].modified;
 
 	buf_adds(b, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
 	    "<feed xmlns=\"http://www.w3.org/2005/Atom\">\n  <id>");
@@ -241,9 +321,9 @@ publish_render(struct publisher *p, struct publish_out *o)
 	buf_printf(b, "  <generator version=\"%s\">%s</generator>\n",
 	    FEEDMUX_VERSION, PUBLISH_GENERATOR);
 	for (size_t i = 0; i < n; i++)
-		atom_entry(b, p->config, &items[i]);
+		atom_entry(b, p->config, &stories[i]);
 	buf_adds(b, "</feed>\n");
-	store_items_free(items, n);
+	store_stories_free(stories, n);
 
 	hash_sha256_hex(b->data, b->len, hex);
 	snprintf(o->etag, sizeof o->etag, "\"%.32s\"", hex);

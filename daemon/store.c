@@ -2,6 +2,13 @@
  * store: the SQLite database. Every statement is prepared once in
  * store_open and kept until store_close; values only ever reach SQL as
  * bound parameters.
+ *
+ * Items are grouped in stories: an item joins the story of an item with the
+ * same canonical link, else of an item of another feed with the same
+ * normalized title dated within STORE_TITLE_WINDOW of it, else it founds a
+ * story of its own. A story keeps the feed and key of its founder, which
+ * name its entry, and the founder's sort time, which places it in outputs
+ * (output_items copies it, so that an output is read straight off an index).
  */
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -22,6 +29,9 @@
 #define STORE_FUTURE_SLACK 86400
 
 #define STORE_BUSY_TIMEOUT_MS 5000
+
+/* Equal titles from two feeds are one story if dated this close. */
+#define STORE_TITLE_WINDOW (48 * 3600)
 
 /*
  * Schema migrations: step i takes a database from user_version i to i + 1,
@@ -98,6 +108,39 @@ static const char *const store_migrations[] = {
     " name TEXT PRIMARY KEY,"
     " retry_until INTEGER NOT NULL"
     ") WITHOUT ROWID;",
+    /* 3: stories across feeds, tombstones, and a place for the store's own
+     * state. Every item of versions 1 and 2 becomes a story of its own,
+     * founded by itself, so its entry keeps its id; its keys (NULL here)
+     * are worked out by ingest afterwards (store_keys_state). */
+    "CREATE TABLE stories ("
+    " id INTEGER PRIMARY KEY,"
+    " feed TEXT NOT NULL,"
+    " key TEXT NOT NULL,"
+    " sort_time INTEGER NOT NULL"
+    ");"
+    "INSERT INTO stories (id, feed, key, sort_time)"
+    " SELECT i.id, f.name, i.key, i.sort_time"
+    " FROM items i JOIN feeds f ON f.id = i.feed_id;"
+    "ALTER TABLE items ADD COLUMN story_id INTEGER REFERENCES stories (id);"
+    "ALTER TABLE items ADD COLUMN canon TEXT;"
+    "ALTER TABLE items ADD COLUMN title_key TEXT;"
+    "UPDATE items SET story_id = id;"
+    "CREATE INDEX items_story ON items (story_id);"
+    "CREATE INDEX items_canon ON items (canon) WHERE canon IS NOT NULL;"
+    "CREATE INDEX items_title ON items (title_key, sort_time)"
+    " WHERE title_key IS NOT NULL;"
+    "CREATE INDEX items_feed_time ON items (feed_id, sort_time);"
+    /* An item pruned while its feed still lists it. */
+    "CREATE TABLE tombstones ("
+    " feed_id INTEGER NOT NULL REFERENCES feeds (id) ON DELETE CASCADE,"
+    " key TEXT NOT NULL,"
+    " seen INTEGER NOT NULL,"
+    " PRIMARY KEY (feed_id, key)"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE meta ("
+    " key TEXT PRIMARY KEY,"
+    " value"
+    ") WITHOUT ROWID;",
 };
 
 enum store_stmt {
@@ -114,19 +157,38 @@ enum store_stmt {
 	ST_FEED_GET,
 	ST_FEED_LIST,
 	ST_FEED_ID,
+	ST_FEEDS_INACTIVE,
 	ST_ITEM_FIND,
 	ST_ITEM_INSERT,
 	ST_ITEM_UPDATE,
-	ST_ITEM_RESORT,
+	ST_ITEM_STORY,
+	ST_ITEM_SET_KEYS,
+	ST_ITEM_DELETE,
 	ST_ITEM_OUTPUTS_DROP,
+	ST_STORY_BY_CANON,
+	ST_STORY_BY_TITLE,
+	ST_STORY_INSERT,
+	ST_STORY_GET,
+	ST_STORY_RESORT,
+	ST_STORY_OUTPUTS_RESORT,
+	ST_STORY_MOVE,
+	ST_STORY_DROP_EMPTY,
+	ST_STORY_ITEMS,
+	ST_TOMB_TOUCH,
+	ST_TOMB_ADD,
+	ST_TOMB_SWEEP,
+	ST_PRUNE_AGE,
+	ST_PRUNE_COUNT,
 	ST_OUTPUT_ADD,
 	ST_OUTPUT_REMOVE,
 	ST_OUTPUT_CLEAR,
-	ST_OUTPUT_ITEMS,
+	ST_OUTPUT_STORIES,
 	ST_OUTPUT_MODIFIED,
 	ST_ITEMS_PAGE,
 	ST_OUTPUT_FILTER_GET,
 	ST_OUTPUT_FILTER_SET,
+	ST_META_GET,
+	ST_META_SET,
 	ST_COUNT
 };
 
@@ -140,7 +202,7 @@ enum store_stmt {
 #define ITEM_COLUMNS                                                           \
 	"i.id, f.name, f.title, i.key, i.guid, i.link, i.title,"               \
 	" i.author, i.summary, i.content, i.categories, i.published,"          \
-	" i.updated, i.first_seen, i.modified, i.sort_time"
+	" i.updated, i.first_seen, i.modified, i.sort_time, i.story_id"
 
 /* CROSS JOIN fixes the join order, so the planner walks the index given. */
 static const char *const store_sql[ST_COUNT] = {
@@ -178,33 +240,75 @@ static const char *const store_sql[ST_COUNT] = {
     [ST_FEED_LIST] = "SELECT " FEED_COLUMNS " FROM feeds WHERE active = 1"
 		     " ORDER BY name",
     [ST_FEED_ID] = "SELECT id FROM feeds WHERE name = ?1",
-    [ST_ITEM_FIND] = "SELECT id, hash, first_seen FROM items"
-		     " WHERE feed_id = ?1 AND key = ?2",
+    [ST_FEEDS_INACTIVE] = "SELECT name FROM feeds WHERE active = 0"
+			  " ORDER BY name",
+    [ST_ITEM_FIND] = "SELECT id, hash, first_seen, story_id, sort_time"
+		     " FROM items WHERE feed_id = ?1 AND key = ?2",
     [ST_ITEM_INSERT] =
 	"INSERT INTO items (feed_id, key, hash, guid, link,"
 	" title, author, summary, content, categories, published, updated,"
-	" first_seen, modified, sort_time)"
+	" first_seen, modified, sort_time, story_id, canon, title_key)"
 	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
-	" ?13, ?13, ?14)",
+	" ?13, ?13, ?14, ?15, ?16, ?17)",
     [ST_ITEM_UPDATE] =
 	"UPDATE items SET hash = ?2, guid = ?3, link = ?4,"
 	" title = ?5, author = ?6, summary = ?7, content = ?8,"
 	" categories = ?9, published = ?10, updated = ?11, modified = ?12,"
-	" sort_time = ?13 WHERE id = ?1",
-    [ST_ITEM_RESORT] = "UPDATE output_items SET sort_time = ?2"
-		       " WHERE item_id = ?1",
+	" sort_time = ?13, canon = ?14, title_key = ?15 WHERE id = ?1",
+    [ST_ITEM_STORY] = "SELECT story_id, feed_id, sort_time FROM items"
+		      " WHERE id = ?1",
+    [ST_ITEM_SET_KEYS] = "UPDATE items SET canon = ?2, title_key = ?3"
+			 " WHERE id = ?1",
+    [ST_ITEM_DELETE] = "DELETE FROM items WHERE id = ?1",
     [ST_ITEM_OUTPUTS_DROP] = "DELETE FROM output_items WHERE item_id = ?1",
+    /* The oldest item with that link: its story is the oldest one. */
+    [ST_STORY_BY_CANON] = "SELECT story_id FROM items"
+			  " WHERE canon = ?1 AND story_id != ?2"
+			  " ORDER BY id LIMIT 1",
+    [ST_STORY_BY_TITLE] =
+	"SELECT story_id FROM items"
+	" WHERE title_key = ?1 AND sort_time BETWEEN ?3 AND ?4"
+	" AND feed_id != ?2 AND story_id != ?5"
+	" ORDER BY abs(sort_time - ?6), id LIMIT 1",
+    [ST_STORY_INSERT] = "INSERT INTO stories (feed, key, sort_time)"
+			" VALUES (?1, ?2, ?3)",
+    [ST_STORY_GET] = "SELECT feed, key, sort_time FROM stories WHERE id = ?1",
+    /* Only the founder's date places a story. */
+    [ST_STORY_RESORT] = "UPDATE stories SET sort_time = ?2"
+			" WHERE id = ?1 AND feed = ?3 AND key = ?4",
+    [ST_STORY_OUTPUTS_RESORT] =
+	"UPDATE output_items SET sort_time = ?2"
+	" WHERE item_id IN (SELECT id FROM items WHERE story_id = ?1)",
+    [ST_STORY_MOVE] = "UPDATE items SET story_id = ?1 WHERE story_id = ?2",
+    [ST_STORY_DROP_EMPTY] =
+	"DELETE FROM stories WHERE id = ?1"
+	" AND NOT EXISTS (SELECT 1 FROM items WHERE story_id = ?1)",
+    [ST_STORY_ITEMS] = "SELECT " ITEM_COLUMNS " FROM items i"
+		       " CROSS JOIN feeds f ON f.id = i.feed_id"
+		       " WHERE i.story_id = ?1 AND f.active = 1 ORDER BY i.id",
+    [ST_TOMB_TOUCH] = "UPDATE tombstones SET seen = ?3"
+		      " WHERE feed_id = ?1 AND key = ?2",
+    [ST_TOMB_ADD] = "INSERT OR REPLACE INTO tombstones (feed_id, key, seen)"
+		    " SELECT feed_id, key, ?2 FROM items WHERE id = ?1",
+    [ST_TOMB_SWEEP] = "DELETE FROM tombstones WHERE feed_id ="
+		      " (SELECT id FROM feeds WHERE name = ?1) AND seen < ?2",
+    /* Old by its date and by when it was first stored: see store.h. */
+    [ST_PRUNE_AGE] = "SELECT id FROM items WHERE feed_id = ?1"
+		     " AND sort_time < ?2 AND first_seen < ?2 LIMIT ?3",
+    [ST_PRUNE_COUNT] = "SELECT id FROM items WHERE feed_id = ?1"
+		       " ORDER BY sort_time DESC, id DESC LIMIT ?3 OFFSET ?2",
     [ST_OUTPUT_ADD] = "INSERT OR IGNORE INTO output_items"
 		      " (output, item_id, sort_time)"
-		      " SELECT ?1, id, sort_time FROM items WHERE id = ?2",
+		      " SELECT ?1, i.id, s.sort_time FROM items i"
+		      " JOIN stories s ON s.id = i.story_id WHERE i.id = ?2",
     [ST_OUTPUT_REMOVE] = "DELETE FROM output_items"
 			 " WHERE output = ?1 AND item_id = ?2",
     [ST_OUTPUT_CLEAR] = "DELETE FROM output_items WHERE output = ?1",
-    [ST_OUTPUT_ITEMS] = "SELECT " ITEM_COLUMNS " FROM output_items o"
-			" CROSS JOIN items i ON i.id = o.item_id"
-			" CROSS JOIN feeds f ON f.id = i.feed_id"
-			" WHERE o.output = ?1 AND f.active = 1"
-			" ORDER BY o.sort_time DESC, o.item_id DESC LIMIT ?2",
+    [ST_OUTPUT_STORIES] = "SELECT i.story_id FROM output_items o"
+			  " CROSS JOIN items i ON i.id = o.item_id"
+			  " CROSS JOIN feeds f ON f.id = i.feed_id"
+			  " WHERE o.output = ?1 AND f.active = 1"
+			  " ORDER BY o.sort_time DESC, o.item_id DESC",
     [ST_OUTPUT_MODIFIED] = "SELECT max(i.modified) FROM output_items o"
 			   " CROSS JOIN items i ON i.id = o.item_id"
 			   " CROSS JOIN feeds f ON f.id = i.feed_id"
@@ -216,16 +320,52 @@ static const char *const store_sql[ST_COUNT] = {
     [ST_OUTPUT_FILTER_GET] = "SELECT filter FROM outputs WHERE name = ?1",
     [ST_OUTPUT_FILTER_SET] = "INSERT INTO outputs (name, filter) VALUES (?1, ?2)"
 			     " ON CONFLICT (name) DO UPDATE SET filter = ?2",
+    [ST_META_GET] = "SELECT value FROM meta WHERE key = ?1",
+    [ST_META_SET] = "INSERT INTO meta (key, value) VALUES (?1, ?2)"
+		    " ON CONFLICT (key) DO UPDATE SET value = ?2",
 };
 
 struct store {
 	sqlite3 *db;
 	sqlite3_stmt *st[ST_COUNT];
+	char *fault;	/* the last failure of the disk or the lock */
 };
 
+/*
+ * Errors of the disk, the file or the lock, as opposed to errors of SQL or
+ * of data: a full or read-only disk, another process holding the lock. They
+ * pass, so the caller retries.
+ */
+static int
+store_is_fault(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+	case SQLITE_IOERR:
+	case SQLITE_FULL:
+	case SQLITE_READONLY:
+	case SQLITE_CANTOPEN:
+	case SQLITE_PERM:
+	case SQLITE_PROTOCOL:
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * A fault is kept for store_fault and logged at debug level only: the caller
+ * says it once for the whole time the disk fails, not once per statement.
+ */
 static void
 store_warn(struct store *s, const char *what)
 {
+	if (store_is_fault(sqlite3_extended_errcode(s->db))) {
+		free(s->fault);
+		xasprintf(&s->fault, "%s: %s", what, sqlite3_errmsg(s->db));
+		log_debug("store: %s", s->fault);
+		return;
+	}
 	log_warnx("store: %s: %s", what, sqlite3_errmsg(s->db));
 }
 
@@ -287,6 +427,12 @@ store_run(struct store *s, sqlite3_stmt *st, int rc, const char *what)
 	}
 	if (rc != SQLITE_OK)
 		store_warn(s, what);
+	else if (s->fault != NULL && sqlite3_get_autocommit(s->db) &&
+	    (st == s->st[ST_COMMIT] || !sqlite3_stmt_readonly(st))) {
+		/* Written through: the fault has passed. */
+		free(s->fault);
+		s->fault = NULL;
+	}
 	store_done(st);
 	return rc == SQLITE_OK ? 0 : -1;
 }
@@ -489,6 +635,7 @@ store_free(struct store *s)
 		sqlite3_finalize(s->st[i]);
 	if (s->db != NULL && sqlite3_close(s->db) != SQLITE_OK)
 		log_warnx("store: close: %s", sqlite3_errmsg(s->db));
+	free(s->fault);
 	free(s);
 }
 
@@ -947,32 +1094,174 @@ bind_item(int *rc, sqlite3_stmt *st, int i, const struct item *it,
 	bind_time(rc, st, i, it->updated);
 }
 
-int
-store_item_upsert(struct store *s, const char *feed, const struct item *it,
-    int64_t now, int64_t *id)
+/* A feed's row id: 1 and *id set, 0 if there is no such feed, -1 on error. */
+static int
+store_feed_id(struct store *s, const char *feed, int64_t *id)
+{
+	sqlite3_stmt *st = s->st[ST_FEED_ID];
+	int rc = SQLITE_OK, found;
+
+	bind_text(&rc, st, 1, feed);
+	if ((found = store_row(s, st, rc, "find feed")) <= 0)
+		return found;
+	*id = sqlite3_column_int64(st, 0);
+	store_done(st);
+	return 1;
+}
+
+/* Reads one integer of a single-row statement: 1, 0 if no row, -1. */
+static int
+store_int(struct store *s, sqlite3_stmt *st, int rc, const char *what,
+    int64_t *v)
+{
+	int found;
+
+	if ((found = store_row(s, st, rc, what)) <= 0)
+		return found;
+	*v = sqlite3_column_int64(st, 0);
+	store_done(st);
+	return 1;
+}
+
+/*
+ * The story an item with these keys belongs to, other than the story
+ * `not` (0: none): the story of the oldest item with the same canonical
+ * link, else of the item of another feed with the same title dated nearest
+ * to it within the window. 1 and *story set, 0 if none, -1 on error.
+ */
+static int
+store_story_find(struct store *s, const struct store_keys *k, int64_t feed_id,
+    int64_t sort_time, int64_t not, int64_t *story)
 {
 	sqlite3_stmt *st;
+	int rc, found;
+
+	if (k == NULL)
+		return 0;
+	if (k->canon != NULL) {
+		st = s->st[ST_STORY_BY_CANON];
+		rc = SQLITE_OK;
+		bind_text(&rc, st, 1, k->canon);
+		bind_int64(&rc, st, 2, not);
+		found = store_int(s, st, rc, "find story by link", story);
+		if (found != 0)
+			return found;
+	}
+	if (k->title == NULL)
+		return 0;
+	st = s->st[ST_STORY_BY_TITLE];
+	rc = SQLITE_OK;
+	bind_text(&rc, st, 1, k->title);
+	bind_int64(&rc, st, 2, feed_id);
+	/* Dates near INT64 limits are possible (store_time_trusted). */
+	bind_int64(&rc, st, 3, sort_time < INT64_MIN + STORE_TITLE_WINDOW ?
+	    INT64_MIN : sort_time - STORE_TITLE_WINDOW);
+	bind_int64(&rc, st, 4, sort_time > INT64_MAX - STORE_TITLE_WINDOW ?
+	    INT64_MAX : sort_time + STORE_TITLE_WINDOW);
+	bind_int64(&rc, st, 5, not);
+	bind_int64(&rc, st, 6, sort_time);
+	return store_int(s, st, rc, "find story by title", story);
+}
+
+/* The outputs of a story's items follow its sort time. */
+static int
+store_story_outputs_resort(struct store *s, int64_t story, int64_t sort_time)
+{
+	sqlite3_stmt *st = s->st[ST_STORY_OUTPUTS_RESORT];
+	int rc = SQLITE_OK;
+
+	bind_int64(&rc, st, 1, story);
+	bind_int64(&rc, st, 2, sort_time);
+	return store_run(s, st, rc, "move story in outputs");
+}
+
+/* An item that changed: its story moves if it is the founder and its date moved. */
+static int
+store_story_resort(struct store *s, int64_t story, const char *feed,
+    const char *key, int64_t sort_time)
+{
+	sqlite3_stmt *st = s->st[ST_STORY_RESORT];
+	int rc = SQLITE_OK;
+
+	bind_int64(&rc, st, 1, story);
+	bind_int64(&rc, st, 2, sort_time);
+	bind_text(&rc, st, 3, feed);
+	bind_text(&rc, st, 4, key);
+	if (store_run(s, st, rc, "move story") != 0)
+		return -1;
+	if (sqlite3_changes(s->db) == 0)
+		return 0;
+	return store_story_outputs_resort(s, story, sort_time);
+}
+
+static int
+store_story_drop_empty(struct store *s, int64_t story)
+{
+	sqlite3_stmt *st = s->st[ST_STORY_DROP_EMPTY];
+	int rc = SQLITE_OK;
+
+	bind_int64(&rc, st, 1, story);
+	return store_run(s, st, rc, "drop empty story");
+}
+
+/* Moves the items of story `gone` into the older story `keep`. */
+static int
+store_story_merge(struct store *s, int64_t keep, int64_t gone)
+{
+	sqlite3_stmt *st;
+	int64_t sort_time;
+	int rc;
+
+	st = s->st[ST_STORY_GET];
+	rc = SQLITE_OK;
+	bind_int64(&rc, st, 1, keep);
+	switch (store_row(s, st, rc, "get story")) {
+	case 1:
+		sort_time = sqlite3_column_int64(st, 2);
+		store_done(st);
+		break;
+	case 0:
+		log_warnx("store: merge into unknown story %jd", (intmax_t)keep);
+		return -1;
+	default:
+		return -1;
+	}
+	st = s->st[ST_STORY_MOVE];
+	rc = SQLITE_OK;
+	bind_int64(&rc, st, 1, keep);
+	bind_int64(&rc, st, 2, gone);
+	if (store_run(s, st, rc, "merge stories") != 0 ||
+	    store_story_outputs_resort(s, keep, sort_time) != 0)
+		return -1;
+	return store_story_drop_empty(s, gone);
+}
+
+int
+store_item_upsert(struct store *s, const char *feed, const struct item *it,
+    const struct store_keys *keys, int64_t now, int64_t *id)
+{
+	sqlite3_stmt *st;
+	const char *canon = NULL, *title = NULL;
 	char hash[65], *key, *categories = NULL;
-	int64_t feed_id, old_id = 0, first_seen = 0, sort_time;
+	int64_t feed_id, old_id = 0, first_seen = 0, story = 0, old_sort = 0;
+	int64_t sort_time;
 	int own, found, same = 0, result = -1, rc;
 
 	*id = 0;
+	if (keys != NULL) {
+		canon = keys->canon;
+		title = keys->title;
+	}
 	if (store_tx_enter(s, &own) != 0)
 		return -1;
 	key = store_item_key(it);
 	store_item_hash(it, hash);
 
-	st = s->st[ST_FEED_ID];
-	rc = SQLITE_OK;
-	bind_text(&rc, st, 1, feed);
-	if ((found = store_row(s, st, rc, "find feed")) < 0)
-		goto out;
-	if (found == 0) {
-		log_warnx("store: item of unknown feed %s", feed);
+	if ((found = store_feed_id(s, feed, &feed_id)) <= 0) {
+		if (found == 0)
+			log_warnx("store: item of unknown feed %s", feed);
 		goto out;
 	}
-	feed_id = sqlite3_column_int64(st, 0);
-	store_done(st);
 
 	st = s->st[ST_ITEM_FIND];
 	rc = SQLITE_OK;
@@ -985,6 +1274,8 @@ store_item_upsert(struct store *s, const char *feed, const struct item *it,
 		same =
 		    strcmp((const char *)sqlite3_column_text(st, 1), hash) == 0;
 		first_seen = sqlite3_column_int64(st, 2);
+		story = sqlite3_column_int64(st, 3);
+		old_sort = sqlite3_column_int64(st, 4);
 		store_done(st);
 	}
 	if (found && same) {
@@ -993,15 +1284,46 @@ store_item_upsert(struct store *s, const char *feed, const struct item *it,
 		goto out;
 	}
 
-	categories = store_categories_join(it);
 	if (!found) {
+		/* Pruned, and still listed: it stays gone (and listed). */
+		st = s->st[ST_TOMB_TOUCH];
+		rc = SQLITE_OK;
+		bind_int64(&rc, st, 1, feed_id);
+		bind_text(&rc, st, 2, key);
+		bind_int64(&rc, st, 3, now);
+		if (store_run(s, st, rc, "touch tombstone") != 0)
+			goto out;
+		if (sqlite3_changes(s->db) > 0) {
+			result = STORE_ITEM_GONE;
+			goto out;
+		}
+
+		sort_time = store_sort_time(it, now, now);
+		if ((found = store_story_find(s, keys, feed_id, sort_time, 0,
+		    &story)) < 0)
+			goto out;
+		if (found == 0) {
+			st = s->st[ST_STORY_INSERT];
+			rc = SQLITE_OK;
+			bind_text(&rc, st, 1, feed);
+			bind_text(&rc, st, 2, key);
+			bind_int64(&rc, st, 3, sort_time);
+			if (store_run(s, st, rc, "insert story") != 0)
+				goto out;
+			story = sqlite3_last_insert_rowid(s->db);
+		}
+
+		categories = store_categories_join(it);
 		st = s->st[ST_ITEM_INSERT];
 		rc = SQLITE_OK;
 		bind_int64(&rc, st, 1, feed_id);
 		bind_text(&rc, st, 2, key);
 		bind_item(&rc, st, 3, it, hash, categories);
 		bind_int64(&rc, st, 13, now);
-		bind_int64(&rc, st, 14, store_sort_time(it, now, now));
+		bind_int64(&rc, st, 14, sort_time);
+		bind_int64(&rc, st, 15, story);
+		bind_text(&rc, st, 16, canon);
+		bind_text(&rc, st, 17, title);
 		if (store_run(s, st, rc, "insert item") != 0)
 			goto out;
 		*id = sqlite3_last_insert_rowid(s->db);
@@ -1009,6 +1331,11 @@ store_item_upsert(struct store *s, const char *feed, const struct item *it,
 		goto out;
 	}
 
+	/*
+	 * An update keeps its identity and its story, whatever its new keys
+	 * say: the keys only bring later items to it.
+	 */
+	categories = store_categories_join(it);
 	sort_time = store_sort_time(it, first_seen, now);
 	st = s->st[ST_ITEM_UPDATE];
 	rc = SQLITE_OK;
@@ -1016,13 +1343,12 @@ store_item_upsert(struct store *s, const char *feed, const struct item *it,
 	bind_item(&rc, st, 2, it, hash, categories);
 	bind_int64(&rc, st, 12, now);
 	bind_int64(&rc, st, 13, sort_time);
+	bind_text(&rc, st, 14, canon);
+	bind_text(&rc, st, 15, title);
 	if (store_run(s, st, rc, "update item") != 0)
 		goto out;
-	st = s->st[ST_ITEM_RESORT];
-	rc = SQLITE_OK;
-	bind_int64(&rc, st, 1, old_id);
-	bind_int64(&rc, st, 2, sort_time);
-	if (store_run(s, st, rc, "update item outputs") != 0)
+	if (sort_time != old_sort &&
+	    store_story_resort(s, story, feed, key, sort_time) != 0)
 		goto out;
 	*id = old_id;
 	result = STORE_ITEM_UPDATED;
@@ -1034,6 +1360,268 @@ out:
 		return -1;
 	}
 	return result;
+}
+
+int
+store_feed_listed(struct store *s, const char *feed, int64_t now)
+{
+	sqlite3_stmt *st = s->st[ST_TOMB_SWEEP];
+	int rc = SQLITE_OK;
+
+	bind_text(&rc, st, 1, feed);
+	bind_int64(&rc, st, 2, now);
+	return store_run(s, st, rc, "sweep tombstones");
+}
+
+int
+store_item_rekey(struct store *s, int64_t id, const struct store_keys *k)
+{
+	sqlite3_stmt *st;
+	int64_t story, feed_id, sort_time, other;
+	int own, ok = 0, rc, found, merged = 0;
+
+	if (store_tx_enter(s, &own) != 0)
+		return -1;
+	st = s->st[ST_ITEM_STORY];
+	rc = SQLITE_OK;
+	bind_int64(&rc, st, 1, id);
+	if ((found = store_row(s, st, rc, "get item story")) < 0)
+		goto out;
+	if (found == 0) {
+		ok = 1;		/* pruned meanwhile */
+		goto out;
+	}
+	story = sqlite3_column_int64(st, 0);
+	feed_id = sqlite3_column_int64(st, 1);
+	sort_time = sqlite3_column_int64(st, 2);
+	store_done(st);
+
+	st = s->st[ST_ITEM_SET_KEYS];
+	rc = SQLITE_OK;
+	bind_int64(&rc, st, 1, id);
+	bind_text(&rc, st, 2, k->canon);
+	bind_text(&rc, st, 3, k->title);
+	if (store_run(s, st, rc, "set item keys") != 0)
+		goto out;
+	if ((found = store_story_find(s, k, feed_id, sort_time, story,
+	    &other)) < 0)
+		goto out;
+	/* The older story stays, so that fewer entries change their id. */
+	if (found && store_story_merge(s, story < other ? story : other,
+	    story < other ? other : story) != 0)
+		goto out;
+	merged = found;
+	ok = 1;
+out:
+	if (store_tx_leave(s, own, ok) != 0)
+		return -1;
+	return merged;
+}
+
+/* Collects the ids a statement returns into *ids, from *n on. */
+static int
+store_ids(struct store *s, sqlite3_stmt *st, int rc, const char *what,
+    int64_t **ids, size_t *n)
+{
+	if (rc == SQLITE_OK) {
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			*ids = xreallocarray(*ids, *n + 1, sizeof **ids);
+			(*ids)[(*n)++] = sqlite3_column_int64(st, 0);
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		store_warn(s, what);
+		store_done(st);
+		return -1;
+	}
+	store_done(st);
+	return 0;
+}
+
+/* Deletes an item, leaving its tombstone, and its story if it was the last. */
+static int
+store_item_prune(struct store *s, int64_t id, int64_t now)
+{
+	sqlite3_stmt *st;
+	int64_t story;
+	int rc, found;
+
+	st = s->st[ST_ITEM_STORY];
+	rc = SQLITE_OK;
+	bind_int64(&rc, st, 1, id);
+	if ((found = store_row(s, st, rc, "get item story")) <= 0)
+		return found;
+	story = sqlite3_column_int64(st, 0);
+	store_done(st);
+
+	st = s->st[ST_TOMB_ADD];
+	rc = SQLITE_OK;
+	bind_int64(&rc, st, 1, id);
+	bind_int64(&rc, st, 2, now);
+	if (store_run(s, st, rc, "add tombstone") != 0)
+		return -1;
+	st = s->st[ST_ITEM_DELETE];
+	rc = SQLITE_OK;
+	bind_int64(&rc, st, 1, id);
+	if (store_run(s, st, rc, "delete item") != 0)
+		return -1;
+	return store_story_drop_empty(s, story);
+}
+
+int
+store_prune(struct store *s, const char *feed, int64_t older_than,
+    size_t keep, size_t max, int64_t now)
+{
+	sqlite3_stmt *st;
+	int64_t feed_id, *ids = NULL;
+	size_t n = 0, done = 0;
+	int own, ok = 0, rc, found;
+
+	if (max == 0)
+		return 0;
+	if (store_tx_enter(s, &own) != 0)
+		return -1;
+	if ((found = store_feed_id(s, feed, &feed_id)) <= 0) {
+		ok = found == 0;
+		goto out;
+	}
+	if (older_than != INT64_MIN) {
+		st = s->st[ST_PRUNE_AGE];
+		rc = SQLITE_OK;
+		bind_int64(&rc, st, 1, feed_id);
+		bind_int64(&rc, st, 2, older_than);
+		bind_size(&rc, st, 3, max);
+		if (store_ids(s, st, rc, "find old items", &ids, &n) != 0)
+			goto out;
+		for (; done < n; done++)
+			if (store_item_prune(s, ids[done], now) < 0)
+				goto out;
+	}
+	/* After the old ones went, so that none is counted twice. */
+	if (keep > 0 && done < max) {
+		st = s->st[ST_PRUNE_COUNT];
+		rc = SQLITE_OK;
+		bind_int64(&rc, st, 1, feed_id);
+		bind_size(&rc, st, 2, keep);
+		bind_size(&rc, st, 3, max - done);
+		if (store_ids(s, st, rc, "find items over the count", &ids,
+		    &n) != 0)
+			goto out;
+		for (; done < n; done++)
+			if (store_item_prune(s, ids[done], now) < 0)
+				goto out;
+	}
+	ok = 1;
+out:
+	free(ids);
+	if (store_tx_leave(s, own, ok) != 0)
+		return -1;
+	return done > INT32_MAX ? INT32_MAX : (int)done;
+}
+
+int
+store_feeds_inactive(struct store *s, char ***names, size_t *np)
+{
+	sqlite3_stmt *st = s->st[ST_FEEDS_INACTIVE];
+	char **list = NULL;
+	size_t n = 0;
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		list = xreallocarray(list, n + 1, sizeof *list);
+		list[n++] = column_strdup(st, 0);
+	}
+	if (rc != SQLITE_DONE) {
+		store_warn(s, "list inactive feeds");
+		store_done(st);
+		for (size_t i = 0; i < n; i++)
+			free(list[i]);
+		free(list);
+		*names = NULL;
+		*np = 0;
+		return -1;
+	}
+	store_done(st);
+	*names = list;
+	*np = n;
+	return 0;
+}
+
+static int
+store_meta_get(struct store *s, const char *key, char **text, int64_t *num)
+{
+	sqlite3_stmt *st = s->st[ST_META_GET];
+	int rc = SQLITE_OK, found;
+
+	bind_text(&rc, st, 1, key);
+	if ((found = store_row(s, st, rc, "read state")) <= 0)
+		return found;
+	if (text != NULL)
+		*text = column_strdup(st, 0);
+	if (num != NULL)
+		*num = sqlite3_column_int64(st, 0);
+	store_done(st);
+	return 1;
+}
+
+static int
+store_meta_set(struct store *s, const char *key, const char *text,
+    int64_t num)
+{
+	sqlite3_stmt *st = s->st[ST_META_SET];
+	int rc = SQLITE_OK;
+
+	bind_text(&rc, st, 1, key);
+	if (text != NULL)
+		bind_text(&rc, st, 2, text);
+	else
+		bind_int64(&rc, st, 2, num);
+	return store_run(s, st, rc, "write state");
+}
+
+int
+store_keys_state(struct store *s, char **rules, int64_t *after)
+{
+	*rules = NULL;
+	*after = 0;
+	if (store_meta_get(s, "keys_rules", rules, NULL) < 0 ||
+	    store_meta_get(s, "keys_after", NULL, after) < 0) {
+		free(*rules);
+		*rules = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_keys_set_state(struct store *s, const char *rules, int64_t after)
+{
+	int own;
+
+	if (store_tx_enter(s, &own) != 0)
+		return -1;
+	return store_tx_leave(s, own,
+	    store_meta_set(s, "keys_rules", rules, 0) == 0 &&
+	    store_meta_set(s, "keys_after", NULL, after) == 0);
+}
+
+const char *
+store_fault(const struct store *s)
+{
+	return s->fault;
+}
+
+int
+store_probe(struct store *s, int64_t now)
+{
+	if (store_begin(s) != 0)
+		return -1;
+	if (store_meta_set(s, "probe", NULL, now) != 0 ||
+	    store_commit(s) != 0) {
+		store_rollback(s);
+		return -1;
+	}
+	return 0;
 }
 
 static int
@@ -1115,6 +1703,7 @@ store_item_read(sqlite3_stmt *st, struct store_item *si)
 	si->first_seen = sqlite3_column_int64(st, 13);
 	si->modified = sqlite3_column_int64(st, 14);
 	si->sort_time = sqlite3_column_int64(st, 15);
+	si->story = sqlite3_column_int64(st, 16);
 }
 
 /* Runs a bound item query and collects its rows. */
@@ -1146,16 +1735,125 @@ store_items_collect(struct store *s, sqlite3_stmt *st, int rc, const char *what,
 	return 0;
 }
 
-int
-store_output_items(struct store *s, const char *output, size_t max,
-    struct store_item **out, size_t *n)
-{
-	sqlite3_stmt *st = s->st[ST_OUTPUT_ITEMS];
-	int rc = SQLITE_OK;
+/* A small set of story ids, to take each story once off the output's index. */
+struct idset {
+	int64_t *slots;		/* 0: empty (row ids start at 1) */
+	size_t size;		/* a power of two */
+	size_t n;
+};
 
+static int
+idset_add(struct idset *set, int64_t id)
+{
+	size_t mask, i;
+
+	if (set->n * 2 >= set->size) {
+		struct idset bigger = {NULL, set->size == 0 ? 64 : set->size * 2,
+		    0};
+
+		bigger.slots = xcalloc(bigger.size, sizeof *bigger.slots);
+		for (size_t j = 0; j < set->size; j++)
+			if (set->slots[j] != 0)
+				idset_add(&bigger, set->slots[j]);
+		free(set->slots);
+		*set = bigger;
+	}
+	mask = set->size - 1;
+	for (i = (size_t)((uint64_t)id * 0x9e3779b97f4a7c15ULL) & mask;
+	    set->slots[i] != 0; i = (i + 1) & mask)
+		if (set->slots[i] == id)
+			return 0;
+	set->slots[i] = id;
+	set->n++;
+	return 1;
+}
+
+static int
+store_story_read(struct store *s, int64_t id, struct store_story *story)
+{
+	sqlite3_stmt *st = s->st[ST_STORY_GET];
+	int rc = SQLITE_OK, found;
+
+	memset(story, 0, sizeof *story);
+	story->id = id;
+	bind_int64(&rc, st, 1, id);
+	if ((found = store_row(s, st, rc, "get story")) < 0)
+		return -1;
+	if (found == 0) {
+		log_warnx("store: items of unknown story %jd", (intmax_t)id);
+		return -1;
+	}
+	story->feed = column_strdup(st, 0);
+	story->key = column_strdup(st, 1);
+	story->sort_time = sqlite3_column_int64(st, 2);
+	store_done(st);
+
+	st = s->st[ST_STORY_ITEMS];
+	rc = SQLITE_OK;
+	bind_int64(&rc, st, 1, id);
+	return store_items_collect(s, st, rc, "story items", &story->items,
+	    &story->nitems);
+}
+
+int
+store_output_stories(struct store *s, const char *output, size_t max,
+    struct store_story **out, size_t *np)
+{
+	sqlite3_stmt *st = s->st[ST_OUTPUT_STORIES];
+	struct store_story *list = NULL;
+	struct idset seen = {NULL, 0, 0};
+	int64_t *ids = NULL;
+	size_t n = 0;
+	int rc = SQLITE_OK, ret = -1;
+
+	*out = NULL;
+	*np = 0;
+	/* Newest first off the index; a story of several items comes once. */
 	bind_text(&rc, st, 1, output);
-	bind_size(&rc, st, 2, max);
-	return store_items_collect(s, st, rc, "output items", out, n);
+	if (rc == SQLITE_OK) {
+		while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+			int64_t id = sqlite3_column_int64(st, 0);
+
+			if (!idset_add(&seen, id))
+				continue;
+			ids = xreallocarray(ids, n + 1, sizeof *ids);
+			ids[n++] = id;
+		}
+		if (rc == SQLITE_ROW)
+			rc = SQLITE_DONE;
+	}
+	if (rc != SQLITE_DONE && rc != SQLITE_OK) {
+		store_warn(s, "output stories");
+		store_done(st);
+		goto out;
+	}
+	store_done(st);
+
+	list = xcalloc(n, sizeof *list);
+	for (size_t i = 0; i < n; i++) {
+		if (store_story_read(s, ids[i], &list[i]) != 0) {
+			store_stories_free(list, i + 1);
+			goto out;
+		}
+	}
+	*out = list;
+	*np = n;
+	ret = 0;
+out:
+	free(seen.slots);
+	free(ids);
+	return ret;
+}
+
+void
+store_stories_free(struct store_story *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(list[i].feed);
+		free(list[i].key);
+		store_items_free(list[i].items, list[i].nitems);
+	}
+	free(list);
 }
 
 int64_t

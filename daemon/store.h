@@ -3,7 +3,14 @@
  * module that includes sqlite3.h. Items are deduplicated here: within a feed
  * an item is known by its guid, else its link, else a hash of its title, date
  * and content; a changed content hash makes the item an update, not a second
- * item.
+ * item. Across feeds, items are grouped in stories by the keys that ingest
+ * works out (struct store_keys): an output lists each story once, with every
+ * item of it, so that every source is named.
+ *
+ * Errors: functions return -1 and log. An error of the disk or the lock (a
+ * full or read-only disk, a lock held too long) is only logged at debug
+ * level and kept for store_fault, so that the caller can say it once and
+ * retry; any other error is logged as a warning.
  */
 #ifndef FEEDMUX_STORE_H
 #define FEEDMUX_STORE_H
@@ -20,6 +27,18 @@ enum store_upsert {
 	STORE_ITEM_SAME = 0,	/* known, unchanged */
 	STORE_ITEM_NEW = 1,
 	STORE_ITEM_UPDATED = 2,	/* known, its content changed */
+	STORE_ITEM_GONE = 3,	/* pruned earlier and still listed: not stored */
+};
+
+/*
+ * What finds an item's story: a new item joins the story of the oldest item
+ * with the same canonical link, else of the item of another feed with the
+ * same normalized title whose date (sort_time) is nearest, within 48 hours;
+ * else it founds a story of its own. Either may be NULL.
+ */
+struct store_keys {
+	const char *canon;	/* canonical link */
+	const char *title;	/* normalized title */
 };
 
 /* A feed as the database knows it. */
@@ -77,6 +96,28 @@ struct store_item {
 	int64_t first_seen;	/* when feedmux first stored it */
 	int64_t modified;	/* when it last changed in the store */
 	int64_t sort_time;	/* published, else updated, else first_seen */
+	int64_t story;		/* the id of its story */
+};
+
+/*
+ * A story: the items of every feed that carried it. Its entry id is made
+ * from the feed and key of the item that founded it, which stay when that
+ * item goes, so a story never changes its id; its place in outputs is the
+ * founder's sort_time.
+ */
+struct store_story {
+	int64_t id;
+	char *feed;		/* the founder's feed name and key */
+	char *key;
+	int64_t sort_time;
+	/*
+	 * Its items from active feeds, first stored first (at least one): the
+	 * first is the story as outputs show it (title, link, text, dates,
+	 * atom:source), the others are the other sources ("via"). A feed may
+	 * have several items in a story.
+	 */
+	struct store_item *items;
+	size_t nitems;
 };
 
 /*
@@ -125,10 +166,17 @@ void store_feed_list_free(struct store_feed *, size_t);
 
 /*
  * Adds or updates an item of a feed (which must exist). Returns an enum
- * store_upsert and sets *id, or -1 on a database error.
+ * store_upsert and sets *id (0 for STORE_ITEM_GONE), or -1 on a database
+ * error. keys (NULL: none) find a new item's story; an update keeps its
+ * story and only records its new keys, for the items that come later.
  */
 int store_item_upsert(struct store *, const char *feed, const struct item *,
-    int64_t now, int64_t *id);
+    const struct store_keys *keys, int64_t now, int64_t *id);
+/*
+ * After a feed listed its items at `now`: tombstones of items it no longer
+ * lists are forgotten, so that such an item would be new again.
+ */
+int store_feed_listed(struct store *, const char *feed, int64_t now);
 /* Sets the outputs an item belongs to, replacing any earlier set. */
 int store_item_set_outputs(struct store *, int64_t id, char *const *outputs,
     size_t n);
@@ -149,12 +197,15 @@ int store_output_set_filter(struct store *, const char *output,
     const char *filter);
 
 /*
- * The newest items of an output from active feeds, newest first (sort_time,
- * then id), at most max. sort_time ignores dates more than a day ahead of
- * the clock at upsert.
+ * The newest stories of an output that have an item of an active feed in
+ * it, newest first (the story's sort_time, then its newest item there), at
+ * most max, each with all its items of active feeds (those outside the
+ * output too). sort_time ignores dates more than a day ahead of the clock
+ * at upsert. Free with store_stories_free.
  */
-int store_output_items(struct store *, const char *output, size_t max,
-    struct store_item **, size_t *n);
+int store_output_stories(struct store *, const char *output, size_t max,
+    struct store_story **, size_t *n);
+void store_stories_free(struct store_story *, size_t);
 /*
  * The newest change to an output: the largest modified time of its items
  * from active feeds, 0 if none, -1 on a database error.
@@ -169,5 +220,39 @@ int64_t store_output_modified(struct store *, const char *output);
 int store_items_page(struct store *, int64_t after_id, size_t max,
     struct store_item **, size_t *n);
 void store_items_free(struct store_item *, size_t);
+
+/*
+ * Story keys of stored items are worked out again when the rules that make
+ * them change (and once after the upgrade that brought stories): the store
+ * keeps the rules' name the keys follow and how far (item id) a rework got;
+ * -1 when it is complete. A new database has neither (*rules NULL, 0).
+ */
+int store_keys_state(struct store *, char **rules, int64_t *after);
+int store_keys_set_state(struct store *, const char *rules, int64_t after);
+/*
+ * Sets a stored item's keys; if they find another story, the two stories
+ * become one (the older stays). 1 if they did, 0 if not, -1 on error.
+ */
+int store_item_rekey(struct store *, int64_t id, const struct store_keys *);
+
+/*
+ * Retention: deletes at most max items of a feed, each leaving a tombstone
+ * (store_item_upsert then ignores it while the feed lists it): first those
+ * whose date and first sight are both before older_than (INT64_MIN: none),
+ * then those beyond the newest keep by date (0: no limit). Returns how many
+ * went (max: there may be more), -1 on error. An unknown feed has none.
+ */
+int store_prune(struct store *, const char *feed, int64_t older_than,
+    size_t keep, size_t max, int64_t now);
+/* The names of the stored feeds that are not active (caller frees). */
+int store_feeds_inactive(struct store *, char ***names, size_t *n);
+
+/*
+ * The last error of the disk or the lock, NULL once a write has worked
+ * since; valid until the next store call.
+ */
+const char *store_fault(const struct store *);
+/* A small write, to learn whether writes work again: 0 if it did. */
+int store_probe(struct store *, int64_t now);
 
 #endif

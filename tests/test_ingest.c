@@ -118,23 +118,24 @@ mkitem(const char *guid, const char *title, const char *summary,
 static void
 check_output(struct store *s, const char *output, const char *titles)
 {
-	struct store_item *items;
+	struct store_story *stories;
 	struct buf b;
 	size_t n;
 
-	assert_int_equal(store_output_items(s, output, 10000, &items, &n), 0);
+	assert_int_equal(
+	    store_output_stories(s, output, 10000, &stories, &n), 0);
 	buf_init(&b);
 	buf_adds(&b, "");
 	for (size_t i = 0; i < n; i++) {
 		if (i > 0)
 			buf_addc(&b, ' ');
-		buf_adds(&b, items[i].item.title);
+		buf_adds(&b, stories[i].items[0].item.title);
 	}
 	if (strcmp(b.data, titles) != 0)
 		fail_msg(
 		    "output %s: \"%s\", want \"%s\"", output, b.data, titles);
 	buf_free(&b);
-	store_items_free(items, n);
+	store_stories_free(stories, n);
 }
 
 static void
@@ -277,7 +278,7 @@ test_refilter(void **state)
 	    {"all", fx->everything, NULL, 0},
 	};
 	struct ingest_result r;
-	struct store_item *got;
+	struct store_story *got;
 	char **text;
 	char *cause = NULL;
 	size_t n = 1003, nkorean = 0, ngot;
@@ -306,24 +307,24 @@ test_refilter(void **state)
 	    0);
 	assert_int_equal(r.nnew, n - 600);
 
-	assert_int_equal(store_output_items(fx->s, "news", n, &got, &ngot), 0);
+	assert_int_equal(store_output_stories(fx->s, "news", n, &got, &ngot), 0);
 	assert_int_equal(ngot, n - nkorean);
-	store_items_free(got, ngot);
+	store_stories_free(got, ngot);
 
 	/* news now wants korea. */
 	assert_int_equal(ingest_refilter(fx->s, redo, nitems(redo), &cause), 0);
 	assert_null(cause);
-	assert_int_equal(store_output_items(fx->s, "news", n, &got, &ngot), 0);
+	assert_int_equal(store_output_stories(fx->s, "news", n, &got, &ngot), 0);
 	assert_int_equal(ngot, nkorean);
 	for (size_t i = 0, want = 0; i < ngot; i++, want++) {
 		while (!KOREAN(want))
 			want++;
-		assert_string_equal(got[i].item.title, text[want]);
+		assert_string_equal(got[i].items[0].item.title, text[want]);
 	}
-	store_items_free(got, ngot);
-	assert_int_equal(store_output_items(fx->s, "all", n, &got, &ngot), 0);
+	store_stories_free(got, ngot);
+	assert_int_equal(store_output_stories(fx->s, "all", n, &got, &ngot), 0);
 	assert_int_equal(ngot, n);
-	store_items_free(got, ngot);
+	store_stories_free(got, ngot);
 
 	/* Items of feeds inactive during a refilter are in it when they return. */
 	{
@@ -334,14 +335,14 @@ test_refilter(void **state)
 		assert_int_equal(
 		    store_feeds_sync(fx->s, (char *[]){"a", "b"}, 2), 0);
 		assert_int_equal(
-		    store_output_items(fx->s, "news", n, &got, &ngot), 0);
+		    store_output_stories(fx->s, "news", n, &got, &ngot), 0);
 		assert_int_equal(ngot, nkorean);
-		store_items_free(got, ngot);
+		store_stories_free(got, ngot);
 	}
 	/* An output not refiltered keeps its items. */
-	assert_int_equal(store_output_items(fx->s, "keep", n, &got, &ngot), 0);
+	assert_int_equal(store_output_stories(fx->s, "keep", n, &got, &ngot), 0);
 	assert_int_equal(ngot, n);
-	store_items_free(got, ngot);
+	store_stories_free(got, ngot);
 
 	for (size_t i = 0; i < n; i++)
 		free(text[i]);
@@ -349,15 +350,16 @@ test_refilter(void **state)
 	free(items);
 }
 
-/* How many items an output holds. */
+/* How many stories an output holds. */
 static size_t
 output_count(struct store *s, const char *output)
 {
-	struct store_item *got;
+	struct store_story *got;
 	size_t n;
 
-	assert_int_equal(store_output_items(s, output, 100000, &got, &n), 0);
-	store_items_free(got, n);
+	assert_int_equal(
+	    store_output_stories(s, output, 100000, &got, &n), 0);
+	store_stories_free(got, n);
 	return n;
 }
 

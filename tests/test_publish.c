@@ -136,7 +136,7 @@ add_item(struct fixture *fx, const char *feed, const char *guid,
 	it.summary = (char *)"<p>Some <b>HTML</b> & text</p>";
 	it.published = published;
 	it.updated = PARSE_NO_TIME;
-	assert_true(store_item_upsert(fx->st, feed, &it, now_unix(), &id) >= 0);
+	assert_true(store_item_upsert(fx->st, feed, &it, NULL, now_unix(), &id) >= 0);
 	assert_int_equal(store_item_set_outputs(fx->st, id, outs, 1), 0);
 }
 

@@ -153,7 +153,7 @@ upsert(struct store *s, const char *feed, const struct item *it, int64_t now,
 {
 	int64_t id = -1;
 
-	assert_int_equal(store_item_upsert(s, feed, it, now, &id), expect);
+	assert_int_equal(store_item_upsert(s, feed, it, NULL, now, &id), expect);
 	assert_true(id > 0);
 	return id;
 }
@@ -213,7 +213,7 @@ test_open_creates_and_reopens(void **state)
 	fx_close(fx);
 	assert_int_equal(read_user_version(fx->path), 2);
 
-	/* A second open finds version 1 and runs no migration again. */
+	/* A second open finds version 2 and runs no migration again. */
 	fx_open(fx);
 	assert_int_equal(store_feed_get(fx->s, "a", &f), 0);
 	assert_string_equal(f.name, "a");
@@ -429,20 +429,23 @@ test_same_guid_two_feeds(void **state)
 	store_feed_clear(&f);
 }
 
-/* Checks an output's items by title, in order. */
+/* Checks an output's stories by the title of their first item, in order. */
 static void
 check_output(struct store *s, const char *output, size_t max,
     const char *const *titles, size_t n)
 {
-	struct store_item *items;
+	struct store_story *stories;
 	size_t got;
 
-	assert_int_equal(store_output_items(s, output, max, &items, &got), 0);
+	assert_int_equal(
+	    store_output_stories(s, output, max, &stories, &got), 0);
 	if (got != n)
-		fail_msg("%s: %zu items, want %zu", output, got, n);
-	for (size_t i = 0; i < n; i++)
-		assert_string_equal(items[i].item.title, titles[i]);
-	store_items_free(items, got);
+		fail_msg("%s: %zu stories, want %zu", output, got, n);
+	for (size_t i = 0; i < n; i++) {
+		assert_true(stories[i].nitems >= 1);
+		assert_string_equal(stories[i].items[0].item.title, titles[i]);
+	}
+	store_stories_free(stories, got);
 }
 
 static void
@@ -885,7 +888,7 @@ test_transactions(void **state)
 	assert_int_equal(store_begin(fx->s), -1);
 	upsert(fx->s, "a", &it, NOW, STORE_ITEM_NEW);
 	/* A failed write inside leaves the transaction to its owner. */
-	assert_int_equal(store_item_upsert(fx->s, "nosuch", &it, NOW, &id), -1);
+	assert_int_equal(store_item_upsert(fx->s, "nosuch", &it, NULL, NOW, &id), -1);
 	assert_int_equal(id, 0);
 	assert_int_equal(store_commit(fx->s), 0);
 	assert_int_equal(store_commit(fx->s), -1);
@@ -895,7 +898,7 @@ test_transactions(void **state)
 	store_feed_clear(&f);
 
 	/* Outside a transaction too. */
-	assert_int_equal(store_item_upsert(fx->s, "nosuch", &it, NOW, &id), -1);
+	assert_int_equal(store_item_upsert(fx->s, "nosuch", &it, NULL, NOW, &id), -1);
 	upsert(fx->s, "a", &it, NOW, STORE_ITEM_SAME);
 
 	/* Closing with a transaction open rolls it back. */
