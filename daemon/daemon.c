@@ -1,6 +1,7 @@
 #include <sys/resource.h>
 
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,19 @@ struct refilter {
 	int64_t longest;	/* ms, of one step */
 };
 
+/*
+ * Maintenance (story keys worked out again, retention) runs in slices of
+ * this many items, one transaction each, and gives the loop back after this
+ * long, so that serving and polling never wait long for it.
+ */
+#define DAEMON_SLICE 200
+#define DAEMON_SLICE_MS 20
+/* Retention runs at least this often (seconds); more often for short ages. */
+#define DAEMON_PRUNE_PERIOD 600
+/* While the database cannot be written: first and longest retry delay. */
+#define DAEMON_RETRY_MIN 2
+#define DAEMON_RETRY_MAX 300
+
 /* A feed being fetched, with what its next poll depends on. */
 struct job {
 	char *name;
@@ -90,12 +104,33 @@ struct daemon {
 	struct event *watchdog;
 	size_t nfailing;	/* feeds whose last poll failed */
 	char *notified;		/* the last STATUS= sent */
+
+	/* Maintenance: story keys first, then retention passes. */
+	struct event *maint;
+	int rekey_done;
+	char **prune_feeds;	/* the feeds of the running pass; NULL: idle */
+	size_t nprune_feeds;
+	size_t prune_next;
+	size_t pruned;
+	int64_t prune_due;
+
+	/*
+	 * The database cannot be written (full or read-only disk, a lock
+	 * held): said once, retried; the feeds whose items could not be
+	 * stored are polled again once a probe write works.
+	 */
+	int faulty;
+	char **stalled;
+	size_t nstalled;
+	struct event *retry;
+	int retry_delay;
 };
 
 static int daemon_health(struct daemon *, const char *, long, const char *);
 static void daemon_count_failing(struct daemon *);
 static void daemon_notify_status(struct daemon *, const char *);
 static void daemon_watch_config(struct daemon *);
+static void daemon_schedule(struct daemon *, const struct config_feed *, int);
 
 static void
 outputs_free(struct ingest_output *outs, size_t n)
@@ -385,6 +420,248 @@ daemon_sync_feeds(struct daemon *d)
 	return rc;
 }
 
+static int
+names_find(char *const *names, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(names[i], name) == 0)
+			return (int)i;
+	return -1;
+}
+
+static void
+names_free(char **names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+/*
+ * A write failed. If the store says it was the disk or the lock, the feed
+ * (NULL: none) waits until writes work again, and the whole episode is said
+ * once. Returns 1 if it was such a fault, 0 for an error of its own.
+ */
+static int
+daemon_store_fault(struct daemon *d, const char *feed)
+{
+	const char *why = store_fault(d->store);
+	struct timeval tv = {DAEMON_RETRY_MIN, 0};
+
+	if (why == NULL)
+		return 0;
+	if (feed != NULL && names_find(d->stalled, d->nstalled, feed) == -1) {
+		d->stalled = xreallocarray(d->stalled, d->nstalled + 1,
+		    sizeof *d->stalled);
+		d->stalled[d->nstalled++] = xstrdup(feed);
+	}
+	if (!d->faulty) {
+		d->faulty = 1;
+		log_warnx("database %s cannot be written (%s): serving what it "
+		    "holds, retrying", d->config->database, why);
+		d->retry_delay = DAEMON_RETRY_MIN;
+		/* `feedmux poll` says it failed instead. */
+		if (d->retry != NULL && !d->once)
+			evtimer_add(d->retry, &tv);
+	}
+	return 1;
+}
+
+/* A feed's writes worked: the episode ends when no feed waits any more. */
+static void
+daemon_store_ok(struct daemon *d, const char *feed)
+{
+	int i;
+
+	if ((i = names_find(d->stalled, d->nstalled, feed)) != -1) {
+		free(d->stalled[i]);
+		d->stalled[i] = d->stalled[--d->nstalled];
+	}
+	if (d->faulty && d->nstalled == 0) {
+		d->faulty = 0;
+		if (d->retry != NULL)
+			evtimer_del(d->retry);
+		log_notice("database %s: writes work again",
+		    d->config->database);
+	}
+}
+
+/*
+ * While the database fails: a small write tells when it works again; then
+ * the feeds that could not be stored are polled at once. Each round waits
+ * twice as long as the one before, up to DAEMON_RETRY_MAX.
+ */
+static void
+daemon_retry(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+	struct timeval tv;
+	int64_t now = now_unix();
+
+	(void)fd;
+	(void)what;
+	if (store_probe(d->store, now) == 0) {
+		log_debug("database: a probe write worked; polling %zu feeds "
+		    "again", d->nstalled);
+		for (size_t i = 0; i < d->nstalled; i++) {
+			const struct config_feed *cf;
+
+			if ((cf = config_feed_find(d->config,
+			    d->stalled[i])) != NULL)
+				daemon_schedule(d, cf, 0);
+		}
+	}
+	d->retry_delay = d->retry_delay * 2 > DAEMON_RETRY_MAX ?
+	    DAEMON_RETRY_MAX : d->retry_delay * 2;
+	tv.tv_sec = d->retry_delay;
+	tv.tv_usec = 0;
+	evtimer_add(d->retry, &tv);
+}
+
+/* Seconds between retention passes: a tenth of the shortest age kept. */
+static int64_t
+daemon_prune_period(const struct config *cf)
+{
+	int64_t period = DAEMON_PRUNE_PERIOD;
+
+	if (cf->keep_age > 0 && cf->keep_age / 10 < period)
+		period = cf->keep_age / 10;
+	for (size_t i = 0; i < cf->nfeeds; i++)
+		if (cf->feeds[i].keep_age > 0 &&
+		    cf->feeds[i].keep_age / 10 < period)
+			period = cf->feeds[i].keep_age / 10;
+	return period < 1 ? 1 : period;
+}
+
+/* A pass over every feed, active ones first; the inactive keep [poll]'s limits. */
+static int
+daemon_prune_start(struct daemon *d)
+{
+	char **inactive;
+	size_t ninactive;
+
+	if (store_feeds_inactive(d->store, &inactive, &ninactive) != 0)
+		return -1;
+	d->nprune_feeds = d->config->nfeeds + ninactive;
+	d->prune_feeds = xcalloc(d->nprune_feeds, sizeof *d->prune_feeds);
+	for (size_t i = 0; i < d->config->nfeeds; i++)
+		d->prune_feeds[i] = xstrdup(d->config->feeds[i].name);
+	for (size_t i = 0; i < ninactive; i++)
+		d->prune_feeds[d->config->nfeeds + i] = inactive[i];
+	free(inactive);
+	d->prune_next = 0;
+	d->pruned = 0;
+	return 0;
+}
+
+static void
+daemon_prune_end(struct daemon *d, int64_t now)
+{
+	if (d->pruned > 0)
+		log_info("retention: %zu items pruned", d->pruned);
+	names_free(d->prune_feeds, d->nprune_feeds);
+	d->prune_feeds = NULL;
+	d->nprune_feeds = 0;
+	d->prune_due = now + daemon_prune_period(d->config);
+}
+
+/*
+ * One slice of maintenance. Returns 1 if work is left for now, 0 if none
+ * is until prune_due, -1 on an error (logged; tried again later).
+ */
+static int
+daemon_maintain_step(struct daemon *d, int64_t now)
+{
+	const struct config_feed *cf;
+	const char *name;
+	int64_t age, keep;
+	char *cause = NULL;
+	int r;
+
+	if (!d->rekey_done) {
+		if ((r = ingest_rekey(d->store, DAEMON_SLICE, &cause)) < 0) {
+			if (!daemon_store_fault(d, NULL))
+				log_warnx("story keys: %s", cause);
+			free(cause);
+			return -1;
+		}
+		publish_invalidate(d->pub, NULL);
+		d->rekey_done = r == 0;
+		return 1;
+	}
+	if (d->prune_feeds == NULL) {
+		if (now < d->prune_due)
+			return 0;
+		if (daemon_prune_start(d) != 0) {
+			daemon_store_fault(d, NULL);
+			return -1;
+		}
+	}
+	if (d->prune_next == d->nprune_feeds) {
+		daemon_prune_end(d, now);
+		return 0;
+	}
+	name = d->prune_feeds[d->prune_next];
+	if ((cf = config_feed_find(d->config, name)) != NULL) {
+		age = cf->keep_age;
+		keep = cf->keep_items;
+	} else {
+		age = d->config->keep_age;
+		keep = d->config->keep_items;
+	}
+	r = store_prune(d->store, name, age > 0 ? now - age : INT64_MIN,
+	    (size_t)keep, DAEMON_SLICE, now);
+	if (r < 0) {
+		if (!daemon_store_fault(d, NULL))
+			log_warnx("retention: feed %s: cannot prune", name);
+		/* The pass starts over at its next time. */
+		daemon_prune_end(d, now);
+		return -1;
+	}
+	if (r > 0) {
+		d->pruned += (size_t)r;
+		log_debug("retention: feed %s: %d items pruned", name, r);
+		publish_invalidate(d->pub, NULL);
+	}
+	if (r < DAEMON_SLICE)
+		d->prune_next++;
+	return 1;
+}
+
+/* The maintenance timer: slices until its time is up, then waits again. */
+static void
+daemon_maintain(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+	struct timeval tv = {0, 0};
+	int64_t start = now_mono_ms(), now = now_unix();
+	int r;
+
+	(void)fd;
+	(void)what;
+	while ((r = daemon_maintain_step(d, now)) == 1 &&
+	    now_mono_ms() - start < DAEMON_SLICE_MS)
+		;
+	if (r == -1)
+		tv.tv_sec = d->retry_delay > 0 ? d->retry_delay :
+		    DAEMON_RETRY_MIN;
+	else if (r == 0)
+		tv.tv_sec = d->prune_due > now ? d->prune_due - now : 1;
+	evtimer_add(d->maint, &tv);
+}
+
+/* `feedmux poll` ends with the maintenance a daemon would have done by now. */
+static void
+daemon_maintain_all(struct daemon *d)
+{
+	int64_t now = now_unix();
+	int r;
+
+	d->prune_due = now;
+	while ((r = daemon_maintain_step(d, now)) == 1)
+		;
+}
+
 static struct job *
 job_find(struct daemon *d, const char *name)
 {
@@ -429,6 +706,7 @@ struct outcome {
 	char *moved;		/* new URL after permanent redirects, or NULL */
 	const struct feed *feed;
 	struct ingest_result ir;
+	int stalled;		/* the database could not take it */
 };
 
 static void
@@ -494,8 +772,17 @@ daemon_feed_done(struct daemon *d, struct job *j, const struct config_feed *cf,
 		sf.nnew = (int64_t)o->ir.nnew;
 	}
 	loud = daemon_health(d, cf->name, r->status, o->error);
-	if (store_feed_fetched(d->store, cf->name, &sf) != 0)
-		log_warnx("feed %s: cannot record the fetch", cf->name);
+	if (store_feed_fetched(d->store, cf->name, &sf) != 0) {
+		if (daemon_store_fault(d, cf->name))
+			o->stalled = 1;
+		else
+			log_warnx("feed %s: cannot record the fetch", cf->name);
+	}
+	if (!o->stalled)
+		daemon_store_ok(d, cf->name);
+	/* The database's trouble has been said once for all feeds. */
+	if (o->stalled)
+		loud = 0;
 
 	/* The host asked for a pause: none of its feeds before it ends. */
 	if (o->held) {
@@ -604,11 +891,14 @@ daemon_fetched(const struct fetch_result *r, void *arg)
 		ctx.url = r->effective_url;
 		ctx.content_type = r->content_type;
 		ctx.content_location = r->content_location;
-		if ((feed = parse_feed(r->body, r->len, &ctx, &o.error)) != NULL &&
-		    ingest_feed(d->store, cf->name, feed, d->outs, d->nouts,
-		    now_unix(), &o.ir, &o.error) == 0 &&
-		    o.ir.nnew + o.ir.nupdated > 0)
-			publish_invalidate(d->pub, NULL);
+		if ((feed = parse_feed(r->body, r->len, &ctx, &o.error)) !=
+		    NULL) {
+			if (ingest_feed(d->store, cf->name, feed, d->outs,
+			    d->nouts, now_unix(), &o.ir, &o.error) != 0)
+				o.stalled = daemon_store_fault(d, cf->name);
+			else if (o.ir.nnew + o.ir.nupdated > 0)
+				publish_invalidate(d->pub, NULL);
+		}
 		o.feed = feed;
 	}
 	if (o.gone)
@@ -823,6 +1113,15 @@ daemon_reload(struct daemon *d)
 	daemon_refilter(d);
 	publish_set_config(d->pub, ncf);
 	sched_set_limits(d->sched, ncf->concurrency, ncf->per_host);
+	/* Shorter retention ages take effect now, not after the old period. */
+	if (d->prune_feeds == NULL &&
+	    d->prune_due > now + daemon_prune_period(ncf)) {
+		struct timeval tv = {0, 0};
+
+		d->prune_due = now + daemon_prune_period(ncf);
+		if (d->maint != NULL)
+			evtimer_add(d->maint, &tv);
+	}
 	/* New feeds (and new URLs) are polled at once; gone ones stay gone. */
 	for (size_t i = 0; i < ncf->nfeeds; i++)
 		if (!sched_has(d->sched, ncf->feeds[i].name))
@@ -879,6 +1178,12 @@ daemon_free(struct daemon *d)
 	for (size_t i = 0; i < nitems(d->signals); i++)
 		if (d->signals[i] != NULL)
 			event_free(d->signals[i]);
+	if (d->maint != NULL)
+		event_free(d->maint);
+	if (d->retry != NULL)
+		event_free(d->retry);
+	names_free(d->prune_feeds, d->nprune_feeds);
+	names_free(d->stalled, d->nstalled);
 	outputs_free(d->outs, d->nouts);
 	store_close(d->store);
 	config_free(d->config);
@@ -928,6 +1233,12 @@ daemon_init(struct daemon *d, const char *path, int once)
 	d->sched = sched_new(d->base, d->config->concurrency,
 	    d->config->per_host, daemon_run_feed, d);
 	d->pub = publish_new(d->store, d->config);
+	if ((d->maint = evtimer_new(d->base, daemon_maintain, d)) == NULL ||
+	    (d->retry = evtimer_new(d->base, daemon_retry, d)) == NULL ||
+	    event_priority_set(d->maint, EVPRIO_POLL) != 0)
+		fatalx("evtimer_new failed");
+	/* The first retention pass waits for the first polls. */
+	d->prune_due = now_unix() + daemon_prune_period(d->config);
 	daemon_refilter(d);
 	return 0;
 }
@@ -1202,6 +1513,9 @@ daemon_serve(const char *path)
 	daemon_count_failing(&d);
 	daemon_notify_status(&d, "READY=1");
 	daemon_schedule_all(&d);
+	tv.tv_sec = 0;
+	tv.tv_usec = 0;
+	evtimer_add(d.maint, &tv);
 	if (event_base_dispatch(d.base) != 0)
 		log_warnx("the event loop failed");
 	else
@@ -1225,6 +1539,7 @@ daemon_poll(const char *path)
 		daemon_schedule_all(&d);
 		event_base_dispatch(d.base);
 	}
+	daemon_maintain_all(&d);
 	rc = 0;
 out:
 	daemon_free(&d);

@@ -435,6 +435,11 @@ publish_index(struct publisher *p, const struct publish_status *st, size_t *len)
 	    "border-bottom:1px solid #ddd;text-align:start}"
 	    ".err{color:#a00}</style>\n</head>\n<body>\n<h1>feedmux</h1>\n");
 
+	if (store_fault(p->store) != NULL) {
+		buf_adds(&b, "<p class=\"err\">The database cannot be written (");
+		publish_escape(&b, store_fault(p->store));
+		buf_adds(&b, "): serving what it holds, retrying.</p>\n");
+	}
 	buf_adds(&b, "<h2>Outputs</h2>\n<ul>\n");
 	for (size_t i = 0; i < cf->noutputs; i++) {
 		const struct config_output *o = &cf->outputs[i];
