@@ -54,6 +54,63 @@ ingest_tracking_param(const char *p, size_t len)
 	return 0;
 }
 
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * Percent-encoding as RFC 3986 (6.2.2) normalizes it, after the host: one
+ * outlet writes an Arabic slug as UTF-8, another percent-encoded, and both
+ * are one link. Bytes beyond ASCII are encoded, hex digits upper-cased, and
+ * encoded unreserved characters decoded.
+ */
+static char *
+ingest_pct_normalize(const char *url)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const char *p, *path;
+	struct buf b;
+	int hi, lo, c;
+
+	if ((path = strstr(url, "://")) == NULL)
+		return xstrdup(url);
+	path += 3;
+	path += strcspn(path, "/?");
+	buf_init(&b);
+	buf_add(&b, url, path - url);
+	for (p = path; *p != '\0'; p++) {
+		c = (unsigned char)*p;
+		if (c == '%' && (hi = hexval(p[1])) != -1 &&
+		    (lo = hexval(p[2])) != -1) {
+			c = hi << 4 | lo;
+			if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+			    (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+			    c == '_' || c == '~')
+				buf_addc(&b, (char)c);
+			else {
+				buf_addc(&b, '%');
+				buf_addc(&b, hex[hi]);
+				buf_addc(&b, hex[lo]);
+			}
+			p += 2;
+		} else if (c >= 0x80) {
+			buf_addc(&b, '%');
+			buf_addc(&b, hex[c >> 4]);
+			buf_addc(&b, hex[c & 15]);
+		} else
+			buf_addc(&b, (char)c);
+	}
+	return buf_steal(&b, NULL);
+}
+
 char *
 ingest_canonical_link(const char *link)
 {
@@ -105,10 +162,10 @@ ingest_canonical_link(const char *link)
 	curl_free(query);
 	curl_url_cleanup(u);
 	{
-		char *copy = xstrdup(out);
+		char *canon = ingest_pct_normalize(out);
 
 		curl_free(out);
-		return copy;
+		return canon;
 	}
 
 verbatim:

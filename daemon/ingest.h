@@ -40,8 +40,10 @@ struct ingest_result {
  * (caller frees): parsed by libcurl's URL API, scheme and host in lower
  * case, the scheme's default port, the fragment and tracking parameters
  * (utm_*, fbclid, gclid, mc_cid, mc_eid and a few more of their kind)
- * dropped, the rest of the query kept in order. A link libcurl cannot parse
- * is its own canonical form; NULL for NULL or "".
+ * dropped, the rest of the query kept in order; after the host, bytes
+ * beyond ASCII percent-encoded and percent-encoding normalized (RFC 3986,
+ * 6.2.2). A link libcurl cannot parse is its own canonical form; NULL for
+ * NULL or "".
  */
 char *ingest_canonical_link(const char *link);
 /*

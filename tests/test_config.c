@@ -453,6 +453,73 @@ test_error_kinds(void **state)
 	}
 }
 
+/* keep_age and keep_items: [poll] for every feed, [feed] for one, 0 is none. */
+static void
+test_retention(void **state)
+{
+	static const struct {
+		const char *text;
+		int64_t poll_age, poll_items, feed_age, feed_items;
+	} cases[] = {
+	    {"", 90 * 86400, 1000, 90 * 86400, 1000},
+	    {"[poll]\nkeep_age = 30d\nkeep_items = 50\n", 30 * 86400, 50,
+		30 * 86400, 50},
+	    {"[poll]\nkeep_age = 0\nkeep_items = 0\n", 0, 0, 0, 0},
+	    {"[feed f]\nurl = http://a/\nkeep_age = 1h\nkeep_items = 5\n",
+		90 * 86400, 1000, 3600, 5},
+	    {"[poll]\nkeep_age = 2d\n[feed f]\nurl = http://a/\n"
+	     "keep_age = 0\nkeep_items = 0\n",
+		2 * 86400, 1000, 0, 0},
+	    {"[feed f]\nurl = http://a/\nkeep_items = 7\n"
+	     "[poll]\nkeep_age = 0s\nkeep_items = 9\n",
+		0, 9, 0, 7},
+	    {"[poll]\nkeep_age = 36500d\nkeep_items = 10000000\n",
+		36500LL * 86400, 10000000, 36500LL * 86400, 10000000},
+	};
+	static const struct {
+		const char *text, *errors;
+	} bad[] = {
+	    {"[poll]\nkeep_age = 3x\n", "2: keep_age: bad duration \"3x\" "
+	     "(use 90s, 15m, 2h, 1d) or 0 for no limit"},
+	    {"[poll]\nkeep_age = 36501d\n",
+		"2: keep_age: \"36501d\" out of range (0 to 36500d)"},
+	    {"[feed f]\nurl = http://a/\nkeep_items = -1\n",
+		"3: keep_items: bad number \"-1\" (use 0 for no limit, or up "
+		"to 10000000)"},
+	    {"[poll]\nkeep_items = 10000001\n",
+		"2: keep_items: bad number \"10000001\" (use 0 for no limit, "
+		"or up to 10000000)"},
+	    {"[output o]\nkeep_items = 5\n",
+		"2: unknown key \"keep_items\" in [output o]"},
+	};
+	struct config *conf;
+	const struct config_feed *f;
+
+	(void)state;
+	for (size_t i = 0; i < nitems(cases); i++) {
+		char *text;
+
+		xasprintf(&text, "%s%s", cases[i].text,
+		    strstr(cases[i].text, "[feed f]") != NULL ? "" :
+		    "[feed f]\nurl = http://a/\n");
+		conf = load_text(text);
+		free(text);
+		f = config_feed_find(conf, "f");
+		assert_non_null(f);
+		if (conf->keep_age != cases[i].poll_age ||
+		    conf->keep_items != cases[i].poll_items ||
+		    f->keep_age != cases[i].feed_age ||
+		    f->keep_items != cases[i].feed_items)
+			fail_msg("case %zu: poll %jd %jd, feed %jd %jd", i,
+			    (intmax_t)conf->keep_age,
+			    (intmax_t)conf->keep_items,
+			    (intmax_t)f->keep_age, (intmax_t)f->keep_items);
+		config_free(conf);
+	}
+	for (size_t i = 0; i < nitems(bad); i++)
+		expect_errors(bad[i].text, 0, bad[i].errors);
+}
+
 static void
 test_listen(void **state)
 {
@@ -960,6 +1027,7 @@ main(void)
 	    cmocka_unit_test(test_syntax),
 	    cmocka_unit_test(test_error_kinds),
 	    cmocka_unit_test(test_listen),
+	    cmocka_unit_test(test_retention),
 	    cmocka_unit_test(test_urls),
 	    cmocka_unit_test(test_durations),
 	    cmocka_unit_test(test_names),

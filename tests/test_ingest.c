@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "ingest.h"
 #include "log.h"
@@ -557,6 +558,554 @@ test_refilter_steps(void **state)
 	ingest_refilter_free(NULL);
 }
 
+static void
+test_canonical_link(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} tests[] = {
+	    /* Scheme and host in lower case, default port and fragment dropped. */
+	    {"HTTP://Example.COM:80/a/b?x=1#frag", "http://example.com/a/b?x=1"},
+	    {"https://example.com:443/", "https://example.com/"},
+	    {"http://example.com:443/", "http://example.com:443/"},
+	    {"https://example.com:8443/p", "https://example.com:8443/p"},
+	    {"http://example.com", "http://example.com/"},
+	    {"http://example.com/Path/CASE", "http://example.com/Path/CASE"},
+	    {"http://example.com/a/../b/./c", "http://example.com/b/c"},
+	    {"http://example.com/a#one", "http://example.com/a"},
+	    /* Tracking parameters dropped, the rest kept in order. */
+	    {"http://example.com/p?utm_source=rss&id=7&utm_medium=feed&fbclid=a",
+		"http://example.com/p?id=7"},
+	    {"http://example.com/p?b=2&a=1", "http://example.com/p?b=2&a=1"},
+	    {"http://example.com/p?utm_source=x", "http://example.com/p"},
+	    {"http://example.com/p?utm_campaign=x#top", "http://example.com/p"},
+	    {"http://example.com/p?gclid=1&mc_cid=2&mc_eid=3",
+		"http://example.com/p"},
+	    {"http://example.com/p?UTM_Source=x&q=utm_source",
+		"http://example.com/p?q=utm_source"},
+	    {"http://example.com/p?utmost=1&utm=2", "http://example.com/p?utmost=1&utm=2"},
+	    {"http://example.com/p?a=1&&b=2&", "http://example.com/p?a=1&b=2"},
+	    {"http://example.com/p?", "http://example.com/p"},
+	    {"http://example.com/p?fbclid", "http://example.com/p"},
+	    /* Percent-encoding normalized; UTF-8 and its encoding are one. */
+	    {"http://example.com/%d8%b1?q=%7e", "http://example.com/%D8%B1?q=~"},
+	    {"https://www.Aljazeera.net/news/روسيا",
+		"https://www.aljazeera.net/news/%D8%B1%D9%88%D8%B3%D9%8A%D8%A7"},
+	    {"https://www.aljazeera.net/news/%D8%B1%D9%88%D8%B3%D9%8A%D8%A7",
+		"https://www.aljazeera.net/news/%D8%B1%D9%88%D8%B3%D9%8A%D8%A7"},
+	    {"http://example.com/a%2fb", "http://example.com/a%2Fb"},
+	    /* What libcurl cannot parse is its own canonical form. */
+	    {"tag:example.com,2024:1", "tag:example.com,2024:1"},
+	    {"not a link", "not a link"},
+	    {"/relative/only", "/relative/only"},
+	    {"", NULL},
+	    {NULL, NULL},
+	};
+	char *got;
+
+	(void)state;
+	for (size_t i = 0; i < nitems(tests); i++) {
+		got = ingest_canonical_link(tests[i].in);
+		if (tests[i].out == NULL ? got != NULL :
+		    got == NULL || strcmp(got, tests[i].out) != 0)
+			fail_msg("%s: \"%s\", want \"%s\"",
+			    tests[i].in ? tests[i].in : "(null)",
+			    got ? got : "(null)",
+			    tests[i].out ? tests[i].out : "(null)");
+		free(got);
+	}
+}
+
+static void
+test_title_key(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} tests[] = {
+	    {"Japan and Russia agree to resume talks",
+		"japan and russia agree to resume talks"},
+	    {"JAPAN and  Russia: agree!", "japan and russia agree"},
+	    /* Spelling variants of Arabic are one title (ARABIC-MATCHING §2). */
+	    {"لافروف: القمة الروسية اليابانية ستعقد في أواخر يونيو",
+		"لافروف القمه الروسيه اليابانيه ستعقد في اواخر يونيو"},
+	    {"لافروف القمه الروسيه اليابانيه ستعقد في اواخر يونيو",
+		"لافروف القمه الروسيه اليابانيه ستعقد في اواخر يونيو"},
+	    {"رُوسيا تُعلن إجراءات جديدة", "روسيا تعلن اجراءات جديده"},
+	    {"مصطفى يلتقي الرئيس", "مصطفي يلتقي الرييس"},
+	    {"قمة مجموعة العشرين ٢٠٢٤", "قمه مجموعه العشرين 2024"},
+	    /* Too few words to tell two stories apart. */
+	    {"Live", NULL},
+	    {"Breaking news", NULL},
+	    {"عاجل", NULL},
+	    {"  ", NULL},
+	    {"", NULL},
+	    {NULL, NULL},
+	};
+	char *got;
+
+	(void)state;
+	for (size_t i = 0; i < nitems(tests); i++) {
+		got = ingest_title_key(tests[i].in);
+		if (tests[i].out == NULL ? got != NULL :
+		    got == NULL || strcmp(got, tests[i].out) != 0)
+			fail_msg("%s: \"%s\", want \"%s\"",
+			    tests[i].in ? tests[i].in : "(null)",
+			    got ? got : "(null)",
+			    tests[i].out ? tests[i].out : "(null)");
+		free(got);
+	}
+}
+
+/* An item with a link, for the story tests. */
+static struct item
+mklink(const char *guid, const char *link, const char *title,
+    int64_t published)
+{
+	struct item it = mkitem(guid, title, "<p>text</p>", NULL, published);
+
+	it.link = (char *)link;
+	return it;
+}
+
+/*
+ * The stories of an output as "title[feed feed...]" each, newest first,
+ * separated by " | ".
+ */
+static char *
+stories_of(struct store *s, const char *output)
+{
+	struct store_story *st;
+	struct buf b;
+	size_t n;
+
+	assert_int_equal(store_output_stories(s, output, 1000, &st, &n), 0);
+	buf_init(&b);
+	buf_adds(&b, "");
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			buf_adds(&b, " | ");
+		buf_printf(&b, "%s[", st[i].items[0].item.title);
+		for (size_t j = 0; j < st[i].nitems; j++)
+			buf_printf(&b, "%s%s", j > 0 ? " " : "",
+			    st[i].items[j].feed);
+		buf_adds(&b, "]");
+	}
+	store_stories_free(st, n);
+	return buf_steal(&b, NULL);
+}
+
+static void
+check_stories(struct store *s, const char *output, const char *want)
+{
+	char *got = stories_of(s, output);
+
+	if (strcmp(got, want) != 0)
+		fail_msg("output %s:\n  \"%s\"\nwant\n  \"%s\"", output, got,
+		    want);
+	free(got);
+}
+
+static void
+ingest1(struct fixture *fx, const char *feed, struct item *items, size_t n,
+    int64_t now)
+{
+	struct feed f = {.items = items, .nitems = n};
+	struct ingest_output outs[] = {{.name = "all"}};
+	struct ingest_result r;
+	char *cause = NULL;
+
+	if (ingest_feed(fx->s, feed, &f, outs, 1, now, &r, &cause) != 0)
+		fail_msg("ingest_feed %s: %s", feed, cause);
+}
+
+/* The ladder across feeds: canonical link, else title within 48 h. */
+static void
+test_stories(void **state)
+{
+	static const struct {
+		const char *name;
+		const char *link1, *title1;
+		const char *link2, *title2;
+		int64_t apart; /* the second item's date after the first's */
+		int same;
+	} tests[] = {
+	    {"same link", "http://x.org/1", "One story here",
+		"http://x.org/1", "Another title there", 0, 1},
+	    {"utm and fragment", "http://x.org/1?id=3", "Alpha beta gamma",
+		"HTTP://X.ORG:80/1?utm_source=rss&id=3#c", "Delta epsilon zeta",
+		0, 1},
+	    {"same link, dates far apart", "http://x.org/1", "Story one here",
+		"http://x.org/1", "Story two there", 30 * 86400, 1},
+	    {"other link, same title", "http://x.org/1",
+		"Lavrov: the summit will be held in June",
+		"http://y.org/9", "LAVROV the summit will be held in June!",
+		47 * 3600, 1},
+	    {"other link, Arabic spelling", "http://x.org/1",
+		"لافروف: القمة الروسية اليابانية ستعقد في أواخر يونيو",
+		"http://y.org/9",
+		"لافروف القمه الروسيه اليابانيه ستعقد في اواخر يونيو", -3600, 1},
+	    {"same title, 49 h apart", "http://x.org/1", "Weekly market report now",
+		"http://y.org/9", "Weekly market report now", 49 * 3600, 0},
+	    {"same title, 49 h before", "http://x.org/1", "Weekly market report now",
+		"http://y.org/9", "Weekly market report now", -49 * 3600, 0},
+	    {"same title, 48 h before", "http://x.org/1", "Weekly market report now",
+		"http://y.org/9", "Weekly market report now", -48 * 3600, 1},
+	    {"same title, two words", "http://x.org/1", "Live updates",
+		"http://y.org/9", "Live updates", 0, 0},
+	    {"other link, other title", "http://x.org/1", "One thing happened here",
+		"http://y.org/9", "Another thing happened there", 0, 0},
+	    {"one link with a query, one without", "http://x.org/1?p=2",
+		"First of several", "http://x.org/1", "Second of several", 0,
+		0},
+	};
+	struct fixture *fx = *state;
+	struct item a, b;
+	char want[512];
+
+	for (size_t i = 0; i < nitems(tests); i++) {
+		char *names[] = {"a", "b"};
+
+		assert_int_equal(store_feeds_sync(fx->s, names, 2), 0);
+		assert_int_equal(store_output_clear(fx->s, "all"), 0);
+		a = mklink("1", tests[i].link1, tests[i].title1,
+		    NOW - 40 * 86400);
+		b = mklink("1", tests[i].link2, tests[i].title2,
+		    NOW - 40 * 86400 + tests[i].apart);
+		ingest1(fx, "a", &a, 1, NOW);
+		ingest1(fx, "b", &b, 1, NOW + 10);
+		/* Equal dates: the newer item (b) is first. */
+		if (tests[i].same)
+			snprintf(want, sizeof want, "%s[a b]", tests[i].title1);
+		else if (tests[i].apart >= 0)
+			snprintf(want, sizeof want, "%s[b] | %s[a]",
+			    tests[i].title2, tests[i].title1);
+		else
+			snprintf(want, sizeof want, "%s[a] | %s[b]",
+			    tests[i].title1, tests[i].title2);
+		{
+			char *got = stories_of(fx->s, "all");
+
+			if (strcmp(got, want) != 0)
+				fail_msg("%s: \"%s\", want \"%s\"",
+				    tests[i].name, got, want);
+			free(got);
+		}
+		/* Both feeds forget: the next case starts from nothing. */
+		assert_int_equal(store_prune(fx->s, "a", INT64_MAX, 0, 10,
+				     NOW), 1);
+		assert_int_equal(store_prune(fx->s, "b", INT64_MAX, 0, 10,
+				     NOW), 1);
+		assert_int_equal(store_feed_listed(fx->s, "a", NOW + 1), 0);
+		assert_int_equal(store_feed_listed(fx->s, "b", NOW + 1), 0);
+	}
+
+	/* Within one feed, an equal title is not enough. */
+	{
+		struct item same[] = {
+		    mklink("1", "http://x.org/1", "Daily news round up", NOW - 60),
+		    mklink("2", "http://x.org/2", "Daily news round up", NOW - 30),
+		    /* but the same canonical link is */
+		    mklink("3", "http://x.org/1?utm_medium=email",
+			"Daily news round up, again", NOW - 10),
+		};
+
+		ingest1(fx, "a", same, nitems(same), NOW);
+		check_stories(fx->s, "all",
+		    "Daily news round up[a] | Daily news round up[a a]");
+	}
+}
+
+/*
+ * Three outlets, one story, as a user sees it: the first to carry it names
+ * the story; the others join, whichever key finds them; an edit of the
+ * first changes the story, not its place or its number of entries.
+ */
+static void
+test_story_sources(void **state)
+{
+	struct fixture *fx = *state;
+	char *names[] = {"a", "b", "c"};
+	struct item a = mklink("a1", "http://a.org/s/1",
+	    "روسيا واليابان تستأنفان محادثات السلام", NOW - 3600);
+	struct item b = mklink("b1",
+	    "http://a.org/s/1?utm_source=b&utm_medium=rss",
+	    "Talks resume between the two countries", NOW - 1800);
+	struct item c = mklink("c1", "http://c.org/world/77",
+	    "رُوسيا واليابان تستانفان محادثات السلام", NOW - 600);
+	struct item other = mklink("c2", "http://c.org/world/78",
+	    "Weather is mild across the region", NOW - 300);
+	struct store_story *st;
+	size_t n;
+
+	assert_int_equal(store_feeds_sync(fx->s, names, 3), 0);
+	ingest1(fx, "a", &a, 1, NOW);
+	ingest1(fx, "b", &b, 1, NOW + 1);
+	{
+		struct item cs[] = {c, other};
+
+		ingest1(fx, "c", cs, 2, NOW + 2);
+	}
+	check_stories(fx->s, "all",
+	    "Weather is mild across the region[c] | "
+	    "روسيا واليابان تستأنفان محادثات السلام[a b c]");
+
+	/* An edit by the first source: still one entry, with the new title. */
+	a.title = "روسيا واليابان تستأنفان محادثات السلام في طوكيو";
+	ingest1(fx, "a", &a, 1, NOW + 100);
+	assert_int_equal(store_output_stories(fx->s, "all", 10, &st, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(st[1].nitems, 3);
+	assert_string_equal(st[1].items[0].item.title, a.title);
+	assert_int_equal(st[1].items[0].modified, NOW + 100);
+	assert_int_equal(st[1].items[0].first_seen, NOW);
+	assert_string_equal(st[1].feed, "a");
+	assert_string_equal(st[1].key, "guid:a1");
+	store_stories_free(st, n);
+
+	/* A source that leaves the config leaves the story's sources. */
+	assert_int_equal(store_feeds_sync(fx->s, names + 1, 2), 0);
+	check_stories(fx->s, "all",
+	    "Weather is mild across the region[c] | "
+	    "Talks resume between the two countries[b c]");
+	assert_int_equal(store_output_stories(fx->s, "all", 10, &st, &n), 0);
+	/* Its entry keeps the founder's name and place. */
+	assert_string_equal(st[1].feed, "a");
+	assert_int_equal(st[1].sort_time, NOW - 3600);
+	store_stories_free(st, n);
+}
+
+/* A pruned item stays gone while its feed lists it, and only then. */
+static void
+test_tombstones(void **state)
+{
+	struct fixture *fx = *state;
+	struct item items[] = {
+	    mklink("1", "http://x.org/1", "First item of the feed", NOW - 300),
+	    mklink("2", "http://x.org/2", "Second item of the feed", NOW - 200),
+	    mklink(NULL, NULL, "Third item, without a date", PARSE_NO_TIME),
+	};
+	struct feed f = {.items = items, .nitems = nitems(items)};
+	struct ingest_output outs[] = {{.name = "all"}};
+	struct ingest_result r;
+	struct store_feed sf;
+	char *cause = NULL;
+
+	assert_int_equal(
+	    ingest_feed(fx->s, "a", &f, outs, 1, NOW, &r, &cause), 0);
+	assert_int_equal(r.nnew, 3);
+
+	/* By age: old by date and by first sight; none is, a day later... */
+	assert_int_equal(store_prune(fx->s, "a", NOW - 3600, 0, 100, NOW), 0);
+	/* ...but all are, a day after that. */
+	assert_int_equal(
+	    store_prune(fx->s, "a", NOW + 10, 0, 100, NOW + 86400), 3);
+	check_stories(fx->s, "all", "");
+	assert_int_equal(store_feed_get(fx->s, "a", &sf), 0);
+	assert_int_equal(sf.nitems, 0);
+	store_feed_clear(&sf);
+
+	/* Listed again: not stored again, undated ones neither. */
+	assert_int_equal(ingest_feed(fx->s, "a", &f, outs, 1, NOW + 86400 + 60,
+			     &r, &cause),
+	    0);
+	assert_int_equal(r.nitems, 3);
+	assert_int_equal(r.nnew, 0);
+	assert_int_equal(r.ngone, 3);
+	check_stories(fx->s, "all", "");
+
+	/* The feed drops item 1; when it lists it again later, it is new. */
+	f.items = items + 1;
+	f.nitems = 2;
+	assert_int_equal(ingest_feed(fx->s, "a", &f, outs, 1, NOW + 86400 + 120,
+			     &r, &cause),
+	    0);
+	assert_int_equal(r.ngone, 2);
+	f.items = items;
+	f.nitems = 3;
+	assert_int_equal(ingest_feed(fx->s, "a", &f, outs, 1, NOW + 86400 + 180,
+			     &r, &cause),
+	    0);
+	assert_int_equal(r.nnew, 1);
+	assert_int_equal(r.ngone, 2);
+	check_stories(fx->s, "all", "First item of the feed[a]");
+
+	/* An empty listing forgets nothing: it is likelier a broken feed. */
+	f.nitems = 0;
+	assert_int_equal(ingest_feed(fx->s, "a", &f, outs, 1, NOW + 86400 + 240,
+			     &r, &cause),
+	    0);
+	f.items = items + 1;
+	f.nitems = 2;
+	assert_int_equal(ingest_feed(fx->s, "a", &f, outs, 1, NOW + 86400 + 300,
+			     &r, &cause),
+	    0);
+	assert_int_equal(r.ngone, 2);
+	assert_int_equal(r.nnew, 0);
+}
+
+/* Retention by count keeps the newest by date, in slices. */
+static void
+test_prune_count(void **state)
+{
+	struct fixture *fx = *state;
+	struct item items[25];
+	char guid[25][8];
+	struct feed f = {.items = items, .nitems = nitems(items)};
+	struct ingest_output outs[] = {{.name = "all"}};
+	struct ingest_result r;
+	struct store_story *st;
+	struct store_feed sf;
+	char *cause = NULL;
+	size_t n;
+
+	for (size_t i = 0; i < nitems(items); i++) {
+		snprintf(guid[i], sizeof guid[i], "%zu", i);
+		/* Listed oldest first, as some feeds do. */
+		items[i] = mkitem(guid[i], guid[i], NULL, NULL,
+		    NOW - 1000 + (int64_t)i);
+	}
+	assert_int_equal(
+	    ingest_feed(fx->s, "a", &f, outs, 1, NOW, &r, &cause), 0);
+	assert_int_equal(store_prune(fx->s, "a", INT64_MIN, 10, 4, NOW), 4);
+	assert_int_equal(store_prune(fx->s, "a", INT64_MIN, 10, 100, NOW), 11);
+	assert_int_equal(store_prune(fx->s, "a", INT64_MIN, 10, 100, NOW), 0);
+	assert_int_equal(store_prune(fx->s, "nosuch", INT64_MIN, 1, 100, NOW),
+	    0);
+	assert_int_equal(store_feed_get(fx->s, "a", &sf), 0);
+	assert_int_equal(sf.nitems, 10);
+	store_feed_clear(&sf);
+	assert_int_equal(store_output_stories(fx->s, "all", 100, &st, &n), 0);
+	assert_int_equal(n, 10);
+	assert_string_equal(st[0].items[0].item.title, "24");
+	assert_string_equal(st[9].items[0].item.title, "15");
+	store_stories_free(st, n);
+	assert_int_equal(
+	    ingest_feed(fx->s, "a", &f, outs, 1, NOW + 60, &r, &cause), 0);
+	assert_int_equal(r.nnew, 0);
+	assert_int_equal(r.ngone, 15);
+}
+
+/*
+ * Items stored before their keys existed (or under other rules) get them
+ * from ingest_rekey, in slices, and the stories they share become one.
+ */
+static void
+test_rekey(void **state)
+{
+	struct fixture *fx = *state;
+	struct item a = mklink("1", "http://x.org/story?utm_source=a",
+	    "A story told twice over", NOW - 100);
+	struct item b = mklink("1", "http://x.org/story", "Told again by b",
+	    NOW - 50);
+	struct item c = mklink("2", "http://y.org/p", "Alone in its own story",
+	    NOW - 10);
+	char *outs[] = {"all"};
+	char *rules = NULL, *cause = NULL;
+	int64_t id, after;
+	int r, slices = 0;
+
+	/* Stored as a store without keys would have them. */
+	assert_int_equal(store_item_upsert(fx->s, "a", &a, NULL, NOW, &id),
+	    STORE_ITEM_NEW);
+	assert_int_equal(store_item_set_outputs(fx->s, id, outs, 1), 0);
+	assert_int_equal(store_item_upsert(fx->s, "b", &b, NULL, NOW, &id),
+	    STORE_ITEM_NEW);
+	assert_int_equal(store_item_set_outputs(fx->s, id, outs, 1), 0);
+	assert_int_equal(store_item_upsert(fx->s, "b", &c, NULL, NOW, &id),
+	    STORE_ITEM_NEW);
+	assert_int_equal(store_item_set_outputs(fx->s, id, outs, 1), 0);
+	check_stories(fx->s, "all",
+	    "Alone in its own story[b] | Told again by b[b] | "
+	    "A story told twice over[a]");
+
+	assert_int_equal(store_keys_state(fx->s, &rules, &after), 0);
+	assert_null(rules);
+	while ((r = ingest_rekey(fx->s, 1, &cause)) == 1)
+		slices++;
+	assert_int_equal(r, 0);
+	assert_int_equal(slices, 3);
+	check_stories(fx->s, "all",
+	    "Alone in its own story[b] | A story told twice over[a b]");
+	assert_int_equal(store_keys_state(fx->s, &rules, &after), 0);
+	assert_non_null(rules);
+	assert_int_equal(after, -1);
+	free(rules);
+	/* Done stays done. */
+	assert_int_equal(ingest_rekey(fx->s, 100, &cause), 0);
+
+	/* Other rules: everything once more, nothing changes. */
+	assert_int_equal(store_keys_set_state(fx->s, "keys 0, match 0", -1), 0);
+	assert_int_equal(ingest_rekey(fx->s, 100, &cause), 0);
+	check_stories(fx->s, "all",
+	    "Alone in its own story[b] | A story told twice over[a b]");
+}
+
+/*
+ * After an upgrade from schema 1 (the dump of a database feedmux 0.1.0
+ * wrote), the stored items get their keys, and the two outlets' copies of
+ * one story become one entry in both outputs.
+ */
+static void
+test_rekey_after_upgrade(void **state)
+{
+	struct fixture *fx = *state;
+	struct store_story *st;
+	struct store *old;
+	struct buf sql;
+	sqlite3 *db;
+	char *path, *sqlpath, *err = NULL, *cause = NULL, chunk[4096];
+	size_t n;
+	FILE *f;
+
+	xasprintf(&sqlpath, "%s/store/v1.sql", FIXTURES);
+	assert_non_null(f = fopen(sqlpath, "r"));
+	free(sqlpath);
+	buf_init(&sql);
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+		buf_add(&sql, chunk, n);
+	fclose(f);
+	xasprintf(&path, "%s/v1.db", fx->dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	if (sqlite3_exec(db, sql.data, NULL, NULL, &err) != SQLITE_OK)
+		fail_msg("v1.sql: %s", err);
+	sqlite3_close(db);
+	buf_free(&sql);
+
+	if ((old = store_open(path, &cause)) == NULL)
+		fail_msg("store_open: %s", cause);
+	assert_int_equal(store_output_stories(old, "rj", 100, &st, &n), 0);
+	assert_int_equal(n, 11);
+	store_stories_free(st, n);
+	while (ingest_rekey(old, 7, &cause) == 1)
+		;
+	assert_null(cause);
+	assert_int_equal(store_output_stories(old, "all", 100, &st, &n), 0);
+	assert_int_equal(n, 18);
+	store_stories_free(st, n);
+	assert_int_equal(store_output_stories(old, "rj", 100, &st, &n), 0);
+	assert_int_equal(n, 10);
+	for (size_t i = 0; i < n; i++) {
+		if (st[i].id != 1)
+			continue;
+		/* world/1 was first: its entry stays, extra's joins it. */
+		assert_int_equal(st[i].nitems, 2);
+		assert_string_equal(st[i].items[0].feed, "world");
+		assert_string_equal(st[i].items[1].feed, "extra");
+		assert_string_equal(st[i].key, "guid:world-1");
+	}
+	store_stories_free(st, n);
+	store_close(old);
+	for (size_t i = 0; i < 3; i++) {
+		char *p;
+
+		xasprintf(&p, "%s%s", path, (const char *[]){"", "-wal",
+		    "-shm"}[i]);
+		unlink(p);
+		free(p);
+	}
+	free(path);
+}
+
 int
 main(void)
 {
@@ -569,6 +1118,16 @@ main(void)
 		test_feeds_and_fields, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_refilter_steps, setup, teardown),
+	    cmocka_unit_test(test_canonical_link),
+	    cmocka_unit_test(test_title_key),
+	    cmocka_unit_test_setup_teardown(test_stories, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_story_sources, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_tombstones, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_prune_count, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rekey, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_rekey_after_upgrade, setup, teardown),
 	};
 
 	log_init("test_ingest", LOG_LEVEL_ERROR);

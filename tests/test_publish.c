@@ -226,6 +226,93 @@ test_atom_output(void **state)
 	xmlFreeDoc(x);
 }
 
+/* An item of a story, with the keys ingest would give it. */
+static void
+add_story_item(struct fixture *fx, const char *feed, const char *guid,
+    const char *link, const char *title, int64_t published, int64_t now)
+{
+	struct store_keys keys = { "http://127.0.0.1:9/same", NULL };
+	struct item it;
+	int64_t id;
+	char *outs[] = { "all" };
+
+	memset(&it, 0, sizeof it);
+	it.guid = (char *)guid;
+	it.title = (char *)title;
+	it.link = (char *)link;
+	it.summary = (char *)"<p>text</p>";
+	it.published = published;
+	it.updated = PARSE_NO_TIME;
+	assert_true(store_item_upsert(fx->st, feed, &it, &keys, now, &id) >= 0);
+	assert_int_equal(store_item_set_outputs(fx->st, id, outs, 1), 0);
+}
+
+static void
+test_atom_sources(void **state)
+{
+	struct fixture *fx = *state;
+	const struct publish_doc *doc;
+	int64_t now = now_unix();
+	xmlDocPtr x;
+	char *s, *id1, *updated1;
+
+	add_story_item(fx, "one", "g1", "http://127.0.0.1:9/same?utm_source=x",
+	    "The story", 1700000000, now - 100);
+	add_story_item(fx, "two", "g2", "http://127.0.0.1:9/two/same",
+	    "The story, as two tells it", 1700000500, now - 50);
+	doc = publish_get(fx->pub, "all", "atom");
+	x = xmlReadMemory(doc->body, (int)doc->len, NULL, NULL, XML_PARSE_NONET);
+	assert_non_null(x);
+	assert_int_equal(xpath_count(x, "/atom:feed/atom:entry"), 1);
+	s = xpath_string(x, "string(//atom:entry/atom:title)");
+	assert_string_equal(s, "The story");
+	free(s);
+	s = xpath_string(x, "string(//atom:entry/atom:source/atom:link[@rel='self']/@href)");
+	assert_string_equal(s, "http://127.0.0.1:9/one.rss");
+	free(s);
+	assert_int_equal(xpath_count(x, "//atom:entry/atom:link[@rel='via']"), 1);
+	s = xpath_string(x, "string(//atom:entry/atom:link[@rel='via']/@href)");
+	assert_string_equal(s, "http://127.0.0.1:9/two/same");
+	free(s);
+	s = xpath_string(x, "string(//atom:entry/atom:link[@rel='via']/@title)");
+	assert_string_equal(s, "two");
+	free(s);
+	s = xpath_string(x, "string(//atom:entry/atom:updated)");
+	assert_string_equal(s, "2023-11-14T22:13:20Z");
+	updated1 = s;
+	id1 = xpath_string(x, "string(//atom:entry/atom:id)");
+	xmlFreeDoc(x);
+
+	/* The first source edits its title: one entry, same id, new updated. */
+	add_story_item(fx, "one", "g1", "http://127.0.0.1:9/same?utm_source=x",
+	    "The story, edited", 1700000000, now);
+	publish_invalidate(fx->pub, NULL);
+	doc = publish_get(fx->pub, "all", "atom");
+	x = xmlReadMemory(doc->body, (int)doc->len, NULL, NULL, XML_PARSE_NONET);
+	assert_int_equal(xpath_count(x, "/atom:feed/atom:entry"), 1);
+	s = xpath_string(x, "string(//atom:entry/atom:title)");
+	assert_string_equal(s, "The story, edited");
+	free(s);
+	s = xpath_string(x, "string(//atom:entry/atom:id)");
+	assert_string_equal(s, id1);
+	free(s);
+	s = xpath_string(x, "string(//atom:entry/atom:updated)");
+	assert_string_not_equal(s, updated1);
+	{
+		char want[21];
+
+		time_rfc3339(now, want);
+		assert_string_equal(s, want);
+	}
+	free(s);
+	s = xpath_string(x, "string(//atom:entry/atom:published)");
+	assert_string_equal(s, "2023-11-14T22:13:20Z");
+	free(s);
+	free(id1);
+	free(updated1);
+	xmlFreeDoc(x);
+}
+
 static void
 test_etag_follows_content(void **state)
 {
@@ -302,6 +389,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_escape),
 		cmocka_unit_test_setup_teardown(test_atom_output, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_atom_sources, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_etag_follows_content, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_and_empty, setup,

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "log.h"
 #include "parse.h"
@@ -67,6 +68,9 @@ teardown(void **state)
 	rm(fx->dir, "file");
 	rm(fx->dir, "garbage.db");
 	rm(fx->dir, "dir.db");
+	rm(fx->dir, "v1.db");
+	rm(fx->dir, "v1.db-wal");
+	rm(fx->dir, "v1.db-shm");
 	if (rmdir(fx->dir) != 0)
 		return -1;
 	free(fx->path);
@@ -911,6 +915,178 @@ test_transactions(void **state)
 	upsert(fx->s, "a", &it, NOW, STORE_ITEM_SAME);
 }
 
+/*
+ * A database of an earlier schema version, from the SQL dump of one that
+ * the feedmux of that version wrote (tests/fixtures/store/vN.sql).
+ */
+static char *
+make_old_db(struct fixture *fx, int version)
+{
+	char *path, *sqlpath, *err = NULL;
+	struct buf sql;
+	sqlite3 *db;
+	FILE *f;
+	char chunk[4096];
+	size_t n;
+
+	xasprintf(&sqlpath, "%s/store/v%d.sql", FIXTURES, version);
+	assert_non_null(f = fopen(sqlpath, "r"));
+	buf_init(&sql);
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+		buf_add(&sql, chunk, n);
+	fclose(f);
+	free(sqlpath);
+	xasprintf(&path, "%s/v%d.db", fx->dir, version);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	if (sqlite3_exec(db, sql.data, NULL, NULL, &err) != SQLITE_OK)
+		fail_msg("v%d.sql: %s", version, err);
+	sqlite3_close(db);
+	buf_free(&sql);
+	assert_int_equal(read_user_version(path), version);
+	return path;
+}
+
+/* Every earlier version migrates to this one with nothing lost. */
+static void
+test_migrate_v1(void **state)
+{
+	struct fixture *fx = *state;
+	struct store_item *before = NULL, *after = NULL;
+	struct store_story *st;
+	struct store_feed f;
+	char *path, *cause = NULL, *filter, *rules;
+	int64_t id, kafter;
+	size_t n, nst;
+
+	path = make_old_db(fx, 1);
+	fx->s = store_open(path, &cause);
+	if (fx->s == NULL)
+		fail_msg("store_open: %s", cause);
+
+	/* Every item, every field, same ids. */
+	n = all_items(fx->s, &after);
+	assert_int_equal(n, 19);
+	assert_int_equal(after[0].id, 1);
+	assert_string_equal(after[0].feed, "world");
+	assert_string_equal(after[0].feed_title, "World Wire");
+	assert_string_equal(after[0].key, "guid:world-1");
+	assert_string_equal(
+	    after[0].item.title, "Japan and Russia agree to resume talks");
+	assert_string_equal(after[0].item.categories[0], "Diplomacy");
+	assert_int_equal(after[0].item.published, 1709542800);
+	assert_string_equal(after[13].item.title,
+	    "لافروف: القمة الروسية اليابانية ستعقد في أواخر يونيو في أوساكا");
+	assert_non_null(strstr(after[13].item.summary, "\n<p>موسكو"));
+	/* Each its own story, which the item founded: entry ids stay. */
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(after[i].story, after[i].id);
+	/* Read back and given again, each is the same item, not an update. */
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(store_item_upsert(fx->s, after[i].feed,
+				     &after[i].item, NULL, NOW, &id),
+		    STORE_ITEM_SAME);
+	before = after;
+
+	/* The outputs hold what they held, and know their filters. */
+	assert_int_equal(store_output_stories(fx->s, "all", 100, &st, &nst), 0);
+	assert_int_equal(nst, 19);
+	for (size_t i = 0; i < nst; i++) {
+		assert_int_equal(st[i].nitems, 1);
+		assert_int_equal(st[i].id, st[i].items[0].id);
+		assert_string_equal(st[i].feed, st[i].items[0].feed);
+		assert_string_equal(st[i].key, st[i].items[0].key);
+		if (i > 0)
+			assert_true(st[i].sort_time <= st[i - 1].sort_time);
+	}
+	store_stories_free(st, nst);
+	assert_int_equal(store_output_stories(fx->s, "rj", 100, &st, &nst), 0);
+	assert_int_equal(nst, 11);
+	store_stories_free(st, nst);
+	assert_int_equal(store_output_filter(fx->s, "rj", &filter), 0);
+	assert_string_equal(filter,
+	    "rules 1\nany russia\nany japan\nany روسيا\nany اليابان\n");
+	free(filter);
+	assert_int_equal(store_feed_get(fx->s, "ar", &f), 0);
+	assert_string_equal(f.title, "أخبار عربية");
+	assert_int_equal(f.nitems, 3);
+	assert_int_equal(f.last_status, 200);
+	store_feed_clear(&f);
+
+	/* The keys are to be worked out, by ingest. */
+	assert_int_equal(store_keys_state(fx->s, &rules, &kafter), 0);
+	assert_null(rules);
+	assert_int_equal(kafter, 0);
+
+	/* And a reopen finds version 2, with the same items. */
+	fx_close(fx);
+	assert_int_equal(read_user_version(path), 2);
+	fx->s = store_open(path, &cause);
+	assert_non_null(fx->s);
+	assert_int_equal(all_items(fx->s, &after), 19);
+	for (size_t i = 0; i < 19; i++) {
+		assert_int_equal(after[i].id, before[i].id);
+		assert_string_equal(after[i].key, before[i].key);
+		assert_int_equal(after[i].modified, before[i].modified);
+	}
+	store_items_free(after, 19);
+	store_items_free(before, 19);
+	free(path);
+}
+
+/* Story keys given to the store directly: the ladder across feeds. */
+static void
+test_story_keys(void **state)
+{
+	struct fixture *fx = *state;
+	struct store_keys k1 = {"http://x.org/1", "one two three"};
+	struct store_keys k2 = {"http://x.org/1", "four five six"};
+	struct store_keys k3 = {"http://y.org/2", "one two three"};
+	struct store_keys k4 = {NULL, "one two three"};
+	struct store_keys none = {NULL, NULL};
+	struct item it;
+	int64_t a, b, c, d, e, g;
+	struct store_item *items;
+	size_t n;
+
+	fx_open(fx);
+	sync_feeds(fx->s, "a", "b");
+	it = mkitem("1", "http://x.org/1", "T1", NULL, NOW - 100);
+	assert_int_equal(store_item_upsert(fx->s, "a", &it, &k1, NOW, &a),
+	    STORE_ITEM_NEW);
+	it = mkitem("2", "http://x.org/1", "T2", NULL, NOW - 100);
+	/* Same link, even in the same feed: the same story. */
+	assert_int_equal(store_item_upsert(fx->s, "a", &it, &k2, NOW, &b),
+	    STORE_ITEM_NEW);
+	/* Same title, same feed: not enough. */
+	it = mkitem("3", "http://y.org/2", "T3", NULL, NOW - 100);
+	assert_int_equal(store_item_upsert(fx->s, "a", &it, &k3, NOW, &c),
+	    STORE_ITEM_NEW);
+	/* Same title, other feed: the same story, the nearest in date. */
+	it = mkitem("4", NULL, "T4", NULL, NOW - 90);
+	assert_int_equal(store_item_upsert(fx->s, "b", &it, &k4, NOW, &d),
+	    STORE_ITEM_NEW);
+	it = mkitem("5", NULL, "T5", NULL, NOW - 90);
+	assert_int_equal(store_item_upsert(fx->s, "b", &it, &none, NOW, &e),
+	    STORE_ITEM_NEW);
+	it = mkitem("6", NULL, "T6", NULL, NOW - 90);
+	assert_int_equal(store_item_upsert(fx->s, "b", &it, NULL, NOW, &g),
+	    STORE_ITEM_NEW);
+
+	n = all_items(fx->s, &items);
+	assert_int_equal(n, 6);
+	assert_int_equal(items[0].story, items[1].story);
+	assert_int_not_equal(items[2].story, items[0].story);
+	/* d's title matches a and c, both of feed a: the nearest, then oldest. */
+	assert_int_equal(items[3].story, items[0].story);
+	assert_int_not_equal(items[4].story, items[5].story);
+	assert_int_not_equal(items[4].story, items[0].story);
+	store_items_free(items, n);
+	(void)b;
+	(void)c;
+	(void)e;
+	(void)g;
+}
+
 int
 main(void)
 {
@@ -933,6 +1109,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_items_page, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_output_filters, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_migrate_v1, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_story_keys, setup, teardown),
 	};
 
 	umask(022);
