@@ -536,10 +536,8 @@ ingest_rekey(struct store *s, size_t max, char **cause)
 		ret = 0;
 		goto out;
 	}
-	if (rules == NULL || strcmp(rules, want) != 0) {
-		log_info("story keys: working them out again (%s)", want);
+	if (rules == NULL || strcmp(rules, want) != 0)
 		after = 0;
-	}
 	if (store_begin(s) != 0) {
 		xasprintf(cause, "cannot begin a transaction");
 		goto out;
@@ -548,6 +546,9 @@ ingest_rekey(struct store *s, size_t max, char **cause)
 		xasprintf(cause, "cannot read items after %jd", (intmax_t)after);
 		goto fail;
 	}
+	if (after == 0 && n > 0)
+		log_info("story keys: working them out for the stored items "
+		    "(%s)", want);
 	for (size_t i = 0; i < n; i++) {
 		keys.canon = ingest_canonical_link(items[i].item.link);
 		keys.title = ingest_title_key(items[i].item.title);
