@@ -298,21 +298,57 @@ ingest_passes(const struct ingest_output *o, const char *feed,
 	return match_filter_test(o->filter, mt);
 }
 
+/* An item on its way into the store, and what ingest works out about it. */
+struct ingest_item {
+	const struct item *it;
+	unsigned kinds;		/* the fields the outputs' filters look at */
+	struct match_text *mt;
+	char *canon;
+	char *title;
+};
+
+/*
+ * The store asks for the keys of a new or changed item: one normalization
+ * serves its title key and, later, the filters (the title comes first when
+ * it is there). Unchanged items cost none.
+ */
+static void
+ingest_fill_keys(struct store_keys *k, void *arg)
+{
+	struct ingest_item *ii = arg;
+	const struct item *it = ii->it;
+
+	ii->mt = ingest_text(it, ii->kinds | MATCH_FIELD_TITLE);
+	ii->title = it->title != NULL ? ingest_tokens_key(ii->mt, 0) : NULL;
+	ii->canon = ingest_canonical_link(it->link);
+	k->canon = ii->canon;
+	k->title = ii->title;
+}
+
+static void
+ingest_item_clear(struct ingest_item *ii)
+{
+	match_text_free(ii->mt);
+	free(ii->canon);
+	free(ii->title);
+	memset(ii, 0, sizeof *ii);
+}
+
 int
 ingest_feed(struct store *s, const char *feed, const struct feed *f,
     const struct ingest_output *outs, size_t nouts, int64_t now,
     struct ingest_result *res, char **cause)
 {
-	struct match_text *mt = NULL;
+	struct ingest_item ii;
 	struct store_keys keys;
 	const char **pass;
-	char *canon = NULL, *title = NULL;
 	size_t npass;
 	unsigned kinds;
 	int64_t id;
 	int r;
 
 	memset(res, 0, sizeof *res);
+	memset(&ii, 0, sizeof ii);
 	if (store_begin(s) != 0) {
 		xasprintf(cause, "feed %s: cannot begin a transaction", feed);
 		return -1;
@@ -320,21 +356,13 @@ ingest_feed(struct store *s, const char *feed, const struct feed *f,
 	pass = xcalloc(nouts, sizeof *pass);
 	kinds = ingest_kinds(outs, nouts);
 	for (size_t i = 0; i < f->nitems; i++) {
-		const struct item *it = &f->items[i];
-
-		/*
-		 * One normalization serves the title key and the filters: the
-		 * title comes first when it is there.
-		 */
-		mt = ingest_text(it, kinds | MATCH_FIELD_TITLE);
-		title = it->title != NULL ? ingest_tokens_key(mt, 0) : NULL;
-		canon = ingest_canonical_link(it->link);
-		keys.canon = canon;
-		keys.title = title;
-		r = store_item_upsert(s, feed, it, &keys, now, &id);
-		free(canon);
-		free(title);
-		canon = title = NULL;
+		ingest_item_clear(&ii);
+		ii.it = &f->items[i];
+		ii.kinds = kinds;
+		memset(&keys, 0, sizeof keys);
+		keys.fill = ingest_fill_keys;
+		keys.arg = &ii;
+		r = store_item_upsert(s, feed, ii.it, &keys, now, &id);
 		if (r == -1) {
 			xasprintf(cause, "feed %s: cannot store item %zu", feed,
 			    i + 1);
@@ -343,8 +371,6 @@ ingest_feed(struct store *s, const char *feed, const struct feed *f,
 		res->nitems++;
 		if (r == STORE_ITEM_SAME || r == STORE_ITEM_GONE) {
 			res->ngone += r == STORE_ITEM_GONE;
-			match_text_free(mt);
-			mt = NULL;
 			continue;
 		}
 		if (r == STORE_ITEM_NEW)
@@ -353,11 +379,11 @@ ingest_feed(struct store *s, const char *feed, const struct feed *f,
 			res->nupdated++;
 
 		npass = 0;
+		if (ii.mt == NULL)	/* the store did not ask */
+			ii.mt = ingest_text(ii.it, kinds);
 		for (size_t j = 0; j < nouts; j++)
-			if (ingest_passes(&outs[j], feed, mt))
+			if (ingest_passes(&outs[j], feed, ii.mt))
 				pass[npass++] = outs[j].name;
-		match_text_free(mt);
-		mt = NULL;
 		/* Replaces the set: an update may leave an output. */
 		if (store_item_set_outputs(s, id, (char *const *)pass, npass) !=
 		    0) {
@@ -368,6 +394,7 @@ ingest_feed(struct store *s, const char *feed, const struct feed *f,
 			goto fail;
 		}
 	}
+	ingest_item_clear(&ii);
 	/* An empty listing is more likely a broken feed than an empty one. */
 	if (f->nitems > 0 && store_feed_listed(s, feed, now) != 0) {
 		xasprintf(cause, "feed %s: cannot forget old tombstones", feed);
@@ -381,7 +408,7 @@ ingest_feed(struct store *s, const char *feed, const struct feed *f,
 	return 0;
 
 fail:
-	match_text_free(mt);
+	ingest_item_clear(&ii);
 	store_rollback(s);
 	free(pass);
 	memset(res, 0, sizeof *res);

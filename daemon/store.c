@@ -165,8 +165,7 @@ enum store_stmt {
 	ST_ITEM_SET_KEYS,
 	ST_ITEM_DELETE,
 	ST_ITEM_OUTPUTS_DROP,
-	ST_STORY_BY_CANON,
-	ST_STORY_BY_TITLE,
+	ST_STORY_FIND,
 	ST_STORY_INSERT,
 	ST_STORY_GET,
 	ST_STORY_RESORT,
@@ -181,6 +180,7 @@ enum store_stmt {
 	ST_PRUNE_COUNT,
 	ST_OUTPUT_ADD,
 	ST_OUTPUT_REMOVE,
+	ST_OUTPUT_ADD_AT,
 	ST_OUTPUT_CLEAR,
 	ST_OUTPUT_STORIES,
 	ST_OUTPUT_MODIFIED,
@@ -242,8 +242,13 @@ static const char *const store_sql[ST_COUNT] = {
     [ST_FEED_ID] = "SELECT id FROM feeds WHERE name = ?1",
     [ST_FEEDS_INACTIVE] = "SELECT name FROM feeds WHERE active = 0"
 			  " ORDER BY name",
-    [ST_ITEM_FIND] = "SELECT id, hash, first_seen, story_id, sort_time"
-		     " FROM items WHERE feed_id = ?1 AND key = ?2",
+    /* One row always: the item's, or NULLs and whether it is a tombstone. */
+    [ST_ITEM_FIND] = "SELECT i.id, i.hash, i.first_seen, i.story_id,"
+		     " i.sort_time, CASE WHEN i.id IS NULL THEN"
+		     " (SELECT 1 FROM tombstones"
+		     " WHERE feed_id = ?1 AND key = ?2) END"
+		     " FROM (SELECT 1) LEFT JOIN items i"
+		     " ON i.feed_id = ?1 AND i.key = ?2",
     [ST_ITEM_INSERT] =
 	"INSERT INTO items (feed_id, key, hash, guid, link,"
 	" title, author, summary, content, categories, published, updated,"
@@ -262,14 +267,23 @@ static const char *const store_sql[ST_COUNT] = {
     [ST_ITEM_DELETE] = "DELETE FROM items WHERE id = ?1",
     [ST_ITEM_OUTPUTS_DROP] = "DELETE FROM output_items WHERE item_id = ?1",
     /* The oldest item with that link: its story is the oldest one. */
-    [ST_STORY_BY_CANON] = "SELECT story_id FROM items"
-			  " WHERE canon = ?1 AND story_id != ?2"
-			  " ORDER BY id LIMIT 1",
-    [ST_STORY_BY_TITLE] =
-	"SELECT story_id FROM items"
-	" WHERE title_key = ?1 AND sort_time BETWEEN ?3 AND ?4"
-	" AND feed_id != ?2 AND story_id != ?5"
-	" ORDER BY abs(sort_time - ?6), id LIMIT 1",
+    /*
+     * By link, else by title: one statement, which stops at the first row
+     * (a compound without ORDER BY runs its parts in turn).
+     */
+    [ST_STORY_FIND] =
+	"SELECT story_id, sort_time FROM"
+	" (SELECT i.story_id, s.sort_time FROM items i"
+	"  JOIN stories s ON s.id = i.story_id"
+	"  WHERE i.canon = ?1 AND i.story_id != ?5"
+	"  ORDER BY i.id LIMIT 1)"
+	" UNION ALL SELECT story_id, sort_time FROM"
+	" (SELECT i.story_id, s.sort_time FROM items i"
+	"  JOIN stories s ON s.id = i.story_id"
+	"  WHERE i.title_key = ?2 AND i.sort_time BETWEEN ?3 AND ?4"
+	"  AND i.feed_id != ?6 AND i.story_id != ?5"
+	"  ORDER BY i.title_key, i.sort_time LIMIT 1)"
+	" LIMIT 1",
     [ST_STORY_INSERT] = "INSERT INTO stories (feed, key, sort_time)"
 			" VALUES (?1, ?2, ?3)",
     [ST_STORY_GET] = "SELECT feed, key, sort_time FROM stories WHERE id = ?1",
@@ -303,6 +317,8 @@ static const char *const store_sql[ST_COUNT] = {
 		      " JOIN stories s ON s.id = i.story_id WHERE i.id = ?2",
     [ST_OUTPUT_REMOVE] = "DELETE FROM output_items"
 			 " WHERE output = ?1 AND item_id = ?2",
+    [ST_OUTPUT_ADD_AT] = "INSERT OR IGNORE INTO output_items"
+			 " (output, item_id, sort_time) VALUES (?1, ?2, ?3)",
     [ST_OUTPUT_CLEAR] = "DELETE FROM output_items WHERE output = ?1",
     [ST_OUTPUT_STORIES] = "SELECT i.story_id FROM output_items o"
 			  " CROSS JOIN items i ON i.id = o.item_id"
@@ -329,6 +345,13 @@ struct store {
 	sqlite3 *db;
 	sqlite3_stmt *st[ST_COUNT];
 	char *fault;	/* the last failure of the disk or the lock */
+
+	/* The feed of the last upsert: a feed's id never changes. */
+	char *feed_name;
+	int64_t feed_id;
+	/* The item the last upsert inserted: it is in no output yet. */
+	int64_t new_id;
+	int64_t new_sort;	/* its story's sort_time */
 };
 
 /*
@@ -417,6 +440,15 @@ store_done(sqlite3_stmt *st)
  * Steps a statement that returns no rows after its binds (rc is their
  * result), then resets it.
  */
+/* What the store remembers of earlier calls may have been rolled back. */
+static void
+store_forget(struct store *s)
+{
+	free(s->feed_name);
+	s->feed_name = NULL;
+	s->new_id = 0;
+}
+
 static int
 store_run(struct store *s, sqlite3_stmt *st, int rc, const char *what)
 {
@@ -425,9 +457,10 @@ store_run(struct store *s, sqlite3_stmt *st, int rc, const char *what)
 		if (rc == SQLITE_ROW || rc == SQLITE_DONE)
 			rc = SQLITE_OK;
 	}
-	if (rc != SQLITE_OK)
+	if (rc != SQLITE_OK) {
 		store_warn(s, what);
-	else if (s->fault != NULL && sqlite3_get_autocommit(s->db) &&
+		store_forget(s);
+	} else if (s->fault != NULL && sqlite3_get_autocommit(s->db) &&
 	    (st == s->st[ST_COMMIT] || !sqlite3_stmt_readonly(st))) {
 		/* Written through: the fault has passed. */
 		free(s->fault);
@@ -636,6 +669,7 @@ store_free(struct store *s)
 	if (s->db != NULL && sqlite3_close(s->db) != SQLITE_OK)
 		log_warnx("store: close: %s", sqlite3_errmsg(s->db));
 	free(s->fault);
+	free(s->feed_name);
 	free(s);
 }
 
@@ -650,8 +684,9 @@ store_open(const char *path, char **cause)
 		return NULL;
 
 	s = xcalloc(1, sizeof *s);
-	rc = sqlite3_open_v2(
-	    path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	/* One thread uses the connection: SQLite's own locks are not needed. */
+	rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		xasprintf(cause, "%s: %s", path,
 		    s->db != NULL ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
@@ -670,6 +705,7 @@ store_open(const char *path, char **cause)
 	free(mode);
 	if (store_exec(s,
 		"PRAGMA synchronous = NORMAL;"
+		"PRAGMA cache_size = -16384;"
 		"PRAGMA foreign_keys = ON",
 		&why) != 0)
 		goto fail_why;
@@ -721,6 +757,7 @@ store_commit(struct store *s)
 void
 store_rollback(struct store *s)
 {
+	store_forget(s);
 	/* Some errors end the transaction themselves; nothing left to undo. */
 	if (sqlite3_get_autocommit(s->db))
 		return;
@@ -940,24 +977,44 @@ store_feed_list_free(struct store_feed *list, size_t n)
  * Hash input: every field as "LENGTH:BYTES", an absent one as "-;", a time
  * as "DIGITS;", so that no two different items give the same bytes.
  */
+/* Decimal digits of v and then c, as printf's "%ju" would give them. */
+static void
+hash_add_number(struct buf *b, uint64_t v, char c)
+{
+	char s[24], *p = s + sizeof s;
+
+	*--p = c;
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	buf_add(b, p, (size_t)(s + sizeof s - p));
+}
+
 static void
 hash_add(struct buf *b, const char *v)
 {
+	size_t n;
+
 	if (v == NULL) {
-		buf_adds(b, "-;");
+		buf_add(b, "-;", 2);
 		return;
 	}
-	buf_printf(b, "%zu:", strlen(v));
-	buf_adds(b, v);
+	n = strlen(v);
+	hash_add_number(b, n, ':');
+	buf_add(b, v, n);
 }
 
 static void
 hash_add_time(struct buf *b, int64_t t)
 {
 	if (t == PARSE_NO_TIME)
-		buf_adds(b, "-;");
-	else
-		buf_printf(b, "%" PRId64 ";", t);
+		buf_add(b, "-;", 2);
+	else if (t < 0) {
+		buf_addc(b, '-');
+		hash_add_number(b, -(uint64_t)t, ';');
+	} else
+		hash_add_number(b, (uint64_t)t, ';');
 }
 
 static void
@@ -979,7 +1036,7 @@ store_item_hash(const struct item *it, char out[65])
 	hash_add(&b, it->author);
 	hash_add(&b, it->summary);
 	hash_add(&b, it->content);
-	buf_printf(&b, "%zu;", it->ncategories);
+	hash_add_number(&b, it->ncategories, ';');
 	for (size_t i = 0; i < it->ncategories; i++)
 		hash_add(&b, it->categories[i]);
 	hash_add_time(&b, it->published);
@@ -1101,66 +1158,52 @@ store_feed_id(struct store *s, const char *feed, int64_t *id)
 	sqlite3_stmt *st = s->st[ST_FEED_ID];
 	int rc = SQLITE_OK, found;
 
+	if (s->feed_name != NULL && strcmp(s->feed_name, feed) == 0) {
+		*id = s->feed_id;
+		return 1;
+	}
 	bind_text(&rc, st, 1, feed);
 	if ((found = store_row(s, st, rc, "find feed")) <= 0)
 		return found;
 	*id = sqlite3_column_int64(st, 0);
 	store_done(st);
-	return 1;
-}
-
-/* Reads one integer of a single-row statement: 1, 0 if no row, -1. */
-static int
-store_int(struct store *s, sqlite3_stmt *st, int rc, const char *what,
-    int64_t *v)
-{
-	int found;
-
-	if ((found = store_row(s, st, rc, what)) <= 0)
-		return found;
-	*v = sqlite3_column_int64(st, 0);
-	store_done(st);
+	free(s->feed_name);
+	s->feed_name = xstrdup(feed);
+	s->feed_id = *id;
 	return 1;
 }
 
 /*
  * The story an item with these keys belongs to, other than the story
  * `not` (0: none): the story of the oldest item with the same canonical
- * link, else of the item of another feed with the same title dated nearest
- * to it within the window. 1 and *story set, 0 if none, -1 on error.
+ * link, else of the earliest dated item of another feed with the same title
+ * within the window (read off the index in its order: no sort). 1 and
+ * *story, *story_sort set, 0 if none, -1 on error.
  */
 static int
 store_story_find(struct store *s, const struct store_keys *k, int64_t feed_id,
-    int64_t sort_time, int64_t not, int64_t *story)
+    int64_t sort_time, int64_t not, int64_t *story, int64_t *story_sort)
 {
-	sqlite3_stmt *st;
-	int rc, found;
+	sqlite3_stmt *st = s->st[ST_STORY_FIND];
+	int rc = SQLITE_OK, found;
 
-	if (k == NULL)
+	if (k == NULL || (k->canon == NULL && k->title == NULL))
 		return 0;
-	if (k->canon != NULL) {
-		st = s->st[ST_STORY_BY_CANON];
-		rc = SQLITE_OK;
-		bind_text(&rc, st, 1, k->canon);
-		bind_int64(&rc, st, 2, not);
-		found = store_int(s, st, rc, "find story by link", story);
-		if (found != 0)
-			return found;
-	}
-	if (k->title == NULL)
-		return 0;
-	st = s->st[ST_STORY_BY_TITLE];
-	rc = SQLITE_OK;
-	bind_text(&rc, st, 1, k->title);
-	bind_int64(&rc, st, 2, feed_id);
+	bind_text(&rc, st, 1, k->canon);
+	bind_text(&rc, st, 2, k->title);
 	/* Dates near INT64 limits are possible (store_time_trusted). */
 	bind_int64(&rc, st, 3, sort_time < INT64_MIN + STORE_TITLE_WINDOW ?
 	    INT64_MIN : sort_time - STORE_TITLE_WINDOW);
 	bind_int64(&rc, st, 4, sort_time > INT64_MAX - STORE_TITLE_WINDOW ?
 	    INT64_MAX : sort_time + STORE_TITLE_WINDOW);
 	bind_int64(&rc, st, 5, not);
-	bind_int64(&rc, st, 6, sort_time);
-	return store_int(s, st, rc, "find story by title", story);
+	bind_int64(&rc, st, 6, feed_id);
+	if ((found = store_row(s, st, rc, "find story")) <= 0)
+		return found;
+	*story = sqlite3_column_int64(st, 0);
+	*story_sort = sqlite3_column_int64(st, 1);
+	store_done(st);
+	return 1;
 }
 
 /* The outputs of a story's items follow its sort time. */
@@ -1238,20 +1281,16 @@ store_story_merge(struct store *s, int64_t keep, int64_t gone)
 
 int
 store_item_upsert(struct store *s, const char *feed, const struct item *it,
-    const struct store_keys *keys, int64_t now, int64_t *id)
+    struct store_keys *keys, int64_t now, int64_t *id)
 {
 	sqlite3_stmt *st;
 	const char *canon = NULL, *title = NULL;
 	char hash[65], *key, *categories = NULL;
 	int64_t feed_id, old_id = 0, first_seen = 0, story = 0, old_sort = 0;
-	int64_t sort_time;
-	int own, found, same = 0, result = -1, rc;
+	int64_t sort_time, story_sort = 0;
+	int own, found, gone, same = 0, result = -1, rc;
 
 	*id = 0;
-	if (keys != NULL) {
-		canon = keys->canon;
-		title = keys->title;
-	}
 	if (store_tx_enter(s, &own) != 0)
 		return -1;
 	key = store_item_key(it);
@@ -1267,8 +1306,10 @@ store_item_upsert(struct store *s, const char *feed, const struct item *it,
 	rc = SQLITE_OK;
 	bind_int64(&rc, st, 1, feed_id);
 	bind_text(&rc, st, 2, key);
-	if ((found = store_row(s, st, rc, "find item")) < 0)
+	if (store_row(s, st, rc, "find item") != 1)
 		goto out;
+	found = sqlite3_column_type(st, 0) != SQLITE_NULL;
+	gone = sqlite3_column_type(st, 5) != SQLITE_NULL;
 	if (found) {
 		old_id = sqlite3_column_int64(st, 0);
 		same =
@@ -1276,31 +1317,39 @@ store_item_upsert(struct store *s, const char *feed, const struct item *it,
 		first_seen = sqlite3_column_int64(st, 2);
 		story = sqlite3_column_int64(st, 3);
 		old_sort = sqlite3_column_int64(st, 4);
-		store_done(st);
 	}
+	store_done(st);
 	if (found && same) {
 		*id = old_id;
 		result = STORE_ITEM_SAME;
 		goto out;
 	}
 
+	if (keys != NULL) {
+		if (keys->fill != NULL) {
+			keys->fill(keys, keys->arg);
+			keys->fill = NULL;
+		}
+		canon = keys->canon;
+		title = keys->title;
+	}
 	if (!found) {
 		/* Pruned, and still listed: it stays gone (and listed). */
-		st = s->st[ST_TOMB_TOUCH];
-		rc = SQLITE_OK;
-		bind_int64(&rc, st, 1, feed_id);
-		bind_text(&rc, st, 2, key);
-		bind_int64(&rc, st, 3, now);
-		if (store_run(s, st, rc, "touch tombstone") != 0)
-			goto out;
-		if (sqlite3_changes(s->db) > 0) {
-			result = STORE_ITEM_GONE;
+		if (gone) {
+			st = s->st[ST_TOMB_TOUCH];
+			rc = SQLITE_OK;
+			bind_int64(&rc, st, 1, feed_id);
+			bind_text(&rc, st, 2, key);
+			bind_int64(&rc, st, 3, now);
+			if (store_run(s, st, rc, "touch tombstone") == 0)
+				result = STORE_ITEM_GONE;
 			goto out;
 		}
 
 		sort_time = store_sort_time(it, now, now);
+		story_sort = sort_time;
 		if ((found = store_story_find(s, keys, feed_id, sort_time, 0,
-		    &story)) < 0)
+		    &story, &story_sort)) < 0)
 			goto out;
 		if (found == 0) {
 			st = s->st[ST_STORY_INSERT];
@@ -1327,6 +1376,8 @@ store_item_upsert(struct store *s, const char *feed, const struct item *it,
 		if (store_run(s, st, rc, "insert item") != 0)
 			goto out;
 		*id = sqlite3_last_insert_rowid(s->db);
+		s->new_id = *id;
+		s->new_sort = story_sort;
 		result = STORE_ITEM_NEW;
 		goto out;
 	}
@@ -1377,7 +1428,7 @@ int
 store_item_rekey(struct store *s, int64_t id, const struct store_keys *k)
 {
 	sqlite3_stmt *st;
-	int64_t story, feed_id, sort_time, other;
+	int64_t story, feed_id, sort_time, other, other_sort;
 	int own, ok = 0, rc, found, merged = 0;
 
 	if (store_tx_enter(s, &own) != 0)
@@ -1404,7 +1455,7 @@ store_item_rekey(struct store *s, int64_t id, const struct store_keys *k)
 	if (store_run(s, st, rc, "set item keys") != 0)
 		goto out;
 	if ((found = store_story_find(s, k, feed_id, sort_time, story,
-	    &other)) < 0)
+	    &other, &other_sort)) < 0)
 		goto out;
 	/* The older story stays, so that fewer entries change their id. */
 	if (found && store_story_merge(s, story < other ? story : other,
@@ -1640,16 +1691,32 @@ store_item_set_outputs(
     struct store *s, int64_t id, char *const *outputs, size_t n)
 {
 	sqlite3_stmt *st = s->st[ST_ITEM_OUTPUTS_DROP];
-	int own, ok = 0, rc = SQLITE_OK;
+	int own, ok = 0, rc = SQLITE_OK, fresh;
 
+	/* The item just inserted is in no output, and its place is known. */
+	fresh = id == s->new_id;
+	s->new_id = 0;
 	if (store_tx_enter(s, &own) != 0)
 		return -1;
-	bind_int64(&rc, st, 1, id);
-	if (store_run(s, st, rc, "drop item outputs") != 0)
-		goto out;
-	for (size_t i = 0; i < n; i++)
-		if (store_output_add1(s, outputs[i], id) != 0)
+	if (!fresh) {
+		bind_int64(&rc, st, 1, id);
+		if (store_run(s, st, rc, "drop item outputs") != 0)
 			goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!fresh) {
+			if (store_output_add1(s, outputs[i], id) != 0)
+				goto out;
+			continue;
+		}
+		st = s->st[ST_OUTPUT_ADD_AT];
+		rc = SQLITE_OK;
+		bind_text(&rc, st, 1, outputs[i]);
+		bind_int64(&rc, st, 2, id);
+		bind_int64(&rc, st, 3, s->new_sort);
+		if (store_run(s, st, rc, "add item to output") != 0)
+			goto out;
+	}
 	ok = 1;
 out:
 	return store_tx_leave(s, own, ok);

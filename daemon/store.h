@@ -32,13 +32,20 @@ enum store_upsert {
 
 /*
  * What finds an item's story: a new item joins the story of the oldest item
- * with the same canonical link, else of the item of another feed with the
- * same normalized title whose date (sort_time) is nearest, within 48 hours;
- * else it founds a story of its own. Either may be NULL.
+ * with the same canonical link, else of the earliest dated item of another
+ * feed with the same normalized title whose date (sort_time) is within 48
+ * hours of its own; else it founds a story of its own. Either may be NULL.
  */
 struct store_keys {
 	const char *canon;	/* canonical link */
 	const char *title;	/* normalized title */
+	/*
+	 * If set, called the first time the keys are needed (for a new or
+	 * changed item, never for an unchanged one) to set canon and title:
+	 * working them out costs more than most lookups.
+	 */
+	void (*fill)(struct store_keys *, void *arg);
+	void *arg;
 };
 
 /* A feed as the database knows it. */
@@ -171,7 +178,7 @@ void store_feed_list_free(struct store_feed *, size_t);
  * story and only records its new keys, for the items that come later.
  */
 int store_item_upsert(struct store *, const char *feed, const struct item *,
-    const struct store_keys *keys, int64_t now, int64_t *id);
+    struct store_keys *keys, int64_t now, int64_t *id);
 /*
  * After a feed listed its items at `now`: tombstones of items it no longer
  * lists are forgotten, so that such an item would be new again.

@@ -231,7 +231,7 @@ static void
 add_story_item(struct fixture *fx, const char *feed, const char *guid,
     const char *link, const char *title, int64_t published, int64_t now)
 {
-	struct store_keys keys = { "http://127.0.0.1:9/same", NULL };
+	struct store_keys keys = { .canon = "http://127.0.0.1:9/same" };
 	struct item it;
 	int64_t id;
 	char *outs[] = { "all" };

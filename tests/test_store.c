@@ -1038,11 +1038,14 @@ static void
 test_story_keys(void **state)
 {
 	struct fixture *fx = *state;
-	struct store_keys k1 = {"http://x.org/1", "one two three"};
-	struct store_keys k2 = {"http://x.org/1", "four five six"};
-	struct store_keys k3 = {"http://y.org/2", "one two three"};
-	struct store_keys k4 = {NULL, "one two three"};
-	struct store_keys none = {NULL, NULL};
+	struct store_keys k1 = {.canon = "http://x.org/1",
+	    .title = "one two three"};
+	struct store_keys k2 = {.canon = "http://x.org/1",
+	    .title = "four five six"};
+	struct store_keys k3 = {.canon = "http://y.org/2",
+	    .title = "one two three"};
+	struct store_keys k4 = {.title = "one two three"};
+	struct store_keys none = {.canon = NULL};
 	struct item it;
 	int64_t a, b, c, d, e, g;
 	struct store_item *items;
