@@ -1325,6 +1325,18 @@ store_item_upsert(struct store *s, const char *feed, const struct item *it,
 		goto out;
 	}
 
+	/* Pruned, and still listed: it stays gone (and listed). */
+	if (!found && gone) {
+		st = s->st[ST_TOMB_TOUCH];
+		rc = SQLITE_OK;
+		bind_int64(&rc, st, 1, feed_id);
+		bind_text(&rc, st, 2, key);
+		bind_int64(&rc, st, 3, now);
+		if (store_run(s, st, rc, "touch tombstone") == 0)
+			result = STORE_ITEM_GONE;
+		goto out;
+	}
+
 	if (keys != NULL) {
 		if (keys->fill != NULL) {
 			keys->fill(keys, keys->arg);
@@ -1334,17 +1346,6 @@ store_item_upsert(struct store *s, const char *feed, const struct item *it,
 		title = keys->title;
 	}
 	if (!found) {
-		/* Pruned, and still listed: it stays gone (and listed). */
-		if (gone) {
-			st = s->st[ST_TOMB_TOUCH];
-			rc = SQLITE_OK;
-			bind_int64(&rc, st, 1, feed_id);
-			bind_text(&rc, st, 2, key);
-			bind_int64(&rc, st, 3, now);
-			if (store_run(s, st, rc, "touch tombstone") == 0)
-				result = STORE_ITEM_GONE;
-			goto out;
-		}
 
 		sort_time = store_sort_time(it, now, now);
 		story_sort = sort_time;

@@ -1079,7 +1079,7 @@ test_story_keys(void **state)
 	assert_int_equal(n, 6);
 	assert_int_equal(items[0].story, items[1].story);
 	assert_int_not_equal(items[2].story, items[0].story);
-	/* d's title matches a and c, both of feed a: the nearest, then oldest. */
+	/* d's title matches a and c, both of feed a: the earliest, then oldest. */
 	assert_int_equal(items[3].story, items[0].story);
 	assert_int_not_equal(items[4].story, items[5].story);
 	assert_int_not_equal(items[4].story, items[0].story);
@@ -1088,6 +1088,53 @@ test_story_keys(void **state)
 	(void)c;
 	(void)e;
 	(void)g;
+}
+
+static int nfills;
+
+static void
+count_fill(struct store_keys *k, void *arg)
+{
+	nfills++;
+	k->canon = arg;
+	k->title = NULL;
+}
+
+/* Keys cost time: the store asks for them only for new and changed items. */
+static void
+test_keys_on_demand(void **state)
+{
+	struct fixture *fx = *state;
+	struct store_keys k;
+	struct item it = mkitem("1", "http://x.org/1", "T", NULL, NOW);
+	struct store_item *items;
+	int64_t id;
+
+	fx_open(fx);
+	sync_feeds(fx->s, "a", NULL);
+	nfills = 0;
+	k = (struct store_keys){.fill = count_fill, .arg = "http://x.org/c"};
+	assert_int_equal(store_item_upsert(fx->s, "a", &it, &k, NOW, &id),
+	    STORE_ITEM_NEW);
+	assert_int_equal(nfills, 1);
+	assert_null(k.fill);
+	k = (struct store_keys){.fill = count_fill, .arg = "http://x.org/c"};
+	assert_int_equal(store_item_upsert(fx->s, "a", &it, &k, NOW, &id),
+	    STORE_ITEM_SAME);
+	assert_int_equal(nfills, 1);
+	it.title = "U";
+	assert_int_equal(store_item_upsert(fx->s, "a", &it, &k, NOW, &id),
+	    STORE_ITEM_UPDATED);
+	assert_int_equal(nfills, 2);
+	/* Pruned and listed again: gone, no keys needed. */
+	assert_int_equal(store_prune(fx->s, "a", INT64_MAX, 0, 10, NOW), 1);
+	k = (struct store_keys){.fill = count_fill, .arg = "http://x.org/c"};
+	assert_int_equal(store_item_upsert(fx->s, "a", &it, &k, NOW, &id),
+	    STORE_ITEM_GONE);
+	assert_int_equal(id, 0);
+	assert_int_equal(nfills, 2);
+	assert_int_equal(all_items(fx->s, &items), 0);
+	store_items_free(items, 0);
 }
 
 int
@@ -1114,6 +1161,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_output_filters, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_migrate_v1, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_story_keys, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_keys_on_demand, setup, teardown),
 	};
 
 	umask(022);
