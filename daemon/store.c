@@ -352,6 +352,7 @@ struct store {
 	/* The item the last upsert inserted: it is in no output yet. */
 	int64_t new_id;
 	int64_t new_sort;	/* its story's sort_time */
+	struct buf scratch;
 };
 
 /*
@@ -670,6 +671,7 @@ store_free(struct store *s)
 		log_warnx("store: close: %s", sqlite3_errmsg(s->db));
 	free(s->fault);
 	free(s->feed_name);
+	buf_free(&s->scratch);
 	free(s);
 }
 
@@ -1024,24 +1026,36 @@ hash_finish(struct buf *b, char out[65])
 	buf_free(b);
 }
 
-/* Decides whether a known item changed. */
+/*
+ * Decides whether a known item changed. b is the store's scratch buffer,
+ * reused so that an item seen again costs no allocation for it.
+ */
 static void
-store_item_hash(const struct item *it, char out[65])
+store_item_hash(struct buf *b, const struct item *it, char out[65])
 {
-	struct buf b;
-
-	buf_init(&b);
-	hash_add(&b, it->title);
-	hash_add(&b, it->link);
-	hash_add(&b, it->author);
-	hash_add(&b, it->summary);
-	hash_add(&b, it->content);
-	hash_add_number(&b, it->ncategories, ';');
+	buf_reset(b);
+	hash_add(b, it->title);
+	hash_add(b, it->link);
+	hash_add(b, it->author);
+	hash_add(b, it->summary);
+	hash_add(b, it->content);
+	hash_add_number(b, it->ncategories, ';');
 	for (size_t i = 0; i < it->ncategories; i++)
-		hash_add(&b, it->categories[i]);
-	hash_add_time(&b, it->published);
-	hash_add_time(&b, it->updated);
-	hash_finish(&b, out);
+		hash_add(b, it->categories[i]);
+	hash_add_time(b, it->published);
+	hash_add_time(b, it->updated);
+	hash_sha256_hex(b->data != NULL ? b->data : "", b->len, out);
+}
+
+static char *
+str_prefixed(const char *prefix, const char *s)
+{
+	size_t np = strlen(prefix), ns = strlen(s);
+	char *p = xmalloc(np + ns + 1);
+
+	memcpy(p, prefix, np);
+	memcpy(p + np, s, ns + 1);
+	return p;
 }
 
 /* The dedup key: the guid, else the link, else a hash of what is left. */
@@ -1049,23 +1063,18 @@ static char *
 store_item_key(const struct item *it)
 {
 	struct buf b;
-	char hash[65], *key;
+	char hash[65];
 
-	if (it->guid != NULL && *it->guid != '\0') {
-		xasprintf(&key, "guid:%s", it->guid);
-		return key;
-	}
-	if (it->link != NULL && *it->link != '\0') {
-		xasprintf(&key, "link:%s", it->link);
-		return key;
-	}
+	if (it->guid != NULL && *it->guid != '\0')
+		return str_prefixed("guid:", it->guid);
+	if (it->link != NULL && *it->link != '\0')
+		return str_prefixed("link:", it->link);
 	buf_init(&b);
 	hash_add(&b, it->title);
 	hash_add_time(&b, it->published);
 	hash_add(&b, it->content != NULL ? it->content : it->summary);
 	hash_finish(&b, hash);
-	xasprintf(&key, "hash:%s", hash);
-	return key;
+	return str_prefixed("hash:", hash);
 }
 
 /* Categories are kept one per line; NULL when there are none. */
@@ -1294,7 +1303,7 @@ store_item_upsert(struct store *s, const char *feed, const struct item *it,
 	if (store_tx_enter(s, &own) != 0)
 		return -1;
 	key = store_item_key(it);
-	store_item_hash(it, hash);
+	store_item_hash(&s->scratch, it, hash);
 
 	if ((found = store_feed_id(s, feed, &feed_id)) <= 0) {
 		if (found == 0)
