@@ -1041,9 +1041,9 @@ test_rekey(void **state)
 }
 
 /*
- * After an upgrade from schema 1 (the dump of a database feedmux 0.1.0
- * wrote), the stored items get their keys, and the two outlets' copies of
- * one story become one entry in both outputs.
+ * After an upgrade from schema 1 or 2 (dumps of databases that feedmux of
+ * those versions wrote), the stored items get their keys, and the two
+ * outlets' copies of one story become one entry in both outputs.
  */
 static void
 test_rekey_after_upgrade(void **state)
@@ -1056,54 +1056,64 @@ test_rekey_after_upgrade(void **state)
 	char *path, *sqlpath, *err = NULL, *cause = NULL, chunk[4096];
 	size_t n;
 	FILE *f;
+	int found;
 
-	xasprintf(&sqlpath, "%s/store/v1.sql", FIXTURES);
-	assert_non_null(f = fopen(sqlpath, "r"));
-	free(sqlpath);
-	buf_init(&sql);
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		buf_add(&sql, chunk, n);
-	fclose(f);
-	xasprintf(&path, "%s/v1.db", fx->dir);
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	if (sqlite3_exec(db, sql.data, NULL, NULL, &err) != SQLITE_OK)
-		fail_msg("v1.sql: %s", err);
-	sqlite3_close(db);
-	buf_free(&sql);
+	for (int version = 1; version <= 2; version++) {
+		xasprintf(&sqlpath, "%s/store/v%d.sql", FIXTURES, version);
+		assert_non_null(f = fopen(sqlpath, "r"));
+		free(sqlpath);
+		buf_init(&sql);
+		while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+			buf_add(&sql, chunk, n);
+		fclose(f);
+		xasprintf(&path, "%s/v%d.db", fx->dir, version);
+		assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+		if (sqlite3_exec(db, sql.data, NULL, NULL, &err) != SQLITE_OK)
+			fail_msg("v%d.sql: %s", version, err);
+		sqlite3_close(db);
+		buf_free(&sql);
 
-	if ((old = store_open(path, &cause)) == NULL)
-		fail_msg("store_open: %s", cause);
-	assert_int_equal(store_output_stories(old, "rj", 100, &st, &n), 0);
-	assert_int_equal(n, 11);
-	store_stories_free(st, n);
-	while (ingest_rekey(old, 7, &cause) == 1)
-		;
-	assert_null(cause);
-	assert_int_equal(store_output_stories(old, "all", 100, &st, &n), 0);
-	assert_int_equal(n, 18);
-	store_stories_free(st, n);
-	assert_int_equal(store_output_stories(old, "rj", 100, &st, &n), 0);
-	assert_int_equal(n, 10);
-	for (size_t i = 0; i < n; i++) {
-		if (st[i].id != 1)
-			continue;
-		/* world/1 was first: its entry stays, extra's joins it. */
-		assert_int_equal(st[i].nitems, 2);
-		assert_string_equal(st[i].items[0].feed, "world");
-		assert_string_equal(st[i].items[1].feed, "extra");
-		assert_string_equal(st[i].key, "guid:world-1");
+		if ((old = store_open(path, &cause)) == NULL)
+			fail_msg("store_open: %s", cause);
+		assert_int_equal(store_output_stories(old, "rj", 100, &st, &n),
+		    0);
+		assert_int_equal(n, 11);
+		store_stories_free(st, n);
+		while (ingest_rekey(old, 7, &cause) == 1)
+			;
+		assert_null(cause);
+		assert_int_equal(store_output_stories(old, "all", 100, &st,
+				     &n),
+		    0);
+		assert_int_equal(n, 18);
+		store_stories_free(st, n);
+		assert_int_equal(store_output_stories(old, "rj", 100, &st, &n),
+		    0);
+		assert_int_equal(n, 10);
+		found = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (strcmp(st[i].key, "guid:world-1") != 0)
+				continue;
+			found = 1;
+			/* world/1 came first: its entry stays, extra's joins. */
+			assert_int_equal(st[i].nitems, 2);
+			assert_string_equal(st[i].items[0].feed, "world");
+			assert_string_equal(st[i].items[1].feed, "extra");
+			assert_string_equal(st[i].feed, "world");
+		}
+		assert_true(found);
+		store_stories_free(st, n);
+		store_close(old);
+		for (size_t i = 0; i < 3; i++) {
+			char *p;
+
+			xasprintf(&p, "%s%s", path,
+			    (const char *[]){"", "-wal", "-shm"}[i]);
+			unlink(p);
+			free(p);
+		}
+		free(path);
 	}
-	store_stories_free(st, n);
-	store_close(old);
-	for (size_t i = 0; i < 3; i++) {
-		char *p;
-
-		xasprintf(&p, "%s%s", path, (const char *[]){"", "-wal",
-		    "-shm"}[i]);
-		unlink(p);
-		free(p);
-	}
-	free(path);
 }
 
 int

@@ -113,7 +113,9 @@ def main(env):
     env.write_config([("f%d" % k, env.url("/f%d.rss" % k), "1s")
                       for k in range(FEEDS)],
                      [("all", {"max_items": "10000"}),
-                      ("some", {"keywords": "japan, روسيا"})])
+                      ("some", {"keywords": "japan, روسيا"})],
+                     # Every restart polls every feed at once.
+                     poll={"startup_spread": "0"})
     stop = threading.Event()
     writer = threading.Thread(target=src.churn, args=(stop,), daemon=True)
     writer.start()

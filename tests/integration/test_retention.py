@@ -37,10 +37,9 @@ def main(env):
                    feeds.rss("N", COUNTED))
     path = env.write_config(
         [("r", env.url("/r.rss"), "1s"), ("n", env.url("/n.rss"), "1s")],
-        [("r", {"keywords": "item"}), ("n", {"keywords": "counted"})])
-    with open(path, "a", encoding="utf-8") as f:
-        f.write("\n[poll]\nkeep_age = 0\n")
-    # keep_age and keep_items per feed: append them to the feeds' sections.
+        [("r", {"keywords": "item"}), ("n", {"keywords": "counted"})],
+        poll={"keep_age": "0"})
+    # keep_age and keep_items per feed: added to the feeds' sections.
     with open(path, encoding="utf-8") as f:
         text = f.read()
     text = text.replace("[feed n]\n", "[feed n]\nkeep_items = 5\n")
