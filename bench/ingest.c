@@ -46,14 +46,48 @@
 #define FEEDS 100
 
 static const char *const words_en[] = {
-    "talks", "summit", "minister", "market", "rain", "harbour", "festival",
-    "election", "economy", "growth", "rates", "football", "science",
-    "satellite", "Japan", "Russia", "trade", "energy", "border", "court",
+    "talks",
+    "summit",
+    "minister",
+    "market",
+    "rain",
+    "harbour",
+    "festival",
+    "election",
+    "economy",
+    "growth",
+    "rates",
+    "football",
+    "science",
+    "satellite",
+    "Japan",
+    "Russia",
+    "trade",
+    "energy",
+    "border",
+    "court",
 };
 static const char *const words_ar[] = {
-    "روسيا", "اليابان", "القمة", "محادثات", "وزير", "الخارجية", "الاقتصاد",
-    "الطاقة", "الانتخابات", "الحدود", "الرئيس", "مجلس", "الأمن", "طوكيو",
-    "موسكو", "اتفاق", "التجارة", "الأسواق", "النفط", "العاصمة",
+    "روسيا",
+    "اليابان",
+    "القمة",
+    "محادثات",
+    "وزير",
+    "الخارجية",
+    "الاقتصاد",
+    "الطاقة",
+    "الانتخابات",
+    "الحدود",
+    "الرئيس",
+    "مجلس",
+    "الأمن",
+    "طوكيو",
+    "موسكو",
+    "اتفاق",
+    "التجارة",
+    "الأسواق",
+    "النفط",
+    "العاصمة",
 };
 
 /* A small deterministic generator (xorshift), so runs are comparable. */
@@ -77,8 +111,8 @@ words(size_t n, int arabic)
 	for (size_t i = 0; i < n; i++) {
 		if (i > 0)
 			buf_addc(&b, ' ');
-		buf_adds(&b, arabic ? words_ar[rnd(nitems(words_ar))] :
-		    words_en[rnd(nitems(words_en))]);
+		buf_adds(&b, arabic ? words_ar[rnd(nitems(words_ar))]
+				    : words_en[rnd(nitems(words_en))]);
 	}
 	return buf_steal(&b, NULL);
 }
@@ -129,7 +163,7 @@ cpu_now(void)
 
 	getrusage(RUSAGE_SELF, &ru);
 	return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
-	    (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
 static void
@@ -183,11 +217,13 @@ open_db(const char *path)
 {
 	sqlite3 *db;
 
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+	if (sqlite3_open_v2(path, &db,
+		SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+		    SQLITE_OPEN_NOMUTEX,
+		NULL) != SQLITE_OK)
 		fatalx("%s: cannot open", path);
 	sql(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
-	    "PRAGMA cache_size = -16384; PRAGMA foreign_keys = ON");
+		"PRAGMA cache_size = -16384; PRAGMA foreign_keys = ON");
 	return db;
 }
 
@@ -204,18 +240,21 @@ run_bare(const char *path, const struct item *items, size_t n, size_t batch,
 
 	rm_db(path);
 	db = open_db(path);
-	sql(db, "CREATE TABLE items (id INTEGER PRIMARY KEY,"
+	sql(db,
+	    "CREATE TABLE items (id INTEGER PRIMARY KEY,"
 	    " feed_id INTEGER NOT NULL, key TEXT NOT NULL, hash TEXT NOT NULL,"
 	    " guid TEXT, link TEXT, title TEXT, author TEXT, summary TEXT,"
 	    " content TEXT, categories TEXT, published INTEGER,"
 	    " updated INTEGER, first_seen INTEGER NOT NULL,"
 	    " modified INTEGER NOT NULL, sort_time INTEGER NOT NULL,"
 	    " UNIQUE (feed_id, key))");
-	if (sqlite3_prepare_v2(db, "INSERT INTO items (feed_id, key, hash,"
-	    " guid, link, title, author, summary, content, categories,"
-	    " published, updated, first_seen, modified, sort_time) VALUES"
-	    " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13,"
-	    " ?14)", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db,
+		"INSERT INTO items (feed_id, key, hash,"
+		" guid, link, title, author, summary, content, categories,"
+		" published, updated, first_seen, modified, sort_time) VALUES"
+		" (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13,"
+		" ?14)",
+		-1, &st, NULL) != SQLITE_OK)
 		fatalx("prepare: %s", sqlite3_errmsg(db));
 
 	timing_start(tm);
@@ -251,7 +290,8 @@ run_bare(const char *path, const struct item *items, size_t n, size_t batch,
 	*size = file_size(path);
 }
 
-/* What the schema loop stores of an item besides its fields, made beforehand. */
+/* What the schema loop stores of an item besides its fields, made beforehand.
+ */
 struct prepared {
 	char *key;
 	char hash[65];
@@ -266,8 +306,8 @@ prepare_items(const struct item *items, size_t n)
 
 	for (size_t i = 0; i < n; i++) {
 		xasprintf(&p[i].key, "guid:%s", items[i].guid);
-		hash_sha256_hex(items[i].summary, strlen(items[i].summary),
-		    p[i].hash);
+		hash_sha256_hex(
+		    items[i].summary, strlen(items[i].summary), p[i].hash);
 		p[i].canon = ingest_canonical_link(items[i].link);
 		p[i].title = ingest_title_key(items[i].title);
 	}
@@ -299,16 +339,22 @@ run_bare_schema(const char *path, const struct item *items,
 		fatalx("feeds");
 	store_close(s);
 	db = open_db(path);
-	if (sqlite3_prepare_v2(db, "INSERT INTO stories (feed, key, sort_time)"
-	    " VALUES (?1, ?2, ?3)", -1, &story, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, "INSERT INTO items (feed_id, key, hash,"
-	    " guid, link, title, author, summary, content, categories,"
-	    " published, updated, first_seen, modified, sort_time, story_id,"
-	    " canon, title_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
-	    " ?10, ?11, ?12, ?13, ?13, ?14, ?15, ?16, ?17)", -1, &item,
-	    NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, "INSERT INTO output_items (output, item_id,"
-	    " sort_time) VALUES ('all', ?1, ?2)", -1, &out, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db,
+		"INSERT INTO stories (feed, key, sort_time)"
+		" VALUES (?1, ?2, ?3)",
+		-1, &story, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db,
+		"INSERT INTO items (feed_id, key, hash,"
+		" guid, link, title, author, summary, content, categories,"
+		" published, updated, first_seen, modified, sort_time, "
+		"story_id,"
+		" canon, title_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
+		" ?10, ?11, ?12, ?13, ?13, ?14, ?15, ?16, ?17)",
+		-1, &item, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db,
+		"INSERT INTO output_items (output, item_id,"
+		" sort_time) VALUES ('all', ?1, ?2)",
+		-1, &out, NULL) != SQLITE_OK)
 		fatalx("prepare: %s", sqlite3_errmsg(db));
 
 	timing_start(tm);
@@ -334,8 +380,8 @@ run_bare_schema(const char *path, const struct item *items,
 		sqlite3_bind_text(item, 7, it->author, -1, SQLITE_STATIC);
 		sqlite3_bind_text(item, 8, it->summary, -1, SQLITE_STATIC);
 		sqlite3_bind_null(item, 9);
-		sqlite3_bind_text(item, 10, it->categories[0], -1,
-		    SQLITE_STATIC);
+		sqlite3_bind_text(
+		    item, 10, it->categories[0], -1, SQLITE_STATIC);
 		sqlite3_bind_int64(item, 11, it->published);
 		sqlite3_bind_null(item, 12);
 		sqlite3_bind_int64(item, 13, 1800000000);
@@ -391,7 +437,7 @@ run_feedmux(const char *path, struct item *items, size_t n, size_t batch,
 		f.items = items + i;
 		f.nitems = n - i < batch ? n - i : batch;
 		if (ingest_feed(s, names[i / batch % FEEDS], &f, outs,
-		    filter != NULL ? 2 : 1, 1800000000, &r, &cause) != 0)
+			filter != NULL ? 2 : 1, 1800000000, &r, &cause) != 0)
 			fatalx("ingest: %s", cause);
 		if (r.nnew != f.nitems)
 			fatalx("ingest: %zu new of %zu", r.nnew, f.nitems);
@@ -404,7 +450,7 @@ run_feedmux(const char *path, struct item *items, size_t n, size_t batch,
 		f.items = items + i;
 		f.nitems = n - i < batch ? n - i : batch;
 		if (ingest_feed(s, names[i / batch % FEEDS], &f, outs,
-		    filter != NULL ? 2 : 1, 1800000060, &r, &cause) != 0)
+			filter != NULL ? 2 : 1, 1800000060, &r, &cause) != 0)
 			fatalx("ingest: %s", cause);
 		if (r.nnew != 0 || r.nupdated != 0)
 			fatalx("ingest again: %zu new", r.nnew);
@@ -487,18 +533,21 @@ main(int argc, char **argv)
 			only = optarg;
 			break;
 		default:
-			fprintf(stderr, "usage: bench-ingest [-n items] [-b batch]"
-			    " [-r runs] [-d dir] [-o bare|schema|plain|filter]\n");
+			fprintf(stderr,
+			    "usage: bench-ingest [-n items] [-b batch]"
+			    " [-r runs] [-d dir] [-o "
+			    "bare|schema|plain|filter]\n");
 			return 2;
 		}
 	}
 	if (n == 0 || batch == 0 || runs == 0) {
-		fprintf(stderr, "bench-ingest: -n, -b and -r take numbers > 0\n");
+		fprintf(
+		    stderr, "bench-ingest: -n, -b and -r take numbers > 0\n");
 		return 2;
 	}
 	xasprintf(&path, "%s/bench-ingest-%d.db", dir, (int)getpid());
-	if ((filter = match_filter_new(kw, nitems(kw), NULL, 0, NULL, 0,
-	    &cause)) == NULL)
+	if ((filter = match_filter_new(
+		 kw, nitems(kw), NULL, 0, NULL, 0, &cause)) == NULL)
 		fatalx("%s", cause);
 	items = make_items(n);
 	prep = prepare_items(items, n);
@@ -511,19 +560,20 @@ main(int argc, char **argv)
 
 #define WANT(x) (only == NULL || strcmp(only, x) == 0)
 	printf("%zu items in batches of %zu, %zu runs each (median), database "
-	    "in %s\n", n, batch, runs, dir);
+	       "in %s\n",
+	    n, batch, runs, dir);
 	for (size_t r = 0; r < runs; r++) {
 		if (WANT("bare"))
 			run_bare(path, items, n, batch, &bare[r], &bsize);
 		if (WANT("schema"))
-			run_bare_schema(path, items, prep, n, batch, &schema[r],
-			    &ssize);
+			run_bare_schema(
+			    path, items, prep, n, batch, &schema[r], &ssize);
 		if (WANT("plain"))
 			run_feedmux(path, items, n, batch, NULL, &plain[r],
 			    &plain2[r], &psize);
 		if (WANT("filter"))
-			run_feedmux(path, items, n, batch, filter,
-			    &filtered[r], &filtered2[r], &fsize);
+			run_feedmux(path, items, n, batch, filter, &filtered[r],
+			    &filtered2[r], &fsize);
 	}
 	rm_db(path);
 	printf("%-28s %16s %16s %13s   %s\n", "", "", "", "",

@@ -126,18 +126,29 @@ ingest_canonical_link(const char *link)
 	if (curl_url_set(u, CURLUPART_URL, link, 0) != CURLUE_OK)
 		goto verbatim;
 
-	/* curl keeps the host as written; the scheme it lowers itself. */
+	/*
+	 * curl keeps the host as written; the scheme it lowers itself. Each
+	 * part is only touched when the link has one to change: this runs
+	 * for every new item.
+	 */
 	if (curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
+		int upper = 0;
+
 		for (char *c = host; *c != '\0'; c++)
-			if (*c >= 'A' && *c <= 'Z')
+			if (*c >= 'A' && *c <= 'Z') {
 				*c += 'a' - 'A';
-		if (curl_url_set(u, CURLUPART_HOST, host, 0) != CURLUE_OK)
+				upper = 1;
+			}
+		if (upper &&
+		    curl_url_set(u, CURLUPART_HOST, host, 0) != CURLUE_OK)
 			goto verbatim;
 	}
-	if (curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0) != CURLUE_OK)
+	if (strchr(link, '#') != NULL &&
+	    curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0) != CURLUE_OK)
 		goto verbatim;
 
-	if (curl_url_get(u, CURLUPART_QUERY, &query, 0) == CURLUE_OK) {
+	if (strchr(link, '?') != NULL &&
+	    curl_url_get(u, CURLUPART_QUERY, &query, 0) == CURLUE_OK) {
 		buf_init(&q);
 		buf_add(&q, "", 0);
 		for (p = query; *p != '\0'; p = *end == '&' ? end + 1 : end) {
