@@ -297,9 +297,12 @@ static const char *const store_sql[ST_COUNT] = {
     [ST_STORY_DROP_EMPTY] =
 	"DELETE FROM stories WHERE id = ?1"
 	" AND NOT EXISTS (SELECT 1 FROM items WHERE story_id = ?1)",
+    /* The items the output itself holds first: one of them shows it. */
     [ST_STORY_ITEMS] = "SELECT " ITEM_COLUMNS " FROM items i"
 		       " CROSS JOIN feeds f ON f.id = i.feed_id"
-		       " WHERE i.story_id = ?1 AND f.active = 1 ORDER BY i.id",
+		       " WHERE i.story_id = ?1 AND f.active = 1"
+		       " ORDER BY NOT EXISTS (SELECT 1 FROM output_items o"
+		       " WHERE o.output = ?2 AND o.item_id = i.id), i.id",
     [ST_TOMB_TOUCH] = "UPDATE tombstones SET seen = ?3"
 		      " WHERE feed_id = ?1 AND key = ?2",
     [ST_TOMB_ADD] = "INSERT OR REPLACE INTO tombstones (feed_id, key, seen)"
@@ -1846,7 +1849,8 @@ idset_add(struct idset *set, int64_t id)
 }
 
 static int
-store_story_read(struct store *s, int64_t id, struct store_story *story)
+store_story_read(struct store *s, const char *output, int64_t id,
+    struct store_story *story)
 {
 	sqlite3_stmt *st = s->st[ST_STORY_GET];
 	int rc = SQLITE_OK, found;
@@ -1868,6 +1872,7 @@ store_story_read(struct store *s, int64_t id, struct store_story *story)
 	st = s->st[ST_STORY_ITEMS];
 	rc = SQLITE_OK;
 	bind_int64(&rc, st, 1, id);
+	bind_text(&rc, st, 2, output);
 	return store_items_collect(s, st, rc, "story items", &story->items,
 	    &story->nitems);
 }
@@ -1908,7 +1913,7 @@ store_output_stories(struct store *s, const char *output, size_t max,
 
 	list = xcalloc(n, sizeof *list);
 	for (size_t i = 0; i < n; i++) {
-		if (store_story_read(s, ids[i], &list[i]) != 0) {
+		if (store_story_read(s, output, ids[i], &list[i]) != 0) {
 			store_stories_free(list, i + 1);
 			goto out;
 		}

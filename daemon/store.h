@@ -118,10 +118,12 @@ struct store_story {
 	char *key;
 	int64_t sort_time;
 	/*
-	 * Its items from active feeds, first stored first (at least one): the
-	 * first is the story as outputs show it (title, link, text, dates,
-	 * atom:source), the others are the other sources ("via"). A feed may
-	 * have several items in a story.
+	 * Its items from active feeds (at least one): first those the output
+	 * holds (they passed its filter, they are of its feeds), then the
+	 * others, each group first stored first. The first item is the story
+	 * as the output shows it (title, link, text, dates, atom:source); the
+	 * others are the other sources ("via"). A feed may have several items
+	 * in a story.
 	 */
 	struct store_item *items;
 	size_t nitems;

@@ -874,6 +874,42 @@ test_story_sources(void **state)
 	store_stories_free(st, n);
 }
 
+/*
+ * A story is shown in each output by an item that output holds: the one
+ * that passed its filter, or that comes from its feeds; the others follow.
+ */
+static void
+test_story_per_output(void **state)
+{
+	struct fixture *fx = *state;
+	char *only_b[] = {"b"};
+	struct ingest_output outs[] = {
+	    {.name = "all"},
+	    {.name = "japan", .filter = fx->japan},
+	    {.name = "from-b", .feeds = only_b, .nfeeds = 1},
+	};
+	struct item a = mklink("a1", "http://x.org/summit",
+	    "Talks resume in the capital today", NOW - 600);
+	struct item b = mklink("b1", "http://x.org/summit?utm_source=b",
+	    "Japan and its neighbour resume talks", NOW - 300);
+	struct feed fa = {.items = &a, .nitems = 1};
+	struct feed fb = {.items = &b, .nitems = 1};
+	struct ingest_result r;
+	char *cause = NULL;
+
+	assert_int_equal(ingest_feed(fx->s, "a", &fa, outs, nitems(outs), NOW,
+			     &r, &cause),
+	    0);
+	assert_int_equal(ingest_feed(fx->s, "b", &fb, outs, nitems(outs),
+			     NOW + 1, &r, &cause),
+	    0);
+	check_stories(fx->s, "all", "Talks resume in the capital today[a b]");
+	check_stories(fx->s, "japan",
+	    "Japan and its neighbour resume talks[b a]");
+	check_stories(fx->s, "from-b",
+	    "Japan and its neighbour resume talks[b a]");
+}
+
 /* A pruned item stays gone while its feed lists it, and only then. */
 static void
 test_tombstones(void **state)
@@ -1133,6 +1169,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_stories, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_story_sources, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_story_per_output, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_tombstones, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_prune_count, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rekey, setup, teardown),
