@@ -425,6 +425,55 @@ test_item_fields(void **state)
 	store_items_free(items, 1);
 }
 
+/* Text from a feed is data: SQL in every field is stored as written. */
+static void
+test_hostile_text(void **state)
+{
+	struct fixture *fx = *state;
+	struct store_item *items;
+	struct store_feed f;
+	struct store_fetch sf;
+	static const char sql[] = "x'); DROP TABLE items; --";
+	static const char quotes[] = "\"a\" 'b' `c` \\ %s %n ?1 :x @y $z";
+	char *cats[] = {(char *)sql, (char *)quotes};
+	struct item it;
+
+	fx_open(fx);
+	sync_feeds(fx->s, "a", NULL);
+	it = mkitem(sql, quotes, sql, quotes, NOW);
+	it.author = (char *)quotes;
+	it.summary = (char *)sql;
+	it.categories = cats;
+	it.ncategories = 2;
+	upsert(fx->s, "a", &it, NOW, STORE_ITEM_NEW);
+	memset(&sf, 0, sizeof sf);
+	sf.url = quotes;
+	sf.time = NOW;
+	sf.status = 200;
+	sf.error = NULL;
+	sf.title = sql;
+	sf.etag = quotes;
+	assert_int_equal(store_feed_fetched(fx->s, "a", &sf), 0);
+
+	assert_int_equal(all_items(fx->s, &items), 1);
+	assert_string_equal(items[0].item.guid, sql);
+	assert_string_equal(items[0].item.link, quotes);
+	assert_string_equal(items[0].item.title, sql);
+	assert_string_equal(items[0].item.content, quotes);
+	assert_string_equal(items[0].item.author, quotes);
+	assert_string_equal(items[0].item.summary, sql);
+	assert_int_equal(items[0].item.ncategories, 2);
+	assert_string_equal(items[0].item.categories[0], sql);
+	assert_string_equal(items[0].item.categories[1], quotes);
+	store_items_free(items, 1);
+	assert_int_equal(store_feed_get(fx->s, "a", &f), 0);
+	assert_string_equal(f.title, sql);
+	assert_string_equal(f.etag, quotes);
+	store_feed_clear(&f);
+	/* The same item again is the same item: nothing was dropped. */
+	upsert(fx->s, "a", &it, NOW + 1, STORE_ITEM_SAME);
+}
+
 static void
 test_same_guid_two_feeds(void **state)
 {
@@ -1186,6 +1235,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_dedup_ladder, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_item_fields, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_hostile_text, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_same_guid_two_feeds, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_feeds_sync, setup, teardown),
