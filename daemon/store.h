@@ -65,6 +65,7 @@ struct store_fetch {
 	int64_t ttl;		/* these three are written as given */
 	uint32_t skip_hours;
 	uint8_t skip_days;
+	const char *lang;	/* the feed's declared language; NULL keeps the stored value */
 };
 
 /* An item as stored, with where it came from. */
@@ -77,6 +78,8 @@ struct store_item {
 	int64_t first_seen;	/* when feedmux first stored it */
 	int64_t modified;	/* when it last changed in the store */
 	int64_t sort_time;	/* published, else updated, else first_seen */
+	char *feed_link;	/* the feed's own link (its web site), or NULL */
+	char *feed_lang;	/* the language the feed declared, or NULL */
 };
 
 /*
@@ -169,5 +172,11 @@ int64_t store_output_modified(struct store *, const char *output);
 int store_items_page(struct store *, int64_t after_id, size_t max,
     struct store_item **, size_t *n);
 void store_items_free(struct store_item *, size_t);
+
+/*
+ * 0 if the database takes writes now, -1 with *cause if not (a read-only
+ * file or directory): for health checks. Writes nothing.
+ */
+int store_writable(struct store *, char **cause);
 
 #endif
