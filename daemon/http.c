@@ -530,11 +530,21 @@ doc_release(const void *data, size_t len, void *doc)
 	publish_doc_unref(doc);
 }
 
+static void
+seg_release(struct evbuffer_file_segment const *seg, int flags, void *doc)
+{
+	(void)seg;
+	(void)flags;
+	publish_doc_unref(doc);
+}
+
 /* Ends a head and queues it with its body (copied, or doc's by reference). */
 static void
 head_end(struct head *hd, struct http_conn *c, const struct http_request *req,
-    const char *body, size_t len, struct publish_doc *doc)
+    const char *body, size_t len, struct publish_doc *doc, int fd)
 {
+	struct evbuffer_file_segment *seg;
+
 	if (c->close_after)
 		head_printf(hd, "Connection: close\r\n");
 	else if (req != NULL && req->minor == 0)
@@ -543,7 +553,21 @@ head_end(struct head *hd, struct http_conn *c, const struct http_request *req,
 	evbuffer_add(c->out, hd->s, hd->n);
 	if (len == 0 || (req != NULL && req->method == HTTP_HEAD))
 		return;
-	if (doc != NULL) {
+	if (doc != NULL && fd != -1) {
+		/* Sent with sendfile(2): the kernel takes the pages as they
+		 * are. */
+		seg = evbuffer_file_segment_new(fd, 0, (ev_off_t)len,
+		    EVBUF_FS_DISABLE_MMAP | EVBUF_FS_DISABLE_LOCKING);
+		if (seg == NULL)
+			fatalx("evbuffer_file_segment_new failed");
+		publish_doc_ref(doc);
+		evbuffer_file_segment_add_cleanup_cb(seg, seg_release, doc);
+		if (evbuffer_add_file_segment(c->out, seg, 0, (ev_off_t)len) !=
+		    0)
+			fatalx("evbuffer_add_file_segment failed");
+		/* The buffer holds the segment now; it ends with it. */
+		evbuffer_file_segment_free(seg);
+	} else if (doc != NULL) {
 		publish_doc_ref(doc);
 		if (evbuffer_add_reference(
 			c->out, body, len, doc_release, doc) != 0)
@@ -567,7 +591,7 @@ http_text(struct http_conn *c, const struct http_request *req,
 	    "Content-Length: %zu\r\nCache-Control: no-store\r\n"
 	    "X-Content-Type-Options: nosniff\r\n%s",
 	    len, extra != NULL ? extra : "");
-	head_end(&hd, c, req, text, len, NULL);
+	head_end(&hd, c, req, text, len, NULL, -1);
 }
 
 static void
@@ -643,7 +667,7 @@ http_doc(struct http_conn *c, const struct http_request *req,
 	if (d->gzip != NULL)
 		head_printf(&hd, "Vary: Accept-Encoding\r\n");
 	if (code == 304) {
-		head_end(&hd, c, req, NULL, 0, NULL);
+		head_end(&hd, c, req, NULL, 0, NULL, -1);
 		return;
 	}
 	head_printf(&hd,
@@ -661,8 +685,8 @@ http_doc(struct http_conn *c, const struct http_request *req,
 	else
 		/* Feeds are public: web-based readers may read them. */
 		head_printf(&hd, "Access-Control-Allow-Origin: *\r\n");
-	head_end(
-	    &hd, c, req, gz ? d->gzip : d->body, gz ? d->gzip_len : d->len, d);
+	head_end(&hd, c, req, gz ? d->gzip : d->body, gz ? d->gzip_len : d->len,
+	    d, gz ? d->gzip_fd : d->fd);
 }
 
 static void
@@ -702,7 +726,7 @@ http_metrics(struct http_conn *c, const struct http_request *req)
 	    "no-store\r\n"
 	    "X-Content-Type-Options: nosniff\r\n",
 	    b.len);
-	head_end(&hd, c, req, b.data, b.len, NULL);
+	head_end(&hd, c, req, b.data, b.len, NULL, -1);
 	buf_free(&b);
 }
 
@@ -910,17 +934,23 @@ conn_end(struct http_conn *c)
 static void
 conn_flush(struct http_conn *c)
 {
-	int n;
+	int n, one = 1, zero = 0;
 
-	if (evbuffer_get_length(c->out) > 0) {
+	/* Heads go by writev(2), bodies by sendfile(2): a few calls each,
+	 * corked so that a head and its body share packets. */
+	if (evbuffer_get_length(c->out) > 0)
+		setsockopt(c->fd, IPPROTO_TCP, TCP_CORK, &one, sizeof one);
+	for (int i = 0; i < 8 && evbuffer_get_length(c->out) > 0; i++) {
 		n = evbuffer_write(c->out, c->fd);
 		if (n < 0 && !retriable(errno)) {
 			conn_free(c);
 			return;
 		}
-		if (n > 0)
-			c->active = now_mono_ms();
+		if (n <= 0)
+			break;
+		c->active = now_mono_ms();
 	}
+	setsockopt(c->fd, IPPROTO_TCP, TCP_CORK, &zero, sizeof zero);
 	if (evbuffer_get_length(c->out) > 0) {
 		if (c->state != CONN_WRITE) {
 			c->state = CONN_WRITE;
@@ -1062,6 +1092,9 @@ conn_new(struct httpd *h, evutil_socket_t fd)
 	if (c->rev == NULL || c->wev == NULL || c->timer == NULL ||
 	    c->in == NULL || c->out == NULL)
 		fatalx("http: cannot allocate a connection");
+	/* Only a buffer that drains to a descriptor sends file segments
+	 * with sendfile(2) instead of reading them in. */
+	evbuffer_set_flags(c->out, EVBUFFER_FLAG_DRAINS_TO_FD);
 	c->active = now_mono_ms();
 	LIST_INSERT_HEAD(&h->conns, c, entry);
 	h->nconns++;

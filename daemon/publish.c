@@ -1,7 +1,14 @@
+/* memfd_create(2): documents live in memory files that sendfile(2) reads. */
+#define _GNU_SOURCE
+
+#include <sys/mman.h>
+
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <libxml/HTMLparser.h>
 #include <libxml/tree.h>
@@ -18,6 +25,12 @@
 #define PUBLISH_SUMMARY_CHARS 400
 /* Bytes of HTML read to find those characters: enough, and bounded. */
 #define PUBLISH_HTML_INPUT_MAX (64 * 1024)
+/*
+ * Bodies this large are kept in a memory file (one descriptor each) that
+ * the server hands to sendfile(2), so that the kernel sends the pages
+ * instead of copying them for every response; smaller ones stay on the heap.
+ */
+#define PUBLISH_FILE_MIN (16 * 1024)
 /* Readers may keep an output this long at most, whatever the intervals. */
 #define PUBLISH_MAX_AGE_CAP 3600
 
@@ -331,23 +344,81 @@ publish_gzip(const char *body, size_t len, size_t *outlen)
 	return out;
 }
 
+/*
+ * Moves len bytes into a memory file mapped read-only; returns the mapping
+ * and sets *fdp, or NULL (with *fdp -1) to keep them where they are.
+ */
+static char *
+doc_file(const char *data, size_t len, int *fdp)
+{
+	size_t off = 0;
+	ssize_t n;
+	void *map;
+	int fd;
+
+	*fdp = -1;
+	if (len < PUBLISH_FILE_MIN)
+		return NULL;
+	if ((fd = memfd_create("feedmux-doc", MFD_CLOEXEC)) == -1)
+		return NULL;
+	while (off < len) {
+		if ((n = write(fd, data + off, len - off)) == -1) {
+			if (errno == EINTR)
+				continue;
+			close(fd);
+			return NULL;
+		}
+		off += (size_t)n;
+	}
+	map = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED) {
+		close(fd);
+		return NULL;
+	}
+	*fdp = fd;
+	return map;
+}
+
+/* Whether a rendering gives the bytes of a document already made. */
+static int
+doc_same(const struct publish_doc *d, const struct buf *b)
+{
+	char hex[65];
+
+	if (d == NULL)
+		return 0;
+	hash_sha256_hex(b->data != NULL ? b->data : "", b->len, hex);
+	return strncmp(d->etag + 1, hex, 32) == 0;
+}
+
 /* Makes a document of a buffer's bytes, which it takes. */
 static struct publish_doc *
 doc_new(
     struct buf *b, const char *content_type, int64_t modified, int64_t max_age)
 {
 	struct publish_doc *d;
-	char hex[65];
-	char *body;
+	char hex[65], *body, *gzip, *map;
 
 	d = xcalloc(1, sizeof *d);
+	d->fd = d->gzip_fd = -1;
 	buf_add(b, "", 0);
 	body = buf_steal(b, &d->len);
-	d->body = body;
 	hash_sha256_hex(body, d->len, hex);
 	snprintf(d->etag, sizeof d->etag, "\"%.32s\"", hex);
 	snprintf(d->etag_gzip, sizeof d->etag_gzip, "\"%.32s-gz\"", hex);
-	d->gzip = publish_gzip(body, d->len, &d->gzip_len);
+	gzip = publish_gzip(body, d->len, &d->gzip_len);
+	/* With its NUL, so that the mapped body is a C string too. */
+	if ((map = doc_file(body, d->len + 1, &d->fd)) != NULL) {
+		free(body);
+		body = map;
+	}
+	d->body = body;
+	if (gzip != NULL &&
+	    (map = doc_file(gzip, d->gzip_len, &d->gzip_fd)) != NULL) {
+		free(gzip);
+		gzip = map;
+	}
+	d->gzip = gzip;
 	d->content_type = content_type;
 	d->modified = modified;
 	d->max_age = max_age;
@@ -366,8 +437,16 @@ publish_doc_unref(struct publish_doc *d)
 {
 	if (d == NULL || --d->refs > 0)
 		return;
-	free((char *)d->body);
-	free((char *)d->gzip);
+	if (d->fd != -1) {
+		munmap((void *)(uintptr_t)d->body, d->len + 1);
+		close(d->fd);
+	} else
+		free((char *)(uintptr_t)d->body);
+	if (d->gzip_fd != -1) {
+		munmap((void *)(uintptr_t)d->gzip, d->gzip_len);
+		close(d->gzip_fd);
+	} else
+		free((char *)(uintptr_t)d->gzip);
 	free(d);
 }
 
@@ -954,18 +1033,24 @@ publish_render(struct publisher *p, struct publish_out *o)
 		buf_init(&b);
 		renderers[f](&b, &r);
 		old = o->docs[f];
-		d = doc_new(&b, formats[f].content_type, r.updated, p->max_age);
-		if (old != NULL && strcmp(old->etag, d->etag) == 0 &&
-		    old->max_age == d->max_age) {
-			publish_doc_unref(d);
-			continue;
-		}
-		/* A change must move Last-Modified, even if no item is newer.
-		 */
-		if (old != NULL && d->modified <= old->modified)
-			d->modified = now > old->modified ? now : old->modified;
-		if (old == NULL || strcmp(old->etag, d->etag) != 0)
+		if (doc_same(old, &b)) {
+			buf_free(&b);
+			if (old->max_age == p->max_age)
+				continue;
+			/* Same bytes, new headers: a copy that says so. */
+			buf_add(&b, old->body, old->len);
+			d = doc_new(&b, formats[f].content_type, old->modified,
+			    p->max_age);
+		} else {
+			d = doc_new(
+			    &b, formats[f].content_type, r.updated, p->max_age);
+			/* A change must move Last-Modified, even if no item is
+			 * newer. */
+			if (old != NULL && d->modified <= old->modified)
+				d->modified =
+				    now > old->modified ? now : old->modified;
 			changed = 1;
+		}
 		publish_doc_unref(old);
 		o->docs[f] = d;
 	}
@@ -1264,11 +1349,11 @@ publish_swap(struct publish_doc **dp, struct buf *b, const char *ctype)
 	struct publish_doc *d;
 	int64_t now = now_unix();
 
-	d = doc_new(b, ctype, now, 0);
-	if (*dp != NULL && strcmp((*dp)->etag, d->etag) == 0) {
-		publish_doc_unref(d);
+	if (doc_same(*dp, b)) {
+		buf_free(b);
 		return;
 	}
+	d = doc_new(b, ctype, now, 0);
 	publish_doc_unref(*dp);
 	*dp = d;
 }

@@ -28,6 +28,8 @@ struct publish_doc {
 	size_t len;
 	const char *gzip; /* the body gzipped; NULL if that is no smaller */
 	size_t gzip_len;
+	int fd;	     /* the body in a memory file, or -1 */
+	int gzip_fd; /* the gzip form in one, or -1 */
 	const char *content_type;
 	char etag[40];	    /* strong, quoted, of the body */
 	char etag_gzip[44]; /* of the gzip form: a representation of its own */
