@@ -302,11 +302,19 @@ http_parse(char *buf, size_t len, struct http_request *req)
 
 	memset(req, 0, sizeof *req);
 	req->clen = -1;
+	req->ae_gzip = req->ae_star = -1; /* not named */
 	/* Empty lines before a request are allowed (RFC 9112 2.2). */
 	while (p < end && (*p == '\r' || *p == '\n') && p - buf < 16)
 		p++;
 	if (p == end)
 		return len > HTTP_MAX_HEADER ? 400 : 1;
+	/* Bytes no request line holds (TLS, say): no use waiting for more. */
+	if (!tchar((unsigned char)*p))
+		return 400;
+	for (line = p; line < end && *line != '\n'; line++)
+		if (((unsigned char)*line < ' ' && *line != '\r') ||
+		    *line == 0x7f)
+			return 400;
 
 	/* The request line. */
 	if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL) {
@@ -330,6 +338,9 @@ http_parse(char *buf, size_t len, struct http_request *req)
 	}
 
 	end = buf + req->len;
+	/* A NUL would end a field early and hide what follows it. */
+	if (memchr(buf, '\0', req->len) != NULL)
+		return 400;
 	line = p;
 	nl = memchr(line, '\n', (size_t)(end - line));
 	if (nl > line && nl[-1] == '\r')
@@ -375,8 +386,9 @@ http_parse(char *buf, size_t len, struct http_request *req)
 	if (req->nhost > 1)
 		return 400;
 	req->keep_alive = req->minor >= 1 ? !close : ka && !close;
+	/* "gzip;q=0" refuses it even when "*" would take it. */
 	req->accept_gzip =
-	    req->ae_gzip == 1 || (req->ae_gzip == 0 ? 0 : req->ae_star == 1);
+	    req->ae_gzip == 1 || (req->ae_gzip == -1 && req->ae_star == 1);
 	return 0;
 }
 

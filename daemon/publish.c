@@ -931,7 +931,7 @@ html_article(struct buf *b, const struct store_item *si)
 		buf_adds(b, "</a>");
 	} else
 		publish_escape(b, title);
-	buf_adds(b, "</h2>\n<p class=\"meta\"><span dir=\"auto\">");
+	buf_adds(b, "</h2>\n<p class=\"meta\" dir=\"auto\"><span dir=\"auto\">");
 	publish_escape(b, source_title(si));
 	buf_adds(b, "</span>");
 	if (it->author != NULL) {
