@@ -1104,6 +1104,10 @@ conn_new(struct httpd *h, evutil_socket_t fd)
 	if (c->rev == NULL || c->wev == NULL || c->timer == NULL ||
 	    c->in == NULL || c->out == NULL)
 		fatalx("http: cannot allocate a connection");
+	/* Readers come first: before poll work waiting on the loop. */
+	event_priority_set(c->rev, EVPRIO_SERVE);
+	event_priority_set(c->wev, EVPRIO_SERVE);
+	event_priority_set(c->timer, EVPRIO_SERVE);
 	/* Only a buffer that drains to a descriptor sends file segments
 	 * with sendfile(2) instead of reading them in. */
 	evbuffer_set_flags(c->out, EVBUFFER_FLAG_DRAINS_TO_FD);
@@ -1321,6 +1325,7 @@ http_add_listener(struct httpd *h, evutil_socket_t fd)
 	l->ev = event_new(h->base, fd, EV_READ | EV_PERSIST, http_accept_cb, h);
 	if (l->ev == NULL)
 		fatalx("http: cannot watch a listening socket");
+	event_priority_set(l->ev, EVPRIO_SERVE);
 	/* The port of the first socket, for the log and the links. */
 	memset(&ss, 0, sizeof ss);
 	if (h->nls == 1 &&
@@ -1350,6 +1355,8 @@ http_new(struct event_base *base, const char *host, uint16_t port,
 	h->resume = evtimer_new(base, http_resume_cb, h);
 	if (h->resume == NULL)
 		fatalx("http: cannot make a timer");
+	/* Readers come first: before poll work waiting on the loop. */
+	event_priority_set(h->resume, EVPRIO_SERVE);
 	h->accepting = 1;
 	/* Without a host the sockets come from http_listen_fd. */
 	if (host != NULL) {
