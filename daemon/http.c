@@ -269,8 +269,11 @@ http_request_line(char *line, struct http_request *req)
 	if (strncmp(p, "HTTP/", 5) != 0 || p[5] < '0' || p[5] > '9' ||
 	    p[6] != '.' || p[7] < '0' || p[7] > '9' || p[8] != '\0')
 		return 400;
-	if (p[5] != '1')
+	/* HTTP/2 and HTTP/3 exist but are not spoken here; others do not. */
+	if (p[5] == '2' || p[5] == '3')
 		return 505;
+	if (p[5] != '1')
+		return 400;
 	req->minor = p[7] - '0';
 
 	/* origin-form, or absolute-form (which a server must accept too). */

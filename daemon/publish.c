@@ -1408,7 +1408,7 @@ publish_metrics(struct publisher *p, struct buf *b)
 	};
 	const struct publish_status *st = p->status;
 	struct store_feed *feeds = NULL;
-	size_t nfeeds = 0, never = 0, ok = 0, failing = 0;
+	size_t nfeeds = 0, never = 0, ok = 0, failing = 0, gone = 0;
 	int64_t items = 0, now = now_unix(), overdue = 0;
 	int db = store_feed_list(p->store, &feeds, &nfeeds) == 0;
 
@@ -1417,6 +1417,8 @@ publish_metrics(struct publisher *p, struct buf *b)
 
 		if (f->last_fetch == 0)
 			never++;
+		else if (f->gone != 0)
+			gone++;
 		else if (f->last_error != NULL)
 			failing++;
 		else
@@ -1450,6 +1452,8 @@ publish_metrics(struct publisher *p, struct buf *b)
 		    b, "feedmux_feeds{state=\"failing\"} %zu\n", failing);
 		buf_printf(
 		    b, "feedmux_feeds{state=\"never_fetched\"} %zu\n", never);
+		/* 410 Gone: not polled again until its url changes. */
+		buf_printf(b, "feedmux_feeds{state=\"gone\"} %zu\n", gone);
 		metric_head(b, "feedmux_items_stored", "gauge",
 		    "Items stored for the configured feeds.");
 		buf_printf(b, "feedmux_items_stored %lld\n", (long long)items);

@@ -788,6 +788,7 @@ test_metrics(void **state)
 	    strstr(b.data, "\nfeedmux_feeds{state=\"never_fetched\"} 1\n"));
 	assert_non_null(
 	    strstr(b.data, "\nfeedmux_feeds{state=\"failing\"} 0\n"));
+	assert_non_null(strstr(b.data, "\nfeedmux_feeds{state=\"gone\"} 0\n"));
 	assert_non_null(strstr(b.data, "\nfeedmux_items_stored 1\n"));
 	assert_non_null(
 	    strstr(b.data, "\nfeedmux_fetches_total{result=\"ok\"} 3\n"));
