@@ -105,7 +105,7 @@ struct http_listener {
 struct httpd {
 	struct event_base *base;
 	struct publisher *pub;
-	struct http_listener *ls;	/* sockets that accept connections */
+	struct http_listener *ls; /* sockets that accept connections */
 	size_t nls;
 	struct event *resume;
 	int accepting;

@@ -75,6 +75,7 @@ struct render {
 	struct store_item *items;
 	size_t n;
 	int64_t updated; /* of the output as a whole */
+	char **texts;	 /* each item's summary as text, made once */
 };
 
 /* Decodes one UTF-8 sequence; returns its length, or 0 if it is not valid. */
@@ -767,12 +768,33 @@ json_date(struct buf *b, const char *key, int64_t t)
 	buf_printf(b, ", \"%s\": \"%s\"", key, date);
 }
 
-static void
-json_item(struct buf *b, const struct render *r, const struct store_item *si)
+/*
+ * An item's summary (else its content) as plain text, cut to fit the HTML
+ * view: made once per rendering for every format that shows it.
+ */
+static const char *
+item_text(const struct render *r, size_t i)
 {
+	const struct item *it = &r->items[i].item;
+	struct buf b;
+
+	if (r->texts[i] == NULL) {
+		buf_init(&b);
+		buf_add(&b, "", 0);
+		publish_html_text(&b,
+		    it->summary != NULL ? it->summary : it->content,
+		    PUBLISH_SUMMARY_CHARS);
+		r->texts[i] = buf_steal(&b, NULL);
+	}
+	return r->texts[i];
+}
+
+static void
+json_item(struct buf *b, const struct render *r, size_t i)
+{
+	const struct store_item *si = &r->items[i];
 	const struct item *it = &si->item;
 	const char *lang = item_lang(si), *url = source_url(r, si);
-	struct buf text;
 
 	buf_adds(b, "    {\"id\": \"");
 	publish_urn(b, "item", si->feed, si->key);
@@ -790,14 +812,9 @@ json_item(struct buf *b, const struct render *r, const struct store_item *si)
 		    b, it->content != NULL ? it->content : it->summary);
 	} else
 		buf_adds(b, ", \"content_text\": \"\"");
-	if (it->summary != NULL) {
-		buf_init(&text);
-		publish_html_text(&text, it->summary, 0);
-		if (text.len > 0) {
-			buf_adds(b, ", \"summary\": ");
-			buf_add_json(b, text.data);
-		}
-		buf_free(&text);
+	if (it->summary != NULL && *item_text(r, i) != '\0') {
+		buf_adds(b, ", \"summary\": ");
+		buf_add_json(b, item_text(r, i));
 	}
 	if (it->published != PARSE_NO_TIME)
 		json_date(b, "date_published", it->published);
@@ -809,10 +826,10 @@ json_item(struct buf *b, const struct render *r, const struct store_item *si)
 	}
 	if (it->ncategories > 0) {
 		buf_adds(b, ", \"tags\": [");
-		for (size_t i = 0; i < it->ncategories; i++) {
-			if (i > 0)
+		for (size_t k = 0; k < it->ncategories; k++) {
+			if (k > 0)
 				buf_adds(b, ", ");
-			buf_add_json(b, it->categories[i]);
+			buf_add_json(b, it->categories[k]);
 		}
 		buf_addc(b, ']');
 	}
@@ -854,7 +871,7 @@ render_json(struct buf *b, const struct render *r)
 	buf_adds(b, ",\n  \"items\": [");
 	for (size_t i = 0; i < r->n; i++) {
 		buf_adds(b, i == 0 ? "\n" : ",\n");
-		json_item(b, r, &r->items[i]);
+		json_item(b, r, i);
 	}
 	buf_adds(b, r->n > 0 ? "\n  ]\n}\n" : "]\n}\n");
 }
@@ -912,8 +929,9 @@ html_subscribe(struct buf *b, const char *dir, const char *name)
 }
 
 static void
-html_article(struct buf *b, const struct store_item *si)
+html_article(struct buf *b, const struct render *r, size_t i)
 {
+	const struct store_item *si = &r->items[i];
 	const struct item *it = &si->item;
 	const char *lang = item_lang(si);
 	const char *title =
@@ -931,7 +949,8 @@ html_article(struct buf *b, const struct store_item *si)
 		buf_adds(b, "</a>");
 	} else
 		publish_escape(b, title);
-	buf_adds(b, "</h2>\n<p class=\"meta\" dir=\"auto\"><span dir=\"auto\">");
+	buf_adds(
+	    b, "</h2>\n<p class=\"meta\" dir=\"auto\"><span dir=\"auto\">");
 	publish_escape(b, source_title(si));
 	buf_adds(b, "</span>");
 	if (it->author != NULL) {
@@ -942,19 +961,11 @@ html_article(struct buf *b, const struct store_item *si)
 	buf_adds(b, " \xc2\xb7 ");
 	html_date(b, item_date(si));
 	buf_adds(b, "</p>\n");
-	if (it->summary != NULL || it->content != NULL) {
-		struct buf text;
-
-		buf_init(&text);
-		publish_html_text(&text,
-		    it->summary != NULL ? it->summary : it->content,
-		    PUBLISH_SUMMARY_CHARS);
-		if (text.len > 0) {
-			buf_adds(b, "<p dir=\"auto\">");
-			publish_escape(b, text.data);
-			buf_adds(b, "</p>\n");
-		}
-		buf_free(&text);
+	if ((it->summary != NULL || it->content != NULL) &&
+	    *item_text(r, i) != '\0') {
+		buf_adds(b, "<p dir=\"auto\">");
+		publish_escape(b, item_text(r, i));
+		buf_adds(b, "</p>\n");
 	}
 	buf_adds(b, "</article>\n");
 }
@@ -980,7 +991,7 @@ render_html(struct buf *b, const struct render *r)
 	buf_adds(b, " \xc2\xb7 <a href=\"../\">all outputs</a></p>\n"
 		    "</header>\n<main>\n");
 	for (size_t i = 0; i < r->n; i++)
-		html_article(b, &r->items[i]);
+		html_article(b, r, i);
 	if (r->n == 0)
 		buf_adds(b, "<p>No items yet.</p>\n");
 	buf_adds(b, "</main>\n</body>\n</html>\n");
@@ -1029,6 +1040,7 @@ publish_render(struct publisher *p, struct publish_out *o)
 	if (r.updated == 0)
 		r.updated = o->born;
 
+	r.texts = xcalloc(r.n > 0 ? r.n : 1, sizeof *r.texts);
 	for (int f = 0; f < FMT_N; f++) {
 		buf_init(&b);
 		renderers[f](&b, &r);
@@ -1054,6 +1066,9 @@ publish_render(struct publisher *p, struct publish_out *o)
 		publish_doc_unref(old);
 		o->docs[f] = d;
 	}
+	for (size_t i = 0; i < r.n; i++)
+		free(r.texts[i]);
+	free(r.texts);
 	store_items_free(r.items, r.n);
 	return changed;
 }
