@@ -895,7 +895,8 @@ daemon_run_feed(const char *name, void *arg)
 	}
 	/* Lateness of polls that fell due while the daemon ran. */
 	if (!d->once && sf.next_poll >= d->status.started) {
-		double lag = (double)(now_unix_ms() - sf.next_poll * 1000) / 1000;
+		double lag =
+		    (double)(now_unix_ms() - sf.next_poll * 1000) / 1000;
 
 		d->status.lag_last = lag > 0 ? lag : 0;
 		d->status.lag_sum += d->status.lag_last;

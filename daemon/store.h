@@ -65,7 +65,7 @@ struct store_fetch {
 	int64_t ttl;		/* these three are written as given */
 	uint32_t skip_hours;
 	uint8_t skip_days;
-	const char *lang;	/* the feed's declared language; NULL keeps the stored value */
+	const char *lang;	/* declared language; NULL keeps the stored one */
 };
 
 /* An item as stored, with where it came from. */
