@@ -121,6 +121,7 @@ static void daemon_count_failing(struct daemon *);
 static void daemon_notify_status(struct daemon *, const char *);
 static void daemon_watch_config(struct daemon *);
 static void daemon_outputs_changed(struct daemon *, const char *);
+static void daemon_publish_now(struct daemon *);
 
 static void
 outputs_free(struct ingest_output *outs, size_t n)
@@ -246,7 +247,7 @@ daemon_refilter_done(struct daemon *d)
 			log_warnx("output %s: cannot record its filter",
 			    rf->names[i]);
 		if (d->pub != NULL)
-			daemon_outputs_changed(d, rf->names[i]);
+			publish_invalidate(d->pub, rf->names[i]);
 		buf_printf(&names, "%s%s", i == 0 ? "" : ", ", rf->names[i]);
 	}
 	log_info("items of %s chosen anew from %zu stored items in %.1fs, "
@@ -257,6 +258,8 @@ daemon_refilter_done(struct daemon *d)
 	buf_free(&names);
 	refilter_free(rf);
 	d->refilter = NULL;
+	/* Right from the moment it says so, not half a second later. */
+	daemon_publish_now(d);
 }
 
 /* One step of the refilter, then back to the loop. */
@@ -567,6 +570,15 @@ daemon_publish_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	publish_refresh(d->pub, daemon_output_changed, d);
+}
+
+/* Renders what changed at once; only while serving. */
+static void
+daemon_publish_now(struct daemon *d)
+{
+	if (d->publish_ev == NULL)
+		return;
 	publish_refresh(d->pub, daemon_output_changed, d);
 }
 
