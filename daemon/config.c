@@ -55,7 +55,7 @@ struct key {
 	int (*set)(struct parser *, const char *, char **);
 };
 
-#define KEYS_MAX 16
+#define KEYS_MAX 16 /* keys of the largest section (asserted below) */
 /* Includes may nest this deep; deeper is surely a loop of symlinks. */
 #define INCLUDE_DEPTH_MAX 8
 
@@ -619,6 +619,22 @@ set_reload_on_change(struct parser *p, const char *s, char **cause)
 }
 
 static int
+set_public_url(struct parser *p, const char *s, char **cause)
+{
+	size_t n;
+
+	if (check_url(s, cause) != 0)
+		return -1;
+	/* Links are made by appending "/feeds/...": no slash of its own. */
+	n = strlen(s);
+	while (n > 0 && s[n - 1] == '/')
+		n--;
+	free(p->conf->public_url);
+	p->conf->public_url = xstrndup(s, n);
+	return 0;
+}
+
+static int
 set_poll_interval(struct parser *p, const char *s, char **cause)
 {
 	return set_duration(s, &p->conf->interval, cause);
@@ -1025,10 +1041,23 @@ set_output_max_items(struct parser *p, const char *s, char **cause)
 	return 0;
 }
 
+static int
+set_output_hub(struct parser *p, const char *s, char **cause)
+{
+	struct config_output *o = parser_output(p);
+
+	if (check_url(s, cause) != 0)
+		return -1;
+	free(o->hub);
+	o->hub = xstrdup(s);
+	return 0;
+}
+
 static const struct key server_keys[] = {
     {"listen", set_listen},
     {"database", set_database},
     {"reload_on_change", set_reload_on_change},
+    {"public_url", set_public_url},
 };
 static const struct key poll_keys[] = {
     {"interval", set_poll_interval},
@@ -1061,8 +1090,13 @@ static const struct key output_keys[] = {
     {"fields", set_output_fields},
     {"feeds", set_output_feeds},
     {"max_items", set_output_max_items},
+    {"hub", set_output_hub},
 };
-_Static_assert(nitems(output_keys) <= KEYS_MAX, "KEYS_MAX is too small");
+/* The parser's seen[] arrays hold one line per key of a section. */
+_Static_assert(nitems(server_keys) <= KEYS_MAX, "raise KEYS_MAX");
+_Static_assert(nitems(poll_keys) <= KEYS_MAX, "raise KEYS_MAX");
+_Static_assert(nitems(feed_keys) <= KEYS_MAX, "raise KEYS_MAX");
+_Static_assert(nitems(output_keys) <= KEYS_MAX, "raise KEYS_MAX");
 
 /* How the current section is written, for messages. */
 static char *
@@ -1511,6 +1545,7 @@ config_free(struct config *conf)
 	free(conf->database);
 	free(conf->contact);
 	free(conf->proxy);
+	free(conf->public_url);
 	for (i = 0; i < conf->nfeeds; i++) {
 		free(conf->feeds[i].name);
 		free(conf->feeds[i].url);
@@ -1519,6 +1554,7 @@ config_free(struct config *conf)
 	for (i = 0; i < conf->noutputs; i++) {
 		free(conf->outputs[i].name);
 		free(conf->outputs[i].title);
+		free(conf->outputs[i].hub);
 		str_list_free(
 		    conf->outputs[i].keywords, conf->outputs[i].nkeywords);
 		str_list_free(

@@ -57,6 +57,7 @@ struct config_output {
 	size_t nfeeds;
 	size_t max_items;
 	const char *file;	/* as for a feed */
+	char *hub; /* WebSub hub to ping on changes; NULL if none */
 	int line;
 };
 
@@ -76,6 +77,9 @@ struct config {
 	char *database;
 	/* Reload when a file of files or includes changes (yes: 1). */
 	int reload_on_change;
+	/* The address readers reach the server by, for links in the outputs,
+	 * without a trailing slash; NULL: made from listen. */
+	char *public_url;
 	int64_t interval;
 	int concurrency;
 	/* [poll]: pacing and limits of every fetch; durations in seconds. */

@@ -1,3 +1,4 @@
+#include <sys/queue.h>
 #include <sys/resource.h>
 
 #include <signal.h>
@@ -5,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 
@@ -64,6 +66,11 @@ struct refilter {
 /* While the database cannot be written: first and longest retry delay. */
 #define DAEMON_RETRY_MIN 2
 #define DAEMON_RETRY_MAX 300
+/* New items reach the outputs at most this long after they are stored, and
+ * a burst of fetches costs one rendering. */
+#define DAEMON_PUBLISH_DELAY_MS 500
+/* WebSub pings of an output wait this long for more changes to go with. */
+#define DAEMON_WEBSUB_DELAY_MS 2000
 
 /* A feed being fetched, with what its next poll depends on. */
 struct job {
@@ -77,6 +84,14 @@ struct job {
 	int64_t ttl;		/* the feed's hints as last read */
 	uint32_t skip_hours;
 	uint8_t skip_days;
+};
+
+/* A WebSub publish ping on its way to a hub. */
+struct ping {
+	LIST_ENTRY(ping) entry;
+	struct daemon *d;
+	char *what; /* for the log */
+	struct fetch *fetch;
 };
 
 struct daemon {
@@ -124,6 +139,13 @@ struct daemon {
 	size_t nstalled;
 	struct event *retry;
 	int retry_delay;
+	/* For the readers: rendering, links, WebSub. */
+	struct event *publish_ev; /* renders changed outputs */
+	char *link_base;	  /* of the outputs' links */
+	struct event *websub_ev;  /* sends the pings due */
+	char **websub_due;	  /* outputs that changed since */
+	size_t nwebsub_due;
+	LIST_HEAD(, ping) pings;
 };
 
 static int daemon_health(struct daemon *, const char *, long, const char *);
@@ -131,6 +153,8 @@ static void daemon_count_failing(struct daemon *);
 static void daemon_notify_status(struct daemon *, const char *);
 static void daemon_watch_config(struct daemon *);
 static void daemon_schedule(struct daemon *, const struct config_feed *, int);
+static void daemon_outputs_changed(struct daemon *, const char *);
+static void daemon_publish_now(struct daemon *);
 
 static void
 outputs_free(struct ingest_output *outs, size_t n)
@@ -267,6 +291,8 @@ daemon_refilter_done(struct daemon *d)
 	buf_free(&names);
 	refilter_free(rf);
 	d->refilter = NULL;
+	/* Right from the moment it says so, not half a second later. */
+	daemon_publish_now(d);
 }
 
 /* One step of the refilter, then back to the loop. */
@@ -585,7 +611,7 @@ daemon_maintain_step(struct daemon *d, int64_t now)
 			free(cause);
 			return -1;
 		}
-		publish_invalidate(d->pub, NULL);
+		daemon_outputs_changed(d, NULL);
 		d->rekey_done = r == 0;
 		return 1;
 	}
@@ -621,7 +647,7 @@ daemon_maintain_step(struct daemon *d, int64_t now)
 	if (r > 0) {
 		d->pruned += (size_t)r;
 		log_debug("retention: feed %s: %d items pruned", name, r);
-		publish_invalidate(d->pub, NULL);
+		daemon_outputs_changed(d, NULL);
 	}
 	if (r < DAEMON_SLICE)
 		d->prune_next++;
@@ -698,6 +724,180 @@ job_cancel(struct daemon *d, const char *name)
 	job_free(d, j);
 }
 
+/* Outputs and WebSub ------------------------------------------------------ */
+
+static void
+ping_free(struct ping *pg)
+{
+	LIST_REMOVE(pg, entry);
+	free(pg->what);
+	free(pg);
+}
+
+static void
+daemon_pinged(const struct fetch_result *r, void *arg)
+{
+	struct ping *pg = arg;
+
+	if (r->error != NULL)
+		log_warnx("websub: %s: %s", pg->what, r->error);
+	else if (r->status < 200 || r->status > 299)
+		log_warnx("websub: %s: HTTP status %ld", pg->what, r->status);
+	else
+		log_info("websub: %s: HTTP status %ld", pg->what, r->status);
+	ping_free(pg);
+}
+
+/* application/x-www-form-urlencoded, as a hub reads hub.url. */
+static void
+form_escape(struct buf *b, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+		    c == '_' || c == '~')
+			buf_addc(b, (char)c);
+		else
+			buf_printf(b, "%%%02X", c);
+	}
+}
+
+/*
+ * Tells each changed output's hub that its topics (the feeds that name the
+ * hub) changed, one publish request per topic, as hubs expect them.
+ */
+static void
+daemon_websub_cb(evutil_socket_t fd, short what, void *arg)
+{
+	static const char *const topics[] = {"atom", "rss", "json"};
+	struct daemon *d = arg;
+	const struct config_output *co;
+	struct fetch_request req;
+	struct ping *pg;
+	struct buf body;
+	char *topic;
+
+	(void)fd;
+	(void)what;
+	for (size_t i = 0; i < d->nwebsub_due; i++) {
+		co = config_output_find(d->config, d->websub_due[i]);
+		if (co == NULL || co->hub == NULL || d->link_base == NULL)
+			continue;
+		for (size_t t = 0; t < nitems(topics); t++) {
+			xasprintf(&topic, "%s/feeds/%s.%s", d->link_base,
+			    co->name, topics[t]);
+			buf_init(&body);
+			buf_adds(&body, "hub.mode=publish&hub.url=");
+			form_escape(&body, topic);
+			memset(&req, 0, sizeof req);
+			req.url = co->hub;
+			req.post = body.data;
+			req.timeout = (long)d->config->timeout;
+			req.connect_timeout = (long)d->config->connect_timeout;
+			req.contact = d->config->contact;
+			req.proxy = d->config->proxy;
+			pg = xcalloc(1, sizeof *pg);
+			pg->d = d;
+			xasprintf(&pg->what, "%s to %s", topic, co->hub);
+			LIST_INSERT_HEAD(&d->pings, pg, entry);
+			log_debug("websub: publishing %s", pg->what);
+			pg->fetch =
+			    fetch_start(d->fetcher, &req, daemon_pinged, pg);
+			buf_free(&body);
+			free(topic);
+		}
+	}
+	str_list_free(d->websub_due, d->nwebsub_due);
+	d->websub_due = NULL;
+	d->nwebsub_due = 0;
+}
+
+/* publish_refresh says an output's documents changed. */
+static void
+daemon_output_changed(const char *output, void *arg)
+{
+	struct daemon *d = arg;
+	const struct config_output *co;
+	struct timeval tv;
+
+	if ((co = config_output_find(d->config, output)) == NULL ||
+	    co->hub == NULL || d->websub_ev == NULL)
+		return;
+	for (size_t i = 0; i < d->nwebsub_due; i++)
+		if (strcmp(d->websub_due[i], output) == 0)
+			return;
+	d->websub_due = xreallocarray(
+	    d->websub_due, d->nwebsub_due + 1, sizeof *d->websub_due);
+	d->websub_due[d->nwebsub_due++] = xstrdup(output);
+	if (!evtimer_pending(d->websub_ev, NULL)) {
+		tv.tv_sec = DAEMON_WEBSUB_DELAY_MS / 1000;
+		tv.tv_usec = (DAEMON_WEBSUB_DELAY_MS % 1000) * 1000;
+		evtimer_add(d->websub_ev, &tv);
+	}
+}
+
+static void
+daemon_publish_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)fd;
+	(void)what;
+	publish_refresh(d->pub, daemon_output_changed, d);
+}
+
+/* Renders what changed at once; only while serving. */
+static void
+daemon_publish_now(struct daemon *d)
+{
+	if (d->publish_ev == NULL)
+		return;
+	publish_refresh(d->pub, daemon_output_changed, d);
+}
+
+/* Stored items changed: the outputs (NULL: all) are rendered again shortly. */
+static void
+daemon_outputs_changed(struct daemon *d, const char *output)
+{
+	struct timeval tv;
+
+	publish_invalidate(d->pub, output);
+	if (d->publish_ev == NULL || evtimer_pending(d->publish_ev, NULL))
+		return;
+	tv.tv_sec = DAEMON_PUBLISH_DELAY_MS / 1000;
+	tv.tv_usec = (DAEMON_PUBLISH_DELAY_MS % 1000) * 1000;
+	evtimer_add(d->publish_ev, &tv);
+}
+
+/* Where readers reach the outputs: the config's public_url, else listen. */
+static void
+daemon_set_base(struct daemon *d)
+{
+	const char *host = d->config->listen_host;
+	char name[256];
+
+	free(d->link_base);
+	if (d->config->public_url != NULL)
+		d->link_base = xstrdup(d->config->public_url);
+	else {
+		if (strcmp(host, "*") == 0) {
+			/* Any address: the machine's name is the best guess. */
+			if (gethostname(name, sizeof name) != 0 ||
+			    *name == '\0')
+				snprintf(name, sizeof name, "localhost");
+			name[sizeof name - 1] = '\0';
+			host = name;
+		}
+		xasprintf(&d->link_base,
+		    strchr(host, ':') != NULL ? "http://[%s]:%u"
+					      : "http://%s:%u",
+		    host, (unsigned)http_port(d->httpd));
+	}
+	publish_set_base(d->pub, d->link_base);
+}
+
 /* What one poll came to, for the record, the log and the next poll. */
 struct outcome {
 	char *error;		/* NULL on success */
@@ -767,6 +967,7 @@ daemon_feed_done(struct daemon *d, struct job *j, const struct config_feed *cf,
 	if (o->error == NULL && r->status == 200) {
 		sf.title = feed != NULL ? feed->title : NULL;
 		sf.link = feed != NULL ? feed->link : NULL;
+		sf.lang = feed != NULL ? feed->lang : NULL;
 		sf.etag = r->etag;
 		sf.last_modified = r->last_modified;
 		sf.nnew = (int64_t)o->ir.nnew;
@@ -783,6 +984,22 @@ daemon_feed_done(struct daemon *d, struct job *j, const struct config_feed *cf,
 	/* The database's trouble has been said once for all feeds. */
 	if (o->stalled)
 		loud = 0;
+	publish_feeds_changed(d->pub);
+
+	d->status.fetched_bytes += r->len;
+	if (r->error != NULL)
+		d->status.fetches[PUBLISH_FETCH_NETWORK_ERROR]++;
+	else if (r->status == 304)
+		d->status.fetches[PUBLISH_FETCH_NOT_MODIFIED]++;
+	else if (r->status != 200)
+		d->status.fetches[PUBLISH_FETCH_HTTP_ERROR]++;
+	else if (o->error != NULL)
+		d->status.fetches[PUBLISH_FETCH_PARSE_ERROR]++;
+	else {
+		d->status.fetches[PUBLISH_FETCH_OK]++;
+		d->status.items_new += o->ir.nnew;
+		d->status.items_updated += o->ir.nupdated;
+	}
 
 	/* The host asked for a pause: none of its feeds before it ends. */
 	if (o->held) {
@@ -897,7 +1114,7 @@ daemon_fetched(const struct fetch_result *r, void *arg)
 			    d->nouts, now_unix(), &o.ir, &o.error) != 0)
 				o.stalled = daemon_store_fault(d, cf->name);
 			else if (o.ir.nnew + o.ir.nupdated > 0)
-				publish_invalidate(d->pub, NULL);
+				daemon_outputs_changed(d, NULL);
 		}
 		o.feed = feed;
 	}
@@ -975,6 +1192,15 @@ daemon_run_feed(const char *name, void *arg)
 			sched_done(d->sched, name, now_unix() +
 			    d->config->min_interval);
 		return;
+	}
+	/* Lateness of polls that fell due while the daemon ran. */
+	if (!d->once && sf.next_poll >= d->status.started) {
+		double lag =
+		    (double)(now_unix_ms() - sf.next_poll * 1000) / 1000;
+
+		d->status.lag_last = lag > 0 ? lag : 0;
+		d->status.lag_sum += d->status.lag_last;
+		d->status.lag_count++;
 	}
 	url = sf.poll_url != NULL ? sf.poll_url : cf->url;
 	host = feed_host(url);
@@ -1080,6 +1306,8 @@ daemon_reload(struct daemon *d)
 		free(d->reload_error);
 		d->reload_error = errors;
 		d->status.reload_error = d->reload_error;
+		d->status.reloads_failed++;
+		publish_feeds_changed(d->pub);
 		daemon_notify_status(d, "READY=1");
 		return;
 	}
@@ -1112,6 +1340,9 @@ daemon_reload(struct daemon *d)
 		log_warnx("cannot record the feeds of the new configuration");
 	daemon_refilter(d);
 	publish_set_config(d->pub, ncf);
+	if (d->httpd != NULL)
+		daemon_set_base(d);
+	publish_refresh(d->pub, daemon_output_changed, d);
 	sched_set_limits(d->sched, ncf->concurrency, ncf->per_host);
 	/* Shorter retention ages take effect now, not after the old period. */
 	if (d->prune_feeds == NULL &&
@@ -1166,6 +1397,15 @@ daemon_free(struct daemon *d)
 		job_free(d, d->jobs[0]);
 	free(d->jobs);
 	fetch_free(d->fetcher);
+	/* fetch_free cancelled their transfers without calling back. */
+	while (!LIST_EMPTY(&d->pings))
+		ping_free(LIST_FIRST(&d->pings));
+	if (d->publish_ev != NULL)
+		event_free(d->publish_ev);
+	if (d->websub_ev != NULL)
+		event_free(d->websub_ev);
+	str_list_free(d->websub_due, d->nwebsub_due);
+	free(d->link_base);
 	watch_free(d->watch);
 	if (d->watchdog != NULL)
 		event_free(d->watchdog);
@@ -1200,6 +1440,7 @@ daemon_init(struct daemon *d, const char *path, int once)
 	char *errors = NULL, *cause = NULL;
 
 	memset(d, 0, sizeof *d);
+	LIST_INIT(&d->pings);
 	d->once = once;
 	d->config_path = xstrdup(path);
 	d->status.started = now_unix();
@@ -1232,7 +1473,7 @@ daemon_init(struct daemon *d, const char *path, int once)
 	d->fetcher = fetch_new(d->base);
 	d->sched = sched_new(d->base, d->config->concurrency,
 	    d->config->per_host, daemon_run_feed, d);
-	d->pub = publish_new(d->store, d->config);
+	d->pub = publish_new(d->store, d->config, &d->status);
 	if ((d->maint = evtimer_new(d->base, daemon_maintain, d)) == NULL ||
 	    (d->retry = evtimer_new(d->base, daemon_retry, d)) == NULL ||
 	    event_priority_set(d->maint, EVPRIO_POLL) != 0)
@@ -1429,7 +1670,7 @@ daemon_listen(struct daemon *d)
 		goto fail;
 	if (n == 0) {
 		d->httpd = http_new(d->base, d->config->listen_host,
-		    d->config->listen_port, d->pub, &d->status, &cause);
+		    d->config->listen_port, d->pub, &cause);
 		if (d->httpd == NULL)
 			goto fail;
 		log_notice("listening on http://%s:%u/ with %zu feeds, %zu "
@@ -1438,7 +1679,7 @@ daemon_listen(struct daemon *d)
 		    d->config->noutputs);
 		return 0;
 	}
-	d->httpd = http_new(d->base, NULL, 0, d->pub, &d->status, &cause);
+	d->httpd = http_new(d->base, NULL, 0, d->pub, &cause);
 	for (int i = 0; i < n; i++)
 		if (http_listen_fd(d->httpd, fds[i], &cause) != 0)
 			goto fail;
@@ -1490,6 +1731,13 @@ daemon_serve(const char *path)
 		notify_status("could not start: see the log");
 		goto out;
 	}
+	d.publish_ev = evtimer_new(d.base, daemon_publish_cb, &d);
+	d.websub_ev = evtimer_new(d.base, daemon_websub_cb, &d);
+	if (d.publish_ev == NULL || d.websub_ev == NULL)
+		fatalx("evtimer_new failed");
+	/* Every output is there before the first request (and READY=1). */
+	daemon_set_base(&d);
+	publish_refresh(d.pub, NULL, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	for (size_t i = 0; i < nitems(sigs); i++) {
 		d.signals[i] = evsignal_new(d.base, sigs[i], daemon_signal, &d);

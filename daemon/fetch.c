@@ -455,6 +455,9 @@ fetch_start(struct fetcher *fr, const struct fetch_request *req, fetch_cb cb,
 		curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, req->low_speed_time);
 	}
 	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)f->max_bytes);
+	/* Copied: the caller's buffer may be gone before the transfer is. */
+	if (req->post != NULL)
+		curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, req->post);
 
 	TAILQ_INSERT_TAIL(&fr->fetches, f, entry);
 	fr->running++;

@@ -23,6 +23,7 @@ struct fetch_request {
 	const char *url;
 	const char *etag;		/* sent as If-None-Match; may be NULL */
 	const char *last_modified;	/* sent as If-Modified-Since; may be NULL */
+	const char *post;		/* a form body to POST; NULL: GET */
 	size_t max_bytes;		/* 0: FETCH_DEFAULT_MAX_BYTES */
 	long timeout;			/* seconds; 0: FETCH_DEFAULT_TIMEOUT */
 	long connect_timeout;		/* seconds */

@@ -141,6 +141,8 @@ static const char *const store_migrations[] = {
     " key TEXT PRIMARY KEY,"
     " value"
     ") WITHOUT ROWID;",
+    /* 4: the language a feed declares, for the outputs' xml:lang. */
+    "ALTER TABLE feeds ADD COLUMN lang TEXT;",
 };
 
 enum store_stmt {
@@ -202,7 +204,8 @@ enum store_stmt {
 #define ITEM_COLUMNS                                                           \
 	"i.id, f.name, f.title, i.key, i.guid, i.link, i.title,"               \
 	" i.author, i.summary, i.content, i.categories, i.published,"          \
-	" i.updated, i.first_seen, i.modified, i.sort_time, i.story_id"
+	" i.updated, i.first_seen, i.modified, i.sort_time, i.story_id,"      \
+	" f.link, f.lang"
 
 /* CROSS JOIN fixes the join order, so the planner walks the index given. */
 static const char *const store_sql[ST_COUNT] = {
@@ -223,7 +226,7 @@ static const char *const store_sql[ST_COUNT] = {
 	" last_modified = coalesce(?9, last_modified),"
 	" next_poll = ?10, last_new = ?11,"
 	" poll_url = ?12, failures = ?13, gone = ?14, ttl = ?15,"
-	" skip_hours = ?16, skip_days = ?17"
+	" skip_hours = ?16, skip_days = ?17, lang = coalesce(?18, lang)"
 	" WHERE name = ?1",
     /* Validators stay only if they came from the new URL. */
     [ST_FEED_RESET] =
@@ -839,6 +842,7 @@ store_feed_fetched(
 	bind_int64(&rc, st, 15, f->ttl);
 	bind_int64(&rc, st, 16, f->skip_hours);
 	bind_int64(&rc, st, 17, f->skip_days);
+	bind_text(&rc, st, 18, f->lang);
 	if (store_run(s, st, rc, "record fetch") != 0)
 		return -1;
 	if (sqlite3_changes(s->db) == 0) {
@@ -1784,6 +1788,8 @@ store_item_read(sqlite3_stmt *st, struct store_item *si)
 	si->modified = sqlite3_column_int64(st, 14);
 	si->sort_time = sqlite3_column_int64(st, 15);
 	si->story = sqlite3_column_int64(st, 16);
+	si->feed_link = column_strdup(st, 17);
+	si->feed_lang = column_strdup(st, 18);
 }
 
 /* Runs a bound item query and collects its rows. */
@@ -1997,8 +2003,36 @@ store_items_free(struct store_item *list, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		free(list[i].feed);
 		free(list[i].feed_title);
+		free(list[i].feed_link);
+		free(list[i].feed_lang);
 		free(list[i].key);
 		parse_item_clear(&list[i].item);
 	}
 	free(list);
+}
+
+int
+store_writable(struct store *s, char **cause)
+{
+	int rc;
+
+	/*
+	 * BEGIN IMMEDIATE takes the write lock, which fails on a read-only
+	 * file or directory; another writer holding it proves the file
+	 * writable too.
+	 */
+	if (!sqlite3_get_autocommit(s->db))
+		return 0;
+	/* A health check must not wait for another process's lock. */
+	sqlite3_busy_timeout(s->db, 0);
+	rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
+	if (rc == SQLITE_OK) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		return 0;
+	}
+	if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
+		return 0;
+	xasprintf(cause, "%s", sqlite3_errmsg(s->db));
+	return -1;
 }

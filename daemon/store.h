@@ -91,6 +91,7 @@ struct store_fetch {
 	int64_t ttl;		/* these three are written as given */
 	uint32_t skip_hours;
 	uint8_t skip_days;
+	const char *lang;	/* declared language; NULL keeps the stored one */
 };
 
 /* An item as stored, with where it came from. */
@@ -104,6 +105,8 @@ struct store_item {
 	int64_t modified;	/* when it last changed in the store */
 	int64_t sort_time;	/* published, else updated, else first_seen */
 	int64_t story;		/* the id of its story */
+	char *feed_link;	/* the feed's own link (its web site), or NULL */
+	char *feed_lang;	/* the language the feed declared, or NULL */
 };
 
 /*
@@ -263,5 +266,11 @@ int store_feeds_inactive(struct store *, char ***names, size_t *n);
 const char *store_fault(const struct store *);
 /* A small write, to learn whether writes work again: 0 if it did. */
 int store_probe(struct store *, int64_t now);
+
+/*
+ * 0 if the database takes writes now, -1 with *cause if not (a read-only
+ * file or directory): for health checks. Writes nothing.
+ */
+int store_writable(struct store *, char **cause);
 
 #endif

@@ -229,6 +229,15 @@ test_defaults(void **state)
 	assert_int_equal(conf->outputs[0].fields, MATCH_FIELDS_DEFAULT);
 	assert_null(conf->outputs[0].require);
 	assert_null(conf->outputs[0].feeds);
+	assert_null(conf->outputs[0].hub);
+	assert_null(conf->public_url);
+	config_free(conf);
+
+	/* Links are made by appending "/feeds/...": no trailing slash. */
+	conf = load_text("[server]\npublic_url = https://x.example/feedmux//\n"
+			 "[output b]\nhub = https://hub.example/\n");
+	assert_string_equal(conf->public_url, "https://x.example/feedmux");
+	assert_string_equal(conf->outputs[0].hub, "https://hub.example/");
 	config_free(conf);
 
 	/* Every field; a feed named before its section. */
@@ -311,6 +320,15 @@ test_error_kinds(void **state)
 	    {"[output o]\nmax_items = 1\n\nmax_items = 2\n",
 		"4: duplicate key \"max_items\" in [output o] "
 		"(first at line 2)"},
+	    {"[output o]\nhub = http://h/\nhub = http://h/\n",
+		"3: duplicate key \"hub\" in [output o] (first at line 2)"},
+	    {"[output o]\nhub = ftp://h/\n",
+		"2: hub: scheme \"ftp\" not supported (http or https)"},
+	    {"[output o]\nhub =\n",
+		"2: hub: \"\" is not an http:// or https:// URL"},
+	    {"[server]\npublic_url = feeds.example.org\n",
+		"2: public_url: \"feeds.example.org\" is not an http:// or "
+		"https:// URL"},
 	    {"[poll]\ninterval = 15x\n", "2: interval: bad duration "
 					 "\"15x\" (use 90s, 15m, 2h, 1d)"},
 	    {"[poll]\ninterval = 0s\n",

@@ -18,6 +18,8 @@
 #include <sqlite3.h>
 
 #include "log.h"
+#include <sqlite3.h>
+
 #include "parse.h"
 #include "store.h"
 #include "util.h"
@@ -225,9 +227,9 @@ test_open_creates_and_reopens(void **state)
 	sync_feeds(fx->s, "a", NULL);
 	id = upsert(fx->s, "a", &it, NOW, STORE_ITEM_NEW);
 	fx_close(fx);
-	assert_int_equal(read_user_version(fx->path), 3);
+	assert_int_equal(read_user_version(fx->path), 4);
 
-	/* A second open finds version 3 and runs no migration again. */
+	/* A second open finds version 4 and runs no migration again. */
 	fx_open(fx);
 	assert_int_equal(store_feed_get(fx->s, "a", &f), 0);
 	assert_string_equal(f.name, "a");
@@ -239,7 +241,7 @@ test_open_creates_and_reopens(void **state)
 	store_items_free(items, 1);
 	upsert(fx->s, "a", &it, NOW + 60, STORE_ITEM_SAME);
 	fx_close(fx);
-	assert_int_equal(read_user_version(fx->path), 3);
+	assert_int_equal(read_user_version(fx->path), 4);
 }
 
 static void
@@ -250,13 +252,13 @@ test_open_refuses_newer_schema(void **state)
 
 	fx_open(fx);
 	fx_close(fx);
-	write_user_version(fx->path, 4);
+	write_user_version(fx->path, 5);
 	assert_null(store_open(fx->path, &cause));
 	assert_non_null(cause);
-	assert_non_null(strstr(cause, "schema version 4"));
+	assert_non_null(strstr(cause, "schema version 5"));
 	free(cause);
 	/* Refused, and left as it was. */
-	assert_int_equal(read_user_version(fx->path), 4);
+	assert_int_equal(read_user_version(fx->path), 5);
 }
 
 static void
@@ -1102,9 +1104,9 @@ test_migrate(void **state)
 		assert_null(rules);
 		assert_int_equal(kafter, 0);
 
-		/* A reopen finds version 3, with the same items. */
+		/* A reopen finds version 4, with the same items. */
 		fx_close(fx);
-		assert_int_equal(read_user_version(path), 3);
+		assert_int_equal(read_user_version(path), 4);
 		fx->s = store_open(path, &cause);
 		assert_non_null(fx->s);
 		assert_int_equal(all_items(fx->s, &after), 19);
@@ -1224,6 +1226,72 @@ test_keys_on_demand(void **state)
 	store_items_free(items, 0);
 }
 
+/* Version 4: a feed's language reaches its items; 3 migrates to 4. */
+static void
+test_feed_lang(void **state)
+{
+	struct fixture *fx = *state;
+	struct store_item *items;
+	struct item it = mkitem("g1", "http://x/1", "One", "<p>one</p>", NOW);
+	struct store_fetch ok = {
+	    .url = "http://x/feed",
+	    .time = NOW,
+	    .status = 200,
+	    .link = "http://x/",
+	    .lang = "ar",
+	};
+	struct store_fetch notmod = {
+	    .url = "http://x/feed",
+	    .time = NOW + 60,
+	    .status = 304,
+	};
+	char *outs[] = {"o"}, *cause = NULL;
+	size_t n;
+	sqlite3 *db;
+	int64_t id;
+
+	/* A database as version 3 left it. */
+	fx_open(fx);
+	sync_feeds(fx->s, "x", NULL);
+	id = upsert(fx->s, "x", &it, NOW, STORE_ITEM_NEW);
+	assert_int_equal(store_item_set_outputs(fx->s, id, outs, 1), 0);
+	fx_close(fx);
+	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "ALTER TABLE feeds DROP COLUMN lang;"
+	    "PRAGMA user_version = 3", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(read_user_version(fx->path), 3);
+
+	fx_open(fx);
+	assert_int_equal(store_items_page(fx->s, 0, 10, &items, &n), 0);
+	assert_int_equal(n, 1);
+	assert_null(items[0].feed_lang);
+	assert_null(items[0].feed_link);
+	store_items_free(items, n);
+
+	assert_int_equal(store_feed_fetched(fx->s, "x", &ok), 0);
+	/* A 304 says nothing of the language: it is kept. */
+	assert_int_equal(store_feed_fetched(fx->s, "x", &notmod), 0);
+	assert_int_equal(store_items_page(fx->s, 0, 10, &items, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(items[0].feed_lang, "ar");
+	assert_string_equal(items[0].feed_link, "http://x/");
+	store_items_free(items, n);
+	assert_int_equal(store_items_page(fx->s, 0, 10, &items, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(items[0].feed_lang, "ar");
+	store_items_free(items, n);
+
+	assert_int_equal(store_writable(fx->s, &cause), 0);
+	assert_null(cause);
+	/* Inside a transaction it is writable by definition. */
+	assert_int_equal(store_begin(fx->s), 0);
+	assert_int_equal(store_writable(fx->s, &cause), 0);
+	store_rollback(fx->s);
+	fx_close(fx);
+	assert_int_equal(read_user_version(fx->path), 4);
+}
+
 int
 main(void)
 {
@@ -1251,6 +1319,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_story_keys, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_keys_on_demand, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_feed_lang, setup, teardown),
 	};
 
 	umask(022);

@@ -33,6 +33,14 @@ class TestFailure(AssertionError):
     pass
 
 
+class TestSkip(Exception):
+    """Raised when something the test needs is not installed: the test
+    exits with SKIP_STATUS, which CTest reports as skipped, not passed."""
+
+
+SKIP_STATUS = 77
+
+
 def check(cond, fmt, *args):
     if not cond:
         raise TestFailure(fmt % args if args else fmt)
@@ -122,16 +130,60 @@ class Response:
         return self.headers.get(name)
 
 
-def http(url, method="GET", timeout=5.0):
-    """One request; 4xx and 5xx are answers, not exceptions."""
+def http(url, method="GET", timeout=5.0, headers=None):
+    """One request; 4xx and 5xx are answers, not exceptions. The body is
+    returned as sent (urllib decodes no Content-Encoding)."""
     check(url.startswith("http://127.0.0.1:"), "not a loopback URL: %s", url)
-    req = urllib.request.Request(url, method=method)
+    req = urllib.request.Request(url, method=method, headers=headers or {})
     try:
         with _OPENER.open(req, timeout=timeout) as r:
             return Response(r.status, r.headers, r.read())
     except urllib.error.HTTPError as e:
         with e:
             return Response(e.code, e.headers, e.read())
+
+
+def raw(port, data, timeout=5.0, until_close=True):
+    """Sends bytes over a bare socket and returns what comes back until the
+    server closes (or, with until_close False, until it pauses for 0.5 s),
+    or the timeout passes."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        s.sendall(data)
+        out = b""
+        deadline = time.monotonic() + timeout
+        s.settimeout(0.5 if not until_close else 0.2)
+        while time.monotonic() < deadline:
+            try:
+                chunk = s.recv(65536)
+            except socket.timeout:
+                if not until_close and out:
+                    break
+                continue
+            if not chunk:
+                break
+            out += chunk
+        return out
+
+
+def responses(data, heads=False):
+    """Splits bytes of HTTP/1.1 responses framed by Content-Length into
+    [(status, {header: value}, body)], lower-case header names; a 304 answer
+    has no body, nor has any when heads is true (answers to HEAD)."""
+    out = []
+    while data:
+        head, sep, rest = data.partition(b"\r\n\r\n")
+        check(sep, "no end of headers in %r", data[:200])
+        lines = head.decode("latin-1").split("\r\n")
+        headers = {}
+        for line in lines[1:]:
+            k, _, v = line.partition(":")
+            headers[k.strip().lower()] = v.strip()
+        status = int(lines[0].split()[1])
+        n = 0 if status == 304 or heads else \
+            int(headers.get("content-length", "0"))
+        out.append((status, headers, rest[:n]))
+        data = rest[n:]
+    return out
 
 
 def raw_head(port, path, timeout=5.0):
@@ -496,6 +548,7 @@ def run(main):
     ap.add_argument("--feedmux", required=True)
     ap.add_argument("--feedserver", required=True)
     ap.add_argument("--fixtures", required=True)
+    ap.add_argument("--artifacts", help="where tests leave files to keep")
     args = ap.parse_args()
     name = os.path.splitext(os.path.basename(sys.argv[0]))[0]
     t0 = time.monotonic()
@@ -507,6 +560,11 @@ def run(main):
               len(_soft_failures), "\n  ".join(_soft_failures))
         rc = env.close()
         check(rc == 0, "feedserver exited with %d", rc)
+    except TestSkip as e:
+        print("SKIP %s: %s" % (name, e))
+        env.close()
+        env.cleanup()
+        sys.exit(SKIP_STATUS)
     except BaseException:
         traceback.print_exc()
         if env is not None:
