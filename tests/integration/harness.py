@@ -447,7 +447,10 @@ class Env:
         path = path or self.config
         # Tests poll often: short intervals need a low floor.
         settings = {"interval": "15m", "concurrency": "4",
-                    "min_interval": "1s"}
+                    "min_interval": "1s",
+                    # A restarted daemon spreads overdue feeds over this
+                    # window (default 1m): tests that restart must not wait.
+                    "startup_spread": "1s"}
         settings.update(poll or {})
         lines = ["# written by the %s integration test" % self.name,
                  "[server]",
