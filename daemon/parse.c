@@ -637,7 +637,11 @@ link_resolve(struct pstate *st, xmlNodePtr node, char *ref)
 	s = url_resolve((const char *)base, ref);
 	xmlFree(base);
 	free(ref);
-	return s;
+	/*
+	 * An xml:base read under a broken encoding label may hold bytes that
+	 * are not UTF-8; the link must not carry them (parse.h promises).
+	 */
+	return text_finish(s, 0);
 }
 
 static int
