@@ -1085,6 +1085,7 @@ daemon_fetched(const struct fetch_result *r, void *arg)
 	struct parse_context ctx;
 	struct feed *feed = NULL;
 	struct outcome o;
+	unsigned char *changed;
 
 	memset(&o, 0, sizeof o);
 	/* Jobs of feeds that a reload removed or changed are cancelled. */
@@ -1110,11 +1111,19 @@ daemon_fetched(const struct fetch_result *r, void *arg)
 		ctx.content_location = r->content_location;
 		if ((feed = parse_feed(r->body, r->len, &ctx, &o.error)) !=
 		    NULL) {
-			if (ingest_feed(d->store, cf->name, feed, d->outs,
-			    d->nouts, now_unix(), &o.ir, &o.error) != 0)
+			changed = xcalloc(d->nouts + 1, 1);
+			if (ingest_feed_changes(d->store, cf->name, feed,
+			    d->outs, d->nouts, now_unix(), &o.ir, changed,
+			    &o.error) != 0)
 				o.stalled = daemon_store_fault(d, cf->name);
-			else if (o.ir.nnew + o.ir.nupdated > 0)
-				daemon_outputs_changed(d, NULL);
+			else {
+				/* Only the outputs the items changed. */
+				for (size_t i = 0; i < d->nouts; i++)
+					if (changed[i])
+						daemon_outputs_changed(d,
+						    d->outs[i].name);
+			}
+			free(changed);
 		}
 		o.feed = feed;
 	}

@@ -350,13 +350,22 @@ ingest_feed(struct store *s, const char *feed, const struct feed *f,
     const struct ingest_output *outs, size_t nouts, int64_t now,
     struct ingest_result *res, char **cause)
 {
+	return ingest_feed_changes(s, feed, f, outs, nouts, now, res, NULL,
+	    cause);
+}
+
+int
+ingest_feed_changes(struct store *s, const char *feed, const struct feed *f,
+    const struct ingest_output *outs, size_t nouts, int64_t now,
+    struct ingest_result *res, unsigned char *changed, char **cause)
+{
 	struct ingest_item ii;
 	struct store_keys keys;
 	const char **pass;
 	size_t npass;
 	unsigned kinds;
 	int64_t id;
-	int r;
+	int r, all;
 
 	memset(res, 0, sizeof *res);
 	memset(&ii, 0, sizeof ii);
@@ -395,6 +404,16 @@ ingest_feed(struct store *s, const char *feed, const struct feed *f,
 		for (size_t j = 0; j < nouts; j++)
 			if (ingest_passes(&outs[j], feed, ii.mt))
 				pass[npass++] = outs[j].name;
+		if (changed != NULL) {
+			all = r == STORE_ITEM_UPDATED || keys.joined;
+			for (size_t j = 0, k = 0; j < nouts; j++) {
+				if (all ||
+				    (k < npass && pass[k] == outs[j].name)) {
+					changed[j] = 1;
+					k += !all;
+				}
+			}
+		}
 		/* Replaces the set: an update may leave an output. */
 		if (store_item_set_outputs(s, id, (char *const *)pass, npass) !=
 		    0) {

@@ -61,6 +61,17 @@ char *ingest_title_key(const char *title);
 int ingest_feed(struct store *, const char *feed, const struct feed *,
     const struct ingest_output *, size_t noutputs, int64_t now,
     struct ingest_result *, char **cause);
+/*
+ * The same, and changed (NULL: not wanted), one flag per output, tells
+ * which outputs' documents the feed's items changed: the flag of each is
+ * set to 1, the others are left alone. A new item changes the outputs it
+ * entered, or every output if it joined a story that others had (each
+ * output holding the story lists all its sources); an updated item changes
+ * every output (it may leave some).
+ */
+int ingest_feed_changes(struct store *, const char *feed, const struct feed *,
+    const struct ingest_output *, size_t noutputs, int64_t now,
+    struct ingest_result *, unsigned char *changed, char **cause);
 
 /*
  * Applying the filters of some outputs again to every stored item, of

@@ -52,6 +52,7 @@ struct publish_out {
 	int dirty;
 	int64_t born; /* first rendered: the date of an empty output */
 	int failed;   /* the last render could not read the store */
+	uint64_t renders; /* renderings from the store, for /metrics */
 	struct publish_doc *docs[FMT_N];
 };
 
@@ -1128,8 +1129,10 @@ publish_render(struct publisher *p, struct publish_out *o)
 			return 0;
 		r.stories = NULL;
 		r.n = 0;
-	} else
+	} else {
 		o->failed = 0;
+		o->renders++;
+	}
 	if (o->born == 0)
 		o->born = now;
 	/* Each story's own item in a row; the stories keep what they point to. */
@@ -1569,6 +1572,13 @@ publish_metrics(struct publisher *p, struct buf *b)
 	    b, "feedmux_config_last_reload_ok %d\n", st->reload_error == NULL);
 	metric_head(b, "feedmux_outputs", "gauge", "Outputs configured.");
 	buf_printf(b, "feedmux_outputs %zu\n", p->config->noutputs);
+	metric_head(b, "feedmux_output_renders_total", "counter",
+	    "Times an output was rendered from the store since the start.");
+	for (size_t i = 0; i < p->nouts; i++) {
+		/* Output names are words of the config: no quote, no newline. */
+		buf_printf(b, "feedmux_output_renders_total{output=\"%s\"} %llu\n",
+		    p->outs[i].name, (unsigned long long)p->outs[i].renders);
+	}
 	if (db) {
 		metric_head(b, "feedmux_feeds", "gauge",
 		    "Configured feeds by the outcome of their last fetch.");
@@ -1614,8 +1624,17 @@ publish_metrics(struct publisher *p, struct buf *b)
 int
 publish_health(struct publisher *p, char **cause)
 {
+	const char *fault;
 	char *why = NULL;
 
+	/*
+	 * A full disk still lets a write transaction begin; only the writes
+	 * themselves fail, and the store keeps that until one goes through.
+	 */
+	if ((fault = store_fault(p->store)) != NULL) {
+		xasprintf(cause, "the database does not take writes: %s", fault);
+		return -1;
+	}
 	if (store_writable(p->store, &why) != 0) {
 		xasprintf(cause, "the database does not take writes: %s", why);
 		free(why);

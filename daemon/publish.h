@@ -109,7 +109,10 @@ struct publish_doc *publish_opml(struct publisher *);
 
 /* Appends the Prometheus text lines of the feeds, fetches and items. */
 void publish_metrics(struct publisher *, struct buf *);
-/* 0 if the database takes writes; -1 with *cause otherwise. */
+/*
+ * 0 if the database takes writes: no write has failed since the last one
+ * that worked, and a write transaction can begin; -1 with *cause otherwise.
+ */
 int publish_health(struct publisher *, char **cause);
 
 /* XML/HTML text escaping that also drops what XML 1.0 forbids (tests use it).

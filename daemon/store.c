@@ -1378,6 +1378,8 @@ store_item_upsert(struct store *s, const char *feed, const struct item *it,
 				goto out;
 			story = sqlite3_last_insert_rowid(s->db);
 		}
+		if (keys != NULL)
+			keys->joined = found > 0;
 
 		categories = store_categories_join(it);
 		st = s->st[ST_ITEM_INSERT];

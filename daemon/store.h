@@ -46,6 +46,8 @@ struct store_keys {
 	 */
 	void (*fill)(struct store_keys *, void *arg);
 	void *arg;
+	/* Set by store_item_upsert: the new item joined a story others had. */
+	int joined;
 };
 
 /* A feed as the database knows it. */

@@ -139,6 +139,78 @@ check_output(struct store *s, const char *output, const char *titles)
 	store_stories_free(stories, n);
 }
 
+/* Runs ingest_feed_changes and checks which outputs it flags ("101"). */
+static void
+check_changes(struct fixture *fx, const char *feed, struct item *items,
+    size_t n, const struct ingest_output *outs, size_t nouts, int64_t now,
+    const char *want)
+{
+	struct feed f = {.items = items, .nitems = n};
+	struct ingest_result r;
+	unsigned char changed[8];
+	char got[9], *cause = NULL;
+
+	assert_true(nouts < sizeof changed);
+	memset(changed, 0, sizeof changed);
+	assert_int_equal(ingest_feed_changes(fx->s, feed, &f, outs, nouts, now,
+			     &r, changed, &cause),
+	    0);
+	for (size_t i = 0; i < nouts; i++)
+		got[i] = changed[i] ? '1' : '0';
+	got[nouts] = '\0';
+	if (strcmp(got, want) != 0)
+		fail_msg("feed %s: outputs changed %s, want %s", feed, got, want);
+}
+
+/* Which outputs an ingest changes: only those that must be rendered again. */
+static void
+test_ingest_changes(void **state)
+{
+	struct fixture *fx = *state;
+	struct ingest_output outs[] = {
+	    {"japan", fx->japan, NULL, 0},
+	    {"nojapan", fx->nojapan, NULL, 0},
+	    {"nofilter", NULL, NULL, 0},
+	    {"onlyb", NULL, (char *const[]){"b"}, 1},
+	};
+	struct item a1[] = {
+	    mkitem("1", "t1", "Rain in Japan", NULL, NOW - 10),
+	};
+	struct item a2[] = {
+	    a1[0],
+	    mkitem("2", "t2", "Rain in Korea", NULL, NOW - 20),
+	};
+	struct item b1[] = {
+	    mkitem("9", "t9", "Rain in Korea", NULL, NOW - 30),
+	};
+	struct item b2[] = {
+	    b1[0],
+	    mkitem("8", "t8", "Snow in Korea", NULL, NOW - 40),
+	};
+	size_t n = nitems(outs);
+
+	a1[0].link = "http://127.0.0.1/news/1";
+	a2[0].link = a1[0].link;
+	/* A new story enters the outputs that take it, and only those. */
+	check_changes(fx, "a", a1, nitems(a1), outs, n, NOW, "1010");
+	/* Nothing new: nothing changes. */
+	check_changes(fx, "a", a1, nitems(a1), outs, n, NOW + 60, "0000");
+	check_changes(fx, "a", a2, nitems(a2), outs, n, NOW + 120, "0110");
+	/* A feed only one output draws on. */
+	check_changes(fx, "b", b1, nitems(b1), outs, n, NOW + 180, "0111");
+	/*
+	 * An item that joins a story others carry changes every output: each
+	 * one holding the story lists its sources.
+	 */
+	b2[1].link = "http://127.0.0.1/news/1?utm_source=x";
+	check_changes(fx, "b", b2, nitems(b2), outs, n, NOW + 240, "1111");
+	/* An update may leave outputs: every output. */
+	a2[1].summary = "Rain in Korea and Japan";
+	check_changes(fx, "a", a2, nitems(a2), outs, n, NOW + 300, "1111");
+	check_changes(fx, "a", a2, nitems(a2), outs, n, NOW + 360, "0000");
+	check_output(fx->s, "japan", "t1 t2");
+}
+
 static void
 test_ingest_feed(void **state)
 {
@@ -1157,6 +1229,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_ingest_feed, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_ingest_changes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_ingest_errors, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_refilter, setup, teardown),

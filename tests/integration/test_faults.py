@@ -141,12 +141,18 @@ def main(env):
         r = d.get("/")
         check(r.status == 200 and b"cannot be written" in r.body,
               "the index page does not say the database fails")
+        r = d.get("/healthz")
+        check(r.status == 503 and b"does not take writes" in r.body,
+              "/healthz while the disk is full: %d %r", r.status, r.body)
 
         os.unlink(filler)
         d.wait_entries("all", [e.title for e in entries(20)], timeout=30.0)
         d.wait_log(RECOVERED, 5.0)
         check(count(d, RECOVERED) == 1, "recovery logged %d times",
               count(d, RECOVERED))
+        r = d.get("/healthz")
+        check(r.status == 200, "/healthz after the disk has room again: "
+              "%d %r", r.status, r.body)
 
         rc, _ = d.stop()
         check(rc == 0, "exit status %d", rc)
@@ -183,6 +189,9 @@ def main(env):
         check(sorted(d.atom("all").titles()) ==
               sorted(e.title for e in entries(20)),
               "while the disk is read-only, the output changed")
+        r = d.get("/healthz")
+        check(r.status == 503, "/healthz while the disk is read-only: %d",
+              r.status)
         chattr("-i", dbfiles)
         d.wait_entries("all", [e.title for e in entries(21)], timeout=30.0)
         d.wait_log(RECOVERED, 5.0)

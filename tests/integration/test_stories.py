@@ -23,13 +23,25 @@ TITLE_B = "Lavrov: Russia-Japan summit in Osaka in late June"
 TITLE_A2 = "لافروف: القمة الروسية اليابانية ستعقد في أوساكا يوم 28 يونيو"
 
 
-def feed_a(title):
+def feed_a(title, more=()):
     return feeds.rss("Desk A", [
         Entry("a-1", title, LINK, NOW - 7200,
               "أعلن وزير الخارجية الروسي أن القمة الروسية اليابانية ستعقد."),
         Entry("a-2", "Weather stays mild across the region",
               "http://127.0.0.1/a/weather", NOW - 3600),
-    ])
+    ] + list(more))
+
+
+def renders(d):
+    """How many times each output was rendered, from /metrics."""
+    r = d.get("/metrics")
+    check(r.status == 200, "/metrics: %d", r.status)
+    out = {}
+    for line in r.body.decode().splitlines():
+        if line.startswith('feedmux_output_renders_total{output="'):
+            name = line.split('"')[1]
+            out[name] = int(line.rsplit(" ", 1)[1])
+    return out
 
 
 def feed_b():
@@ -103,9 +115,25 @@ def main(env):
     _, before = story(d, "all")
     updated0 = harness.rfc3339(before.updated)
 
+    # A new item that only "all" takes renders "all" again, not "rj".
+    n0 = renders(d)
+    check(n0.get("all", 0) > 0 and n0.get("rj", 0) > 0, "renders %r", n0)
+    extra = Entry("a-3", "Markets close higher on Tuesday",
+                  "http://127.0.0.1/a/markets", NOW - 300)
+    env.write_file(os.path.join(env.feeds, "a.rss"),
+                   feed_a(TITLE_A, [extra]))
+    d.wait_entries("all", want + [extra.title])
+    n1 = renders(d)
+    check(n1["all"] > n0["all"], "all was not rendered again: %r, %r", n0,
+          n1)
+    check(n1["rj"] == n0["rj"], "rj was rendered again for an item it "
+          "does not take: %r, %r", n0, n1)
+    want.append(extra.title)
+
     # The first outlet edits its title.
     time.sleep(1.1)   # a second later, so that the new updated shows
-    env.write_file(os.path.join(env.feeds, "a.rss"), feed_a(TITLE_A2))
+    env.write_file(os.path.join(env.feeds, "a.rss"),
+                   feed_a(TITLE_A2, [extra]))
     want[0] = TITLE_A2
     d.wait_entries("all", want)
     for output in ("all", "rj"):
