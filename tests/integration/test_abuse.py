@@ -1,8 +1,9 @@
 """HTTP abuse against the running daemon, on 127.0.0.1 and bounded in count
 and time: 2,000 concurrent connections, 500 slowloris connections sending a
 byte every few seconds, malformed request lines and headers, 64 KB headers,
-pipelined requests. Through all of it a normal client gets its output within
-1 s; afterwards the daemon holds no more file descriptors than before, and its
+pipelined requests, and more connections than the server allows (the
+oldest idle ones make room). Through all of it a normal client gets its
+output within 1 s; afterwards the daemon holds no more file descriptors than before, and its
 memory stayed bounded."""
 
 import os
@@ -21,6 +22,7 @@ SLOW = 500              # slowloris connections
 SLOW_SECONDS = 21       # how long the slowloris phase lasts
 SLOW_EVERY = 7          # seconds between two bytes of each slow client
 RSS_LIMIT_KB = 64 * 1024
+OVER = 100              # connections beyond the server's limit
 
 
 def fds(pid):
@@ -48,6 +50,25 @@ def normal_client(d, what, worst):
     soft_check(took < LATENCY, "%s: a normal client waited %.2f s", what,
                took)
     worst[0] = max(worst[0], took)
+
+
+def metric(d, name):
+    r = d.get("/metrics")
+    check(r.status == 200, "/metrics: %d", r.status)
+    for line in r.body.decode().splitlines():
+        if line.startswith(name + " "):
+            return int(float(line.split()[1]))
+    check(False, "/metrics has no %s" % name)
+
+
+def closed_by_peer(s):
+    s.setblocking(False)
+    try:
+        return s.recv(1) == b""
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
 
 
 def connect(port):
@@ -202,6 +223,39 @@ def main(env):
     soft_check(statuses == [200] * 9 + [404],
                "pipelined requests answered %r", statuses)
     normal_client(d, "after pipelining", worst)
+
+    # 6. More connections than the server allows (4,096, or fewer if its
+    # descriptor limit says so): the oldest idle ones are closed to make
+    # room, a normal client is still served, the count never passes it.
+    limit = metric(d, "feedmux_http_connections_max")
+    need = limit + OVER + 256
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < need:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE,
+                               (need, max(hard, need)))
+        except (ValueError, OSError):
+            pass
+    check(resource.getrlimit(resource.RLIMIT_NOFILE)[0] >= need,
+          "this test needs %d file descriptors", need)
+    socks = []
+    for _ in range(limit + OVER):
+        socks.append(connect(port))
+    normal_client(d, "%d connections, %d allowed" % (len(socks), limit),
+                  worst)
+    open_now = metric(d, "feedmux_http_connections")
+    check(open_now <= limit, "%d connections open, limit %d", open_now,
+          limit)
+    peak[0] = max(peak[0], rss_kb(pid))
+    time.sleep(0.5)
+    gone = sum(1 for s in socks if closed_by_peer(s))
+    check(gone >= OVER, "%d connections over the limit of %d, only %d "
+          "closed by the server", len(socks) - limit, limit, gone)
+    check(d.proc.poll() is None, "daemon died at the connection limit")
+    for s in socks:
+        s.close()
+    print("abuse: limit %d connections; %d opened, %d closed by the server, "
+          "%d open" % (limit, len(socks), gone, open_now))
 
     time.sleep(1.0)
     fds1 = fds(pid)
