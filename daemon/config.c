@@ -83,6 +83,7 @@ struct parser {
 
 	/* Each output's feeds key: its names are checked at the end. */
 	struct loc *feeds_locs;
+	size_t feeds_cap; /* room in conf->feeds */
 
 	enum section section;
 	int section_line;
@@ -1148,21 +1149,13 @@ parser_add_feed(struct parser *p, const char *name, int line)
 {
 	struct config *conf = p->conf;
 	struct config_feed *f;
-	char *where;
-	size_t i;
 
-	for (i = 0; i < conf->nfeeds; i++) {
-		if (strcmp(conf->feeds[i].name, name) == 0) {
-			where = parser_where(p, conf->feeds[i].file,
-			    conf->feeds[i].line);
-			parser_error(p, line, "duplicate feed \"%s\" (first at "
-			    "%s)", name, where);
-			free(where);
-			break;
-		}
+	/* Duplicates are found once all are read (config_index_feeds). */
+	if (conf->nfeeds == p->feeds_cap) {
+		p->feeds_cap = p->feeds_cap == 0 ? 16 : p->feeds_cap * 2;
+		conf->feeds =
+		    xreallocarray(conf->feeds, p->feeds_cap, sizeof *conf->feeds);
 	}
-	conf->feeds =
-	    xreallocarray(conf->feeds, conf->nfeeds + 1, sizeof *conf->feeds);
 	f = &conf->feeds[conf->nfeeds++];
 	memset(f, 0, sizeof *f);
 	f->name = xstrdup(name);
@@ -1539,6 +1532,7 @@ config_free(struct config *conf)
 	if (conf == NULL)
 		return;
 	free(conf->path);
+	free(conf->feeds_by_name);
 	str_list_free(conf->files, conf->nfiles);
 	str_list_free(conf->includes, conf->nincludes);
 	free(conf->listen_host);
@@ -1565,6 +1559,53 @@ config_free(struct config *conf)
 	}
 	free(conf->outputs);
 	free(conf);
+}
+
+static const struct config_feed *feeds_sorting;
+
+static int
+feed_order(const void *a, const void *b)
+{
+	const struct config_feed *fa = &feeds_sorting[*(const size_t *)a];
+	const struct config_feed *fb = &feeds_sorting[*(const size_t *)b];
+	int c = strcmp(fa->name, fb->name);
+
+	if (c != 0)
+		return c;
+	/* The same name: the one written first comes first. */
+	return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
+}
+
+/*
+ * Sorts the feeds by name for config_feed_find, and says each name written
+ * twice, at the later place, naming the first.
+ */
+static void
+config_index_feeds(struct parser *p)
+{
+	struct config *conf = p->conf;
+	const struct config_feed *first, *dup;
+	char *where;
+
+	conf->feeds_by_name = xcalloc(conf->nfeeds + 1, sizeof(size_t));
+	for (size_t i = 0; i < conf->nfeeds; i++)
+		conf->feeds_by_name[i] = i;
+	feeds_sorting = conf->feeds;
+	qsort(conf->feeds_by_name, conf->nfeeds, sizeof(size_t), feed_order);
+	feeds_sorting = NULL;
+	for (size_t i = 1, k = 0; i < conf->nfeeds; i++) {
+		first = &conf->feeds[conf->feeds_by_name[k]];
+		dup = &conf->feeds[conf->feeds_by_name[i]];
+		if (strcmp(first->name, dup->name) != 0) {
+			k = i;
+			continue;
+		}
+		parser_in(p, dup->file);
+		where = parser_where(p, first->file, first->line);
+		parser_error(p, dup->line, "duplicate feed \"%s\" (first at %s)",
+		    dup->name, where);
+		free(where);
+	}
 }
 
 struct config *
@@ -1601,6 +1642,7 @@ config_load(const char *path, char **errors)
 	conf->keep_items = CONFIG_DEFAULT_KEEP_ITEMS;
 
 	parser_file(&p, path, 0);
+	config_index_feeds(&p);
 
 	/* No interval goes below min_interval, wherever either is written. */
 	if (p.poll_seen[0].line == 0 && conf->interval < conf->min_interval)
@@ -1671,7 +1713,25 @@ config_load(const char *path, char **errors)
 const struct config_feed *
 config_feed_find(const struct config *conf, const char *name)
 {
-	size_t i;
+	size_t i, lo, hi, mid;
+	int c;
+
+	if (conf->feeds_by_name != NULL) {
+		/* The first of equal names, as the scan below would find. */
+		for (lo = 0, hi = conf->nfeeds; lo < hi;) {
+			mid = lo + (hi - lo) / 2;
+			c = strcmp(conf->feeds[conf->feeds_by_name[mid]].name,
+			    name);
+			if (c < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo < conf->nfeeds &&
+		    strcmp(conf->feeds[conf->feeds_by_name[lo]].name, name) == 0)
+			return &conf->feeds[conf->feeds_by_name[lo]];
+		return NULL;
+	}
 
 	for (i = 0; i < conf->nfeeds; i++) {
 		if (strcmp(conf->feeds[i].name, name) == 0)

@@ -93,6 +93,51 @@ load_text(const char *text)
 	return conf;
 }
 
+/*
+ * Many feeds, written in no order: each is found by name where it is, and
+ * names between, before and after them are not; a name written three times
+ * is said twice, each time naming the first.
+ */
+static void
+test_feed_find_many(void **state)
+{
+	struct config *conf;
+	struct buf b;
+	char name[32];
+	const size_t n = 2000;
+
+	(void)state;
+	buf_init(&b);
+	buf_adds(&b, "");
+	for (size_t i = 0; i < n; i++) {
+		/* A permutation of 0..n-1 (7919 is prime, n is not its multiple). */
+		size_t k = (i * 7919) % n;
+
+		buf_printf(&b, "[feed f%05zu]\nurl = http://127.0.0.1/%zu\n",
+		    2 * k + 1, k);
+	}
+	conf = load_text(b.data);
+	buf_free(&b);
+	assert_int_equal(conf->nfeeds, n);
+	for (size_t i = 0; i < n; i++)
+		assert_ptr_equal(config_feed_find(conf, conf->feeds[i].name),
+		    &conf->feeds[i]);
+	for (size_t k = 0; k <= n; k++) {
+		snprintf(name, sizeof name, "f%05zu", 2 * k);
+		assert_null(config_feed_find(conf, name));
+	}
+	assert_null(config_feed_find(conf, ""));
+	assert_null(config_feed_find(conf, "f"));
+	assert_null(config_feed_find(conf, "zzz"));
+	config_free(conf);
+
+	expect_errors("[feed b]\nurl = http://b/\n[feed a]\nurl = http://a/\n"
+		      "[feed b]\nurl = http://c/\n[feed b]\nurl = http://d/\n",
+	    0,
+	    "5: duplicate feed \"b\" (first at line 1)\n"
+	    "7: duplicate feed \"b\" (first at line 1)");
+}
+
 static void
 test_full(void **state)
 {
@@ -1041,6 +1086,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_full),
+	    cmocka_unit_test(test_feed_find_many),
 	    cmocka_unit_test(test_defaults),
 	    cmocka_unit_test(test_syntax),
 	    cmocka_unit_test(test_error_kinds),
