@@ -1471,6 +1471,12 @@ daemon_init(struct daemon *d, const char *path, int once)
 	}
 	if (daemon_sync_feeds(d) != 0)
 		return -1;
+	/* A new database: its items get today's story keys as they come. */
+	if (ingest_keys_init(d->store, &cause) != 0) {
+		log_warnx("%s: %s", d->config->database, cause);
+		free(cause);
+		return -1;
+	}
 	if ((d->base = event_base_new()) == NULL ||
 	    event_base_priority_init(d->base, EVPRIO_COUNT) != 0)
 		fatalx("event_base_new failed");

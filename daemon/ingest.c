@@ -573,6 +573,39 @@ ingest_refilter(
 }
 
 int
+ingest_keys_init(struct store *s, char **cause)
+{
+	struct store_item *items = NULL;
+	char *rules = NULL, *want;
+	int64_t after;
+	size_t n = 0;
+	int ret = -1;
+
+	want = ingest_keys_rules();
+	if (store_keys_state(s, &rules, &after) != 0) {
+		xasprintf(cause, "cannot read the state of story keys");
+		goto out;
+	}
+	ret = 0;
+	if (rules != NULL)
+		goto out;
+	if (store_items_page(s, 0, 1, &items, &n) != 0) {
+		xasprintf(cause, "cannot read the stored items");
+		ret = -1;
+		goto out;
+	}
+	if (n == 0 && store_keys_set_state(s, want, -1) != 0) {
+		xasprintf(cause, "cannot record the state of story keys");
+		ret = -1;
+	}
+out:
+	store_items_free(items, n);
+	free(rules);
+	free(want);
+	return ret;
+}
+
+int
 ingest_rekey(struct store *s, size_t max, char **cause)
 {
 	struct store_item *items = NULL;

@@ -111,5 +111,13 @@ int ingest_refilter(struct store *, const struct ingest_output *, size_t n,
  * with *cause. Meant to run in slices off the hot path.
  */
 int ingest_rekey(struct store *, size_t max, char **cause);
+/*
+ * Before the first ingest_feed on a store: if it holds no items yet, records
+ * that its story keys follow today's rules, so that ingest_rekey does not
+ * go over the items that will be stored with those keys (a whole first poll
+ * of a new database). A store with items is left to ingest_rekey. -1 with
+ * *cause on a store error.
+ */
+int ingest_keys_init(struct store *, char **cause);
 
 #endif

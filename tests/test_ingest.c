@@ -1149,6 +1149,63 @@ test_rekey(void **state)
 }
 
 /*
+ * A new database needs no pass over its items: ingest_keys_init says its
+ * keys are today's before the first item comes, and ingest_rekey finds
+ * nothing to do after many were stored.
+ */
+static void
+test_keys_init(void **state)
+{
+	struct fixture *fx = *state;
+	struct item it[3];
+	struct feed f = {.items = it, .nitems = 3};
+	struct ingest_result r;
+	char *rules = NULL, *cause = NULL;
+	int64_t after;
+
+	it[0] = mklink("1", "http://x.org/1", "The first of three stories", NOW);
+	it[1] = mklink("2", "http://x.org/2", "The second of the stories", NOW);
+	it[2] = mklink("3", "http://x.org/3", "The last one of the three", NOW);
+	assert_int_equal(ingest_keys_init(fx->s, &cause), 0);
+	assert_int_equal(store_keys_state(fx->s, &rules, &after), 0);
+	assert_non_null(rules);
+	assert_int_equal(after, -1);
+	free(rules);
+	assert_int_equal(ingest_feed(fx->s, "a", &f, NULL, 0, NOW, &r, &cause), 0);
+	assert_int_equal(r.nnew, 3);
+	/* Nothing left to key: one call, no slice. */
+	assert_int_equal(ingest_rekey(fx->s, 1, &cause), 0);
+	/* Again: the state is there, nothing changes. */
+	assert_int_equal(ingest_keys_init(fx->s, &cause), 0);
+	assert_int_equal(store_keys_state(fx->s, &rules, &after), 0);
+	assert_int_equal(after, -1);
+	free(rules);
+}
+
+/* A store that has items without a record of their keys keeps its pass. */
+static void
+test_keys_init_stored(void **state)
+{
+	struct fixture *fx = *state;
+	struct item a = mklink("1", "http://x.org/1", "Stored before keys", NOW);
+	char *rules = NULL, *cause = NULL;
+	int64_t id, after;
+
+	assert_int_equal(store_item_upsert(fx->s, "a", &a, NULL, NOW, &id),
+	    STORE_ITEM_NEW);
+	assert_int_equal(ingest_keys_init(fx->s, &cause), 0);
+	assert_int_equal(store_keys_state(fx->s, &rules, &after), 0);
+	assert_null(rules);
+	/* One slice of one item, and a last call that finds the end. */
+	assert_int_equal(ingest_rekey(fx->s, 1, &cause), 1);
+	assert_int_equal(ingest_rekey(fx->s, 1, &cause), 0);
+	assert_int_equal(store_keys_state(fx->s, &rules, &after), 0);
+	assert_non_null(rules);
+	assert_int_equal(after, -1);
+	free(rules);
+}
+
+/*
  * After an upgrade from schema 1 or 2 (dumps of databases that feedmux of
  * those versions wrote), the stored items get their keys, and the two
  * outlets' copies of one story become one entry in both outputs.
@@ -1248,6 +1305,9 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_tombstones, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_prune_count, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rekey, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_keys_init, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_keys_init_stored, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_rekey_after_upgrade, setup, teardown),
 	};
