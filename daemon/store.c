@@ -711,9 +711,11 @@ store_open(const char *path, char **cause)
 		log_warnx("store: %s: journal mode is %s, not wal", path,
 		    mode != NULL ? mode : "unknown");
 	free(mode);
+	/* 8 MB of page cache: 16 MB bought no CPU time in a cold poll of the
+	 * 1000-feed corpus and cost 9 MB of peak RSS. */
 	if (store_exec(s,
 		"PRAGMA synchronous = NORMAL;"
-		"PRAGMA cache_size = -16384;"
+		"PRAGMA cache_size = -8192;"
 		"PRAGMA foreign_keys = ON",
 		&why) != 0)
 		goto fail_why;
