@@ -687,16 +687,26 @@ set_poll_keep_items(struct parser *p, const char *s, char **cause)
 	return set_keep_items(s, &p->conf->keep_items, cause);
 }
 
+/* A whole number from min to max. */
+static int
+set_number_in(const char *s, int64_t min, int64_t max, int64_t *out,
+    char **cause)
+{
+	if (parse_number(s, min, max, out) != 0) {
+		xasprintf(cause, "bad number \"%s\" (use %jd to %jd)", s,
+		    (intmax_t)min, (intmax_t)max);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 set_concurrency(struct parser *p, const char *s, char **cause)
 {
 	int64_t n;
 
-	if (parse_number(s, CONCURRENCY_MIN, CONCURRENCY_MAX, &n) != 0) {
-		xasprintf(cause, "bad number \"%s\" (use %d to %d)", s,
-		    CONCURRENCY_MIN, CONCURRENCY_MAX);
+	if (set_number_in(s, CONCURRENCY_MIN, CONCURRENCY_MAX, &n, cause) != 0)
 		return -1;
-	}
 	p->conf->concurrency = (int)n;
 	return 0;
 }
@@ -706,11 +716,8 @@ set_per_host(struct parser *p, const char *s, char **cause)
 {
 	int64_t n;
 
-	if (parse_number(s, PER_HOST_MIN, PER_HOST_MAX, &n) != 0) {
-		xasprintf(cause, "bad number \"%s\" (use %d to %d)", s,
-		    PER_HOST_MIN, PER_HOST_MAX);
+	if (set_number_in(s, PER_HOST_MIN, PER_HOST_MAX, &n, cause) != 0)
 		return -1;
-	}
 	p->conf->per_host = (int)n;
 	return 0;
 }
@@ -1033,11 +1040,8 @@ set_output_max_items(struct parser *p, const char *s, char **cause)
 {
 	int64_t n;
 
-	if (parse_number(s, MAX_ITEMS_MIN, MAX_ITEMS_MAX, &n) != 0) {
-		xasprintf(cause, "bad number \"%s\" (use %d to %d)", s,
-		    MAX_ITEMS_MIN, MAX_ITEMS_MAX);
+	if (set_number_in(s, MAX_ITEMS_MIN, MAX_ITEMS_MAX, &n, cause) != 0)
 		return -1;
-	}
 	parser_output(p)->max_items = (size_t)n;
 	return 0;
 }

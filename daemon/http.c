@@ -395,20 +395,6 @@ http_parse(char *buf, size_t len, struct http_request *req)
 	return 0;
 }
 
-/* Days from 1970-01-01 to a civil date (proleptic Gregorian). */
-static int64_t
-days_from_civil(int64_t y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
 static int
 month_number(const char *s)
 {
@@ -448,7 +434,7 @@ http_date_parse(const char *s, int64_t *t)
 	if ((m = month_number(mon)) == 0 || d < 1 || d > 31 || hh > 23 ||
 	    mm > 59 || ss > 60 || y < 1970)
 		return -1;
-	*t = days_from_civil(y, m, d) * 86400 + hh * 3600 + mm * 60 + ss;
+	*t = time_days_from_civil(y, m, d) * 86400 + hh * 3600 + mm * 60 + ss;
 	return 0;
 }
 
@@ -745,18 +731,6 @@ http_metrics(struct http_conn *c, const struct http_request *req)
 	buf_free(&b);
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Percent-decodes a path; -1 if it is too long or decodes to a NUL. */
 static int
 http_decode(const char *s, char *out, size_t size)
@@ -767,8 +741,8 @@ http_decode(const char *s, char *out, size_t size)
 	for (; *s != '\0'; s++) {
 		if (n + 1 >= size)
 			return -1;
-		if (*s == '%' && (hi = hexval(s[1])) >= 0 &&
-		    (lo = hexval(s[2])) >= 0) {
+		if (*s == '%' && (hi = hex_value(s[1])) >= 0 &&
+		    (lo = hex_value(s[2])) >= 0) {
 			if (hi == 0 && lo == 0)
 				return -1;
 			out[n++] = (char)(hi << 4 | lo);

@@ -54,18 +54,6 @@ ingest_tracking_param(const char *p, size_t len)
 	return 0;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * Percent-encoding as RFC 3986 (6.2.2) normalizes it, after the host: one
  * outlet writes an Arabic slug as UTF-8, another percent-encoded, and both
@@ -88,8 +76,8 @@ ingest_pct_normalize(const char *url)
 	buf_add(&b, url, path - url);
 	for (p = path; *p != '\0'; p++) {
 		c = (unsigned char)*p;
-		if (c == '%' && (hi = hexval(p[1])) != -1 &&
-		    (lo = hexval(p[2])) != -1) {
+		if (c == '%' && (hi = hex_value(p[1])) != -1 &&
+		    (lo = hex_value(p[2])) != -1) {
 			c = hi << 4 | lo;
 			if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
 			    (c >= '0' && c <= '9') || c == '-' || c == '.' ||

@@ -531,18 +531,6 @@ html_tags(const char *s, size_t len, struct buf *out)
 	out_end(out, w + len);
 }
 
-static int
-hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decode the numeric reference at s ("&#..."); returns its length or 0. */
 static size_t
 numeric_ref(const char *s, int32_t *cp)

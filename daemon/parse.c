@@ -2441,20 +2441,6 @@ parse_feed_free(struct feed *f)
 
 /* --- dates ------------------------------------------------------------ */
 
-/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar. */
-static int64_t
-days_from_civil(int64_t y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
 static int
 days_in_month(int y, int m)
 {
@@ -2511,7 +2497,7 @@ date_make(int y, int mo, int d, int h, int mi, int s, int zone_minutes)
 	    h < 0 || h > 24 || mi < 0 || mi > 59 || s < 0 || s > 60 ||
 	    (h == 24 && (mi != 0 || s != 0)))
 		return PARSE_NO_TIME;
-	return days_from_civil(y, mo, d) * 86400 + (int64_t)h * 3600 +
+	return time_days_from_civil(y, mo, d) * 86400 + (int64_t)h * 3600 +
 	    mi * 60 + s - (int64_t)zone_minutes * 60;
 }
 

@@ -68,10 +68,15 @@ int64_t now_unix_ms(void);
 /* Milliseconds from a monotonic clock, for intervals. */
 int64_t now_mono_ms(void);
 
+/* Days from 1970-01-01 to a civil date (proleptic Gregorian; m 1-12). */
+int64_t time_days_from_civil(int64_t y, int m, int d);
 /* Format a UTC time as RFC 3339 ("2024-01-02T03:04:05Z"); dst must hold 21 bytes. */
 void time_rfc3339(int64_t, char *);
 /* Format a UTC time as an HTTP date (RFC 9110 IMF-fixdate); dst must hold 30 bytes. */
 void time_http(int64_t, char *);
+
+/* The value of a hexadecimal digit, or -1. */
+int hex_value(int c);
 
 /* SHA-256 of data as 64 lower-case hex digits plus NUL. */
 void hash_sha256_hex(const void *, size_t, char out[65]);

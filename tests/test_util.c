@@ -320,11 +320,47 @@ test_json(void **state)
 	buf_free(&b);
 }
 
+/* Civil dates against the epoch, leap rules and hex digits. */
+static void
+test_days_hex(void **state)
+{
+	static const struct {
+		int64_t y;
+		int m, d;
+		int64_t days;
+	} dates[] = {
+	    {1970, 1, 1, 0},
+	    {1969, 12, 31, -1},
+	    {2000, 2, 29, 11016},
+	    {2000, 3, 1, 11017},
+	    {1900, 3, 1, -25508},
+	    {2024, 12, 31, 20088},
+	    {1, 1, 1, -719162},
+	    {9999, 12, 31, 2932896},
+	};
+	const char *hex = "0123456789abcdefABCDEF";
+
+	(void)state;
+	for (size_t i = 0; i < sizeof dates / sizeof dates[0]; i++)
+		assert_int_equal(time_days_from_civil(dates[i].y, dates[i].m,
+				     dates[i].d),
+		    dates[i].days);
+	for (int c = 0; c < 256; c++) {
+		const char *at = c != 0 ? strchr(hex, c) : NULL;
+		int want = at == NULL ? -1
+			   : at - hex < 16 ? (int)(at - hex)
+					   : (int)(at - hex) - 6;
+
+		assert_int_equal(hex_value(c), want);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_json),
+	    cmocka_unit_test(test_days_hex),
 	    cmocka_unit_test(test_str_trim),
 	    cmocka_unit_test(test_str_prefix_suffix),
 	    cmocka_unit_test(test_str_split_list),
