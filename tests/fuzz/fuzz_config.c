@@ -1,7 +1,8 @@
 /*
  * libFuzzer target for config_load: the input is a configuration file.
  * Any bytes give a config or a list of errors, never a crash; when a config
- * comes back, each of its outputs' filters must compile.
+ * comes back, each of its outputs' filters must compile and each of its
+ * feeds must be found by its name.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -38,6 +39,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		free(errors);
 		return 0;
 	}
+	/* A config has no name twice: the index finds each feed itself. */
+	for (size_t i = 0; i < cf->nfeeds; i++)
+		if (config_feed_find(cf, cf->feeds[i].name) != &cf->feeds[i])
+			abort();
 	for (size_t i = 0; i < cf->noutputs; i++) {
 		const struct config_output *o = &cf->outputs[i];
 
