@@ -2,8 +2,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -238,6 +240,49 @@ test_time_formats(void **state)
 	}
 }
 
+/* The arithmetic of time_utc against the C library's gmtime_r. */
+static void
+test_time_against_gmtime(void **state)
+{
+	static const char days[7][4] = {
+	    "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+	static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May",
+	    "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+	char rfc[21], http[30], want[64];
+	struct tm tm;
+	time_t tt;
+	int64_t t;
+
+	(void)state;
+	/* Year 0 to 9999, a step that visits every day of the week and hour. */
+	for (t = -62167219200LL; t <= 253402300799LL; t += 3155697LL) {
+		tt = (time_t)t;
+		assert_non_null(gmtime_r(&tt, &tm));
+		time_rfc3339(t, rfc);
+		time_http(t, http);
+		snprintf(want, sizeof want, "%04d-%02d-%02dT%02d:%02d:%02dZ",
+		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		    tm.tm_min, tm.tm_sec);
+		assert_string_equal(rfc, want);
+		snprintf(want, sizeof want,
+		    "%s, %02d %s %04d %02d:%02d:%02d GMT", days[tm.tm_wday],
+		    tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900,
+		    tm.tm_hour, tm.tm_min, tm.tm_sec);
+		assert_string_equal(http, want);
+	}
+	/* The edges: the first and last second of a year, leap days. */
+	time_rfc3339(-62167219200LL, rfc);
+	assert_string_equal(rfc, "0000-01-01T00:00:00Z");
+	time_rfc3339(-62167219201LL, rfc);
+	assert_string_equal(rfc, "1970-01-01T00:00:00Z");
+	time_rfc3339(-62162035201LL, rfc);
+	assert_string_equal(rfc, "0000-02-29T23:59:59Z");
+	time_rfc3339(4107542399LL, rfc);
+	assert_string_equal(rfc, "2100-02-28T23:59:59Z");
+	time_rfc3339(4107542400LL, rfc);
+	assert_string_equal(rfc, "2100-03-01T00:00:00Z");
+}
+
 static void
 test_hash_sha256_hex(void **state)
 {
@@ -331,6 +376,7 @@ main(void)
 	    cmocka_unit_test(test_str_split_list_errors),
 	    cmocka_unit_test(test_buf),
 	    cmocka_unit_test(test_time_formats),
+	    cmocka_unit_test(test_time_against_gmtime),
 	    cmocka_unit_test(test_hash_sha256_hex),
 	    cmocka_unit_test(test_clocks),
 	};
