@@ -2719,12 +2719,65 @@ date_rfc822(const char *p)
 	return date_make(y, mo, d, h, mi, s, zone);
 }
 
+/*
+ * The form most RSS dates take, "Sun, 06 Nov 1994 08:49:37 GMT" or with a
+ * zone "+hhmm" below +1300: read here to the value curl_getdate gives it, at
+ * a fraction of curl's cost (sscanf and strtol for every part). Anything
+ * else, or out of range, is PARSE_NO_TIME: not taken, and left to curl.
+ */
+static int64_t
+date_rfc822_common(const char *p)
+{
+	static const char wdays[] = "MonTueWedThuFriSatSun";
+	static const char mons[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	const char *q;
+	int i, d, mo, y, h, mi, s, zone;
+
+	for (i = 0; i < 7 && strncmp(p, wdays + 3 * i, 3) != 0; i++)
+		;
+	if (i == 7 || p[3] != ',' || p[4] != ' ')
+		return PARSE_NO_TIME;
+	p += 5;
+	if (!isdigit((unsigned char)p[0]))
+		return PARSE_NO_TIME;
+	d = *p++ - '0';
+	if (isdigit((unsigned char)*p))
+		d = d * 10 + (*p++ - '0');
+	if (*p++ != ' ')
+		return PARSE_NO_TIME;
+	for (mo = 0; mo < 12 && strncmp(p, mons + 3 * mo, 3) != 0; mo++)
+		;
+	if (mo == 12 || p[3] != ' ')
+		return PARSE_NO_TIME;
+	p += 4;
+	if (date_digits(&p, 4, &y) != 0 || *p++ != ' ' ||
+	    date_digits(&p, 2, &h) != 0 || *p++ != ':' ||
+	    date_digits(&p, 2, &mi) != 0 || *p++ != ':' ||
+	    date_digits(&p, 2, &s) != 0 || *p++ != ' ')
+		return PARSE_NO_TIME;
+	if (strcmp(p, "GMT") == 0)
+		zone = 0;
+	else if (*p == '+' || *p == '-') {
+		q = p + 1;
+		if (date_digits(&q, 4, &zone) != 0 || *q != '\0' ||
+		    zone >= 1300 || zone % 100 > 59)
+			return PARSE_NO_TIME;
+		zone = (*p == '-' ? -1 : 1) * (zone / 100 * 60 + zone % 100);
+	} else
+		return PARSE_NO_TIME;
+	if (y < 1970 || d < 1 || d > days_in_month(y, mo + 1) || h > 23 ||
+	    mi > 59 || s > 59)
+		return PARSE_NO_TIME;
+	return date_make(y, mo + 1, d, h, mi, s, zone);
+}
+
 int64_t
 parse_date(const char *s)
 {
 	char tmp[128];
 	const char *p;
 	size_t len;
+	int64_t t64;
 	time_t t;
 
 	if (s == NULL)
@@ -2745,6 +2798,8 @@ parse_date(const char *s)
 	    (p[4] == '-' || p[4] == '\0'))
 		return date_w3c(p);
 
+	if ((t64 = date_rfc822_common(p)) != PARSE_NO_TIME)
+		return t64;
 	/*
 	 * curl says -1 for failure, and 0 both for the epoch and for the
 	 * second before it, which only our own reading tells apart.

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <curl/curl.h>
 
 #include <sys/resource.h>
 
@@ -1293,6 +1294,57 @@ test_dates(void **state)
 	assert_true(parse_date(NULL) == NONE);
 }
 
+/*
+ * parse_date reads the common RFC 822 form itself; it must give what
+ * curl_getdate (which reads every other form) gives for it.
+ */
+static void
+test_dates_like_curl(void **state)
+{
+	static const char *wdays[] = { "Mon", "Tue", "Wed", "Thu", "Fri",
+	    "Sat", "Sun" };
+	static const char *months[] = { "Jan", "Feb", "Mar", "Apr", "May",
+	    "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31,
+	    30, 31 };
+	static const int years[] = { 1970, 1999, 2000, 2024, 2026, 2038, 2100,
+	    9999 };
+	static const char *zones[] = { "GMT", "+0000", "-0000", "+0400",
+	    "-0500", "+0530", "+1259", "-1259", "+1300", "-1400", "+0060",
+	    "UT", "EDT" };
+	char s[64];
+	unsigned n = 0;
+	size_t y, mo, z;
+	int d, leap;
+	int64_t got, want;
+
+	(void)state;
+	for (y = 0; y < nitems(years); y++) {
+		leap = years[y] % 4 == 0 && (years[y] % 100 != 0 ||
+		    years[y] % 400 == 0);
+		for (mo = 0; mo < 12; mo++) {
+			for (d = 1; d <= mdays[mo]; d++) {
+				if (mo == 1 && d == 29 && !leap)
+					continue;
+				for (z = 0; z < nitems(zones); z++, n++) {
+					snprintf(s, sizeof s,
+					    "%s, %0*d %s %d %02u:%02u:%02u %s",
+					    wdays[n % 7], n % 3 == 0 ? 1 : 2, d,
+					    months[mo], years[y], n % 24,
+					    (n * 7) % 60, (n * 13) % 60,
+					    zones[z]);
+					got = parse_date(s);
+					want = (int64_t)curl_getdate(s, NULL);
+					if (got != want)
+						fail_msg("\"%s\": got %lld, curl "
+						    "%lld", s, (long long)got,
+						    (long long)want);
+				}
+			}
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -1311,6 +1363,7 @@ main(void)
 		cmocka_unit_test(test_tiny_elements),
 		cmocka_unit_test(test_html_text),
 		cmocka_unit_test(test_dates),
+		cmocka_unit_test(test_dates_like_curl),
 	};
 	struct CMUnitTest tests[nitems(feed_cases) + nitems(fixed)];
 	size_t i, n = 0;
