@@ -1083,42 +1083,111 @@ html_skip_to_close(const char *p, const char *name, size_t len)
 	return NULL;
 }
 
+/* How html_text_put treats each byte of text. */
+enum { HT_TEXT, HT_SPACE, HT_STOP };
+static const unsigned char html_text_class[256] = {
+	['\0'] = HT_STOP, ['&'] = HT_STOP, ['<'] = HT_STOP,
+	['\t'] = HT_SPACE, ['\n'] = HT_SPACE, ['\v'] = HT_SPACE,
+	['\f'] = HT_SPACE, ['\r'] = HT_SPACE, [' '] = HT_SPACE,
+};
+
+/*
+ * Copy the text at *pp up to the next '&', '<' or NUL to *wp, each run of
+ * ASCII white space written as one space; *sp says whether the last byte
+ * written was such a space, across calls.
+ */
+static void
+html_text_run(const char **pp, char **wp, int *sp)
+{
+	const unsigned char *p = (const unsigned char *)*pp;
+	char *w = *wp;
+	int space = *sp;
+
+	for (;;) {
+		if (html_text_class[*p] == HT_TEXT) {
+			do
+				*w++ = (char)*p++;
+			while (html_text_class[*p] == HT_TEXT);
+			space = 0;
+		}
+		if (html_text_class[*p] != HT_SPACE)
+			break;
+		if (!space)
+			*w++ = ' ';
+		space = 1;
+		p++;
+	}
+	*pp = (const char *)p;
+	*wp = w;
+	*sp = space;
+}
+
+/* n bytes at p to *wp, white space collapsed as html_text_run does. */
+static void
+html_text_copy(const char *p, size_t n, char **wp, int *sp)
+{
+	const char *end = p + n;
+	char *w = *wp;
+
+	for (; p < end; p++) {
+		if (is_ascii_space((unsigned char)*p)) {
+			if (!*sp)
+				*w++ = ' ';
+			*sp = 1;
+		} else {
+			*w++ = *p;
+			*sp = 0;
+		}
+	}
+	*wp = w;
+}
+
 /*
  * An HTML fragment reduced to plain text: tags, comments, declarations and
  * processing instructions dropped, with what script, style and applet hold;
  * CDATA sections kept as they are; character references decoded. It is the
  * text a feed reader shows, read the way the conformance oracle reads it
- * (../shared/conformance/oracle.py, HTML_TO_TEXT), in one pass, in place:
- * every reference is at least as long as the UTF-8 it stands for. Frees
- * html; valid says that it is known to be valid UTF-8 already.
+ * (../shared/conformance/oracle.py, HTML_TO_TEXT), in one pass. The text
+ * replaces what b holds, with each run of ASCII white space made one space
+ * (at either end too: the caller trims); it is never longer than the
+ * fragment, as every reference is at least as long as the UTF-8 it stands
+ * for.
  */
-static char *
-html_to_text(char *html, int valid)
+static void
+html_text_put(const char *html, struct buf *b)
 {
 	char *w, name[8];
 	const char *p, *q, *end;
 	size_t len, n;
 	long cp;
+	int sp = 1;	/* leading white space goes */
 
-	if (html == NULL)
-		return NULL;
-	p = w = html;
+	buf_reset(b);
+	buf_make_room(b, strlen(html));
+	p = html;
+	w = b->data;
 	while (*p != '\0') {
 		if (*p == '&') {
 			if ((cp = html_reference(p, &len)) < 0) {
 				*w++ = *p++;
+				sp = 0;
 				continue;
 			}
-			w += utf8_put((unsigned char *)w, (unsigned long)cp);
 			p += len;
+			if (cp < 0x80 && is_ascii_space((int)cp)) {
+				if (!sp)
+					*w++ = ' ';
+				sp = 1;
+			} else {
+				w += utf8_put((unsigned char *)w,
+				    (unsigned long)cp);
+				sp = 0;
+			}
 			continue;
 		}
 		if (*p != '<') {
 			/* Up to the next markup in one step. */
-			n = strcspn(p, "&<");
-			memmove(w, p, n);
-			w += n;
-			p += n;
+			html_text_run(&p, &w, &sp);
 			continue;
 		}
 		if (strncmp(p, "<!--", 4) == 0) {
@@ -1130,8 +1199,7 @@ html_to_text(char *html, int valid)
 			p += 9;
 			n = (end = strstr(p, "]]>")) != NULL ? (size_t)(end - p) :
 			    strlen(p);
-			memmove(w, p, n);
-			w += n;
+			html_text_copy(p, n, &w, &sp);
 			p += n + (end != NULL ? 3 : 0);
 			continue;
 		}
@@ -1143,6 +1211,7 @@ html_to_text(char *html, int valid)
 		q = p + 1 + (p[1] == '/');
 		if (!isalpha((unsigned char)*q)) {
 			*w++ = *p++;
+			sp = 0;
 			continue;
 		}
 		for (len = 0; html_name_char((unsigned char)q[len]); len++)
@@ -1164,28 +1233,79 @@ html_to_text(char *html, int valid)
 		p = end;
 	}
 	*w = '\0';
+	b->len = (size_t)(w - b->data);
+}
+
+/*
+ * Trim what is_trim_space calls white space from both ends of the valid
+ * UTF-8 in [s, s + len): the first byte kept and the length left.
+ */
+static size_t
+text_trim(const char *s, size_t len, size_t *off)
+{
+	const unsigned char *p, *q, *end;
+	size_t n;
+	long cp;
+
+	p = (const unsigned char *)s;
+	end = p + len;
+	while (p < end && (cp = utf8_decode(p, (size_t)(end - p), &n)) >= 0 &&
+	    is_trim_space(cp))
+		p += n;
+	while (end > p) {
+		for (q = end - 1; q > p && (*q & 0xc0) == 0x80; q--)
+			;
+		cp = utf8_decode(q, (size_t)(end - q), &n);
+		if (!is_trim_space(cp))
+			break;
+		end = q;
+	}
+	*off = (size_t)(p - (const unsigned char *)s);
+	return (size_t)(end - p);
+}
+
+/*
+ * html_text_put as a string of its own, trimmed; NULL when no text is left.
+ * Frees html; valid says that it is known to be valid UTF-8 already.
+ */
+static char *
+html_to_text(char *html, int valid)
+{
+	struct buf b;
+
+	if (html == NULL)
+		return NULL;
+	buf_init(&b);
+	html_text_put(html, &b);
+	free(html);
 	/* References decode to valid UTF-8: only the input can spoil it. */
-	return text_finish_checked(html, 1, valid);
+	return text_finish_checked(buf_steal(&b, NULL), 1, valid);
+}
+
+size_t
+parse_html_text_buf(const char *html, struct buf *b, const char **text)
+{
+	size_t off, len;
+
+	html_text_put(html, b);
+	len = text_trim(b->data, b->len, &off);
+	b->data[off + len] = '\0';
+	*text = b->data + off;
+	return len;
 }
 
 char *
 parse_html_text(const char *html)
 {
-	xmlStructuredErrorFunc old_serror;
-	xmlGenericErrorFunc old_error;
-	void *old_serror_ctx, *old_error_ctx;
-	char *s;
+	struct buf b;
+	const char *text;
+	char *s = NULL;
+	size_t len;
 
-	/* Bad bytes in HTML are no news to anyone's stderr. */
-	old_serror = xmlStructuredError;
-	old_serror_ctx = xmlStructuredErrorContext;
-	old_error = xmlGenericError;
-	old_error_ctx = xmlGenericErrorContext;
-	xmlSetStructuredErrorFunc(NULL, parse_error);
-	xmlSetGenericErrorFunc(NULL, parse_silent);
-	s = html_to_text(xstrdup(html), 1);
-	xmlSetStructuredErrorFunc(old_serror_ctx, old_serror);
-	xmlSetGenericErrorFunc(old_error_ctx, old_error);
+	buf_init(&b);
+	if ((len = parse_html_text_buf(html, &b, &text)) > 0)
+		s = xstrndup(text, len);
+	buf_free(&b);
 	return s;
 }
 

@@ -132,6 +132,13 @@ buf_grow(struct buf *b, size_t add)
 }
 
 void
+buf_make_room(struct buf *b, size_t n)
+{
+	buf_grow(b, n);
+	b->data[b->len] = '\0';
+}
+
+void
 buf_add(struct buf *b, const void *p, size_t n)
 {
 	buf_grow(b, n);

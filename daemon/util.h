@@ -40,6 +40,8 @@ struct buf {
 void buf_init(struct buf *);
 void buf_free(struct buf *);
 void buf_reset(struct buf *);
+/* Make room for n more bytes (and the NUL) past len; data is not NULL after. */
+void buf_make_room(struct buf *, size_t n);
 void buf_add(struct buf *, const void *, size_t);
 void buf_adds(struct buf *, const char *);
 void buf_addc(struct buf *, char);
