@@ -309,31 +309,29 @@ text_finish_repair(char *s, int collapse)
 static int
 utf8_valid(const unsigned char *p, const unsigned char *end)
 {
-	uint64_t v;
 	size_t n;
 
 	while (p < end) {
-		/* Two-byte sequences (Arabic, Cyrillic ...) without a call. */
+		/* ASCII and two-byte sequences sixteen bytes at a time. */
+		while (end - p >= 16 && (n = text_span16(p, 0)) != 0) {
+			p += n;
+			if (n < 16)
+				break;
+		}
+		if (p == end)
+			break;
+		if (*p < 0x80) {
+			p++;
+			continue;
+		}
 		if (p[0] >= 0xc2 && p[0] <= 0xdf && end - p >= 2 &&
 		    (p[1] & 0xc0) == 0x80) {
 			p += 2;
 			continue;
 		}
-		if (*p >= 0x80) {
-			if (utf8_decode(p, (size_t)(end - p), &n) < 0)
-				return 0;
-			p += n;
-			continue;
-		}
-		/* ASCII eight bytes at a time while it lasts. */
-		while (end - p >= 8) {
-			memcpy(&v, p, 8);
-			if ((v & 0x8080808080808080ULL) != 0)
-				break;
-			p += 8;
-		}
-		while (p < end && *p < 0x80)
-			p++;
+		if (utf8_decode(p, (size_t)(end - p), &n) < 0)
+			return 0;
+		p += n;
 	}
 	return 1;
 }
@@ -1091,23 +1089,56 @@ static const unsigned char html_text_class[256] = {
 	['\f'] = HT_SPACE, ['\r'] = HT_SPACE, [' '] = HT_SPACE,
 };
 
+/* How many of the 16 bytes at p, from the first, are not '&', '<', NUL,
+ * white space or another control character: 0 without SSE2. */
+static size_t
+html_span16(const unsigned char *p)
+{
+#ifdef __SSE2__
+	__m128i v;
+	unsigned bad;
+
+	v = _mm_loadu_si128((const __m128i *)p);
+	/* Signed: bytes from 0x80 compare below 0x21 too, hence the ~. */
+	bad = ((unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(v,
+	    _mm_set1_epi8(0x21))) & ~(unsigned)_mm_movemask_epi8(v)) |
+	    (unsigned)_mm_movemask_epi8(_mm_or_si128(
+	    _mm_cmpeq_epi8(v, _mm_set1_epi8('&')),
+	    _mm_cmpeq_epi8(v, _mm_set1_epi8('<'))));
+	bad &= 0xffff;
+	return bad == 0 ? 16 : (size_t)__builtin_ctz(bad);
+#else
+	(void)p;
+	return 0;
+#endif
+}
+
 /*
- * Copy the text at *pp up to the next '&', '<' or NUL to *wp, each run of
- * ASCII white space written as one space; *sp says whether the last byte
- * written was such a space, across calls.
+ * Copy the text at *pp up to the next '&', '<' or NUL (end is the string's
+ * end) to *wp, each run of ASCII white space written as one space; *sp says
+ * whether the last byte written was such a space, across calls.
  */
 static void
-html_text_run(const char **pp, char **wp, int *sp)
+html_text_run(const char **pp, const char *end, char **wp, int *sp)
 {
 	const unsigned char *p = (const unsigned char *)*pp;
 	char *w = *wp;
+	size_t n;
 	int space = *sp;
 
 	for (;;) {
 		if (html_text_class[*p] == HT_TEXT) {
-			do
+			/* Sixteen bytes at a time while none is special. */
+			while ((const char *)p + 16 <= end &&
+			    (n = html_span16(p)) != 0) {
+				memcpy(w, p, 16);
+				w += n;
+				p += n;
+				if (n < 16)
+					break;
+			}
+			while (html_text_class[*p] == HT_TEXT)
 				*w++ = (char)*p++;
-			while (html_text_class[*p] == HT_TEXT);
 			space = 0;
 		}
 		if (html_text_class[*p] != HT_SPACE)
@@ -1157,13 +1188,14 @@ static void
 html_text_put(const char *html, struct buf *b)
 {
 	char *w, name[8];
-	const char *p, *q, *end;
+	const char *p, *q, *end, *hend;
 	size_t len, n;
 	long cp;
 	int sp = 1;	/* leading white space goes */
 
 	buf_reset(b);
-	buf_make_room(b, strlen(html));
+	hend = html + strlen(html);
+	buf_make_room(b, (size_t)(hend - html));
 	p = html;
 	w = b->data;
 	while (*p != '\0') {
@@ -1187,7 +1219,7 @@ html_text_put(const char *html, struct buf *b)
 		}
 		if (*p != '<') {
 			/* Up to the next markup in one step. */
-			html_text_run(&p, &w, &sp);
+			html_text_run(&p, hend, &w, &sp);
 			continue;
 		}
 		if (strncmp(p, "<!--", 4) == 0) {

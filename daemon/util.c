@@ -215,17 +215,20 @@ static const unsigned char json_plain[256] = {
 void
 buf_add_json(struct buf *b, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s, *run;
+	const unsigned char *p = (const unsigned char *)s, *run, *end;
 	size_t n;
 
 	if (s == NULL) {
 		buf_adds(b, "null");
 		return;
 	}
+	end = p + strlen(s);
 	buf_addc(b, '"');
 	while (*p != '\0') {
 		/* What needs no escape goes in a run at a time. */
 		for (run = p;; p += n) {
+			if (end - p >= 16 && (n = text_span16(p, 1)) != 0)
+				continue;
 			if (json_plain[*p])
 				n = 1;
 			else if (p[0] >= 0xc2 && p[0] <= 0xdf &&

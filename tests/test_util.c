@@ -283,6 +283,60 @@ test_time_against_gmtime(void **state)
 	assert_string_equal(rfc, "2100-03-01T00:00:00Z");
 }
 
+/* What text_span16 must say of the 16 bytes at p, a byte at a time. */
+static size_t
+span16_want(const unsigned char *p, int json)
+{
+	size_t i = 0;
+
+	while (i < 16) {
+		if (p[i] < 0x80) {
+			if (json && (p[i] < 0x20 || p[i] == '"' || p[i] == '\\'))
+				break;
+			i++;
+		} else if (p[i] >= 0xc2 && p[i] <= 0xdf && i + 1 < 16 &&
+		    (p[i + 1] & 0xc0) == 0x80)
+			i += 2;
+		else
+			break;
+	}
+	return i;
+}
+
+static void
+test_text_span16(void **state)
+{
+	static const unsigned char bytes[] = { 'a', ' ', '"', '\\', '\n',
+	    0x01, 0x1f, 0x20, 0x7f, 0x80, 0xbf, 0xc0, 0xc1, 0xc2, 0xd8, 0xdf,
+	    0xe0, 0xe2, 0xf0, 0xff, 0xa7, 0x00 };
+	unsigned char p[16];
+	size_t got, want, i;
+	int n, json;
+
+	(void)state;
+	srand(1);
+	for (n = 0; n < 200000; n++) {
+		for (i = 0; i < sizeof p; i++) {
+			/* Mostly what the fast path takes, to reach far in. */
+			if (rand() % 4 != 0)
+				p[i] = rand() % 2 ? 'x' : (i % 2 ? 0xa7 : 0xd8);
+			else
+				p[i] = bytes[rand() % sizeof bytes];
+		}
+		for (json = 0; json <= 1; json++) {
+			got = text_span16(p, json);
+#ifdef __SSE2__
+			want = span16_want(p, json);
+#else
+			want = 0;
+#endif
+			if (got != want)
+				fail_msg("case %d json %d: got %zu, want %zu", n,
+				    json, got, want);
+		}
+	}
+}
+
 static void
 test_hash_sha256_hex(void **state)
 {
@@ -377,6 +431,7 @@ main(void)
 	    cmocka_unit_test(test_buf),
 	    cmocka_unit_test(test_time_formats),
 	    cmocka_unit_test(test_time_against_gmtime),
+	    cmocka_unit_test(test_text_span16),
 	    cmocka_unit_test(test_hash_sha256_hex),
 	    cmocka_unit_test(test_clocks),
 	};
