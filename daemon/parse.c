@@ -2399,7 +2399,7 @@ document_read(struct pstate *st, const char *data, size_t len,
 		return -1;
 	}
 	options = XML_PARSE_RECOVER | XML_PARSE_NONET | XML_PARSE_NOERROR |
-	    XML_PARSE_NOWARNING | XML_PARSE_NOCDATA;
+	    XML_PARSE_NOWARNING | XML_PARSE_NOCDATA | XML_PARSE_COMPACT;
 	if (ctx != NULL && !has_unicode_signature(data, len))
 		charset = content_type_charset(ctx->content_type);
 	if (charset != NULL) {
