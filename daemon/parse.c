@@ -188,6 +188,21 @@ struct pstate {
 	int nopen;
 	long nodes;		/* elements and attributes in the tree */
 	long nitems;		/* item and entry elements among them */
+	/*
+	 * Items read as they close, while libxml2 still builds the tree
+	 * (parse_end_element): those of the RSS channel or the Atom feed,
+	 * the common case; RSS 1.0 items, siblings of the channel, are read
+	 * from the tree after. Each read item leaves the tree as soon as
+	 * libxml2 no longer needs it there, so the tree stays small.
+	 */
+	xmlNodePtr root;
+	xmlNodePtr channel;	/* whose children are items; NULL if none yet */
+	enum ns item_ns;
+	const char *item_name;
+	xmlNodePtr cur;		/* the item open now, if any */
+	struct item *items;
+	size_t nread, nalloc;
+	xmlNodePtr done;	/* a read item still in the tree */
 };
 
 /* An item being read; link candidates rank below a real link. */
@@ -2313,6 +2328,105 @@ ascii_compatible(const char *data, size_t len, const char *charset)
 	    strncasecmp(enc, "ucs", 3) != 0 && strncasecmp(enc, "utf16", 5) != 0;
 }
 
+/*
+ * The root element has started: what kind of feed it makes (as feed_build
+ * will decide it) and so which elements are items read as they close.
+ */
+static void
+stream_root(struct pstate *st, xmlParserCtxtPtr ctxt)
+{
+	xmlNodePtr root = ctxt->node;
+	const char *name = (const char *)root->name;
+	enum ns rootns;
+
+	st->root = root;
+	st->doc = ctxt->myDoc;
+	st->bare = NS_NONE;
+	rootns = node_ns(st, root);
+	if (strcmp(name, "feed") == 0 &&
+	    (rootns == NS_ATOM || rootns == NS_NONE)) {
+		st->bare = NS_ATOM;
+		st->channel = root;
+		st->item_ns = NS_ATOM;
+		st->item_name = "entry";
+	} else if (strcmp(name, "rss") == 0 ||
+	    (strcmp(name, "RDF") == 0 && (rootns == NS_RDF ||
+	    rootns == NS_NONE))) {
+		st->bare = NS_RSS;
+		st->item_ns = NS_RSS;
+		st->item_name = "item";
+	}
+}
+
+/*
+ * Free the item read last, unless libxml2 may still write into it: while
+ * it is the last child of the element being parsed, text that follows
+ * would be joined to the text node before it through libxml2's record of
+ * the last text node's length, which the item's end has made stale.
+ */
+static void
+stream_release(struct pstate *st, xmlParserCtxtPtr ctxt)
+{
+	xmlNodePtr n = st->done;
+
+	if (n == NULL || (n->parent == ctxt->node && n->parent != NULL &&
+	    n->parent->last == n))
+		return;
+	xmlUnlinkNode(n);
+	xmlFreeNode(n);
+	st->done = NULL;
+}
+
+/*
+ * Read the open item if it has closed. libxml2 does not always say when
+ * an element ends (a start tag without its '>' ends it at once, silently),
+ * so every callback asks whether the item is still among the open elements.
+ */
+static void
+stream_check(struct pstate *st, xmlParserCtxtPtr ctxt)
+{
+	xmlNodePtr n = st->cur;
+	int i;
+
+	if (n != NULL) {
+		for (i = ctxt->nodeNr - 1; i >= 0; i--) {
+			if (ctxt->nodeTab[i] == n)
+				break;
+		}
+		if (i < 0) {
+			st->cur = NULL;
+			if (st->nread < PARSE_MAX_ITEMS) {
+				if (st->nread == st->nalloc) {
+					st->nalloc = st->nalloc == 0 ? 16 :
+					    st->nalloc * 2;
+					st->items = xreallocarray(st->items,
+					    st->nalloc, sizeof *st->items);
+				}
+				item_read(st, n, &st->items[st->nread++]);
+				/* One waits at a time; others stay. */
+				if (st->done == NULL)
+					st->done = n;
+			}
+		}
+	}
+	stream_release(st, ctxt);
+}
+
+/* Forget what was read as the tree was built (before reading it again). */
+static void
+stream_clear(struct pstate *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->nread; i++)
+		parse_item_clear(&st->items[i]);
+	free(st->items);
+	st->items = NULL;
+	st->nread = st->nalloc = 0;
+	st->root = st->channel = st->done = st->cur = NULL;
+	st->item_name = NULL;
+}
+
 /* libxml2's element handler, with a budget of nodes (see PARSE_MAX_NODES). */
 static void
 parse_start_element(void *arg, const xmlChar *localname,
@@ -2322,7 +2436,9 @@ parse_start_element(void *arg, const xmlChar *localname,
 {
 	xmlParserCtxtPtr ctxt = arg;
 	struct pstate *st = ctxt->_private;
+	xmlNodePtr n;
 
+	stream_check(st, ctxt);
 	st->nodes += 1 + nattributes + nnamespaces;
 	/* Items past twice the cap could only be dropped: stop there too. */
 	if ((strcmp((const char *)localname, "item") == 0 ||
@@ -2335,6 +2451,30 @@ parse_start_element(void *arg, const xmlChar *localname,
 	}
 	xmlSAX2StartElementNs(arg, localname, prefix, uri, nnamespaces,
 	    nsdecls, nattributes, ndefaulted, attributes);
+	if ((n = ctxt->node) == NULL)
+		return;
+	if (st->root == NULL && ctxt->nodeNr == 1)
+		stream_root(st, ctxt);
+	else if (st->channel == NULL && st->item_name != NULL &&
+	    ctxt->nodeNr == 2 && n->parent == st->root &&
+	    node_is(st, n, NS_RSS, "channel"))
+		st->channel = n;	/* the first, as feed_build's */
+	else if (st->channel != NULL && n->parent == st->channel &&
+	    ctxt->nodeNr >= 2 && ctxt->nodeTab[ctxt->nodeNr - 2] ==
+	    st->channel && node_is(st, n, st->item_ns, st->item_name))
+		st->cur = n;
+	stream_release(st, ctxt);
+}
+
+/* libxml2's end of an element: a closed item is read there and then. */
+static void
+parse_end_element(void *arg, const xmlChar *localname,
+    const xmlChar *prefix, const xmlChar *uri)
+{
+	xmlParserCtxtPtr ctxt = arg;
+
+	xmlSAX2EndElementNs(arg, localname, prefix, uri);
+	stream_check(ctxt->_private, ctxt);
 }
 
 /* One run of the push parser over the bytes, into st. */
@@ -2360,6 +2500,7 @@ document_push(struct pstate *st, const char *data, size_t len,
 	xmlCtxtUseOptions(ctxt, options);
 	ctxt->sax->getEntity = parse_get_entity;
 	ctxt->sax->startElementNs = parse_start_element;
+	ctxt->sax->endElementNs = parse_end_element;
 	ctxt->_private = st;
 	st->nodes = st->nitems = 0;
 	for (; off < len; off += n) {
@@ -2369,6 +2510,7 @@ document_push(struct pstate *st, const char *data, size_t len,
 			break;
 	}
 	xmlParseChunk(ctxt, NULL, 0, 1);
+	stream_check(st, ctxt);
 	st->doc = ctxt->myDoc;
 	ctxt->myDoc = NULL;
 	if (st->doc != NULL && ctxt->nodeNr > 0) {
@@ -2436,6 +2578,10 @@ document_read(struct pstate *st, const char *data, size_t len,
 		}
 	}
 	if (again) {
+		stream_clear(st);
+		st->entities = PARSE_MAX_ENTITIES;
+		st->entity_bytes = PARSE_MAX_ENTITY_BYTES;
+		st->entity_overflow = 0;
 		xmlFreeDoc(st->doc);
 		free(st->open);
 		free(st->error);
@@ -2477,6 +2623,16 @@ is_blank(const char *data, size_t len)
 	return 1;
 }
 
+/* The items read as the tree was built become the feed's first. */
+static void
+stream_take(struct pstate *st, struct feed *f)
+{
+	f->items = st->items;
+	f->nitems = st->nread;
+	st->items = NULL;
+	st->nread = st->nalloc = 0;
+}
+
 static struct feed *
 feed_build(struct pstate *st, char **cause)
 {
@@ -2495,7 +2651,7 @@ feed_build(struct pstate *st, char **cause)
 		st->bare = NS_ATOM;
 		f = xcalloc(1, sizeof *f);
 		feed_read_meta(st, root, f);
-		feed_read_items(st, root, NS_ATOM, "entry", f);
+		stream_take(st, f);	/* the entries, read as they closed */
 		return f;
 	}
 	if (strcmp(name, "rss") == 0 ||
@@ -2513,10 +2669,13 @@ feed_build(struct pstate *st, char **cause)
 		if (channel == NULL)
 			channel = root;
 		feed_read_meta(st, channel, f);
-		/* RSS 1.0 items are siblings of the channel, 2.0 its children. */
-		feed_read_items(st, channel, NS_RSS, "item", f);
+		/*
+		 * RSS 1.0 items are siblings of the channel, 2.0 its children;
+		 * those were read as they closed, those are read now.
+		 */
 		if (channel != root)
-			feed_read_items(st, root, NS_RSS, "item", f);
+			stream_take(st, f);
+		feed_read_items(st, root, NS_RSS, "item", f);
 		return f;
 	}
 	xasprintf(cause, "not a feed: root element <%s>", name);
@@ -2564,6 +2723,7 @@ parse_feed(const char *data, size_t len, const struct parse_context *ctx,
 
 	xmlSetStructuredErrorFunc(old_serror_ctx, old_serror);
 	xmlSetGenericErrorFunc(old_error_ctx, old_error);
+	stream_clear(&st);	/* what no feed took */
 	xmlFreeDoc(st.doc);
 	free(st.open);
 	free(st.error);

@@ -598,6 +598,69 @@ static const struct feed_case feed_cases[] = {
 			    .published = NONE, .updated = NONE },
 		},
 	},
+	/*
+	 * Items are read as they close while the tree is built, and leave
+	 * it; these hold that to what a reading of the whole tree gives.
+	 */
+	{
+		.name = "items back to back, text after the last, a second "
+		    "channel, items beside the channel",
+		.data = "<rss version=\"2.0\"><item><title>root 1</title></item>"
+		    "<channel><title>c</title>"
+		    "<item><title>one</title></item><item><title>two</title>"
+		    "</item>tail text<item><title>three</title></item>"
+		    "<!-- c --><item><title>four</title></item>&amp;"
+		    "<item><title>five</title><item><title>nested</title>"
+		    "</item></item><link>http://example.com/</link></channel>"
+		    "<channel><item><title>other channel</title></item>"
+		    "</channel><item><title>root 2</title></item></rss>",
+		.title = "c",
+		.link = "http://example.com/",
+		.nitems = 7,
+		.items = {
+			{ .title = "one", .published = NONE, .updated = NONE },
+			{ .title = "two", .published = NONE, .updated = NONE },
+			{ .title = "three", .published = NONE,
+			    .updated = NONE },
+			{ .title = "four", .published = NONE, .updated = NONE },
+			{ .title = "five", .published = NONE, .updated = NONE },
+			{ .title = "root 1", .published = NONE,
+			    .updated = NONE },
+			{ .title = "root 2", .published = NONE,
+			    .updated = NONE },
+		},
+	},
+	{
+		/* libxml2 ends "<item" at once, and says nothing of it. */
+		.name = "an item whose start tag lacks its '>'",
+		.data = "<rss><channel><item><title>a</title></item><item"
+		    "<title>b</title></item><item><title>c</title></item>"
+		    "</channel></rss>",
+		.title = "b",
+		.nitems = 3,
+		.items = {
+			{ .title = "a", .published = NONE, .updated = NONE },
+			{ .published = NONE, .updated = NONE },
+			{ .title = "c", .published = NONE, .updated = NONE },
+		},
+	},
+	{
+		.name = "entries read as they close, xml:base of the feed "
+		    "after them, an entry cut off by the end",
+		.data = "<feed xmlns=\"http://www.w3.org/2005/Atom\" "
+		    "xml:base=\"http://example.com/a/\"><entry><id>1</id>"
+		    "<link href=\"one\"/></entry><entry xml:base=\"b/\">"
+		    "<id>2</id><link href=\"two\"/></entry>"
+		    "<title>late title</title><entry><id>3</id>",
+		.title = "late title",
+		.nitems = 2,
+		.items = {
+			{ .guid = "1", .link = "http://example.com/a/one",
+			    .published = NONE, .updated = NONE },
+			{ .guid = "2", .link = "http://example.com/a/b/two",
+			    .published = NONE, .updated = NONE },
+		},
+	},
 };
 
 static char *
