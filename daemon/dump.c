@@ -75,11 +75,19 @@ dump_context_clear(struct dump_context *dc)
 	memset(dc, 0, sizeof *dc);
 }
 
+/* Keys are names of ours, plain ASCII: quoted, with nothing to escape. */
 static void
 dump_key(struct buf *b, const char *key)
 {
-	buf_add_json(b, key);
-	buf_addc(b, ':');
+	size_t n = strlen(key);
+
+	buf_make_room(b, n + 3);
+	b->data[b->len] = '"';
+	memcpy(b->data + b->len + 1, key, n);
+	b->data[b->len + n + 1] = '"';
+	b->data[b->len + n + 2] = ':';
+	b->len += n + 3;
+	b->data[b->len] = '\0';
 }
 
 static void
