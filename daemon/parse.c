@@ -195,6 +195,7 @@ struct pstate {
 	 * from the tree after. Each read item leaves the tree as soon as
 	 * libxml2 no longer needs it there, so the tree stays small.
 	 */
+	xmlParserCtxtPtr ctxt;	/* the document's parser (not an entity's) */
 	xmlNodePtr root;
 	xmlNodePtr channel;	/* whose children are items; NULL if none yet */
 	enum ns item_ns;
@@ -2437,8 +2438,15 @@ parse_start_element(void *arg, const xmlChar *localname,
 	xmlParserCtxtPtr ctxt = arg;
 	struct pstate *st = ctxt->_private;
 	xmlNodePtr n;
+	/*
+	 * libxml2 parses an entity's content the first time it is referenced
+	 * with a parser of its own, the same handlers and _private, and a tree
+	 * of its own: items are the document parser's business only.
+	 */
+	int doc = ctxt == st->ctxt;
 
-	stream_check(st, ctxt);
+	if (doc)
+		stream_check(st, ctxt);
 	st->nodes += 1 + nattributes + nnamespaces;
 	/* Items past twice the cap could only be dropped: stop there too. */
 	if ((strcmp((const char *)localname, "item") == 0 ||
@@ -2451,7 +2459,7 @@ parse_start_element(void *arg, const xmlChar *localname,
 	}
 	xmlSAX2StartElementNs(arg, localname, prefix, uri, nnamespaces,
 	    nsdecls, nattributes, ndefaulted, attributes);
-	if ((n = ctxt->node) == NULL)
+	if (!doc || (n = ctxt->node) == NULL)
 		return;
 	if (st->root == NULL && ctxt->nodeNr == 1)
 		stream_root(st, ctxt);
@@ -2472,9 +2480,11 @@ parse_end_element(void *arg, const xmlChar *localname,
     const xmlChar *prefix, const xmlChar *uri)
 {
 	xmlParserCtxtPtr ctxt = arg;
+	struct pstate *st = ctxt->_private;
 
 	xmlSAX2EndElementNs(arg, localname, prefix, uri);
-	stream_check(ctxt->_private, ctxt);
+	if (ctxt == st->ctxt)	/* not an entity's parser */
+		stream_check(st, ctxt);
 }
 
 /* One run of the push parser over the bytes, into st. */
@@ -2502,6 +2512,7 @@ document_push(struct pstate *st, const char *data, size_t len,
 	ctxt->sax->startElementNs = parse_start_element;
 	ctxt->sax->endElementNs = parse_end_element;
 	ctxt->_private = st;
+	st->ctxt = ctxt;
 	st->nodes = st->nitems = 0;
 	for (; off < len; off += n) {
 		n = len - off < PARSE_CHUNK ? len - off : PARSE_CHUNK;
@@ -2511,6 +2522,7 @@ document_push(struct pstate *st, const char *data, size_t len,
 	}
 	xmlParseChunk(ctxt, NULL, 0, 1);
 	stream_check(st, ctxt);
+	st->ctxt = NULL;
 	st->doc = ctxt->myDoc;
 	ctxt->myDoc = NULL;
 	if (st->doc != NULL && ctxt->nodeNr > 0) {

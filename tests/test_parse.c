@@ -645,6 +645,22 @@ static const struct feed_case feed_cases[] = {
 		},
 	},
 	{
+		/*
+		 * libxml2 parses an entity's markup with a parser of its own
+		 * and the same callbacks: the item open in the document is
+		 * no business of that parser (it was freed as closed once).
+		 */
+		.name = "an entity with markup referenced in an item",
+		.data = "<!DOCTYPE rss [<!ENTITY id \"a<link>\">]><rss><channel>"
+		    "<item><guid>&id;b</guid></item><item><title>t</title>"
+		    "</item></channel></rss>",
+		.nitems = 2,
+		.items = {
+			{ .guid = "b", .published = NONE, .updated = NONE },
+			{ .title = "t", .published = NONE, .updated = NONE },
+		},
+	},
+	{
 		.name = "entries read as they close, xml:base of the feed "
 		    "after them, an entry cut off by the end",
 		.data = "<feed xmlns=\"http://www.w3.org/2005/Atom\" "
