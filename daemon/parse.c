@@ -353,6 +353,32 @@ utf8_valid(const unsigned char *p, const unsigned char *end)
 }
 
 /*
+ * Whether the 16 bytes at p (p[16] readable) need nothing of a collapse of
+ * white space: no white space but single spaces, none of them followed by
+ * white space. Always 0 without SSE2.
+ */
+static int
+collapse_span16(const unsigned char *p)
+{
+#ifdef __SSE2__
+	__m128i v;
+	unsigned ws, sp;
+
+	v = _mm_loadu_si128((const __m128i *)p);
+	sp = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')));
+	/* Signed compares: bytes from 0x80 are below '\t' here. */
+	ws = sp | (unsigned)_mm_movemask_epi8(_mm_and_si128(
+	    _mm_cmpgt_epi8(v, _mm_set1_epi8('\t' - 1)),
+	    _mm_cmplt_epi8(v, _mm_set1_epi8('\r' + 1))));
+	return ws == sp && (ws & (ws >> 1)) == 0 &&
+	    !((ws & 0x8000) != 0 && is_ascii_space(p[16]));
+#else
+	(void)p;
+	return 0;
+#endif
+}
+
+/*
  * Make s valid UTF-8 (each bad byte becomes U+FFFD), trim white space at
  * both ends and, if collapse, turn each run of ASCII white space into one
  * space. Frees s; returns NULL for an empty result. Valid text (all of it
@@ -395,6 +421,15 @@ text_finish_checked(char *s, int collapse, int valid)
 	}
 	/* No white space is left at either end, so runs are inside. */
 	for (w = start; p < end;) {
+		/* Sixteen bytes at a time while spaces come one by one. */
+		while (end - p >= 16 && collapse_span16(p)) {
+			if (w != p)
+				memmove(w, p, 16);
+			w += 16;
+			p += 16;
+		}
+		if (p == end)
+			break;
 		if (!is_ascii_space(*p)) {
 			*w++ = *p++;
 			continue;
