@@ -1,11 +1,14 @@
 /*
  * parse: RSS 0.9x/1.0/2.0 and Atom 0.3/1.0 documents into a struct feed.
  *
- * libxml2 builds a tree (recovering from what it can); the tree is then read
+ * libxml2 builds a tree (recovering from what it can); the tree is read
  * through tables of (namespace, element) rules, one for the feed level and
- * one for items, so that a new element is one more table row. Text comes out
- * in the conventions of parse.h: plain text collapsed, HTML as given, every
- * string valid UTF-8, "" turned into NULL.
+ * one for items, so that a new element is one more table row. Items of the
+ * RSS channel and Atom entries are read as soon as they close, while the
+ * rest of the document is still being parsed, and leave the tree then (see
+ * stream_check); the feed level is read at the end. Text comes out in the
+ * conventions of parse.h: plain text collapsed, HTML as given, every string
+ * valid UTF-8, "" turned into NULL.
  */
 #include <ctype.h>
 #include <limits.h>
