@@ -75,11 +75,19 @@ dump_context_clear(struct dump_context *dc)
 	memset(dc, 0, sizeof *dc);
 }
 
+/* Keys are names of ours, plain ASCII: quoted, with nothing to escape. */
 static void
 dump_key(struct buf *b, const char *key)
 {
-	buf_add_json(b, key);
-	buf_addc(b, ':');
+	size_t n = strlen(key);
+
+	buf_make_room(b, n + 3);
+	b->data[b->len] = '"';
+	memcpy(b->data + b->len + 1, key, n);
+	b->data[b->len + n + 1] = '"';
+	b->data[b->len + n + 2] = ':';
+	b->len += n + 3;
+	b->data[b->len] = '\0';
 }
 
 static void
@@ -91,15 +99,19 @@ dump_string(struct buf *b, const char *key, const char *value, int comma)
 		buf_addc(b, ',');
 }
 
-/* The plain text of an HTML field, as the oracle's *_text keys hold it. */
+/*
+ * The plain text of an HTML field, as the oracle's *_text keys hold it,
+ * worked out in a buffer kept for the next field.
+ */
 static void
-dump_html_text(struct buf *b, const char *key, const char *html)
+dump_html_text(struct buf *b, const char *key, const char *html,
+    struct buf *scratch)
 {
-	char *text;
+	const char *text = NULL;
 
-	text = html != NULL ? parse_html_text(html) : NULL;
+	if (html != NULL && parse_html_text_buf(html, scratch, &text) == 0)
+		text = NULL;
 	dump_string(b, key, text, 1);
-	free(text);
 }
 
 /* Years outside 0000-9999 have no RFC 3339 form: null, like no date. */
@@ -119,7 +131,7 @@ dump_date(struct buf *b, const char *key, int64_t t)
 }
 
 static void
-dump_item(struct buf *b, const struct item *it)
+dump_item(struct buf *b, const struct item *it, struct buf *scratch)
 {
 	size_t i;
 
@@ -130,8 +142,8 @@ dump_item(struct buf *b, const struct item *it)
 	dump_date(b, "published", it->published);
 	dump_date(b, "updated", it->updated);
 	dump_string(b, "author", it->author, 1);
-	dump_html_text(b, "summary_text", it->summary);
-	dump_html_text(b, "content_text", it->content);
+	dump_html_text(b, "summary_text", it->summary, scratch);
+	dump_html_text(b, "content_text", it->content, scratch);
 	dump_key(b, "categories");
 	buf_addc(b, '[');
 	for (i = 0; i < it->ncategories; i++) {
@@ -146,6 +158,8 @@ void
 dump_feed(struct buf *b, const char *file, const struct feed *f,
     const char *error)
 {
+	/* Kept from one feed to the next: a line of JSON per feed is its use. */
+	static struct buf scratch;
 	size_t i;
 
 	buf_addc(b, '{');
@@ -163,7 +177,7 @@ dump_feed(struct buf *b, const char *file, const struct feed *f,
 	for (i = 0; f != NULL && i < f->nitems; i++) {
 		if (i > 0)
 			buf_addc(b, ',');
-		dump_item(b, &f->items[i]);
+		dump_item(b, &f->items[i], &scratch);
 	}
 	buf_adds(b, "]}\n");
 }

@@ -1,11 +1,14 @@
 /*
  * parse: RSS 0.9x/1.0/2.0 and Atom 0.3/1.0 documents into a struct feed.
  *
- * libxml2 builds a tree (recovering from what it can); the tree is then read
+ * libxml2 builds a tree (recovering from what it can); the tree is read
  * through tables of (namespace, element) rules, one for the feed level and
- * one for items, so that a new element is one more table row. Text comes out
- * in the conventions of parse.h: plain text collapsed, HTML as given, every
- * string valid UTF-8, "" turned into NULL.
+ * one for items, so that a new element is one more table row. Items of the
+ * RSS channel and Atom entries are read as soon as they close, while the
+ * rest of the document is still being parsed, and leave the tree then (see
+ * stream_check); the feed level is read at the end. Text comes out in the
+ * conventions of parse.h: plain text collapsed, HTML as given, every string
+ * valid UTF-8, "" turned into NULL.
  */
 #include <ctype.h>
 #include <limits.h>
@@ -188,6 +191,22 @@ struct pstate {
 	int nopen;
 	long nodes;		/* elements and attributes in the tree */
 	long nitems;		/* item and entry elements among them */
+	/*
+	 * Items read as they close, while libxml2 still builds the tree
+	 * (parse_end_element): those of the RSS channel or the Atom feed,
+	 * the common case; RSS 1.0 items, siblings of the channel, are read
+	 * from the tree after. Each read item leaves the tree as soon as
+	 * libxml2 no longer needs it there, so the tree stays small.
+	 */
+	xmlParserCtxtPtr ctxt;	/* the document's parser (not an entity's) */
+	xmlNodePtr root;
+	xmlNodePtr channel;	/* whose children are items; NULL if none yet */
+	enum ns item_ns;
+	const char *item_name;
+	xmlNodePtr cur;		/* the item open now, if any */
+	struct item *items;
+	size_t nread, nalloc;
+	xmlNodePtr done;	/* a read item still in the tree */
 };
 
 /* An item being read; link candidates rank below a real link. */
@@ -309,33 +328,57 @@ text_finish_repair(char *s, int collapse)
 static int
 utf8_valid(const unsigned char *p, const unsigned char *end)
 {
-	uint64_t v;
 	size_t n;
 
 	while (p < end) {
-		/* Two-byte sequences (Arabic, Cyrillic ...) without a call. */
+		/* ASCII and two-byte sequences sixteen bytes at a time. */
+		while (end - p >= 16 && (n = text_span16(p, 0)) != 0) {
+			p += n;
+			if (n < 16)
+				break;
+		}
+		if (p == end)
+			break;
+		if (*p < 0x80) {
+			p++;
+			continue;
+		}
 		if (p[0] >= 0xc2 && p[0] <= 0xdf && end - p >= 2 &&
 		    (p[1] & 0xc0) == 0x80) {
 			p += 2;
 			continue;
 		}
-		if (*p >= 0x80) {
-			if (utf8_decode(p, (size_t)(end - p), &n) < 0)
-				return 0;
-			p += n;
-			continue;
-		}
-		/* ASCII eight bytes at a time while it lasts. */
-		while (end - p >= 8) {
-			memcpy(&v, p, 8);
-			if ((v & 0x8080808080808080ULL) != 0)
-				break;
-			p += 8;
-		}
-		while (p < end && *p < 0x80)
-			p++;
+		if (utf8_decode(p, (size_t)(end - p), &n) < 0)
+			return 0;
+		p += n;
 	}
 	return 1;
+}
+
+/*
+ * Whether the 16 bytes at p (p[16] readable) need nothing of a collapse of
+ * white space: no white space but single spaces, none of them followed by
+ * white space. Always 0 without SSE2.
+ */
+static int
+collapse_span16(const unsigned char *p)
+{
+#ifdef __SSE2__
+	__m128i v;
+	unsigned ws, sp;
+
+	v = _mm_loadu_si128((const __m128i *)p);
+	sp = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')));
+	/* Signed compares: bytes from 0x80 are below '\t' here. */
+	ws = sp | (unsigned)_mm_movemask_epi8(_mm_and_si128(
+	    _mm_cmpgt_epi8(v, _mm_set1_epi8('\t' - 1)),
+	    _mm_cmplt_epi8(v, _mm_set1_epi8('\r' + 1))));
+	return ws == sp && (ws & (ws >> 1)) == 0 &&
+	    !((ws & 0x8000) != 0 && is_ascii_space(p[16]));
+#else
+	(void)p;
+	return 0;
+#endif
 }
 
 /*
@@ -381,6 +424,15 @@ text_finish_checked(char *s, int collapse, int valid)
 	}
 	/* No white space is left at either end, so runs are inside. */
 	for (w = start; p < end;) {
+		/* Sixteen bytes at a time while spaces come one by one. */
+		while (end - p >= 16 && collapse_span16(p)) {
+			if (w != p)
+				memmove(w, p, 16);
+			w += 16;
+			p += 16;
+		}
+		if (p == end)
+			break;
 		if (!is_ascii_space(*p)) {
 			*w++ = *p++;
 			continue;
@@ -1083,42 +1135,145 @@ html_skip_to_close(const char *p, const char *name, size_t len)
 	return NULL;
 }
 
+/* How html_text_put treats each byte of text. */
+enum { HT_TEXT, HT_SPACE, HT_STOP };
+static const unsigned char html_text_class[256] = {
+	['\0'] = HT_STOP, ['&'] = HT_STOP, ['<'] = HT_STOP,
+	['\t'] = HT_SPACE, ['\n'] = HT_SPACE, ['\v'] = HT_SPACE,
+	['\f'] = HT_SPACE, ['\r'] = HT_SPACE, [' '] = HT_SPACE,
+};
+
+/* How many of the 16 bytes at p, from the first, are not '&', '<', NUL,
+ * white space or another control character: 0 without SSE2. */
+static size_t
+html_span16(const unsigned char *p)
+{
+#ifdef __SSE2__
+	__m128i v;
+	unsigned bad;
+
+	v = _mm_loadu_si128((const __m128i *)p);
+	/* Signed: bytes from 0x80 compare below 0x21 too, hence the ~. */
+	bad = ((unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(v,
+	    _mm_set1_epi8(0x21))) & ~(unsigned)_mm_movemask_epi8(v)) |
+	    (unsigned)_mm_movemask_epi8(_mm_or_si128(
+	    _mm_cmpeq_epi8(v, _mm_set1_epi8('&')),
+	    _mm_cmpeq_epi8(v, _mm_set1_epi8('<'))));
+	bad &= 0xffff;
+	return bad == 0 ? 16 : (size_t)__builtin_ctz(bad);
+#else
+	(void)p;
+	return 0;
+#endif
+}
+
+/*
+ * Copy the text at *pp up to the next '&', '<' or NUL (end is the string's
+ * end) to *wp, each run of ASCII white space written as one space; *sp says
+ * whether the last byte written was such a space, across calls.
+ */
+static void
+html_text_run(const char **pp, const char *end, char **wp, int *sp)
+{
+	const unsigned char *p = (const unsigned char *)*pp;
+	char *w = *wp;
+	size_t n;
+	int space = *sp;
+
+	for (;;) {
+		if (html_text_class[*p] == HT_TEXT) {
+			/* Sixteen bytes at a time while none is special. */
+			while ((const char *)p + 16 <= end &&
+			    (n = html_span16(p)) != 0) {
+				memcpy(w, p, 16);
+				w += n;
+				p += n;
+				if (n < 16)
+					break;
+			}
+			while (html_text_class[*p] == HT_TEXT)
+				*w++ = (char)*p++;
+			space = 0;
+		}
+		if (html_text_class[*p] != HT_SPACE)
+			break;
+		if (!space)
+			*w++ = ' ';
+		space = 1;
+		p++;
+	}
+	*pp = (const char *)p;
+	*wp = w;
+	*sp = space;
+}
+
+/* n bytes at p to *wp, white space collapsed as html_text_run does. */
+static void
+html_text_copy(const char *p, size_t n, char **wp, int *sp)
+{
+	const char *end = p + n;
+	char *w = *wp;
+
+	for (; p < end; p++) {
+		if (is_ascii_space((unsigned char)*p)) {
+			if (!*sp)
+				*w++ = ' ';
+			*sp = 1;
+		} else {
+			*w++ = *p;
+			*sp = 0;
+		}
+	}
+	*wp = w;
+}
+
 /*
  * An HTML fragment reduced to plain text: tags, comments, declarations and
  * processing instructions dropped, with what script, style and applet hold;
  * CDATA sections kept as they are; character references decoded. It is the
  * text a feed reader shows, read the way the conformance oracle reads it
- * (../shared/conformance/oracle.py, HTML_TO_TEXT), in one pass, in place:
- * every reference is at least as long as the UTF-8 it stands for. Frees
- * html; valid says that it is known to be valid UTF-8 already.
+ * (../shared/conformance/oracle.py, HTML_TO_TEXT), in one pass. The text
+ * replaces what b holds, with each run of ASCII white space made one space
+ * (at either end too: the caller trims); it is never longer than the
+ * fragment, as every reference is at least as long as the UTF-8 it stands
+ * for.
  */
-static char *
-html_to_text(char *html, int valid)
+static void
+html_text_put(const char *html, struct buf *b)
 {
 	char *w, name[8];
-	const char *p, *q, *end;
+	const char *p, *q, *end, *hend;
 	size_t len, n;
 	long cp;
+	int sp = 1;	/* leading white space goes */
 
-	if (html == NULL)
-		return NULL;
-	p = w = html;
+	buf_reset(b);
+	hend = html + strlen(html);
+	buf_make_room(b, (size_t)(hend - html));
+	p = html;
+	w = b->data;
 	while (*p != '\0') {
 		if (*p == '&') {
 			if ((cp = html_reference(p, &len)) < 0) {
 				*w++ = *p++;
+				sp = 0;
 				continue;
 			}
-			w += utf8_put((unsigned char *)w, (unsigned long)cp);
 			p += len;
+			if (cp < 0x80 && is_ascii_space((int)cp)) {
+				if (!sp)
+					*w++ = ' ';
+				sp = 1;
+			} else {
+				w += utf8_put((unsigned char *)w,
+				    (unsigned long)cp);
+				sp = 0;
+			}
 			continue;
 		}
 		if (*p != '<') {
 			/* Up to the next markup in one step. */
-			n = strcspn(p, "&<");
-			memmove(w, p, n);
-			w += n;
-			p += n;
+			html_text_run(&p, hend, &w, &sp);
 			continue;
 		}
 		if (strncmp(p, "<!--", 4) == 0) {
@@ -1130,8 +1285,7 @@ html_to_text(char *html, int valid)
 			p += 9;
 			n = (end = strstr(p, "]]>")) != NULL ? (size_t)(end - p) :
 			    strlen(p);
-			memmove(w, p, n);
-			w += n;
+			html_text_copy(p, n, &w, &sp);
 			p += n + (end != NULL ? 3 : 0);
 			continue;
 		}
@@ -1143,6 +1297,7 @@ html_to_text(char *html, int valid)
 		q = p + 1 + (p[1] == '/');
 		if (!isalpha((unsigned char)*q)) {
 			*w++ = *p++;
+			sp = 0;
 			continue;
 		}
 		for (len = 0; html_name_char((unsigned char)q[len]); len++)
@@ -1164,28 +1319,79 @@ html_to_text(char *html, int valid)
 		p = end;
 	}
 	*w = '\0';
+	b->len = (size_t)(w - b->data);
+}
+
+/*
+ * Trim what is_trim_space calls white space from both ends of the valid
+ * UTF-8 in [s, s + len): the first byte kept and the length left.
+ */
+static size_t
+text_trim(const char *s, size_t len, size_t *off)
+{
+	const unsigned char *p, *q, *end;
+	size_t n;
+	long cp;
+
+	p = (const unsigned char *)s;
+	end = p + len;
+	while (p < end && (cp = utf8_decode(p, (size_t)(end - p), &n)) >= 0 &&
+	    is_trim_space(cp))
+		p += n;
+	while (end > p) {
+		for (q = end - 1; q > p && (*q & 0xc0) == 0x80; q--)
+			;
+		cp = utf8_decode(q, (size_t)(end - q), &n);
+		if (!is_trim_space(cp))
+			break;
+		end = q;
+	}
+	*off = (size_t)(p - (const unsigned char *)s);
+	return (size_t)(end - p);
+}
+
+/*
+ * html_text_put as a string of its own, trimmed; NULL when no text is left.
+ * Frees html; valid says that it is known to be valid UTF-8 already.
+ */
+static char *
+html_to_text(char *html, int valid)
+{
+	struct buf b;
+
+	if (html == NULL)
+		return NULL;
+	buf_init(&b);
+	html_text_put(html, &b);
+	free(html);
 	/* References decode to valid UTF-8: only the input can spoil it. */
-	return text_finish_checked(html, 1, valid);
+	return text_finish_checked(buf_steal(&b, NULL), 1, valid);
+}
+
+size_t
+parse_html_text_buf(const char *html, struct buf *b, const char **text)
+{
+	size_t off, len;
+
+	html_text_put(html, b);
+	len = text_trim(b->data, b->len, &off);
+	b->data[off + len] = '\0';
+	*text = b->data + off;
+	return len;
 }
 
 char *
 parse_html_text(const char *html)
 {
-	xmlStructuredErrorFunc old_serror;
-	xmlGenericErrorFunc old_error;
-	void *old_serror_ctx, *old_error_ctx;
-	char *s;
+	struct buf b;
+	const char *text;
+	char *s = NULL;
+	size_t len;
 
-	/* Bad bytes in HTML are no news to anyone's stderr. */
-	old_serror = xmlStructuredError;
-	old_serror_ctx = xmlStructuredErrorContext;
-	old_error = xmlGenericError;
-	old_error_ctx = xmlGenericErrorContext;
-	xmlSetStructuredErrorFunc(NULL, parse_error);
-	xmlSetGenericErrorFunc(NULL, parse_silent);
-	s = html_to_text(xstrdup(html), 1);
-	xmlSetStructuredErrorFunc(old_serror_ctx, old_serror);
-	xmlSetGenericErrorFunc(old_error_ctx, old_error);
+	buf_init(&b);
+	if ((len = parse_html_text_buf(html, &b, &text)) > 0)
+		s = xstrndup(text, len);
+	buf_free(&b);
 	return s;
 }
 
@@ -2161,6 +2367,105 @@ ascii_compatible(const char *data, size_t len, const char *charset)
 	    strncasecmp(enc, "ucs", 3) != 0 && strncasecmp(enc, "utf16", 5) != 0;
 }
 
+/*
+ * The root element has started: what kind of feed it makes (as feed_build
+ * will decide it) and so which elements are items read as they close.
+ */
+static void
+stream_root(struct pstate *st, xmlParserCtxtPtr ctxt)
+{
+	xmlNodePtr root = ctxt->node;
+	const char *name = (const char *)root->name;
+	enum ns rootns;
+
+	st->root = root;
+	st->doc = ctxt->myDoc;
+	st->bare = NS_NONE;
+	rootns = node_ns(st, root);
+	if (strcmp(name, "feed") == 0 &&
+	    (rootns == NS_ATOM || rootns == NS_NONE)) {
+		st->bare = NS_ATOM;
+		st->channel = root;
+		st->item_ns = NS_ATOM;
+		st->item_name = "entry";
+	} else if (strcmp(name, "rss") == 0 ||
+	    (strcmp(name, "RDF") == 0 && (rootns == NS_RDF ||
+	    rootns == NS_NONE))) {
+		st->bare = NS_RSS;
+		st->item_ns = NS_RSS;
+		st->item_name = "item";
+	}
+}
+
+/*
+ * Free the item read last, unless libxml2 may still write into it: while
+ * it is the last child of the element being parsed, text that follows
+ * would be joined to the text node before it through libxml2's record of
+ * the last text node's length, which the item's end has made stale.
+ */
+static void
+stream_release(struct pstate *st, xmlParserCtxtPtr ctxt)
+{
+	xmlNodePtr n = st->done;
+
+	if (n == NULL || (n->parent == ctxt->node && n->parent != NULL &&
+	    n->parent->last == n))
+		return;
+	xmlUnlinkNode(n);
+	xmlFreeNode(n);
+	st->done = NULL;
+}
+
+/*
+ * Read the open item if it has closed. libxml2 does not always say when
+ * an element ends (a start tag without its '>' ends it at once, silently),
+ * so every callback asks whether the item is still among the open elements.
+ */
+static void
+stream_check(struct pstate *st, xmlParserCtxtPtr ctxt)
+{
+	xmlNodePtr n = st->cur;
+	int i;
+
+	if (n != NULL) {
+		for (i = ctxt->nodeNr - 1; i >= 0; i--) {
+			if (ctxt->nodeTab[i] == n)
+				break;
+		}
+		if (i < 0) {
+			st->cur = NULL;
+			if (st->nread < PARSE_MAX_ITEMS) {
+				if (st->nread == st->nalloc) {
+					st->nalloc = st->nalloc == 0 ? 16 :
+					    st->nalloc * 2;
+					st->items = xreallocarray(st->items,
+					    st->nalloc, sizeof *st->items);
+				}
+				item_read(st, n, &st->items[st->nread++]);
+				/* One waits at a time; others stay. */
+				if (st->done == NULL)
+					st->done = n;
+			}
+		}
+	}
+	stream_release(st, ctxt);
+}
+
+/* Forget what was read as the tree was built (before reading it again). */
+static void
+stream_clear(struct pstate *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->nread; i++)
+		parse_item_clear(&st->items[i]);
+	free(st->items);
+	st->items = NULL;
+	st->nread = st->nalloc = 0;
+	st->root = st->channel = st->done = st->cur = NULL;
+	st->item_name = NULL;
+}
+
 /* libxml2's element handler, with a budget of nodes (see PARSE_MAX_NODES). */
 static void
 parse_start_element(void *arg, const xmlChar *localname,
@@ -2170,7 +2475,16 @@ parse_start_element(void *arg, const xmlChar *localname,
 {
 	xmlParserCtxtPtr ctxt = arg;
 	struct pstate *st = ctxt->_private;
+	xmlNodePtr n;
+	/*
+	 * libxml2 parses an entity's content the first time it is referenced
+	 * with a parser of its own, the same handlers and _private, and a tree
+	 * of its own: items are the document parser's business only.
+	 */
+	int doc = ctxt == st->ctxt;
 
+	if (doc)
+		stream_check(st, ctxt);
 	st->nodes += 1 + nattributes + nnamespaces;
 	/* Items past twice the cap could only be dropped: stop there too. */
 	if ((strcmp((const char *)localname, "item") == 0 ||
@@ -2183,6 +2497,32 @@ parse_start_element(void *arg, const xmlChar *localname,
 	}
 	xmlSAX2StartElementNs(arg, localname, prefix, uri, nnamespaces,
 	    nsdecls, nattributes, ndefaulted, attributes);
+	if (!doc || (n = ctxt->node) == NULL)
+		return;
+	if (st->root == NULL && ctxt->nodeNr == 1)
+		stream_root(st, ctxt);
+	else if (st->channel == NULL && st->item_name != NULL &&
+	    ctxt->nodeNr == 2 && n->parent == st->root &&
+	    node_is(st, n, NS_RSS, "channel"))
+		st->channel = n;	/* the first, as feed_build's */
+	else if (st->channel != NULL && n->parent == st->channel &&
+	    ctxt->nodeNr >= 2 && ctxt->nodeTab[ctxt->nodeNr - 2] ==
+	    st->channel && node_is(st, n, st->item_ns, st->item_name))
+		st->cur = n;
+	stream_release(st, ctxt);
+}
+
+/* libxml2's end of an element: a closed item is read there and then. */
+static void
+parse_end_element(void *arg, const xmlChar *localname,
+    const xmlChar *prefix, const xmlChar *uri)
+{
+	xmlParserCtxtPtr ctxt = arg;
+	struct pstate *st = ctxt->_private;
+
+	xmlSAX2EndElementNs(arg, localname, prefix, uri);
+	if (ctxt == st->ctxt)	/* not an entity's parser */
+		stream_check(st, ctxt);
 }
 
 /* One run of the push parser over the bytes, into st. */
@@ -2208,7 +2548,9 @@ document_push(struct pstate *st, const char *data, size_t len,
 	xmlCtxtUseOptions(ctxt, options);
 	ctxt->sax->getEntity = parse_get_entity;
 	ctxt->sax->startElementNs = parse_start_element;
+	ctxt->sax->endElementNs = parse_end_element;
 	ctxt->_private = st;
+	st->ctxt = ctxt;
 	st->nodes = st->nitems = 0;
 	for (; off < len; off += n) {
 		n = len - off < PARSE_CHUNK ? len - off : PARSE_CHUNK;
@@ -2217,6 +2559,8 @@ document_push(struct pstate *st, const char *data, size_t len,
 			break;
 	}
 	xmlParseChunk(ctxt, NULL, 0, 1);
+	stream_check(st, ctxt);
+	st->ctxt = NULL;
 	st->doc = ctxt->myDoc;
 	ctxt->myDoc = NULL;
 	if (st->doc != NULL && ctxt->nodeNr > 0) {
@@ -2247,7 +2591,7 @@ document_read(struct pstate *st, const char *data, size_t len,
 		return -1;
 	}
 	options = XML_PARSE_RECOVER | XML_PARSE_NONET | XML_PARSE_NOERROR |
-	    XML_PARSE_NOWARNING | XML_PARSE_NOCDATA;
+	    XML_PARSE_NOWARNING | XML_PARSE_NOCDATA | XML_PARSE_COMPACT;
 	if (ctx != NULL && !has_unicode_signature(data, len))
 		charset = content_type_charset(ctx->content_type);
 	if (charset != NULL) {
@@ -2284,6 +2628,10 @@ document_read(struct pstate *st, const char *data, size_t len,
 		}
 	}
 	if (again) {
+		stream_clear(st);
+		st->entities = PARSE_MAX_ENTITIES;
+		st->entity_bytes = PARSE_MAX_ENTITY_BYTES;
+		st->entity_overflow = 0;
 		xmlFreeDoc(st->doc);
 		free(st->open);
 		free(st->error);
@@ -2325,6 +2673,16 @@ is_blank(const char *data, size_t len)
 	return 1;
 }
 
+/* The items read as the tree was built become the feed's first. */
+static void
+stream_take(struct pstate *st, struct feed *f)
+{
+	f->items = st->items;
+	f->nitems = st->nread;
+	st->items = NULL;
+	st->nread = st->nalloc = 0;
+}
+
 static struct feed *
 feed_build(struct pstate *st, char **cause)
 {
@@ -2343,7 +2701,7 @@ feed_build(struct pstate *st, char **cause)
 		st->bare = NS_ATOM;
 		f = xcalloc(1, sizeof *f);
 		feed_read_meta(st, root, f);
-		feed_read_items(st, root, NS_ATOM, "entry", f);
+		stream_take(st, f);	/* the entries, read as they closed */
 		return f;
 	}
 	if (strcmp(name, "rss") == 0 ||
@@ -2361,10 +2719,13 @@ feed_build(struct pstate *st, char **cause)
 		if (channel == NULL)
 			channel = root;
 		feed_read_meta(st, channel, f);
-		/* RSS 1.0 items are siblings of the channel, 2.0 its children. */
-		feed_read_items(st, channel, NS_RSS, "item", f);
+		/*
+		 * RSS 1.0 items are siblings of the channel, 2.0 its children;
+		 * those were read as they closed, those are read now.
+		 */
 		if (channel != root)
-			feed_read_items(st, root, NS_RSS, "item", f);
+			stream_take(st, f);
+		feed_read_items(st, root, NS_RSS, "item", f);
 		return f;
 	}
 	xasprintf(cause, "not a feed: root element <%s>", name);
@@ -2412,6 +2773,7 @@ parse_feed(const char *data, size_t len, const struct parse_context *ctx,
 
 	xmlSetStructuredErrorFunc(old_serror_ctx, old_serror);
 	xmlSetGenericErrorFunc(old_error_ctx, old_error);
+	stream_clear(&st);	/* what no feed took */
 	xmlFreeDoc(st.doc);
 	free(st.open);
 	free(st.error);
@@ -2705,12 +3067,65 @@ date_rfc822(const char *p)
 	return date_make(y, mo, d, h, mi, s, zone);
 }
 
+/*
+ * The form most RSS dates take, "Sun, 06 Nov 1994 08:49:37 GMT" or with a
+ * zone "+hhmm" below +1300: read here to the value curl_getdate gives it, at
+ * a fraction of curl's cost (sscanf and strtol for every part). Anything
+ * else, or out of range, is PARSE_NO_TIME: not taken, and left to curl.
+ */
+static int64_t
+date_rfc822_common(const char *p)
+{
+	static const char wdays[] = "MonTueWedThuFriSatSun";
+	static const char mons[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	const char *q;
+	int i, d, mo, y, h, mi, s, zone;
+
+	for (i = 0; i < 7 && strncmp(p, wdays + 3 * i, 3) != 0; i++)
+		;
+	if (i == 7 || p[3] != ',' || p[4] != ' ')
+		return PARSE_NO_TIME;
+	p += 5;
+	if (!isdigit((unsigned char)p[0]))
+		return PARSE_NO_TIME;
+	d = *p++ - '0';
+	if (isdigit((unsigned char)*p))
+		d = d * 10 + (*p++ - '0');
+	if (*p++ != ' ')
+		return PARSE_NO_TIME;
+	for (mo = 0; mo < 12 && strncmp(p, mons + 3 * mo, 3) != 0; mo++)
+		;
+	if (mo == 12 || p[3] != ' ')
+		return PARSE_NO_TIME;
+	p += 4;
+	if (date_digits(&p, 4, &y) != 0 || *p++ != ' ' ||
+	    date_digits(&p, 2, &h) != 0 || *p++ != ':' ||
+	    date_digits(&p, 2, &mi) != 0 || *p++ != ':' ||
+	    date_digits(&p, 2, &s) != 0 || *p++ != ' ')
+		return PARSE_NO_TIME;
+	if (strcmp(p, "GMT") == 0)
+		zone = 0;
+	else if (*p == '+' || *p == '-') {
+		q = p + 1;
+		if (date_digits(&q, 4, &zone) != 0 || *q != '\0' ||
+		    zone >= 1300 || zone % 100 > 59)
+			return PARSE_NO_TIME;
+		zone = (*p == '-' ? -1 : 1) * (zone / 100 * 60 + zone % 100);
+	} else
+		return PARSE_NO_TIME;
+	if (y < 1970 || d < 1 || d > days_in_month(y, mo + 1) || h > 23 ||
+	    mi > 59 || s > 59)
+		return PARSE_NO_TIME;
+	return date_make(y, mo + 1, d, h, mi, s, zone);
+}
+
 int64_t
 parse_date(const char *s)
 {
 	char tmp[128];
 	const char *p;
 	size_t len;
+	int64_t t64;
 	time_t t;
 
 	if (s == NULL)
@@ -2731,6 +3146,8 @@ parse_date(const char *s)
 	    (p[4] == '-' || p[4] == '\0'))
 		return date_w3c(p);
 
+	if ((t64 = date_rfc822_common(p)) != PARSE_NO_TIME)
+		return t64;
 	/*
 	 * curl says -1 for failure, and 0 both for the epoch and for the
 	 * second before it, which only our own reading tells apart.

@@ -68,6 +68,14 @@ void parse_item_clear(struct item *);
  * fragment must be valid UTF-8, as every string parse returns is.
  */
 char *parse_html_text(const char *html);
+/*
+ * The same text in a buffer the caller keeps for the next call: b's bytes
+ * are replaced, *text points into them (NUL-terminated) and the length is
+ * returned; 0 where parse_html_text returns NULL.
+ */
+struct buf;
+size_t parse_html_text_buf(const char *html, struct buf *b,
+    const char **text);
 
 /* Dates as feeds write them (RFC 822 and variants, RFC 3339 / W3C-DTF). */
 int64_t parse_date(const char *);

@@ -132,6 +132,13 @@ buf_grow(struct buf *b, size_t add)
 }
 
 void
+buf_make_room(struct buf *b, size_t n)
+{
+	buf_grow(b, n);
+	b->data[b->len] = '\0';
+}
+
+void
 buf_add(struct buf *b, const void *p, size_t n)
 {
 	buf_grow(b, n);
@@ -208,17 +215,20 @@ static const unsigned char json_plain[256] = {
 void
 buf_add_json(struct buf *b, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s, *run;
+	const unsigned char *p = (const unsigned char *)s, *run, *end;
 	size_t n;
 
 	if (s == NULL) {
 		buf_adds(b, "null");
 		return;
 	}
+	end = p + strlen(s);
 	buf_addc(b, '"');
 	while (*p != '\0') {
 		/* What needs no escape goes in a run at a time. */
 		for (run = p;; p += n) {
+			if (end - p >= 16 && (n = text_span16(p, 1)) != 0)
+				continue;
 			if (json_plain[*p])
 				n = 1;
 			else if (p[0] >= 0xc2 && p[0] <= 0xdf &&
@@ -431,16 +441,49 @@ now_mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Broken-down UTC time; outside years 0 to 9999, the epoch. */
+/*
+ * Broken-down UTC time; outside years 0 to 9999, the epoch. Days to a
+ * civil date by arithmetic (the proleptic Gregorian calendar, as gmtime
+ * has it), without gmtime_r's locking: dates are formatted once per item.
+ * Only the members the formatters below use are set.
+ */
 static void
 time_utc(int64_t t, struct tm *tm)
 {
-	time_t tt = (time_t)t;
+	int64_t days, secs, z, era, doe, yoe, doy, mp, y;
 
-	if (gmtime_r(&tt, tm) == NULL || tm->tm_year + 1900 > 9999 ||
-	    tm->tm_year + 1900 < 0) {
-		tt = 0;
-		gmtime_r(&tt, tm);
+	if (t < -62167219200LL || t > 253402300799LL)
+		t = 0;
+	days = t / 86400;
+	secs = t % 86400;
+	if (secs < 0) {
+		secs += 86400;
+		days--;
+	}
+	z = days + 719468;	/* days since 0000-03-01 */
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	y = yoe + era * 400 + (mp >= 10);
+	memset(tm, 0, sizeof *tm);
+	tm->tm_year = (int)(y - 1900);
+	tm->tm_mon = (int)(mp < 10 ? mp + 2 : mp - 10);
+	tm->tm_mday = (int)(doy - (153 * mp + 2) / 5 + 1);
+	tm->tm_hour = (int)(secs / 3600);
+	tm->tm_min = (int)(secs / 60 % 60);
+	tm->tm_sec = (int)(secs % 60);
+	/* 1970-01-01 was a Thursday. */
+	tm->tm_wday = (int)(((days + 4) % 7 + 7) % 7);
+}
+
+static void
+put_digits(char *dst, unsigned v, int n)
+{
+	while (n-- > 0) {
+		dst[n] = (char)('0' + v % 10);
+		v /= 10;
 	}
 }
 
@@ -450,11 +493,20 @@ time_rfc3339(int64_t t, char *dst)
 	struct tm tm;
 
 	time_utc(t, &tm);
-	/* Not strftime: %Y does not pad years before 1000 to four digits. */
-	snprintf(dst, 21, "%04u-%02u-%02uT%02u:%02u:%02uZ",
-	    (unsigned)(tm.tm_year + 1900) % 10000u, (unsigned)(tm.tm_mon + 1) % 100u,
-	    (unsigned)tm.tm_mday % 100u, (unsigned)tm.tm_hour % 100u,
-	    (unsigned)tm.tm_min % 100u, (unsigned)tm.tm_sec % 100u);
+	/* "YYYY-MM-DDTHH:MM:SSZ", years before 1000 padded to four digits. */
+	put_digits(dst, (unsigned)(tm.tm_year + 1900), 4);
+	dst[4] = '-';
+	put_digits(dst + 5, (unsigned)(tm.tm_mon + 1), 2);
+	dst[7] = '-';
+	put_digits(dst + 8, (unsigned)tm.tm_mday, 2);
+	dst[10] = 'T';
+	put_digits(dst + 11, (unsigned)tm.tm_hour, 2);
+	dst[13] = ':';
+	put_digits(dst + 14, (unsigned)tm.tm_min, 2);
+	dst[16] = ':';
+	put_digits(dst + 17, (unsigned)tm.tm_sec, 2);
+	dst[19] = 'Z';
+	dst[20] = '\0';
 }
 
 void

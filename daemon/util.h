@@ -40,6 +40,8 @@ struct buf {
 void buf_init(struct buf *);
 void buf_free(struct buf *);
 void buf_reset(struct buf *);
+/* Make room for n more bytes (and the NUL) past len; data is not NULL after. */
+void buf_make_room(struct buf *, size_t n);
 void buf_add(struct buf *, const void *, size_t);
 void buf_adds(struct buf *, const char *);
 void buf_addc(struct buf *, char);
@@ -51,6 +53,62 @@ void buf_printf(struct buf *, const char *, ...) __attribute__((format(printf, 2
 void buf_add_json(struct buf *, const char *s);
 /* Hand over the bytes; the buffer is empty afterwards. */
 char *buf_steal(struct buf *, size_t *);
+
+/*
+ * Sixteen bytes at a time through text, a fast path where SSE2 is there
+ * (x86-64 always); 0 elsewhere, and the callers' byte loops do it all.
+ * text_span16 counts how many of the 16 bytes at p, from the first, are
+ * ASCII or whole, valid two-byte UTF-8 sequences (U+0080..U+07FF: Arabic,
+ * Cyrillic, Greek, Hebrew ...); with json set, bytes that a JSON string
+ * holds as they are (no control character, '"' or '\\'). Past p + 16 is
+ * never read.
+ */
+#ifdef __SSE2__
+#include <emmintrin.h>
+
+static inline size_t
+text_span16(const void *p, int json)
+{
+	__m128i v, m;
+	unsigned hi, lead, cont, bad = 0;
+
+	v = _mm_loadu_si128((const __m128i *)p);
+	hi = (unsigned)_mm_movemask_epi8(v);
+	if (json) {
+		m = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+		    _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
+		/* Signed: bytes from 0x80 are below 0x20 too, hence ~hi. */
+		bad = ((unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(v,
+		    _mm_set1_epi8(0x20))) & ~hi) |
+		    (unsigned)_mm_movemask_epi8(m);
+	}
+	if (hi != 0) {
+		lead = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
+		    _mm_and_si128(v, _mm_set1_epi8((char)0xe0)),
+		    _mm_set1_epi8((char)0xc0)));
+		cont = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
+		    _mm_and_si128(v, _mm_set1_epi8((char)0xc0)),
+		    _mm_set1_epi8((char)0x80)));
+		/* Longer sequences; C0 and C1 (overlong); a lead byte without
+		 * its continuation (the 16th always) and the other way round. */
+		bad |= (hi & ~lead & ~cont) |
+		    (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
+		    _mm_and_si128(v, _mm_set1_epi8((char)0xfe)),
+		    _mm_set1_epi8((char)0xc0))) |
+		    (cont & ~(lead << 1)) | (lead & ~(cont >> 1));
+	}
+	bad &= 0xffff;
+	return bad == 0 ? 16 : (size_t)__builtin_ctz(bad);
+}
+#else
+static inline size_t
+text_span16(const void *p, int json)
+{
+	(void)p;
+	(void)json;
+	return 0;
+}
+#endif
 
 /* Trim ASCII white space in place; returns its argument moved past leading space. */
 char *str_trim(char *);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <curl/curl.h>
 
 #include <sys/resource.h>
 
@@ -594,6 +595,85 @@ static const struct feed_case feed_cases[] = {
 			{ .content = "<a href=\"/x\">click</a>",
 			    .published = NONE, .updated = NONE },
 			{ .content = "Example <b>Atom</b>",
+			    .published = NONE, .updated = NONE },
+		},
+	},
+	/*
+	 * Items are read as they close while the tree is built, and leave
+	 * it; these hold that to what a reading of the whole tree gives.
+	 */
+	{
+		.name = "items back to back, text after the last, a second "
+		    "channel, items beside the channel",
+		.data = "<rss version=\"2.0\"><item><title>root 1</title></item>"
+		    "<channel><title>c</title>"
+		    "<item><title>one</title></item><item><title>two</title>"
+		    "</item>tail text<item><title>three</title></item>"
+		    "<!-- c --><item><title>four</title></item>&amp;"
+		    "<item><title>five</title><item><title>nested</title>"
+		    "</item></item><link>http://example.com/</link></channel>"
+		    "<channel><item><title>other channel</title></item>"
+		    "</channel><item><title>root 2</title></item></rss>",
+		.title = "c",
+		.link = "http://example.com/",
+		.nitems = 7,
+		.items = {
+			{ .title = "one", .published = NONE, .updated = NONE },
+			{ .title = "two", .published = NONE, .updated = NONE },
+			{ .title = "three", .published = NONE,
+			    .updated = NONE },
+			{ .title = "four", .published = NONE, .updated = NONE },
+			{ .title = "five", .published = NONE, .updated = NONE },
+			{ .title = "root 1", .published = NONE,
+			    .updated = NONE },
+			{ .title = "root 2", .published = NONE,
+			    .updated = NONE },
+		},
+	},
+	{
+		/* libxml2 ends "<item" at once, and says nothing of it. */
+		.name = "an item whose start tag lacks its '>'",
+		.data = "<rss><channel><item><title>a</title></item><item"
+		    "<title>b</title></item><item><title>c</title></item>"
+		    "</channel></rss>",
+		.title = "b",
+		.nitems = 3,
+		.items = {
+			{ .title = "a", .published = NONE, .updated = NONE },
+			{ .published = NONE, .updated = NONE },
+			{ .title = "c", .published = NONE, .updated = NONE },
+		},
+	},
+	{
+		/*
+		 * libxml2 parses an entity's markup with a parser of its own
+		 * and the same callbacks: the item open in the document is
+		 * no business of that parser (it was freed as closed once).
+		 */
+		.name = "an entity with markup referenced in an item",
+		.data = "<!DOCTYPE rss [<!ENTITY id \"a<link>\">]><rss><channel>"
+		    "<item><guid>&id;b</guid></item><item><title>t</title>"
+		    "</item></channel></rss>",
+		.nitems = 2,
+		.items = {
+			{ .guid = "b", .published = NONE, .updated = NONE },
+			{ .title = "t", .published = NONE, .updated = NONE },
+		},
+	},
+	{
+		.name = "entries read as they close, xml:base of the feed "
+		    "after them, an entry cut off by the end",
+		.data = "<feed xmlns=\"http://www.w3.org/2005/Atom\" "
+		    "xml:base=\"http://example.com/a/\"><entry><id>1</id>"
+		    "<link href=\"one\"/></entry><entry xml:base=\"b/\">"
+		    "<id>2</id><link href=\"two\"/></entry>"
+		    "<title>late title</title><entry><id>3</id>",
+		.title = "late title",
+		.nitems = 2,
+		.items = {
+			{ .guid = "1", .link = "http://example.com/a/one",
+			    .published = NONE, .updated = NONE },
+			{ .guid = "2", .link = "http://example.com/a/b/two",
 			    .published = NONE, .updated = NONE },
 		},
 	},
@@ -1293,6 +1373,57 @@ test_dates(void **state)
 	assert_true(parse_date(NULL) == NONE);
 }
 
+/*
+ * parse_date reads the common RFC 822 form itself; it must give what
+ * curl_getdate (which reads every other form) gives for it.
+ */
+static void
+test_dates_like_curl(void **state)
+{
+	static const char *wdays[] = { "Mon", "Tue", "Wed", "Thu", "Fri",
+	    "Sat", "Sun" };
+	static const char *months[] = { "Jan", "Feb", "Mar", "Apr", "May",
+	    "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31,
+	    30, 31 };
+	static const int years[] = { 1970, 1999, 2000, 2024, 2026, 2038, 2100,
+	    9999 };
+	static const char *zones[] = { "GMT", "+0000", "-0000", "+0400",
+	    "-0500", "+0530", "+1259", "-1259", "+1300", "-1400", "+0060",
+	    "UT", "EDT" };
+	char s[64];
+	unsigned n = 0;
+	size_t y, mo, z;
+	int d, leap;
+	int64_t got, want;
+
+	(void)state;
+	for (y = 0; y < nitems(years); y++) {
+		leap = years[y] % 4 == 0 && (years[y] % 100 != 0 ||
+		    years[y] % 400 == 0);
+		for (mo = 0; mo < 12; mo++) {
+			for (d = 1; d <= mdays[mo]; d++) {
+				if (mo == 1 && d == 29 && !leap)
+					continue;
+				for (z = 0; z < nitems(zones); z++, n++) {
+					snprintf(s, sizeof s,
+					    "%s, %0*d %s %d %02u:%02u:%02u %s",
+					    wdays[n % 7], n % 3 == 0 ? 1 : 2, d,
+					    months[mo], years[y], n % 24,
+					    (n * 7) % 60, (n * 13) % 60,
+					    zones[z]);
+					got = parse_date(s);
+					want = (int64_t)curl_getdate(s, NULL);
+					if (got != want)
+						fail_msg("\"%s\": got %lld, curl "
+						    "%lld", s, (long long)got,
+						    (long long)want);
+				}
+			}
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -1311,6 +1442,7 @@ main(void)
 		cmocka_unit_test(test_tiny_elements),
 		cmocka_unit_test(test_html_text),
 		cmocka_unit_test(test_dates),
+		cmocka_unit_test(test_dates_like_curl),
 	};
 	struct CMUnitTest tests[nitems(feed_cases) + nitems(fixed)];
 	size_t i, n = 0;

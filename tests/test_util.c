@@ -2,8 +2,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -238,6 +240,103 @@ test_time_formats(void **state)
 	}
 }
 
+/* The arithmetic of time_utc against the C library's gmtime_r. */
+static void
+test_time_against_gmtime(void **state)
+{
+	static const char days[7][4] = {
+	    "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+	static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May",
+	    "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+	char rfc[21], http[30], want[64];
+	struct tm tm;
+	time_t tt;
+	int64_t t;
+
+	(void)state;
+	/* Year 0 to 9999, a step that visits every day of the week and hour. */
+	for (t = -62167219200LL; t <= 253402300799LL; t += 3155697LL) {
+		tt = (time_t)t;
+		assert_non_null(gmtime_r(&tt, &tm));
+		time_rfc3339(t, rfc);
+		time_http(t, http);
+		snprintf(want, sizeof want, "%04d-%02d-%02dT%02d:%02d:%02dZ",
+		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		    tm.tm_min, tm.tm_sec);
+		assert_string_equal(rfc, want);
+		snprintf(want, sizeof want,
+		    "%s, %02d %s %04d %02d:%02d:%02d GMT", days[tm.tm_wday],
+		    tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900,
+		    tm.tm_hour, tm.tm_min, tm.tm_sec);
+		assert_string_equal(http, want);
+	}
+	/* The edges: the first and last second of a year, leap days. */
+	time_rfc3339(-62167219200LL, rfc);
+	assert_string_equal(rfc, "0000-01-01T00:00:00Z");
+	time_rfc3339(-62167219201LL, rfc);
+	assert_string_equal(rfc, "1970-01-01T00:00:00Z");
+	time_rfc3339(-62162035201LL, rfc);
+	assert_string_equal(rfc, "0000-02-29T23:59:59Z");
+	time_rfc3339(4107542399LL, rfc);
+	assert_string_equal(rfc, "2100-02-28T23:59:59Z");
+	time_rfc3339(4107542400LL, rfc);
+	assert_string_equal(rfc, "2100-03-01T00:00:00Z");
+}
+
+/* What text_span16 must say of the 16 bytes at p, a byte at a time. */
+static size_t
+span16_want(const unsigned char *p, int json)
+{
+	size_t i = 0;
+
+	while (i < 16) {
+		if (p[i] < 0x80) {
+			if (json && (p[i] < 0x20 || p[i] == '"' || p[i] == '\\'))
+				break;
+			i++;
+		} else if (p[i] >= 0xc2 && p[i] <= 0xdf && i + 1 < 16 &&
+		    (p[i + 1] & 0xc0) == 0x80)
+			i += 2;
+		else
+			break;
+	}
+	return i;
+}
+
+static void
+test_text_span16(void **state)
+{
+	static const unsigned char bytes[] = { 'a', ' ', '"', '\\', '\n',
+	    0x01, 0x1f, 0x20, 0x7f, 0x80, 0xbf, 0xc0, 0xc1, 0xc2, 0xd8, 0xdf,
+	    0xe0, 0xe2, 0xf0, 0xff, 0xa7, 0x00 };
+	unsigned char p[16];
+	size_t got, want, i;
+	int n, json;
+
+	(void)state;
+	srand(1);
+	for (n = 0; n < 200000; n++) {
+		for (i = 0; i < sizeof p; i++) {
+			/* Mostly what the fast path takes, to reach far in. */
+			if (rand() % 4 != 0)
+				p[i] = rand() % 2 ? 'x' : (i % 2 ? 0xa7 : 0xd8);
+			else
+				p[i] = bytes[rand() % sizeof bytes];
+		}
+		for (json = 0; json <= 1; json++) {
+			got = text_span16(p, json);
+#ifdef __SSE2__
+			want = span16_want(p, json);
+#else
+			want = 0;
+#endif
+			if (got != want)
+				fail_msg("case %d json %d: got %zu, want %zu", n,
+				    json, got, want);
+		}
+	}
+}
+
 static void
 test_hash_sha256_hex(void **state)
 {
@@ -367,6 +466,8 @@ main(void)
 	    cmocka_unit_test(test_str_split_list_errors),
 	    cmocka_unit_test(test_buf),
 	    cmocka_unit_test(test_time_formats),
+	    cmocka_unit_test(test_time_against_gmtime),
+	    cmocka_unit_test(test_text_span16),
 	    cmocka_unit_test(test_hash_sha256_hex),
 	    cmocka_unit_test(test_clocks),
 	};
