@@ -297,6 +297,7 @@ struct prepared {
 	char hash[65];
 	char *canon;
 	char *title;
+	int64_t title_hash; /* as the store makes it: SHA-256's first 8 bytes */
 };
 
 static struct prepared *
@@ -310,6 +311,18 @@ prepare_items(const struct item *items, size_t n)
 		    items[i].summary, strlen(items[i].summary), p[i].hash);
 		p[i].canon = ingest_canonical_link(items[i].link);
 		p[i].title = ingest_title_key(items[i].title);
+		if (p[i].title != NULL) {
+			char hex[65];
+			uint64_t h = 0;
+
+			hash_sha256_hex(p[i].title, strlen(p[i].title), hex);
+			for (int j = 0; j < 16; j++)
+				h = h << 4 |
+				    (uint64_t)(hex[j] <= '9'
+						   ? hex[j] - '0'
+						   : hex[j] - 'a' + 10);
+			p[i].title_hash = (int64_t)h;
+		}
 	}
 	return p;
 }
@@ -348,8 +361,9 @@ run_bare_schema(const char *path, const struct item *items,
 		" guid, link, title, author, summary, content, categories,"
 		" published, updated, first_seen, modified, sort_time, "
 		"story_id,"
-		" canon, title_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
-		" ?10, ?11, ?12, ?13, ?13, ?14, ?15, ?16, ?17)",
+		" canon, title_key, title_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
+		" ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14, ?15, ?16, ?17, "
+		"?18)",
 		-1, &item, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db,
 		"INSERT INTO output_items (output, item_id,"
@@ -389,6 +403,10 @@ run_bare_schema(const char *path, const struct item *items,
 		sqlite3_bind_int64(item, 15, sid);
 		sqlite3_bind_text(item, 16, p[i].canon, -1, SQLITE_STATIC);
 		sqlite3_bind_text(item, 17, p[i].title, -1, SQLITE_STATIC);
+		if (p[i].title != NULL)
+			sqlite3_bind_int64(item, 18, p[i].title_hash);
+		else
+			sqlite3_bind_null(item, 18);
 		if (sqlite3_step(item) != SQLITE_DONE)
 			fatalx("insert: %s", sqlite3_errmsg(db));
 		sqlite3_reset(item);

@@ -32,6 +32,14 @@
 
 /* Equal titles from two feeds are one story if dated this close. */
 #define STORE_TITLE_WINDOW (48 * 3600)
+/*
+ * The title index (schema 5) is kept by spans of sort_time this long, the
+ * literal 172800 of its SQL: an item's window covers at most three.
+ */
+#define STORE_TITLE_SPAN 172800
+#if STORE_TITLE_SPAN < STORE_TITLE_WINDOW
+#error "a title window must cover at most three spans"
+#endif
 
 /*
  * Schema migrations: step i takes a database from user_version i to i + 1,
@@ -143,6 +151,35 @@ static const char *const store_migrations[] = {
     ") WITHOUT ROWID;",
     /* 4: the language a feed declares, for the outputs' xml:lang. */
     "ALTER TABLE feeds ADD COLUMN lang TEXT;",
+    /*
+     * 5: cheaper writes. The title index took each new item at a random
+     * place (the text of its title), a page per item per commit; now it
+     * is found by its 48-hour span of sort_time, then a 64-bit hash of
+     * the title key (feedmux_key_hash, see store_key_hash), so that the
+     * items of a fetch, dated alike, go to a few pages; the text stays in
+     * the row to confirm a match. An output's items are one B-tree keyed
+     * by item (new items go at its end) and the index of its newest,
+     * instead of three.
+     */
+    "ALTER TABLE items ADD COLUMN title_hash INTEGER;"
+    "UPDATE items SET title_hash = feedmux_key_hash(title_key)"
+    " WHERE title_key IS NOT NULL;"
+    "DROP INDEX items_title;"
+    "CREATE INDEX items_title_span"
+    " ON items (sort_time / 172800, title_hash, sort_time)"
+    " WHERE title_hash IS NOT NULL;"
+    "CREATE TABLE output_items_new ("
+    " item_id INTEGER NOT NULL REFERENCES items (id) ON DELETE CASCADE,"
+    " output TEXT NOT NULL,"
+    " sort_time INTEGER NOT NULL,"
+    " PRIMARY KEY (item_id, output)"
+    ") WITHOUT ROWID;"
+    "INSERT INTO output_items_new (item_id, output, sort_time)"
+    " SELECT item_id, output, sort_time FROM output_items;"
+    "DROP TABLE output_items;"
+    "ALTER TABLE output_items_new RENAME TO output_items;"
+    "CREATE INDEX output_items_newest"
+    " ON output_items (output, sort_time DESC, item_id DESC);",
 };
 
 enum store_stmt {
@@ -207,6 +244,22 @@ enum store_stmt {
 	" i.updated, i.first_seen, i.modified, i.sort_time, i.story_id,"      \
 	" f.link, f.lang"
 
+/*
+ * The earliest dated, then oldest, item of another feed with the title
+ * (its hash, then its text) in one span of the window, read off the title
+ * index in its order. The spans are taken earliest first, each in a part
+ * of its own: an IN list and an ORDER BY across them would each cost a
+ * temporary table per lookup.
+ */
+#define TITLE_SPAN_FIND(span)                                                  \
+	" UNION ALL SELECT story_id, sort_time FROM"                           \
+	" (SELECT i.story_id, s.sort_time FROM items i"                        \
+	"  JOIN stories s ON s.id = i.story_id"                                \
+	"  WHERE i.sort_time / 172800 = " span " AND i.title_hash = ?10"       \
+	"  AND i.sort_time BETWEEN ?3 AND ?4 AND i.title_key = ?2"             \
+	"  AND i.feed_id != ?6 AND i.story_id != ?5"                           \
+	"  ORDER BY i.sort_time, i.id LIMIT 1)"
+
 /* CROSS JOIN fixes the join order, so the planner walks the index given. */
 static const char *const store_sql[ST_COUNT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -255,38 +308,35 @@ static const char *const store_sql[ST_COUNT] = {
     [ST_ITEM_INSERT] =
 	"INSERT INTO items (feed_id, key, hash, guid, link,"
 	" title, author, summary, content, categories, published, updated,"
-	" first_seen, modified, sort_time, story_id, canon, title_key)"
+	" first_seen, modified, sort_time, story_id, canon, title_key,"
+	" title_hash)"
 	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
-	" ?13, ?13, ?14, ?15, ?16, ?17)",
+	" ?13, ?13, ?14, ?15, ?16, ?17, ?18)",
     [ST_ITEM_UPDATE] =
 	"UPDATE items SET hash = ?2, guid = ?3, link = ?4,"
 	" title = ?5, author = ?6, summary = ?7, content = ?8,"
 	" categories = ?9, published = ?10, updated = ?11, modified = ?12,"
-	" sort_time = ?13, canon = ?14, title_key = ?15 WHERE id = ?1",
+	" sort_time = ?13, canon = ?14, title_key = ?15, title_hash = ?16"
+	" WHERE id = ?1",
     [ST_ITEM_STORY] = "SELECT story_id, feed_id, sort_time FROM items"
 		      " WHERE id = ?1",
-    [ST_ITEM_SET_KEYS] = "UPDATE items SET canon = ?2, title_key = ?3"
-			 " WHERE id = ?1",
+    [ST_ITEM_SET_KEYS] = "UPDATE items SET canon = ?2, title_key = ?3,"
+			 " title_hash = ?4 WHERE id = ?1",
     [ST_ITEM_DELETE] = "DELETE FROM items WHERE id = ?1",
     [ST_ITEM_OUTPUTS_DROP] = "DELETE FROM output_items WHERE item_id = ?1",
-    /* The oldest item with that link: its story is the oldest one. */
     /*
-     * By link, else by title: one statement, which stops at the first row
-     * (a compound without ORDER BY runs its parts in turn).
+     * By link (the oldest item with it: its story is the oldest one), else
+     * by title (the earliest dated, then oldest, of another feed in the
+     * window): one statement, which stops at the first row (a compound
+     * without ORDER BY runs its parts in turn).
      */
     [ST_STORY_FIND] =
 	"SELECT story_id, sort_time FROM"
 	" (SELECT i.story_id, s.sort_time FROM items i"
 	"  JOIN stories s ON s.id = i.story_id"
 	"  WHERE i.canon = ?1 AND i.story_id != ?5"
-	"  ORDER BY i.id LIMIT 1)"
-	" UNION ALL SELECT story_id, sort_time FROM"
-	" (SELECT i.story_id, s.sort_time FROM items i"
-	"  JOIN stories s ON s.id = i.story_id"
-	"  WHERE i.title_key = ?2 AND i.sort_time BETWEEN ?3 AND ?4"
-	"  AND i.feed_id != ?6 AND i.story_id != ?5"
-	"  ORDER BY i.title_key, i.sort_time LIMIT 1)"
-	" LIMIT 1",
+	"  ORDER BY i.id LIMIT 1)" TITLE_SPAN_FIND("?7") TITLE_SPAN_FIND("?8")
+	    TITLE_SPAN_FIND("?9") " LIMIT 1",
     [ST_STORY_INSERT] = "INSERT INTO stories (feed, key, sort_time)"
 			" VALUES (?1, ?2, ?3)",
     [ST_STORY_GET] = "SELECT feed, key, sort_time FROM stories WHERE id = ?1",
@@ -335,13 +385,13 @@ static const char *const store_sql[ST_COUNT] = {
 			   " CROSS JOIN items i ON i.id = o.item_id"
 			   " CROSS JOIN feeds f ON f.id = i.feed_id"
 			   " WHERE o.output = ?1 AND f.active = 1",
-    [ST_ITEMS_PAGE] =
-	"SELECT " ITEM_COLUMNS " FROM items i"
-	" CROSS JOIN feeds f ON f.id = i.feed_id"
-	" WHERE i.id > ?1 ORDER BY i.id LIMIT ?2",
+    [ST_ITEMS_PAGE] = "SELECT " ITEM_COLUMNS " FROM items i"
+		      " CROSS JOIN feeds f ON f.id = i.feed_id"
+		      " WHERE i.id > ?1 ORDER BY i.id LIMIT ?2",
     [ST_OUTPUT_FILTER_GET] = "SELECT filter FROM outputs WHERE name = ?1",
-    [ST_OUTPUT_FILTER_SET] = "INSERT INTO outputs (name, filter) VALUES (?1, ?2)"
-			     " ON CONFLICT (name) DO UPDATE SET filter = ?2",
+    [ST_OUTPUT_FILTER_SET] =
+	"INSERT INTO outputs (name, filter) VALUES (?1, ?2)"
+	" ON CONFLICT (name) DO UPDATE SET filter = ?2",
     [ST_META_GET] = "SELECT value FROM meta WHERE key = ?1",
     [ST_META_SET] = "INSERT INTO meta (key, value) VALUES (?1, ?2)"
 		    " ON CONFLICT (key) DO UPDATE SET value = ?2",
@@ -400,6 +450,24 @@ store_warn(struct store *s, const char *what)
 }
 
 /*
+ * The 64-bit hash of a story key that the title index holds (schema 5): the
+ * first 8 bytes of its SHA-256, big-endian, as a signed integer. Stored
+ * values depend on it: it never changes.
+ */
+static int64_t
+store_key_hash(const char *key, size_t len)
+{
+	char hex[65];
+	uint64_t h = 0;
+
+	hash_sha256_hex(key, len, hex);
+	for (int i = 0; i < 16; i++)
+		h = h << 4 | (uint64_t)(hex[i] <= '9' ? hex[i] - '0'
+						      : hex[i] - 'a' + 10);
+	return (int64_t)h;
+}
+
+/*
  * Binding helpers: each does nothing once *rc holds an error, so a run of
  * binds needs one check at the end.
  */
@@ -427,6 +495,24 @@ bind_time(int *rc, sqlite3_stmt *st, int i, int64_t v)
 		*rc = sqlite3_bind_null(st, i);
 	else
 		*rc = sqlite3_bind_int64(st, i, v);
+}
+
+/* The hash of a story key (made once per item), NULL without a key. */
+static void
+bind_key_hash(int *rc, sqlite3_stmt *st, int i, const char *key, int64_t hash)
+{
+	if (*rc != SQLITE_OK)
+		return;
+	if (key == NULL)
+		*rc = sqlite3_bind_null(st, i);
+	else
+		*rc = sqlite3_bind_int64(st, i, hash);
+}
+
+static int64_t
+store_title_hash(const char *title)
+{
+	return title != NULL ? store_key_hash(title, strlen(title)) : 0;
 }
 
 static void
@@ -517,6 +603,22 @@ column_time(sqlite3_stmt *st, int i)
 	if (sqlite3_column_type(st, i) == SQLITE_NULL)
 		return PARSE_NO_TIME;
 	return sqlite3_column_int64(st, i);
+}
+
+/* feedmux_key_hash(text), for the migration to schema 5. */
+static void
+store_sql_key_hash(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const unsigned char *v;
+
+	(void)argc;
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL ||
+	    (v = sqlite3_value_text(argv[0])) == NULL) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	sqlite3_result_int64(ctx, store_key_hash((const char *)v,
+				      (size_t)sqlite3_value_bytes(argv[0])));
 }
 
 /*
@@ -717,6 +819,12 @@ store_open(const char *path, char **cause)
 		"PRAGMA foreign_keys = ON",
 		&why) != 0)
 		goto fail_why;
+	if (sqlite3_create_function(s->db, "feedmux_key_hash", 1,
+		SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, store_sql_key_hash,
+		NULL, NULL) != SQLITE_OK) {
+		xasprintf(&why, "%s", sqlite3_errmsg(s->db));
+		goto fail_why;
+	}
 	if (store_migrate(s, &why) != 0)
 		goto fail_why;
 
@@ -1197,23 +1305,40 @@ store_feed_id(struct store *s, const char *feed, int64_t *id)
  * *story, *story_sort set, 0 if none, -1 on error.
  */
 static int
-store_story_find(struct store *s, const struct store_keys *k, int64_t feed_id,
-    int64_t sort_time, int64_t not, int64_t *story, int64_t *story_sort)
+store_story_find(struct store *s, const struct store_keys *k,
+    int64_t title_hash, int64_t feed_id, int64_t sort_time, int64_t not,
+    int64_t *story, int64_t *story_sort)
 {
 	sqlite3_stmt *st = s->st[ST_STORY_FIND];
 	int rc = SQLITE_OK, found;
+	int64_t lo, hi;
 
 	if (k == NULL || (k->canon == NULL && k->title == NULL))
 		return 0;
+	/* Dates near INT64 limits are possible (store_time_trusted). */
+	lo = sort_time < INT64_MIN + STORE_TITLE_WINDOW
+		 ? INT64_MIN
+		 : sort_time - STORE_TITLE_WINDOW;
+	hi = sort_time > INT64_MAX - STORE_TITLE_WINDOW
+		 ? INT64_MAX
+		 : sort_time + STORE_TITLE_WINDOW;
 	bind_text(&rc, st, 1, k->canon);
 	bind_text(&rc, st, 2, k->title);
-	/* Dates near INT64 limits are possible (store_time_trusted). */
-	bind_int64(&rc, st, 3, sort_time < INT64_MIN + STORE_TITLE_WINDOW ?
-	    INT64_MIN : sort_time - STORE_TITLE_WINDOW);
-	bind_int64(&rc, st, 4, sort_time > INT64_MAX - STORE_TITLE_WINDOW ?
-	    INT64_MAX : sort_time + STORE_TITLE_WINDOW);
+	bind_int64(&rc, st, 3, lo);
+	bind_int64(&rc, st, 4, hi);
 	bind_int64(&rc, st, 5, not);
 	bind_int64(&rc, st, 6, feed_id);
+	/*
+	 * The spans the window touches, as SQL divides (toward zero, as C):
+	 * at most three.
+	 */
+	bind_int64(&rc, st, 7, lo / STORE_TITLE_SPAN);
+	bind_int64(&rc, st, 8,
+	    lo / STORE_TITLE_SPAN + 1 < hi / STORE_TITLE_SPAN
+		? lo / STORE_TITLE_SPAN + 1
+		: hi / STORE_TITLE_SPAN);
+	bind_int64(&rc, st, 9, hi / STORE_TITLE_SPAN);
+	bind_key_hash(&rc, st, 10, k->title, title_hash);
 	if ((found = store_row(s, st, rc, "find story")) <= 0)
 		return found;
 	*story = sqlite3_column_int64(st, 0);
@@ -1303,7 +1428,7 @@ store_item_upsert(struct store *s, const char *feed, const struct item *it,
 	const char *canon = NULL, *title = NULL;
 	char hash[65], *key, *categories = NULL;
 	int64_t feed_id, old_id = 0, first_seen = 0, story = 0, old_sort = 0;
-	int64_t sort_time, story_sort = 0;
+	int64_t sort_time, story_sort = 0, title_hash;
 	int own, found, gone, same = 0, result = -1, rc;
 
 	*id = 0;
@@ -1361,12 +1486,12 @@ store_item_upsert(struct store *s, const char *feed, const struct item *it,
 		canon = keys->canon;
 		title = keys->title;
 	}
+	title_hash = store_title_hash(title);
 	if (!found) {
-
 		sort_time = store_sort_time(it, now, now);
 		story_sort = sort_time;
-		if ((found = store_story_find(s, keys, feed_id, sort_time, 0,
-		    &story, &story_sort)) < 0)
+		if ((found = store_story_find(s, keys, title_hash, feed_id,
+			 sort_time, 0, &story, &story_sort)) < 0)
 			goto out;
 		if (found == 0) {
 			st = s->st[ST_STORY_INSERT];
@@ -1390,6 +1515,7 @@ store_item_upsert(struct store *s, const char *feed, const struct item *it,
 		bind_int64(&rc, st, 15, story);
 		bind_text(&rc, st, 16, canon);
 		bind_text(&rc, st, 17, title);
+		bind_key_hash(&rc, st, 18, title, title_hash);
 		if (store_run(s, st, rc, "insert item") != 0)
 			goto out;
 		*id = sqlite3_last_insert_rowid(s->db);
@@ -1413,6 +1539,7 @@ store_item_upsert(struct store *s, const char *feed, const struct item *it,
 	bind_int64(&rc, st, 13, sort_time);
 	bind_text(&rc, st, 14, canon);
 	bind_text(&rc, st, 15, title);
+	bind_key_hash(&rc, st, 16, title, title_hash);
 	if (store_run(s, st, rc, "update item") != 0)
 		goto out;
 	if (sort_time != old_sort &&
@@ -1445,7 +1572,7 @@ int
 store_item_rekey(struct store *s, int64_t id, const struct store_keys *k)
 {
 	sqlite3_stmt *st;
-	int64_t story, feed_id, sort_time, other, other_sort;
+	int64_t story, feed_id, sort_time, other, other_sort, title_hash;
 	int own, ok = 0, rc, found, merged = 0;
 
 	if (store_tx_enter(s, &own) != 0)
@@ -1469,10 +1596,12 @@ store_item_rekey(struct store *s, int64_t id, const struct store_keys *k)
 	bind_int64(&rc, st, 1, id);
 	bind_text(&rc, st, 2, k->canon);
 	bind_text(&rc, st, 3, k->title);
+	title_hash = store_title_hash(k->title);
+	bind_key_hash(&rc, st, 4, k->title, title_hash);
 	if (store_run(s, st, rc, "set item keys") != 0)
 		goto out;
-	if ((found = store_story_find(s, k, feed_id, sort_time, story,
-	    &other, &other_sort)) < 0)
+	if ((found = store_story_find(s, k, title_hash, feed_id, sort_time,
+		 story, &other, &other_sort)) < 0)
 		goto out;
 	/* The older story stays, so that fewer entries change their id. */
 	if (found && store_story_merge(s, story < other ? story : other,
