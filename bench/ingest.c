@@ -11,7 +11,8 @@
  *      (feed, key) constraint that any dedup needs;
  *  (2) the rows feedmux itself writes for a new item (its story, the item
  *      with its keys, its place in one output) into feedmux's schema, with
- *      its indexes; keys and hashes made beforehand.
+ *      its indexes; keys made beforehand (since schema 5 the store no
+ *      longer hashes items: its hash column is written empty).
  * feedmux runs ingest_feed on one feed of `batch` items at a time: dedup
  * and tombstone lookups, story keys (canonical link, normalized title) and
  * story lookups, the same rows, one transaction each; once with one output
@@ -294,7 +295,6 @@ run_bare(const char *path, const struct item *items, size_t n, size_t batch,
  */
 struct prepared {
 	char *key;
-	char hash[65];
 	char *canon;
 	char *title;
 	int64_t title_hash; /* as the store makes it: SHA-256's first 8 bytes */
@@ -307,8 +307,6 @@ prepare_items(const struct item *items, size_t n)
 
 	for (size_t i = 0; i < n; i++) {
 		xasprintf(&p[i].key, "guid:%s", items[i].guid);
-		hash_sha256_hex(
-		    items[i].summary, strlen(items[i].summary), p[i].hash);
 		p[i].canon = ingest_canonical_link(items[i].link);
 		p[i].title = ingest_title_key(items[i].title);
 		if (p[i].title != NULL) {
@@ -387,7 +385,7 @@ run_bare_schema(const char *path, const struct item *items,
 		sid = sqlite3_last_insert_rowid(db);
 		sqlite3_bind_int64(item, 1, feed + 1);
 		sqlite3_bind_text(item, 2, p[i].key, -1, SQLITE_STATIC);
-		sqlite3_bind_text(item, 3, p[i].hash, -1, SQLITE_STATIC);
+		sqlite3_bind_text(item, 3, "", -1, SQLITE_STATIC);
 		sqlite3_bind_text(item, 4, it->guid, -1, SQLITE_STATIC);
 		sqlite3_bind_text(item, 5, it->link, -1, SQLITE_STATIC);
 		sqlite3_bind_text(item, 6, it->title, -1, SQLITE_STATIC);

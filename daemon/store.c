@@ -34,11 +34,11 @@
 #define STORE_TITLE_WINDOW (48 * 3600)
 /*
  * The title index (schema 5) is kept by spans of sort_time this long, the
- * literal 172800 of its SQL: an item's window covers at most three.
+ * literal 345600 of its SQL: an item's window covers at most two.
  */
-#define STORE_TITLE_SPAN 172800
-#if STORE_TITLE_SPAN < STORE_TITLE_WINDOW
-#error "a title window must cover at most three spans"
+#define STORE_TITLE_SPAN 345600
+#if STORE_TITLE_SPAN < 2 * STORE_TITLE_WINDOW
+#error "a title window must cover at most two spans"
 #endif
 
 /*
@@ -154,19 +154,20 @@ static const char *const store_migrations[] = {
     /*
      * 5: cheaper writes. The title index took each new item at a random
      * place (the text of its title), a page per item per commit; now it
-     * is found by its 48-hour span of sort_time, then a 64-bit hash of
-     * the title key (feedmux_key_hash, see store_key_hash), so that the
-     * items of a fetch, dated alike, go to a few pages; the text stays in
-     * the row to confirm a match. An output's items are one B-tree keyed
-     * by item (new items go at its end) and the index of its newest,
-     * instead of three.
+     * is ordered by 96-hour span of sort_time, then a 64-bit hash of the
+     * title key (feedmux_key_hash, see store_key_hash), so that the items
+     * of a fetch, dated alike, go to a few pages; the text stays in the
+     * row to confirm a match. An output's items are one B-tree keyed by
+     * item (new items go at its end) and the index of its newest, instead
+     * of three. (From schema 5 on, items' hash column is written empty:
+     * an item seen again is compared field by field, see store_item_same.)
      */
     "ALTER TABLE items ADD COLUMN title_hash INTEGER;"
     "UPDATE items SET title_hash = feedmux_key_hash(title_key)"
     " WHERE title_key IS NOT NULL;"
     "DROP INDEX items_title;"
     "CREATE INDEX items_title_span"
-    " ON items (sort_time / 172800, title_hash, sort_time)"
+    " ON items (sort_time / 345600, title_hash, sort_time)"
     " WHERE title_hash IS NOT NULL;"
     "CREATE TABLE output_items_new ("
     " item_id INTEGER NOT NULL REFERENCES items (id) ON DELETE CASCADE,"
@@ -204,7 +205,8 @@ enum store_stmt {
 	ST_ITEM_SET_KEYS,
 	ST_ITEM_DELETE,
 	ST_ITEM_OUTPUTS_DROP,
-	ST_STORY_FIND,
+	ST_STORY_FIND_LINK,
+	ST_STORY_FIND_TITLE,
 	ST_STORY_INSERT,
 	ST_STORY_GET,
 	ST_STORY_RESORT,
@@ -247,18 +249,15 @@ enum store_stmt {
 /*
  * The earliest dated, then oldest, item of another feed with the title
  * (its hash, then its text) in one span of the window, read off the title
- * index in its order. The spans are taken earliest first, each in a part
- * of its own: an IN list and an ORDER BY across them would each cost a
- * temporary table per lookup.
+ * index in its order.
  */
 #define TITLE_SPAN_FIND(span)                                                  \
-	" UNION ALL SELECT story_id, sort_time FROM"                           \
-	" (SELECT i.story_id, s.sort_time FROM items i"                        \
-	"  JOIN stories s ON s.id = i.story_id"                                \
-	"  WHERE i.sort_time / 172800 = " span " AND i.title_hash = ?10"       \
-	"  AND i.sort_time BETWEEN ?3 AND ?4 AND i.title_key = ?2"             \
-	"  AND i.feed_id != ?6 AND i.story_id != ?5"                           \
-	"  ORDER BY i.sort_time, i.id LIMIT 1)"
+	" SELECT story_id FROM"                                                \
+	" (SELECT story_id FROM items"                                         \
+	"  WHERE sort_time / 345600 = " span " AND title_hash = ?2"            \
+	"  AND sort_time BETWEEN ?3 AND ?4 AND title_key = ?1"                 \
+	"  AND feed_id != ?5 AND story_id != ?6"                               \
+	"  ORDER BY sort_time, id LIMIT 1)"
 
 /* CROSS JOIN fixes the join order, so the planner walks the index given. */
 static const char *const store_sql[ST_COUNT] = {
@@ -298,25 +297,31 @@ static const char *const store_sql[ST_COUNT] = {
     [ST_FEED_ID] = "SELECT id FROM feeds WHERE name = ?1",
     [ST_FEEDS_INACTIVE] = "SELECT name FROM feeds WHERE active = 0"
 			  " ORDER BY name",
-    /* One row always: the item's, or NULLs and whether it is a tombstone. */
-    [ST_ITEM_FIND] = "SELECT i.id, i.hash, i.first_seen, i.story_id,"
+    /*
+     * One row always: the item's, or NULLs and whether it is a tombstone;
+     * with the fields its hash covers (see store_item_same).
+     */
+    [ST_ITEM_FIND] = "SELECT i.id, i.first_seen, i.story_id,"
 		     " i.sort_time, CASE WHEN i.id IS NULL THEN"
 		     " (SELECT 1 FROM tombstones"
-		     " WHERE feed_id = ?1 AND key = ?2) END"
+		     " WHERE feed_id = ?1 AND key = ?2) END,"
+		     " i.title, i.link, i.author, i.summary, i.content,"
+		     " i.categories, i.published, i.updated"
 		     " FROM (SELECT 1) LEFT JOIN items i"
 		     " ON i.feed_id = ?1 AND i.key = ?2",
+    /* hash: unused since schema 5 (see store_item_same). */
     [ST_ITEM_INSERT] =
 	"INSERT INTO items (feed_id, key, hash, guid, link,"
 	" title, author, summary, content, categories, published, updated,"
 	" first_seen, modified, sort_time, story_id, canon, title_key,"
 	" title_hash)"
-	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
-	" ?13, ?13, ?14, ?15, ?16, ?17, ?18)",
+	" VALUES (?1, ?2, '', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
+	" ?12, ?12, ?13, ?14, ?15, ?16, ?17)",
     [ST_ITEM_UPDATE] =
-	"UPDATE items SET hash = ?2, guid = ?3, link = ?4,"
-	" title = ?5, author = ?6, summary = ?7, content = ?8,"
-	" categories = ?9, published = ?10, updated = ?11, modified = ?12,"
-	" sort_time = ?13, canon = ?14, title_key = ?15, title_hash = ?16"
+	"UPDATE items SET hash = '', guid = ?2, link = ?3,"
+	" title = ?4, author = ?5, summary = ?6, content = ?7,"
+	" categories = ?8, published = ?9, updated = ?10, modified = ?11,"
+	" sort_time = ?12, canon = ?13, title_key = ?14, title_hash = ?15"
 	" WHERE id = ?1",
     [ST_ITEM_STORY] = "SELECT story_id, feed_id, sort_time FROM items"
 		      " WHERE id = ?1",
@@ -324,19 +329,18 @@ static const char *const store_sql[ST_COUNT] = {
 			 " title_hash = ?4 WHERE id = ?1",
     [ST_ITEM_DELETE] = "DELETE FROM items WHERE id = ?1",
     [ST_ITEM_OUTPUTS_DROP] = "DELETE FROM output_items WHERE item_id = ?1",
+    /* The oldest item with the link: its story is the oldest one. */
+    [ST_STORY_FIND_LINK] = "SELECT story_id FROM items"
+			   " WHERE canon = ?1 AND story_id != ?2"
+			   " ORDER BY id LIMIT 1",
     /*
-     * By link (the oldest item with it: its story is the oldest one), else
-     * by title (the earliest dated, then oldest, of another feed in the
-     * window): one statement, which stops at the first row (a compound
-     * without ORDER BY runs its parts in turn).
+     * The two spans of the window, earliest first, each its own part of
+     * a compound (which runs its parts in turn and stops at the first
+     * row): an IN list and an ORDER BY across them would each cost a
+     * temporary table per lookup.
      */
-    [ST_STORY_FIND] =
-	"SELECT story_id, sort_time FROM"
-	" (SELECT i.story_id, s.sort_time FROM items i"
-	"  JOIN stories s ON s.id = i.story_id"
-	"  WHERE i.canon = ?1 AND i.story_id != ?5"
-	"  ORDER BY i.id LIMIT 1)" TITLE_SPAN_FIND("?7") TITLE_SPAN_FIND("?8")
-	    TITLE_SPAN_FIND("?9") " LIMIT 1",
+    [ST_STORY_FIND_TITLE] =
+	TITLE_SPAN_FIND("?7") " UNION ALL" TITLE_SPAN_FIND("?8") " LIMIT 1",
     [ST_STORY_INSERT] = "INSERT INTO stories (feed, key, sort_time)"
 			" VALUES (?1, ?2, ?3)",
     [ST_STORY_GET] = "SELECT feed, key, sort_time FROM stories WHERE id = ?1",
@@ -407,8 +411,7 @@ struct store {
 	int64_t feed_id;
 	/* The item the last upsert inserted: it is in no output yet. */
 	int64_t new_id;
-	int64_t new_sort;	/* its story's sort_time */
-	struct buf scratch;
+	int64_t new_sort; /* its story's sort_time */
 };
 
 /*
@@ -779,7 +782,6 @@ store_free(struct store *s)
 		log_warnx("store: close: %s", sqlite3_errmsg(s->db));
 	free(s->fault);
 	free(s->feed_name);
-	buf_free(&s->scratch);
 	free(s);
 }
 
@@ -1141,25 +1143,56 @@ hash_finish(struct buf *b, char out[65])
 	buf_free(b);
 }
 
-/*
- * Decides whether a known item changed. b is the store's scratch buffer,
- * reused so that an item seen again costs no allocation for it.
- */
-static void
-store_item_hash(struct buf *b, const struct item *it, char out[65])
+/* Column i of a row is the text v (NULL for NULL). */
+static int
+column_is(sqlite3_stmt *st, int i, const char *v)
 {
-	buf_reset(b);
-	hash_add(b, it->title);
-	hash_add(b, it->link);
-	hash_add(b, it->author);
-	hash_add(b, it->summary);
-	hash_add(b, it->content);
-	hash_add_number(b, it->ncategories, ';');
-	for (size_t i = 0; i < it->ncategories; i++)
-		hash_add(b, it->categories[i]);
-	hash_add_time(b, it->published);
-	hash_add_time(b, it->updated);
-	hash_sha256_hex(b->data != NULL ? b->data : "", b->len, out);
+	const unsigned char *c;
+
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		return v == NULL;
+	if (v == NULL || (c = sqlite3_column_text(st, i)) == NULL)
+		return 0;
+	return strcmp((const char *)c, v) == 0;
+}
+
+/*
+ * Whether a known item is unchanged: storing it again would store the same
+ * fields (ST_ITEM_FIND's columns from 5 on). They are compared, not hashed,
+ * so that an item seen again, as most items of a poll are, costs no
+ * hashing. Categories are compared as store_categories_join stores them:
+ * a change that stores nothing new (a newline in a category that became a
+ * space) is none. Until schema 5 a hash of the fields decided (so did
+ * those changes); the column stays, unused.
+ */
+static int
+store_item_same(sqlite3_stmt *st, const struct item *it)
+{
+	const unsigned char *v;
+
+	if (!column_is(st, 5, it->title) || !column_is(st, 6, it->link) ||
+	    !column_is(st, 7, it->author) || !column_is(st, 8, it->summary) ||
+	    !column_is(st, 9, it->content) ||
+	    column_time(st, 11) != it->published ||
+	    column_time(st, 12) != it->updated)
+		return 0;
+	if (it->ncategories == 0)
+		return sqlite3_column_type(st, 10) == SQLITE_NULL;
+	if (sqlite3_column_type(st, 10) == SQLITE_NULL ||
+	    (v = sqlite3_column_text(st, 10)) == NULL)
+		return 0;
+	for (size_t i = 0; i < it->ncategories; i++) {
+		if (i > 0 && *v++ != '\n')
+			return 0;
+		if (it->categories[i] == NULL)
+			continue;
+		for (const unsigned char *c =
+			 (const unsigned char *)it->categories[i];
+		     *c != '\0'; c++, v++)
+			if (*v != (*c == '\n' ? ' ' : *c))
+				return 0;
+	}
+	return *v == '\0';
 }
 
 static char *
@@ -1257,13 +1290,11 @@ store_sort_time(const struct item *it, int64_t first_seen, int64_t now)
 	return first_seen;
 }
 
-/* Binds hash, guid, link, title, author, summary, content, categories, dates.
- */
+/* Binds guid, link, title, author, summary, content, categories, dates. */
 static void
 bind_item(int *rc, sqlite3_stmt *st, int i, const struct item *it,
-    const char *hash, const char *categories)
+    const char *categories)
 {
-	bind_text(rc, st, i++, hash);
 	bind_text(rc, st, i++, it->guid);
 	bind_text(rc, st, i++, it->link);
 	bind_text(rc, st, i++, it->title);
@@ -1309,40 +1340,58 @@ store_story_find(struct store *s, const struct store_keys *k,
     int64_t title_hash, int64_t feed_id, int64_t sort_time, int64_t not,
     int64_t *story, int64_t *story_sort)
 {
-	sqlite3_stmt *st = s->st[ST_STORY_FIND];
-	int rc = SQLITE_OK, found;
+	sqlite3_stmt *st;
+	int rc, found = 0;
 	int64_t lo, hi;
 
-	if (k == NULL || (k->canon == NULL && k->title == NULL))
+	if (k == NULL)
 		return 0;
-	/* Dates near INT64 limits are possible (store_time_trusted). */
-	lo = sort_time < INT64_MIN + STORE_TITLE_WINDOW
-		 ? INT64_MIN
-		 : sort_time - STORE_TITLE_WINDOW;
-	hi = sort_time > INT64_MAX - STORE_TITLE_WINDOW
-		 ? INT64_MAX
-		 : sort_time + STORE_TITLE_WINDOW;
-	bind_text(&rc, st, 1, k->canon);
-	bind_text(&rc, st, 2, k->title);
-	bind_int64(&rc, st, 3, lo);
-	bind_int64(&rc, st, 4, hi);
-	bind_int64(&rc, st, 5, not);
-	bind_int64(&rc, st, 6, feed_id);
-	/*
-	 * The spans the window touches, as SQL divides (toward zero, as C):
-	 * at most three.
-	 */
-	bind_int64(&rc, st, 7, lo / STORE_TITLE_SPAN);
-	bind_int64(&rc, st, 8,
-	    lo / STORE_TITLE_SPAN + 1 < hi / STORE_TITLE_SPAN
-		? lo / STORE_TITLE_SPAN + 1
-		: hi / STORE_TITLE_SPAN);
-	bind_int64(&rc, st, 9, hi / STORE_TITLE_SPAN);
-	bind_key_hash(&rc, st, 10, k->title, title_hash);
-	if ((found = store_row(s, st, rc, "find story")) <= 0)
-		return found;
+	if (k->canon != NULL) {
+		st = s->st[ST_STORY_FIND_LINK];
+		rc = SQLITE_OK;
+		bind_text(&rc, st, 1, k->canon);
+		bind_int64(&rc, st, 2, not );
+		if ((found = store_row(s, st, rc, "find story by link")) < 0)
+			return -1;
+	}
+	if (found == 0 && k->title != NULL) {
+		/* Dates near INT64 limits are possible (store_time_trusted). */
+		lo = sort_time < INT64_MIN + STORE_TITLE_WINDOW
+			 ? INT64_MIN
+			 : sort_time - STORE_TITLE_WINDOW;
+		hi = sort_time > INT64_MAX - STORE_TITLE_WINDOW
+			 ? INT64_MAX
+			 : sort_time + STORE_TITLE_WINDOW;
+		st = s->st[ST_STORY_FIND_TITLE];
+		rc = SQLITE_OK;
+		bind_text(&rc, st, 1, k->title);
+		bind_int64(&rc, st, 2, title_hash);
+		bind_int64(&rc, st, 3, lo);
+		bind_int64(&rc, st, 4, hi);
+		bind_int64(&rc, st, 5, feed_id);
+		bind_int64(&rc, st, 6, not );
+		/* Its spans, as SQL divides (toward zero, as C). */
+		bind_int64(&rc, st, 7, lo / STORE_TITLE_SPAN);
+		bind_int64(&rc, st, 8, hi / STORE_TITLE_SPAN);
+		if ((found = store_row(s, st, rc, "find story by title")) < 0)
+			return -1;
+	}
+	if (found == 0)
+		return 0;
 	*story = sqlite3_column_int64(st, 0);
-	*story_sort = sqlite3_column_int64(st, 1);
+	store_done(st);
+
+	/* Where it is placed: the founder's date. */
+	st = s->st[ST_STORY_GET];
+	rc = SQLITE_OK;
+	bind_int64(&rc, st, 1, *story);
+	if ((found = store_row(s, st, rc, "get story")) <= 0) {
+		if (found == 0)
+			log_warnx("store: item of unknown story %jd",
+			    (intmax_t)*story);
+		return -1;
+	}
+	*story_sort = sqlite3_column_int64(st, 2);
 	store_done(st);
 	return 1;
 }
@@ -1426,7 +1475,7 @@ store_item_upsert(struct store *s, const char *feed, const struct item *it,
 {
 	sqlite3_stmt *st;
 	const char *canon = NULL, *title = NULL;
-	char hash[65], *key, *categories = NULL;
+	char *key, *categories = NULL;
 	int64_t feed_id, old_id = 0, first_seen = 0, story = 0, old_sort = 0;
 	int64_t sort_time, story_sort = 0, title_hash;
 	int own, found, gone, same = 0, result = -1, rc;
@@ -1435,7 +1484,6 @@ store_item_upsert(struct store *s, const char *feed, const struct item *it,
 	if (store_tx_enter(s, &own) != 0)
 		return -1;
 	key = store_item_key(it);
-	store_item_hash(&s->scratch, it, hash);
 
 	if ((found = store_feed_id(s, feed, &feed_id)) <= 0) {
 		if (found == 0)
@@ -1450,14 +1498,13 @@ store_item_upsert(struct store *s, const char *feed, const struct item *it,
 	if (store_row(s, st, rc, "find item") != 1)
 		goto out;
 	found = sqlite3_column_type(st, 0) != SQLITE_NULL;
-	gone = sqlite3_column_type(st, 5) != SQLITE_NULL;
+	gone = sqlite3_column_type(st, 4) != SQLITE_NULL;
 	if (found) {
 		old_id = sqlite3_column_int64(st, 0);
-		same =
-		    strcmp((const char *)sqlite3_column_text(st, 1), hash) == 0;
-		first_seen = sqlite3_column_int64(st, 2);
-		story = sqlite3_column_int64(st, 3);
-		old_sort = sqlite3_column_int64(st, 4);
+		same = store_item_same(st, it);
+		first_seen = sqlite3_column_int64(st, 1);
+		story = sqlite3_column_int64(st, 2);
+		old_sort = sqlite3_column_int64(st, 3);
 	}
 	store_done(st);
 	if (found && same) {
@@ -1509,13 +1556,13 @@ store_item_upsert(struct store *s, const char *feed, const struct item *it,
 		rc = SQLITE_OK;
 		bind_int64(&rc, st, 1, feed_id);
 		bind_text(&rc, st, 2, key);
-		bind_item(&rc, st, 3, it, hash, categories);
-		bind_int64(&rc, st, 13, now);
-		bind_int64(&rc, st, 14, sort_time);
-		bind_int64(&rc, st, 15, story);
-		bind_text(&rc, st, 16, canon);
-		bind_text(&rc, st, 17, title);
-		bind_key_hash(&rc, st, 18, title, title_hash);
+		bind_item(&rc, st, 3, it, categories);
+		bind_int64(&rc, st, 12, now);
+		bind_int64(&rc, st, 13, sort_time);
+		bind_int64(&rc, st, 14, story);
+		bind_text(&rc, st, 15, canon);
+		bind_text(&rc, st, 16, title);
+		bind_key_hash(&rc, st, 17, title, title_hash);
 		if (store_run(s, st, rc, "insert item") != 0)
 			goto out;
 		*id = sqlite3_last_insert_rowid(s->db);
@@ -1534,12 +1581,12 @@ store_item_upsert(struct store *s, const char *feed, const struct item *it,
 	st = s->st[ST_ITEM_UPDATE];
 	rc = SQLITE_OK;
 	bind_int64(&rc, st, 1, old_id);
-	bind_item(&rc, st, 2, it, hash, categories);
-	bind_int64(&rc, st, 12, now);
-	bind_int64(&rc, st, 13, sort_time);
-	bind_text(&rc, st, 14, canon);
-	bind_text(&rc, st, 15, title);
-	bind_key_hash(&rc, st, 16, title, title_hash);
+	bind_item(&rc, st, 2, it, categories);
+	bind_int64(&rc, st, 11, now);
+	bind_int64(&rc, st, 12, sort_time);
+	bind_text(&rc, st, 13, canon);
+	bind_text(&rc, st, 14, title);
+	bind_key_hash(&rc, st, 15, title, title_hash);
 	if (store_run(s, st, rc, "update item") != 0)
 		goto out;
 	if (sort_time != old_sort &&

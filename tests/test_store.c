@@ -430,6 +430,136 @@ test_item_fields(void **state)
 }
 
 /* Text from a feed is data: SQL in every field is stored as written. */
+/*
+ * An item seen again is unchanged exactly when storing it would store the
+ * same fields (they are compared, not hashed): NULL is not "", a list of
+ * categories is not the same words in fewer or more of them.
+ */
+static void
+test_item_same(void **state)
+{
+	static char *c_ab[] = {"a", "b"}, *c_a_b[] = {"a b"},
+		    *c_ab_[] = {"a", "b", ""}, *c_e[] = {""},
+		    *c_nl[] = {"a\nb"}, *c_xnull[] = {"x", NULL},
+		    *c_xe[] = {"x", ""}, *c_ba[] = {"b", "a"},
+		    *c_ar[] = {"روسيا", "أخبار"}, *c_ar2[] = {"روسيا", "اخبار"};
+	static const struct {
+		const char *name;
+		const char *title, *author, *summary, *content;
+		char **cats;
+		size_t ncats;
+		int64_t published, updated;
+		int result;
+	} tests[] = {
+	    {"the same", "T", "A", "S", NULL, c_ab, 2, NOW, PARSE_NO_TIME,
+		STORE_ITEM_SAME},
+	    {"title", "U", "A", "S", NULL, c_ab, 2, NOW, PARSE_NO_TIME,
+		STORE_ITEM_UPDATED},
+	    {"no title", NULL, "A", "S", NULL, c_ab, 2, NOW, PARSE_NO_TIME,
+		STORE_ITEM_UPDATED},
+	    {"empty title", "", "A", "S", NULL, c_ab, 2, NOW, PARSE_NO_TIME,
+		STORE_ITEM_UPDATED},
+	    {"author", "T", "B", "S", NULL, c_ab, 2, NOW, PARSE_NO_TIME,
+		STORE_ITEM_UPDATED},
+	    {"no author", "T", NULL, "S", NULL, c_ab, 2, NOW, PARSE_NO_TIME,
+		STORE_ITEM_UPDATED},
+	    {"summary", "T", "A", "S2", NULL, c_ab, 2, NOW, PARSE_NO_TIME,
+		STORE_ITEM_UPDATED},
+	    {"empty content", "T", "A", "S", "", c_ab, 2, NOW, PARSE_NO_TIME,
+		STORE_ITEM_UPDATED},
+	    {"published", "T", "A", "S", NULL, c_ab, 2, NOW + 1, PARSE_NO_TIME,
+		STORE_ITEM_UPDATED},
+	    {"no date", "T", "A", "S", NULL, c_ab, 2, PARSE_NO_TIME,
+		PARSE_NO_TIME, STORE_ITEM_UPDATED},
+	    {"updated", "T", "A", "S", NULL, c_ab, 2, NOW, NOW,
+		STORE_ITEM_UPDATED},
+	    {"no categories", "T", "A", "S", NULL, NULL, 0, NOW, PARSE_NO_TIME,
+		STORE_ITEM_UPDATED},
+	    {"one empty category", "T", "A", "S", NULL, c_e, 1, NOW,
+		PARSE_NO_TIME, STORE_ITEM_UPDATED},
+	    {"joined categories", "T", "A", "S", NULL, c_a_b, 1, NOW,
+		PARSE_NO_TIME, STORE_ITEM_UPDATED},
+	    {"one more, empty", "T", "A", "S", NULL, c_ab_, 3, NOW,
+		PARSE_NO_TIME, STORE_ITEM_UPDATED},
+	    {"one fewer", "T", "A", "S", NULL, c_ab, 1, NOW, PARSE_NO_TIME,
+		STORE_ITEM_UPDATED},
+	    {"other order", "T", "A", "S", NULL, c_ba, 2, NOW, PARSE_NO_TIME,
+		STORE_ITEM_UPDATED},
+	};
+	/* Second items from a first one other than the table's base. */
+	static const struct {
+		char **cats1;
+		size_t n1;
+		char **cats2;
+		size_t n2;
+		int result;
+	} cats[] = {
+	    {NULL, 0, NULL, 0, STORE_ITEM_SAME},
+	    {c_e, 1, c_e, 1, STORE_ITEM_SAME},
+	    {c_e, 1, NULL, 0, STORE_ITEM_UPDATED},
+	    {c_a_b, 1, c_ab, 2, STORE_ITEM_UPDATED},
+	    {c_ab_, 3, c_ab_, 3, STORE_ITEM_SAME},
+	    {c_ab_, 3, c_ab, 2, STORE_ITEM_UPDATED},
+	    {c_ar, 2, c_ar, 2, STORE_ITEM_SAME},
+	    {c_ar, 2, c_ar2, 2, STORE_ITEM_UPDATED},
+	    {c_nl, 1, c_nl, 1, STORE_ITEM_SAME},
+	    {c_xnull, 2, c_xnull, 2, STORE_ITEM_SAME},
+	    /*
+	     * Stored the same either way ("a b", "x\n"): nothing to update.
+	     * (Until schema 5 a hash of the fields made these updates.)
+	     */
+	    {c_nl, 1, c_a_b, 1, STORE_ITEM_SAME},
+	    {c_xe, 2, c_xnull, 2, STORE_ITEM_SAME},
+	    {c_xnull, 2, c_xe, 2, STORE_ITEM_SAME},
+	};
+	struct fixture *fx = *state;
+	struct item a, b;
+	char name[32];
+	int64_t id;
+
+	fx_open(fx);
+	for (size_t i = 0; i < nitems(tests); i++) {
+		sync_feeds(fx->s, tests[i].name, NULL);
+		a = mkitem("g", "http://x/1", "T", NULL, NOW);
+		a.author = "A";
+		a.summary = "S";
+		a.categories = c_ab;
+		a.ncategories = 2;
+		b = mkitem("g", "http://x/1", tests[i].title, tests[i].content,
+		    tests[i].published);
+		b.author = (char *)tests[i].author;
+		b.summary = (char *)tests[i].summary;
+		b.categories = tests[i].cats;
+		b.ncategories = tests[i].ncats;
+		b.updated = tests[i].updated;
+		upsert(fx->s, tests[i].name, &a, NOW, STORE_ITEM_NEW);
+		if (store_item_upsert(fx->s, tests[i].name, &b, NULL, NOW + 1,
+			&id) != tests[i].result)
+			fail_msg("%s: not %d", tests[i].name, tests[i].result);
+		/* And back. */
+		if (store_item_upsert(fx->s, tests[i].name, &a, NULL, NOW + 2,
+			&id) != tests[i].result)
+			fail_msg(
+			    "%s, back: not %d", tests[i].name, tests[i].result);
+	}
+	for (size_t i = 0; i < nitems(cats); i++) {
+		snprintf(name, sizeof name, "cats %zu", i);
+		sync_feeds(fx->s, name, NULL);
+		a = mkitem("g", "http://x/1", "T", NULL, NOW);
+		a.categories = cats[i].cats1;
+		a.ncategories = cats[i].n1;
+		b = a;
+		b.categories = cats[i].cats2;
+		b.ncategories = cats[i].n2;
+		upsert(fx->s, name, &a, NOW, STORE_ITEM_NEW);
+		if (store_item_upsert(fx->s, name, &b, NULL, NOW + 1, &id) !=
+		    cats[i].result)
+			fail_msg("%s: not %d", name, cats[i].result);
+		/* Once stored, the same again. */
+		upsert(fx->s, name, &b, NOW + 2, STORE_ITEM_SAME);
+	}
+}
+
 static void
 test_hostile_text(void **state)
 {
@@ -1457,7 +1587,7 @@ test_migrate_v4(void **state)
 }
 
 /*
- * The title index is kept by spans of two days of sort_time: equal titles
+ * The title index is kept by spans of four days of sort_time: equal titles
  * of two feeds are one story when dated at most 48 hours apart, wherever
  * the spans begin, also across 0 (where SQL and C divide toward zero) and
  * near the ends of the range.
@@ -1470,6 +1600,16 @@ test_title_spans(void **state)
 	    9838 * 172800,
 	    9838 * 172800 - 1,
 	    9838 * 172800 + 1,
+	    4919 * 345600 - 1,
+	    4919 * 345600 + 1,
+	    4919 * 345600 + 172800,
+	    -345600,
+	    345600,
+	    -345599,
+	    345599,
+	    -345601,
+	    345601,
+	    INT64_MAX / 2,
 	    0,
 	    -1,
 	    1,
@@ -1497,7 +1637,7 @@ test_title_spans(void **state)
 	    -3600,
 	};
 	/* A clock late enough to trust every date here. */
-	const int64_t now = 4000000000;
+	const int64_t now = INT64_MAX / 2 + 10 * 172800;
 	struct fixture *fx = *state;
 	struct store_keys k = {.canon = NULL};
 	struct store_item *items;
@@ -1556,6 +1696,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_dedup_ladder, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_item_fields, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_item_same, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_hostile_text, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_same_guid_two_feeds, setup, teardown),
