@@ -230,6 +230,9 @@ enum store_stmt {
 	ST_OUTPUT_FILTER_SET,
 	ST_META_GET,
 	ST_META_SET,
+	ST_DATA_VERSION,
+	ST_KEYS_LINKS,
+	ST_KEYS_TITLES,
 	ST_COUNT
 };
 
@@ -397,8 +400,31 @@ static const char *const store_sql[ST_COUNT] = {
 	"INSERT INTO outputs (name, filter) VALUES (?1, ?2)"
 	" ON CONFLICT (name) DO UPDATE SET filter = ?2",
     [ST_META_GET] = "SELECT value FROM meta WHERE key = ?1",
+    /* Changes when another connection commits. */
+    [ST_DATA_VERSION] = "PRAGMA data_version",
+    /* Every story key stored, off the indexes alone (keyfilter). */
+    [ST_KEYS_LINKS] = "SELECT canon FROM items WHERE canon IS NOT NULL",
+    [ST_KEYS_TITLES] = "SELECT title_hash FROM items"
+		       " WHERE title_hash IS NOT NULL",
     [ST_META_SET] = "INSERT INTO meta (key, value) VALUES (?1, ?2)"
 		    " ON CONFLICT (key) DO UPDATE SET value = ?2",
+};
+
+/*
+ * The story keys stored, as a Bloom filter of their 64-bit hashes: most new
+ * items share neither link nor title with a stored one, and the filter
+ * says so without reading the indexes. It errs only the safe way (a key
+ * that is not stored may pass): made from the database when first needed,
+ * made again in the first lookup of a transaction after another connection
+ * committed (PRAGMA data_version) or when it has filled up; keys of items
+ * deleted since, or rolled back, stay in it until then.
+ */
+struct keyfilter {
+	uint64_t *bits;	 /* NULL: to be made */
+	uint64_t mask;	 /* of bit positions: the size is a power of two */
+	size_t n, max;	 /* keys added, and the most before it is made again */
+	int64_t version; /* data_version it was made at */
+	int checked;	 /* data_version compared in this transaction */
 };
 
 struct store {
@@ -412,6 +438,7 @@ struct store {
 	/* The item the last upsert inserted: it is in no output yet. */
 	int64_t new_id;
 	int64_t new_sort; /* its story's sort_time */
+	struct keyfilter keys;
 };
 
 /*
@@ -778,6 +805,7 @@ store_free(struct store *s)
 {
 	for (size_t i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(s->st[i]);
+	free(s->keys.bits);
 	if (s->db != NULL && sqlite3_close(s->db) != SQLITE_OK)
 		log_warnx("store: close: %s", sqlite3_errmsg(s->db));
 	free(s->fault);
@@ -863,6 +891,7 @@ store_close(struct store *s)
 int
 store_begin(struct store *s)
 {
+	s->keys.checked = 0;
 	return store_run(s, s->st[ST_BEGIN], SQLITE_OK, "begin");
 }
 
@@ -1328,6 +1357,146 @@ store_feed_id(struct store *s, const char *feed, int64_t *id)
 	return 1;
 }
 
+/* splitmix64's finalizer: every bit of the result depends on every bit. */
+static uint64_t
+mix64(uint64_t h)
+{
+	h ^= h >> 30;
+	h *= 0xbf58476d1ce4e5b9ULL;
+	h ^= h >> 27;
+	h *= 0x94d049bb133111ebULL;
+	return h ^ h >> 31;
+}
+
+/* The filter's hash of a canonical link (FNV-1a, mixed). */
+static uint64_t
+keyfilter_link(const char *link)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (const unsigned char *p = (const unsigned char *)link; *p != '\0';
+	     p++)
+		h = (h ^ *p) * 0x100000001b3ULL;
+	return mix64(h);
+}
+
+/* The filter's hash of a title key, from the one the index holds. */
+static uint64_t
+keyfilter_title(int64_t title_hash)
+{
+	return mix64((uint64_t)title_hash ^ 0x7469746c65ULL);
+}
+
+/* Three bits a key, by double hashing. */
+static void
+keyfilter_add(struct keyfilter *f, uint64_t h)
+{
+	uint64_t step = h >> 32 | 1;
+
+	if (f->bits == NULL)
+		return;
+	for (int i = 0; i < 3; i++, h += step)
+		f->bits[(h & f->mask) >> 6] |= 1ULL << (h & 63);
+	f->n++;
+}
+
+static int
+keyfilter_maybe(const struct keyfilter *f, uint64_t h)
+{
+	uint64_t step = h >> 32 | 1;
+
+	for (int i = 0; i < 3; i++, h += step)
+		if ((f->bits[(h & f->mask) >> 6] & 1ULL << (h & 63)) == 0)
+			return 0;
+	return 1;
+}
+
+/* Records an item's keys, as stored, in the filter. */
+static void
+store_keys_add(
+    struct store *s, const char *canon, const char *title, int64_t title_hash)
+{
+	if (canon != NULL)
+		keyfilter_add(&s->keys, keyfilter_link(canon));
+	if (title != NULL)
+		keyfilter_add(&s->keys, keyfilter_title(title_hash));
+}
+
+/* Collects the filter hashes of one of the ST_KEYS_ statements. */
+static int
+store_keys_collect(
+    struct store *s, sqlite3_stmt *st, uint64_t **hs, size_t *n, size_t *cap)
+{
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == *cap) {
+			*cap = *cap == 0 ? 1024 : *cap * 2;
+			*hs = xreallocarray(*hs, *cap, sizeof **hs);
+		}
+		if (st == s->st[ST_KEYS_LINKS])
+			(*hs)[(*n)++] = keyfilter_link(
+			    (const char *)sqlite3_column_text(st, 0));
+		else
+			(*hs)[(*n)++] =
+			    keyfilter_title(sqlite3_column_int64(st, 0));
+	}
+	if (rc != SQLITE_DONE) {
+		store_warn(s, "read story keys");
+		store_done(st);
+		return -1;
+	}
+	store_done(st);
+	return 0;
+}
+
+/*
+ * Makes the filter ready for this transaction: 0, or -1 if it cannot be
+ * trusted (the lookups then read the indexes).
+ */
+static int
+store_keys_check(struct store *s)
+{
+	struct keyfilter *f = &s->keys;
+	sqlite3_stmt *st = s->st[ST_DATA_VERSION];
+	uint64_t *hs = NULL;
+	size_t n = 0, cap = 0, bits;
+	int64_t version;
+
+	if (f->checked)
+		return f->bits != NULL ? 0 : -1;
+	f->checked = 1;
+	if (store_row(s, st, SQLITE_OK, "data version") != 1) {
+		free(f->bits);
+		f->bits = NULL;
+		return -1;
+	}
+	version = sqlite3_column_int64(st, 0);
+	store_done(st);
+	if (f->bits != NULL && version == f->version && f->n <= f->max)
+		return 0;
+
+	free(f->bits);
+	f->bits = NULL;
+	if (store_keys_collect(s, s->st[ST_KEYS_LINKS], &hs, &n, &cap) != 0 ||
+	    store_keys_collect(s, s->st[ST_KEYS_TITLES], &hs, &n, &cap) != 0) {
+		free(hs);
+		return -1;
+	}
+	/* 16 bits a key, room to double; at most 1% false answers then. */
+	for (bits = 1 << 16; bits < 32 * n; bits *= 2)
+		;
+	f->bits = xcalloc(bits / 64, sizeof *f->bits);
+	f->mask = bits - 1;
+	f->max = bits / 10;
+	f->n = 0;
+	f->version = version;
+	for (size_t i = 0; i < n; i++)
+		keyfilter_add(f, hs[i]);
+	free(hs);
+	return 0;
+}
+
 /*
  * The story an item with these keys belongs to, other than the story
  * `not` (0: none): the story of the oldest item with the same canonical
@@ -1341,12 +1510,19 @@ store_story_find(struct store *s, const struct store_keys *k,
     int64_t *story, int64_t *story_sort)
 {
 	sqlite3_stmt *st;
-	int rc, found = 0;
+	int rc, found = 0, link, title, filter;
 	int64_t lo, hi;
 
 	if (k == NULL)
 		return 0;
-	if (k->canon != NULL) {
+	/* Most keys were never stored: then no index need be read. */
+	filter = store_keys_check(s) == 0;
+	link = k->canon != NULL &&
+	       (!filter || keyfilter_maybe(&s->keys, keyfilter_link(k->canon)));
+	title =
+	    k->title != NULL &&
+	    (!filter || keyfilter_maybe(&s->keys, keyfilter_title(title_hash)));
+	if (link) {
 		st = s->st[ST_STORY_FIND_LINK];
 		rc = SQLITE_OK;
 		bind_text(&rc, st, 1, k->canon);
@@ -1354,7 +1530,7 @@ store_story_find(struct store *s, const struct store_keys *k,
 		if ((found = store_row(s, st, rc, "find story by link")) < 0)
 			return -1;
 	}
-	if (found == 0 && k->title != NULL) {
+	if (found == 0 && title) {
 		/* Dates near INT64 limits are possible (store_time_trusted). */
 		lo = sort_time < INT64_MIN + STORE_TITLE_WINDOW
 			 ? INT64_MIN
@@ -1565,6 +1741,7 @@ store_item_upsert(struct store *s, const char *feed, const struct item *it,
 		bind_key_hash(&rc, st, 17, title, title_hash);
 		if (store_run(s, st, rc, "insert item") != 0)
 			goto out;
+		store_keys_add(s, canon, title, title_hash);
 		*id = sqlite3_last_insert_rowid(s->db);
 		s->new_id = *id;
 		s->new_sort = story_sort;
@@ -1589,6 +1766,7 @@ store_item_upsert(struct store *s, const char *feed, const struct item *it,
 	bind_key_hash(&rc, st, 15, title, title_hash);
 	if (store_run(s, st, rc, "update item") != 0)
 		goto out;
+	store_keys_add(s, canon, title, title_hash);
 	if (sort_time != old_sort &&
 	    store_story_resort(s, story, feed, key, sort_time) != 0)
 		goto out;
@@ -1647,6 +1825,7 @@ store_item_rekey(struct store *s, int64_t id, const struct store_keys *k)
 	bind_key_hash(&rc, st, 4, k->title, title_hash);
 	if (store_run(s, st, rc, "set item keys") != 0)
 		goto out;
+	store_keys_add(s, k->canon, k->title, title_hash);
 	if ((found = store_story_find(s, k, title_hash, feed_id, sort_time,
 		 story, &other, &other_sort)) < 0)
 		goto out;

@@ -182,7 +182,7 @@ all_items(struct store *s, struct store_item **items)
 {
 	size_t n;
 
-	assert_int_equal(store_items_page(s, 0, 1000, items, &n), 0);
+	assert_int_equal(store_items_page(s, 0, 100000, items, &n), 0);
 	return n;
 }
 
@@ -1321,6 +1321,147 @@ count_fill(struct store_keys *k, void *arg)
 	k->title = NULL;
 }
 
+/*
+ * The store keeps a filter of the story keys stored, so that a new item's
+ * story costs no index read when no stored item shares its keys. It must
+ * never hide a stored key: not one that another connection stored, not one
+ * of a thousand and more added since it was made.
+ */
+static void
+test_story_keys_filter(void **state)
+{
+	struct fixture *fx = *state;
+	struct store *other;
+	struct store_keys k;
+	struct store_item *items;
+	struct item it;
+	char guid[32], link[64], title[64], *cause = NULL;
+	int64_t id, first;
+	size_t n, total;
+
+	fx_open(fx);
+	sync_feeds(fx->s, "a", "b");
+	assert_non_null(other = store_open(fx->path, &cause));
+	/* Both have made their filters. */
+	it = mkitem("a0", NULL, "T", NULL, NOW);
+	k = (struct store_keys){.canon = "http://x/a0", .title = "a zero x"};
+	assert_int_equal(store_item_upsert(fx->s, "a", &it, &k, NOW, &first),
+	    STORE_ITEM_NEW);
+	it = mkitem("b0", NULL, "T", NULL, NOW);
+	k = (struct store_keys){.canon = "http://x/b0", .title = "b zero x"};
+	assert_int_equal(
+	    store_item_upsert(other, "b", &it, &k, NOW, &id), STORE_ITEM_NEW);
+	assert_int_not_equal(id, first);
+
+	/* Stored by one connection, found by the other. */
+	it = mkitem("a1", NULL, "T", NULL, NOW);
+	k = (struct store_keys){.canon = "http://x/1", .title = "one two x"};
+	assert_int_equal(
+	    store_item_upsert(fx->s, "a", &it, &k, NOW, &id), STORE_ITEM_NEW);
+	it = mkitem("b1", NULL, "T", NULL, NOW);
+	k = (struct store_keys){.canon = "http://x/1"};
+	assert_int_equal(
+	    store_item_upsert(other, "b", &it, &k, NOW, &id), STORE_ITEM_NEW);
+	it = mkitem("b2", NULL, "T", NULL, NOW + 60);
+	k = (struct store_keys){.canon = "http://x/b2", .title = "one two x"};
+	assert_int_equal(
+	    store_item_upsert(other, "b", &it, &k, NOW, &id), STORE_ITEM_NEW);
+	/* And the other way, inside a transaction. */
+	it = mkitem("b3", NULL, "T", NULL, NOW);
+	k = (struct store_keys){.canon = "http://x/3", .title = "three x y"};
+	assert_int_equal(
+	    store_item_upsert(other, "b", &it, &k, NOW, &id), STORE_ITEM_NEW);
+	assert_int_equal(store_begin(fx->s), 0);
+	it = mkitem("a3", NULL, "T", NULL, NOW);
+	k = (struct store_keys){.canon = "http://x/3"};
+	assert_int_equal(
+	    store_item_upsert(fx->s, "a", &it, &k, NOW, &id), STORE_ITEM_NEW);
+	/* Rolled back: not stored, so nothing to find later. */
+	it = mkitem("a4", NULL, "T", NULL, NOW);
+	k = (struct store_keys){.canon = "http://x/4"};
+	assert_int_equal(
+	    store_item_upsert(fx->s, "a", &it, &k, NOW, &id), STORE_ITEM_NEW);
+	assert_int_equal(store_commit(fx->s), 0);
+	assert_int_equal(store_begin(fx->s), 0);
+	it = mkitem("a5", NULL, "T", NULL, NOW);
+	k = (struct store_keys){.canon = "http://x/5"};
+	assert_int_equal(
+	    store_item_upsert(fx->s, "a", &it, &k, NOW, &id), STORE_ITEM_NEW);
+	store_rollback(fx->s);
+	it = mkitem("b5", NULL, "T", NULL, NOW);
+	k = (struct store_keys){.canon = "http://x/5"};
+	assert_int_equal(
+	    store_item_upsert(other, "b", &it, &k, NOW, &id), STORE_ITEM_NEW);
+
+	/* Far more keys than the filter was made for, then the first ones. */
+	for (int i = 0; i < 5000; i++) {
+		snprintf(guid, sizeof guid, "m%d", i);
+		snprintf(link, sizeof link, "http://x/m/%d", i);
+		snprintf(title, sizeof title, "many %d x", i);
+		it = mkitem(guid, NULL, "T", NULL, NOW);
+		k = (struct store_keys){.canon = link, .title = title};
+		assert_int_equal(
+		    store_item_upsert(fx->s, "a", &it, &k, NOW, &id),
+		    STORE_ITEM_NEW);
+	}
+	for (int i = 0; i < 5000; i += 499) {
+		snprintf(guid, sizeof guid, "n%d", i);
+		snprintf(link, sizeof link, "http://x/m/%d", i);
+		it = mkitem(guid, NULL, "T", NULL, NOW);
+		k = (struct store_keys){.canon = link};
+		assert_int_equal(
+		    store_item_upsert(fx->s, "b", &it, &k, NOW, &id),
+		    STORE_ITEM_NEW);
+		snprintf(guid, sizeof guid, "o%d", i);
+		snprintf(title, sizeof title, "many %d x", i);
+		k = (struct store_keys){.title = title};
+		it = mkitem(guid, NULL, "T", NULL, NOW + 3600);
+		assert_int_equal(
+		    store_item_upsert(other, "b", &it, &k, NOW, &id),
+		    STORE_ITEM_NEW);
+	}
+	store_close(other);
+
+	/* Each b item in the story of its a item, but b5. */
+	n = feed_items(fx->s, "b", &items, &total);
+	assert_int_equal(n, 5 + 2 * 11);
+	for (size_t i = 0; i < n; i++) {
+		const char *key = items[i].key, *want;
+		int64_t story = 0;
+
+		if (strcmp(key, "guid:b0") == 0 ||
+		    strcmp(key, "guid:b3") == 0 || strcmp(key, "guid:b5") == 0)
+			continue;
+		if (strcmp(key, "guid:b1") == 0 || strcmp(key, "guid:b2") == 0)
+			want = "guid:a1";
+		else {
+			snprintf(guid, sizeof guid, "guid:m%s", key + 6);
+			want = guid;
+		}
+		for (size_t j = n; j < total; j++)
+			if (strcmp(items[j].key, want) == 0)
+				story = items[j].story;
+		if (story == 0 || items[i].story != story)
+			fail_msg("%s: story %jd, not that of %s (%jd)", key,
+			    (intmax_t)items[i].story, want, (intmax_t)story);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(items[i].key, "guid:b3") == 0)
+			id = items[i].story;
+	}
+	for (size_t j = n; j < total; j++)
+		if (strcmp(items[j].key, "guid:a3") == 0)
+			assert_int_equal(items[j].story, id);
+	/* b5 founded its own. */
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(items[i].key, "guid:b5") == 0)
+			for (size_t j = 0; j < total; j++)
+				if (j != i)
+					assert_int_not_equal(
+					    items[j].story, items[i].story);
+	store_items_free(items, total);
+}
+
 /* Keys cost time: the store asks for them only for new and changed items. */
 static void
 test_keys_on_demand(void **state)
@@ -1714,6 +1855,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_migrate_v4, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_title_spans, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_story_keys, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_story_keys_filter, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_keys_on_demand, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_feed_lang, setup, teardown),
