@@ -233,6 +233,8 @@ enum store_stmt {
 	ST_DATA_VERSION,
 	ST_KEYS_LINKS,
 	ST_KEYS_TITLES,
+	ST_KEYS_ITEMS,
+	ST_KEYS_TOMBS,
 	ST_COUNT
 };
 
@@ -404,6 +406,8 @@ static const char *const store_sql[ST_COUNT] = {
     [ST_DATA_VERSION] = "PRAGMA data_version",
     /* Every story key stored, off the indexes alone (keyfilter). */
     [ST_KEYS_LINKS] = "SELECT canon FROM items WHERE canon IS NOT NULL",
+    [ST_KEYS_ITEMS] = "SELECT feed_id, key FROM items",
+    [ST_KEYS_TOMBS] = "SELECT feed_id, key FROM tombstones",
     [ST_KEYS_TITLES] = "SELECT title_hash FROM items"
 		       " WHERE title_hash IS NOT NULL",
     [ST_META_SET] = "INSERT INTO meta (key, value) VALUES (?1, ?2)"
@@ -411,13 +415,14 @@ static const char *const store_sql[ST_COUNT] = {
 };
 
 /*
- * The story keys stored, as a Bloom filter of their 64-bit hashes: most new
- * items share neither link nor title with a stored one, and the filter
- * says so without reading the indexes. It errs only the safe way (a key
- * that is not stored may pass): made from the database when first needed,
- * made again in the first lookup of a transaction after another connection
- * committed (PRAGMA data_version) or when it has filled up; keys of items
- * deleted since, or rolled back, stay in it until then.
+ * The keys stored, as a Bloom filter of their 64-bit hashes: the (feed, key)
+ * of every item and tombstone, and the story keys (canonical links, title
+ * keys). A new item is none of them and most share neither link nor title
+ * with a stored one: the filter says so without reading the indexes. It errs
+ * only the safe way (a key that is not stored may pass): made from the database
+ * when first needed, made again in the first lookup of a transaction after
+ * another connection committed (PRAGMA data_version) or when it has filled up;
+ * keys of items deleted since, or rolled back, stay in it until then.
  */
 struct keyfilter {
 	uint64_t *bits;	 /* NULL: to be made */
@@ -1380,6 +1385,13 @@ keyfilter_link(const char *link)
 	return mix64(h);
 }
 
+/* The filter's hash of an item's (feed, key). */
+static uint64_t
+keyfilter_item(int64_t feed_id, const char *key)
+{
+	return mix64(keyfilter_link(key) ^ (uint64_t)feed_id);
+}
+
 /* The filter's hash of a title key, from the one the index holds. */
 static uint64_t
 keyfilter_title(int64_t title_hash)
@@ -1434,7 +1446,11 @@ store_keys_collect(
 			*cap = *cap == 0 ? 1024 : *cap * 2;
 			*hs = xreallocarray(*hs, *cap, sizeof **hs);
 		}
-		if (st == s->st[ST_KEYS_LINKS])
+		if (st == s->st[ST_KEYS_ITEMS] || st == s->st[ST_KEYS_TOMBS])
+			(*hs)[(*n)++] =
+			    keyfilter_item(sqlite3_column_int64(st, 0),
+				(const char *)sqlite3_column_text(st, 1));
+		else if (st == s->st[ST_KEYS_LINKS])
 			(*hs)[(*n)++] = keyfilter_link(
 			    (const char *)sqlite3_column_text(st, 0));
 		else
@@ -1479,7 +1495,9 @@ store_keys_check(struct store *s)
 	free(f->bits);
 	f->bits = NULL;
 	if (store_keys_collect(s, s->st[ST_KEYS_LINKS], &hs, &n, &cap) != 0 ||
-	    store_keys_collect(s, s->st[ST_KEYS_TITLES], &hs, &n, &cap) != 0) {
+	    store_keys_collect(s, s->st[ST_KEYS_TITLES], &hs, &n, &cap) != 0 ||
+	    store_keys_collect(s, s->st[ST_KEYS_ITEMS], &hs, &n, &cap) != 0 ||
+	    store_keys_collect(s, s->st[ST_KEYS_TOMBS], &hs, &n, &cap) != 0) {
 		free(hs);
 		return -1;
 	}
@@ -1654,6 +1672,7 @@ store_item_upsert(struct store *s, const char *feed, const struct item *it,
 	char *key, *categories = NULL;
 	int64_t feed_id, old_id = 0, first_seen = 0, story = 0, old_sort = 0;
 	int64_t sort_time, story_sort = 0, title_hash;
+	uint64_t item_hash;
 	int own, found, gone, same = 0, result = -1, rc;
 
 	*id = 0;
@@ -1667,22 +1686,28 @@ store_item_upsert(struct store *s, const char *feed, const struct item *it,
 		goto out;
 	}
 
-	st = s->st[ST_ITEM_FIND];
-	rc = SQLITE_OK;
-	bind_int64(&rc, st, 1, feed_id);
-	bind_text(&rc, st, 2, key);
-	if (store_row(s, st, rc, "find item") != 1)
-		goto out;
-	found = sqlite3_column_type(st, 0) != SQLITE_NULL;
-	gone = sqlite3_column_type(st, 4) != SQLITE_NULL;
-	if (found) {
-		old_id = sqlite3_column_int64(st, 0);
-		same = store_item_same(st, it);
-		first_seen = sqlite3_column_int64(st, 1);
-		story = sqlite3_column_int64(st, 2);
-		old_sort = sqlite3_column_int64(st, 3);
+	/* A new item, as the filter can tell, needs no lookup. */
+	item_hash = keyfilter_item(feed_id, key);
+	if (store_keys_check(s) == 0 && !keyfilter_maybe(&s->keys, item_hash))
+		found = gone = 0;
+	else {
+		st = s->st[ST_ITEM_FIND];
+		rc = SQLITE_OK;
+		bind_int64(&rc, st, 1, feed_id);
+		bind_text(&rc, st, 2, key);
+		if (store_row(s, st, rc, "find item") != 1)
+			goto out;
+		found = sqlite3_column_type(st, 0) != SQLITE_NULL;
+		gone = sqlite3_column_type(st, 4) != SQLITE_NULL;
+		if (found) {
+			old_id = sqlite3_column_int64(st, 0);
+			same = store_item_same(st, it);
+			first_seen = sqlite3_column_int64(st, 1);
+			story = sqlite3_column_int64(st, 2);
+			old_sort = sqlite3_column_int64(st, 3);
+		}
+		store_done(st);
 	}
-	store_done(st);
 	if (found && same) {
 		*id = old_id;
 		result = STORE_ITEM_SAME;
@@ -1741,6 +1766,7 @@ store_item_upsert(struct store *s, const char *feed, const struct item *it,
 		bind_key_hash(&rc, st, 17, title, title_hash);
 		if (store_run(s, st, rc, "insert item") != 0)
 			goto out;
+		keyfilter_add(&s->keys, item_hash);
 		store_keys_add(s, canon, title, title_hash);
 		*id = sqlite3_last_insert_rowid(s->db);
 		s->new_id = *id;

@@ -1420,6 +1420,27 @@ test_story_keys_filter(void **state)
 		    store_item_upsert(other, "b", &it, &k, NOW, &id),
 		    STORE_ITEM_NEW);
 	}
+	/* Items and tombstones stored by one connection, known to the other. */
+	it = mkitem("a6", NULL, "T", NULL, NOW);
+	assert_int_equal(
+	    store_item_upsert(fx->s, "a", &it, NULL, NOW, &id), STORE_ITEM_NEW);
+	assert_int_equal(store_item_upsert(other, "a", &it, NULL, NOW, &first),
+	    STORE_ITEM_SAME);
+	assert_int_equal(first, id);
+	it.title = "U";
+	assert_int_equal(store_item_upsert(other, "a", &it, NULL, NOW, &first),
+	    STORE_ITEM_UPDATED);
+	assert_int_equal(first, id);
+	assert_int_equal(store_item_upsert(fx->s, "a", &it, NULL, NOW, &first),
+	    STORE_ITEM_SAME);
+	it = mkitem("a7", NULL, "T", NULL, NOW - 100 * DAY);
+	assert_int_equal(
+	    store_item_upsert(fx->s, "a", &it, NULL, NOW - 100 * DAY, &id),
+	    STORE_ITEM_NEW);
+	assert_int_equal(
+	    store_prune(other, "a", NOW - 50 * DAY, 0, 10, NOW), 1);
+	assert_int_equal(store_item_upsert(fx->s, "a", &it, NULL, NOW, &id),
+	    STORE_ITEM_GONE);
 	store_close(other);
 
 	/* Each b item in the story of its a item, but b5. */
