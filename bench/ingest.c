@@ -150,12 +150,32 @@ make_items(size_t n)
 	return items;
 }
 
-/* Wall and CPU (user + system) seconds of one run. */
+/*
+ * Wall and CPU (user + system) seconds of one run, and the bytes it wrote
+ * (WAL frames and checkpoints: write(2) calls, from /proc/self/io).
+ */
 struct timing {
 	double wall, cpu;
 	int64_t wall0;
 	double cpu0;
+	long long written, written0;
 };
+
+static long long
+bytes_written(void)
+{
+	char line[128];
+	long long v = 0;
+	FILE *f;
+
+	if ((f = fopen("/proc/self/io", "r")) == NULL)
+		return 0;
+	while (fgets(line, sizeof line, f) != NULL)
+		if (strncmp(line, "wchar:", 6) == 0)
+			v = strtoll(line + 6, NULL, 10);
+	fclose(f);
+	return v;
+}
 
 static double
 cpu_now(void)
@@ -172,6 +192,7 @@ timing_start(struct timing *t)
 {
 	t->wall0 = now_mono_ms();
 	t->cpu0 = cpu_now();
+	t->written0 = bytes_written();
 }
 
 static void
@@ -179,6 +200,7 @@ timing_stop(struct timing *t)
 {
 	t->wall = (now_mono_ms() - t->wall0) / 1000.0;
 	t->cpu = cpu_now() - t->cpu0;
+	t->written = bytes_written() - t->written0;
 }
 
 static void
@@ -486,14 +508,16 @@ dcmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* The median of runs values. */
+/* The median of runs values: 0 wall, 1 CPU, 2 bytes written. */
 static double
-median(const struct timing *t, size_t runs, int cpu)
+median(const struct timing *t, size_t runs, int what)
 {
 	double *v = xcalloc(runs, sizeof *v), m;
 
 	for (size_t i = 0; i < runs; i++)
-		v[i] = cpu ? t[i].cpu : t[i].wall;
+		v[i] = what == 2   ? (double)t[i].written
+		       : what == 1 ? t[i].cpu
+				   : t[i].wall;
 	qsort(v, runs, sizeof *v, dcmp);
 	m = v[runs / 2];
 	free(v);
@@ -506,8 +530,10 @@ report(const char *name, const struct timing *t, size_t runs, size_t n,
 {
 	double wall = median(t, runs, 0), cpu = median(t, runs, 1);
 
-	printf("%-28s %8.0f items/s wall %8.0f items/s cpu %6.0f B/item", name,
-	    n / wall, n / cpu, (double)size / (double)n);
+	printf("%-28s %8.0f items/s wall %8.0f items/s cpu %6.0f B/item"
+	       " %6.0f B written/item",
+	    name, n / wall, n / cpu, (double)size / (double)n,
+	    median(t, runs, 2) / (double)n);
 	if (base1 != NULL)
 		printf("   %.2fx %.2fx", median(base1, runs, 0) / wall,
 		    median(base1, runs, 1) / cpu);
@@ -592,7 +618,7 @@ main(int argc, char **argv)
 			    &filtered2[r], &fsize);
 	}
 	rm_db(path);
-	printf("%-28s %16s %16s %13s   %s\n", "", "", "", "",
+	printf("%-28s %16s %16s %13s %21s   %s\n", "", "", "", "", "",
 	    only == NULL ? "ratio to (1): wall cpu   to (2): wall cpu" : "");
 	if (WANT("bare"))
 		report("(1) bare loop, own table", bare, runs, n, bsize, NULL,
