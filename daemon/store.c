@@ -235,6 +235,7 @@ enum store_stmt {
 	ST_KEYS_TITLES,
 	ST_KEYS_ITEMS,
 	ST_KEYS_TOMBS,
+	ST_KEYS_COUNT,
 	ST_COUNT
 };
 
@@ -304,7 +305,7 @@ static const char *const store_sql[ST_COUNT] = {
 			  " ORDER BY name",
     /*
      * One row always: the item's, or NULLs and whether it is a tombstone;
-     * with the fields its hash covers (see store_item_same).
+     * with the stored fields that store_item_same compares.
      */
     [ST_ITEM_FIND] = "SELECT i.id, i.first_seen, i.story_id,"
 		     " i.sort_time, CASE WHEN i.id IS NULL THEN"
@@ -404,10 +405,12 @@ static const char *const store_sql[ST_COUNT] = {
     [ST_META_GET] = "SELECT value FROM meta WHERE key = ?1",
     /* Changes when another connection commits. */
     [ST_DATA_VERSION] = "PRAGMA data_version",
-    /* Every story key stored, off the indexes alone (keyfilter). */
+    /* Every key stored, off the indexes alone (struct keyfilter). */
     [ST_KEYS_LINKS] = "SELECT canon FROM items WHERE canon IS NOT NULL",
     [ST_KEYS_ITEMS] = "SELECT feed_id, key FROM items",
     [ST_KEYS_TOMBS] = "SELECT feed_id, key FROM tombstones",
+    [ST_KEYS_COUNT] = "SELECT (SELECT count(*) FROM items),"
+		      " (SELECT count(*) FROM tombstones)",
     [ST_KEYS_TITLES] = "SELECT title_hash FROM items"
 		       " WHERE title_hash IS NOT NULL",
     [ST_META_SET] = "INSERT INTO meta (key, value) VALUES (?1, ?2)"
@@ -426,7 +429,7 @@ static const char *const store_sql[ST_COUNT] = {
  */
 struct keyfilter {
 	uint64_t *bits;	 /* NULL: to be made */
-	uint64_t mask;	 /* of bit positions: the size is a power of two */
+	uint64_t nbits;	 /* a multiple of 64, at most 2^32 */
 	size_t n, max;	 /* keys added, and the most before it is made again */
 	int64_t version; /* data_version it was made at */
 	int checked;	 /* data_version compared in this transaction */
@@ -1399,27 +1402,38 @@ keyfilter_title(int64_t title_hash)
 	return mix64((uint64_t)title_hash ^ 0x7469746c65ULL);
 }
 
-/* Three bits a key, by double hashing. */
+/* Bit i of three a key, by double hashing, scaled to the filter's size. */
+static uint64_t
+keyfilter_bit(const struct keyfilter *f, uint64_t h, int i)
+{
+	h += (uint64_t)i * (h >> 32 | 1);
+	return ((uint64_t)(uint32_t)(h ^ h >> 32) * f->nbits) >> 32;
+}
+
 static void
 keyfilter_add(struct keyfilter *f, uint64_t h)
 {
-	uint64_t step = h >> 32 | 1;
+	uint64_t b;
 
 	if (f->bits == NULL)
 		return;
-	for (int i = 0; i < 3; i++, h += step)
-		f->bits[(h & f->mask) >> 6] |= 1ULL << (h & 63);
+	for (int i = 0; i < 3; i++) {
+		b = keyfilter_bit(f, h, i);
+		f->bits[b >> 6] |= 1ULL << (b & 63);
+	}
 	f->n++;
 }
 
 static int
 keyfilter_maybe(const struct keyfilter *f, uint64_t h)
 {
-	uint64_t step = h >> 32 | 1;
+	uint64_t b;
 
-	for (int i = 0; i < 3; i++, h += step)
-		if ((f->bits[(h & f->mask) >> 6] & 1ULL << (h & 63)) == 0)
+	for (int i = 0; i < 3; i++) {
+		b = keyfilter_bit(f, h, i);
+		if ((f->bits[b >> 6] & 1ULL << (b & 63)) == 0)
 			return 0;
+	}
 	return 1;
 }
 
@@ -1434,31 +1448,28 @@ store_keys_add(
 		keyfilter_add(&s->keys, keyfilter_title(title_hash));
 }
 
-/* Collects the filter hashes of one of the ST_KEYS_ statements. */
+/* Adds the keys one of the ST_KEYS_ statements reads to the filter. */
 static int
-store_keys_collect(
-    struct store *s, sqlite3_stmt *st, uint64_t **hs, size_t *n, size_t *cap)
+store_keys_read(struct store *s, sqlite3_stmt *st)
 {
+	struct keyfilter *f = &s->keys;
 	int rc;
 
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == *cap) {
-			*cap = *cap == 0 ? 1024 : *cap * 2;
-			*hs = xreallocarray(*hs, *cap, sizeof **hs);
-		}
 		if (st == s->st[ST_KEYS_ITEMS] || st == s->st[ST_KEYS_TOMBS])
-			(*hs)[(*n)++] =
-			    keyfilter_item(sqlite3_column_int64(st, 0),
-				(const char *)sqlite3_column_text(st, 1));
+			keyfilter_add(
+			    f, keyfilter_item(sqlite3_column_int64(st, 0),
+				   (const char *)sqlite3_column_text(st, 1)));
 		else if (st == s->st[ST_KEYS_LINKS])
-			(*hs)[(*n)++] = keyfilter_link(
-			    (const char *)sqlite3_column_text(st, 0));
+			keyfilter_add(
+			    f, keyfilter_link(
+				   (const char *)sqlite3_column_text(st, 0)));
 		else
-			(*hs)[(*n)++] =
-			    keyfilter_title(sqlite3_column_int64(st, 0));
+			keyfilter_add(
+			    f, keyfilter_title(sqlite3_column_int64(st, 0)));
 	}
 	if (rc != SQLITE_DONE) {
-		store_warn(s, "read story keys");
+		store_warn(s, "read stored keys");
 		store_done(st);
 		return -1;
 	}
@@ -1475,44 +1486,50 @@ store_keys_check(struct store *s)
 {
 	struct keyfilter *f = &s->keys;
 	sqlite3_stmt *st = s->st[ST_DATA_VERSION];
-	uint64_t *hs = NULL;
-	size_t n = 0, cap = 0, bits;
+	uint64_t keys;
 	int64_t version;
 
 	if (f->checked)
 		return f->bits != NULL ? 0 : -1;
 	f->checked = 1;
-	if (store_row(s, st, SQLITE_OK, "data version") != 1) {
-		free(f->bits);
-		f->bits = NULL;
-		return -1;
-	}
+	if (store_row(s, st, SQLITE_OK, "data version") != 1)
+		goto fail;
 	version = sqlite3_column_int64(st, 0);
 	store_done(st);
 	if (f->bits != NULL && version == f->version && f->n <= f->max)
 		return 0;
 
+	/*
+	 * At most three keys an item (its own, its link, its title) and one
+	 * a tombstone; 12 bits for each (under 2% false answers when full),
+	 * made again past 8 bits a key: a million items take 4.5 MB.
+	 */
 	free(f->bits);
 	f->bits = NULL;
-	if (store_keys_collect(s, s->st[ST_KEYS_LINKS], &hs, &n, &cap) != 0 ||
-	    store_keys_collect(s, s->st[ST_KEYS_TITLES], &hs, &n, &cap) != 0 ||
-	    store_keys_collect(s, s->st[ST_KEYS_ITEMS], &hs, &n, &cap) != 0 ||
-	    store_keys_collect(s, s->st[ST_KEYS_TOMBS], &hs, &n, &cap) != 0) {
-		free(hs);
-		return -1;
-	}
-	/* 16 bits a key, room to double; at most 1% false answers then. */
-	for (bits = 1 << 16; bits < 32 * n; bits *= 2)
-		;
-	f->bits = xcalloc(bits / 64, sizeof *f->bits);
-	f->mask = bits - 1;
-	f->max = bits / 10;
+	st = s->st[ST_KEYS_COUNT];
+	if (store_row(s, st, SQLITE_OK, "count stored keys") != 1)
+		goto fail;
+	keys = 3 * (uint64_t)sqlite3_column_int64(st, 0) +
+	       (uint64_t)sqlite3_column_int64(st, 1);
+	store_done(st);
+	f->nbits = keys < (1 << 16) / 12 ? 1 << 16
+		   : keys > (UINT64_C(1) << 32) / 12
+		       ? UINT64_C(1) << 32
+		       : (12 * keys + 63) / 64 * 64;
+	f->bits = xcalloc(f->nbits / 64, sizeof *f->bits);
+	f->max = f->nbits / 8;
 	f->n = 0;
 	f->version = version;
-	for (size_t i = 0; i < n; i++)
-		keyfilter_add(f, hs[i]);
-	free(hs);
+	if (store_keys_read(s, s->st[ST_KEYS_ITEMS]) != 0 ||
+	    store_keys_read(s, s->st[ST_KEYS_TOMBS]) != 0 ||
+	    store_keys_read(s, s->st[ST_KEYS_LINKS]) != 0 ||
+	    store_keys_read(s, s->st[ST_KEYS_TITLES]) != 0)
+		goto fail;
 	return 0;
+fail:
+	free(f->bits);
+	f->bits = NULL;
+	return -1;
 }
 
 /*
