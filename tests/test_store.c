@@ -182,7 +182,7 @@ all_items(struct store *s, struct store_item **items)
 {
 	size_t n;
 
-	assert_int_equal(store_items_page(s, 0, 100000, items, &n), 0);
+	assert_int_equal(store_items_page(s, 0, 1000000, items, &n), 0);
 	return n;
 }
 
@@ -1393,8 +1393,14 @@ test_story_keys_filter(void **state)
 	assert_int_equal(
 	    store_item_upsert(other, "b", &it, &k, NOW, &id), STORE_ITEM_NEW);
 
-	/* Far more keys than the filter was made for, then the first ones. */
-	for (int i = 0; i < 5000; i++) {
+	/*
+	 * Far more keys than the filter was made for (at least 2^21 bits,
+	 * made again past 2^18 keys: 3 an item), in transactions of 10,000
+	 * items, then the first ones.
+	 */
+	for (int i = 0; i < 100000; i++) {
+		if (i % 10000 == 0)
+			assert_int_equal(store_begin(fx->s), 0);
 		snprintf(guid, sizeof guid, "m%d", i);
 		snprintf(link, sizeof link, "http://x/m/%d", i);
 		snprintf(title, sizeof title, "many %d x", i);
@@ -1403,8 +1409,10 @@ test_story_keys_filter(void **state)
 		assert_int_equal(
 		    store_item_upsert(fx->s, "a", &it, &k, NOW, &id),
 		    STORE_ITEM_NEW);
+		if (i % 10000 == 9999)
+			assert_int_equal(store_commit(fx->s), 0);
 	}
-	for (int i = 0; i < 5000; i += 499) {
+	for (int i = 0; i < 100000; i += 9091) {
 		snprintf(guid, sizeof guid, "n%d", i);
 		snprintf(link, sizeof link, "http://x/m/%d", i);
 		it = mkitem(guid, NULL, "T", NULL, NOW);
