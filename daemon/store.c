@@ -1503,7 +1503,7 @@ store_keys_check(struct store *s)
 	 * At most three keys an item (its own, its link, its title) and one
 	 * a tombstone; 12 bits for each (under 2% false answers when full),
 	 * made again past 8 bits a key: a million items take 4.5 MB. At
-	 * least 256 KB, so that a young database, which grows fastest, is not
+	 * least 32 KB, so that a young database, which grows fastest, is not
 	 * read again and again.
 	 */
 	free(f->bits);
@@ -1514,7 +1514,7 @@ store_keys_check(struct store *s)
 	keys = 3 * (uint64_t)sqlite3_column_int64(st, 0) +
 	       (uint64_t)sqlite3_column_int64(st, 1);
 	store_done(st);
-	f->nbits = keys < (1 << 21) / 12 ? 1 << 21
+	f->nbits = keys < (1 << 18) / 12 ? 1 << 18
 		   : keys > (UINT64_C(1) << 32) / 12
 		       ? UINT64_C(1) << 32
 		       : (12 * keys + 63) / 64 * 64;

@@ -1394,12 +1394,12 @@ test_story_keys_filter(void **state)
 	    store_item_upsert(other, "b", &it, &k, NOW, &id), STORE_ITEM_NEW);
 
 	/*
-	 * Far more keys than the filter was made for (at least 2^21 bits,
-	 * made again past 2^18 keys: 3 an item), in transactions of 10,000
-	 * items, then the first ones.
+	 * More keys than the filter was made for (at least 2^18 bits, made
+	 * again past 2^15 keys: 3 an item), in transactions of 4,000 items,
+	 * then the first ones.
 	 */
-	for (int i = 0; i < 100000; i++) {
-		if (i % 10000 == 0)
+	for (int i = 0; i < 12000; i++) {
+		if (i % 4000 == 0)
 			assert_int_equal(store_begin(fx->s), 0);
 		snprintf(guid, sizeof guid, "m%d", i);
 		snprintf(link, sizeof link, "http://x/m/%d", i);
@@ -1409,10 +1409,10 @@ test_story_keys_filter(void **state)
 		assert_int_equal(
 		    store_item_upsert(fx->s, "a", &it, &k, NOW, &id),
 		    STORE_ITEM_NEW);
-		if (i % 10000 == 9999)
+		if (i % 4000 == 3999)
 			assert_int_equal(store_commit(fx->s), 0);
 	}
-	for (int i = 0; i < 100000; i += 9091) {
+	for (int i = 0; i < 12000; i += 1091) {
 		snprintf(guid, sizeof guid, "n%d", i);
 		snprintf(link, sizeof link, "http://x/m/%d", i);
 		it = mkitem(guid, NULL, "T", NULL, NOW);
