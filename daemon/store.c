@@ -32,6 +32,14 @@
 
 /* Equal titles from two feeds are one story if dated this close. */
 #define STORE_TITLE_WINDOW (48 * 3600)
+/*
+ * The title index (schema 5) is kept by spans of sort_time this long, the
+ * literal 345600 of its SQL: an item's window covers at most two.
+ */
+#define STORE_TITLE_SPAN 345600
+#if STORE_TITLE_SPAN < 2 * STORE_TITLE_WINDOW
+#error "a title window must cover at most two spans"
+#endif
 
 /*
  * Schema migrations: step i takes a database from user_version i to i + 1,
@@ -143,6 +151,36 @@ static const char *const store_migrations[] = {
     ") WITHOUT ROWID;",
     /* 4: the language a feed declares, for the outputs' xml:lang. */
     "ALTER TABLE feeds ADD COLUMN lang TEXT;",
+    /*
+     * 5: cheaper writes. The title index took each new item at a random
+     * place (the text of its title), a page per item per commit; now it
+     * is ordered by 96-hour span of sort_time, then a 64-bit hash of the
+     * title key (feedmux_key_hash, see store_key_hash), so that the items
+     * of a fetch, dated alike, go to a few pages; the text stays in the
+     * row to confirm a match. An output's items are one B-tree keyed by
+     * item (new items go at its end) and the index of its newest, instead
+     * of three. (From schema 5 on, items' hash column is written empty:
+     * an item seen again is compared field by field, see store_item_same.)
+     */
+    "ALTER TABLE items ADD COLUMN title_hash INTEGER;"
+    "UPDATE items SET title_hash = feedmux_key_hash(title_key)"
+    " WHERE title_key IS NOT NULL;"
+    "DROP INDEX items_title;"
+    "CREATE INDEX items_title_span"
+    " ON items (sort_time / 345600, title_hash, sort_time)"
+    " WHERE title_hash IS NOT NULL;"
+    "CREATE TABLE output_items_new ("
+    " item_id INTEGER NOT NULL REFERENCES items (id) ON DELETE CASCADE,"
+    " output TEXT NOT NULL,"
+    " sort_time INTEGER NOT NULL,"
+    " PRIMARY KEY (item_id, output)"
+    ") WITHOUT ROWID;"
+    "INSERT INTO output_items_new (item_id, output, sort_time)"
+    " SELECT item_id, output, sort_time FROM output_items;"
+    "DROP TABLE output_items;"
+    "ALTER TABLE output_items_new RENAME TO output_items;"
+    "CREATE INDEX output_items_newest"
+    " ON output_items (output, sort_time DESC, item_id DESC);",
 };
 
 enum store_stmt {
@@ -167,7 +205,8 @@ enum store_stmt {
 	ST_ITEM_SET_KEYS,
 	ST_ITEM_DELETE,
 	ST_ITEM_OUTPUTS_DROP,
-	ST_STORY_FIND,
+	ST_STORY_FIND_LINK,
+	ST_STORY_FIND_TITLE,
 	ST_STORY_INSERT,
 	ST_STORY_GET,
 	ST_STORY_RESORT,
@@ -191,6 +230,12 @@ enum store_stmt {
 	ST_OUTPUT_FILTER_SET,
 	ST_META_GET,
 	ST_META_SET,
+	ST_DATA_VERSION,
+	ST_KEYS_LINKS,
+	ST_KEYS_TITLES,
+	ST_KEYS_ITEMS,
+	ST_KEYS_TOMBS,
+	ST_KEYS_COUNT,
 	ST_COUNT
 };
 
@@ -206,6 +251,19 @@ enum store_stmt {
 	" i.author, i.summary, i.content, i.categories, i.published,"          \
 	" i.updated, i.first_seen, i.modified, i.sort_time, i.story_id,"      \
 	" f.link, f.lang"
+
+/*
+ * The earliest dated, then oldest, item of another feed with the title
+ * (its hash, then its text) in one span of the window, read off the title
+ * index in its order.
+ */
+#define TITLE_SPAN_FIND(span)                                                  \
+	" SELECT story_id FROM"                                                \
+	" (SELECT story_id FROM items"                                         \
+	"  WHERE sort_time / 345600 = " span " AND title_hash = ?2"            \
+	"  AND sort_time BETWEEN ?3 AND ?4 AND title_key = ?1"                 \
+	"  AND feed_id != ?5 AND story_id != ?6"                               \
+	"  ORDER BY sort_time, id LIMIT 1)"
 
 /* CROSS JOIN fixes the join order, so the planner walks the index given. */
 static const char *const store_sql[ST_COUNT] = {
@@ -245,48 +303,50 @@ static const char *const store_sql[ST_COUNT] = {
     [ST_FEED_ID] = "SELECT id FROM feeds WHERE name = ?1",
     [ST_FEEDS_INACTIVE] = "SELECT name FROM feeds WHERE active = 0"
 			  " ORDER BY name",
-    /* One row always: the item's, or NULLs and whether it is a tombstone. */
-    [ST_ITEM_FIND] = "SELECT i.id, i.hash, i.first_seen, i.story_id,"
+    /*
+     * One row always: the item's, or NULLs and whether it is a tombstone;
+     * with the stored fields that store_item_same compares.
+     */
+    [ST_ITEM_FIND] = "SELECT i.id, i.first_seen, i.story_id,"
 		     " i.sort_time, CASE WHEN i.id IS NULL THEN"
 		     " (SELECT 1 FROM tombstones"
-		     " WHERE feed_id = ?1 AND key = ?2) END"
+		     " WHERE feed_id = ?1 AND key = ?2) END,"
+		     " i.title, i.link, i.author, i.summary, i.content,"
+		     " i.categories, i.published, i.updated"
 		     " FROM (SELECT 1) LEFT JOIN items i"
 		     " ON i.feed_id = ?1 AND i.key = ?2",
+    /* hash: unused since schema 5 (see store_item_same). */
     [ST_ITEM_INSERT] =
 	"INSERT INTO items (feed_id, key, hash, guid, link,"
 	" title, author, summary, content, categories, published, updated,"
-	" first_seen, modified, sort_time, story_id, canon, title_key)"
-	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
-	" ?13, ?13, ?14, ?15, ?16, ?17)",
+	" first_seen, modified, sort_time, story_id, canon, title_key,"
+	" title_hash)"
+	" VALUES (?1, ?2, '', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
+	" ?12, ?12, ?13, ?14, ?15, ?16, ?17)",
     [ST_ITEM_UPDATE] =
-	"UPDATE items SET hash = ?2, guid = ?3, link = ?4,"
-	" title = ?5, author = ?6, summary = ?7, content = ?8,"
-	" categories = ?9, published = ?10, updated = ?11, modified = ?12,"
-	" sort_time = ?13, canon = ?14, title_key = ?15 WHERE id = ?1",
+	"UPDATE items SET hash = '', guid = ?2, link = ?3,"
+	" title = ?4, author = ?5, summary = ?6, content = ?7,"
+	" categories = ?8, published = ?9, updated = ?10, modified = ?11,"
+	" sort_time = ?12, canon = ?13, title_key = ?14, title_hash = ?15"
+	" WHERE id = ?1",
     [ST_ITEM_STORY] = "SELECT story_id, feed_id, sort_time FROM items"
 		      " WHERE id = ?1",
-    [ST_ITEM_SET_KEYS] = "UPDATE items SET canon = ?2, title_key = ?3"
-			 " WHERE id = ?1",
+    [ST_ITEM_SET_KEYS] = "UPDATE items SET canon = ?2, title_key = ?3,"
+			 " title_hash = ?4 WHERE id = ?1",
     [ST_ITEM_DELETE] = "DELETE FROM items WHERE id = ?1",
     [ST_ITEM_OUTPUTS_DROP] = "DELETE FROM output_items WHERE item_id = ?1",
-    /* The oldest item with that link: its story is the oldest one. */
+    /* The oldest item with the link: its story is the oldest one. */
+    [ST_STORY_FIND_LINK] = "SELECT story_id FROM items"
+			   " WHERE canon = ?1 AND story_id != ?2"
+			   " ORDER BY id LIMIT 1",
     /*
-     * By link, else by title: one statement, which stops at the first row
-     * (a compound without ORDER BY runs its parts in turn).
+     * The two spans of the window, earliest first, each its own part of
+     * a compound (which runs its parts in turn and stops at the first
+     * row): an IN list and an ORDER BY across them would each cost a
+     * temporary table per lookup.
      */
-    [ST_STORY_FIND] =
-	"SELECT story_id, sort_time FROM"
-	" (SELECT i.story_id, s.sort_time FROM items i"
-	"  JOIN stories s ON s.id = i.story_id"
-	"  WHERE i.canon = ?1 AND i.story_id != ?5"
-	"  ORDER BY i.id LIMIT 1)"
-	" UNION ALL SELECT story_id, sort_time FROM"
-	" (SELECT i.story_id, s.sort_time FROM items i"
-	"  JOIN stories s ON s.id = i.story_id"
-	"  WHERE i.title_key = ?2 AND i.sort_time BETWEEN ?3 AND ?4"
-	"  AND i.feed_id != ?6 AND i.story_id != ?5"
-	"  ORDER BY i.title_key, i.sort_time LIMIT 1)"
-	" LIMIT 1",
+    [ST_STORY_FIND_TITLE] =
+	TITLE_SPAN_FIND("?7") " UNION ALL" TITLE_SPAN_FIND("?8") " LIMIT 1",
     [ST_STORY_INSERT] = "INSERT INTO stories (feed, key, sort_time)"
 			" VALUES (?1, ?2, ?3)",
     [ST_STORY_GET] = "SELECT feed, key, sort_time FROM stories WHERE id = ?1",
@@ -335,16 +395,44 @@ static const char *const store_sql[ST_COUNT] = {
 			   " CROSS JOIN items i ON i.id = o.item_id"
 			   " CROSS JOIN feeds f ON f.id = i.feed_id"
 			   " WHERE o.output = ?1 AND f.active = 1",
-    [ST_ITEMS_PAGE] =
-	"SELECT " ITEM_COLUMNS " FROM items i"
-	" CROSS JOIN feeds f ON f.id = i.feed_id"
-	" WHERE i.id > ?1 ORDER BY i.id LIMIT ?2",
+    [ST_ITEMS_PAGE] = "SELECT " ITEM_COLUMNS " FROM items i"
+		      " CROSS JOIN feeds f ON f.id = i.feed_id"
+		      " WHERE i.id > ?1 ORDER BY i.id LIMIT ?2",
     [ST_OUTPUT_FILTER_GET] = "SELECT filter FROM outputs WHERE name = ?1",
-    [ST_OUTPUT_FILTER_SET] = "INSERT INTO outputs (name, filter) VALUES (?1, ?2)"
-			     " ON CONFLICT (name) DO UPDATE SET filter = ?2",
+    [ST_OUTPUT_FILTER_SET] =
+	"INSERT INTO outputs (name, filter) VALUES (?1, ?2)"
+	" ON CONFLICT (name) DO UPDATE SET filter = ?2",
     [ST_META_GET] = "SELECT value FROM meta WHERE key = ?1",
+    /* Changes when another connection commits. */
+    [ST_DATA_VERSION] = "PRAGMA data_version",
+    /* Every key stored, off the indexes alone (struct keyfilter). */
+    [ST_KEYS_LINKS] = "SELECT canon FROM items WHERE canon IS NOT NULL",
+    [ST_KEYS_ITEMS] = "SELECT feed_id, key FROM items",
+    [ST_KEYS_TOMBS] = "SELECT feed_id, key FROM tombstones",
+    [ST_KEYS_COUNT] = "SELECT (SELECT count(*) FROM items),"
+		      " (SELECT count(*) FROM tombstones)",
+    [ST_KEYS_TITLES] = "SELECT title_hash FROM items"
+		       " WHERE title_hash IS NOT NULL",
     [ST_META_SET] = "INSERT INTO meta (key, value) VALUES (?1, ?2)"
 		    " ON CONFLICT (key) DO UPDATE SET value = ?2",
+};
+
+/*
+ * The keys stored, as a Bloom filter of their 64-bit hashes: the (feed, key)
+ * of every item and tombstone, and the story keys (canonical links, title
+ * keys). A new item is none of them and most share neither link nor title
+ * with a stored one: the filter says so without reading the indexes. It errs
+ * only the safe way (a key that is not stored may pass): made from the database
+ * when first needed, made again in the first lookup of a transaction after
+ * another connection committed (PRAGMA data_version) or when it has filled up;
+ * keys of items deleted since, or rolled back, stay in it until then.
+ */
+struct keyfilter {
+	uint64_t *bits;	 /* NULL: to be made */
+	uint64_t nbits;	 /* a multiple of 64, at most 2^32 */
+	size_t n, max;	 /* keys added, and the most before it is made again */
+	int64_t version; /* data_version it was made at */
+	int checked;	 /* data_version compared in this transaction */
 };
 
 struct store {
@@ -357,8 +445,8 @@ struct store {
 	int64_t feed_id;
 	/* The item the last upsert inserted: it is in no output yet. */
 	int64_t new_id;
-	int64_t new_sort;	/* its story's sort_time */
-	struct buf scratch;
+	int64_t new_sort; /* its story's sort_time */
+	struct keyfilter keys;
 };
 
 /*
@@ -400,6 +488,24 @@ store_warn(struct store *s, const char *what)
 }
 
 /*
+ * The 64-bit hash of a story key that the title index holds (schema 5): the
+ * first 8 bytes of its SHA-256, big-endian, as a signed integer. Stored
+ * values depend on it: it never changes.
+ */
+static int64_t
+store_key_hash(const char *key, size_t len)
+{
+	char hex[65];
+	uint64_t h = 0;
+
+	hash_sha256_hex(key, len, hex);
+	for (int i = 0; i < 16; i++)
+		h = h << 4 | (uint64_t)(hex[i] <= '9' ? hex[i] - '0'
+						      : hex[i] - 'a' + 10);
+	return (int64_t)h;
+}
+
+/*
  * Binding helpers: each does nothing once *rc holds an error, so a run of
  * binds needs one check at the end.
  */
@@ -427,6 +533,24 @@ bind_time(int *rc, sqlite3_stmt *st, int i, int64_t v)
 		*rc = sqlite3_bind_null(st, i);
 	else
 		*rc = sqlite3_bind_int64(st, i, v);
+}
+
+/* The hash of a story key (made once per item), NULL without a key. */
+static void
+bind_key_hash(int *rc, sqlite3_stmt *st, int i, const char *key, int64_t hash)
+{
+	if (*rc != SQLITE_OK)
+		return;
+	if (key == NULL)
+		*rc = sqlite3_bind_null(st, i);
+	else
+		*rc = sqlite3_bind_int64(st, i, hash);
+}
+
+static int64_t
+store_title_hash(const char *title)
+{
+	return title != NULL ? store_key_hash(title, strlen(title)) : 0;
 }
 
 static void
@@ -517,6 +641,22 @@ column_time(sqlite3_stmt *st, int i)
 	if (sqlite3_column_type(st, i) == SQLITE_NULL)
 		return PARSE_NO_TIME;
 	return sqlite3_column_int64(st, i);
+}
+
+/* feedmux_key_hash(text), for the migration to schema 5. */
+static void
+store_sql_key_hash(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const unsigned char *v;
+
+	(void)argc;
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL ||
+	    (v = sqlite3_value_text(argv[0])) == NULL) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	sqlite3_result_int64(ctx, store_key_hash((const char *)v,
+				      (size_t)sqlite3_value_bytes(argv[0])));
 }
 
 /*
@@ -673,11 +813,11 @@ store_free(struct store *s)
 {
 	for (size_t i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(s->st[i]);
+	free(s->keys.bits);
 	if (s->db != NULL && sqlite3_close(s->db) != SQLITE_OK)
 		log_warnx("store: close: %s", sqlite3_errmsg(s->db));
 	free(s->fault);
 	free(s->feed_name);
-	buf_free(&s->scratch);
 	free(s);
 }
 
@@ -719,6 +859,12 @@ store_open(const char *path, char **cause)
 		"PRAGMA foreign_keys = ON",
 		&why) != 0)
 		goto fail_why;
+	if (sqlite3_create_function(s->db, "feedmux_key_hash", 1,
+		SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, store_sql_key_hash,
+		NULL, NULL) != SQLITE_OK) {
+		xasprintf(&why, "%s", sqlite3_errmsg(s->db));
+		goto fail_why;
+	}
 	if (store_migrate(s, &why) != 0)
 		goto fail_why;
 
@@ -755,6 +901,7 @@ store_close(struct store *s)
 int
 store_begin(struct store *s)
 {
+	s->keys.checked = 0;
 	return store_run(s, s->st[ST_BEGIN], SQLITE_OK, "begin");
 }
 
@@ -1035,25 +1182,56 @@ hash_finish(struct buf *b, char out[65])
 	buf_free(b);
 }
 
-/*
- * Decides whether a known item changed. b is the store's scratch buffer,
- * reused so that an item seen again costs no allocation for it.
- */
-static void
-store_item_hash(struct buf *b, const struct item *it, char out[65])
+/* Column i of a row is the text v (NULL for NULL). */
+static int
+column_is(sqlite3_stmt *st, int i, const char *v)
 {
-	buf_reset(b);
-	hash_add(b, it->title);
-	hash_add(b, it->link);
-	hash_add(b, it->author);
-	hash_add(b, it->summary);
-	hash_add(b, it->content);
-	hash_add_number(b, it->ncategories, ';');
-	for (size_t i = 0; i < it->ncategories; i++)
-		hash_add(b, it->categories[i]);
-	hash_add_time(b, it->published);
-	hash_add_time(b, it->updated);
-	hash_sha256_hex(b->data != NULL ? b->data : "", b->len, out);
+	const unsigned char *c;
+
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		return v == NULL;
+	if (v == NULL || (c = sqlite3_column_text(st, i)) == NULL)
+		return 0;
+	return strcmp((const char *)c, v) == 0;
+}
+
+/*
+ * Whether a known item is unchanged: storing it again would store the same
+ * fields (ST_ITEM_FIND's columns from 5 on). They are compared, not hashed,
+ * so that an item seen again, as most items of a poll are, costs no
+ * hashing. Categories are compared as store_categories_join stores them:
+ * a change that stores nothing new (a newline in a category that became a
+ * space) is none. Until schema 5 a hash of the fields decided (so did
+ * those changes); the column stays, unused.
+ */
+static int
+store_item_same(sqlite3_stmt *st, const struct item *it)
+{
+	const unsigned char *v;
+
+	if (!column_is(st, 5, it->title) || !column_is(st, 6, it->link) ||
+	    !column_is(st, 7, it->author) || !column_is(st, 8, it->summary) ||
+	    !column_is(st, 9, it->content) ||
+	    column_time(st, 11) != it->published ||
+	    column_time(st, 12) != it->updated)
+		return 0;
+	if (it->ncategories == 0)
+		return sqlite3_column_type(st, 10) == SQLITE_NULL;
+	if (sqlite3_column_type(st, 10) == SQLITE_NULL ||
+	    (v = sqlite3_column_text(st, 10)) == NULL)
+		return 0;
+	for (size_t i = 0; i < it->ncategories; i++) {
+		if (i > 0 && *v++ != '\n')
+			return 0;
+		if (it->categories[i] == NULL)
+			continue;
+		for (const unsigned char *c =
+			 (const unsigned char *)it->categories[i];
+		     *c != '\0'; c++, v++)
+			if (*v != (*c == '\n' ? ' ' : *c))
+				return 0;
+	}
+	return *v == '\0';
 }
 
 static char *
@@ -1151,13 +1329,11 @@ store_sort_time(const struct item *it, int64_t first_seen, int64_t now)
 	return first_seen;
 }
 
-/* Binds hash, guid, link, title, author, summary, content, categories, dates.
- */
+/* Binds guid, link, title, author, summary, content, categories, dates. */
 static void
 bind_item(int *rc, sqlite3_stmt *st, int i, const struct item *it,
-    const char *hash, const char *categories)
+    const char *categories)
 {
-	bind_text(rc, st, i++, hash);
 	bind_text(rc, st, i++, it->guid);
 	bind_text(rc, st, i++, it->link);
 	bind_text(rc, st, i++, it->title);
@@ -1191,6 +1367,175 @@ store_feed_id(struct store *s, const char *feed, int64_t *id)
 	return 1;
 }
 
+/* splitmix64's finalizer: every bit of the result depends on every bit. */
+static uint64_t
+mix64(uint64_t h)
+{
+	h ^= h >> 30;
+	h *= 0xbf58476d1ce4e5b9ULL;
+	h ^= h >> 27;
+	h *= 0x94d049bb133111ebULL;
+	return h ^ h >> 31;
+}
+
+/* The filter's hash of a canonical link (FNV-1a, mixed). */
+static uint64_t
+keyfilter_link(const char *link)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (const unsigned char *p = (const unsigned char *)link; *p != '\0';
+	     p++)
+		h = (h ^ *p) * 0x100000001b3ULL;
+	return mix64(h);
+}
+
+/* The filter's hash of an item's (feed, key). */
+static uint64_t
+keyfilter_item(int64_t feed_id, const char *key)
+{
+	return mix64(keyfilter_link(key) ^ (uint64_t)feed_id);
+}
+
+/* The filter's hash of a title key, from the one the index holds. */
+static uint64_t
+keyfilter_title(int64_t title_hash)
+{
+	return mix64((uint64_t)title_hash ^ 0x7469746c65ULL);
+}
+
+/* Bit i of three a key, by double hashing, scaled to the filter's size. */
+static uint64_t
+keyfilter_bit(const struct keyfilter *f, uint64_t h, int i)
+{
+	h += (uint64_t)i * (h >> 32 | 1);
+	return ((uint64_t)(uint32_t)(h ^ h >> 32) * f->nbits) >> 32;
+}
+
+static void
+keyfilter_add(struct keyfilter *f, uint64_t h)
+{
+	uint64_t b;
+
+	if (f->bits == NULL)
+		return;
+	for (int i = 0; i < 3; i++) {
+		b = keyfilter_bit(f, h, i);
+		f->bits[b >> 6] |= 1ULL << (b & 63);
+	}
+	f->n++;
+}
+
+static int
+keyfilter_maybe(const struct keyfilter *f, uint64_t h)
+{
+	uint64_t b;
+
+	for (int i = 0; i < 3; i++) {
+		b = keyfilter_bit(f, h, i);
+		if ((f->bits[b >> 6] & 1ULL << (b & 63)) == 0)
+			return 0;
+	}
+	return 1;
+}
+
+/* Records an item's keys, as stored, in the filter. */
+static void
+store_keys_add(
+    struct store *s, const char *canon, const char *title, int64_t title_hash)
+{
+	if (canon != NULL)
+		keyfilter_add(&s->keys, keyfilter_link(canon));
+	if (title != NULL)
+		keyfilter_add(&s->keys, keyfilter_title(title_hash));
+}
+
+/* Adds the keys one of the ST_KEYS_ statements reads to the filter. */
+static int
+store_keys_read(struct store *s, sqlite3_stmt *st)
+{
+	struct keyfilter *f = &s->keys;
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (st == s->st[ST_KEYS_ITEMS] || st == s->st[ST_KEYS_TOMBS])
+			keyfilter_add(
+			    f, keyfilter_item(sqlite3_column_int64(st, 0),
+				   (const char *)sqlite3_column_text(st, 1)));
+		else if (st == s->st[ST_KEYS_LINKS])
+			keyfilter_add(
+			    f, keyfilter_link(
+				   (const char *)sqlite3_column_text(st, 0)));
+		else
+			keyfilter_add(
+			    f, keyfilter_title(sqlite3_column_int64(st, 0)));
+	}
+	if (rc != SQLITE_DONE) {
+		store_warn(s, "read stored keys");
+		store_done(st);
+		return -1;
+	}
+	store_done(st);
+	return 0;
+}
+
+/*
+ * Makes the filter ready for this transaction: 0, or -1 if it cannot be
+ * trusted (the lookups then read the indexes).
+ */
+static int
+store_keys_check(struct store *s)
+{
+	struct keyfilter *f = &s->keys;
+	sqlite3_stmt *st = s->st[ST_DATA_VERSION];
+	uint64_t keys;
+	int64_t version;
+
+	if (f->checked)
+		return f->bits != NULL ? 0 : -1;
+	f->checked = 1;
+	if (store_row(s, st, SQLITE_OK, "data version") != 1)
+		goto fail;
+	version = sqlite3_column_int64(st, 0);
+	store_done(st);
+	if (f->bits != NULL && version == f->version && f->n <= f->max)
+		return 0;
+
+	/*
+	 * At most three keys an item (its own, its link, its title) and one
+	 * a tombstone; 12 bits for each (under 2% false answers when full),
+	 * made again past 8 bits a key: a million items take 4.5 MB. At
+	 * least 32 KB, so that a young database, which grows fastest, is not
+	 * read again and again.
+	 */
+	free(f->bits);
+	f->bits = NULL;
+	st = s->st[ST_KEYS_COUNT];
+	if (store_row(s, st, SQLITE_OK, "count stored keys") != 1)
+		goto fail;
+	keys = 3 * (uint64_t)sqlite3_column_int64(st, 0) +
+	       (uint64_t)sqlite3_column_int64(st, 1);
+	store_done(st);
+	f->nbits = keys < (1 << 18) / 12 ? 1 << 18
+		   : keys > (UINT64_C(1) << 32) / 12
+		       ? UINT64_C(1) << 32
+		       : (12 * keys + 63) / 64 * 64;
+	f->bits = xcalloc(f->nbits / 64, sizeof *f->bits);
+	f->max = f->nbits / 8;
+	f->n = 0;
+	f->version = version;
+	if (store_keys_read(s, s->st[ST_KEYS_ITEMS]) != 0 ||
+	    store_keys_read(s, s->st[ST_KEYS_TOMBS]) != 0 ||
+	    store_keys_read(s, s->st[ST_KEYS_LINKS]) != 0 ||
+	    store_keys_read(s, s->st[ST_KEYS_TITLES]) != 0)
+		goto fail;
+	return 0;
+fail:
+	free(f->bits);
+	f->bits = NULL;
+	return -1;
+}
+
 /*
  * The story an item with these keys belongs to, other than the story
  * `not` (0: none): the story of the oldest item with the same canonical
@@ -1199,27 +1544,69 @@ store_feed_id(struct store *s, const char *feed, int64_t *id)
  * *story, *story_sort set, 0 if none, -1 on error.
  */
 static int
-store_story_find(struct store *s, const struct store_keys *k, int64_t feed_id,
-    int64_t sort_time, int64_t not, int64_t *story, int64_t *story_sort)
+store_story_find(struct store *s, const struct store_keys *k,
+    int64_t title_hash, int64_t feed_id, int64_t sort_time, int64_t not,
+    int64_t *story, int64_t *story_sort)
 {
-	sqlite3_stmt *st = s->st[ST_STORY_FIND];
-	int rc = SQLITE_OK, found;
+	sqlite3_stmt *st;
+	int rc, found = 0, link, title, filter;
+	int64_t lo, hi;
 
-	if (k == NULL || (k->canon == NULL && k->title == NULL))
+	if (k == NULL)
 		return 0;
-	bind_text(&rc, st, 1, k->canon);
-	bind_text(&rc, st, 2, k->title);
-	/* Dates near INT64 limits are possible (store_time_trusted). */
-	bind_int64(&rc, st, 3, sort_time < INT64_MIN + STORE_TITLE_WINDOW ?
-	    INT64_MIN : sort_time - STORE_TITLE_WINDOW);
-	bind_int64(&rc, st, 4, sort_time > INT64_MAX - STORE_TITLE_WINDOW ?
-	    INT64_MAX : sort_time + STORE_TITLE_WINDOW);
-	bind_int64(&rc, st, 5, not);
-	bind_int64(&rc, st, 6, feed_id);
-	if ((found = store_row(s, st, rc, "find story")) <= 0)
-		return found;
+	/* Most keys were never stored: then no index need be read. */
+	filter = store_keys_check(s) == 0;
+	link = k->canon != NULL &&
+	       (!filter || keyfilter_maybe(&s->keys, keyfilter_link(k->canon)));
+	title =
+	    k->title != NULL &&
+	    (!filter || keyfilter_maybe(&s->keys, keyfilter_title(title_hash)));
+	if (link) {
+		st = s->st[ST_STORY_FIND_LINK];
+		rc = SQLITE_OK;
+		bind_text(&rc, st, 1, k->canon);
+		bind_int64(&rc, st, 2, not );
+		if ((found = store_row(s, st, rc, "find story by link")) < 0)
+			return -1;
+	}
+	if (found == 0 && title) {
+		/* Dates near INT64 limits are possible (store_time_trusted). */
+		lo = sort_time < INT64_MIN + STORE_TITLE_WINDOW
+			 ? INT64_MIN
+			 : sort_time - STORE_TITLE_WINDOW;
+		hi = sort_time > INT64_MAX - STORE_TITLE_WINDOW
+			 ? INT64_MAX
+			 : sort_time + STORE_TITLE_WINDOW;
+		st = s->st[ST_STORY_FIND_TITLE];
+		rc = SQLITE_OK;
+		bind_text(&rc, st, 1, k->title);
+		bind_int64(&rc, st, 2, title_hash);
+		bind_int64(&rc, st, 3, lo);
+		bind_int64(&rc, st, 4, hi);
+		bind_int64(&rc, st, 5, feed_id);
+		bind_int64(&rc, st, 6, not );
+		/* Its spans, as SQL divides (toward zero, as C). */
+		bind_int64(&rc, st, 7, lo / STORE_TITLE_SPAN);
+		bind_int64(&rc, st, 8, hi / STORE_TITLE_SPAN);
+		if ((found = store_row(s, st, rc, "find story by title")) < 0)
+			return -1;
+	}
+	if (found == 0)
+		return 0;
 	*story = sqlite3_column_int64(st, 0);
-	*story_sort = sqlite3_column_int64(st, 1);
+	store_done(st);
+
+	/* Where it is placed: the founder's date. */
+	st = s->st[ST_STORY_GET];
+	rc = SQLITE_OK;
+	bind_int64(&rc, st, 1, *story);
+	if ((found = store_row(s, st, rc, "get story")) <= 0) {
+		if (found == 0)
+			log_warnx("store: item of unknown story %jd",
+			    (intmax_t)*story);
+		return -1;
+	}
+	*story_sort = sqlite3_column_int64(st, 2);
 	store_done(st);
 	return 1;
 }
@@ -1303,16 +1690,16 @@ store_item_upsert(struct store *s, const char *feed, const struct item *it,
 {
 	sqlite3_stmt *st;
 	const char *canon = NULL, *title = NULL;
-	char hash[65], *key, *categories = NULL;
+	char *key, *categories = NULL;
 	int64_t feed_id, old_id = 0, first_seen = 0, story = 0, old_sort = 0;
-	int64_t sort_time, story_sort = 0;
+	int64_t sort_time, story_sort = 0, title_hash;
+	uint64_t item_hash;
 	int own, found, gone, same = 0, result = -1, rc;
 
 	*id = 0;
 	if (store_tx_enter(s, &own) != 0)
 		return -1;
 	key = store_item_key(it);
-	store_item_hash(&s->scratch, it, hash);
 
 	if ((found = store_feed_id(s, feed, &feed_id)) <= 0) {
 		if (found == 0)
@@ -1320,23 +1707,28 @@ store_item_upsert(struct store *s, const char *feed, const struct item *it,
 		goto out;
 	}
 
-	st = s->st[ST_ITEM_FIND];
-	rc = SQLITE_OK;
-	bind_int64(&rc, st, 1, feed_id);
-	bind_text(&rc, st, 2, key);
-	if (store_row(s, st, rc, "find item") != 1)
-		goto out;
-	found = sqlite3_column_type(st, 0) != SQLITE_NULL;
-	gone = sqlite3_column_type(st, 5) != SQLITE_NULL;
-	if (found) {
-		old_id = sqlite3_column_int64(st, 0);
-		same =
-		    strcmp((const char *)sqlite3_column_text(st, 1), hash) == 0;
-		first_seen = sqlite3_column_int64(st, 2);
-		story = sqlite3_column_int64(st, 3);
-		old_sort = sqlite3_column_int64(st, 4);
+	/* A new item, as the filter can tell, needs no lookup. */
+	item_hash = keyfilter_item(feed_id, key);
+	if (store_keys_check(s) == 0 && !keyfilter_maybe(&s->keys, item_hash))
+		found = gone = 0;
+	else {
+		st = s->st[ST_ITEM_FIND];
+		rc = SQLITE_OK;
+		bind_int64(&rc, st, 1, feed_id);
+		bind_text(&rc, st, 2, key);
+		if (store_row(s, st, rc, "find item") != 1)
+			goto out;
+		found = sqlite3_column_type(st, 0) != SQLITE_NULL;
+		gone = sqlite3_column_type(st, 4) != SQLITE_NULL;
+		if (found) {
+			old_id = sqlite3_column_int64(st, 0);
+			same = store_item_same(st, it);
+			first_seen = sqlite3_column_int64(st, 1);
+			story = sqlite3_column_int64(st, 2);
+			old_sort = sqlite3_column_int64(st, 3);
+		}
+		store_done(st);
 	}
-	store_done(st);
 	if (found && same) {
 		*id = old_id;
 		result = STORE_ITEM_SAME;
@@ -1363,12 +1755,12 @@ store_item_upsert(struct store *s, const char *feed, const struct item *it,
 		canon = keys->canon;
 		title = keys->title;
 	}
+	title_hash = store_title_hash(title);
 	if (!found) {
-
 		sort_time = store_sort_time(it, now, now);
 		story_sort = sort_time;
-		if ((found = store_story_find(s, keys, feed_id, sort_time, 0,
-		    &story, &story_sort)) < 0)
+		if ((found = store_story_find(s, keys, title_hash, feed_id,
+			 sort_time, 0, &story, &story_sort)) < 0)
 			goto out;
 		if (found == 0) {
 			st = s->st[ST_STORY_INSERT];
@@ -1388,14 +1780,17 @@ store_item_upsert(struct store *s, const char *feed, const struct item *it,
 		rc = SQLITE_OK;
 		bind_int64(&rc, st, 1, feed_id);
 		bind_text(&rc, st, 2, key);
-		bind_item(&rc, st, 3, it, hash, categories);
-		bind_int64(&rc, st, 13, now);
-		bind_int64(&rc, st, 14, sort_time);
-		bind_int64(&rc, st, 15, story);
-		bind_text(&rc, st, 16, canon);
-		bind_text(&rc, st, 17, title);
+		bind_item(&rc, st, 3, it, categories);
+		bind_int64(&rc, st, 12, now);
+		bind_int64(&rc, st, 13, sort_time);
+		bind_int64(&rc, st, 14, story);
+		bind_text(&rc, st, 15, canon);
+		bind_text(&rc, st, 16, title);
+		bind_key_hash(&rc, st, 17, title, title_hash);
 		if (store_run(s, st, rc, "insert item") != 0)
 			goto out;
+		keyfilter_add(&s->keys, item_hash);
+		store_keys_add(s, canon, title, title_hash);
 		*id = sqlite3_last_insert_rowid(s->db);
 		s->new_id = *id;
 		s->new_sort = story_sort;
@@ -1412,13 +1807,15 @@ store_item_upsert(struct store *s, const char *feed, const struct item *it,
 	st = s->st[ST_ITEM_UPDATE];
 	rc = SQLITE_OK;
 	bind_int64(&rc, st, 1, old_id);
-	bind_item(&rc, st, 2, it, hash, categories);
-	bind_int64(&rc, st, 12, now);
-	bind_int64(&rc, st, 13, sort_time);
-	bind_text(&rc, st, 14, canon);
-	bind_text(&rc, st, 15, title);
+	bind_item(&rc, st, 2, it, categories);
+	bind_int64(&rc, st, 11, now);
+	bind_int64(&rc, st, 12, sort_time);
+	bind_text(&rc, st, 13, canon);
+	bind_text(&rc, st, 14, title);
+	bind_key_hash(&rc, st, 15, title, title_hash);
 	if (store_run(s, st, rc, "update item") != 0)
 		goto out;
+	store_keys_add(s, canon, title, title_hash);
 	if (sort_time != old_sort &&
 	    store_story_resort(s, story, feed, key, sort_time) != 0)
 		goto out;
@@ -1449,7 +1846,7 @@ int
 store_item_rekey(struct store *s, int64_t id, const struct store_keys *k)
 {
 	sqlite3_stmt *st;
-	int64_t story, feed_id, sort_time, other, other_sort;
+	int64_t story, feed_id, sort_time, other, other_sort, title_hash;
 	int own, ok = 0, rc, found, merged = 0;
 
 	if (store_tx_enter(s, &own) != 0)
@@ -1473,10 +1870,13 @@ store_item_rekey(struct store *s, int64_t id, const struct store_keys *k)
 	bind_int64(&rc, st, 1, id);
 	bind_text(&rc, st, 2, k->canon);
 	bind_text(&rc, st, 3, k->title);
+	title_hash = store_title_hash(k->title);
+	bind_key_hash(&rc, st, 4, k->title, title_hash);
 	if (store_run(s, st, rc, "set item keys") != 0)
 		goto out;
-	if ((found = store_story_find(s, k, feed_id, sort_time, story,
-	    &other, &other_sort)) < 0)
+	store_keys_add(s, k->canon, k->title, title_hash);
+	if ((found = store_story_find(s, k, title_hash, feed_id, sort_time,
+		 story, &other, &other_sort)) < 0)
 		goto out;
 	/* The older story stays, so that fewer entries change their id. */
 	if (found && store_story_merge(s, story < other ? story : other,

@@ -2,8 +2,9 @@
  * store: everything feedmux keeps, in one SQLite database (WAL). The only
  * module that includes sqlite3.h. Items are deduplicated here: within a feed
  * an item is known by its guid, else its link, else a hash of its title, date
- * and content; a changed content hash makes the item an update, not a second
- * item. Across feeds, items are grouped in stories by the keys that ingest
+ * and content; a change to what is stored of it (title, link, author, text,
+ * categories, dates) makes the item an update, not a second item. Across
+ * feeds, items are grouped in stories by the keys that ingest
  * works out (struct store_keys): an output lists each story once, with every
  * item of it, so that every source is named.
  *

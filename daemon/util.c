@@ -531,12 +531,24 @@ void
 hash_sha256_hex(const void *data, size_t len, char out[65])
 {
 	static const char hex[] = "0123456789abcdef";
+	/*
+	 * Fetched once and kept: EVP_Digest with EVP_sha256() looks the
+	 * algorithm up and allocates a context on every call, which cost
+	 * more than hashing a title (ingest hashes every item it sees).
+	 */
+	static EVP_MD *sha256;
+	static EVP_MD_CTX *ctx;
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
 
-	if (EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) != 1 ||
-	    mdlen != 32)
-		fatalx("EVP_Digest sha256 failed");
+	if (sha256 == NULL &&
+	    ((sha256 = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL ||
+		(ctx = EVP_MD_CTX_new()) == NULL))
+		fatalx("sha256: cannot set up");
+	if (EVP_DigestInit_ex2(ctx, sha256, NULL) != 1 ||
+	    EVP_DigestUpdate(ctx, data, len) != 1 ||
+	    EVP_DigestFinal_ex(ctx, md, &mdlen) != 1 || mdlen != 32)
+		fatalx("sha256 failed");
 	for (unsigned int i = 0; i < 32; i++) {
 		out[2 * i] = hex[md[i] >> 4];
 		out[2 * i + 1] = hex[md[i] & 0xf];

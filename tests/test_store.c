@@ -26,6 +26,8 @@
 
 #define NOW 1700000000
 #define DAY 86400
+/* The schema version this store writes. */
+#define SCHEMA 5
 
 struct fixture {
 	char dir[64];
@@ -70,7 +72,7 @@ teardown(void **state)
 	rm(fx->dir, "file");
 	rm(fx->dir, "garbage.db");
 	rm(fx->dir, "dir.db");
-	for (int v = 1; v <= 2; v++) {
+	for (int v = 1; v <= 4; v++) {
 		char *db;
 
 		xasprintf(&db, "v%d.db", v);
@@ -180,7 +182,7 @@ all_items(struct store *s, struct store_item **items)
 {
 	size_t n;
 
-	assert_int_equal(store_items_page(s, 0, 1000, items, &n), 0);
+	assert_int_equal(store_items_page(s, 0, 1000000, items, &n), 0);
 	return n;
 }
 
@@ -227,9 +229,9 @@ test_open_creates_and_reopens(void **state)
 	sync_feeds(fx->s, "a", NULL);
 	id = upsert(fx->s, "a", &it, NOW, STORE_ITEM_NEW);
 	fx_close(fx);
-	assert_int_equal(read_user_version(fx->path), 4);
+	assert_int_equal(read_user_version(fx->path), SCHEMA);
 
-	/* A second open finds version 4 and runs no migration again. */
+	/* A second open finds this version and runs no migration again. */
 	fx_open(fx);
 	assert_int_equal(store_feed_get(fx->s, "a", &f), 0);
 	assert_string_equal(f.name, "a");
@@ -241,7 +243,7 @@ test_open_creates_and_reopens(void **state)
 	store_items_free(items, 1);
 	upsert(fx->s, "a", &it, NOW + 60, STORE_ITEM_SAME);
 	fx_close(fx);
-	assert_int_equal(read_user_version(fx->path), 4);
+	assert_int_equal(read_user_version(fx->path), SCHEMA);
 }
 
 static void
@@ -252,13 +254,13 @@ test_open_refuses_newer_schema(void **state)
 
 	fx_open(fx);
 	fx_close(fx);
-	write_user_version(fx->path, 5);
+	write_user_version(fx->path, SCHEMA + 1);
 	assert_null(store_open(fx->path, &cause));
 	assert_non_null(cause);
-	assert_non_null(strstr(cause, "schema version 5"));
+	assert_non_null(strstr(cause, "schema version 6"));
 	free(cause);
 	/* Refused, and left as it was. */
-	assert_int_equal(read_user_version(fx->path), 5);
+	assert_int_equal(read_user_version(fx->path), SCHEMA + 1);
 }
 
 static void
@@ -428,6 +430,136 @@ test_item_fields(void **state)
 }
 
 /* Text from a feed is data: SQL in every field is stored as written. */
+/*
+ * An item seen again is unchanged exactly when storing it would store the
+ * same fields (they are compared, not hashed): NULL is not "", a list of
+ * categories is not the same words in fewer or more of them.
+ */
+static void
+test_item_same(void **state)
+{
+	static char *c_ab[] = {"a", "b"}, *c_a_b[] = {"a b"},
+		    *c_ab_[] = {"a", "b", ""}, *c_e[] = {""},
+		    *c_nl[] = {"a\nb"}, *c_xnull[] = {"x", NULL},
+		    *c_xe[] = {"x", ""}, *c_ba[] = {"b", "a"},
+		    *c_ar[] = {"روسيا", "أخبار"}, *c_ar2[] = {"روسيا", "اخبار"};
+	static const struct {
+		const char *name;
+		const char *title, *author, *summary, *content;
+		char **cats;
+		size_t ncats;
+		int64_t published, updated;
+		int result;
+	} tests[] = {
+	    {"the same", "T", "A", "S", NULL, c_ab, 2, NOW, PARSE_NO_TIME,
+		STORE_ITEM_SAME},
+	    {"title", "U", "A", "S", NULL, c_ab, 2, NOW, PARSE_NO_TIME,
+		STORE_ITEM_UPDATED},
+	    {"no title", NULL, "A", "S", NULL, c_ab, 2, NOW, PARSE_NO_TIME,
+		STORE_ITEM_UPDATED},
+	    {"empty title", "", "A", "S", NULL, c_ab, 2, NOW, PARSE_NO_TIME,
+		STORE_ITEM_UPDATED},
+	    {"author", "T", "B", "S", NULL, c_ab, 2, NOW, PARSE_NO_TIME,
+		STORE_ITEM_UPDATED},
+	    {"no author", "T", NULL, "S", NULL, c_ab, 2, NOW, PARSE_NO_TIME,
+		STORE_ITEM_UPDATED},
+	    {"summary", "T", "A", "S2", NULL, c_ab, 2, NOW, PARSE_NO_TIME,
+		STORE_ITEM_UPDATED},
+	    {"empty content", "T", "A", "S", "", c_ab, 2, NOW, PARSE_NO_TIME,
+		STORE_ITEM_UPDATED},
+	    {"published", "T", "A", "S", NULL, c_ab, 2, NOW + 1, PARSE_NO_TIME,
+		STORE_ITEM_UPDATED},
+	    {"no date", "T", "A", "S", NULL, c_ab, 2, PARSE_NO_TIME,
+		PARSE_NO_TIME, STORE_ITEM_UPDATED},
+	    {"updated", "T", "A", "S", NULL, c_ab, 2, NOW, NOW,
+		STORE_ITEM_UPDATED},
+	    {"no categories", "T", "A", "S", NULL, NULL, 0, NOW, PARSE_NO_TIME,
+		STORE_ITEM_UPDATED},
+	    {"one empty category", "T", "A", "S", NULL, c_e, 1, NOW,
+		PARSE_NO_TIME, STORE_ITEM_UPDATED},
+	    {"joined categories", "T", "A", "S", NULL, c_a_b, 1, NOW,
+		PARSE_NO_TIME, STORE_ITEM_UPDATED},
+	    {"one more, empty", "T", "A", "S", NULL, c_ab_, 3, NOW,
+		PARSE_NO_TIME, STORE_ITEM_UPDATED},
+	    {"one fewer", "T", "A", "S", NULL, c_ab, 1, NOW, PARSE_NO_TIME,
+		STORE_ITEM_UPDATED},
+	    {"other order", "T", "A", "S", NULL, c_ba, 2, NOW, PARSE_NO_TIME,
+		STORE_ITEM_UPDATED},
+	};
+	/* Second items from a first one other than the table's base. */
+	static const struct {
+		char **cats1;
+		size_t n1;
+		char **cats2;
+		size_t n2;
+		int result;
+	} cats[] = {
+	    {NULL, 0, NULL, 0, STORE_ITEM_SAME},
+	    {c_e, 1, c_e, 1, STORE_ITEM_SAME},
+	    {c_e, 1, NULL, 0, STORE_ITEM_UPDATED},
+	    {c_a_b, 1, c_ab, 2, STORE_ITEM_UPDATED},
+	    {c_ab_, 3, c_ab_, 3, STORE_ITEM_SAME},
+	    {c_ab_, 3, c_ab, 2, STORE_ITEM_UPDATED},
+	    {c_ar, 2, c_ar, 2, STORE_ITEM_SAME},
+	    {c_ar, 2, c_ar2, 2, STORE_ITEM_UPDATED},
+	    {c_nl, 1, c_nl, 1, STORE_ITEM_SAME},
+	    {c_xnull, 2, c_xnull, 2, STORE_ITEM_SAME},
+	    /*
+	     * Stored the same either way ("a b", "x\n"): nothing to update.
+	     * (Until schema 5 a hash of the fields made these updates.)
+	     */
+	    {c_nl, 1, c_a_b, 1, STORE_ITEM_SAME},
+	    {c_xe, 2, c_xnull, 2, STORE_ITEM_SAME},
+	    {c_xnull, 2, c_xe, 2, STORE_ITEM_SAME},
+	};
+	struct fixture *fx = *state;
+	struct item a, b;
+	char name[32];
+	int64_t id;
+
+	fx_open(fx);
+	for (size_t i = 0; i < nitems(tests); i++) {
+		sync_feeds(fx->s, tests[i].name, NULL);
+		a = mkitem("g", "http://x/1", "T", NULL, NOW);
+		a.author = "A";
+		a.summary = "S";
+		a.categories = c_ab;
+		a.ncategories = 2;
+		b = mkitem("g", "http://x/1", tests[i].title, tests[i].content,
+		    tests[i].published);
+		b.author = (char *)tests[i].author;
+		b.summary = (char *)tests[i].summary;
+		b.categories = tests[i].cats;
+		b.ncategories = tests[i].ncats;
+		b.updated = tests[i].updated;
+		upsert(fx->s, tests[i].name, &a, NOW, STORE_ITEM_NEW);
+		if (store_item_upsert(fx->s, tests[i].name, &b, NULL, NOW + 1,
+			&id) != tests[i].result)
+			fail_msg("%s: not %d", tests[i].name, tests[i].result);
+		/* And back. */
+		if (store_item_upsert(fx->s, tests[i].name, &a, NULL, NOW + 2,
+			&id) != tests[i].result)
+			fail_msg(
+			    "%s, back: not %d", tests[i].name, tests[i].result);
+	}
+	for (size_t i = 0; i < nitems(cats); i++) {
+		snprintf(name, sizeof name, "cats %zu", i);
+		sync_feeds(fx->s, name, NULL);
+		a = mkitem("g", "http://x/1", "T", NULL, NOW);
+		a.categories = cats[i].cats1;
+		a.ncategories = cats[i].n1;
+		b = a;
+		b.categories = cats[i].cats2;
+		b.ncategories = cats[i].n2;
+		upsert(fx->s, name, &a, NOW, STORE_ITEM_NEW);
+		if (store_item_upsert(fx->s, name, &b, NULL, NOW + 1, &id) !=
+		    cats[i].result)
+			fail_msg("%s: not %d", name, cats[i].result);
+		/* Once stored, the same again. */
+		upsert(fx->s, name, &b, NOW + 2, STORE_ITEM_SAME);
+	}
+}
+
 static void
 test_hostile_text(void **state)
 {
@@ -1104,9 +1236,9 @@ test_migrate(void **state)
 		assert_null(rules);
 		assert_int_equal(kafter, 0);
 
-		/* A reopen finds version 4, with the same items. */
+		/* A reopen finds this version, with the same items. */
 		fx_close(fx);
-		assert_int_equal(read_user_version(path), 4);
+		assert_int_equal(read_user_version(path), SCHEMA);
 		fx->s = store_open(path, &cause);
 		assert_non_null(fx->s);
 		assert_int_equal(all_items(fx->s, &after), 19);
@@ -1189,6 +1321,176 @@ count_fill(struct store_keys *k, void *arg)
 	k->title = NULL;
 }
 
+/*
+ * The store keeps a filter of the story keys stored, so that a new item's
+ * story costs no index read when no stored item shares its keys. It must
+ * never hide a stored key: not one that another connection stored, not one
+ * of a thousand and more added since it was made.
+ */
+static void
+test_story_keys_filter(void **state)
+{
+	struct fixture *fx = *state;
+	struct store *other;
+	struct store_keys k;
+	struct store_item *items;
+	struct item it;
+	char guid[32], link[64], title[64], *cause = NULL;
+	int64_t id, first;
+	size_t n, total;
+
+	fx_open(fx);
+	sync_feeds(fx->s, "a", "b");
+	assert_non_null(other = store_open(fx->path, &cause));
+	/* Both have made their filters. */
+	it = mkitem("a0", NULL, "T", NULL, NOW);
+	k = (struct store_keys){.canon = "http://x/a0", .title = "a zero x"};
+	assert_int_equal(store_item_upsert(fx->s, "a", &it, &k, NOW, &first),
+	    STORE_ITEM_NEW);
+	it = mkitem("b0", NULL, "T", NULL, NOW);
+	k = (struct store_keys){.canon = "http://x/b0", .title = "b zero x"};
+	assert_int_equal(
+	    store_item_upsert(other, "b", &it, &k, NOW, &id), STORE_ITEM_NEW);
+	assert_int_not_equal(id, first);
+
+	/* Stored by one connection, found by the other. */
+	it = mkitem("a1", NULL, "T", NULL, NOW);
+	k = (struct store_keys){.canon = "http://x/1", .title = "one two x"};
+	assert_int_equal(
+	    store_item_upsert(fx->s, "a", &it, &k, NOW, &id), STORE_ITEM_NEW);
+	it = mkitem("b1", NULL, "T", NULL, NOW);
+	k = (struct store_keys){.canon = "http://x/1"};
+	assert_int_equal(
+	    store_item_upsert(other, "b", &it, &k, NOW, &id), STORE_ITEM_NEW);
+	it = mkitem("b2", NULL, "T", NULL, NOW + 60);
+	k = (struct store_keys){.canon = "http://x/b2", .title = "one two x"};
+	assert_int_equal(
+	    store_item_upsert(other, "b", &it, &k, NOW, &id), STORE_ITEM_NEW);
+	/* And the other way, inside a transaction. */
+	it = mkitem("b3", NULL, "T", NULL, NOW);
+	k = (struct store_keys){.canon = "http://x/3", .title = "three x y"};
+	assert_int_equal(
+	    store_item_upsert(other, "b", &it, &k, NOW, &id), STORE_ITEM_NEW);
+	assert_int_equal(store_begin(fx->s), 0);
+	it = mkitem("a3", NULL, "T", NULL, NOW);
+	k = (struct store_keys){.canon = "http://x/3"};
+	assert_int_equal(
+	    store_item_upsert(fx->s, "a", &it, &k, NOW, &id), STORE_ITEM_NEW);
+	/* Rolled back: not stored, so nothing to find later. */
+	it = mkitem("a4", NULL, "T", NULL, NOW);
+	k = (struct store_keys){.canon = "http://x/4"};
+	assert_int_equal(
+	    store_item_upsert(fx->s, "a", &it, &k, NOW, &id), STORE_ITEM_NEW);
+	assert_int_equal(store_commit(fx->s), 0);
+	assert_int_equal(store_begin(fx->s), 0);
+	it = mkitem("a5", NULL, "T", NULL, NOW);
+	k = (struct store_keys){.canon = "http://x/5"};
+	assert_int_equal(
+	    store_item_upsert(fx->s, "a", &it, &k, NOW, &id), STORE_ITEM_NEW);
+	store_rollback(fx->s);
+	it = mkitem("b5", NULL, "T", NULL, NOW);
+	k = (struct store_keys){.canon = "http://x/5"};
+	assert_int_equal(
+	    store_item_upsert(other, "b", &it, &k, NOW, &id), STORE_ITEM_NEW);
+
+	/*
+	 * More keys than the filter was made for (at least 2^18 bits, made
+	 * again past 2^15 keys: 3 an item), in transactions of 4,000 items,
+	 * then the first ones.
+	 */
+	for (int i = 0; i < 12000; i++) {
+		if (i % 4000 == 0)
+			assert_int_equal(store_begin(fx->s), 0);
+		snprintf(guid, sizeof guid, "m%d", i);
+		snprintf(link, sizeof link, "http://x/m/%d", i);
+		snprintf(title, sizeof title, "many %d x", i);
+		it = mkitem(guid, NULL, "T", NULL, NOW);
+		k = (struct store_keys){.canon = link, .title = title};
+		assert_int_equal(
+		    store_item_upsert(fx->s, "a", &it, &k, NOW, &id),
+		    STORE_ITEM_NEW);
+		if (i % 4000 == 3999)
+			assert_int_equal(store_commit(fx->s), 0);
+	}
+	for (int i = 0; i < 12000; i += 1091) {
+		snprintf(guid, sizeof guid, "n%d", i);
+		snprintf(link, sizeof link, "http://x/m/%d", i);
+		it = mkitem(guid, NULL, "T", NULL, NOW);
+		k = (struct store_keys){.canon = link};
+		assert_int_equal(
+		    store_item_upsert(fx->s, "b", &it, &k, NOW, &id),
+		    STORE_ITEM_NEW);
+		snprintf(guid, sizeof guid, "o%d", i);
+		snprintf(title, sizeof title, "many %d x", i);
+		k = (struct store_keys){.title = title};
+		it = mkitem(guid, NULL, "T", NULL, NOW + 3600);
+		assert_int_equal(
+		    store_item_upsert(other, "b", &it, &k, NOW, &id),
+		    STORE_ITEM_NEW);
+	}
+	/* Items and tombstones stored by one connection, known to the other. */
+	it = mkitem("a6", NULL, "T", NULL, NOW);
+	assert_int_equal(
+	    store_item_upsert(fx->s, "a", &it, NULL, NOW, &id), STORE_ITEM_NEW);
+	assert_int_equal(store_item_upsert(other, "a", &it, NULL, NOW, &first),
+	    STORE_ITEM_SAME);
+	assert_int_equal(first, id);
+	it.title = "U";
+	assert_int_equal(store_item_upsert(other, "a", &it, NULL, NOW, &first),
+	    STORE_ITEM_UPDATED);
+	assert_int_equal(first, id);
+	assert_int_equal(store_item_upsert(fx->s, "a", &it, NULL, NOW, &first),
+	    STORE_ITEM_SAME);
+	it = mkitem("a7", NULL, "T", NULL, NOW - 100 * DAY);
+	assert_int_equal(
+	    store_item_upsert(fx->s, "a", &it, NULL, NOW - 100 * DAY, &id),
+	    STORE_ITEM_NEW);
+	assert_int_equal(
+	    store_prune(other, "a", NOW - 50 * DAY, 0, 10, NOW), 1);
+	assert_int_equal(store_item_upsert(fx->s, "a", &it, NULL, NOW, &id),
+	    STORE_ITEM_GONE);
+	store_close(other);
+
+	/* Each b item in the story of its a item, but b5. */
+	n = feed_items(fx->s, "b", &items, &total);
+	assert_int_equal(n, 5 + 2 * 11);
+	for (size_t i = 0; i < n; i++) {
+		const char *key = items[i].key, *want;
+		int64_t story = 0;
+
+		if (strcmp(key, "guid:b0") == 0 ||
+		    strcmp(key, "guid:b3") == 0 || strcmp(key, "guid:b5") == 0)
+			continue;
+		if (strcmp(key, "guid:b1") == 0 || strcmp(key, "guid:b2") == 0)
+			want = "guid:a1";
+		else {
+			snprintf(guid, sizeof guid, "guid:m%s", key + 6);
+			want = guid;
+		}
+		for (size_t j = n; j < total; j++)
+			if (strcmp(items[j].key, want) == 0)
+				story = items[j].story;
+		if (story == 0 || items[i].story != story)
+			fail_msg("%s: story %jd, not that of %s (%jd)", key,
+			    (intmax_t)items[i].story, want, (intmax_t)story);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(items[i].key, "guid:b3") == 0)
+			id = items[i].story;
+	}
+	for (size_t j = n; j < total; j++)
+		if (strcmp(items[j].key, "guid:a3") == 0)
+			assert_int_equal(items[j].story, id);
+	/* b5 founded its own. */
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(items[i].key, "guid:b5") == 0)
+			for (size_t j = 0; j < total; j++)
+				if (j != i)
+					assert_int_not_equal(
+					    items[j].story, items[i].story);
+	store_items_free(items, total);
+}
+
 /* Keys cost time: the store asks for them only for new and changed items. */
 static void
 test_keys_on_demand(void **state)
@@ -1226,13 +1528,15 @@ test_keys_on_demand(void **state)
 	store_items_free(items, 0);
 }
 
-/* Version 4: a feed's language reaches its items; 3 migrates to 4. */
+/*
+ * Version 4: a feed's language reaches its items; 3 migrates to 4 (and on).
+ * A database of version 3 is the dump of version 4 without the column.
+ */
 static void
 test_feed_lang(void **state)
 {
 	struct fixture *fx = *state;
 	struct store_item *items;
-	struct item it = mkitem("g1", "http://x/1", "One", "<p>one</p>", NOW);
 	struct store_fetch ok = {
 	    .url = "http://x/feed",
 	    .time = NOW,
@@ -1245,42 +1549,40 @@ test_feed_lang(void **state)
 	    .time = NOW + 60,
 	    .status = 304,
 	};
-	char *outs[] = {"o"}, *cause = NULL;
-	size_t n;
+	char *cause = NULL, *path;
+	size_t n, total;
 	sqlite3 *db;
-	int64_t id;
 
-	/* A database as version 3 left it. */
-	fx_open(fx);
-	sync_feeds(fx->s, "x", NULL);
-	id = upsert(fx->s, "x", &it, NOW, STORE_ITEM_NEW);
-	assert_int_equal(store_item_set_outputs(fx->s, id, outs, 1), 0);
-	fx_close(fx);
-	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+	path = make_old_db(fx, 4);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "ALTER TABLE feeds DROP COLUMN lang;"
 	    "PRAGMA user_version = 3", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
-	assert_int_equal(read_user_version(fx->path), 3);
+	assert_int_equal(read_user_version(path), 3);
 
-	fx_open(fx);
-	assert_int_equal(store_items_page(fx->s, 0, 10, &items, &n), 0);
-	assert_int_equal(n, 1);
-	assert_null(items[0].feed_lang);
-	assert_null(items[0].feed_link);
-	store_items_free(items, n);
+	assert_non_null(fx->s = store_open(path, &cause));
+	n = feed_items(fx->s, "extra", &items, &total);
+	assert_int_equal(n, 4);
+	for (size_t i = 0; i < n; i++) {
+		assert_null(items[i].feed_lang);
+		assert_string_equal(
+		    items[i].feed_link, "http://127.0.0.1/extra/");
+	}
+	store_items_free(items, total);
 
-	assert_int_equal(store_feed_fetched(fx->s, "x", &ok), 0);
+	assert_int_equal(store_feed_fetched(fx->s, "extra", &ok), 0);
 	/* A 304 says nothing of the language: it is kept. */
-	assert_int_equal(store_feed_fetched(fx->s, "x", &notmod), 0);
-	assert_int_equal(store_items_page(fx->s, 0, 10, &items, &n), 0);
-	assert_int_equal(n, 1);
-	assert_string_equal(items[0].feed_lang, "ar");
-	assert_string_equal(items[0].feed_link, "http://x/");
-	store_items_free(items, n);
-	assert_int_equal(store_items_page(fx->s, 0, 10, &items, &n), 0);
-	assert_int_equal(n, 1);
-	assert_string_equal(items[0].feed_lang, "ar");
-	store_items_free(items, n);
+	assert_int_equal(store_feed_fetched(fx->s, "extra", &notmod), 0);
+	n = feed_items(fx->s, "extra", &items, &total);
+	assert_int_equal(n, 4);
+	for (size_t i = 0; i < n; i++) {
+		assert_string_equal(items[i].feed_lang, "ar");
+		assert_string_equal(items[i].feed_link, "http://x/");
+	}
+	/* Only that feed's. */
+	for (size_t i = n; i < total; i++)
+		assert_null(items[i].feed_lang);
+	store_items_free(items, total);
 
 	assert_int_equal(store_writable(fx->s, &cause), 0);
 	assert_null(cause);
@@ -1289,7 +1591,268 @@ test_feed_lang(void **state)
 	assert_int_equal(store_writable(fx->s, &cause), 0);
 	store_rollback(fx->s);
 	fx_close(fx);
-	assert_int_equal(read_user_version(fx->path), 4);
+	assert_int_equal(read_user_version(path), SCHEMA);
+	free(path);
+}
+
+/* Rows of raw SQL, one line each, for comparing a database before and after. */
+static char *
+sql_rows(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	struct buf b;
+
+	buf_init(&b);
+	buf_add(&b, "", 0);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		for (int i = 0; i < sqlite3_column_count(st); i++) {
+			const unsigned char *v = sqlite3_column_text(st, i);
+
+			buf_adds(&b, i > 0 ? "|" : "");
+			buf_adds(&b, v != NULL ? (const char *)v : "NULL");
+		}
+		buf_addc(&b, '\n');
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return buf_steal(&b, NULL);
+}
+
+/*
+ * Version 4 to 5 (the title index by spans of time and a hash; an output's
+ * items in one B-tree): every item, story and output membership is kept,
+ * and the story lookups find the old items, by link and by title.
+ */
+static void
+test_migrate_v4(void **state)
+{
+	static const char *const kept[] = {
+	    "SELECT id, feed_id, key, hash, guid, link, title, author,"
+	    " summary, content, categories, published, updated, first_seen,"
+	    " modified, sort_time, story_id, canon, title_key FROM items"
+	    " ORDER BY id",
+	    "SELECT * FROM stories ORDER BY id",
+	    "SELECT output, item_id, sort_time FROM output_items"
+	    " ORDER BY output, item_id",
+	    "SELECT * FROM feeds ORDER BY id",
+	    "SELECT * FROM outputs ORDER BY name",
+	    "SELECT * FROM meta ORDER BY key",
+	};
+	struct fixture *fx = *state;
+	struct store_item *items;
+	struct store_story *st;
+	struct store_keys k;
+	struct item it;
+	char *path, *cause = NULL, *before[nitems(kept)], *after, *rules;
+	int64_t id, kafter;
+	size_t n, nst, total;
+
+	path = make_old_db(fx, 4);
+	for (size_t i = 0; i < nitems(kept); i++)
+		before[i] = sql_rows(path, kept[i]);
+	/* Stories of two items: one by link, one by title. */
+	assert_non_null(strstr(before[0], "\n19|4|guid:extra-3|"));
+	assert_non_null(
+	    strstr(before[0], "|1|http://127.0.0.1/world/1|"
+			      "talks between japan and russia to resume\n"));
+	assert_non_null(strstr(before[0], "|15|http://127.0.0.1/extra/4|"));
+
+	if ((fx->s = store_open(path, &cause)) == NULL)
+		fail_msg("store_open: %s", cause);
+	fx_close(fx);
+	assert_int_equal(read_user_version(path), SCHEMA);
+	for (size_t i = 0; i < nitems(kept); i++) {
+		after = sql_rows(path, kept[i]);
+		assert_string_equal(after, before[i]);
+		free(after);
+		free(before[i]);
+	}
+	after = sql_rows(path, "PRAGMA integrity_check");
+	assert_string_equal(after, "ok\n");
+	free(after);
+	after = sql_rows(path, "PRAGMA foreign_key_check");
+	assert_string_equal(after, "");
+	free(after);
+	/* Every title key has its hash; the old index is gone. */
+	after = sql_rows(path, "SELECT count(*) FROM items WHERE"
+			       " (title_key IS NULL) != (title_hash IS NULL)");
+	assert_string_equal(after, "0\n");
+	free(after);
+	after = sql_rows(path,
+	    "SELECT name FROM sqlite_schema WHERE"
+	    " type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name");
+	assert_string_equal(after,
+	    "items_canon\nitems_feed_time\n"
+	    "items_story\nitems_title_span\noutput_items_newest\n");
+	free(after);
+
+	fx->s = store_open(path, &cause);
+	assert_non_null(fx->s);
+	/* The stories as the outputs show them. */
+	assert_int_equal(store_output_stories(fx->s, "all", 100, &st, &nst), 0);
+	assert_int_equal(nst, 18);
+	for (size_t i = 0; i < nst; i++) {
+		if (st[i].id == 1 || st[i].id == 15) {
+			assert_int_equal(st[i].nitems, 2);
+			assert_int_equal(
+			    st[i].items[1].id, st[i].id == 1 ? 19 : 20);
+		} else
+			assert_int_equal(st[i].nitems, 1);
+		if (i > 0)
+			assert_true(st[i].sort_time <= st[i - 1].sort_time);
+	}
+	store_stories_free(st, nst);
+	assert_int_equal(store_output_stories(fx->s, "rj", 100, &st, &nst), 0);
+	assert_int_equal(nst, 10);
+	store_stories_free(st, nst);
+	/* The keys were worked out; they need not be again. */
+	assert_int_equal(store_keys_state(fx->s, &rules, &kafter), 0);
+	assert_string_equal(rules, "keys 1, match 1");
+	assert_int_equal(kafter, -1);
+	free(rules);
+	/* Read back and given again, each is the same, not an update. */
+	n = all_items(fx->s, &items);
+	assert_int_equal(n, 20);
+	for (size_t i = 0; i < n; i++)
+		if (store_item_upsert(fx->s, items[i].feed, &items[i].item,
+			NULL, NOW, &id) != STORE_ITEM_SAME)
+			fail_msg("%s changed", items[i].key);
+	store_items_free(items, n);
+
+	/* New items find the old ones: by link, and by title in 48 h. */
+	it = mkitem("new-1", "http://127.0.0.1/world/1?utm_source=x", "Other",
+	    NULL, 1709542800 + 30 * DAY);
+	k = (struct store_keys){
+	    .canon = "http://127.0.0.1/world/1", .title = "a title of its own"};
+	assert_int_equal(store_item_upsert(fx->s, "asia", &it, &k, NOW, &id),
+	    STORE_ITEM_NEW);
+	it = mkitem("new-2", "http://127.0.0.1/asia/new-2",
+	    "لافروف: القمة الروسية اليابانية", NULL, 1632850140 + 47 * 3600);
+	k = (struct store_keys){.canon = "http://127.0.0.1/asia/new-2",
+	    .title = "لافروف القمه الروسيه اليابانيه ستعقد في اواخر يونيو في "
+		     "اوساكا"};
+	assert_int_equal(store_item_upsert(fx->s, "asia", &it, &k, NOW, &id),
+	    STORE_ITEM_NEW);
+	/* The same title two days and a second later is another story. */
+	it = mkitem("new-3", "http://127.0.0.1/asia/new-3", "later", NULL,
+	    1632850140 + 2 * DAY + 1);
+	k.canon = "http://127.0.0.1/asia/new-3";
+	assert_int_equal(store_item_upsert(fx->s, "asia", &it, &k, NOW, &id),
+	    STORE_ITEM_NEW);
+	n = feed_items(fx->s, "asia", &items, &total);
+	assert_int_equal(n, 8);
+	assert_string_equal(items[5].key, "guid:new-1");
+	assert_int_equal(items[5].story, 1);
+	assert_string_equal(items[6].key, "guid:new-2");
+	assert_int_equal(items[6].story, 14);
+	assert_string_equal(items[7].key, "guid:new-3");
+	assert_int_equal(items[7].story, 19); /* a new one */
+	store_items_free(items, total);
+	fx_close(fx);
+	free(path);
+}
+
+/*
+ * The title index is kept by spans of four days of sort_time: equal titles
+ * of two feeds are one story when dated at most 48 hours apart, wherever
+ * the spans begin, also across 0 (where SQL and C divide toward zero) and
+ * near the ends of the range.
+ */
+static void
+test_title_spans(void **state)
+{
+	static const int64_t bases[] = {
+	    1700000000,
+	    9838 * 172800,
+	    9838 * 172800 - 1,
+	    9838 * 172800 + 1,
+	    4919 * 345600 - 1,
+	    4919 * 345600 + 1,
+	    4919 * 345600 + 172800,
+	    -345600,
+	    345600,
+	    -345599,
+	    345599,
+	    -345601,
+	    345601,
+	    INT64_MAX / 2,
+	    0,
+	    -1,
+	    1,
+	    -172800,
+	    172800,
+	    -172799,
+	    172799,
+	    -3 * 172800 - 7,
+	    INT64_MIN + 10,
+	    NOW,
+	};
+	static const int64_t deltas[] = {
+	    0,
+	    1,
+	    -1,
+	    172799,
+	    172800,
+	    172801,
+	    -172799,
+	    -172800,
+	    -172801,
+	    2 * 172800,
+	    -2 * 172800,
+	    3600,
+	    -3600,
+	};
+	/* A clock late enough to trust every date here. */
+	const int64_t now = INT64_MAX / 2 + 10 * 172800;
+	struct fixture *fx = *state;
+	struct store_keys k = {.canon = NULL};
+	struct store_item *items;
+	struct item it;
+	char title[64], guid[64];
+	int64_t a, b, t, story;
+	size_t n, total, nb = 0;
+
+	fx_open(fx);
+	sync_feeds(fx->s, "a", "b");
+	for (size_t i = 0; i < nitems(bases); i++)
+		for (size_t j = 0; j < nitems(deltas); j++) {
+			if (bases[i] < INT64_MIN / 2 && deltas[j] < 0)
+				continue;
+			snprintf(title, sizeof title, "title %zu %zu x", i, j);
+			k.title = title;
+			snprintf(guid, sizeof guid, "a%zu-%zu", i, j);
+			it = mkitem(guid, NULL, "T", NULL, bases[i]);
+			assert_int_equal(
+			    store_item_upsert(fx->s, "a", &it, &k, now, &a),
+			    STORE_ITEM_NEW);
+			snprintf(guid, sizeof guid, "b%zu-%zu", i, j);
+			t = bases[i] + deltas[j];
+			it = mkitem(guid, NULL, "T", NULL, t);
+			assert_int_equal(
+			    store_item_upsert(fx->s, "b", &it, &k, now, &b),
+			    STORE_ITEM_NEW);
+			n = feed_items(fx->s, "a", &items, &total);
+			assert_int_equal(n, nb + 1);
+			assert_int_equal(items[n - 1].id, a);
+			assert_int_equal(items[n - 1].item.published, bases[i]);
+			story = items[n - 1].story;
+			store_items_free(items, total);
+			n = feed_items(fx->s, "b", &items, &total);
+			assert_int_equal(n, ++nb);
+			assert_int_equal(items[n - 1].id, b);
+			assert_int_equal(items[n - 1].sort_time, t);
+			if ((items[n - 1].story == story) !=
+			    (deltas[j] <= 172800 && deltas[j] >= -172800))
+				fail_msg("%jd and %jd: stories %jd and %jd",
+				    (intmax_t)bases[i], (intmax_t)t,
+				    (intmax_t)story,
+				    (intmax_t)items[n - 1].story);
+			store_items_free(items, total);
+		}
 }
 
 int
@@ -1303,20 +1866,26 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_dedup_ladder, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_item_fields, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_item_same, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_hostile_text, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_same_guid_two_feeds, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_feeds_sync, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_feed_fetched, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_feed_poll_state, setup,
-		teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_feed_poll_state, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_output_order, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_future_dates, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_items_page, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_output_filters, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_output_filters, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_migrate, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_migrate_v4, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_title_spans, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_story_keys, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_story_keys_filter, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_keys_on_demand, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_feed_lang, setup, teardown),
