@@ -342,8 +342,9 @@ output_filter(size_t o)
 static void
 filter_feed(const struct feed *f, struct match_filter **filters, size_t *passes)
 {
-	static const unsigned kinds[] = {
-	    MATCH_FIELD_TITLE, MATCH_FIELD_SUMMARY, MATCH_FIELD_CONTENT};
+	/* The title is plain text, as ingest gives it (parse.h). */
+	static const unsigned kinds[] = {MATCH_FIELD_TITLE | MATCH_FIELD_PLAIN,
+	    MATCH_FIELD_SUMMARY, MATCH_FIELD_CONTENT};
 	struct match_text *mt;
 	size_t j, o;
 

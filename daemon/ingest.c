@@ -210,10 +210,11 @@ ingest_tokens_key(const struct match_text *mt, size_t field)
 char *
 ingest_title_key(const char *title)
 {
+	static const unsigned kind = MATCH_FIELD_TITLE | MATCH_FIELD_PLAIN;
 	struct match_text *mt;
 	char *key;
 
-	mt = match_text_new((const char *const *)&title, 1);
+	mt = match_text_new_kinds((const char *const *)&title, &kind, 1);
 	key = ingest_tokens_key(mt, 0);
 	match_text_free(mt);
 	return key;
@@ -242,12 +243,12 @@ struct ingest_refilter {
 
 static void
 text_add(const char **fields, unsigned *kinds, size_t *n, unsigned want,
-    unsigned kind, const char *s)
+    unsigned kind, const char *s, int plain)
 {
 	if ((want & kind) == 0 || s == NULL)
 		return;
 	fields[*n] = s;
-	kinds[*n] = kind;
+	kinds[*n] = kind | (plain ? MATCH_FIELD_PLAIN : 0);
 	(*n)++;
 }
 
@@ -264,14 +265,15 @@ ingest_text(const struct item *it, unsigned want)
 		return NULL;
 	fields = xcalloc(4 + it->ncategories, sizeof *fields);
 	kinds = xcalloc(4 + it->ncategories, sizeof *kinds);
-	text_add(fields, kinds, &n, want, MATCH_FIELD_TITLE, it->title);
-	text_add(fields, kinds, &n, want, MATCH_FIELD_SUMMARY, it->summary);
-	text_add(fields, kinds, &n, want, MATCH_FIELD_CONTENT, it->content);
-	text_add(fields, kinds, &n, want, MATCH_FIELD_AUTHOR, it->author);
+	/* Title, author and categories are plain text (parse.h). */
+	text_add(fields, kinds, &n, want, MATCH_FIELD_TITLE, it->title, 1);
+	text_add(fields, kinds, &n, want, MATCH_FIELD_SUMMARY, it->summary, 0);
+	text_add(fields, kinds, &n, want, MATCH_FIELD_CONTENT, it->content, 0);
+	text_add(fields, kinds, &n, want, MATCH_FIELD_AUTHOR, it->author, 1);
 	/* Each category on its own: a phrase does not run across two. */
 	for (size_t i = 0; i < it->ncategories; i++)
 		text_add(fields, kinds, &n, want, MATCH_FIELD_CATEGORIES,
-		    it->categories[i]);
+		    it->categories[i], 1);
 	mt = match_text_new_kinds(fields, kinds, n);
 	free(fields);
 	free(kinds);

@@ -47,7 +47,8 @@ struct ingest_result {
  */
 char *ingest_canonical_link(const char *link);
 /*
- * A title normalized as the keyword matcher normalizes text (match.h), as
+ * A title normalized as the keyword matcher normalizes a plain-text field
+ * (match.h, MATCH_FIELD_PLAIN: no HTML step, as parse makes titles), as
  * its tokens joined by single spaces; NULL with fewer than
  * INGEST_TITLE_MIN_TOKENS tokens (caller frees).
  */

@@ -1074,22 +1074,27 @@ normalize(const char *s, size_t len, struct toklist *tl)
 }
 
 /*
- * The whole chain for one item field: sanitize, H, U, A, T. The buffers a
- * and b are scratch space for the reference path, kept from one field to
- * the next.
+ * The whole chain for one item field: sanitize, H (unless the field is
+ * plain text), U, A, T. The buffers a and b are scratch space for the
+ * reference path, kept from one field to the next.
  */
 static void
-normalize_html(const char *s, struct toklist *tl, struct buf *a, struct buf *b)
+normalize_field(
+    const char *s, int html, struct toklist *tl, struct buf *a, struct buf *b)
 {
 	size_t len = strlen(s);
 
-	if (normalize_fast(s, len, tl, 1) == 0)
+	if (normalize_fast(s, len, tl, html) == 0)
 		return;
 	if (utf8_check(s, len) != len) {
 		buf_reset(b);
 		sanitize_utf8(s, len, b);
 		s = b->data;
 		len = b->len;
+	}
+	if (!html) {
+		normalize_slow(s, len, tl);
+		return;
 	}
 	html_blocks(s, len, a);
 	html_tags(a->data, a->len, b);
@@ -1135,7 +1140,9 @@ match_text_new_kinds(
 	for (i = 0; i < nfields; i++) {
 		marks[i] = tl.n;
 		if (fields[i] != NULL)
-			normalize_html(fields[i], &tl, &a, &b);
+			normalize_field(fields[i],
+			    kinds == NULL || !(kinds[i] & MATCH_FIELD_PLAIN),
+			    &tl, &a, &b);
 	}
 	marks[nfields] = tl.n;
 	if (tl.n > hits_size) {
@@ -1174,7 +1181,8 @@ match_text_new_kinds(
 	mt->data[tl.data.len] = '\0';
 	for (i = 0; i < nfields; i++) {
 		f = &mt->fields[i];
-		f->kind = kinds != NULL ? kinds[i] : MATCH_FIELDS_ALL;
+		f->kind = kinds != NULL ? kinds[i] & MATCH_FIELDS_ALL
+					: MATCH_FIELDS_ALL;
 		f->toks = mt->toks + marks[i];
 		f->ntokens = marks[i + 1] - marks[i];
 		f->hits = mt->hits + marks[nfields + 1 + i];
