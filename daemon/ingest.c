@@ -238,6 +238,7 @@ struct ingest_refilter {
 	unsigned kinds; /* the fields their filters look at */
 	int64_t after;	/* the last item of the last committed step */
 	size_t count;	/* items filtered in committed steps */
+	size_t total;	/* items stored when the walk began */
 	int done;
 };
 
@@ -432,6 +433,7 @@ struct ingest_refilter *
 ingest_refilter_new(struct store *s, const struct ingest_output *outs, size_t n)
 {
 	struct ingest_refilter *rf;
+	int64_t total;
 
 	rf = xcalloc(1, sizeof *rf);
 	rf->store = s;
@@ -441,6 +443,8 @@ ingest_refilter_new(struct store *s, const struct ingest_output *outs, size_t n)
 	rf->nouts = n;
 	rf->kinds = ingest_kinds(outs, n);
 	rf->done = n == 0;
+	if (!rf->done && (total = store_items_count(s, 0)) > 0)
+		rf->total = (size_t)total;
 	return rf;
 }
 
@@ -457,6 +461,12 @@ size_t
 ingest_refilter_count(const struct ingest_refilter *rf)
 {
 	return rf->count;
+}
+
+size_t
+ingest_refilter_total(const struct ingest_refilter *rf)
+{
+	return rf->count > rf->total ? rf->count : rf->total;
 }
 
 /* One stored item into or out of each output being refiltered. */
