@@ -67,7 +67,9 @@ def main(env):
     slowest, answers = 0.0, 0
     done = re.compile(r"items of news chosen anew from (\d+) stored items "
                       r"in [\d.]+s, (\d+) steps, the longest (\d+) ms")
-    # The index and /metrics say how far the walk has got, as it goes.
+    # The index and /metrics say how far the walk has got, as it goes (not
+    # always forward: the watcher's reload of the file just written may
+    # start the walk over).
     shown = re.compile(rb'<a href="feeds/news.html"[^\n]*?re-filtering after '
                        rb'its filter changed: (\d+) of (\d+) stored items')
     progress, metrics = [], []
@@ -96,7 +98,6 @@ def main(env):
     check(metrics, "/metrics never showed the walk under way")
     for n, total in progress:
         check(total == N and 0 <= n <= total, "index: %d of %d", n, total)
-    check(progress == sorted(progress), "index went back: %s", progress)
     for outs, n, total in metrics:
         check(outs == 1 and total == N and 0 <= n <= total,
               "metrics: %d outputs, %d of %d", outs, n, total)
