@@ -80,7 +80,16 @@ struct match_text {
 	struct hit *hits;
 	uint64_t gen;	     /* of the union when it was made */
 	const char **tokens; /* for match_text_tokens, made on demand */
+	size_t size;	     /* of its block */
 };
+
+/*
+ * The block of the last text freed, kept for the next one (texts are made
+ * and freed one item after another): no malloc and free per item. Blocks
+ * larger than this go back to malloc. Single-threaded, as the daemon is.
+ */
+#define MATCH_SPARE_MAX (256 * 1024)
+static struct match_text *match_spare;
 
 /* An accepted string, and the keyword it is a first token of. */
 struct entry {
@@ -764,6 +773,7 @@ normalize_slow(const char *s, size_t len, struct toklist *tl)
 #define FOLD_UNIT(v) ((v)&0xffffff)
 #define FOLD_LEN(v) ((size_t)((v) >> 24 & 3))
 #define FOLD_CLASS(v) ((enum tclass)((v) >> 26 & 3))
+#define FOLD_CLASS_BITS (3u << 26)
 #define FOLD_POOL_AT(v) ((v)&0x1fffff)
 #define FOLD_POOL_N(v) ((size_t)((v) >> 21 & 0x1f))
 
@@ -893,7 +903,7 @@ tag_end(const char *q)
  * three steps of H can be one: a tag runs over the blocks inside it, and a
  * reference is decoded where it is, its result never read as markup.
  * Returns -1, with nothing added, when a code point needs the reference
- * path.
+ * path. s[len] must be a NUL (the loops stop on it).
  */
 static int
 normalize_fast(const char *s, size_t len, struct toklist *tl, int html)
@@ -904,7 +914,7 @@ normalize_fast(const char *s, size_t len, struct toklist *tl, int html)
 	/* The token being written, in locals: the bytes written alias all. */
 	unsigned char *base, *w;
 	enum tclass cur = TC_NONE, c;
-	uint32_t cp, v, h = 0;
+	uint32_t cp, v, h = 0, want;
 	size_t nch = 0;
 	struct tok *t = NULL;
 	int32_t ref;
@@ -1003,48 +1013,47 @@ normalize_fast(const char *s, size_t len, struct toklist *tl, int html)
 		}
 		if (c == TC_NONE)
 			continue;
-		k = FOLD_LEN(v);
+		/* Three bytes whatever its length: the reserve has room. */
 		w[0] = (unsigned char)v;
-		if (k > 1)
-			w[1] = (unsigned char)(v >> 8);
-		if (k > 2)
-			w[2] = (unsigned char)(v >> 16);
-		w += k;
+		w[1] = (unsigned char)(v >> 8);
+		w[2] = (unsigned char)(v >> 16);
+		w += FOLD_LEN(v);
 		h = hash_step(h, FOLD_UNIT(v));
 		if (++nch == 3)
 			t->head = h;
+		if (npend > 0)
+			continue;
 		/*
-		 * The rest of the token, as long as it is letters of one
-		 * byte or two that fold to one of its class: most text.
+		 * The rest of the token, as long as it is code points of one
+		 * byte or two that fold to one of its class: most text. The
+		 * string ends in a NUL, which is no letter, so the loop stops
+		 * there without looking at end; '<' and '&' are no letters
+		 * either. Unknown code points (0 in the table) stop it too.
 		 */
-		while (npend == 0 && p < end) {
-			cp = (unsigned char)*p;
-			if (cp < 0x80) {
-				if (html && (cp == '<' || cp == '&'))
-					break;
+		want = (uint32_t)cur << 26;
+		for (;;) {
+			unsigned b0 = (unsigned char)p[0], b1;
+
+			if (b0 < 0x80) {
+				cp = b0;
 				k = 1;
-			} else if (cp >= 0xc2 && cp < 0xe0 && p + 1 < end &&
-				   ((unsigned char)p[1] & 0xc0) == 0x80) {
-				cp = (cp & 0x1f) << 6 |
-				     ((unsigned char)p[1] & 0x3f);
+			} else if (b0 - 0xc2u < 0x1eu &&
+				   ((b1 = (unsigned char)p[1]) & 0xc0) == 0x80) {
+				cp = (b0 & 0x1f) << 6 | (b1 & 0x3f);
 				k = 2;
 			} else
 				break;
 			v = table[cp];
-			if (v == FOLD_UNKNOWN ||
-			    (v & (FOLD_SLOW | FOLD_NONE | FOLD_MANY)) ||
-			    FOLD_CLASS(v) != cur)
+			if ((v & (FOLD_SLOW | FOLD_NONE | FOLD_MANY |
+				     FOLD_CLASS_BITS)) != want)
 				break;
 			p += k;
-			k = FOLD_LEN(v);
 			w[0] = (unsigned char)v;
-			if (k > 1)
-				w[1] = (unsigned char)(v >> 8);
-			if (k > 2)
-				w[2] = (unsigned char)(v >> 16);
-			w += k;
+			w[1] = (unsigned char)(v >> 8);
+			w[2] = (unsigned char)(v >> 16);
+			w += FOLD_LEN(v);
 			h = hash_step(h, FOLD_UNIT(v));
-			if (++nch == 3)
+			if (nch < 3 && ++nch == 3)
 				t->head = h;
 		}
 	}
@@ -1163,8 +1172,14 @@ match_text_new_kinds(
 	size = sizeof *mt + nfields * sizeof *mt->fields +
 	       tl.n * sizeof *mt->toks + nhits * sizeof *mt->hits +
 	       tl.data.len + 1;
-	mt = xmalloc(size);
+	if (match_spare != NULL && match_spare->size >= size) {
+		mt = match_spare;
+		size = mt->size;
+		match_spare = NULL;
+	} else
+		mt = xmalloc(size);
 	memset(mt, 0, sizeof *mt);
+	mt->size = size;
 	mt->fields = (struct match_field *)(mt + 1);
 	mt->nfields = nfields;
 	mt->toks = (struct tok *)(mt->fields + nfields);
@@ -1210,7 +1225,12 @@ match_text_free(struct match_text *mt)
 	if (mt == NULL)
 		return;
 	free(mt->tokens);
-	free(mt);
+	if (mt->size <= MATCH_SPARE_MAX &&
+	    (match_spare == NULL || match_spare->size < mt->size)) {
+		free(match_spare);
+		match_spare = mt;
+	} else
+		free(mt);
 }
 
 /* The token strings are made on first use: a cache, not a change. */
@@ -1683,7 +1703,8 @@ bit_test(const uint64_t *bits, uint32_t b)
  * text is not in the union that the text saw (gen tells): it looks at every
  * token. Single-threaded, as the daemon is.
  */
-#define UNION_BITS_LOG 19
+#define UNION_BITS_LOG 21 /* 256 KB: a bit in 20 or so is set */
+#define UNION_MASK_LOG 19 /* 2 MB of masks, read only for tokens that pass */
 #define UNION_SLOTS 16
 #define UNION_WHOLE 1u
 #define UNION_HEAD 2u
@@ -1694,24 +1715,50 @@ static struct match_filter *union_first;
 static uint64_t *union_bits;
 static uint32_t *union_mask;
 
+/*
+ * A hash sets two bits of the union's bitmap (a Bloom filter of two
+ * probes), so that a token that no filter wants seldom gets past it; its
+ * mask is found by a third index.
+ */
+static uint32_t
+union_bit2(uint32_t h)
+{
+	return (h * 0xc2b2ae35u) >> (32 - UNION_BITS_LOG);
+}
+
+static uint32_t
+union_mask_at(uint32_t h)
+{
+	return (h * 0x27d4eb2fu) >> (32 - UNION_MASK_LOG);
+}
+
+static void
+union_set(uint32_t h, uint32_t mask)
+{
+	bit_set(union_bits, bit_of(h, UNION_BITS_LOG));
+	bit_set(union_bits, union_bit2(h));
+	union_mask[union_mask_at(h)] |= mask;
+}
+
+static int
+union_test(uint32_t h)
+{
+	return bit_test(union_bits, bit_of(h, UNION_BITS_LOG)) &&
+	       bit_test(union_bits, union_bit2(h));
+}
+
 static void
 union_add(const struct match_filter *mf)
 {
 	const struct entry *e;
 	uint32_t whole = UNION_WHOLE << 2 * mf->slot;
 	uint32_t head = UNION_HEAD << 2 * mf->slot;
-	uint32_t b;
 
 	for (size_t i = 0; i < mf->tab.n; i++) {
 		e = &mf->tab.entries[i];
-		b = bit_of(e->hash, UNION_BITS_LOG);
-		bit_set(union_bits, b);
-		union_mask[b] |= whole;
-		if (!e->prefix)
-			continue;
-		b = bit_of(e->head, UNION_BITS_LOG);
-		bit_set(union_bits, b);
-		union_mask[b] |= head;
+		union_set(e->hash, whole);
+		if (e->prefix)
+			union_set(e->head, head);
 	}
 }
 
@@ -1726,7 +1773,7 @@ union_join(struct match_filter *mf)
 		union_bits = xcalloc(
 		    ((size_t)1 << UNION_BITS_LOG) / 64, sizeof *union_bits);
 		union_mask =
-		    xcalloc((size_t)1 << UNION_BITS_LOG, sizeof *union_mask);
+		    xcalloc((size_t)1 << UNION_MASK_LOG, sizeof *union_mask);
 	}
 	for (o = union_first; o != NULL; o = o->next, n++)
 		used |= 1u << o->slot;
@@ -1758,7 +1805,7 @@ union_leave(struct match_filter *mf)
 	memset(union_bits, 0,
 	    ((size_t)1 << UNION_BITS_LOG) / 64 * sizeof *union_bits);
 	memset(
-	    union_mask, 0, ((size_t)1 << UNION_BITS_LOG) * sizeof *union_mask);
+	    union_mask, 0, ((size_t)1 << UNION_MASK_LOG) * sizeof *union_mask);
 	for (o = union_first; o != NULL; o = o->next)
 		union_add(o);
 }
@@ -1767,16 +1814,14 @@ union_leave(struct match_filter *mf)
 static uint32_t
 union_mask_of(const struct tok *t)
 {
-	uint32_t b1, b2, m = 0;
+	uint32_t m = 0;
 
 	if (union_bits == NULL)
 		return 0;
-	b1 = bit_of(t->hash, UNION_BITS_LOG);
-	b2 = bit_of(t->head, UNION_BITS_LOG);
-	if (bit_test(union_bits, b1))
-		m |= union_mask[b1] & UNION_WHOLES;
-	if (bit_test(union_bits, b2))
-		m |= union_mask[b2] & UNION_HEADS;
+	if (union_test(t->hash))
+		m |= union_mask[union_mask_at(t->hash)] & UNION_WHOLES;
+	if (union_test(t->head))
+		m |= union_mask[union_mask_at(t->head)] & UNION_HEADS;
 	return m;
 }
 
