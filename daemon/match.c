@@ -53,22 +53,24 @@ struct toklist {
 	size_t nchars;
 };
 
-/* A token that filters of the union (below) may want: a bit for each. */
-struct hit {
-	uint32_t tok;
-	uint32_t mask;
-};
+/* The slots of the union of live filters (below). */
+#define UNION_SLOTS 16
 
 /*
- * A field's tokens: a range of its text's; and of those, the ones that
- * filters of the union may want.
+ * A token that a filter of the union (below) may want, and how
+ * (UNION_WHOLE, UNION_HEAD): token tok of field field.
  */
+struct hit {
+	uint32_t field;
+	uint32_t tok : 30;
+	uint32_t how : 2;
+};
+
+/* A field's tokens: a range of its text's. */
 struct match_field {
 	unsigned kind; /* a MATCH_FIELD_* bit, or all of them */
 	const struct tok *toks;
 	size_t ntokens;
-	const struct hit *hits;
-	size_t nhits;
 };
 
 struct match_text {
@@ -77,7 +79,12 @@ struct match_text {
 	char *data;
 	struct tok *toks;
 	size_t ntoks;
+	/*
+	 * The hits of the filters in union slot i, in the order of fields
+	 * and tokens: hits[slot_hits[i]] up to hits[slot_hits[i + 1]].
+	 */
 	struct hit *hits;
+	uint32_t slot_hits[UNION_SLOTS + 1];
 	uint64_t gen;	     /* of the union when it was made */
 	const char **tokens; /* for match_text_tokens, made on demand */
 	size_t size;	     /* of its block */
@@ -1132,19 +1139,20 @@ match_text_new_kinds(
 	/* Scratch space, kept from one text to the next. */
 	static struct toklist tl;
 	static struct buf a, b;
-	static struct hit *hits;
-	static size_t *marks, hits_size, marks_size;
+	static struct {
+		uint32_t field, tok, mask;
+	} *cand;
+	static size_t *marks, cand_size, marks_size;
 	struct match_text *mt;
 	struct match_field *f;
-	size_t i, j, nhits = 0, size;
-	uint32_t m;
+	size_t i, j, ncand = 0, nhits = 0, size;
+	uint32_t m, ms, slot, at[UNION_SLOTS + 1];
 
-	if (nfields * 2 + 2 > marks_size) {
-		marks_size = nfields * 2 + 2;
+	if (nfields + 1 > marks_size) {
+		marks_size = nfields + 1;
 		marks = xreallocarray(marks, marks_size, sizeof *marks);
 	}
-	/* marks[i]: field i's first token; marks[nfields + 1 + i]: first hit.
-	 */
+	/* marks[i]: field i's first token. */
 	toklist_truncate(&tl, 0, 0);
 	for (i = 0; i < nfields; i++) {
 		marks[i] = tl.n;
@@ -1154,19 +1162,28 @@ match_text_new_kinds(
 			    &tl, &a, &b);
 	}
 	marks[nfields] = tl.n;
-	if (tl.n > hits_size) {
-		hits_size = tl.n;
-		hits = xreallocarray(hits, hits_size, sizeof *hits);
+	if (tl.n > cand_size) {
+		cand_size = tl.n;
+		cand = xreallocarray(cand, cand_size, sizeof *cand);
 	}
+	/* The tokens the union lets through, and how many hits per slot. */
+	memset(at, 0, sizeof at);
 	for (i = 0; i < nfields; i++) {
-		marks[nfields + 1 + i] = nhits;
 		for (j = marks[i]; j < marks[i + 1]; j++) {
-			if ((m = union_mask_of(&tl.toks[j])) != 0) {
-				hits[nhits].tok = (uint32_t)(j - marks[i]);
-				hits[nhits++].mask = m;
+			if ((m = union_mask_of(&tl.toks[j])) == 0)
+				continue;
+			cand[ncand].field = (uint32_t)i;
+			cand[ncand].tok = (uint32_t)(j - marks[i]);
+			cand[ncand++].mask = m;
+			for (ms = m; ms != 0; ms &= ~(3u << 2 * slot)) {
+				slot = (uint32_t)__builtin_ctz(ms) / 2;
+				at[slot + 1]++;
+				nhits++;
 			}
 		}
 	}
+	for (i = 0; i < UNION_SLOTS; i++)
+		at[i + 1] += at[i];
 
 	/* One block: the text, its fields, tokens, hits and their bytes. */
 	size = sizeof *mt + nfields * sizeof *mt->fields +
@@ -1187,10 +1204,18 @@ match_text_new_kinds(
 	mt->hits = (struct hit *)(mt->toks + tl.n);
 	mt->data = (char *)(mt->hits + nhits);
 	mt->gen = union_gen;
+	memcpy(mt->slot_hits, at, sizeof mt->slot_hits);
+	for (i = 0; i < ncand; i++) {
+		m = cand[i].mask;
+		for (ms = m; ms != 0; ms &= ~(3u << 2 * slot)) {
+			slot = (uint32_t)__builtin_ctz(ms) / 2;
+			mt->hits[at[slot]].field = cand[i].field;
+			mt->hits[at[slot]].tok = cand[i].tok;
+			mt->hits[at[slot]++].how = m >> 2 * slot & 3;
+		}
+	}
 	if (tl.n > 0)
 		memcpy(mt->toks, tl.toks, tl.n * sizeof *mt->toks);
-	if (nhits > 0)
-		memcpy(mt->hits, hits, nhits * sizeof *mt->hits);
 	if (tl.data.len > 0)
 		memcpy(mt->data, tl.data.data, tl.data.len);
 	mt->data[tl.data.len] = '\0';
@@ -1200,17 +1225,14 @@ match_text_new_kinds(
 					: MATCH_FIELDS_ALL;
 		f->toks = mt->toks + marks[i];
 		f->ntokens = marks[i + 1] - marks[i];
-		f->hits = mt->hits + marks[nfields + 1 + i];
-		f->nhits = (i + 1 < nfields ? marks[nfields + 2 + i] : nhits) -
-			   marks[nfields + 1 + i];
 	}
 
 	/* A huge text leaves no huge scratch space behind. */
 	if (tl.data.size > 1024 * 1024 || tl.size > 64 * 1024) {
 		toklist_free(&tl);
-		free(hits);
-		hits = NULL;
-		hits_size = 0;
+		free(cand);
+		cand = NULL;
+		cand_size = 0;
 	}
 	if (a.size > 1024 * 1024)
 		buf_free(&a);
@@ -1703,9 +1725,8 @@ bit_test(const uint64_t *bits, uint32_t b)
  * text is not in the union that the text saw (gen tells): it looks at every
  * token. Single-threaded, as the daemon is.
  */
-#define UNION_BITS_LOG 21 /* 256 KB: a bit in 20 or so is set */
+#define UNION_WORDS_LOG 15 /* 2^15 words of 64 bits, 256 KB */
 #define UNION_MASK_LOG 19 /* 2 MB of masks, read only for tokens that pass */
-#define UNION_SLOTS 16
 #define UNION_WHOLE 1u
 #define UNION_HEAD 2u
 #define UNION_WHOLES 0x55555555u
@@ -1716,14 +1737,22 @@ static uint64_t *union_bits;
 static uint32_t *union_mask;
 
 /*
- * A hash sets two bits of the union's bitmap (a Bloom filter of two
- * probes), so that a token that no filter wants seldom gets past it; its
- * mask is found by a third index.
+ * A hash sets two bits of one word of the union's bitmap (a blocked Bloom
+ * filter: one memory access, two probes), so that a token no filter wants
+ * seldom gets past it; its mask is found by a third index.
  */
 static uint32_t
-union_bit2(uint32_t h)
+union_word(uint32_t h)
 {
-	return (h * 0xc2b2ae35u) >> (32 - UNION_BITS_LOG);
+	return (h * 0x9e3779b1u) >> (32 - UNION_WORDS_LOG);
+}
+
+static uint64_t
+union_probe(uint32_t h)
+{
+	uint32_t x = h * 0xc2b2ae35u;
+
+	return (uint64_t)1 << (x >> 26) | (uint64_t)1 << (x >> 20 & 63);
 }
 
 static uint32_t
@@ -1735,16 +1764,16 @@ union_mask_at(uint32_t h)
 static void
 union_set(uint32_t h, uint32_t mask)
 {
-	bit_set(union_bits, bit_of(h, UNION_BITS_LOG));
-	bit_set(union_bits, union_bit2(h));
+	union_bits[union_word(h)] |= union_probe(h);
 	union_mask[union_mask_at(h)] |= mask;
 }
 
 static int
 union_test(uint32_t h)
 {
-	return bit_test(union_bits, bit_of(h, UNION_BITS_LOG)) &&
-	       bit_test(union_bits, union_bit2(h));
+	uint64_t p = union_probe(h);
+
+	return (union_bits[union_word(h)] & p) == p;
 }
 
 static void
@@ -1771,7 +1800,7 @@ union_join(struct match_filter *mf)
 
 	if (union_bits == NULL) {
 		union_bits = xcalloc(
-		    ((size_t)1 << UNION_BITS_LOG) / 64, sizeof *union_bits);
+		    (size_t)1 << UNION_WORDS_LOG, sizeof *union_bits);
 		union_mask =
 		    xcalloc((size_t)1 << UNION_MASK_LOG, sizeof *union_mask);
 	}
@@ -1803,7 +1832,7 @@ union_leave(struct match_filter *mf)
 	if (mf->next != NULL)
 		mf->next->prev = mf->prev;
 	memset(union_bits, 0,
-	    ((size_t)1 << UNION_BITS_LOG) / 64 * sizeof *union_bits);
+	    ((size_t)1 << UNION_WORDS_LOG) * sizeof *union_bits);
 	memset(
 	    union_mask, 0, ((size_t)1 << UNION_MASK_LOG) * sizeof *union_mask);
 	for (o = union_first; o != NULL; o = o->next)
@@ -1818,6 +1847,10 @@ union_mask_of(const struct tok *t)
 
 	if (union_bits == NULL)
 		return 0;
+	/* A token of 3 code points or fewer is its own head. */
+	if (t->head == t->hash)
+		return union_test(t->hash) ? union_mask[union_mask_at(t->hash)]
+					   : 0;
 	if (union_test(t->hash))
 		m |= union_mask[union_mask_at(t->hash)] & UNION_WHOLES;
 	if (union_test(t->head))
@@ -1993,10 +2026,10 @@ int
 match_filter_test(const struct match_filter *mf, const struct match_text *mt)
 {
 	const struct match_field *f;
+	const struct hit *h;
 	struct verdict v;
 	char small[64];
 	size_t nkw, i, j;
-	unsigned how;
 	int pass;
 
 	nkw = mf->nany + mf->nall + mf->nnone;
@@ -2006,19 +2039,20 @@ match_filter_test(const struct match_filter *mf, const struct match_text *mt)
 	v.data = mt->data;
 	v.matched = nkw <= sizeof small ? small : xmalloc(nkw);
 	memset(v.matched, 0, nkw);
-	for (i = 0; i < mt->nfields && !decided(mf, &v); i++) {
-		f = &mt->fields[i];
-		if ((f->kind & mf->fields) == 0)
-			continue;
-		/* The union's hits, if the filter was in it. */
-		if (mf->gen <= mt->gen) {
-			for (j = 0; j < f->nhits && !decided(mf, &v); j++) {
-				how = f->hits[j].mask >> 2 * mf->slot & 3;
-				if (how != 0)
-					filter_token(
-					    mf, f, f->hits[j].tok, how, &v);
-			}
-		} else {
+	if (mf->gen <= mt->gen) {
+		/* The filter was in the union: the hits of its slot. */
+		for (j = mt->slot_hits[mf->slot];
+		     j < mt->slot_hits[mf->slot + 1] && !decided(mf, &v); j++) {
+			h = &mt->hits[j];
+			f = &mt->fields[h->field];
+			if ((f->kind & mf->fields) != 0)
+				filter_token(mf, f, h->tok, h->how, &v);
+		}
+	} else {
+		for (i = 0; i < mt->nfields && !decided(mf, &v); i++) {
+			f = &mt->fields[i];
+			if ((f->kind & mf->fields) == 0)
+				continue;
 			for (j = 0; j < f->ntokens && !decided(mf, &v); j++)
 				filter_token(mf, f, j, 0, &v);
 		}
