@@ -944,7 +944,12 @@ normalize_fast(const char *s, size_t len, struct toklist *tl, int html)
 		cp = (unsigned char)*p;
 		if (cp < 0x80) {
 			if (html && cp == '<') {
-				if ((e = block_end(p)) == NULL &&
+				/* Only "<!--", "<script" and "<style" are
+				 * blocks. */
+				e = p[1] == '!' || p[1] == 's' || p[1] == 'S'
+					? block_end(p)
+					: NULL;
+				if (e == NULL &&
 				    (is_alpha(p[1]) || p[1] == '/' ||
 					p[1] == '!' || p[1] == '?'))
 					e = tag_end(p);
@@ -1018,8 +1023,21 @@ normalize_fast(const char *s, size_t len, struct toklist *tl, int html)
 			}
 			cur = c;
 		}
-		if (c == TC_NONE)
+		if (c == TC_NONE) {
+			/*
+			 * The rest of a run of ASCII separators (spaces,
+			 * punctuation) at once; not '<' or '&', which may be
+			 * markup, nor what the table does not know yet or
+			 * deletes. The NUL at the end stops it.
+			 */
+			while (npend == 0 &&
+			       (cp = (unsigned char)*p) - 1u < 0x7fu &&
+			       cp != '<' && cp != '&' && (v = table[cp]) != 0 &&
+			       (v & (FOLD_SLOW | FOLD_NONE | FOLD_MANY |
+					FOLD_CLASS_BITS)) == 0)
+				p++;
 			continue;
+		}
 		/* Three bytes whatever its length: the reserve has room. */
 		w[0] = (unsigned char)v;
 		w[1] = (unsigned char)(v >> 8);
@@ -1045,7 +1063,8 @@ normalize_fast(const char *s, size_t len, struct toklist *tl, int html)
 				cp = b0;
 				k = 1;
 			} else if (b0 - 0xc2u < 0x1eu &&
-				   ((b1 = (unsigned char)p[1]) & 0xc0) == 0x80) {
+				   ((b1 = (unsigned char)p[1]) & 0xc0) ==
+				       0x80) {
 				cp = (b0 & 0x1f) << 6 | (b1 & 0x3f);
 				k = 2;
 			} else
@@ -1118,7 +1137,9 @@ normalize_field(
 	normalize_slow(a->data, a->len, tl);
 }
 
-static uint32_t union_mask_of(const struct tok *);
+static unsigned union_passes(const struct tok *);
+static uint32_t union_mask_of(const struct tok *, unsigned);
+static uint64_t *union_bits;
 /* The union of the live filters (below) changes when this does. */
 static uint64_t union_gen;
 
@@ -1141,7 +1162,8 @@ match_text_new_kinds(
 	static struct buf a, b;
 	static struct {
 		uint32_t field, tok, mask;
-	} *cand;
+	} * cand;
+	static unsigned char *passes;
 	static size_t *marks, cand_size, marks_size;
 	struct match_text *mt;
 	struct match_field *f;
@@ -1165,12 +1187,17 @@ match_text_new_kinds(
 	if (tl.n > cand_size) {
 		cand_size = tl.n;
 		cand = xreallocarray(cand, cand_size, sizeof *cand);
+		passes = xreallocarray(passes, cand_size, 1);
 	}
 	/* The tokens the union lets through, and how many hits per slot. */
 	memset(at, 0, sizeof at);
-	for (i = 0; i < nfields; i++) {
+	if (union_bits != NULL)
+		for (j = 0; j < tl.n; j++)
+			passes[j] = (unsigned char)union_passes(&tl.toks[j]);
+	for (i = 0; i < nfields && union_bits != NULL; i++) {
 		for (j = marks[i]; j < marks[i + 1]; j++) {
-			if ((m = union_mask_of(&tl.toks[j])) == 0)
+			if (passes[j] == 0 ||
+			    (m = union_mask_of(&tl.toks[j], passes[j])) == 0)
 				continue;
 			cand[ncand].field = (uint32_t)i;
 			cand[ncand].tok = (uint32_t)(j - marks[i]);
@@ -1231,7 +1258,9 @@ match_text_new_kinds(
 	if (tl.data.size > 1024 * 1024 || tl.size > 64 * 1024) {
 		toklist_free(&tl);
 		free(cand);
+		free(passes);
 		cand = NULL;
+		passes = NULL;
 		cand_size = 0;
 	}
 	if (a.size > 1024 * 1024)
@@ -1726,14 +1755,13 @@ bit_test(const uint64_t *bits, uint32_t b)
  * token. Single-threaded, as the daemon is.
  */
 #define UNION_WORDS_LOG 15 /* 2^15 words of 64 bits, 256 KB */
-#define UNION_MASK_LOG 19 /* 2 MB of masks, read only for tokens that pass */
+#define UNION_MASK_LOG 19  /* 2 MB of masks, read only for tokens that pass */
 #define UNION_WHOLE 1u
 #define UNION_HEAD 2u
 #define UNION_WHOLES 0x55555555u
 #define UNION_HEADS 0xaaaaaaaau
 
 static struct match_filter *union_first;
-static uint64_t *union_bits;
 static uint32_t *union_mask;
 
 /*
@@ -1768,14 +1796,6 @@ union_set(uint32_t h, uint32_t mask)
 	union_mask[union_mask_at(h)] |= mask;
 }
 
-static int
-union_test(uint32_t h)
-{
-	uint64_t p = union_probe(h);
-
-	return (union_bits[union_word(h)] & p) == p;
-}
-
 static void
 union_add(const struct match_filter *mf)
 {
@@ -1799,8 +1819,8 @@ union_join(struct match_filter *mf)
 	unsigned used = 0, n = 0;
 
 	if (union_bits == NULL) {
-		union_bits = xcalloc(
-		    (size_t)1 << UNION_WORDS_LOG, sizeof *union_bits);
+		union_bits =
+		    xcalloc((size_t)1 << UNION_WORDS_LOG, sizeof *union_bits);
 		union_mask =
 		    xcalloc((size_t)1 << UNION_MASK_LOG, sizeof *union_mask);
 	}
@@ -1831,29 +1851,42 @@ union_leave(struct match_filter *mf)
 		union_first = mf->next;
 	if (mf->next != NULL)
 		mf->next->prev = mf->prev;
-	memset(union_bits, 0,
-	    ((size_t)1 << UNION_WORDS_LOG) * sizeof *union_bits);
+	memset(
+	    union_bits, 0, ((size_t)1 << UNION_WORDS_LOG) * sizeof *union_bits);
 	memset(
 	    union_mask, 0, ((size_t)1 << UNION_MASK_LOG) * sizeof *union_mask);
 	for (o = union_first; o != NULL; o = o->next)
 		union_add(o);
 }
 
-/* The filters of the union that may want a token, and how: two bits each. */
+/*
+ * Whether a token's hash (1) and head (2) pass the union's bitmap; without
+ * branches, so that the loads of many tokens overlap.
+ */
+static unsigned
+union_passes(const struct tok *t)
+{
+	uint64_t p1 = union_probe(t->hash), p2 = union_probe(t->head);
+
+	return (unsigned)((union_bits[union_word(t->hash)] & p1) == p1) |
+	       (unsigned)((union_bits[union_word(t->head)] & p2) == p2) << 1;
+}
+
+/*
+ * The filters of the union that may want a token that passed its bitmap
+ * (passes from union_passes, not 0), and how: two bits each.
+ */
 static uint32_t
-union_mask_of(const struct tok *t)
+union_mask_of(const struct tok *t, unsigned passes)
 {
 	uint32_t m = 0;
 
-	if (union_bits == NULL)
-		return 0;
 	/* A token of 3 code points or fewer is its own head. */
 	if (t->head == t->hash)
-		return union_test(t->hash) ? union_mask[union_mask_at(t->hash)]
-					   : 0;
-	if (union_test(t->hash))
+		return union_mask[union_mask_at(t->hash)];
+	if (passes & 1)
 		m |= union_mask[union_mask_at(t->hash)] & UNION_WHOLES;
-	if (union_test(t->head))
+	if (passes & 2)
 		m |= union_mask[union_mask_at(t->head)] & UNION_HEADS;
 	return m;
 }
