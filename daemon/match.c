@@ -781,6 +781,7 @@ normalize_slow(const char *s, size_t len, struct toklist *tl)
 #define FOLD_LEN(v) ((size_t)((v) >> 24 & 3))
 #define FOLD_CLASS(v) ((enum tclass)((v) >> 26 & 3))
 #define FOLD_CLASS_BITS (3u << 26)
+#define FOLD_FLAGS (FOLD_SLOW | FOLD_NONE | FOLD_MANY)
 #define FOLD_POOL_AT(v) ((v)&0x1fffff)
 #define FOLD_POOL_N(v) ((size_t)((v) >> 21 & 0x1f))
 
@@ -882,6 +883,26 @@ fold_compute(uint32_t cp)
 }
 
 /*
+ * The code point at p and its length if it takes one byte or two (a valid
+ * sequence), else 0. p[1] must be readable when p[0] is not ASCII.
+ */
+static size_t
+utf8_12(const unsigned char *p, uint32_t *cp)
+{
+	unsigned b0 = p[0], b1;
+
+	if (b0 < 0x80) {
+		*cp = b0;
+		return 1;
+	}
+	if (b0 - 0xc2u < 0x1eu && ((b1 = p[1]) & 0xc0) == 0x80) {
+		*cp = (b0 & 0x1f) << 6 | (b1 & 0x3f);
+		return 2;
+	}
+	return 0;
+}
+
+/*
  * Where the tag opened at q (a '<') ends, as H (2) sees it after H (1):
  * at its first '>' once the comments, scripts and styles inside it are
  * gone; at the end of the string if there is none.
@@ -933,6 +954,35 @@ normalize_fast(const char *s, size_t len, struct toklist *tl, int html)
 	buf_reserve(&tl->data, 2 * len + 8);
 	base = (unsigned char *)tl->data.data;
 	w = base + tl->data.len;
+	/* T, with the token being written in locals. */
+#define TOKEN_START(c)                                                         \
+	do {                                                                   \
+		toklist_start(tl, (c));                                        \
+		t = &tl->toks[tl->n - 1];                                      \
+		t->off = (size_t)(w - base);                                   \
+		h = HASH_OFFSET;                                               \
+		nch = 0;                                                       \
+		cur = (c);                                                     \
+	} while (0)
+	/* Three bytes whatever its length: the reserve has room. */
+#define TOKEN_PUT(v)                                                           \
+	do {                                                                   \
+		w[0] = (unsigned char)(v);                                     \
+		w[1] = (unsigned char)((v) >> 8);                              \
+		w[2] = (unsigned char)((v) >> 16);                             \
+		w += FOLD_LEN(v);                                              \
+		h = hash_step(h, FOLD_UNIT(v));                                \
+		if (nch < 3 && ++nch == 3)                                     \
+			t->head = h;                                           \
+	} while (0)
+#define TOKEN_END()                                                            \
+	do {                                                                   \
+		t->len = (uint32_t)(w - base - t->off);                        \
+		t->hash = h;                                                   \
+		if (nch < 3)                                                   \
+			t->head = h;                                           \
+		*w++ = '\0';                                                   \
+	} while (0)
 	for (;;) {
 		if (npend > 0) {
 			v = *pend++;
@@ -1007,20 +1057,10 @@ normalize_fast(const char *s, size_t len, struct toklist *tl, int html)
 		/* T: v is one folded code point, or a separator (0). */
 		c = FOLD_CLASS(v);
 		if (c != cur) {
-			if (cur != TC_NONE) {
-				t->len = (uint32_t)(w - base - t->off);
-				t->hash = h;
-				if (nch < 3)
-					t->head = h;
-				*w++ = '\0';
-			}
-			if (c != TC_NONE) {
-				toklist_start(tl, c);
-				t = &tl->toks[tl->n - 1];
-				t->off = (size_t)(w - base);
-				h = HASH_OFFSET;
-				nch = 0;
-			}
+			if (cur != TC_NONE)
+				TOKEN_END();
+			if (c != TC_NONE)
+				TOKEN_START(c);
 			cur = c;
 		}
 		if (c == TC_NONE) {
@@ -1038,14 +1078,7 @@ normalize_fast(const char *s, size_t len, struct toklist *tl, int html)
 				p++;
 			continue;
 		}
-		/* Three bytes whatever its length: the reserve has room. */
-		w[0] = (unsigned char)v;
-		w[1] = (unsigned char)(v >> 8);
-		w[2] = (unsigned char)(v >> 16);
-		w += FOLD_LEN(v);
-		h = hash_step(h, FOLD_UNIT(v));
-		if (++nch == 3)
-			t->head = h;
+		TOKEN_PUT(v);
 		if (npend > 0)
 			continue;
 		/*
@@ -1057,32 +1090,45 @@ normalize_fast(const char *s, size_t len, struct toklist *tl, int html)
 		 */
 		want = (uint32_t)cur << 26;
 		for (;;) {
-			unsigned b0 = (unsigned char)p[0], b1;
-
-			if (b0 < 0x80) {
-				cp = b0;
-				k = 1;
-			} else if (b0 - 0xc2u < 0x1eu &&
-				   ((b1 = (unsigned char)p[1]) & 0xc0) ==
-				       0x80) {
-				cp = (b0 & 0x1f) << 6 | (b1 & 0x3f);
-				k = 2;
-			} else
+			if ((k = utf8_12((const unsigned char *)p, &cp)) == 0)
 				break;
 			v = table[cp];
-			if ((v & (FOLD_SLOW | FOLD_NONE | FOLD_MANY |
-				     FOLD_CLASS_BITS)) != want)
+			if ((v & (FOLD_FLAGS | FOLD_CLASS_BITS)) == want) {
+				p += k;
+				TOKEN_PUT(v);
+				continue;
+			}
+			/*
+			 * A code point of another class, or a separator (but
+			 * not '<' or '&', which may be markup): the token ends,
+			 * and the next starts here or after the separators.
+			 * Anything else is for the loop above.
+			 */
+			if (v == FOLD_UNKNOWN || (v & FOLD_FLAGS) ||
+			    cp == '<' || cp == '&')
 				break;
+			TOKEN_END();
+			cur = TC_NONE;
+			while ((c = FOLD_CLASS(v)) == TC_NONE) {
+				p += k;
+				if ((k = utf8_12(
+					 (const unsigned char *)p, &cp)) == 0)
+					goto next;
+				v = table[cp];
+				if (v == FOLD_UNKNOWN || (v & FOLD_FLAGS) ||
+				    cp == '<' || cp == '&')
+					goto next;
+			}
 			p += k;
-			w[0] = (unsigned char)v;
-			w[1] = (unsigned char)(v >> 8);
-			w[2] = (unsigned char)(v >> 16);
-			w += FOLD_LEN(v);
-			h = hash_step(h, FOLD_UNIT(v));
-			if (nch < 3 && ++nch == 3)
-				t->head = h;
+			TOKEN_START(c);
+			TOKEN_PUT(v);
+			want = (uint32_t)cur << 26;
 		}
+	next:;
 	}
+#undef TOKEN_START
+#undef TOKEN_PUT
+#undef TOKEN_END
 	if (cur != TC_NONE) {
 		t->len = (uint32_t)(w - base - t->off);
 		t->hash = h;
