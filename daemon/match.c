@@ -61,8 +61,8 @@ struct toklist {
  * (UNION_WHOLE, UNION_HEAD): token tok of field field.
  */
 struct hit {
-	uint32_t field;
-	uint32_t tok : 30;
+	uint32_t tok;
+	uint32_t field : 30;
 	uint32_t how : 2;
 };
 
