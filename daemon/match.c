@@ -923,6 +923,107 @@ tag_end(const char *q)
 	return q + strlen(q);
 }
 
+/* The token being written by normalize_fast and tokens_run. */
+struct tstate {
+	const char *p;
+	unsigned char *w; /* the next byte of the token list's data */
+	struct tok *t;
+	uint32_t h;	 /* its hash so far */
+	uint32_t nch;	 /* its code points so far, up to 3 */
+	enum tclass cur; /* its class; TC_NONE between tokens */
+};
+
+/* T, with the token being written in locals. */
+#define TOKEN_START(c)                                                         \
+	do {                                                                   \
+		toklist_start(tl, (c));                                        \
+		t = &tl->toks[tl->n - 1];                                      \
+		t->off = (size_t)(w - base);                                   \
+		h = HASH_OFFSET;                                               \
+		nch = 0;                                                       \
+		cur = (c);                                                     \
+	} while (0)
+/* Three bytes whatever its length: the reserve has room. */
+#define TOKEN_PUT(v)                                                           \
+	do {                                                                   \
+		w[0] = (unsigned char)(v);                                     \
+		w[1] = (unsigned char)((v) >> 8);                              \
+		w[2] = (unsigned char)((v) >> 16);                             \
+		w += FOLD_LEN(v);                                              \
+		h = hash_step(h, FOLD_UNIT(v));                                \
+		if (nch < 3 && ++nch == 3)                                     \
+			t->head = h;                                           \
+	} while (0)
+#define TOKEN_END()                                                            \
+	do {                                                                   \
+		t->len = (uint32_t)(w - base - t->off);                        \
+		t->hash = h;                                                   \
+		if (nch < 3)                                                   \
+			t->head = h;                                           \
+		*w++ = '\0';                                                   \
+	} while (0)
+
+/*
+ * The tight loop of normalize_fast, in a function of its own so that its
+ * few variables stay in registers: the rest of the token at st->p, as long
+ * as it is code points of one byte or two that fold to one of its class
+ * (most text), then its end, the separators after it and the next token
+ * likewise. The string ends in a NUL, which is no letter, so the loop stops
+ * there without looking at the end; it also stops, for normalize_fast to
+ * go on, at what the table does not know yet, at what folds to nothing, to
+ * several code points or needs the reference path, and at '<' and '&',
+ * which may be markup.
+ */
+static void __attribute__((noinline)) tokens_run(struct tstate *st,
+    const uint32_t *table, struct toklist *tl, unsigned char *base)
+{
+	const char *p = st->p;
+	unsigned char *w = st->w;
+	struct tok *t = st->t;
+	uint32_t h = st->h, nch = st->nch, cp, v, want;
+	enum tclass cur = st->cur, c;
+	size_t k;
+
+	want = (uint32_t)cur << 26;
+	for (;;) {
+		if ((k = utf8_12((const unsigned char *)p, &cp)) == 0)
+			break;
+		v = table[cp];
+		if ((v & (FOLD_FLAGS | FOLD_CLASS_BITS)) == want) {
+			p += k;
+			TOKEN_PUT(v);
+			continue;
+		}
+		/* A code point of another class, or a separator: the token
+		 * ends, and the next starts here or after the separators. */
+		if (v == FOLD_UNKNOWN || (v & FOLD_FLAGS) || cp == '<' ||
+		    cp == '&')
+			break;
+		TOKEN_END();
+		cur = TC_NONE;
+		while ((c = FOLD_CLASS(v)) == TC_NONE) {
+			p += k;
+			if ((k = utf8_12((const unsigned char *)p, &cp)) == 0)
+				goto out;
+			v = table[cp];
+			if (v == FOLD_UNKNOWN || (v & FOLD_FLAGS) ||
+			    cp == '<' || cp == '&')
+				goto out;
+		}
+		p += k;
+		TOKEN_START(c);
+		TOKEN_PUT(v);
+		want = (uint32_t)cur << 26;
+	}
+out:
+	st->p = p;
+	st->w = w;
+	st->t = t;
+	st->h = h;
+	st->nch = nch;
+	st->cur = cur;
+}
+
 /*
  * Sanitize, H (for item text), U, A and T in one pass, through the table.
  * A byte that does not start a valid sequence is U+FFFD, a separator, as
@@ -942,9 +1043,9 @@ normalize_fast(const char *s, size_t len, struct toklist *tl, int html)
 	/* The token being written, in locals: the bytes written alias all. */
 	unsigned char *base, *w;
 	enum tclass cur = TC_NONE, c;
-	uint32_t cp, v, h = 0, want;
-	size_t nch = 0;
+	uint32_t cp, v, h = 0, nch = 0;
 	struct tok *t = NULL;
+	struct tstate st;
 	int32_t ref;
 
 	if (fold_table == NULL)
@@ -954,35 +1055,6 @@ normalize_fast(const char *s, size_t len, struct toklist *tl, int html)
 	buf_reserve(&tl->data, 2 * len + 8);
 	base = (unsigned char *)tl->data.data;
 	w = base + tl->data.len;
-	/* T, with the token being written in locals. */
-#define TOKEN_START(c)                                                         \
-	do {                                                                   \
-		toklist_start(tl, (c));                                        \
-		t = &tl->toks[tl->n - 1];                                      \
-		t->off = (size_t)(w - base);                                   \
-		h = HASH_OFFSET;                                               \
-		nch = 0;                                                       \
-		cur = (c);                                                     \
-	} while (0)
-	/* Three bytes whatever its length: the reserve has room. */
-#define TOKEN_PUT(v)                                                           \
-	do {                                                                   \
-		w[0] = (unsigned char)(v);                                     \
-		w[1] = (unsigned char)((v) >> 8);                              \
-		w[2] = (unsigned char)((v) >> 16);                             \
-		w += FOLD_LEN(v);                                              \
-		h = hash_step(h, FOLD_UNIT(v));                                \
-		if (nch < 3 && ++nch == 3)                                     \
-			t->head = h;                                           \
-	} while (0)
-#define TOKEN_END()                                                            \
-	do {                                                                   \
-		t->len = (uint32_t)(w - base - t->off);                        \
-		t->hash = h;                                                   \
-		if (nch < 3)                                                   \
-			t->head = h;                                           \
-		*w++ = '\0';                                                   \
-	} while (0)
 	for (;;) {
 		if (npend > 0) {
 			v = *pend++;
@@ -1081,50 +1153,20 @@ normalize_fast(const char *s, size_t len, struct toklist *tl, int html)
 		TOKEN_PUT(v);
 		if (npend > 0)
 			continue;
-		/*
-		 * The rest of the token, as long as it is code points of one
-		 * byte or two that fold to one of its class: most text. The
-		 * string ends in a NUL, which is no letter, so the loop stops
-		 * there without looking at end; '<' and '&' are no letters
-		 * either. Unknown code points (0 in the table) stop it too.
-		 */
-		want = (uint32_t)cur << 26;
-		for (;;) {
-			if ((k = utf8_12((const unsigned char *)p, &cp)) == 0)
-				break;
-			v = table[cp];
-			if ((v & (FOLD_FLAGS | FOLD_CLASS_BITS)) == want) {
-				p += k;
-				TOKEN_PUT(v);
-				continue;
-			}
-			/*
-			 * A code point of another class, or a separator (but
-			 * not '<' or '&', which may be markup): the token ends,
-			 * and the next starts here or after the separators.
-			 * Anything else is for the loop above.
-			 */
-			if (v == FOLD_UNKNOWN || (v & FOLD_FLAGS) ||
-			    cp == '<' || cp == '&')
-				break;
-			TOKEN_END();
-			cur = TC_NONE;
-			while ((c = FOLD_CLASS(v)) == TC_NONE) {
-				p += k;
-				if ((k = utf8_12(
-					 (const unsigned char *)p, &cp)) == 0)
-					goto next;
-				v = table[cp];
-				if (v == FOLD_UNKNOWN || (v & FOLD_FLAGS) ||
-				    cp == '<' || cp == '&')
-					goto next;
-			}
-			p += k;
-			TOKEN_START(c);
-			TOKEN_PUT(v);
-			want = (uint32_t)cur << 26;
-		}
-	next:;
+		/* The rest of the token and those after it, mostly. */
+		st.p = p;
+		st.w = w;
+		st.t = t;
+		st.h = h;
+		st.nch = nch;
+		st.cur = cur;
+		tokens_run(&st, table, tl, base);
+		p = st.p;
+		w = st.w;
+		t = st.t;
+		h = st.h;
+		nch = st.nch;
+		cur = st.cur;
 	}
 #undef TOKEN_START
 #undef TOKEN_PUT
