@@ -105,21 +105,22 @@ struct entry {
 	uint32_t hash;
 	uint32_t head;
 	uint32_t kw;
-	uint32_t next;	   /* in its bucket by hash, + 1 */
-	uint32_t next_pfx; /* in its bucket by head, + 1 */
-	int prefix;	   /* a text token need only start with it */
+	int prefix; /* a text token need only start with it */
 };
 
 /*
- * Accepted strings in a hash table: buckets (an entry index + 1, 0 for
- * none) of every entry by hash, and of the prefix entries by head.
+ * Accepted strings in two hash tables of open addressing (linear probing,
+ * at most half full): every entry by its hash, the prefix entries by their
+ * head. A slot holds the hash (or head) in its high half and the entry's
+ * index + 1 in its low half (0: empty), so that a lookup reads the entry
+ * only when the hash is the token's.
  */
 struct strtab {
 	struct entry *entries;
 	size_t n;
-	uint32_t *whole;
-	uint32_t *pfx; /* NULL without prefix entries */
-	int shift;     /* 32 - log2 of the number of buckets */
+	uint64_t *whole;
+	uint64_t *pfx; /* NULL without prefix entries */
+	uint32_t mask; /* the number of slots - 1 */
 };
 
 /* One token of a keyword and the text tokens it accepts. */
@@ -1714,10 +1715,21 @@ str_hashes(const char *s, uint32_t *hash, uint32_t *head)
 		*head = h;
 }
 
+/* The first slot to look at for a hash. */
 static uint32_t
-bucket_of(uint32_t h, int shift)
+slot_of(uint32_t h, uint32_t mask)
 {
-	return (h * 0x85ebca6bu) >> shift;
+	return (h * 0x85ebca6bu) >> 8 & mask;
+}
+
+static void
+slot_put(uint64_t *slots, uint32_t mask, uint32_t h, size_t idx)
+{
+	uint32_t i;
+
+	for (i = slot_of(h, mask); slots[i] != 0; i = (i + 1) & mask)
+		;
+	slots[i] = (uint64_t)h << 32 | (uint32_t)(idx + 1);
 }
 
 /*
@@ -1729,23 +1741,22 @@ static void
 strtab_build(struct strtab *tab, const struct kwtok *kts, size_t n)
 {
 	struct entry *e;
-	size_t i, j, nbuckets = 16, nprefix = 0;
-	uint32_t b;
+	size_t i, j, nslots = 16, nprefix = 0;
 
 	memset(tab, 0, sizeof *tab);
 	for (i = 0; i < n; i++) {
 		tab->n += kts[i].naccept;
 		nprefix += kts[i].prefix;
 	}
+	if (tab->n >= UINT32_MAX / 4)
+		fatalx("%s: too many strings", __func__);
 	tab->entries = xcalloc(tab->n, sizeof *tab->entries);
-	tab->shift = 32 - 4;
-	while (nbuckets < 2 * tab->n && tab->shift > 8) {
-		nbuckets *= 2;
-		tab->shift--;
-	}
-	tab->whole = xcalloc(nbuckets, sizeof *tab->whole);
+	while (nslots < 2 * tab->n)
+		nslots *= 2;
+	tab->mask = (uint32_t)(nslots - 1);
+	tab->whole = xcalloc(nslots, sizeof *tab->whole);
 	if (nprefix > 0)
-		tab->pfx = xcalloc(nbuckets, sizeof *tab->pfx);
+		tab->pfx = xcalloc(nslots, sizeof *tab->pfx);
 	tab->n = 0;
 	for (i = 0; i < n; i++) {
 		for (j = 0; j < kts[i].naccept; j++) {
@@ -1755,63 +1766,72 @@ strtab_build(struct strtab *tab, const struct kwtok *kts, size_t n)
 			str_hashes(e->s, &e->hash, &e->head);
 			e->kw = (uint32_t)i;
 			e->prefix = kts[i].prefix;
-			b = bucket_of(e->hash, tab->shift);
-			e->next = tab->whole[b];
-			tab->whole[b] = (uint32_t)++tab->n;
-			if (!e->prefix)
-				continue;
-			b = bucket_of(e->head, tab->shift);
-			e->next_pfx = tab->pfx[b];
-			tab->pfx[b] = (uint32_t)tab->n;
+			slot_put(tab->whole, tab->mask, e->hash, tab->n);
+			if (e->prefix)
+				slot_put(tab->pfx, tab->mask, e->head, tab->n);
+			tab->n++;
 		}
 	}
 }
 
-/* The first entry equal to token t (whose text is at s), or NULL. */
+/*
+ * The next entry equal to token t (whose text is at s), looking from slot
+ * *pos on (slot_of its hash at first), or NULL; *pos is left after it.
+ */
 static const struct entry *
-strtab_whole(const struct strtab *tab, const struct tok *t, const char *s,
-    const struct entry *after)
+strtab_whole(
+    const struct strtab *tab, const struct tok *t, const char *s, uint32_t *pos)
 {
 	const struct entry *e;
-	uint32_t k;
+	uint64_t v;
 
-	k = after != NULL ? after->next
-			  : tab->whole[bucket_of(t->hash, tab->shift)];
-	for (; k != 0; k = e->next) {
-		e = &tab->entries[k - 1];
-		if (e->hash == t->hash && e->len == t->len &&
-		    memcmp(e->s, s, e->len) == 0)
+	for (;; *pos = (*pos + 1) & tab->mask) {
+		if ((v = tab->whole[*pos]) == 0)
+			return NULL;
+		if ((uint32_t)(v >> 32) != t->hash)
+			continue;
+		e = &tab->entries[(uint32_t)v - 1];
+		if (e->len == t->len && memcmp(e->s, s, e->len) == 0) {
+			*pos = (*pos + 1) & tab->mask;
 			return e;
+		}
 	}
-	return NULL;
 }
 
-/* The first prefix entry that token t starts with (and is longer), or NULL. */
+/*
+ * The next prefix entry that token t starts with (and is longer), likewise
+ * from slot *pos on (slot_of its head at first), or NULL.
+ */
 static const struct entry *
-strtab_prefix(const struct strtab *tab, const struct tok *t, const char *s,
-    const struct entry *after)
+strtab_prefix(
+    const struct strtab *tab, const struct tok *t, const char *s, uint32_t *pos)
 {
 	const struct entry *e;
-	uint32_t k;
+	uint64_t v;
 
 	if (tab->pfx == NULL)
 		return NULL;
-	k = after != NULL ? after->next_pfx
-			  : tab->pfx[bucket_of(t->head, tab->shift)];
-	for (; k != 0; k = e->next_pfx) {
-		e = &tab->entries[k - 1];
-		if (e->head == t->head && e->len < t->len &&
-		    memcmp(e->s, s, e->len) == 0)
+	for (;; *pos = (*pos + 1) & tab->mask) {
+		if ((v = tab->pfx[*pos]) == 0)
+			return NULL;
+		if ((uint32_t)(v >> 32) != t->head)
+			continue;
+		e = &tab->entries[(uint32_t)v - 1];
+		if (e->len < t->len && memcmp(e->s, s, e->len) == 0) {
+			*pos = (*pos + 1) & tab->mask;
 			return e;
+		}
 	}
-	return NULL;
 }
 
 static int
 kwtok_accepts(const struct kwtok *kt, const struct tok *t, const char *s)
 {
-	return strtab_whole(&kt->tab, t, s, NULL) != NULL ||
-	       strtab_prefix(&kt->tab, t, s, NULL) != NULL;
+	uint32_t w = slot_of(t->hash, kt->tab.mask);
+	uint32_t h = slot_of(t->head, kt->tab.mask);
+
+	return strtab_whole(&kt->tab, t, s, &w) != NULL ||
+	       strtab_prefix(&kt->tab, t, s, &h) != NULL;
 }
 
 static uint32_t
@@ -2116,6 +2136,7 @@ filter_token(const struct match_filter *mf, const struct match_field *f,
 	const struct tok *t = &f->toks[i];
 	const char *s = v->data + t->off;
 	const struct entry *e;
+	uint32_t pos;
 
 	if (how == 0) {
 		if (bit_test(mf->bits, bit_of(t->hash, FILTER_BITS_LOG)))
@@ -2125,13 +2146,13 @@ filter_token(const struct match_filter *mf, const struct match_field *f,
 			how |= UNION_HEAD;
 	}
 	if (how & UNION_WHOLE) {
-		for (e = strtab_whole(&mf->tab, t, s, NULL); e != NULL;
-		     e = strtab_whole(&mf->tab, t, s, e))
+		pos = slot_of(t->hash, mf->tab.mask);
+		while ((e = strtab_whole(&mf->tab, t, s, &pos)) != NULL)
 			candidate(mf, e, f, i, v);
 	}
 	if (how & UNION_HEAD) {
-		for (e = strtab_prefix(&mf->tab, t, s, NULL); e != NULL;
-		     e = strtab_prefix(&mf->tab, t, s, e))
+		pos = slot_of(t->head, mf->tab.mask);
+		while ((e = strtab_prefix(&mf->tab, t, s, &pos)) != NULL)
 			candidate(mf, e, f, i, v);
 	}
 }
