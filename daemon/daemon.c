@@ -249,6 +249,25 @@ refilter_free(struct refilter *rf)
 }
 
 /*
+ * Tells the index and /metrics how far the refilter under way has got (or
+ * that none is).
+ */
+static void
+daemon_refilter_status(struct daemon *d)
+{
+	struct refilter *rf = d->refilter;
+
+	d->status.refilter_outputs = rf != NULL ? rf->names : NULL;
+	d->status.nrefilter = rf != NULL ? rf->n : 0;
+	d->status.refilter_done =
+	    rf != NULL ? ingest_refilter_count(rf->walk) : 0;
+	d->status.refilter_items =
+	    rf != NULL ? ingest_refilter_total(rf->walk) : 0;
+	if (d->pub != NULL)
+		publish_feeds_changed(d->pub);
+}
+
+/*
  * Drops a refilter under way: its filters are about to go. Its outputs
  * keep the mark that makes the next daemon_refilter start them over.
  */
@@ -264,6 +283,7 @@ daemon_refilter_stop(struct daemon *d)
 		event_del(d->refilter_ev);
 	refilter_free(d->refilter);
 	d->refilter = NULL;
+	daemon_refilter_status(d);
 }
 
 /* Every item has been seen: the outputs are right, say so and show them. */
@@ -291,6 +311,7 @@ daemon_refilter_done(struct daemon *d)
 	buf_free(&names);
 	refilter_free(rf);
 	d->refilter = NULL;
+	daemon_refilter_status(d);
 	/* Right from the moment it says so, not half a second later. */
 	daemon_publish_now(d);
 }
@@ -319,6 +340,7 @@ daemon_refilter_step(evutil_socket_t fd, short what, void *arg)
 		daemon_refilter_done(d);
 		return;
 	}
+	daemon_refilter_status(d);
 	if (r == -1) {
 		log_warnx("refilter: %s; trying again in %ds", cause,
 		    DAEMON_REFILTER_RETRY_S);
@@ -384,6 +406,7 @@ daemon_refilter(struct daemon *d)
 	rf->started = now_mono_ms();
 	free(redo);
 	d->refilter = rf;
+	daemon_refilter_status(d);
 	if (!d->once) {
 		daemon_refilter_step(-1, 0, d);
 		return;

@@ -304,10 +304,11 @@ ingest_tokens_key(const struct match_text *mt, size_t field)
 char *
 ingest_title_key(const char *title)
 {
+	static const unsigned kind = MATCH_FIELD_TITLE | MATCH_FIELD_PLAIN;
 	struct match_text *mt;
 	char *key;
 
-	mt = match_text_new((const char *const *)&title, 1);
+	mt = match_text_new_kinds((const char *const *)&title, &kind, 1);
 	key = ingest_tokens_key(mt, 0);
 	match_text_free(mt);
 	return key;
@@ -331,17 +332,18 @@ struct ingest_refilter {
 	unsigned kinds; /* the fields their filters look at */
 	int64_t after;	/* the last item of the last committed step */
 	size_t count;	/* items filtered in committed steps */
+	size_t total;	/* items stored when the walk began */
 	int done;
 };
 
 static void
 text_add(const char **fields, unsigned *kinds, size_t *n, unsigned want,
-    unsigned kind, const char *s)
+    unsigned kind, const char *s, int plain)
 {
 	if ((want & kind) == 0 || s == NULL)
 		return;
 	fields[*n] = s;
-	kinds[*n] = kind;
+	kinds[*n] = kind | (plain ? MATCH_FIELD_PLAIN : 0);
 	(*n)++;
 }
 
@@ -358,14 +360,15 @@ ingest_text(const struct item *it, unsigned want)
 		return NULL;
 	fields = xcalloc(4 + it->ncategories, sizeof *fields);
 	kinds = xcalloc(4 + it->ncategories, sizeof *kinds);
-	text_add(fields, kinds, &n, want, MATCH_FIELD_TITLE, it->title);
-	text_add(fields, kinds, &n, want, MATCH_FIELD_SUMMARY, it->summary);
-	text_add(fields, kinds, &n, want, MATCH_FIELD_CONTENT, it->content);
-	text_add(fields, kinds, &n, want, MATCH_FIELD_AUTHOR, it->author);
+	/* Title, author and categories are plain text (parse.h). */
+	text_add(fields, kinds, &n, want, MATCH_FIELD_TITLE, it->title, 1);
+	text_add(fields, kinds, &n, want, MATCH_FIELD_SUMMARY, it->summary, 0);
+	text_add(fields, kinds, &n, want, MATCH_FIELD_CONTENT, it->content, 0);
+	text_add(fields, kinds, &n, want, MATCH_FIELD_AUTHOR, it->author, 1);
 	/* Each category on its own: a phrase does not run across two. */
 	for (size_t i = 0; i < it->ncategories; i++)
 		text_add(fields, kinds, &n, want, MATCH_FIELD_CATEGORIES,
-		    it->categories[i]);
+		    it->categories[i], 1);
 	mt = match_text_new_kinds(fields, kinds, n);
 	free(fields);
 	free(kinds);
@@ -543,6 +546,7 @@ struct ingest_refilter *
 ingest_refilter_new(struct store *s, const struct ingest_output *outs, size_t n)
 {
 	struct ingest_refilter *rf;
+	int64_t total;
 
 	rf = xcalloc(1, sizeof *rf);
 	rf->store = s;
@@ -552,6 +556,8 @@ ingest_refilter_new(struct store *s, const struct ingest_output *outs, size_t n)
 	rf->nouts = n;
 	rf->kinds = ingest_kinds(outs, n);
 	rf->done = n == 0;
+	if (!rf->done && (total = store_items_count(s, 0)) > 0)
+		rf->total = (size_t)total;
 	return rf;
 }
 
@@ -568,6 +574,12 @@ size_t
 ingest_refilter_count(const struct ingest_refilter *rf)
 {
 	return rf->count;
+}
+
+size_t
+ingest_refilter_total(const struct ingest_refilter *rf)
+{
+	return rf->count > rf->total ? rf->count : rf->total;
 }
 
 /* One stored item into or out of each output being refiltered. */

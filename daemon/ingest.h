@@ -47,7 +47,8 @@ struct ingest_result {
  */
 char *ingest_canonical_link(const char *link);
 /*
- * A title normalized as the keyword matcher normalizes text (match.h), as
+ * A title normalized as the keyword matcher normalizes a plain-text field
+ * (match.h, MATCH_FIELD_PLAIN: no HTML step, as parse makes titles), as
  * its tokens joined by single spaces; NULL with fewer than
  * INGEST_TITLE_MIN_TOKENS tokens (caller frees).
  */
@@ -97,6 +98,11 @@ int ingest_refilter_step(struct ingest_refilter *, int64_t budget_ms,
     char **cause);
 /* Items filtered so far. */
 size_t ingest_refilter_count(const struct ingest_refilter *);
+/*
+ * Items the walk covers: those stored when it began, or as many as it has
+ * filtered if that is more (it also reaches items stored meanwhile).
+ */
+size_t ingest_refilter_total(const struct ingest_refilter *);
 void ingest_refilter_free(struct ingest_refilter *);
 
 /* The whole walk at once: -1 with *cause on the first store error. */

@@ -323,8 +323,10 @@ match_read(struct buf *b)
 }
 
 /*
- * feedmux match: the text on standard input (one field, HTML allowed)
- * against a filter of the keywords given (ARABIC-MATCHING.md §6). Exits 0
+ * feedmux match: the text on standard input (one field, read as HTML, as
+ * a summary or content is: step H runs; titles, authors and categories,
+ * which the daemon reads as plain text, must be given escaped) against a
+ * filter of the keywords given (ARABIC-MATCHING.md §6). Exits 0
  * when it passes, 1 when it does not, 2 on a bad keyword or usage. With
  * -v it prints the text's tokens and each keyword's verdict.
  */

@@ -53,22 +53,24 @@ struct toklist {
 	size_t nchars;
 };
 
-/* A token that filters of the union (below) may want: a bit for each. */
-struct hit {
-	uint32_t tok;
-	uint32_t mask;
-};
+/* The slots of the union of live filters (below). */
+#define UNION_SLOTS 16
 
 /*
- * A field's tokens: a range of its text's; and of those, the ones that
- * filters of the union may want.
+ * A token that a filter of the union (below) may want, and how
+ * (UNION_WHOLE, UNION_HEAD): token tok of field field.
  */
+struct hit {
+	uint32_t tok;
+	uint32_t field : 30;
+	uint32_t how : 2;
+};
+
+/* A field's tokens: a range of its text's. */
 struct match_field {
 	unsigned kind; /* a MATCH_FIELD_* bit, or all of them */
 	const struct tok *toks;
 	size_t ntokens;
-	const struct hit *hits;
-	size_t nhits;
 };
 
 struct match_text {
@@ -77,10 +79,24 @@ struct match_text {
 	char *data;
 	struct tok *toks;
 	size_t ntoks;
+	/*
+	 * The hits of the filters in union slot i, in the order of fields
+	 * and tokens: hits[slot_hits[i]] up to hits[slot_hits[i + 1]].
+	 */
 	struct hit *hits;
+	uint32_t slot_hits[UNION_SLOTS + 1];
 	uint64_t gen;	     /* of the union when it was made */
 	const char **tokens; /* for match_text_tokens, made on demand */
+	size_t size;	     /* of its block */
 };
+
+/*
+ * The block of the last text freed, kept for the next one (texts are made
+ * and freed one item after another): no malloc and free per item. Blocks
+ * larger than this go back to malloc. Single-threaded, as the daemon is.
+ */
+#define MATCH_SPARE_MAX (256 * 1024)
+static struct match_text *match_spare;
 
 /* An accepted string, and the keyword it is a first token of. */
 struct entry {
@@ -89,21 +105,22 @@ struct entry {
 	uint32_t hash;
 	uint32_t head;
 	uint32_t kw;
-	uint32_t next;	   /* in its bucket by hash, + 1 */
-	uint32_t next_pfx; /* in its bucket by head, + 1 */
-	int prefix;	   /* a text token need only start with it */
+	int prefix; /* a text token need only start with it */
 };
 
 /*
- * Accepted strings in a hash table: buckets (an entry index + 1, 0 for
- * none) of every entry by hash, and of the prefix entries by head.
+ * Accepted strings in two hash tables of open addressing (linear probing,
+ * at most half full): every entry by its hash, the prefix entries by their
+ * head. A slot holds the hash (or head) in its high half and the entry's
+ * index + 1 in its low half (0: empty), so that a lookup reads the entry
+ * only when the hash is the token's.
  */
 struct strtab {
 	struct entry *entries;
 	size_t n;
-	uint32_t *whole;
-	uint32_t *pfx; /* NULL without prefix entries */
-	int shift;     /* 32 - log2 of the number of buckets */
+	uint64_t *whole;
+	uint64_t *pfx; /* NULL without prefix entries */
+	uint32_t mask; /* the number of slots - 1 */
 };
 
 /* One token of a keyword and the text tokens it accepts. */
@@ -752,6 +769,8 @@ normalize_slow(const char *s, size_t len, struct toklist *tl)
 #define FOLD_UNIT(v) ((v)&0xffffff)
 #define FOLD_LEN(v) ((size_t)((v) >> 24 & 3))
 #define FOLD_CLASS(v) ((enum tclass)((v) >> 26 & 3))
+#define FOLD_CLASS_BITS (3u << 26)
+#define FOLD_FLAGS (FOLD_SLOW | FOLD_NONE | FOLD_MANY)
 #define FOLD_POOL_AT(v) ((v)&0x1fffff)
 #define FOLD_POOL_N(v) ((size_t)((v) >> 21 & 0x1f))
 
@@ -853,6 +872,26 @@ fold_compute(uint32_t cp)
 }
 
 /*
+ * The code point at p and its length if it takes one byte or two (a valid
+ * sequence), else 0. p[1] must be readable when p[0] is not ASCII.
+ */
+static size_t
+utf8_12(const unsigned char *p, uint32_t *cp)
+{
+	unsigned b0 = p[0], b1;
+
+	if (b0 < 0x80) {
+		*cp = b0;
+		return 1;
+	}
+	if (b0 - 0xc2u < 0x1eu && ((b1 = p[1]) & 0xc0) == 0x80) {
+		*cp = (b0 & 0x1f) << 6 | (b1 & 0x3f);
+		return 2;
+	}
+	return 0;
+}
+
+/*
  * Where the tag opened at q (a '<') ends, as H (2) sees it after H (1):
  * at its first '>' once the comments, scripts and styles inside it are
  * gone; at the end of the string if there is none.
@@ -873,6 +912,107 @@ tag_end(const char *q)
 	return q + strlen(q);
 }
 
+/* The token being written by normalize_fast and tokens_run. */
+struct tstate {
+	const char *p;
+	unsigned char *w; /* the next byte of the token list's data */
+	struct tok *t;
+	uint32_t h;	 /* its hash so far */
+	uint32_t nch;	 /* its code points so far, up to 3 */
+	enum tclass cur; /* its class; TC_NONE between tokens */
+};
+
+/* T, with the token being written in locals. */
+#define TOKEN_START(c)                                                         \
+	do {                                                                   \
+		toklist_start(tl, (c));                                        \
+		t = &tl->toks[tl->n - 1];                                      \
+		t->off = (size_t)(w - base);                                   \
+		h = HASH_OFFSET;                                               \
+		nch = 0;                                                       \
+		cur = (c);                                                     \
+	} while (0)
+/* Three bytes whatever its length: the reserve has room. */
+#define TOKEN_PUT(v)                                                           \
+	do {                                                                   \
+		w[0] = (unsigned char)(v);                                     \
+		w[1] = (unsigned char)((v) >> 8);                              \
+		w[2] = (unsigned char)((v) >> 16);                             \
+		w += FOLD_LEN(v);                                              \
+		h = hash_step(h, FOLD_UNIT(v));                                \
+		if (nch < 3 && ++nch == 3)                                     \
+			t->head = h;                                           \
+	} while (0)
+#define TOKEN_END()                                                            \
+	do {                                                                   \
+		t->len = (uint32_t)(w - base - t->off);                        \
+		t->hash = h;                                                   \
+		if (nch < 3)                                                   \
+			t->head = h;                                           \
+		*w++ = '\0';                                                   \
+	} while (0)
+
+/*
+ * The tight loop of normalize_fast, in a function of its own so that its
+ * few variables stay in registers: the rest of the token at st->p, as long
+ * as it is code points of one byte or two that fold to one of its class
+ * (most text), then its end, the separators after it and the next token
+ * likewise. The string ends in a NUL, which is no letter, so the loop stops
+ * there without looking at the end; it also stops, for normalize_fast to
+ * go on, at what the table does not know yet, at what folds to nothing, to
+ * several code points or needs the reference path, and at '<' and '&',
+ * which may be markup.
+ */
+static void __attribute__((noinline)) tokens_run(struct tstate *st,
+    const uint32_t *table, struct toklist *tl, unsigned char *base)
+{
+	const char *p = st->p;
+	unsigned char *w = st->w;
+	struct tok *t = st->t;
+	uint32_t h = st->h, nch = st->nch, cp, v, want;
+	enum tclass cur = st->cur, c;
+	size_t k;
+
+	want = (uint32_t)cur << 26;
+	for (;;) {
+		if ((k = utf8_12((const unsigned char *)p, &cp)) == 0)
+			break;
+		v = table[cp];
+		if ((v & (FOLD_FLAGS | FOLD_CLASS_BITS)) == want) {
+			p += k;
+			TOKEN_PUT(v);
+			continue;
+		}
+		/* A code point of another class, or a separator: the token
+		 * ends, and the next starts here or after the separators. */
+		if (v == FOLD_UNKNOWN || (v & FOLD_FLAGS) || cp == '<' ||
+		    cp == '&')
+			break;
+		TOKEN_END();
+		cur = TC_NONE;
+		while ((c = FOLD_CLASS(v)) == TC_NONE) {
+			p += k;
+			if ((k = utf8_12((const unsigned char *)p, &cp)) == 0)
+				goto out;
+			v = table[cp];
+			if (v == FOLD_UNKNOWN || (v & FOLD_FLAGS) ||
+			    cp == '<' || cp == '&')
+				goto out;
+		}
+		p += k;
+		TOKEN_START(c);
+		TOKEN_PUT(v);
+		want = (uint32_t)cur << 26;
+	}
+out:
+	st->p = p;
+	st->w = w;
+	st->t = t;
+	st->h = h;
+	st->nch = nch;
+	st->cur = cur;
+}
+
 /*
  * Sanitize, H (for item text), U, A and T in one pass, through the table.
  * A byte that does not start a valid sequence is U+FFFD, a separator, as
@@ -881,7 +1021,7 @@ tag_end(const char *q)
  * three steps of H can be one: a tag runs over the blocks inside it, and a
  * reference is decoded where it is, its result never read as markup.
  * Returns -1, with nothing added, when a code point needs the reference
- * path.
+ * path. s[len] must be a NUL (the loops stop on it).
  */
 static int
 normalize_fast(const char *s, size_t len, struct toklist *tl, int html)
@@ -892,9 +1032,9 @@ normalize_fast(const char *s, size_t len, struct toklist *tl, int html)
 	/* The token being written, in locals: the bytes written alias all. */
 	unsigned char *base, *w;
 	enum tclass cur = TC_NONE, c;
-	uint32_t cp, v, h = 0;
-	size_t nch = 0;
+	uint32_t cp, v, h = 0, nch = 0;
 	struct tok *t = NULL;
+	struct tstate st;
 	int32_t ref;
 
 	if (fold_table == NULL)
@@ -915,7 +1055,12 @@ normalize_fast(const char *s, size_t len, struct toklist *tl, int html)
 		cp = (unsigned char)*p;
 		if (cp < 0x80) {
 			if (html && cp == '<') {
-				if ((e = block_end(p)) == NULL &&
+				/* Only "<!--", "<script" and "<style" are
+				 * blocks. */
+				e = p[1] == '!' || p[1] == 's' || p[1] == 'S'
+					? block_end(p)
+					: NULL;
+				if (e == NULL &&
 				    (is_alpha(p[1]) || p[1] == '/' ||
 					p[1] == '!' || p[1] == '?'))
 					e = tag_end(p);
@@ -973,69 +1118,48 @@ normalize_fast(const char *s, size_t len, struct toklist *tl, int html)
 		/* T: v is one folded code point, or a separator (0). */
 		c = FOLD_CLASS(v);
 		if (c != cur) {
-			if (cur != TC_NONE) {
-				t->len = (uint32_t)(w - base - t->off);
-				t->hash = h;
-				if (nch < 3)
-					t->head = h;
-				*w++ = '\0';
-			}
-			if (c != TC_NONE) {
-				toklist_start(tl, c);
-				t = &tl->toks[tl->n - 1];
-				t->off = (size_t)(w - base);
-				h = HASH_OFFSET;
-				nch = 0;
-			}
+			if (cur != TC_NONE)
+				TOKEN_END();
+			if (c != TC_NONE)
+				TOKEN_START(c);
 			cur = c;
 		}
-		if (c == TC_NONE)
+		if (c == TC_NONE) {
+			/*
+			 * The rest of a run of ASCII separators (spaces,
+			 * punctuation) at once; not '<' or '&', which may be
+			 * markup, nor what the table does not know yet or
+			 * deletes. The NUL at the end stops it.
+			 */
+			while (npend == 0 &&
+			       (cp = (unsigned char)*p) - 1u < 0x7fu &&
+			       cp != '<' && cp != '&' && (v = table[cp]) != 0 &&
+			       (v & (FOLD_SLOW | FOLD_NONE | FOLD_MANY |
+					FOLD_CLASS_BITS)) == 0)
+				p++;
 			continue;
-		k = FOLD_LEN(v);
-		w[0] = (unsigned char)v;
-		if (k > 1)
-			w[1] = (unsigned char)(v >> 8);
-		if (k > 2)
-			w[2] = (unsigned char)(v >> 16);
-		w += k;
-		h = hash_step(h, FOLD_UNIT(v));
-		if (++nch == 3)
-			t->head = h;
-		/*
-		 * The rest of the token, as long as it is letters of one
-		 * byte or two that fold to one of its class: most text.
-		 */
-		while (npend == 0 && p < end) {
-			cp = (unsigned char)*p;
-			if (cp < 0x80) {
-				if (html && (cp == '<' || cp == '&'))
-					break;
-				k = 1;
-			} else if (cp >= 0xc2 && cp < 0xe0 && p + 1 < end &&
-				   ((unsigned char)p[1] & 0xc0) == 0x80) {
-				cp = (cp & 0x1f) << 6 |
-				     ((unsigned char)p[1] & 0x3f);
-				k = 2;
-			} else
-				break;
-			v = table[cp];
-			if (v == FOLD_UNKNOWN ||
-			    (v & (FOLD_SLOW | FOLD_NONE | FOLD_MANY)) ||
-			    FOLD_CLASS(v) != cur)
-				break;
-			p += k;
-			k = FOLD_LEN(v);
-			w[0] = (unsigned char)v;
-			if (k > 1)
-				w[1] = (unsigned char)(v >> 8);
-			if (k > 2)
-				w[2] = (unsigned char)(v >> 16);
-			w += k;
-			h = hash_step(h, FOLD_UNIT(v));
-			if (++nch == 3)
-				t->head = h;
 		}
+		TOKEN_PUT(v);
+		if (npend > 0)
+			continue;
+		/* The rest of the token and those after it, mostly. */
+		st.p = p;
+		st.w = w;
+		st.t = t;
+		st.h = h;
+		st.nch = nch;
+		st.cur = cur;
+		tokens_run(&st, table, tl, base);
+		p = st.p;
+		w = st.w;
+		t = st.t;
+		h = st.h;
+		nch = st.nch;
+		cur = st.cur;
 	}
+#undef TOKEN_START
+#undef TOKEN_PUT
+#undef TOKEN_END
 	if (cur != TC_NONE) {
 		t->len = (uint32_t)(w - base - t->off);
 		t->hash = h;
@@ -1062,16 +1186,17 @@ normalize(const char *s, size_t len, struct toklist *tl)
 }
 
 /*
- * The whole chain for one item field: sanitize, H, U, A, T. The buffers a
- * and b are scratch space for the reference path, kept from one field to
- * the next.
+ * The whole chain for one item field: sanitize, H (unless the field is
+ * plain text), U, A, T. The buffers a and b are scratch space for the
+ * reference path, kept from one field to the next.
  */
 static void
-normalize_html(const char *s, struct toklist *tl, struct buf *a, struct buf *b)
+normalize_field(
+    const char *s, int html, struct toklist *tl, struct buf *a, struct buf *b)
 {
 	size_t len = strlen(s);
 
-	if (normalize_fast(s, len, tl, 1) == 0)
+	if (normalize_fast(s, len, tl, html) == 0)
 		return;
 	if (utf8_check(s, len) != len) {
 		buf_reset(b);
@@ -1079,13 +1204,19 @@ normalize_html(const char *s, struct toklist *tl, struct buf *a, struct buf *b)
 		s = b->data;
 		len = b->len;
 	}
+	if (!html) {
+		normalize_slow(s, len, tl);
+		return;
+	}
 	html_blocks(s, len, a);
 	html_tags(a->data, a->len, b);
 	html_refs(b->data, b->len, a);
 	normalize_slow(a->data, a->len, tl);
 }
 
-static uint32_t union_mask_of(const struct tok *);
+static unsigned union_passes(const struct tok *);
+static uint32_t union_mask_of(const struct tok *, unsigned);
+static uint64_t *union_bits;
 /* The union of the live filters (below) changes when this does. */
 static uint64_t union_gen;
 
@@ -1106,46 +1237,70 @@ match_text_new_kinds(
 	/* Scratch space, kept from one text to the next. */
 	static struct toklist tl;
 	static struct buf a, b;
-	static struct hit *hits;
-	static size_t *marks, hits_size, marks_size;
+	static struct {
+		uint32_t field, tok, mask;
+	} * cand;
+	static unsigned char *passes;
+	static size_t *marks, cand_size, marks_size;
 	struct match_text *mt;
 	struct match_field *f;
-	size_t i, j, nhits = 0, size;
-	uint32_t m;
+	size_t i, j, ncand = 0, nhits = 0, size;
+	uint32_t m, ms, slot, at[UNION_SLOTS + 1];
 
-	if (nfields * 2 + 2 > marks_size) {
-		marks_size = nfields * 2 + 2;
+	if (nfields + 1 > marks_size) {
+		marks_size = nfields + 1;
 		marks = xreallocarray(marks, marks_size, sizeof *marks);
 	}
-	/* marks[i]: field i's first token; marks[nfields + 1 + i]: first hit.
-	 */
+	/* marks[i]: field i's first token. */
 	toklist_truncate(&tl, 0, 0);
 	for (i = 0; i < nfields; i++) {
 		marks[i] = tl.n;
 		if (fields[i] != NULL)
-			normalize_html(fields[i], &tl, &a, &b);
+			normalize_field(fields[i],
+			    kinds == NULL || !(kinds[i] & MATCH_FIELD_PLAIN),
+			    &tl, &a, &b);
 	}
 	marks[nfields] = tl.n;
-	if (tl.n > hits_size) {
-		hits_size = tl.n;
-		hits = xreallocarray(hits, hits_size, sizeof *hits);
+	if (tl.n > cand_size) {
+		cand_size = tl.n;
+		cand = xreallocarray(cand, cand_size, sizeof *cand);
+		passes = xreallocarray(passes, cand_size, 1);
 	}
-	for (i = 0; i < nfields; i++) {
-		marks[nfields + 1 + i] = nhits;
+	/* The tokens the union lets through, and how many hits per slot. */
+	memset(at, 0, sizeof at);
+	if (union_bits != NULL)
+		for (j = 0; j < tl.n; j++)
+			passes[j] = (unsigned char)union_passes(&tl.toks[j]);
+	for (i = 0; i < nfields && union_bits != NULL; i++) {
 		for (j = marks[i]; j < marks[i + 1]; j++) {
-			if ((m = union_mask_of(&tl.toks[j])) != 0) {
-				hits[nhits].tok = (uint32_t)(j - marks[i]);
-				hits[nhits++].mask = m;
+			if (passes[j] == 0 ||
+			    (m = union_mask_of(&tl.toks[j], passes[j])) == 0)
+				continue;
+			cand[ncand].field = (uint32_t)i;
+			cand[ncand].tok = (uint32_t)(j - marks[i]);
+			cand[ncand++].mask = m;
+			for (ms = m; ms != 0; ms &= ~(3u << 2 * slot)) {
+				slot = (uint32_t)__builtin_ctz(ms) / 2;
+				at[slot + 1]++;
+				nhits++;
 			}
 		}
 	}
+	for (i = 0; i < UNION_SLOTS; i++)
+		at[i + 1] += at[i];
 
 	/* One block: the text, its fields, tokens, hits and their bytes. */
 	size = sizeof *mt + nfields * sizeof *mt->fields +
 	       tl.n * sizeof *mt->toks + nhits * sizeof *mt->hits +
 	       tl.data.len + 1;
-	mt = xmalloc(size);
+	if (match_spare != NULL && match_spare->size >= size) {
+		mt = match_spare;
+		size = mt->size;
+		match_spare = NULL;
+	} else
+		mt = xmalloc(size);
 	memset(mt, 0, sizeof *mt);
+	mt->size = size;
 	mt->fields = (struct match_field *)(mt + 1);
 	mt->nfields = nfields;
 	mt->toks = (struct tok *)(mt->fields + nfields);
@@ -1153,29 +1308,37 @@ match_text_new_kinds(
 	mt->hits = (struct hit *)(mt->toks + tl.n);
 	mt->data = (char *)(mt->hits + nhits);
 	mt->gen = union_gen;
+	memcpy(mt->slot_hits, at, sizeof mt->slot_hits);
+	for (i = 0; i < ncand; i++) {
+		m = cand[i].mask;
+		for (ms = m; ms != 0; ms &= ~(3u << 2 * slot)) {
+			slot = (uint32_t)__builtin_ctz(ms) / 2;
+			mt->hits[at[slot]].field = cand[i].field;
+			mt->hits[at[slot]].tok = cand[i].tok;
+			mt->hits[at[slot]++].how = m >> 2 * slot & 3;
+		}
+	}
 	if (tl.n > 0)
 		memcpy(mt->toks, tl.toks, tl.n * sizeof *mt->toks);
-	if (nhits > 0)
-		memcpy(mt->hits, hits, nhits * sizeof *mt->hits);
 	if (tl.data.len > 0)
 		memcpy(mt->data, tl.data.data, tl.data.len);
 	mt->data[tl.data.len] = '\0';
 	for (i = 0; i < nfields; i++) {
 		f = &mt->fields[i];
-		f->kind = kinds != NULL ? kinds[i] : MATCH_FIELDS_ALL;
+		f->kind = kinds != NULL ? kinds[i] & MATCH_FIELDS_ALL
+					: MATCH_FIELDS_ALL;
 		f->toks = mt->toks + marks[i];
 		f->ntokens = marks[i + 1] - marks[i];
-		f->hits = mt->hits + marks[nfields + 1 + i];
-		f->nhits = (i + 1 < nfields ? marks[nfields + 2 + i] : nhits) -
-			   marks[nfields + 1 + i];
 	}
 
 	/* A huge text leaves no huge scratch space behind. */
 	if (tl.data.size > 1024 * 1024 || tl.size > 64 * 1024) {
 		toklist_free(&tl);
-		free(hits);
-		hits = NULL;
-		hits_size = 0;
+		free(cand);
+		free(passes);
+		cand = NULL;
+		passes = NULL;
+		cand_size = 0;
 	}
 	if (a.size > 1024 * 1024)
 		buf_free(&a);
@@ -1190,7 +1353,12 @@ match_text_free(struct match_text *mt)
 	if (mt == NULL)
 		return;
 	free(mt->tokens);
-	free(mt);
+	if (mt->size <= MATCH_SPARE_MAX &&
+	    (match_spare == NULL || match_spare->size < mt->size)) {
+		free(match_spare);
+		match_spare = mt;
+	} else
+		free(mt);
 }
 
 /* The token strings are made on first use: a cache, not a change. */
@@ -1535,10 +1703,21 @@ str_hashes(const char *s, uint32_t *hash, uint32_t *head)
 		*head = h;
 }
 
+/* The first slot to look at for a hash. */
 static uint32_t
-bucket_of(uint32_t h, int shift)
+slot_of(uint32_t h, uint32_t mask)
 {
-	return (h * 0x85ebca6bu) >> shift;
+	return (h * 0x85ebca6bu) >> 8 & mask;
+}
+
+static void
+slot_put(uint64_t *slots, uint32_t mask, uint32_t h, size_t idx)
+{
+	uint32_t i;
+
+	for (i = slot_of(h, mask); slots[i] != 0; i = (i + 1) & mask)
+		;
+	slots[i] = (uint64_t)h << 32 | (uint32_t)(idx + 1);
 }
 
 /*
@@ -1550,23 +1729,22 @@ static void
 strtab_build(struct strtab *tab, const struct kwtok *kts, size_t n)
 {
 	struct entry *e;
-	size_t i, j, nbuckets = 16, nprefix = 0;
-	uint32_t b;
+	size_t i, j, nslots = 16, nprefix = 0;
 
 	memset(tab, 0, sizeof *tab);
 	for (i = 0; i < n; i++) {
 		tab->n += kts[i].naccept;
 		nprefix += kts[i].prefix;
 	}
+	if (tab->n >= UINT32_MAX / 4)
+		fatalx("%s: too many strings", __func__);
 	tab->entries = xcalloc(tab->n, sizeof *tab->entries);
-	tab->shift = 32 - 4;
-	while (nbuckets < 2 * tab->n && tab->shift > 8) {
-		nbuckets *= 2;
-		tab->shift--;
-	}
-	tab->whole = xcalloc(nbuckets, sizeof *tab->whole);
+	while (nslots < 2 * tab->n)
+		nslots *= 2;
+	tab->mask = (uint32_t)(nslots - 1);
+	tab->whole = xcalloc(nslots, sizeof *tab->whole);
 	if (nprefix > 0)
-		tab->pfx = xcalloc(nbuckets, sizeof *tab->pfx);
+		tab->pfx = xcalloc(nslots, sizeof *tab->pfx);
 	tab->n = 0;
 	for (i = 0; i < n; i++) {
 		for (j = 0; j < kts[i].naccept; j++) {
@@ -1576,63 +1754,72 @@ strtab_build(struct strtab *tab, const struct kwtok *kts, size_t n)
 			str_hashes(e->s, &e->hash, &e->head);
 			e->kw = (uint32_t)i;
 			e->prefix = kts[i].prefix;
-			b = bucket_of(e->hash, tab->shift);
-			e->next = tab->whole[b];
-			tab->whole[b] = (uint32_t)++tab->n;
-			if (!e->prefix)
-				continue;
-			b = bucket_of(e->head, tab->shift);
-			e->next_pfx = tab->pfx[b];
-			tab->pfx[b] = (uint32_t)tab->n;
+			slot_put(tab->whole, tab->mask, e->hash, tab->n);
+			if (e->prefix)
+				slot_put(tab->pfx, tab->mask, e->head, tab->n);
+			tab->n++;
 		}
 	}
 }
 
-/* The first entry equal to token t (whose text is at s), or NULL. */
+/*
+ * The next entry equal to token t (whose text is at s), looking from slot
+ * *pos on (slot_of its hash at first), or NULL; *pos is left after it.
+ */
 static const struct entry *
-strtab_whole(const struct strtab *tab, const struct tok *t, const char *s,
-    const struct entry *after)
+strtab_whole(
+    const struct strtab *tab, const struct tok *t, const char *s, uint32_t *pos)
 {
 	const struct entry *e;
-	uint32_t k;
+	uint64_t v;
 
-	k = after != NULL ? after->next
-			  : tab->whole[bucket_of(t->hash, tab->shift)];
-	for (; k != 0; k = e->next) {
-		e = &tab->entries[k - 1];
-		if (e->hash == t->hash && e->len == t->len &&
-		    memcmp(e->s, s, e->len) == 0)
+	for (;; *pos = (*pos + 1) & tab->mask) {
+		if ((v = tab->whole[*pos]) == 0)
+			return NULL;
+		if ((uint32_t)(v >> 32) != t->hash)
+			continue;
+		e = &tab->entries[(uint32_t)v - 1];
+		if (e->len == t->len && memcmp(e->s, s, e->len) == 0) {
+			*pos = (*pos + 1) & tab->mask;
 			return e;
+		}
 	}
-	return NULL;
 }
 
-/* The first prefix entry that token t starts with (and is longer), or NULL. */
+/*
+ * The next prefix entry that token t starts with (and is longer), likewise
+ * from slot *pos on (slot_of its head at first), or NULL.
+ */
 static const struct entry *
-strtab_prefix(const struct strtab *tab, const struct tok *t, const char *s,
-    const struct entry *after)
+strtab_prefix(
+    const struct strtab *tab, const struct tok *t, const char *s, uint32_t *pos)
 {
 	const struct entry *e;
-	uint32_t k;
+	uint64_t v;
 
 	if (tab->pfx == NULL)
 		return NULL;
-	k = after != NULL ? after->next_pfx
-			  : tab->pfx[bucket_of(t->head, tab->shift)];
-	for (; k != 0; k = e->next_pfx) {
-		e = &tab->entries[k - 1];
-		if (e->head == t->head && e->len < t->len &&
-		    memcmp(e->s, s, e->len) == 0)
+	for (;; *pos = (*pos + 1) & tab->mask) {
+		if ((v = tab->pfx[*pos]) == 0)
+			return NULL;
+		if ((uint32_t)(v >> 32) != t->head)
+			continue;
+		e = &tab->entries[(uint32_t)v - 1];
+		if (e->len < t->len && memcmp(e->s, s, e->len) == 0) {
+			*pos = (*pos + 1) & tab->mask;
 			return e;
+		}
 	}
-	return NULL;
 }
 
 static int
 kwtok_accepts(const struct kwtok *kt, const struct tok *t, const char *s)
 {
-	return strtab_whole(&kt->tab, t, s, NULL) != NULL ||
-	       strtab_prefix(&kt->tab, t, s, NULL) != NULL;
+	uint32_t w = slot_of(t->hash, kt->tab.mask);
+	uint32_t h = slot_of(t->head, kt->tab.mask);
+
+	return strtab_whole(&kt->tab, t, s, &w) != NULL ||
+	       strtab_prefix(&kt->tab, t, s, &h) != NULL;
 }
 
 static uint32_t
@@ -1663,16 +1850,47 @@ bit_test(const uint64_t *bits, uint32_t b)
  * text is not in the union that the text saw (gen tells): it looks at every
  * token. Single-threaded, as the daemon is.
  */
-#define UNION_BITS_LOG 19
-#define UNION_SLOTS 16
+#define UNION_WORDS_LOG 15 /* 2^15 words of 64 bits, 256 KB */
+#define UNION_MASK_LOG 19  /* 2 MB of masks, read only for tokens that pass */
 #define UNION_WHOLE 1u
 #define UNION_HEAD 2u
 #define UNION_WHOLES 0x55555555u
 #define UNION_HEADS 0xaaaaaaaau
 
 static struct match_filter *union_first;
-static uint64_t *union_bits;
 static uint32_t *union_mask;
+
+/*
+ * A hash sets two bits of one word of the union's bitmap (a blocked Bloom
+ * filter: one memory access, two probes), so that a token no filter wants
+ * seldom gets past it; its mask is found by a third index.
+ */
+static uint32_t
+union_word(uint32_t h)
+{
+	return (h * 0x9e3779b1u) >> (32 - UNION_WORDS_LOG);
+}
+
+static uint64_t
+union_probe(uint32_t h)
+{
+	uint32_t x = h * 0xc2b2ae35u;
+
+	return (uint64_t)1 << (x >> 26) | (uint64_t)1 << (x >> 20 & 63);
+}
+
+static uint32_t
+union_mask_at(uint32_t h)
+{
+	return (h * 0x27d4eb2fu) >> (32 - UNION_MASK_LOG);
+}
+
+static void
+union_set(uint32_t h, uint32_t mask)
+{
+	union_bits[union_word(h)] |= union_probe(h);
+	union_mask[union_mask_at(h)] |= mask;
+}
 
 static void
 union_add(const struct match_filter *mf)
@@ -1680,18 +1898,12 @@ union_add(const struct match_filter *mf)
 	const struct entry *e;
 	uint32_t whole = UNION_WHOLE << 2 * mf->slot;
 	uint32_t head = UNION_HEAD << 2 * mf->slot;
-	uint32_t b;
 
 	for (size_t i = 0; i < mf->tab.n; i++) {
 		e = &mf->tab.entries[i];
-		b = bit_of(e->hash, UNION_BITS_LOG);
-		bit_set(union_bits, b);
-		union_mask[b] |= whole;
-		if (!e->prefix)
-			continue;
-		b = bit_of(e->head, UNION_BITS_LOG);
-		bit_set(union_bits, b);
-		union_mask[b] |= head;
+		union_set(e->hash, whole);
+		if (e->prefix)
+			union_set(e->head, head);
 	}
 }
 
@@ -1703,10 +1915,10 @@ union_join(struct match_filter *mf)
 	unsigned used = 0, n = 0;
 
 	if (union_bits == NULL) {
-		union_bits = xcalloc(
-		    ((size_t)1 << UNION_BITS_LOG) / 64, sizeof *union_bits);
+		union_bits =
+		    xcalloc((size_t)1 << UNION_WORDS_LOG, sizeof *union_bits);
 		union_mask =
-		    xcalloc((size_t)1 << UNION_BITS_LOG, sizeof *union_mask);
+		    xcalloc((size_t)1 << UNION_MASK_LOG, sizeof *union_mask);
 	}
 	for (o = union_first; o != NULL; o = o->next, n++)
 		used |= 1u << o->slot;
@@ -1735,28 +1947,43 @@ union_leave(struct match_filter *mf)
 		union_first = mf->next;
 	if (mf->next != NULL)
 		mf->next->prev = mf->prev;
-	memset(union_bits, 0,
-	    ((size_t)1 << UNION_BITS_LOG) / 64 * sizeof *union_bits);
 	memset(
-	    union_mask, 0, ((size_t)1 << UNION_BITS_LOG) * sizeof *union_mask);
+	    union_bits, 0, ((size_t)1 << UNION_WORDS_LOG) * sizeof *union_bits);
+	memset(
+	    union_mask, 0, ((size_t)1 << UNION_MASK_LOG) * sizeof *union_mask);
 	for (o = union_first; o != NULL; o = o->next)
 		union_add(o);
 }
 
-/* The filters of the union that may want a token, and how: two bits each. */
-static uint32_t
-union_mask_of(const struct tok *t)
+/*
+ * Whether a token's hash (1) and head (2) pass the union's bitmap; without
+ * branches, so that the loads of many tokens overlap.
+ */
+static unsigned
+union_passes(const struct tok *t)
 {
-	uint32_t b1, b2, m = 0;
+	uint64_t p1 = union_probe(t->hash), p2 = union_probe(t->head);
 
-	if (union_bits == NULL)
-		return 0;
-	b1 = bit_of(t->hash, UNION_BITS_LOG);
-	b2 = bit_of(t->head, UNION_BITS_LOG);
-	if (bit_test(union_bits, b1))
-		m |= union_mask[b1] & UNION_WHOLES;
-	if (bit_test(union_bits, b2))
-		m |= union_mask[b2] & UNION_HEADS;
+	return (unsigned)((union_bits[union_word(t->hash)] & p1) == p1) |
+	       (unsigned)((union_bits[union_word(t->head)] & p2) == p2) << 1;
+}
+
+/*
+ * The filters of the union that may want a token that passed its bitmap
+ * (passes from union_passes, not 0), and how: two bits each.
+ */
+static uint32_t
+union_mask_of(const struct tok *t, unsigned passes)
+{
+	uint32_t m = 0;
+
+	/* A token of 3 code points or fewer is its own head. */
+	if (t->head == t->hash)
+		return union_mask[union_mask_at(t->hash)];
+	if (passes & 1)
+		m |= union_mask[union_mask_at(t->hash)] & UNION_WHOLES;
+	if (passes & 2)
+		m |= union_mask[union_mask_at(t->head)] & UNION_HEADS;
 	return m;
 }
 
@@ -1897,6 +2124,7 @@ filter_token(const struct match_filter *mf, const struct match_field *f,
 	const struct tok *t = &f->toks[i];
 	const char *s = v->data + t->off;
 	const struct entry *e;
+	uint32_t pos;
 
 	if (how == 0) {
 		if (bit_test(mf->bits, bit_of(t->hash, FILTER_BITS_LOG)))
@@ -1906,13 +2134,13 @@ filter_token(const struct match_filter *mf, const struct match_field *f,
 			how |= UNION_HEAD;
 	}
 	if (how & UNION_WHOLE) {
-		for (e = strtab_whole(&mf->tab, t, s, NULL); e != NULL;
-		     e = strtab_whole(&mf->tab, t, s, e))
+		pos = slot_of(t->hash, mf->tab.mask);
+		while ((e = strtab_whole(&mf->tab, t, s, &pos)) != NULL)
 			candidate(mf, e, f, i, v);
 	}
 	if (how & UNION_HEAD) {
-		for (e = strtab_prefix(&mf->tab, t, s, NULL); e != NULL;
-		     e = strtab_prefix(&mf->tab, t, s, e))
+		pos = slot_of(t->head, mf->tab.mask);
+		while ((e = strtab_prefix(&mf->tab, t, s, &pos)) != NULL)
 			candidate(mf, e, f, i, v);
 	}
 }
@@ -1928,10 +2156,10 @@ int
 match_filter_test(const struct match_filter *mf, const struct match_text *mt)
 {
 	const struct match_field *f;
+	const struct hit *h;
 	struct verdict v;
 	char small[64];
 	size_t nkw, i, j;
-	unsigned how;
 	int pass;
 
 	nkw = mf->nany + mf->nall + mf->nnone;
@@ -1941,19 +2169,20 @@ match_filter_test(const struct match_filter *mf, const struct match_text *mt)
 	v.data = mt->data;
 	v.matched = nkw <= sizeof small ? small : xmalloc(nkw);
 	memset(v.matched, 0, nkw);
-	for (i = 0; i < mt->nfields && !decided(mf, &v); i++) {
-		f = &mt->fields[i];
-		if ((f->kind & mf->fields) == 0)
-			continue;
-		/* The union's hits, if the filter was in it. */
-		if (mf->gen <= mt->gen) {
-			for (j = 0; j < f->nhits && !decided(mf, &v); j++) {
-				how = f->hits[j].mask >> 2 * mf->slot & 3;
-				if (how != 0)
-					filter_token(
-					    mf, f, f->hits[j].tok, how, &v);
-			}
-		} else {
+	if (mf->gen <= mt->gen) {
+		/* The filter was in the union: the hits of its slot. */
+		for (j = mt->slot_hits[mf->slot];
+		     j < mt->slot_hits[mf->slot + 1] && !decided(mf, &v); j++) {
+			h = &mt->hits[j];
+			f = &mt->fields[h->field];
+			if ((f->kind & mf->fields) != 0)
+				filter_token(mf, f, h->tok, h->how, &v);
+		}
+	} else {
+		for (i = 0; i < mt->nfields && !decided(mf, &v); i++) {
+			f = &mt->fields[i];
+			if ((f->kind & mf->fields) == 0)
+				continue;
 			for (j = 0; j < f->ntokens && !decided(mf, &v); j++)
 				filter_token(mf, f, j, 0, &v);
 		}

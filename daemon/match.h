@@ -17,8 +17,10 @@
 /*
  * Bumped whenever a change to the rules may change which items a keyword
  * matches, so that stored items are filtered again after an upgrade.
+ * 2: plain-text fields (MATCH_FIELD_PLAIN: titles, authors, categories)
+ * no longer go through step H.
  */
-#define MATCH_RULES_VERSION 1
+#define MATCH_RULES_VERSION 2
 
 struct match_filter;
 struct match_text;
@@ -35,6 +37,13 @@ struct match_text;
 #define MATCH_FIELDS_ALL	0x1f
 #define MATCH_FIELDS_DEFAULT \
 	(MATCH_FIELD_TITLE | MATCH_FIELD_SUMMARY | MATCH_FIELD_CONTENT)
+/*
+ * Or'd into a field's kind (match_text_new_kinds): the field is plain
+ * text, not HTML, so step H (HTML to text) is skipped and '<' and '&' are
+ * text like any other. parse makes titles, authors and categories plain
+ * text (parse.h); summaries and contents are HTML.
+ */
+#define MATCH_FIELD_PLAIN	0x100
 
 /*
  * Check one keyword's syntax. Returns 0, or -1 with *cause set (caller frees).
@@ -61,15 +70,17 @@ void match_filter_set_fields(struct match_filter *, unsigned kinds);
 unsigned match_filter_fields(const struct match_filter *);
 
 /*
- * Normalize and tokenize text fields; each field may hold HTML or be NULL,
- * and may be any bytes (invalid UTF-8 separates words). Fields are matched
- * on their own: a phrase never runs from one field into the next.
+ * Normalize and tokenize text fields; each field holds HTML (step H turns
+ * it into text first) or is NULL, and may be any bytes (invalid UTF-8
+ * separates words). Fields are matched on their own: a phrase never runs
+ * from one field into the next.
  */
 struct match_text *match_text_new(const char *const *fields, size_t nfields);
 /*
- * The same with the kind of each field (a MATCH_FIELD_* bit): a filter then
- * sees only the kinds it was set to. kinds may be NULL, as in
- * match_text_new: every filter sees every field.
+ * The same with the kind of each field (a MATCH_FIELD_* bit, with
+ * MATCH_FIELD_PLAIN when the field is plain text rather than HTML): a
+ * filter then sees only the kinds it was set to. kinds may be NULL, as in
+ * match_text_new: every field is HTML and every filter sees it.
  */
 struct match_text *match_text_new_kinds(const char *const *fields,
     const unsigned *kinds, size_t nfields);

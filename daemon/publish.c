@@ -1325,6 +1325,16 @@ html_time(struct buf *b, int64_t t)
 	html_date(b, t);
 }
 
+/* Is this output among those whose items are being chosen anew? */
+static int
+status_refiltering(const struct publish_status *st, const char *output)
+{
+	for (size_t i = 0; i < st->nrefilter; i++)
+		if (strcmp(st->refilter_outputs[i], output) == 0)
+			return 1;
+	return 0;
+}
+
 static void
 render_index(struct publisher *p, struct buf *b)
 {
@@ -1355,7 +1365,15 @@ render_index(struct publisher *p, struct buf *b)
 		publish_escape(b, o->title);
 		buf_adds(b, "</a> <code>/feeds/");
 		publish_escape(b, o->name);
-		buf_adds(b, ".atom</code></td><td>");
+		buf_adds(b, ".atom</code>");
+		if (status_refiltering(st, o->name))
+			buf_printf(b,
+			    "<br><small class=\"refilter\">re-filtering after "
+			    "its filter changed: %llu of %llu stored "
+			    "items</small>",
+			    (unsigned long long)st->refilter_done,
+			    (unsigned long long)st->refilter_items);
+		buf_adds(b, "</td><td>");
 		html_subscribe(b, "feeds/", o->name);
 		buf_adds(b, "</td></tr>\n");
 	}
@@ -1598,6 +1616,17 @@ publish_metrics(struct publisher *p, struct buf *b)
 		buf_printf(b, "feedmux_poll_overdue_seconds %lld\n",
 		    (long long)overdue);
 	}
+	metric_head(b, "feedmux_refilter_outputs", "gauge",
+	    "Outputs whose items are being chosen anew from the stored items "
+	    "after their filter changed.");
+	buf_printf(b, "feedmux_refilter_outputs %zu\n", st->nrefilter);
+	metric_head(b, "feedmux_refilter_items", "gauge",
+	    "Stored items of the re-filtering under way: filtered again so "
+	    "far (done) and in all (covered); 0 when none is.");
+	buf_printf(b, "feedmux_refilter_items{state=\"done\"} %llu\n",
+	    (unsigned long long)st->refilter_done);
+	buf_printf(b, "feedmux_refilter_items{state=\"covered\"} %llu\n",
+	    (unsigned long long)st->refilter_items);
 	metric_head(b, "feedmux_fetches_total", "counter",
 	    "Fetches since start by result.");
 	for (int i = 0; i < PUBLISH_FETCH_NRESULTS; i++)

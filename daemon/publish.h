@@ -67,6 +67,15 @@ struct publish_status {
 	double lag_sum; /* seconds between due time and start of polls */
 	uint64_t lag_count;
 	double lag_last;
+	/*
+	 * Outputs whose items are being chosen anew from the stored ones
+	 * after their filter changed (nrefilter 0: none), and how far that
+	 * walk has got: items filtered again of those it covers.
+	 */
+	char *const *refilter_outputs;
+	size_t nrefilter;
+	uint64_t refilter_done;
+	uint64_t refilter_items;
 };
 
 struct publisher *publish_new(

@@ -226,6 +226,7 @@ enum store_stmt {
 	ST_OUTPUT_STORIES,
 	ST_OUTPUT_MODIFIED,
 	ST_ITEMS_PAGE,
+	ST_ITEMS_COUNT,
 	ST_OUTPUT_FILTER_GET,
 	ST_OUTPUT_FILTER_SET,
 	ST_META_GET,
@@ -398,6 +399,7 @@ static const char *const store_sql[ST_COUNT] = {
     [ST_ITEMS_PAGE] = "SELECT " ITEM_COLUMNS " FROM items i"
 		      " CROSS JOIN feeds f ON f.id = i.feed_id"
 		      " WHERE i.id > ?1 ORDER BY i.id LIMIT ?2",
+    [ST_ITEMS_COUNT] = "SELECT count(*) FROM items WHERE id > ?1",
     [ST_OUTPUT_FILTER_GET] = "SELECT filter FROM outputs WHERE name = ?1",
     [ST_OUTPUT_FILTER_SET] =
 	"INSERT INTO outputs (name, filter) VALUES (?1, ?2)"
@@ -2399,6 +2401,21 @@ store_items_page(struct store *s, int64_t after_id, size_t max,
 	bind_int64(&rc, st, 1, after_id);
 	bind_size(&rc, st, 2, max);
 	return store_items_collect(s, st, rc, "items page", out, n);
+}
+
+int64_t
+store_items_count(struct store *s, int64_t after_id)
+{
+	sqlite3_stmt *st = s->st[ST_ITEMS_COUNT];
+	int64_t n;
+	int rc = SQLITE_OK, found;
+
+	bind_int64(&rc, st, 1, after_id);
+	if ((found = store_row(s, st, rc, "items count")) <= 0)
+		return found == 0 ? 0 : -1;
+	n = sqlite3_column_int64(st, 0);
+	store_done(st);
+	return n;
 }
 
 void

@@ -235,6 +235,8 @@ int64_t store_output_modified(struct store *, const char *output);
 int store_items_page(struct store *, int64_t after_id, size_t max,
     struct store_item **, size_t *n);
 void store_items_free(struct store_item *, size_t);
+/* How many items store_items_page would walk after after_id; -1 on error. */
+int64_t store_items_count(struct store *, int64_t after_id);
 
 /*
  * Story keys of stored items are worked out again when the rules that make

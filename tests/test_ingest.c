@@ -532,6 +532,82 @@ test_feeds_and_fields(void **state)
 }
 
 /*
+ * Titles, authors and categories are plain text (parse.h): step H does not
+ * run on them, so a '<' or a literal "&lt;" is text and nothing after it is
+ * lost. Summaries and contents are HTML. At ingest and at refilter alike.
+ */
+static void
+test_plain_fields(void **state)
+{
+	static const struct {
+		const char *title, *author, *category, *summary;
+		const char *keyword;
+		unsigned fields;
+		int want;
+	} cases[] = {
+	    {"a<b Japan", NULL, NULL, NULL, "japan", MATCH_FIELD_TITLE, 1},
+	    {"Tokyo<Japan>", NULL, NULL, NULL, "japan", MATCH_FIELD_TITLE, 1},
+	    {"x &lt; y", NULL, NULL, NULL, "lt", MATCH_FIELD_TITLE, 1},
+	    {"x &lt; y", NULL, NULL, NULL, "x y", MATCH_FIELD_TITLE, 0},
+	    {"<!-- Japan -->", NULL, NULL, NULL, "japan", MATCH_FIELD_TITLE, 1},
+	    {NULL, "<Japan> Times", NULL, NULL, "japan", MATCH_FIELD_AUTHOR, 1},
+	    {NULL, NULL, "<Japan>", NULL, "japan", MATCH_FIELD_CATEGORIES, 1},
+	    {NULL, NULL, "a &amp; b", NULL, "amp", MATCH_FIELD_CATEGORIES, 1},
+	    /* Summaries stay HTML: a tag hides, a reference is decoded. */
+	    {NULL, NULL, NULL, "a<b Japan", "japan", MATCH_FIELD_SUMMARY, 0},
+	    {NULL, NULL, NULL, "<b>Japan</b>", "japan", MATCH_FIELD_SUMMARY, 1},
+	    {NULL, NULL, NULL, "x &lt; y", "lt", MATCH_FIELD_SUMMARY, 0},
+	    {NULL, NULL, NULL, "x &lt; y", "x y", MATCH_FIELD_SUMMARY, 1},
+	};
+	struct fixture *fx = *state;
+	struct item it;
+	struct feed f = {.items = &it, .nitems = 1};
+	struct ingest_output out = {"o", NULL, NULL, 0};
+	struct ingest_result r;
+	struct match_filter *mf;
+	struct store_story *st;
+	char *cats[1], *cause = NULL, *any[1];
+	size_t n;
+
+	for (size_t i = 0; i < nitems(cases); i++) {
+		it = mkitem("1", cases[i].title, cases[i].summary, NULL,
+		    NOW - (int64_t)i);
+		it.author = (char *)cases[i].author;
+		if (cases[i].category != NULL) {
+			cats[0] = (char *)cases[i].category;
+			it.categories = cats;
+			it.ncategories = 1;
+		}
+		any[0] = (char *)cases[i].keyword;
+		mf = match_filter_new(any, 1, NULL, 0, NULL, 0, &cause);
+		assert_non_null(mf);
+		match_filter_set_fields(mf, cases[i].fields);
+		out.filter = mf;
+		/* Each case updates the one item (its date differs). */
+		assert_int_equal(store_output_clear(fx->s, "o"), 0);
+		assert_int_equal(
+		    ingest_feed(fx->s, "a", &f, &out, 1, NOW, &r, &cause), 0);
+		assert_int_equal(r.nnew + r.nupdated, 1);
+		assert_int_equal(
+		    store_output_stories(fx->s, "o", 10, &st, &n), 0);
+		if (n != (cases[i].want ? 1u : 0u))
+			fail_msg("cases[%zu]: %zu items at ingest, want %d", i,
+			    n, cases[i].want);
+		store_stories_free(st, n);
+		/* The same from the store. */
+		assert_int_equal(store_output_clear(fx->s, "o"), 0);
+		assert_int_equal(ingest_refilter(fx->s, &out, 1, &cause), 0);
+		assert_int_equal(
+		    store_output_stories(fx->s, "o", 10, &st, &n), 0);
+		if (n != (cases[i].want ? 1u : 0u))
+			fail_msg("cases[%zu]: %zu items at refilter, want %d",
+			    i, n, cases[i].want);
+		store_stories_free(st, n);
+		match_filter_free(mf);
+	}
+}
+
+/*
  * A refilter in steps of one item each (no time to spare): the output
  * changes item by item in id order, keeps what ingest_feed does between
  * steps, and is the new filter's whole choice at the end.
@@ -749,6 +825,11 @@ test_title_key(void **state)
 	    {"رُوسيا تُعلن إجراءات جديدة", "روسيا تعلن اجراءات جديده"},
 	    {"مصطفى يلتقي الرئيس", "مصطفي يلتقي الرييس"},
 	    {"قمة مجموعة العشرين ٢٠٢٤", "قمه مجموعه العشرين 2024"},
+	    /* A title is plain text: '<' and '&' are not markup. */
+	    {"Why a<b for all c", "why a b for all c"},
+	    {"x &lt; y, always", "x lt y always"},
+	    {"<b>Bold</b> claims here", "b bold b claims here"},
+	    {"AT&T buys Time Warner", "at t buys time warner"},
 	    /* Too few words to tell two stories apart. */
 	    {"Live", NULL},
 	    {"Breaking news", NULL},
@@ -1341,6 +1422,7 @@ main(void)
 		test_refilter_steps, setup, teardown),
 	    cmocka_unit_test(test_canonical_link),
 	    cmocka_unit_test(test_title_key),
+	    cmocka_unit_test_setup_teardown(test_plain_fields, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_stories, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_story_sources, setup, teardown),

@@ -43,15 +43,18 @@ struct filter_case {
 	int want;
 };
 
+/* The tokens of one field, HTML or (plain) plain text, joined with "|". */
 static char *
-joined_tokens(const char *field)
+joined_tokens_kind(const char *field, int plain)
 {
+	const unsigned kind =
+	    MATCH_FIELD_TITLE | (plain ? MATCH_FIELD_PLAIN : 0);
 	struct match_text *mt;
 	const char *const *toks;
 	struct buf b;
 	size_t i, n;
 
-	mt = match_text_new(&field, 1);
+	mt = match_text_new_kinds(&field, &kind, 1);
 	n = match_text_tokens(mt, 0, &toks);
 	buf_init(&b);
 	buf_add(&b, "", 0);
@@ -59,6 +62,12 @@ joined_tokens(const char *field)
 		buf_printf(&b, "%s%s", i == 0 ? "" : "|", toks[i]);
 	match_text_free(mt);
 	return buf_steal(&b, NULL);
+}
+
+static char *
+joined_tokens(const char *field)
+{
+	return joined_tokens_kind(field, 0);
 }
 
 static void
@@ -1303,20 +1312,122 @@ test_field_kinds(void **state)
 }
 
 /*
+ * A field parse made plain text (title, author, categories) skips step H:
+ * '<' and '&' are text, so nothing after them is lost and a reference
+ * written literally stays its letters. HTML fields still go through H.
+ */
+static void
+test_plain_fields(void **state)
+{
+	static const struct {
+		const char *in;
+		const char *plain; /* its tokens as plain text */
+		const char *html;  /* and as HTML */
+	} cases[] = {
+	    {"a<b c", "a|b|c", "a"},
+	    {"1<2 and 3>2", "1|2|and|3|2", "1|2|and|3|2"},
+	    {"if a<b then c", "if|a|b|then|c", "if|a"},
+	    {"x &lt; y", "x|lt|y", "x|y"},
+	    {"AT&amp;T", "at|amp|t", "at|t"},
+	    {"AT&T", "at|t", "at|t"},
+	    {"&#1585;وسيا", "1585|وسيا", "روسيا"},
+	    {"<b>Japan</b>", "b|japan|b", "japan"},
+	    {"<!-- Japan -->", "japan", ""},
+	    {"<script>Japan</script> news", "script|japan|script|news", "news"},
+	    {"Q&A: روسيا<اليابان", "q|a|روسيا|اليابان", "q|a|روسيا|اليابان"},
+	    {"<روسيا>", "روسيا", "روسيا"},
+	    {"<Japan>", "japan", ""},
+	    {"a\xff"
+	     "b<c",
+		"a|b|c", "a|b"},
+	    /* utf8proc's path (an emoji) skips H as well. */
+	    {"\xf0\x9f\x98\x80 a<b c", "a|b|c", "a"},
+	    {"\xf0\x9f\x98\x80 x &lt; y", "x|lt|y", "x|y"},
+	    {"", "", ""},
+	};
+	static const struct {
+		const char *kw;
+		const char *text;
+		int plain, want;
+	} kws[] = {
+	    {"b c", "a<b c", 1, 1},
+	    {"b c", "a<b c", 0, 0},
+	    {"Japan", "Tokyo<Japan", 1, 1},
+	    {"Japan", "Tokyo<Japan", 0, 0},
+	    {"lt", "x &lt; y", 1, 1},
+	    {"lt", "x &lt; y", 0, 0},
+	    {"روسيا", "&#1585;وسيا", 1, 0},
+	    {"روسيا", "&#1585;وسيا", 0, 1},
+	    {"اليابان", "<b>لليابان</b>", 1, 1},
+	    {"اليابان", "<b>لليابان</b>", 0, 1},
+	};
+	struct match_filter *mf;
+	struct match_text *mt;
+	size_t i, fails = 0;
+	char *got, *cause = NULL;
+
+	(void)state;
+	for (i = 0; i < nitems(cases); i++) {
+		got = joined_tokens_kind(cases[i].in, 1);
+		if (strcmp(got, cases[i].plain) != 0) {
+			print_error("plain[%zu]: \"%s\": got \"%s\", want "
+				    "\"%s\"\n",
+			    i, cases[i].in, got, cases[i].plain);
+			fails++;
+		}
+		free(got);
+		got = joined_tokens_kind(cases[i].in, 0);
+		if (strcmp(got, cases[i].html) != 0) {
+			print_error("html[%zu]: \"%s\": got \"%s\", want "
+				    "\"%s\"\n",
+			    i, cases[i].in, got, cases[i].html);
+			fails++;
+		}
+		free(got);
+	}
+	for (i = 0; i < nitems(kws); i++) {
+		char *any[] = {(char *)kws[i].kw};
+		const unsigned kind =
+		    MATCH_FIELD_TITLE | (kws[i].plain ? MATCH_FIELD_PLAIN : 0);
+
+		mf = match_filter_new(any, 1, NULL, 0, NULL, 0, &cause);
+		assert_non_null(mf);
+		/* The plain flag is no kind: a title filter sees the field. */
+		match_filter_set_fields(mf, MATCH_FIELD_TITLE);
+		mt = match_text_new_kinds(&kws[i].text, &kind, 1);
+		if (match_filter_test(mf, mt) != kws[i].want) {
+			print_error("kws[%zu]: \"%s\" in \"%s\" (%s): got %d\n",
+			    i, kws[i].kw, kws[i].text,
+			    kws[i].plain ? "plain" : "HTML", !kws[i].want);
+			fails++;
+		}
+		match_text_free(mt);
+		match_filter_free(mf);
+	}
+	assert_int_equal(fails, 0);
+}
+
+/*
  * The tokens of text and of an emoji (a separator outside the fast path's
  * table) before it, which sends the whole field down utf8proc's path: the
  * two paths must agree. Returns 1 if they do.
  */
 static int
-paths_agree(const char *text, char **fast, char **ref)
+paths_agree_kind(const char *text, int plain, char **fast, char **ref)
 {
 	char *slow;
 
 	xasprintf(&slow, "\xf0\x9f\x98\x80 %s", text);
-	*fast = joined_tokens(text);
-	*ref = joined_tokens(slow);
+	*fast = joined_tokens_kind(text, plain);
+	*ref = joined_tokens_kind(slow, plain);
 	free(slow);
 	return strcmp(*fast, *ref) == 0;
+}
+
+static int
+paths_agree(const char *text, char **fast, char **ref)
+{
+	return paths_agree_kind(text, 0, fast, ref);
 }
 
 /* Every code point of the Basic Multilingual Plane, both ways. */
@@ -1427,6 +1538,15 @@ test_fast_path_html(void **state)
 		}
 		free(fast);
 		free(ref);
+		/* As plain text too, where H does not run. */
+		if (!paths_agree_kind(b.data, 1, &fast, &ref)) {
+			if (fails++ < 20)
+				print_error("plain \"%s\": fast \"%s\", "
+					    "reference \"%s\"\n",
+				    b.data, fast, ref);
+		}
+		free(fast);
+		free(ref);
 	}
 	buf_free(&b);
 	assert_int_equal(fails, 0);
@@ -1485,6 +1605,7 @@ main(void)
 	    cmocka_unit_test(test_filter_reuse),
 	    cmocka_unit_test(test_spelling_pairs),
 	    cmocka_unit_test(test_field_kinds),
+	    cmocka_unit_test(test_plain_fields),
 	    cmocka_unit_test(test_fast_path_code_points),
 	    cmocka_unit_test(test_fast_path_pairs),
 	    cmocka_unit_test(test_fast_path_html),

@@ -847,6 +847,54 @@ test_index_page(void **state)
 	again = publish_index(fx->pub);
 	assert_ptr_not_equal(again, doc);
 	assert_null(strstr(again->body, "unknown key"));
+	assert_null(strstr(again->body, "re-filtering"));
+}
+
+/* The daemon says an output is being re-filtered: the index shows how far. */
+static void
+test_index_refilter(void **state)
+{
+	static char *const names[] = {"none"};
+	struct fixture *fx = *state;
+	const struct publish_doc *doc;
+	const char *row;
+	struct buf b;
+
+	fx->status.refilter_outputs = names;
+	fx->status.nrefilter = 1;
+	fx->status.refilter_done = 1200;
+	fx->status.refilter_items = 6000;
+	publish_feeds_changed(fx->pub);
+	doc = publish_index(fx->pub);
+	/* On the row of that output only. */
+	row = strstr(doc->body, "href=\"feeds/none.html\"");
+	assert_non_null(row);
+	assert_non_null(strstr(row, "re-filtering after its filter changed: "
+				    "1200 of 6000 stored items"));
+	assert_true(strstr(row, "re-filtering") < strstr(row, "</tr>"));
+	assert_ptr_equal(
+	    strstr(doc->body, "re-filtering"), strstr(row, "re-filtering"));
+	assert_null(strstr(strstr(row, "re-filtering") + 1, "re-filtering"));
+	buf_init(&b);
+	publish_metrics(fx->pub, &b);
+	assert_non_null(strstr(b.data, "\nfeedmux_refilter_outputs 1\n"));
+	assert_non_null(
+	    strstr(b.data, "\nfeedmux_refilter_items{state=\"done\"} 1200\n"));
+	assert_non_null(strstr(
+	    b.data, "\nfeedmux_refilter_items{state=\"covered\"} 6000\n"));
+	buf_free(&b);
+
+	/* Over: no note, zeros. */
+	fx->status.refilter_outputs = NULL;
+	fx->status.nrefilter = 0;
+	fx->status.refilter_done = fx->status.refilter_items = 0;
+	publish_feeds_changed(fx->pub);
+	doc = publish_index(fx->pub);
+	assert_null(strstr(doc->body, "re-filtering"));
+	buf_init(&b);
+	publish_metrics(fx->pub, &b);
+	assert_non_null(strstr(b.data, "\nfeedmux_refilter_outputs 0\n"));
+	buf_free(&b);
 }
 
 static void
@@ -946,6 +994,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(
 		test_refresh_reports_changes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_index_page, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_index_refilter, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_opml, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_metrics, setup, teardown),
 	};

@@ -1,9 +1,10 @@
 /*
  * libFuzzer target for the matcher: the input's lines up to the first NUL
  * byte are keywords (a line starting with '+' is a require, '-' an exclude,
- * others any), the rest is an item's text, HTML allowed. Bad keywords must
- * be refused with a reason; good ones compile and are tested against the
- * text, which must also tokenize into valid, non-empty tokens.
+ * others any), the rest is an item's text, read both as HTML and as plain
+ * text (a title). Bad keywords must be refused with a reason; good ones
+ * compile and are tested against the text, which must also tokenize into
+ * valid, non-empty tokens.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -26,6 +27,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	struct match_filter *mf;
 	struct match_text *mt;
 	const char *fields[2];
+	static const unsigned kinds[2] = { MATCH_FIELD_CONTENT,
+	    MATCH_FIELD_TITLE | MATCH_FIELD_PLAIN };
 	const char *const *toks;
 
 	keys = xstrndup((const char *)data, klen);
@@ -51,14 +54,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	    lists[2], counts[2], &cause);
 	if (mf == NULL)
 		abort();	/* every keyword passed match_keyword_check */
+	/* The text as HTML, and again as plain text (a title). */
 	fields[0] = text;
-	fields[1] = NULL;
-	mt = match_text_new(fields, 2);
+	fields[1] = text;
+	mt = match_text_new_kinds(fields, kinds, 2);
 	(void)match_filter_test(mf, mt);
-	ntok = match_text_tokens(mt, 0, &toks);
-	for (size_t i = 0; i < ntok; i++)
-		if (toks[i] == NULL || toks[i][0] == '\0')
-			abort();
+	for (size_t f = 0; f < 2; f++) {
+		ntok = match_text_tokens(mt, f, &toks);
+		for (size_t i = 0; i < ntok; i++)
+			if (toks[i] == NULL || toks[i][0] == '\0')
+				abort();
+	}
 	match_text_free(mt);
 	match_filter_free(mf);
 	for (k = 0; k < 3; k++)

@@ -67,12 +67,40 @@ def main(env):
     slowest, answers = 0.0, 0
     done = re.compile(r"items of news chosen anew from (\d+) stored items "
                       r"in [\d.]+s, (\d+) steps, the longest (\d+) ms")
+    # The index and /metrics say how far the walk has got, as it goes (not
+    # always forward: the watcher's reload of the file just written may
+    # start the walk over).
+    shown = re.compile(rb'<a href="feeds/news.html"[^\n]*?re-filtering after '
+                       rb'its filter changed: (\d+) of (\d+) stored items')
+    progress, metrics = [], []
     while not done.search(d.log_text()[offset:]):
         check(time.monotonic() - t0 < 120, "refilter still running")
         t = time.monotonic()
         r = d.get("/")
         slowest = max(slowest, time.monotonic() - t)
         answers += r.status == 200
+        m = shown.search(r.body)
+        if m:
+            progress.append((int(m.group(1)), int(m.group(2))))
+        r = d.get("/metrics")
+        check(r.status == 200, "GET /metrics: %d", r.status)
+        m = re.search(rb"^feedmux_refilter_outputs (\d+)$.*"
+                      rb"^feedmux_refilter_items\{state=\"done\"\} (\d+)$\n"
+                      rb"^feedmux_refilter_items\{state=\"covered\"\} (\d+)$",
+                      r.body, re.M | re.S)
+        check(m is not None, "no refilter lines in /metrics")
+        if int(m.group(1)) > 0:
+            metrics.append(tuple(int(g) for g in m.groups()))
+    print("GET / showed the walk %d times: %s" % (
+        len(progress), ", ".join("%d of %d" % p for p in progress[:8])))
+    print("/metrics showed it %d times" % len(metrics))
+    check(progress, "GET / never showed the walk under way")
+    check(metrics, "/metrics never showed the walk under way")
+    for n, total in progress:
+        check(total == N and 0 <= n <= total, "index: %d of %d", n, total)
+    for outs, n, total in metrics:
+        check(outs == 1 and total == N and 0 <= n <= total,
+              "metrics: %d outputs, %d of %d", outs, n, total)
     m = done.search(d.log_text()[offset:])
     items, steps, longest = (int(g) for g in m.groups())
     print("refilter: %d items, %d steps, longest %d ms; %d answers to GET / "
@@ -84,6 +112,12 @@ def main(env):
     check(slowest < 2.0, "GET / took %.2f s during the refilter", slowest)
     check(count(d, "news") == korea, "news has %d items, want %d korea",
           count(d, "news"), korea)
+    # Once it is over, neither says so any more.
+    r = d.get("/")
+    check(b"re-filtering" not in r.body, "the index still shows the walk")
+    r = d.get("/metrics")
+    check(re.search(rb"^feedmux_refilter_outputs 0$", r.body, re.M),
+          "/metrics still shows the walk")
 
     # Stopped in the middle by a restart: started over, and right again.
     offset = len(d.log_text())
