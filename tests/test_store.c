@@ -1631,13 +1631,14 @@ static void
 test_migrate_v4(void **state)
 {
 	static const char *const kept[] = {
-	    "SELECT id, feed_id, key, hash, guid, link, title, author,"
-	    " summary, content, categories, published, updated, first_seen,"
-	    " modified, sort_time, story_id, canon, title_key FROM items"
-	    " ORDER BY id",
+	    /* Parentheses: one string of several literals, on purpose. */
+	    ("SELECT id, feed_id, key, hash, guid, link, title, author,"
+	     " summary, content, categories, published, updated, first_seen,"
+	     " modified, sort_time, story_id, canon, title_key FROM items"
+	     " ORDER BY id"),
 	    "SELECT * FROM stories ORDER BY id",
-	    "SELECT output, item_id, sort_time FROM output_items"
-	    " ORDER BY output, item_id",
+	    ("SELECT output, item_id, sort_time FROM output_items"
+	     " ORDER BY output, item_id"),
 	    "SELECT * FROM feeds ORDER BY id",
 	    "SELECT * FROM outputs ORDER BY name",
 	    "SELECT * FROM meta ORDER BY key",
