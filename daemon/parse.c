@@ -382,25 +382,18 @@ collapse_span16(const unsigned char *p)
 }
 
 /*
- * Make s valid UTF-8 (each bad byte becomes U+FFFD), trim white space at
- * both ends and, if collapse, turn each run of ASCII white space into one
- * space. Frees s; returns NULL for an empty result. Valid text (all of it
- * but base64 and broken HTML) is done in place, as it only shrinks.
+ * Trim what is_trim_space calls white space from both ends of the valid
+ * UTF-8 in [s, s + len): the first byte kept and the length left.
  */
-static char *
-text_finish_checked(char *s, int collapse, int valid)
+static size_t
+text_trim(const char *s, size_t len, size_t *off)
 {
-	unsigned char *p, *q, *w, *start, *end;
+	const unsigned char *p, *q, *end;
 	size_t n;
 	long cp;
 
-	if (s == NULL)
-		return NULL;
-	start = p = (unsigned char *)s;
-	end = p + strlen(s);
-	if (!valid && !utf8_valid(p, end))
-		return text_finish_repair(s, collapse);
-
+	p = (const unsigned char *)s;
+	end = p + len;
 	while (p < end && (cp = utf8_decode(p, (size_t)(end - p), &n)) >= 0 &&
 	    is_trim_space(cp))
 		p += n;
@@ -412,6 +405,32 @@ text_finish_checked(char *s, int collapse, int valid)
 			break;
 		end = q;
 	}
+	*off = (size_t)(p - (const unsigned char *)s);
+	return (size_t)(end - p);
+}
+
+/*
+ * Make s valid UTF-8 (each bad byte becomes U+FFFD), trim white space at
+ * both ends and, if collapse, turn each run of ASCII white space into one
+ * space. Frees s; returns NULL for an empty result. Valid text (all of it
+ * but base64 and broken HTML) is done in place, as it only shrinks.
+ */
+static char *
+text_finish_checked(char *s, int collapse, int valid)
+{
+	unsigned char *p, *w, *start, *end;
+	size_t n, off;
+
+	if (s == NULL)
+		return NULL;
+	start = p = (unsigned char *)s;
+	end = p + strlen(s);
+	if (!valid && !utf8_valid(p, end))
+		return text_finish_repair(s, collapse);
+
+	n = text_trim(s, (size_t)(end - p), &off);
+	p += off;
+	end = p + n;
 	if (p == end) {
 		free(s);
 		return NULL;
@@ -1320,34 +1339,6 @@ html_text_put(const char *html, struct buf *b)
 	}
 	*w = '\0';
 	b->len = (size_t)(w - b->data);
-}
-
-/*
- * Trim what is_trim_space calls white space from both ends of the valid
- * UTF-8 in [s, s + len): the first byte kept and the length left.
- */
-static size_t
-text_trim(const char *s, size_t len, size_t *off)
-{
-	const unsigned char *p, *q, *end;
-	size_t n;
-	long cp;
-
-	p = (const unsigned char *)s;
-	end = p + len;
-	while (p < end && (cp = utf8_decode(p, (size_t)(end - p), &n)) >= 0 &&
-	    is_trim_space(cp))
-		p += n;
-	while (end > p) {
-		for (q = end - 1; q > p && (*q & 0xc0) == 0x80; q--)
-			;
-		cp = utf8_decode(q, (size_t)(end - q), &n);
-		if (!is_trim_space(cp))
-			break;
-		end = q;
-	}
-	*off = (size_t)(p - (const unsigned char *)s);
-	return (size_t)(end - p);
 }
 
 /*
