@@ -1565,19 +1565,17 @@ config_free(struct config *conf)
 	free(conf);
 }
 
-static const struct config_feed *feeds_sorting;
-
 static int
 feed_order(const void *a, const void *b)
 {
-	const struct config_feed *fa = &feeds_sorting[*(const size_t *)a];
-	const struct config_feed *fb = &feeds_sorting[*(const size_t *)b];
+	const struct config_feed *fa = *(const struct config_feed *const *)a;
+	const struct config_feed *fb = *(const struct config_feed *const *)b;
 	int c = strcmp(fa->name, fb->name);
 
 	if (c != 0)
 		return c;
-	/* The same name: the one written first comes first. */
-	return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
+	/* The same name: the one written first (in feeds[]) comes first. */
+	return fa < fb ? -1 : 1;
 }
 
 /*
@@ -1591,15 +1589,15 @@ config_index_feeds(struct parser *p)
 	const struct config_feed *first, *dup;
 	char *where;
 
-	conf->feeds_by_name = xcalloc(conf->nfeeds + 1, sizeof(size_t));
+	conf->feeds_by_name =
+	    xcalloc(conf->nfeeds + 1, sizeof *conf->feeds_by_name);
 	for (size_t i = 0; i < conf->nfeeds; i++)
-		conf->feeds_by_name[i] = i;
-	feeds_sorting = conf->feeds;
-	qsort(conf->feeds_by_name, conf->nfeeds, sizeof(size_t), feed_order);
-	feeds_sorting = NULL;
+		conf->feeds_by_name[i] = &conf->feeds[i];
+	qsort(conf->feeds_by_name, conf->nfeeds, sizeof *conf->feeds_by_name,
+	    feed_order);
 	for (size_t i = 1, k = 0; i < conf->nfeeds; i++) {
-		first = &conf->feeds[conf->feeds_by_name[k]];
-		dup = &conf->feeds[conf->feeds_by_name[i]];
+		first = conf->feeds_by_name[k];
+		dup = conf->feeds_by_name[i];
 		if (strcmp(first->name, dup->name) != 0) {
 			k = i;
 			continue;
@@ -1724,16 +1722,15 @@ config_feed_find(const struct config *conf, const char *name)
 		/* The first of equal names, as the scan below would find. */
 		for (lo = 0, hi = conf->nfeeds; lo < hi;) {
 			mid = lo + (hi - lo) / 2;
-			c = strcmp(conf->feeds[conf->feeds_by_name[mid]].name,
-			    name);
+			c = strcmp(conf->feeds_by_name[mid]->name, name);
 			if (c < 0)
 				lo = mid + 1;
 			else
 				hi = mid;
 		}
 		if (lo < conf->nfeeds &&
-		    strcmp(conf->feeds[conf->feeds_by_name[lo]].name, name) == 0)
-			return &conf->feeds[conf->feeds_by_name[lo]];
+		    strcmp(conf->feeds_by_name[lo]->name, name) == 0)
+			return conf->feeds_by_name[lo];
 		return NULL;
 	}
 

@@ -101,7 +101,7 @@ struct config {
 	struct config_output *outputs;
 	size_t noutputs;
 	/* feeds[] by name, for config_feed_find; NULL: it scans feeds[]. */
-	size_t *feeds_by_name;
+	const struct config_feed **feeds_by_name;
 };
 
 /*
