@@ -187,23 +187,6 @@ toklist_free(struct toklist *tl)
 	toklist_init(tl);
 }
 
-/* Room for len more bytes and a NUL, for callers that write directly. */
-static void
-buf_reserve(struct buf *b, size_t len)
-{
-	size_t size = b->size < 64 ? 64 : b->size;
-
-	if (b->size - b->len >= len + 1)
-		return;
-	if (len > SIZE_MAX / 2 - b->len)
-		fatalx("%s: overflow", __func__);
-	while (size - b->len < len + 1)
-		size *= 2;
-	b->data = xreallocarray(b->data, size, 1);
-	b->size = size;
-	b->data[b->len] = '\0';
-}
-
 static void
 toklist_start(struct toklist *tl, enum tclass c)
 {
@@ -293,7 +276,7 @@ utf8_pack(int32_t cp, uint32_t *unit)
 static void
 toklist_finish(struct toklist *tl)
 {
-	buf_reserve(&tl->data, 1);
+	buf_make_room(&tl->data, 1);
 	if (tl->cur != TC_NONE)
 		toklist_end(tl);
 	tl->cur = TC_NONE;
@@ -463,7 +446,7 @@ static char *
 out_start(struct buf *out, size_t len)
 {
 	buf_reset(out);
-	buf_reserve(out, len);
+	buf_make_room(out, len);
 	return out->data;
 }
 
@@ -721,7 +704,7 @@ tokenize(const char *s, size_t len, struct toklist *tl)
 		if ((cp = fold_arabic(cp)) == -1)
 			continue;
 		k = utf8_pack(cp, &unit);
-		buf_reserve(&tl->data, k + 1);
+		buf_make_room(&tl->data, k + 1);
 		toklist_put(tl, unit, k, classify(cp));
 	}
 	toklist_finish(tl);
@@ -1041,7 +1024,7 @@ normalize_fast(const char *s, size_t len, struct toklist *tl, int html)
 		fold_table = xcalloc(0x10000, sizeof *fold_table);
 	table = fold_table;
 	/* One code point folded to one at most doubles its bytes. */
-	buf_reserve(&tl->data, 2 * len + 8);
+	buf_make_room(&tl->data, 2 * len + 8);
 	base = (unsigned char *)tl->data.data;
 	w = base + tl->data.len;
 	for (;;) {
@@ -1109,7 +1092,7 @@ normalize_fast(const char *s, size_t len, struct toklist *tl, int html)
 			npend = FOLD_POOL_N(v);
 			/* More than the reserve may allow: make room. */
 			tl->data.len = (size_t)(w - base);
-			buf_reserve(&tl->data, 4 * npend + 2 * len + 8);
+			buf_make_room(&tl->data, 4 * npend + 2 * len + 8);
 			w = (unsigned char *)tl->data.data + (w - base);
 			base = (unsigned char *)tl->data.data;
 			continue;
