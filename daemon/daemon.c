@@ -71,6 +71,13 @@ struct refilter {
 #define DAEMON_PUBLISH_DELAY_MS 500
 /* WebSub pings of an output wait this long for more changes to go with. */
 #define DAEMON_WEBSUB_DELAY_MS 2000
+/*
+ * The writes of fetches wait at most this long to be committed together
+ * (store_batch_begin): each page that many fetches change is written once,
+ * not once per fetch. Readers see them after the commit, which comes before
+ * any rendering.
+ */
+#define DAEMON_BATCH_MS 200
 
 /* A feed being fetched, with what its next poll depends on. */
 struct job {
@@ -139,6 +146,10 @@ struct daemon {
 	size_t nstalled;
 	struct event *retry;
 	int retry_delay;
+	/* The feeds whose fetches the open batch holds. */
+	struct event *batch_ev;
+	char **batch_feeds;
+	size_t nbatch_feeds;
 	/* For the readers: rendering, links, WebSub. */
 	struct event *publish_ev; /* renders changed outputs */
 	char *link_base;	  /* of the outputs' links */
@@ -491,14 +502,25 @@ names_free(char **names, size_t n)
  * (NULL: none) waits until writes work again, and the whole episode is said
  * once. Returns 1 if it was such a fault, 0 for an error of its own.
  */
+static void daemon_stall(struct daemon *, const char *, const char *);
+
 static int
 daemon_store_fault(struct daemon *d, const char *feed)
 {
 	const char *why = store_fault(d->store);
-	struct timeval tv = {DAEMON_RETRY_MIN, 0};
 
 	if (why == NULL)
 		return 0;
+	daemon_stall(d, feed, why);
+	return 1;
+}
+
+/* The feed (NULL: none) waits until writes work again, for the reason why. */
+static void
+daemon_stall(struct daemon *d, const char *feed, const char *why)
+{
+	struct timeval tv = {DAEMON_RETRY_MIN, 0};
+
 	if (feed != NULL && names_find(d->stalled, d->nstalled, feed) == -1) {
 		d->stalled = xreallocarray(d->stalled, d->nstalled + 1,
 		    sizeof *d->stalled);
@@ -513,7 +535,6 @@ daemon_store_fault(struct daemon *d, const char *feed)
 		if (d->retry != NULL && !d->once)
 			evtimer_add(d->retry, &tv);
 	}
-	return 1;
 }
 
 /* A feed's writes worked: the episode ends when no feed waits any more. */
@@ -535,6 +556,57 @@ daemon_store_ok(struct daemon *d, const char *feed)
 	}
 }
 
+/* The fetches that follow write into one batch, committed shortly. */
+static void
+daemon_batch(struct daemon *d)
+{
+	struct timeval tv = {0, DAEMON_BATCH_MS * 1000};
+
+	if (d->batch_ev == NULL || store_batch_open(d->store))
+		return;
+	/* If it cannot begin, each fetch writes on its own, as it says. */
+	if (store_batch_begin(d->store) == 0)
+		evtimer_add(d->batch_ev, &tv);
+}
+
+/*
+ * Commits the open batch. If that fails, its feeds wait, like those of a
+ * failed write, and are polled again once a probe write works.
+ */
+static void
+daemon_flush(struct daemon *d)
+{
+	const char *why;
+
+	if (!store_batch_open(d->store))
+		return;
+	evtimer_del(d->batch_ev);
+	if (store_batch_commit(d->store) == 0) {
+		for (size_t i = 0; i < d->nbatch_feeds; i++)
+			daemon_store_ok(d, d->batch_feeds[i]);
+	} else {
+		if ((why = store_fault(d->store)) == NULL)
+			why = "commit failed";
+		for (size_t i = 0; i < d->nbatch_feeds; i++) {
+			daemon_stall(d, d->batch_feeds[i], why);
+			if (d->once)
+				printf("%s: failed: not stored: %s\n",
+				    d->batch_feeds[i], why);
+		}
+	}
+	names_free(d->batch_feeds, d->nbatch_feeds);
+	d->batch_feeds = NULL;
+	d->nbatch_feeds = 0;
+}
+
+static void
+daemon_batch_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	daemon_flush(arg);
+}
+
 /*
  * While the database fails: a small write tells when it works again; then
  * the feeds that could not be stored are polled at once. Each round waits
@@ -549,6 +621,7 @@ daemon_retry(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	daemon_flush(d);
 	if (store_probe(d->store, now) == 0) {
 		log_debug("database: a probe write worked; polling %zu feeds "
 		    "again", d->nstalled);
@@ -868,6 +941,7 @@ daemon_publish_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	daemon_flush(d);
 	publish_refresh(d->pub, daemon_output_changed, d);
 }
 
@@ -877,6 +951,7 @@ daemon_publish_now(struct daemon *d)
 {
 	if (d->publish_ev == NULL)
 		return;
+	daemon_flush(d);
 	publish_refresh(d->pub, daemon_output_changed, d);
 }
 
@@ -1002,7 +1077,14 @@ daemon_feed_done(struct daemon *d, struct job *j, const struct config_feed *cf,
 		else
 			log_warnx("feed %s: cannot record the fetch", cf->name);
 	}
-	if (!o->stalled)
+	if (o->stalled)
+		;
+	else if (store_batch_open(d->store)) {
+		/* Its writes work once the batch is committed. */
+		d->batch_feeds = xreallocarray(d->batch_feeds,
+		    d->nbatch_feeds + 1, sizeof *d->batch_feeds);
+		d->batch_feeds[d->nbatch_feeds++] = xstrdup(cf->name);
+	} else
 		daemon_store_ok(d, cf->name);
 	/* The database's trouble has been said once for all feeds. */
 	if (o->stalled)
@@ -1116,6 +1198,7 @@ daemon_fetched(const struct fetch_result *r, void *arg)
 		job_free(d, j);
 		return;
 	}
+	daemon_batch(d);
 
 	if (r->error != NULL)
 		o.error = xstrdup(r->error);
@@ -1321,6 +1404,7 @@ daemon_reload(struct daemon *d)
 	int64_t now = now_unix();
 
 	notify_reloading();
+	daemon_flush(d);
 	d->status.reloaded = now;
 	if ((ncf = config_load(d->config_path, &errors)) != NULL &&
 	    (nouts = outputs_compile(ncf, &errors)) == NULL) {
@@ -1424,6 +1508,9 @@ daemon_signal(evutil_socket_t sig, short what, void *arg)
 static void
 daemon_free(struct daemon *d)
 {
+	/* What the last fetches wrote is kept. */
+	if (d->store != NULL)
+		daemon_flush(d);
 	/* Transfers first: their callbacks must not run into freed parts. */
 	while (d->njobs > 0)
 		job_free(d, d->jobs[0]);
@@ -1454,6 +1541,9 @@ daemon_free(struct daemon *d)
 		event_free(d->maint);
 	if (d->retry != NULL)
 		event_free(d->retry);
+	if (d->batch_ev != NULL)
+		event_free(d->batch_ev);
+	names_free(d->batch_feeds, d->nbatch_feeds);
 	names_free(d->prune_feeds, d->nprune_feeds);
 	names_free(d->stalled, d->nstalled);
 	outputs_free(d->outs, d->nouts);
@@ -1514,6 +1604,7 @@ daemon_init(struct daemon *d, const char *path, int once)
 	d->pub = publish_new(d->store, d->config, &d->status);
 	if ((d->maint = evtimer_new(d->base, daemon_maintain, d)) == NULL ||
 	    (d->retry = evtimer_new(d->base, daemon_retry, d)) == NULL ||
+	    (d->batch_ev = evtimer_new(d->base, daemon_batch_cb, d)) == NULL ||
 	    event_priority_set(d->maint, EVPRIO_POLL) != 0)
 		fatalx("evtimer_new failed");
 	/* The first retention pass waits for the first polls. */
@@ -1825,6 +1916,7 @@ daemon_poll(const char *path)
 		daemon_schedule_all(&d);
 		event_base_dispatch(d.base);
 	}
+	daemon_flush(&d);
 	daemon_maintain_all(&d);
 	rc = 0;
 out:

@@ -187,6 +187,9 @@ enum store_stmt {
 	ST_BEGIN,
 	ST_COMMIT,
 	ST_ROLLBACK,
+	ST_SAVEPOINT,
+	ST_RELEASE,
+	ST_ROLLBACK_TO,
 	ST_FEEDS_DEACTIVATE,
 	ST_FEED_ACTIVATE,
 	ST_FEED_FETCHED,
@@ -271,6 +274,9 @@ static const char *const store_sql[ST_COUNT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",
+    [ST_SAVEPOINT] = "SAVEPOINT tx",
+    [ST_RELEASE] = "RELEASE tx",
+    [ST_ROLLBACK_TO] = "ROLLBACK TO tx",
     [ST_FEEDS_DEACTIVATE] = "UPDATE feeds SET active = 0 WHERE active != 0",
     [ST_FEED_ACTIVATE] = "INSERT INTO feeds (name, active) VALUES (?1, 1)"
 			 " ON CONFLICT (name) DO UPDATE SET active = 1",
@@ -449,6 +455,15 @@ struct store {
 	int64_t new_id;
 	int64_t new_sort; /* its story's sort_time */
 	struct keyfilter keys;
+
+	/*
+	 * A batch: one transaction holds the caller's, each a savepoint.
+	 * lost: some of it was rolled back by an error that ends the whole
+	 * transaction (a full disk), so its commit must say it failed.
+	 */
+	int batch;
+	int batch_lost;
+	int in_tx;		/* a savepoint of the batch is open */
 };
 
 /*
@@ -858,6 +873,7 @@ store_open(const char *path, char **cause)
 	if (store_exec(s,
 		"PRAGMA synchronous = NORMAL;"
 		"PRAGMA cache_size = -8192;"
+		"PRAGMA temp_store = MEMORY;"
 		"PRAGMA foreign_keys = ON",
 		&why) != 0)
 		goto fail_why;
@@ -893,6 +909,8 @@ store_close(struct store *s)
 {
 	if (s == NULL)
 		return;
+	if (s->batch && store_batch_commit(s) != 0)
+		log_warnx("store: closing: the last batch could not be written");
 	if (!sqlite3_get_autocommit(s->db)) {
 		log_warnx("store: closing inside a transaction; rolled back");
 		store_rollback(s);
@@ -900,37 +918,125 @@ store_close(struct store *s)
 	store_free(s);
 }
 
+/*
+ * The batch's transaction is open, or opened again if an error ended it
+ * (the batch then knows that part of it is lost).
+ */
+static int
+store_batch_tx(struct store *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		return 0;
+	s->batch_lost = 1;
+	store_forget(s);
+	return store_run(s, s->st[ST_BEGIN], SQLITE_OK, "begin");
+}
+
 int
 store_begin(struct store *s)
 {
 	s->keys.checked = 0;
-	return store_run(s, s->st[ST_BEGIN], SQLITE_OK, "begin");
+	if (!s->batch)
+		return store_run(s, s->st[ST_BEGIN], SQLITE_OK, "begin");
+	if (s->in_tx) {
+		log_warnx("store: a transaction inside another");
+		return -1;
+	}
+	if (store_batch_tx(s) != 0 ||
+	    store_run(s, s->st[ST_SAVEPOINT], SQLITE_OK, "savepoint") != 0)
+		return -1;
+	s->in_tx = 1;
+	return 0;
 }
 
 int
 store_commit(struct store *s)
 {
-	return store_run(s, s->st[ST_COMMIT], SQLITE_OK, "commit");
+	if (!s->batch)
+		return store_run(s, s->st[ST_COMMIT], SQLITE_OK, "commit");
+	s->in_tx = 0;
+	if (sqlite3_get_autocommit(s->db)) {
+		/* An error ended the batch's transaction: nothing to release. */
+		s->batch_lost = 1;
+		store_forget(s);
+		return -1;
+	}
+	return store_run(s, s->st[ST_RELEASE], SQLITE_OK, "release");
 }
 
 void
 store_rollback(struct store *s)
 {
 	store_forget(s);
+	if (s->batch) {
+		s->in_tx = 0;
+		if (sqlite3_get_autocommit(s->db)) {
+			s->batch_lost = 1;
+			return;
+		}
+		/* Undone up to the savepoint, which then ends. */
+		if (store_run(s, s->st[ST_ROLLBACK_TO], SQLITE_OK,
+		    "rollback to savepoint") != 0 ||
+		    store_run(s, s->st[ST_RELEASE], SQLITE_OK, "release") != 0)
+			s->batch_lost = 1;
+		return;
+	}
 	/* Some errors end the transaction themselves; nothing left to undo. */
 	if (sqlite3_get_autocommit(s->db))
 		return;
 	store_run(s, s->st[ST_ROLLBACK], SQLITE_OK, "rollback");
 }
 
+int
+store_batch_begin(struct store *s)
+{
+	if (s->batch || !sqlite3_get_autocommit(s->db)) {
+		log_warnx("store: a batch inside a transaction");
+		return -1;
+	}
+	if (store_run(s, s->st[ST_BEGIN], SQLITE_OK, "begin") != 0)
+		return -1;
+	s->batch = 1;
+	s->batch_lost = 0;
+	s->in_tx = 0;
+	return 0;
+}
+
+int
+store_batch_commit(struct store *s)
+{
+	int lost;
+
+	if (!s->batch)
+		return 0;
+	lost = s->batch_lost;
+	s->batch = s->batch_lost = s->in_tx = 0;
+	if (sqlite3_get_autocommit(s->db)) {
+		store_forget(s);
+		return -1;
+	}
+	if (store_run(s, s->st[ST_COMMIT], SQLITE_OK, "commit") != 0) {
+		store_rollback(s);
+		return -1;
+	}
+	return lost ? -1 : 0;
+}
+
+int
+store_batch_open(const struct store *s)
+{
+	return s->batch;
+}
+
 /*
  * Writes of several statements are atomic also outside an explicit
- * transaction: they open one of their own when the caller has none.
+ * transaction: they open one of their own when the caller has none (in a
+ * batch, a savepoint).
  */
 static int
 store_tx_enter(struct store *s, int *own)
 {
-	*own = sqlite3_get_autocommit(s->db) != 0;
+	*own = s->batch ? !s->in_tx : sqlite3_get_autocommit(s->db) != 0;
 	if (*own)
 		return store_begin(s);
 	return 0;

@@ -153,6 +153,21 @@ int store_commit(struct store *);
 void store_rollback(struct store *);
 
 /*
+ * A batch: the transactions begun until store_batch_commit are written to
+ * disk together, in one transaction of which each is a savepoint (a rolled
+ * back one undoes only its own writes). One commit of many small
+ * transactions writes each page they share once. What a batch holds is
+ * visible to this connection before it is committed: the caller shows
+ * readers nothing of it until then. store_batch_commit returns -1 if any
+ * of the batch may be lost (an error that ends the whole transaction, such
+ * as a full disk, or a failed commit): the caller does again what it
+ * wrote. store_close commits an open batch.
+ */
+int store_batch_begin(struct store *);
+int store_batch_commit(struct store *);
+int store_batch_open(const struct store *);
+
+/*
  * Makes the named feeds the active ones: each gets a row if it has none;
  * feeds not named stay stored but inactive, and their items leave the outputs.
  */

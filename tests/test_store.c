@@ -1108,6 +1108,88 @@ test_transactions(void **state)
 	upsert(fx->s, "a", &it, NOW, STORE_ITEM_SAME);
 }
 
+/* Items in the database as another connection sees it: what is committed. */
+static int
+committed_items(struct fixture *fx)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int n = -1;
+
+	assert_int_equal(sqlite3_open_v2(fx->path, &db, SQLITE_OPEN_READONLY,
+	    NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM items",
+	    -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return n;
+}
+
+/*
+ * A batch: its transactions are savepoints of one, written at its commit;
+ * one rolled back undoes only its own writes, a failed write outside any
+ * undoes only itself.
+ */
+static void
+test_batch(void **state)
+{
+	struct fixture *fx = *state;
+	struct store_feed f;
+	struct item g1 = mkitem("g1", NULL, "T1", NULL, NOW);
+	struct item g2 = mkitem("g2", NULL, "T2", NULL, NOW);
+	struct item g3 = mkitem("g3", NULL, "T3", NULL, NOW);
+	int64_t id;
+
+	fx_open(fx);
+	sync_feeds(fx->s, "a", NULL);
+	assert_int_equal(store_batch_open(fx->s), 0);
+	assert_int_equal(store_batch_commit(fx->s), 0);	/* none: a no-op */
+	assert_int_equal(store_batch_begin(fx->s), 0);
+	assert_int_equal(store_batch_open(fx->s), 1);
+	assert_int_equal(store_batch_begin(fx->s), -1);
+
+	assert_int_equal(store_begin(fx->s), 0);
+	assert_int_equal(store_begin(fx->s), -1);	/* still no nesting */
+	upsert(fx->s, "a", &g1, NOW, STORE_ITEM_NEW);
+	assert_int_equal(store_commit(fx->s), 0);
+
+	assert_int_equal(store_begin(fx->s), 0);
+	upsert(fx->s, "a", &g2, NOW, STORE_ITEM_NEW);
+	store_rollback(fx->s);
+
+	/* A write of several statements outside a transaction of the batch. */
+	assert_int_equal(store_item_upsert(fx->s, "nosuch", &g3, NULL, NOW,
+	    &id), -1);
+	upsert(fx->s, "a", &g3, NOW, STORE_ITEM_NEW);
+
+	/* This connection sees the batch; no other does before the commit. */
+	assert_int_equal(store_feed_get(fx->s, "a", &f), 0);
+	assert_int_equal(f.nitems, 2);
+	store_feed_clear(&f);
+	assert_int_equal(committed_items(fx), 0);
+	assert_int_equal(store_batch_commit(fx->s), 0);
+	assert_int_equal(store_batch_open(fx->s), 0);
+	assert_int_equal(committed_items(fx), 2);
+	upsert(fx->s, "a", &g1, NOW, STORE_ITEM_SAME);
+	upsert(fx->s, "a", &g2, NOW, STORE_ITEM_NEW);
+
+	/* Transactions work as before after it. */
+	assert_int_equal(store_begin(fx->s), 0);
+	assert_int_equal(store_batch_begin(fx->s), -1);
+	store_rollback(fx->s);
+
+	/* Closing with a batch open commits it. */
+	assert_int_equal(store_batch_begin(fx->s), 0);
+	g3.title = "T3 again";
+	upsert(fx->s, "a", &g3, NOW, STORE_ITEM_UPDATED);
+	fx_close(fx);
+	assert_int_equal(committed_items(fx), 3);
+	fx_open(fx);
+	upsert(fx->s, "a", &g3, NOW, STORE_ITEM_SAME);
+}
+
 /*
  * A database of an earlier schema version, from the SQL dump of one that
  * the feedmux of that version wrote (tests/fixtures/store/vN.sql).
@@ -1879,6 +1961,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_future_dates, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_items_page, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_batch, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_output_filters, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_migrate, setup, teardown),
