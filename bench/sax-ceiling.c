@@ -142,7 +142,7 @@ main(int argc, char **argv)
 			return 1;
 		}
 		if (memory) {
-			/* The context's own handler block, as the push one's. */
+			/* Its own handler block, as the push one has. */
 			memcpy(ctxt->sax, &sax, sizeof sax);
 			ctxt->userData = ctxt;
 		}

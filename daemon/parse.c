@@ -2516,6 +2516,27 @@ parse_end_element(void *arg, const xmlChar *localname,
 		stream_check(st, ctxt);
 }
 
+/*
+ * libxml2's text handler. Text right inside the root, the channel or the
+ * open item is never read (only their elements are): it stays out of the
+ * tree, which saves a node and its copy for each run of white space between
+ * elements. Whatever comes next starts or ends an element first, which
+ * resets libxml2's record of the last text node, so no later text can be
+ * joined to a node that is not there.
+ */
+static void
+parse_characters(void *arg, const xmlChar *ch, int len)
+{
+	xmlParserCtxtPtr ctxt = arg;
+	struct pstate *st = ctxt->_private;
+	xmlNodePtr n = ctxt->node;
+
+	if (ctxt == st->ctxt && n != NULL &&
+	    (n == st->cur || n == st->channel || n == st->root))
+		return;
+	xmlSAX2Characters(arg, ch, len);
+}
+
 /* One run of the push parser over the bytes, into st. */
 static void
 document_push(struct pstate *st, const char *data, size_t len,
@@ -2540,6 +2561,9 @@ document_push(struct pstate *st, const char *data, size_t len,
 	ctxt->sax->getEntity = parse_get_entity;
 	ctxt->sax->startElementNs = parse_start_element;
 	ctxt->sax->endElementNs = parse_end_element;
+	/* Both, or libxml2 starts telling white space apart from text. */
+	ctxt->sax->characters = parse_characters;
+	ctxt->sax->ignorableWhitespace = parse_characters;
 	ctxt->_private = st;
 	st->ctxt = ctxt;
 	st->nodes = st->nitems = 0;
