@@ -187,6 +187,7 @@ struct pstate {
 	int entity_overflow;
 	char *error;		/* first error libxml2 reported */
 	int entity_loop;
+	int cut;		/* a text was cut at PARSE_MAX_FIELD bytes */
 	xmlNodePtr *open;	/* elements still open when the bytes ended */
 	int nopen;
 	long nodes;		/* elements and attributes in the tree */
@@ -474,12 +475,6 @@ static char *
 text_plain(char *s)
 {
 	return text_finish(s, 1);
-}
-
-static char *
-text_html(char *s)
-{
-	return text_finish(s, 0);
 }
 
 static void
@@ -868,6 +863,19 @@ text_collect(struct pstate *st, xmlNodePtr n, struct buf *b, int depth)
 	}
 }
 
+/*
+ * Whether the text in the tree is known to be valid UTF-8: until libxml2
+ * reports an error, every character it has delivered was checked on the
+ * way in (xmlCurrentChar, or the charset converter) and written as UTF-8,
+ * so text of the tree, names and entity text included, needs no second
+ * check. A byte that is not UTF-8 is an error libxml2 reports.
+ */
+static int
+tree_valid(struct pstate *st)
+{
+	return st->error == NULL && !st->cut;
+}
+
 /* The text of an element, raw (not trimmed); never NULL. */
 static char *
 node_text_raw(struct pstate *st, xmlNodePtr n)
@@ -877,8 +885,13 @@ node_text_raw(struct pstate *st, xmlNodePtr n)
 
 	/* Mostly one text node (CDATA is merged into text): one copy. */
 	if (c != NULL && c->next == NULL && c->type == XML_TEXT_NODE &&
-	    c->content != NULL)
+	    c->content != NULL) {
+		/* Cut maybe inside a character: from now on, check. */
+		if (strnlen((const char *)c->content, PARSE_MAX_FIELD + 1) >
+		    PARSE_MAX_FIELD)
+			st->cut = 1;
 		return xstrndup((const char *)c->content, PARSE_MAX_FIELD);
+	}
 	buf_init(&b);
 	text_collect(st, n->children, &b, 0);
 	return buf_steal(&b, NULL);
@@ -887,7 +900,9 @@ node_text_raw(struct pstate *st, xmlNodePtr n)
 static char *
 node_text(struct pstate *st, xmlNodePtr n)
 {
-	return text_plain(node_text_raw(st, n));
+	char *raw = node_text_raw(st, n);
+
+	return text_finish_checked(raw, 1, tree_valid(st));
 }
 
 static int
@@ -1015,9 +1030,13 @@ node_xhtml_raw(struct pstate *st, xmlNodePtr n)
 static char *
 node_html(struct pstate *st, xmlNodePtr n)
 {
+	char *raw;
+
 	if (!node_has_elements(n))
-		return text_html(node_text_raw(st, n));
-	return text_html(node_markup_raw(st, n->children));
+		raw = node_text_raw(st, n);
+	else
+		raw = node_markup_raw(st, n->children);
+	return text_finish_checked(raw, 0, tree_valid(st));
 }
 
 /* Windows-1252 for U+0080..U+009F, as HTML reads numeric references. */
@@ -1427,7 +1446,7 @@ construct_read(struct pstate *st, xmlNodePtr n, int want_html)
 	char *mode, *raw, *s;
 	xmlNodePtr div;
 	struct buf b;
-	int escaped = 0, base64 = 0;
+	int escaped = 0, base64 = 0, valid;
 
 	if (xmlHasProp(n, (const xmlChar *)"src") != NULL)
 		return NULL;	/* out of line */
@@ -1441,6 +1460,8 @@ construct_read(struct pstate *st, xmlNodePtr n, int want_html)
 		free(mode);
 	}
 
+	/* Decoded base64 is any bytes at all. */
+	valid = !(kind == K_BINARY || base64);
 	if (kind == K_BINARY || base64) {
 		raw = node_text_raw(st, n);
 		s = base64_decode(raw);
@@ -1460,17 +1481,18 @@ construct_read(struct pstate *st, xmlNodePtr n, int want_html)
 	else
 		raw = node_markup_raw(st, n->children);
 
+	valid = valid && tree_valid(st);
 	if (kind == K_TEXT) {
 		if (!want_html)
-			return text_plain(raw);
+			return text_finish_checked(raw, 1, valid);
 		buf_init(&b);
 		html_escape(&b, raw, 0);
 		free(raw);
-		return text_html(buf_steal(&b, NULL));
+		return text_finish_checked(buf_steal(&b, NULL), 0, valid);
 	}
 	if (want_html)
-		return text_html(raw);
-	return html_to_text(raw, 0);
+		return text_finish_checked(raw, 0, valid);
+	return html_to_text(raw, valid);
 }
 
 /* Elements a title may hold for it to count as HTML. */
@@ -1546,8 +1568,8 @@ rss_title(struct pstate *st, xmlNodePtr n)
 		return construct_read(st, n, 0);
 	s = node_text_raw(st, n);
 	if (text_looks_like_html(s))
-		return html_to_text(s, 0);
-	return text_plain(s);
+		return html_to_text(s, tree_valid(st));
+	return text_finish_checked(s, 1, tree_valid(st));
 }
 
 /* "jo@example.com (Jo)" is Jo; anything else is itself. */
@@ -1690,6 +1712,8 @@ rule_find(struct pstate *st, const struct rule *rules, size_t n,
 static char *
 rule_value(struct pstate *st, const struct rule *r, xmlNodePtr n)
 {
+	char *s;
+
 	switch (r->how) {
 	case H_TEXT:
 	case H_DATE:
@@ -1699,7 +1723,8 @@ rule_value(struct pstate *st, const struct rule *r, xmlNodePtr n)
 	case H_HTML:
 		return node_html(st, n);
 	case H_BODY:
-		return text_html(node_markup_raw(st, n->children));
+		s = node_markup_raw(st, n->children);
+		return text_finish_checked(s, 0, tree_valid(st));
 	case H_CONSTRUCT:
 		return construct_read(st, n,
 		    r->field == F_SUMMARY || r->field == F_CONTENT);
