@@ -882,15 +882,22 @@ node_text_raw(struct pstate *st, xmlNodePtr n)
 {
 	struct buf b;
 	xmlNodePtr c = n->children;
+	size_t len;
+	char *s;
 
 	/* Mostly one text node (CDATA is merged into text): one copy. */
 	if (c != NULL && c->next == NULL && c->type == XML_TEXT_NODE &&
 	    c->content != NULL) {
-		/* Cut maybe inside a character: from now on, check. */
-		if (strnlen((const char *)c->content, PARSE_MAX_FIELD + 1) >
-		    PARSE_MAX_FIELD)
+		len = strnlen((const char *)c->content, PARSE_MAX_FIELD + 1);
+		if (len > PARSE_MAX_FIELD) {
+			/* Cut maybe inside a character: from now on, check. */
 			st->cut = 1;
-		return xstrndup((const char *)c->content, PARSE_MAX_FIELD);
+			len = PARSE_MAX_FIELD;
+		}
+		s = xmalloc(len + 1);
+		memcpy(s, c->content, len);
+		s[len] = '\0';
+		return s;
 	}
 	buf_init(&b);
 	text_collect(st, n->children, &b, 0);
