@@ -187,6 +187,7 @@ struct pstate {
 	int entity_overflow;
 	char *error;		/* first error libxml2 reported */
 	int entity_loop;
+	int cut;		/* a text was cut at PARSE_MAX_FIELD bytes */
 	xmlNodePtr *open;	/* elements still open when the bytes ended */
 	int nopen;
 	long nodes;		/* elements and attributes in the tree */
@@ -474,12 +475,6 @@ static char *
 text_plain(char *s)
 {
 	return text_finish(s, 1);
-}
-
-static char *
-text_html(char *s)
-{
-	return text_finish(s, 0);
 }
 
 static void
@@ -868,17 +863,42 @@ text_collect(struct pstate *st, xmlNodePtr n, struct buf *b, int depth)
 	}
 }
 
+/*
+ * Whether the text in the tree is known to be valid UTF-8: until libxml2
+ * reports an error, every character it has delivered was checked on the
+ * way in (xmlCurrentChar, or the charset converter) and written as UTF-8,
+ * so text of the tree, names and entity text included, needs no second
+ * check. A byte that is not UTF-8 is an error libxml2 reports.
+ */
+static int
+tree_valid(struct pstate *st)
+{
+	return st->error == NULL && !st->cut;
+}
+
 /* The text of an element, raw (not trimmed); never NULL. */
 static char *
 node_text_raw(struct pstate *st, xmlNodePtr n)
 {
 	struct buf b;
 	xmlNodePtr c = n->children;
+	size_t len;
+	char *s;
 
 	/* Mostly one text node (CDATA is merged into text): one copy. */
 	if (c != NULL && c->next == NULL && c->type == XML_TEXT_NODE &&
-	    c->content != NULL)
-		return xstrndup((const char *)c->content, PARSE_MAX_FIELD);
+	    c->content != NULL) {
+		len = strnlen((const char *)c->content, PARSE_MAX_FIELD + 1);
+		if (len > PARSE_MAX_FIELD) {
+			/* Cut maybe inside a character: from now on, check. */
+			st->cut = 1;
+			len = PARSE_MAX_FIELD;
+		}
+		s = xmalloc(len + 1);
+		memcpy(s, c->content, len);
+		s[len] = '\0';
+		return s;
+	}
 	buf_init(&b);
 	text_collect(st, n->children, &b, 0);
 	return buf_steal(&b, NULL);
@@ -887,7 +907,9 @@ node_text_raw(struct pstate *st, xmlNodePtr n)
 static char *
 node_text(struct pstate *st, xmlNodePtr n)
 {
-	return text_plain(node_text_raw(st, n));
+	char *raw = node_text_raw(st, n);
+
+	return text_finish_checked(raw, 1, tree_valid(st));
 }
 
 static int
@@ -1015,9 +1037,13 @@ node_xhtml_raw(struct pstate *st, xmlNodePtr n)
 static char *
 node_html(struct pstate *st, xmlNodePtr n)
 {
+	char *raw;
+
 	if (!node_has_elements(n))
-		return text_html(node_text_raw(st, n));
-	return text_html(node_markup_raw(st, n->children));
+		raw = node_text_raw(st, n);
+	else
+		raw = node_markup_raw(st, n->children);
+	return text_finish_checked(raw, 0, tree_valid(st));
 }
 
 /* Windows-1252 for U+0080..U+009F, as HTML reads numeric references. */
@@ -1427,7 +1453,7 @@ construct_read(struct pstate *st, xmlNodePtr n, int want_html)
 	char *mode, *raw, *s;
 	xmlNodePtr div;
 	struct buf b;
-	int escaped = 0, base64 = 0;
+	int escaped = 0, base64 = 0, valid;
 
 	if (xmlHasProp(n, (const xmlChar *)"src") != NULL)
 		return NULL;	/* out of line */
@@ -1441,6 +1467,8 @@ construct_read(struct pstate *st, xmlNodePtr n, int want_html)
 		free(mode);
 	}
 
+	/* Decoded base64 is any bytes at all. */
+	valid = !(kind == K_BINARY || base64);
 	if (kind == K_BINARY || base64) {
 		raw = node_text_raw(st, n);
 		s = base64_decode(raw);
@@ -1460,17 +1488,18 @@ construct_read(struct pstate *st, xmlNodePtr n, int want_html)
 	else
 		raw = node_markup_raw(st, n->children);
 
+	valid = valid && tree_valid(st);
 	if (kind == K_TEXT) {
 		if (!want_html)
-			return text_plain(raw);
+			return text_finish_checked(raw, 1, valid);
 		buf_init(&b);
 		html_escape(&b, raw, 0);
 		free(raw);
-		return text_html(buf_steal(&b, NULL));
+		return text_finish_checked(buf_steal(&b, NULL), 0, valid);
 	}
 	if (want_html)
-		return text_html(raw);
-	return html_to_text(raw, 0);
+		return text_finish_checked(raw, 0, valid);
+	return html_to_text(raw, valid);
 }
 
 /* Elements a title may hold for it to count as HTML. */
@@ -1546,8 +1575,8 @@ rss_title(struct pstate *st, xmlNodePtr n)
 		return construct_read(st, n, 0);
 	s = node_text_raw(st, n);
 	if (text_looks_like_html(s))
-		return html_to_text(s, 0);
-	return text_plain(s);
+		return html_to_text(s, tree_valid(st));
+	return text_finish_checked(s, 1, tree_valid(st));
 }
 
 /* "jo@example.com (Jo)" is Jo; anything else is itself. */
@@ -1690,6 +1719,8 @@ rule_find(struct pstate *st, const struct rule *rules, size_t n,
 static char *
 rule_value(struct pstate *st, const struct rule *r, xmlNodePtr n)
 {
+	char *s;
+
 	switch (r->how) {
 	case H_TEXT:
 	case H_DATE:
@@ -1699,7 +1730,8 @@ rule_value(struct pstate *st, const struct rule *r, xmlNodePtr n)
 	case H_HTML:
 		return node_html(st, n);
 	case H_BODY:
-		return text_html(node_markup_raw(st, n->children));
+		s = node_markup_raw(st, n->children);
+		return text_finish_checked(s, 0, tree_valid(st));
 	case H_CONSTRUCT:
 		return construct_read(st, n,
 		    r->field == F_SUMMARY || r->field == F_CONTENT);
@@ -2516,6 +2548,27 @@ parse_end_element(void *arg, const xmlChar *localname,
 		stream_check(st, ctxt);
 }
 
+/*
+ * libxml2's text handler. Text right inside the root, the channel or the
+ * open item is never read (only their elements are): it stays out of the
+ * tree, which saves a node and its copy for each run of white space between
+ * elements. Whatever comes next starts or ends an element first, which
+ * resets libxml2's record of the last text node, so no later text can be
+ * joined to a node that is not there.
+ */
+static void
+parse_characters(void *arg, const xmlChar *ch, int len)
+{
+	xmlParserCtxtPtr ctxt = arg;
+	struct pstate *st = ctxt->_private;
+	xmlNodePtr n = ctxt->node;
+
+	if (ctxt == st->ctxt && n != NULL &&
+	    (n == st->cur || n == st->channel || n == st->root))
+		return;
+	xmlSAX2Characters(arg, ch, len);
+}
+
 /* One run of the push parser over the bytes, into st. */
 static void
 document_push(struct pstate *st, const char *data, size_t len,
@@ -2540,6 +2593,9 @@ document_push(struct pstate *st, const char *data, size_t len,
 	ctxt->sax->getEntity = parse_get_entity;
 	ctxt->sax->startElementNs = parse_start_element;
 	ctxt->sax->endElementNs = parse_end_element;
+	/* Both, or libxml2 starts telling white space apart from text. */
+	ctxt->sax->characters = parse_characters;
+	ctxt->sax->ignorableWhitespace = parse_characters;
 	ctxt->_private = st;
 	st->ctxt = ctxt;
 	st->nodes = st->nitems = 0;

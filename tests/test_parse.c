@@ -1248,6 +1248,43 @@ test_many_nbsp(void **state)
 	buf_free(&b);
 }
 
+/*
+ * A field cut at its 4 MB limit inside a character: the lone first byte
+ * left at the end becomes U+FFFD, though libxml2 reported nothing wrong.
+ */
+static void
+test_field_cut_in_character(void **state)
+{
+	struct buf b;
+	struct feed *f;
+	const char *s;
+	char *cause = NULL;
+	size_t len;
+	int i;
+
+	(void)state;
+	buf_init(&b);
+	buf_adds(&b, "<rss><channel><item><title>t</title><description>a");
+	for (i = 0; i < 2200000; i++)
+		buf_adds(&b, "\xc3\xa9");
+	buf_adds(&b, "</description><category>c\xc3\xa9</category>"
+	    "</item></channel></rss>");
+	f = parse_feed(b.data, b.len, NULL, &cause);
+	assert_non_null(f);
+	assert_int_equal(f->nitems, 1);
+	s = f->items[0].summary;
+	len = strlen(s);
+	/* "a", then 2,097,151 whole characters, then the cut one. */
+	assert_int_equal(len, 1 + 2 * 2097151 + 3);
+	assert_memory_equal(s, "a\xc3\xa9", 3);
+	assert_memory_equal(s + len - 5, "\xc3\xa9\xef\xbf\xbd", 5);
+	/* And the fields after it are as they were. */
+	assert_int_equal(f->items[0].ncategories, 1);
+	assert_string_equal(f->items[0].categories[0], "c\xc3\xa9");
+	parse_feed_free(f);
+	free(cause);
+	buf_free(&b);
+}
 
 /* HTML to text, the way the conformance oracle reads it. */
 static const struct {
@@ -1440,6 +1477,7 @@ main(void)
 		cmocka_unit_test(test_truncated_everywhere),
 		cmocka_unit_test(test_many_nbsp),
 		cmocka_unit_test(test_tiny_elements),
+		cmocka_unit_test(test_field_cut_in_character),
 		cmocka_unit_test(test_html_text),
 		cmocka_unit_test(test_dates),
 		cmocka_unit_test(test_dates_like_curl),
