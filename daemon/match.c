@@ -758,6 +758,18 @@ normalize_slow(const char *s, size_t len, struct toklist *tl)
 #define FOLD_POOL_N(v) ((size_t)((v) >> 21 & 0x1f))
 
 static uint32_t *fold_table;
+/*
+ * The entries of fold_table that tokens_run reads, by the bytes of a code
+ * point of one byte (fold_fast[b0]) or two (fold_fast[FOLD_FAST_2(b0,
+ * b1)], a lead byte 0xc0-0xdf): so that it needs no check of its own that
+ * a sequence is valid, nor a code point worked out. FOLD_BAIL where the
+ * bytes are no valid sequence, and for '<' and '&' (maybe markup) and the
+ * NUL at the end: tokens_run stops there and lets normalize_fast decide.
+ */
+#define FOLD_BAIL 0xffffffffu
+#define FOLD_FAST_2(b0, b1) (0x80u + (((b0)-0xc0u) << 8 | (b1)))
+#define FOLD_FAST_SIZE (0x80 + 0x20 * 0x100)
+static uint32_t *fold_fast;
 static uint32_t *fold_pool;
 static size_t fold_npool;
 static size_t fold_pool_size;
@@ -801,9 +813,42 @@ fold_entry(int32_t cp)
 	return unit | (uint32_t)n << 24 | (uint32_t)classify(cp) << 26;
 }
 
-/* U and A of one code point, by the reference path, into the table. */
+/* The tables, every code point unknown yet. */
+static void
+fold_init(void)
+{
+	uint32_t cp;
+
+	fold_table = xcalloc(0x10000, sizeof *fold_table);
+	fold_fast = xreallocarray(NULL, FOLD_FAST_SIZE, sizeof *fold_fast);
+	memset(fold_fast, 0xff, FOLD_FAST_SIZE * sizeof *fold_fast);
+	for (cp = 1; cp < 0x80; cp++)
+		if (cp != '<' && cp != '&')
+			fold_fast[cp] = FOLD_UNKNOWN;
+	for (cp = 0x80; cp < 0x800; cp++)
+		fold_fast[FOLD_FAST_2(0xc0 | cp >> 6, 0x80 | (cp & 0x3f))] =
+		    FOLD_UNKNOWN;
+}
+
+static uint32_t fold_compute_table(uint32_t);
+
+/* U and A of one code point, into the tables. */
 static uint32_t
 fold_compute(uint32_t cp)
+{
+	uint32_t v = fold_compute_table(cp);
+
+	if (cp < 0x80) {
+		if (cp != 0 && cp != '<' && cp != '&')
+			fold_fast[cp] = v;
+	} else if (cp < 0x800)
+		fold_fast[FOLD_FAST_2(0xc0 | cp >> 6, 0x80 | (cp & 0x3f))] = v;
+	return v;
+}
+
+/* U and A of one code point, by the reference path, into fold_table. */
+static uint32_t
+fold_compute_table(uint32_t cp)
 {
 	utf8proc_uint8_t in[4], *out;
 	utf8proc_ssize_t n, k;
@@ -855,26 +900,6 @@ fold_compute(uint32_t cp)
 }
 
 /*
- * The code point at p and its length if it takes one byte or two (a valid
- * sequence), else 0. p[1] must be readable when p[0] is not ASCII.
- */
-static size_t
-utf8_12(const unsigned char *p, uint32_t *cp)
-{
-	unsigned b0 = p[0], b1;
-
-	if (b0 < 0x80) {
-		*cp = b0;
-		return 1;
-	}
-	if (b0 - 0xc2u < 0x1eu && ((b1 = p[1]) & 0xc0) == 0x80) {
-		*cp = (b0 & 0x1f) << 6 | (b1 & 0x3f);
-		return 2;
-	}
-	return 0;
-}
-
-/*
  * Where the tag opened at q (a '<') ends, as H (2) sees it after H (1):
  * at its first '>' once the comments, scripts and styles inside it are
  * gone; at the end of the string if there is none.
@@ -915,14 +940,20 @@ struct tstate {
 		nch = 0;                                                       \
 		cur = (c);                                                     \
 	} while (0)
-/* Three bytes whatever its length: the reserve has room. */
+/*
+ * Four bytes whatever its length (the reserve has room): the bytes after
+ * the code point's are written over by the next one or the token's NUL.
+ */
+#define TOKEN_BYTES(v)                                                         \
+	do {                                                                   \
+		uint32_t v_ = (v);                                             \
+		memcpy(w, &v_, 4);                                             \
+		w += FOLD_LEN(v_);                                             \
+		h = hash_step(h, FOLD_UNIT(v_));                               \
+	} while (0)
 #define TOKEN_PUT(v)                                                           \
 	do {                                                                   \
-		w[0] = (unsigned char)(v);                                     \
-		w[1] = (unsigned char)((v) >> 8);                              \
-		w[2] = (unsigned char)((v) >> 16);                             \
-		w += FOLD_LEN(v);                                              \
-		h = hash_step(h, FOLD_UNIT(v));                                \
+		TOKEN_BYTES(v);                                                \
 		if (nch < 3 && ++nch == 3)                                     \
 			t->head = h;                                           \
 	} while (0)
@@ -934,58 +965,119 @@ struct tstate {
 			t->head = h;                                           \
 		*w++ = '\0';                                                   \
 	} while (0)
+/*
+ * The table entry v and length k of the code point at p, if it takes one
+ * byte or two; else goto out. p[1] is read only after a lead byte, so
+ * before the NUL at the end at the latest.
+ */
+#define FAST_NEXT(out)                                                         \
+	do {                                                                   \
+		unsigned b0_ = (unsigned char)p[0];                            \
+		if (b0_ < 0x80) {                                              \
+			v = fast[b0_];                                         \
+			k = 1;                                                 \
+		} else if (b0_ - 0xc0u < 0x20u) {                              \
+			v = fast[FOLD_FAST_2(b0_, (unsigned char)p[1])];       \
+			k = 2;                                                 \
+		} else                                                         \
+			goto out;                                              \
+	} while (0)
 
 /*
  * The tight loop of normalize_fast, in a function of its own so that its
  * few variables stay in registers: the rest of the token at st->p, as long
  * as it is code points of one byte or two that fold to one of its class
  * (most text), then its end, the separators after it and the next token
- * likewise. The string ends in a NUL, which is no letter, so the loop stops
- * there without looking at the end; it also stops, for normalize_fast to
- * go on, at what the table does not know yet, at what folds to nothing, to
- * several code points or needs the reference path, and at '<' and '&',
- * which may be markup.
+ * likewise. It stops, for normalize_fast to go on, at what the table does
+ * not know yet, at what folds to nothing, to several code points or needs
+ * the reference path, and at '<', '&' (which may be markup) and the NUL at
+ * the end (FOLD_BAIL in fold_fast). The first three code points of a token
+ * make its head; the rest go through a loop that need not count them.
  */
 static void __attribute__((noinline)) tokens_run(struct tstate *st,
-    const uint32_t *table, struct toklist *tl, unsigned char *base)
+    const uint32_t *fast, struct toklist *tl, unsigned char *base)
 {
 	const char *p = st->p;
 	unsigned char *w = st->w;
 	struct tok *t = st->t;
-	uint32_t h = st->h, nch = st->nch, cp, v, want;
+	uint32_t h = st->h, nch = st->nch, v, want;
 	enum tclass cur = st->cur, c;
 	size_t k;
 
 	want = (uint32_t)cur << 26;
 	for (;;) {
-		if ((k = utf8_12((const unsigned char *)p, &cp)) == 0)
-			break;
-		v = table[cp];
-		if ((v & (FOLD_FLAGS | FOLD_CLASS_BITS)) == want) {
+		/* The head, if the token came in with fewer than three. */
+		while (nch < 3) {
+			FAST_NEXT(out);
+			if ((v & (FOLD_FLAGS | FOLD_CLASS_BITS)) != want)
+				goto end;
 			p += k;
-			TOKEN_PUT(v);
-			continue;
+			TOKEN_BYTES(v);
+			if (++nch == 3)
+				t->head = h;
 		}
+	body:
+		/*
+		 * The rest of the token. Arabic letters take two bytes: their
+		 * loop needs no other case, and leaves what it does not know
+		 * (ASCII included) to the next.
+		 */
+		if (want == (uint32_t)TC_ARABIC << 26) {
+			for (;;) {
+				unsigned b0 = (unsigned char)p[0];
+
+				if (b0 - 0xc0u >= 0x20u)
+					break;
+				v = fast[FOLD_FAST_2(b0, (unsigned char)p[1])];
+				if ((v & (FOLD_FLAGS | FOLD_CLASS_BITS)) !=
+				    want) {
+					k = 2;
+					goto end;
+				}
+				p += 2;
+				TOKEN_BYTES(v);
+			}
+		}
+		for (;;) {
+			FAST_NEXT(out);
+			if ((v & (FOLD_FLAGS | FOLD_CLASS_BITS)) != want)
+				break;
+			p += k;
+			TOKEN_BYTES(v);
+		}
+	end:
 		/* A code point of another class, or a separator: the token
 		 * ends, and the next starts here or after the separators. */
-		if (v == FOLD_UNKNOWN || (v & FOLD_FLAGS) || cp == '<' ||
-		    cp == '&')
+		if (v == FOLD_UNKNOWN || (v & FOLD_FLAGS))
 			break;
 		TOKEN_END();
 		cur = TC_NONE;
 		while ((c = FOLD_CLASS(v)) == TC_NONE) {
 			p += k;
-			if ((k = utf8_12((const unsigned char *)p, &cp)) == 0)
-				goto out;
-			v = table[cp];
-			if (v == FOLD_UNKNOWN || (v & FOLD_FLAGS) ||
-			    cp == '<' || cp == '&')
+			FAST_NEXT(out);
+			if (v == FOLD_UNKNOWN || (v & FOLD_FLAGS))
 				goto out;
 		}
 		p += k;
 		TOKEN_START(c);
-		TOKEN_PUT(v);
 		want = (uint32_t)cur << 26;
+		/* Its head, one code point at a time, without counting. */
+		TOKEN_BYTES(v);
+		nch = 1;
+		FAST_NEXT(out);
+		if ((v & (FOLD_FLAGS | FOLD_CLASS_BITS)) != want)
+			goto end;
+		p += k;
+		TOKEN_BYTES(v);
+		nch = 2;
+		FAST_NEXT(out);
+		if ((v & (FOLD_FLAGS | FOLD_CLASS_BITS)) != want)
+			goto end;
+		p += k;
+		TOKEN_BYTES(v);
+		nch = 3;
+		t->head = h;
+		goto body;
 	}
 out:
 	st->p = p;
@@ -995,6 +1087,7 @@ out:
 	st->nch = nch;
 	st->cur = cur;
 }
+#undef FAST_NEXT
 
 /*
  * Sanitize, H (for item text), U, A and T in one pass, through the table.
@@ -1021,7 +1114,7 @@ normalize_fast(const char *s, size_t len, struct toklist *tl, int html)
 	int32_t ref;
 
 	if (fold_table == NULL)
-		fold_table = xcalloc(0x10000, sizeof *fold_table);
+		fold_init();
 	table = fold_table;
 	/* One code point folded to one at most doubles its bytes. */
 	buf_make_room(&tl->data, 2 * len + 8);
@@ -1132,7 +1225,7 @@ normalize_fast(const char *s, size_t len, struct toklist *tl, int html)
 		st.h = h;
 		st.nch = nch;
 		st.cur = cur;
-		tokens_run(&st, table, tl, base);
+		tokens_run(&st, fold_fast, tl, base);
 		p = st.p;
 		w = st.w;
 		t = st.t;
@@ -1141,6 +1234,7 @@ normalize_fast(const char *s, size_t len, struct toklist *tl, int html)
 		cur = st.cur;
 	}
 #undef TOKEN_START
+#undef TOKEN_BYTES
 #undef TOKEN_PUT
 #undef TOKEN_END
 	if (cur != TC_NONE) {
