@@ -1317,12 +1317,12 @@ match_text_new_kinds(
 	static struct {
 		uint32_t field, tok, mask;
 	} * cand;
-	static unsigned char *passes;
 	static size_t *marks, cand_size, marks_size;
 	struct match_text *mt;
 	struct match_field *f;
 	size_t i, j, ncand = 0, nhits = 0, size;
 	uint32_t m, ms, slot, at[UNION_SLOTS + 1];
+	unsigned pass;
 
 	if (nfields + 1 > marks_size) {
 		marks_size = nfields + 1;
@@ -1341,17 +1341,13 @@ match_text_new_kinds(
 	if (tl.n > cand_size) {
 		cand_size = tl.n;
 		cand = xreallocarray(cand, cand_size, sizeof *cand);
-		passes = xreallocarray(passes, cand_size, 1);
 	}
 	/* The tokens the union lets through, and how many hits per slot. */
 	memset(at, 0, sizeof at);
-	if (union_bits != NULL)
-		for (j = 0; j < tl.n; j++)
-			passes[j] = (unsigned char)union_passes(&tl.toks[j]);
 	for (i = 0; i < nfields && union_bits != NULL; i++) {
 		for (j = marks[i]; j < marks[i + 1]; j++) {
-			if (passes[j] == 0 ||
-			    (m = union_mask_of(&tl.toks[j], passes[j])) == 0)
+			if ((pass = union_passes(&tl.toks[j])) == 0 ||
+			    (m = union_mask_of(&tl.toks[j], pass)) == 0)
 				continue;
 			cand[ncand].field = (uint32_t)i;
 			cand[ncand].tok = (uint32_t)(j - marks[i]);
@@ -1412,9 +1408,7 @@ match_text_new_kinds(
 	if (tl.data.size > 1024 * 1024 || tl.size > 64 * 1024) {
 		toklist_free(&tl);
 		free(cand);
-		free(passes);
 		cand = NULL;
-		passes = NULL;
 		cand_size = 0;
 	}
 	if (a.size > 1024 * 1024)
@@ -1927,7 +1921,7 @@ bit_test(const uint64_t *bits, uint32_t b)
  * text is not in the union that the text saw (gen tells): it looks at every
  * token. Single-threaded, as the daemon is.
  */
-#define UNION_WORDS_LOG 15 /* 2^15 words of 64 bits, 256 KB */
+#define UNION_BITS_LOG 22 /* 2^22 bits, 512 KB */
 #define UNION_MASK_LOG 19  /* 2 MB of masks, read only for tokens that pass */
 #define UNION_WHOLE 1u
 #define UNION_HEAD 2u
@@ -1938,22 +1932,15 @@ static struct match_filter *union_first;
 static uint32_t *union_mask;
 
 /*
- * A hash sets two bits of one word of the union's bitmap (a blocked Bloom
- * filter: one memory access, two probes), so that a token no filter wants
- * seldom gets past it; its mask is found by a third index.
+ * A hash sets one bit of the union's bitmap: with some 10^5 strings in 4
+ * million bits, a token no filter wants gets past it seldom, after a
+ * multiplication, a shift and one memory access; its mask is found by
+ * another index.
  */
 static uint32_t
-union_word(uint32_t h)
+union_bit(uint32_t h)
 {
-	return (h * 0x9e3779b1u) >> (32 - UNION_WORDS_LOG);
-}
-
-static uint64_t
-union_probe(uint32_t h)
-{
-	uint32_t x = h * 0xc2b2ae35u;
-
-	return (uint64_t)1 << (x >> 26) | (uint64_t)1 << (x >> 20 & 63);
+	return (h * 0x9e3779b1u) >> (32 - UNION_BITS_LOG);
 }
 
 static uint32_t
@@ -1965,7 +1952,7 @@ union_mask_at(uint32_t h)
 static void
 union_set(uint32_t h, uint32_t mask)
 {
-	union_bits[union_word(h)] |= union_probe(h);
+	bit_set(union_bits, union_bit(h));
 	union_mask[union_mask_at(h)] |= mask;
 }
 
@@ -1992,8 +1979,8 @@ union_join(struct match_filter *mf)
 	unsigned used = 0, n = 0;
 
 	if (union_bits == NULL) {
-		union_bits =
-		    xcalloc((size_t)1 << UNION_WORDS_LOG, sizeof *union_bits);
+		union_bits = xcalloc(
+		    ((size_t)1 << UNION_BITS_LOG) / 64, sizeof *union_bits);
 		union_mask =
 		    xcalloc((size_t)1 << UNION_MASK_LOG, sizeof *union_mask);
 	}
@@ -2024,8 +2011,8 @@ union_leave(struct match_filter *mf)
 		union_first = mf->next;
 	if (mf->next != NULL)
 		mf->next->prev = mf->prev;
-	memset(
-	    union_bits, 0, ((size_t)1 << UNION_WORDS_LOG) * sizeof *union_bits);
+	memset(union_bits, 0,
+	    ((size_t)1 << UNION_BITS_LOG) / 64 * sizeof *union_bits);
 	memset(
 	    union_mask, 0, ((size_t)1 << UNION_MASK_LOG) * sizeof *union_mask);
 	for (o = union_first; o != NULL; o = o->next)
@@ -2034,15 +2021,13 @@ union_leave(struct match_filter *mf)
 
 /*
  * Whether a token's hash (1) and head (2) pass the union's bitmap; without
- * branches, so that the loads of many tokens overlap.
+ * branches.
  */
 static unsigned
 union_passes(const struct tok *t)
 {
-	uint64_t p1 = union_probe(t->hash), p2 = union_probe(t->head);
-
-	return (unsigned)((union_bits[union_word(t->hash)] & p1) == p1) |
-	       (unsigned)((union_bits[union_word(t->head)] & p2) == p2) << 1;
+	return (unsigned)bit_test(union_bits, union_bit(t->hash)) |
+	       (unsigned)bit_test(union_bits, union_bit(t->head)) << 1;
 }
 
 /*
