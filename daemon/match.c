@@ -128,6 +128,7 @@ struct kwtok {
 	char **accept; /* sorted, no duplicates */
 	size_t naccept;
 	int prefix;	   /* a text token need only start with one */
+	enum tclass class; /* of the token, so of every string it accepts */
 	struct strtab tab; /* of accept */
 };
 
@@ -161,7 +162,9 @@ struct match_filter {
 
 /*
  * Code points are hashed whole, as their UTF-8 bytes packed into a word
- * (the first byte lowest): one multiplication each.
+ * (the first byte lowest) with their length and class above (hash_unit):
+ * one multiplication each. That is the entry of the fold table (below) of
+ * a code point that folds to one, so its loop hashes entries as they are.
  */
 #define HASH_OFFSET 2166136261u
 #define HASH_PRIME 16777619u
@@ -170,6 +173,15 @@ static uint32_t
 hash_step(uint32_t h, uint32_t unit)
 {
 	return (h ^ unit) * HASH_PRIME;
+}
+
+/* What hash_step takes for a code point: its UTF-8 packed, n bytes long. */
+static uint32_t
+hash_unit(uint32_t unit, size_t n, enum tclass c)
+{
+	if (n > 3)
+		return unit;
+	return unit | (uint32_t)n << 24 | (uint32_t)c << 26;
 }
 
 static void
@@ -243,7 +255,7 @@ toklist_put(struct toklist *tl, uint32_t unit, size_t n, enum tclass c)
 	if (n > 3)
 		p[3] = (unsigned char)(unit >> 24);
 	tl->data.len += n;
-	tl->hash = hash_step(tl->hash, unit);
+	tl->hash = hash_step(tl->hash, hash_unit(unit, n, c));
 	if (++tl->nchars == 3)
 		tl->toks[tl->n - 1].head = tl->hash;
 }
@@ -741,7 +753,8 @@ normalize_slow(const char *s, size_t len, struct toklist *tl)
  * and A, filled in as code points are met. FOLD_UNKNOWN until then;
  * FOLD_SLOW outside the ranges that fold one code point at a time;
  * FOLD_NONE when it vanishes; one code point as its UTF-8 packed (low 24
- * bits), its length (2 bits) and its class (2 bits); or FOLD_MANY with
+ * bits), its length (2 bits) and its class (2 bits), which is what
+ * hash_unit makes of it; or FOLD_MANY with
  * where its code points are in fold_pool (low 21 bits) and how many (5
  * bits). Single-threaded, as the daemon is.
  */
@@ -749,7 +762,6 @@ normalize_slow(const char *s, size_t len, struct toklist *tl)
 #define FOLD_SLOW 0x80000000u
 #define FOLD_NONE 0x40000000u
 #define FOLD_MANY 0x20000000u
-#define FOLD_UNIT(v) ((v)&0xffffff)
 #define FOLD_LEN(v) ((size_t)((v) >> 24 & 3))
 #define FOLD_CLASS(v) ((enum tclass)((v) >> 26 & 3))
 #define FOLD_CLASS_BITS (3u << 26)
@@ -949,7 +961,7 @@ struct tstate {
 		uint32_t v_ = (v);                                             \
 		memcpy(w, &v_, 4);                                             \
 		w += FOLD_LEN(v_);                                             \
-		h = hash_step(h, FOLD_UNIT(v_));                               \
+		h = hash_step(h, v_);                                          \
 	} while (0)
 #define TOKEN_PUT(v)                                                           \
 	do {                                                                   \
@@ -1611,6 +1623,7 @@ kwtok_compile(
 	else
 		strset_add(&ss, xstrdup(k));
 	kt->prefix = prefix;
+	kt->class = c;
 	kt->accept = ss.s;
 	kt->naccept = ss.n;
 	set_finish(kt->accept, &kt->naccept);
@@ -1748,10 +1761,10 @@ match_keyword_check(const char *keyword, char **cause)
 
 /*
  * A string's hash, and that of its first three code points (all if fewer),
- * as toklist_put makes them.
+ * as toklist_put makes them for a token of class c.
  */
 static void
-str_hashes(const char *s, uint32_t *hash, uint32_t *head)
+str_hashes(const char *s, enum tclass c, uint32_t *hash, uint32_t *head)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	uint32_t h = HASH_OFFSET, unit;
@@ -1764,7 +1777,7 @@ str_hashes(const char *s, uint32_t *hash, uint32_t *head)
 			fatalx("%s: not UTF-8", __func__);
 		for (unit = 0, i = 0; i < n; i++)
 			unit |= (uint32_t)p[i] << (8 * i);
-		h = hash_step(h, unit);
+		h = hash_step(h, hash_unit(unit, n, c));
 		p += n;
 		if (++nchars == 3)
 			*head = h;
@@ -1822,7 +1835,7 @@ strtab_build(struct strtab *tab, const struct kwtok *kts, size_t n)
 			e = &tab->entries[tab->n];
 			e->s = kts[i].accept[j];
 			e->len = (uint32_t)strlen(e->s);
-			str_hashes(e->s, &e->hash, &e->head);
+			str_hashes(e->s, kts[i].class, &e->hash, &e->head);
 			e->kw = (uint32_t)i;
 			e->prefix = kts[i].prefix;
 			slot_put(tab->whole, tab->mask, e->hash, tab->n);
