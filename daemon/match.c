@@ -32,13 +32,21 @@ enum tclass {
 	TC_DIGIT,
 };
 
-/* One token: where it is in its buffer, and its hashes. */
+/*
+ * One token: where it is in its buffer, and its hashes. A prefix string is
+ * found by the hash of its first HEAD_LONG code points if it has as many,
+ * else of its first HEAD_SHORT (it has that many at least): so that the
+ * long prefixes, most of them, are not looked at for every token that
+ * starts like them (وال, بال, الت ...).
+ */
+#define HEAD_SHORT 3
+#define HEAD_LONG 5
 struct tok {
 	size_t off;
-	uint32_t len;	   /* in bytes */
-	uint32_t hash;	   /* of its code points */
-	uint32_t head;	   /* of its first three code points (all if fewer) */
-	enum tclass class; /* of its code points */
+	uint32_t len;	/* in bytes */
+	uint32_t hash;	/* of its code points */
+	uint32_t head;	/* of its first HEAD_SHORT code points (all if fewer) */
+	uint32_t head5; /* of its first HEAD_LONG code points (all if fewer) */
 };
 
 /* Tokens cut from a string, each NUL-terminated in one buffer. */
@@ -103,7 +111,7 @@ struct entry {
 	const char *s;
 	uint32_t len;
 	uint32_t hash;
-	uint32_t head;
+	uint32_t head; /* what it is found by as a prefix (str_hashes) */
 	uint32_t kw;
 	int prefix; /* a text token need only start with it */
 };
@@ -200,7 +208,7 @@ toklist_free(struct toklist *tl)
 }
 
 static void
-toklist_start(struct toklist *tl, enum tclass c)
+toklist_start(struct toklist *tl)
 {
 	struct tok *t;
 
@@ -210,7 +218,6 @@ toklist_start(struct toklist *tl, enum tclass c)
 	}
 	t = &tl->toks[tl->n++];
 	t->off = tl->data.len;
-	t->class = c;
 	tl->hash = HASH_OFFSET;
 	tl->nchars = 0;
 }
@@ -223,8 +230,10 @@ toklist_end(struct toklist *tl)
 
 	t->len = (uint32_t)(tl->data.len - t->off);
 	t->hash = tl->hash;
-	if (tl->nchars < 3)
+	if (tl->nchars < HEAD_SHORT)
 		t->head = tl->hash;
+	if (tl->nchars < HEAD_LONG)
+		t->head5 = tl->hash;
 	tl->data.data[tl->data.len++] = '\0';
 }
 
@@ -241,7 +250,7 @@ toklist_put(struct toklist *tl, uint32_t unit, size_t n, enum tclass c)
 		if (tl->cur != TC_NONE)
 			toklist_end(tl);
 		if (c != TC_NONE)
-			toklist_start(tl, c);
+			toklist_start(tl);
 		tl->cur = c;
 	}
 	if (c == TC_NONE)
@@ -256,8 +265,10 @@ toklist_put(struct toklist *tl, uint32_t unit, size_t n, enum tclass c)
 		p[3] = (unsigned char)(unit >> 24);
 	tl->data.len += n;
 	tl->hash = hash_step(tl->hash, hash_unit(unit, n, c));
-	if (++tl->nchars == 3)
+	if (++tl->nchars == HEAD_SHORT)
 		tl->toks[tl->n - 1].head = tl->hash;
+	else if (tl->nchars == HEAD_LONG)
+		tl->toks[tl->n - 1].head5 = tl->hash;
 }
 
 /* A code point's UTF-8, packed as toklist_put takes it; returns its length. */
@@ -945,7 +956,7 @@ struct tstate {
 /* T, with the token being written in locals. */
 #define TOKEN_START(c)                                                         \
 	do {                                                                   \
-		toklist_start(tl, (c));                                        \
+		toklist_start(tl);                                             \
 		t = &tl->toks[tl->n - 1];                                      \
 		t->off = (size_t)(w - base);                                   \
 		h = HASH_OFFSET;                                               \
@@ -966,15 +977,21 @@ struct tstate {
 #define TOKEN_PUT(v)                                                           \
 	do {                                                                   \
 		TOKEN_BYTES(v);                                                \
-		if (nch < 3 && ++nch == 3)                                     \
-			t->head = h;                                           \
+		if (nch < HEAD_LONG) {                                         \
+			if (++nch == HEAD_SHORT)                               \
+				t->head = h;                                   \
+			else if (nch == HEAD_LONG)                             \
+				t->head5 = h;                                  \
+		}                                                              \
 	} while (0)
 #define TOKEN_END()                                                            \
 	do {                                                                   \
 		t->len = (uint32_t)(w - base - t->off);                        \
 		t->hash = h;                                                   \
-		if (nch < 3)                                                   \
+		if (nch < HEAD_SHORT)                                          \
 			t->head = h;                                           \
+		if (nch < HEAD_LONG)                                           \
+			t->head5 = h;                                          \
 		*w++ = '\0';                                                   \
 	} while (0)
 /*
@@ -1018,15 +1035,17 @@ static void __attribute__((noinline)) tokens_run(struct tstate *st,
 
 	want = (uint32_t)cur << 26;
 	for (;;) {
-		/* The head, if the token came in with fewer than three. */
-		while (nch < 3) {
+		/* The heads, if the token came in without them. */
+		while (nch < HEAD_LONG) {
 			FAST_NEXT(out);
 			if ((v & (FOLD_FLAGS | FOLD_CLASS_BITS)) != want)
 				goto end;
 			p += k;
 			TOKEN_BYTES(v);
-			if (++nch == 3)
+			if (++nch == HEAD_SHORT)
 				t->head = h;
+			else if (nch == HEAD_LONG)
+				t->head5 = h;
 		}
 	body:
 		/*
@@ -1089,6 +1108,19 @@ static void __attribute__((noinline)) tokens_run(struct tstate *st,
 		TOKEN_BYTES(v);
 		nch = 3;
 		t->head = h;
+		FAST_NEXT(out);
+		if ((v & (FOLD_FLAGS | FOLD_CLASS_BITS)) != want)
+			goto end;
+		p += k;
+		TOKEN_BYTES(v);
+		nch = 4;
+		FAST_NEXT(out);
+		if ((v & (FOLD_FLAGS | FOLD_CLASS_BITS)) != want)
+			goto end;
+		p += k;
+		TOKEN_BYTES(v);
+		nch = 5;
+		t->head5 = h;
 		goto body;
 	}
 out:
@@ -1252,8 +1284,10 @@ normalize_fast(const char *s, size_t len, struct toklist *tl, int html)
 	if (cur != TC_NONE) {
 		t->len = (uint32_t)(w - base - t->off);
 		t->hash = h;
-		if (nch < 3)
+		if (nch < HEAD_SHORT)
 			t->head = h;
+		if (nch < HEAD_LONG)
+			t->head5 = h;
 		*w++ = '\0';
 	}
 	*w = '\0';
@@ -1655,6 +1689,17 @@ keyword_free(struct keyword *kw)
 	kw->ntoks = 0;
 }
 
+/* A token's class: that of its first code point, as of all of them. */
+static enum tclass
+tok_class(const char *s)
+{
+	utf8proc_int32_t cp;
+
+	if (utf8proc_iterate((const utf8proc_uint8_t *)s, -1, &cp) <= 0)
+		return TC_NONE;
+	return classify(cp);
+}
+
 static int
 keyword_compile(const char *keyword, struct keyword *kw, char **cause)
 {
@@ -1718,7 +1763,7 @@ keyword_compile(const char *keyword, struct keyword *kw, char **cause)
 	if (prefix) {
 		last = toklist_get(&tl, tl.n - 1);
 		n = count_cps(last);
-		if (tl.toks[tl.n - 1].class == TC_ARABIC && n >= 4 &&
+		if (tok_class(last) == TC_ARABIC && n >= 4 &&
 		    str_has_prefix(last, ALEF_LAM))
 			n -= 2;
 		if (n < 3) {
@@ -1734,7 +1779,8 @@ keyword_compile(const char *keyword, struct keyword *kw, char **cause)
 	kw->toks = xcalloc(tl.n, sizeof *kw->toks);
 	for (i = 0; i < tl.n; i++) {
 		kwtok_compile(&kw->toks[i], toklist_get(&tl, i),
-		    tl.toks[i].class, strict, prefix && i == tl.n - 1);
+		    tok_class(toklist_get(&tl, i)), strict,
+		    prefix && i == tl.n - 1);
 	}
 	toklist_free(&tl);
 	free(s);
@@ -1760,8 +1806,10 @@ match_keyword_check(const char *keyword, char **cause)
 }
 
 /*
- * A string's hash, and that of its first three code points (all if fewer),
- * as toklist_put makes them for a token of class c.
+ * A string's hash, as toklist_put makes it for a token of class c, and the
+ * one it is found by as a prefix (struct tok): that of its first HEAD_LONG
+ * code points if it has as many, else of its first HEAD_SHORT (all if
+ * fewer).
  */
 static void
 str_hashes(const char *s, enum tclass c, uint32_t *hash, uint32_t *head)
@@ -1779,11 +1827,11 @@ str_hashes(const char *s, enum tclass c, uint32_t *hash, uint32_t *head)
 			unit |= (uint32_t)p[i] << (8 * i);
 		h = hash_step(h, hash_unit(unit, n, c));
 		p += n;
-		if (++nchars == 3)
+		if (++nchars == HEAD_SHORT || nchars == HEAD_LONG)
 			*head = h;
 	}
 	*hash = h;
-	if (nchars < 3)
+	if (nchars < HEAD_SHORT)
 		*head = h;
 }
 
@@ -1875,8 +1923,8 @@ strtab_whole(
  * from slot *pos on (slot_of its head at first), or NULL.
  */
 static const struct entry *
-strtab_prefix(
-    const struct strtab *tab, const struct tok *t, const char *s, uint32_t *pos)
+strtab_prefix(const struct strtab *tab, const struct tok *t, const char *s,
+    uint32_t head, uint32_t *pos)
 {
 	const struct entry *e;
 	uint64_t v;
@@ -1886,7 +1934,7 @@ strtab_prefix(
 	for (;; *pos = (*pos + 1) & tab->mask) {
 		if ((v = tab->pfx[*pos]) == 0)
 			return NULL;
-		if ((uint32_t)(v >> 32) != t->head)
+		if ((uint32_t)(v >> 32) != head)
 			continue;
 		e = &tab->entries[(uint32_t)v - 1];
 		if (e->len < t->len && memcmp(e->s, s, e->len) == 0) {
@@ -1901,9 +1949,12 @@ kwtok_accepts(const struct kwtok *kt, const struct tok *t, const char *s)
 {
 	uint32_t w = slot_of(t->hash, kt->tab.mask);
 	uint32_t h = slot_of(t->head, kt->tab.mask);
+	uint32_t h5 = slot_of(t->head5, kt->tab.mask);
 
 	return strtab_whole(&kt->tab, t, s, &w) != NULL ||
-	       strtab_prefix(&kt->tab, t, s, &h) != NULL;
+	       strtab_prefix(&kt->tab, t, s, t->head, &h) != NULL ||
+	       (t->head5 != t->head &&
+		   strtab_prefix(&kt->tab, t, s, t->head5, &h5) != NULL);
 }
 
 static uint32_t
@@ -2033,14 +2084,16 @@ union_leave(struct match_filter *mf)
 }
 
 /*
- * Whether a token's hash (1) and head (2) pass the union's bitmap; without
- * branches.
+ * Whether a token's hash (1) and one of its heads (2) pass the union's
+ * bitmap; without branches.
  */
 static unsigned
 union_passes(const struct tok *t)
 {
 	return (unsigned)bit_test(union_bits, union_bit(t->hash)) |
-	       (unsigned)bit_test(union_bits, union_bit(t->head)) << 1;
+	       (unsigned)(bit_test(union_bits, union_bit(t->head)) |
+			  bit_test(union_bits, union_bit(t->head5)))
+		   << 1;
 }
 
 /*
@@ -2052,13 +2105,15 @@ union_mask_of(const struct tok *t, unsigned passes)
 {
 	uint32_t m = 0;
 
-	/* A token of 3 code points or fewer is its own head. */
+	/* A token of HEAD_SHORT code points or fewer is its own heads. */
 	if (t->head == t->hash)
 		return union_mask[union_mask_at(t->hash)];
 	if (passes & 1)
 		m |= union_mask[union_mask_at(t->hash)] & UNION_WHOLES;
 	if (passes & 2)
-		m |= union_mask[union_mask_at(t->head)] & UNION_HEADS;
+		m |= (union_mask[union_mask_at(t->head)] |
+			 union_mask[union_mask_at(t->head5)]) &
+		     UNION_HEADS;
 	return m;
 }
 
@@ -2205,7 +2260,8 @@ filter_token(const struct match_filter *mf, const struct match_field *f,
 		if (bit_test(mf->bits, bit_of(t->hash, FILTER_BITS_LOG)))
 			how |= UNION_WHOLE;
 		if (mf->pbits != NULL &&
-		    bit_test(mf->pbits, bit_of(t->head, FILTER_BITS_LOG)))
+		    (bit_test(mf->pbits, bit_of(t->head, FILTER_BITS_LOG)) ||
+			bit_test(mf->pbits, bit_of(t->head5, FILTER_BITS_LOG))))
 			how |= UNION_HEAD;
 	}
 	if (how & UNION_WHOLE) {
@@ -2215,7 +2271,14 @@ filter_token(const struct match_filter *mf, const struct match_field *f,
 	}
 	if (how & UNION_HEAD) {
 		pos = slot_of(t->head, mf->tab.mask);
-		while ((e = strtab_prefix(&mf->tab, t, s, &pos)) != NULL)
+		while ((e = strtab_prefix(&mf->tab, t, s, t->head, &pos)) !=
+		       NULL)
+			candidate(mf, e, f, i, v);
+	}
+	if ((how & UNION_HEAD) && t->head5 != t->head) {
+		pos = slot_of(t->head5, mf->tab.mask);
+		while ((e = strtab_prefix(&mf->tab, t, s, t->head5, &pos)) !=
+		       NULL)
 			candidate(mf, e, f, i, v);
 	}
 }
