@@ -96,15 +96,19 @@ struct match_text {
 	uint64_t gen;	     /* of the union when it was made */
 	const char **tokens; /* for match_text_tokens, made on demand */
 	size_t size;	     /* of its block */
+	struct toklist tl;   /* where its tokens were cut: toks and data */
 };
 
 /*
- * The block of the last text freed, kept for the next one (texts are made
- * and freed one item after another): no malloc and free per item. Blocks
- * larger than this go back to malloc. Single-threaded, as the daemon is.
+ * The block of the last text freed, and the token list it was cut in, kept
+ * for the next one (texts are made and freed one item after another): no
+ * malloc and free per item, and no copy of the tokens. Blocks larger than
+ * this go back to malloc, and so do token lists beyond the sizes in
+ * toklist_huge. Single-threaded, as the daemon is.
  */
 #define MATCH_SPARE_MAX (256 * 1024)
 static struct match_text *match_spare;
+static struct toklist match_spare_tl;
 
 /* An accepted string, and the keyword it is a first token of. */
 struct entry {
@@ -205,6 +209,13 @@ toklist_free(struct toklist *tl)
 	buf_free(&tl->data);
 	free(tl->toks);
 	toklist_init(tl);
+}
+
+/* Too large to keep for the next text. */
+static int
+toklist_huge(const struct toklist *tl)
+{
+	return tl->data.size > 1024 * 1024 || tl->size > 64 * 1024;
 }
 
 static void
@@ -1408,10 +1419,9 @@ match_text_new_kinds(
 	for (i = 0; i < UNION_SLOTS; i++)
 		at[i + 1] += at[i];
 
-	/* One block: the text, its fields, tokens, hits and their bytes. */
+	/* One block: the text, its fields and hits. */
 	size = sizeof *mt + nfields * sizeof *mt->fields +
-	       tl.n * sizeof *mt->toks + nhits * sizeof *mt->hits +
-	       tl.data.len + 1;
+	       nhits * sizeof *mt->hits;
 	if (match_spare != NULL && match_spare->size >= size) {
 		mt = match_spare;
 		size = mt->size;
@@ -1422,10 +1432,14 @@ match_text_new_kinds(
 	mt->size = size;
 	mt->fields = (struct match_field *)(mt + 1);
 	mt->nfields = nfields;
-	mt->toks = (struct tok *)(mt->fields + nfields);
-	mt->ntoks = tl.n;
-	mt->hits = (struct hit *)(mt->toks + tl.n);
-	mt->data = (char *)(mt->hits + nhits);
+	mt->hits = (struct hit *)(mt->fields + nfields);
+	/* The tokens stay where they were cut; the spare list takes over. */
+	mt->tl = tl;
+	tl = match_spare_tl;
+	toklist_init(&match_spare_tl);
+	mt->toks = mt->tl.toks;
+	mt->ntoks = mt->tl.n;
+	mt->data = mt->tl.data.data != NULL ? mt->tl.data.data : (char *)"";
 	mt->gen = union_gen;
 	memcpy(mt->slot_hits, at, sizeof mt->slot_hits);
 	for (i = 0; i < ncand; i++) {
@@ -1437,11 +1451,6 @@ match_text_new_kinds(
 			mt->hits[at[slot]++].how = m >> 2 * slot & 3;
 		}
 	}
-	if (tl.n > 0)
-		memcpy(mt->toks, tl.toks, tl.n * sizeof *mt->toks);
-	if (tl.data.len > 0)
-		memcpy(mt->data, tl.data.data, tl.data.len);
-	mt->data[tl.data.len] = '\0';
 	for (i = 0; i < nfields; i++) {
 		f = &mt->fields[i];
 		f->kind = kinds != NULL ? kinds[i] & MATCH_FIELDS_ALL
@@ -1451,8 +1460,7 @@ match_text_new_kinds(
 	}
 
 	/* A huge text leaves no huge scratch space behind. */
-	if (tl.data.size > 1024 * 1024 || tl.size > 64 * 1024) {
-		toklist_free(&tl);
+	if (cand_size > 64 * 1024) {
 		free(cand);
 		cand = NULL;
 		cand_size = 0;
@@ -1470,6 +1478,11 @@ match_text_free(struct match_text *mt)
 	if (mt == NULL)
 		return;
 	free(mt->tokens);
+	if (match_spare_tl.toks == NULL && match_spare_tl.data.data == NULL &&
+	    !toklist_huge(&mt->tl))
+		match_spare_tl = mt->tl;
+	else
+		toklist_free(&mt->tl);
 	if (mt->size <= MATCH_SPARE_MAX &&
 	    (match_spare == NULL || match_spare->size < mt->size)) {
 		free(match_spare);
