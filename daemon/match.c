@@ -218,15 +218,20 @@ toklist_huge(const struct toklist *tl)
 	return tl->data.size > 1024 * 1024 || tl->size > 64 * 1024;
 }
 
+/* Room for more tokens. */
+static void __attribute__((noinline)) toklist_grow(struct toklist *tl)
+{
+	tl->size = tl->size == 0 ? 64 : tl->size * 2;
+	tl->toks = xreallocarray(tl->toks, tl->size, sizeof *tl->toks);
+}
+
 static void
 toklist_start(struct toklist *tl)
 {
 	struct tok *t;
 
-	if (tl->n == tl->size) {
-		tl->size = tl->size == 0 ? 64 : tl->size * 2;
-		tl->toks = xreallocarray(tl->toks, tl->size, sizeof *tl->toks);
-	}
+	if (tl->n == tl->size)
+		toklist_grow(tl);
 	t = &tl->toks[tl->n++];
 	t->off = tl->data.len;
 	tl->hash = HASH_OFFSET;
@@ -967,8 +972,9 @@ struct tstate {
 /* T, with the token being written in locals. */
 #define TOKEN_START(c)                                                         \
 	do {                                                                   \
-		toklist_start(tl);                                             \
-		t = &tl->toks[tl->n - 1];                                      \
+		if (tl->n == tl->size)                                         \
+			toklist_grow(tl);                                      \
+		t = &tl->toks[tl->n++];                                        \
 		t->off = (size_t)(w - base);                                   \
 		h = HASH_OFFSET;                                               \
 		nch = 0;                                                       \
