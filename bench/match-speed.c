@@ -6,10 +6,11 @@
  *
  * LIST names more files, one per line. -p writes to OUT, for each item of
  * the first round, its file, its index, which outputs it passes and a hash
- * of its tokens (a line each), to compare two builds' choices and tokens. -N leaves out the second
- * normalizing pass, so that the filter's own work can be counted alone, as
- * in valgrind --tool=callgrind --toggle-collect=match_text_new_kinds
- * --toggle-collect=match_filter_test build/match-speed -N -r 1 -f LIST.
+ * of its tokens (a line each), to compare two builds' choices and tokens.
+ * -N leaves out the second normalizing pass, so that the filter's own work
+ * can be counted alone, as in valgrind --tool=callgrind
+ * --toggle-collect=match_text_new_kinds --toggle-collect=match_filter_test
+ * build/match-speed -N -r 1 -f LIST.
  *
  * Each round takes every FILE in turn as the daemon takes a fetched feed:
  * parse_feed, then the title, summary and content of each item normalized

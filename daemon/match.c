@@ -2005,7 +2005,7 @@ bit_test(const uint64_t *bits, uint32_t b)
  * token. Single-threaded, as the daemon is.
  */
 #define UNION_BITS_LOG 22 /* 2^22 bits, 512 KB */
-#define UNION_MASK_LOG 19  /* 2 MB of masks, read only for tokens that pass */
+#define UNION_MASK_LOG 19 /* 2 MB of masks, read only for tokens that pass */
 #define UNION_WHOLE 1u
 #define UNION_HEAD 2u
 #define UNION_WHOLES 0x55555555u
@@ -2290,14 +2290,14 @@ filter_token(const struct match_filter *mf, const struct match_field *f,
 	}
 	if (how & UNION_HEAD) {
 		pos = slot_of(t->head, mf->tab.mask);
-		while ((e = strtab_prefix(&mf->tab, t, s, t->head, &pos)) !=
-		       NULL)
+		while (
+		    (e = strtab_prefix(&mf->tab, t, s, t->head, &pos)) != NULL)
 			candidate(mf, e, f, i, v);
 	}
 	if ((how & UNION_HEAD) && t->head5 != t->head) {
 		pos = slot_of(t->head5, mf->tab.mask);
-		while ((e = strtab_prefix(&mf->tab, t, s, t->head5, &pos)) !=
-		       NULL)
+		while (
+		    (e = strtab_prefix(&mf->tab, t, s, t->head5, &pos)) != NULL)
 			candidate(mf, e, f, i, v);
 	}
 }
