@@ -1439,7 +1439,12 @@ match_text_new_kinds(
 	mt->fields = (struct match_field *)(mt + 1);
 	mt->nfields = nfields;
 	mt->hits = (struct hit *)(mt->fields + nfields);
-	/* The tokens stay where they were cut; the spare list takes over. */
+	/*
+	 * The tokens stay where they were cut; the spare list takes over.
+	 * Never a NULL array, which the fields' pointers are made from.
+	 */
+	if (tl.toks == NULL)
+		toklist_grow(&tl);
 	mt->tl = tl;
 	tl = match_spare_tl;
 	toklist_init(&match_spare_tl);
