@@ -2,12 +2,15 @@
  * match-speed: what the keyword filters cost next to the parser, on the
  * same items, in one process (issue #7).
  *
- *	match-speed [-N] [-r ROUNDS] [-f LIST] [FILE...]
+ *	match-speed [-N] [-p OUT] [-r ROUNDS] [-f LIST] [FILE...]
  *
- * LIST names more files, one per line. -N leaves out the second
- * normalizing pass, so that the filter's own work can be counted alone, as
- * in valgrind --tool=callgrind --toggle-collect=match_text_new_kinds
- * --toggle-collect=match_filter_test build/match-speed -N -r 1 -f LIST.
+ * LIST names more files, one per line. -p writes to OUT, for each item of
+ * the first round, its file, its index, which outputs it passes and a hash
+ * of its tokens (a line each), to compare two builds' choices and tokens.
+ * -N leaves out the second normalizing pass, so that the filter's own work
+ * can be counted alone, as in valgrind --tool=callgrind
+ * --toggle-collect=match_text_new_kinds --toggle-collect=match_filter_test
+ * build/match-speed -N -r 1 -f LIST.
  *
  * Each round takes every FILE in turn as the daemon takes a fetched feed:
  * parse_feed, then the title, summary and content of each item normalized
@@ -338,12 +341,36 @@ output_filter(size_t o)
 	return mf;
 }
 
+/* FNV-1a of the tokens of every field, each ended by a NUL. */
+static uint32_t
+tokens_hash(const struct match_text *mt, size_t nfields)
+{
+	const char *const *toks;
+	const unsigned char *p;
+	uint32_t h = 2166136261u;
+	size_t i, k, n;
+
+	for (i = 0; i < nfields; i++) {
+		n = match_text_tokens(mt, i, &toks);
+		for (k = 0; k < n; k++) {
+			for (p = (const unsigned char *)toks[k];; p++) {
+				h = (h ^ *p) * 16777619u;
+				if (*p == '\0')
+					break;
+			}
+		}
+		h = (h ^ 0xff) * 16777619u;
+	}
+	return h;
+}
+
 /*
  * Each item's text normalized once and tested by every output (filters
  * NULL: normalized only).
  */
 static void
-filter_feed(const struct feed *f, struct match_filter **filters, size_t *passes)
+filter_feed(const struct feed *f, struct match_filter **filters, size_t *passes,
+    FILE *out, const char *path)
 {
 	/* The title is plain text, as ingest gives it (parse.h). */
 	static const unsigned kinds[] = {MATCH_FIELD_TITLE | MATCH_FIELD_PLAIN,
@@ -356,8 +383,17 @@ filter_feed(const struct feed *f, struct match_filter **filters, size_t *passes)
 		const char *fields[] = {it->title, it->summary, it->content};
 
 		mt = match_text_new_kinds(fields, kinds, 3);
-		for (o = 0; filters != NULL && o < OUTPUTS; o++)
-			passes[o] += match_filter_test(filters[o], mt);
+		if (out != NULL)
+			fprintf(out, "%s %zu ", path, j);
+		for (o = 0; filters != NULL && o < OUTPUTS; o++) {
+			int pass = match_filter_test(filters[o], mt);
+
+			passes[o] += (size_t)pass;
+			if (out != NULL)
+				fputc(pass ? '1' : '0', out);
+		}
+		if (out != NULL)
+			fprintf(out, " %08x\n", tokens_hash(mt, 3));
 		match_text_free(mt);
 	}
 }
@@ -381,7 +417,8 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: match-speed [-N] [-r ROUNDS] [-f LIST] [FILE...]\n");
+	    "usage: match-speed [-N] [-p OUT] [-r ROUNDS] [-f LIST] "
+	    "[FILE...]\n");
 	exit(2);
 }
 
@@ -398,12 +435,19 @@ main(int argc, char **argv)
 	const char *list = NULL;
 	size_t npaths = 0;
 	int ch, nonorm = 0;
+	FILE *out = NULL;
 
 	log_init("match-speed", LOG_LEVEL_WARN);
-	while ((ch = getopt(argc, argv, "Nf:r:")) != -1) {
+	while ((ch = getopt(argc, argv, "Nf:p:r:")) != -1) {
 		switch (ch) {
 		case 'N':
 			nonorm = 1;
+			break;
+		case 'p':
+			if (out != NULL)
+				fclose(out);
+			if ((out = fopen(optarg, "w")) == NULL)
+				fatal("%s", optarg);
 			break;
 		case 'f':
 			list = optarg;
@@ -457,12 +501,13 @@ main(int argc, char **argv)
 			}
 			/* ...then filter its items, as ingest does... */
 			t0 = cpu_seconds();
-			filter_feed(f, filters, passes);
+			filter_feed(f, filters, passes, r == 0 ? out : NULL,
+			    src[i].path);
 			tfilter[r] += cpu_seconds() - t0;
 			/* ...and normalize them again, to tell the parts. */
 			if (!nonorm) {
 				t0 = cpu_seconds();
-				filter_feed(f, NULL, NULL);
+				filter_feed(f, NULL, NULL, NULL, NULL);
 				tnorm[r] += cpu_seconds() - t0;
 			}
 			if (r == 0)
@@ -516,6 +561,8 @@ main(int argc, char **argv)
 		printf("filter / parse: %.2f (target < 0.20)\n", fmed / pmed);
 	}
 
+	if (out != NULL && fclose(out) != 0)
+		fatal("-p");
 	for (o = 0; o < OUTPUTS; o++)
 		match_filter_free(filters[o]);
 	for (i = 0; i < nsrc; i++) {

@@ -633,10 +633,11 @@ ingest_refilter_step(
 				goto fail;
 			after = items[i].id;
 			count++;
-			if (now_mono_ms() - start >= budget_ms)
+			if (count >= INGEST_REFILTER_STEP_ITEMS ||
+			    now_mono_ms() - start >= budget_ms)
 				break;
 		}
-		if (i < n) /* out of time */
+		if (i < n) /* out of time, or the step's items are done */
 			more = 0;
 		else if (n < INGEST_PAGE) {
 			more = 0;

@@ -88,11 +88,17 @@ struct ingest_refilter;
 struct ingest_refilter *ingest_refilter_new(struct store *,
     const struct ingest_output *, size_t n);
 /*
+ * A step of ingest_refilter_step ends after this many items however fast
+ * they went, so that the loop gets its turn at least this often on any
+ * machine (and a walk over n items takes at least n / this many steps).
+ */
+#define INGEST_REFILTER_STEP_ITEMS 500
+/*
  * One step, in one transaction (so not inside one of the caller's): items
- * until budget_ms milliseconds have passed, and at least one. Returns 1
- * when every item has been filtered, 0 when more are left, -1 with *cause
- * on a store error, after which a step starts again where the last good one
- * ended.
+ * until budget_ms milliseconds have passed or INGEST_REFILTER_STEP_ITEMS
+ * are done, and at least one. Returns 1 when every item has been filtered,
+ * 0 when more are left, -1 with *cause on a store error, after which a
+ * step starts again where the last good one ended.
  */
 int ingest_refilter_step(struct ingest_refilter *, int64_t budget_ms,
     char **cause);

@@ -32,13 +32,21 @@ enum tclass {
 	TC_DIGIT,
 };
 
-/* One token: where it is in its buffer, and its hashes. */
+/*
+ * One token: where it is in its buffer, and its hashes. A prefix string is
+ * found by the hash of its first HEAD_LONG code points if it has as many,
+ * else of its first HEAD_SHORT (it has that many at least): so that the
+ * long prefixes, most of them, are not looked at for every token that
+ * starts like them (وال, بال, الت ...).
+ */
+#define HEAD_SHORT 3
+#define HEAD_LONG 5
 struct tok {
 	size_t off;
-	uint32_t len;	   /* in bytes */
-	uint32_t hash;	   /* of its code points */
-	uint32_t head;	   /* of its first three code points (all if fewer) */
-	enum tclass class; /* of its code points */
+	uint32_t len;	/* in bytes */
+	uint32_t hash;	/* of its code points */
+	uint32_t head;	/* of its first HEAD_SHORT code points (all if fewer) */
+	uint32_t head5; /* of its first HEAD_LONG code points (all if fewer) */
 };
 
 /* Tokens cut from a string, each NUL-terminated in one buffer. */
@@ -88,22 +96,26 @@ struct match_text {
 	uint64_t gen;	     /* of the union when it was made */
 	const char **tokens; /* for match_text_tokens, made on demand */
 	size_t size;	     /* of its block */
+	struct toklist tl;   /* where its tokens were cut: toks and data */
 };
 
 /*
- * The block of the last text freed, kept for the next one (texts are made
- * and freed one item after another): no malloc and free per item. Blocks
- * larger than this go back to malloc. Single-threaded, as the daemon is.
+ * The block of the last text freed, and the token list it was cut in, kept
+ * for the next one (texts are made and freed one item after another): no
+ * malloc and free per item, and no copy of the tokens. Blocks larger than
+ * this go back to malloc, and so do token lists beyond the sizes in
+ * toklist_huge. Single-threaded, as the daemon is.
  */
 #define MATCH_SPARE_MAX (256 * 1024)
 static struct match_text *match_spare;
+static struct toklist match_spare_tl;
 
 /* An accepted string, and the keyword it is a first token of. */
 struct entry {
 	const char *s;
 	uint32_t len;
 	uint32_t hash;
-	uint32_t head;
+	uint32_t head; /* what it is found by as a prefix (str_hashes) */
 	uint32_t kw;
 	int prefix; /* a text token need only start with it */
 };
@@ -128,6 +140,7 @@ struct kwtok {
 	char **accept; /* sorted, no duplicates */
 	size_t naccept;
 	int prefix;	   /* a text token need only start with one */
+	enum tclass class; /* of the token, so of every string it accepts */
 	struct strtab tab; /* of accept */
 };
 
@@ -161,7 +174,9 @@ struct match_filter {
 
 /*
  * Code points are hashed whole, as their UTF-8 bytes packed into a word
- * (the first byte lowest): one multiplication each.
+ * (the first byte lowest) with their length and class above (hash_unit):
+ * one multiplication each. That is the entry of the fold table (below) of
+ * a code point that folds to one, so its loop hashes entries as they are.
  */
 #define HASH_OFFSET 2166136261u
 #define HASH_PRIME 16777619u
@@ -170,6 +185,15 @@ static uint32_t
 hash_step(uint32_t h, uint32_t unit)
 {
 	return (h ^ unit) * HASH_PRIME;
+}
+
+/* What hash_step takes for a code point: its UTF-8 packed, n bytes long. */
+static uint32_t
+hash_unit(uint32_t unit, size_t n, enum tclass c)
+{
+	if (n > 3)
+		return unit;
+	return unit | (uint32_t)n << 24 | (uint32_t)c << 26;
 }
 
 static void
@@ -187,18 +211,29 @@ toklist_free(struct toklist *tl)
 	toklist_init(tl);
 }
 
+/* Too large to keep for the next text. */
+static int
+toklist_huge(const struct toklist *tl)
+{
+	return tl->data.size > 1024 * 1024 || tl->size > 64 * 1024;
+}
+
+/* Room for more tokens. */
+static void __attribute__((noinline)) toklist_grow(struct toklist *tl)
+{
+	tl->size = tl->size == 0 ? 64 : tl->size * 2;
+	tl->toks = xreallocarray(tl->toks, tl->size, sizeof *tl->toks);
+}
+
 static void
-toklist_start(struct toklist *tl, enum tclass c)
+toklist_start(struct toklist *tl)
 {
 	struct tok *t;
 
-	if (tl->n == tl->size) {
-		tl->size = tl->size == 0 ? 64 : tl->size * 2;
-		tl->toks = xreallocarray(tl->toks, tl->size, sizeof *tl->toks);
-	}
+	if (tl->n == tl->size)
+		toklist_grow(tl);
 	t = &tl->toks[tl->n++];
 	t->off = tl->data.len;
-	t->class = c;
 	tl->hash = HASH_OFFSET;
 	tl->nchars = 0;
 }
@@ -211,8 +246,10 @@ toklist_end(struct toklist *tl)
 
 	t->len = (uint32_t)(tl->data.len - t->off);
 	t->hash = tl->hash;
-	if (tl->nchars < 3)
+	if (tl->nchars < HEAD_SHORT)
 		t->head = tl->hash;
+	if (tl->nchars < HEAD_LONG)
+		t->head5 = tl->hash;
 	tl->data.data[tl->data.len++] = '\0';
 }
 
@@ -229,7 +266,7 @@ toklist_put(struct toklist *tl, uint32_t unit, size_t n, enum tclass c)
 		if (tl->cur != TC_NONE)
 			toklist_end(tl);
 		if (c != TC_NONE)
-			toklist_start(tl, c);
+			toklist_start(tl);
 		tl->cur = c;
 	}
 	if (c == TC_NONE)
@@ -243,9 +280,11 @@ toklist_put(struct toklist *tl, uint32_t unit, size_t n, enum tclass c)
 	if (n > 3)
 		p[3] = (unsigned char)(unit >> 24);
 	tl->data.len += n;
-	tl->hash = hash_step(tl->hash, unit);
-	if (++tl->nchars == 3)
+	tl->hash = hash_step(tl->hash, hash_unit(unit, n, c));
+	if (++tl->nchars == HEAD_SHORT)
 		tl->toks[tl->n - 1].head = tl->hash;
+	else if (tl->nchars == HEAD_LONG)
+		tl->toks[tl->n - 1].head5 = tl->hash;
 }
 
 /* A code point's UTF-8, packed as toklist_put takes it; returns its length. */
@@ -741,7 +780,8 @@ normalize_slow(const char *s, size_t len, struct toklist *tl)
  * and A, filled in as code points are met. FOLD_UNKNOWN until then;
  * FOLD_SLOW outside the ranges that fold one code point at a time;
  * FOLD_NONE when it vanishes; one code point as its UTF-8 packed (low 24
- * bits), its length (2 bits) and its class (2 bits); or FOLD_MANY with
+ * bits), its length (2 bits) and its class (2 bits), which is what
+ * hash_unit makes of it; or FOLD_MANY with
  * where its code points are in fold_pool (low 21 bits) and how many (5
  * bits). Single-threaded, as the daemon is.
  */
@@ -749,7 +789,6 @@ normalize_slow(const char *s, size_t len, struct toklist *tl)
 #define FOLD_SLOW 0x80000000u
 #define FOLD_NONE 0x40000000u
 #define FOLD_MANY 0x20000000u
-#define FOLD_UNIT(v) ((v)&0xffffff)
 #define FOLD_LEN(v) ((size_t)((v) >> 24 & 3))
 #define FOLD_CLASS(v) ((enum tclass)((v) >> 26 & 3))
 #define FOLD_CLASS_BITS (3u << 26)
@@ -758,6 +797,18 @@ normalize_slow(const char *s, size_t len, struct toklist *tl)
 #define FOLD_POOL_N(v) ((size_t)((v) >> 21 & 0x1f))
 
 static uint32_t *fold_table;
+/*
+ * The entries of fold_table that tokens_run reads, by the bytes of a code
+ * point of one byte (fold_fast[b0]) or two (fold_fast[FOLD_FAST_2(b0,
+ * b1)], a lead byte 0xc0-0xdf): so that it needs no check of its own that
+ * a sequence is valid, nor a code point worked out. FOLD_BAIL where the
+ * bytes are no valid sequence, and for '<' and '&' (maybe markup) and the
+ * NUL at the end: tokens_run stops there and lets normalize_fast decide.
+ */
+#define FOLD_BAIL 0xffffffffu
+#define FOLD_FAST_2(b0, b1) (0x80u + (((b0)-0xc0u) << 8 | (b1)))
+#define FOLD_FAST_SIZE (0x80 + 0x20 * 0x100)
+static uint32_t *fold_fast;
 static uint32_t *fold_pool;
 static size_t fold_npool;
 static size_t fold_pool_size;
@@ -801,9 +852,42 @@ fold_entry(int32_t cp)
 	return unit | (uint32_t)n << 24 | (uint32_t)classify(cp) << 26;
 }
 
-/* U and A of one code point, by the reference path, into the table. */
+/* The tables, every code point unknown yet. */
+static void
+fold_init(void)
+{
+	uint32_t cp;
+
+	fold_table = xcalloc(0x10000, sizeof *fold_table);
+	fold_fast = xreallocarray(NULL, FOLD_FAST_SIZE, sizeof *fold_fast);
+	memset(fold_fast, 0xff, FOLD_FAST_SIZE * sizeof *fold_fast);
+	for (cp = 1; cp < 0x80; cp++)
+		if (cp != '<' && cp != '&')
+			fold_fast[cp] = FOLD_UNKNOWN;
+	for (cp = 0x80; cp < 0x800; cp++)
+		fold_fast[FOLD_FAST_2(0xc0 | cp >> 6, 0x80 | (cp & 0x3f))] =
+		    FOLD_UNKNOWN;
+}
+
+static uint32_t fold_compute_table(uint32_t);
+
+/* U and A of one code point, into the tables. */
 static uint32_t
 fold_compute(uint32_t cp)
+{
+	uint32_t v = fold_compute_table(cp);
+
+	if (cp < 0x80) {
+		if (cp != 0 && cp != '<' && cp != '&')
+			fold_fast[cp] = v;
+	} else if (cp < 0x800)
+		fold_fast[FOLD_FAST_2(0xc0 | cp >> 6, 0x80 | (cp & 0x3f))] = v;
+	return v;
+}
+
+/* U and A of one code point, by the reference path, into fold_table. */
+static uint32_t
+fold_compute_table(uint32_t cp)
 {
 	utf8proc_uint8_t in[4], *out;
 	utf8proc_ssize_t n, k;
@@ -855,26 +939,6 @@ fold_compute(uint32_t cp)
 }
 
 /*
- * The code point at p and its length if it takes one byte or two (a valid
- * sequence), else 0. p[1] must be readable when p[0] is not ASCII.
- */
-static size_t
-utf8_12(const unsigned char *p, uint32_t *cp)
-{
-	unsigned b0 = p[0], b1;
-
-	if (b0 < 0x80) {
-		*cp = b0;
-		return 1;
-	}
-	if (b0 - 0xc2u < 0x1eu && ((b1 = p[1]) & 0xc0) == 0x80) {
-		*cp = (b0 & 0x1f) << 6 | (b1 & 0x3f);
-		return 2;
-	}
-	return 0;
-}
-
-/*
  * Where the tag opened at q (a '<') ends, as H (2) sees it after H (1):
  * at its first '>' once the comments, scripts and styles inside it are
  * gone; at the end of the string if there is none.
@@ -908,31 +972,61 @@ struct tstate {
 /* T, with the token being written in locals. */
 #define TOKEN_START(c)                                                         \
 	do {                                                                   \
-		toklist_start(tl, (c));                                        \
-		t = &tl->toks[tl->n - 1];                                      \
+		if (tl->n == tl->size)                                         \
+			toklist_grow(tl);                                      \
+		t = &tl->toks[tl->n++];                                        \
 		t->off = (size_t)(w - base);                                   \
 		h = HASH_OFFSET;                                               \
 		nch = 0;                                                       \
 		cur = (c);                                                     \
 	} while (0)
-/* Three bytes whatever its length: the reserve has room. */
+/*
+ * Four bytes whatever its length (the reserve has room): the bytes after
+ * the code point's are written over by the next one or the token's NUL.
+ */
+#define TOKEN_BYTES(v)                                                         \
+	do {                                                                   \
+		uint32_t v_ = (v);                                             \
+		memcpy(w, &v_, 4);                                             \
+		w += FOLD_LEN(v_);                                             \
+		h = hash_step(h, v_);                                          \
+	} while (0)
 #define TOKEN_PUT(v)                                                           \
 	do {                                                                   \
-		w[0] = (unsigned char)(v);                                     \
-		w[1] = (unsigned char)((v) >> 8);                              \
-		w[2] = (unsigned char)((v) >> 16);                             \
-		w += FOLD_LEN(v);                                              \
-		h = hash_step(h, FOLD_UNIT(v));                                \
-		if (nch < 3 && ++nch == 3)                                     \
-			t->head = h;                                           \
+		TOKEN_BYTES(v);                                                \
+		if (nch < HEAD_LONG) {                                         \
+			if (++nch == HEAD_SHORT)                               \
+				t->head = h;                                   \
+			else if (nch == HEAD_LONG)                             \
+				t->head5 = h;                                  \
+		}                                                              \
 	} while (0)
 #define TOKEN_END()                                                            \
 	do {                                                                   \
 		t->len = (uint32_t)(w - base - t->off);                        \
 		t->hash = h;                                                   \
-		if (nch < 3)                                                   \
+		if (nch < HEAD_SHORT)                                          \
 			t->head = h;                                           \
+		if (nch < HEAD_LONG)                                           \
+			t->head5 = h;                                          \
 		*w++ = '\0';                                                   \
+	} while (0)
+/*
+ * The table entry v and length k of the code point at p, if it takes one
+ * byte or two; else goto out. p[1] is read only after a lead byte, so
+ * before the NUL at the end at the latest.
+ */
+#define FAST_NEXT(out)                                                         \
+	do {                                                                   \
+		unsigned b0_ = (unsigned char)p[0];                            \
+		if (b0_ < 0x80) {                                              \
+			v = fast[b0_];                                         \
+			k = 1;                                                 \
+		} else if (b0_ - 0xc0u < 0x20u) {                              \
+			v = fast[FOLD_FAST_2(b0_, (unsigned char)p[1])];       \
+			k = 2;                                                 \
+		} else                                                         \
+			goto out;                                              \
 	} while (0)
 
 /*
@@ -940,52 +1034,111 @@ struct tstate {
  * few variables stay in registers: the rest of the token at st->p, as long
  * as it is code points of one byte or two that fold to one of its class
  * (most text), then its end, the separators after it and the next token
- * likewise. The string ends in a NUL, which is no letter, so the loop stops
- * there without looking at the end; it also stops, for normalize_fast to
- * go on, at what the table does not know yet, at what folds to nothing, to
- * several code points or needs the reference path, and at '<' and '&',
- * which may be markup.
+ * likewise. It stops, for normalize_fast to go on, at what the table does
+ * not know yet, at what folds to nothing, to several code points or needs
+ * the reference path, and at '<', '&' (which may be markup) and the NUL at
+ * the end (FOLD_BAIL in fold_fast). The first three code points of a token
+ * make its head; the rest go through a loop that need not count them.
  */
 static void __attribute__((noinline)) tokens_run(struct tstate *st,
-    const uint32_t *table, struct toklist *tl, unsigned char *base)
+    const uint32_t *fast, struct toklist *tl, unsigned char *base)
 {
 	const char *p = st->p;
 	unsigned char *w = st->w;
 	struct tok *t = st->t;
-	uint32_t h = st->h, nch = st->nch, cp, v, want;
+	uint32_t h = st->h, nch = st->nch, v, want;
 	enum tclass cur = st->cur, c;
 	size_t k;
 
 	want = (uint32_t)cur << 26;
 	for (;;) {
-		if ((k = utf8_12((const unsigned char *)p, &cp)) == 0)
-			break;
-		v = table[cp];
-		if ((v & (FOLD_FLAGS | FOLD_CLASS_BITS)) == want) {
+		/* The heads, if the token came in without them. */
+		while (nch < HEAD_LONG) {
+			FAST_NEXT(out);
+			if ((v & (FOLD_FLAGS | FOLD_CLASS_BITS)) != want)
+				goto end;
 			p += k;
-			TOKEN_PUT(v);
-			continue;
+			TOKEN_BYTES(v);
+			if (++nch == HEAD_SHORT)
+				t->head = h;
+			else if (nch == HEAD_LONG)
+				t->head5 = h;
 		}
+	body:
+		/*
+		 * The rest of the token. Arabic letters take two bytes: their
+		 * loop needs no other case, and leaves what it does not know
+		 * (ASCII included) to the next.
+		 */
+		if (want == (uint32_t)TC_ARABIC << 26) {
+			for (;;) {
+				unsigned b0 = (unsigned char)p[0];
+
+				if (b0 - 0xc0u >= 0x20u)
+					break;
+				v = fast[FOLD_FAST_2(b0, (unsigned char)p[1])];
+				if ((v & (FOLD_FLAGS | FOLD_CLASS_BITS)) !=
+				    want) {
+					k = 2;
+					goto end;
+				}
+				p += 2;
+				TOKEN_BYTES(v);
+			}
+		}
+		for (;;) {
+			FAST_NEXT(out);
+			if ((v & (FOLD_FLAGS | FOLD_CLASS_BITS)) != want)
+				break;
+			p += k;
+			TOKEN_BYTES(v);
+		}
+	end:
 		/* A code point of another class, or a separator: the token
 		 * ends, and the next starts here or after the separators. */
-		if (v == FOLD_UNKNOWN || (v & FOLD_FLAGS) || cp == '<' ||
-		    cp == '&')
+		if (v == FOLD_UNKNOWN || (v & FOLD_FLAGS))
 			break;
 		TOKEN_END();
 		cur = TC_NONE;
 		while ((c = FOLD_CLASS(v)) == TC_NONE) {
 			p += k;
-			if ((k = utf8_12((const unsigned char *)p, &cp)) == 0)
-				goto out;
-			v = table[cp];
-			if (v == FOLD_UNKNOWN || (v & FOLD_FLAGS) ||
-			    cp == '<' || cp == '&')
+			FAST_NEXT(out);
+			if (v == FOLD_UNKNOWN || (v & FOLD_FLAGS))
 				goto out;
 		}
 		p += k;
 		TOKEN_START(c);
-		TOKEN_PUT(v);
 		want = (uint32_t)cur << 26;
+		/* Its head, one code point at a time, without counting. */
+		TOKEN_BYTES(v);
+		nch = 1;
+		FAST_NEXT(out);
+		if ((v & (FOLD_FLAGS | FOLD_CLASS_BITS)) != want)
+			goto end;
+		p += k;
+		TOKEN_BYTES(v);
+		nch = 2;
+		FAST_NEXT(out);
+		if ((v & (FOLD_FLAGS | FOLD_CLASS_BITS)) != want)
+			goto end;
+		p += k;
+		TOKEN_BYTES(v);
+		nch = 3;
+		t->head = h;
+		FAST_NEXT(out);
+		if ((v & (FOLD_FLAGS | FOLD_CLASS_BITS)) != want)
+			goto end;
+		p += k;
+		TOKEN_BYTES(v);
+		nch = 4;
+		FAST_NEXT(out);
+		if ((v & (FOLD_FLAGS | FOLD_CLASS_BITS)) != want)
+			goto end;
+		p += k;
+		TOKEN_BYTES(v);
+		nch = 5;
+		t->head5 = h;
+		goto body;
 	}
 out:
 	st->p = p;
@@ -995,6 +1148,7 @@ out:
 	st->nch = nch;
 	st->cur = cur;
 }
+#undef FAST_NEXT
 
 /*
  * Sanitize, H (for item text), U, A and T in one pass, through the table.
@@ -1021,7 +1175,7 @@ normalize_fast(const char *s, size_t len, struct toklist *tl, int html)
 	int32_t ref;
 
 	if (fold_table == NULL)
-		fold_table = xcalloc(0x10000, sizeof *fold_table);
+		fold_init();
 	table = fold_table;
 	/* One code point folded to one at most doubles its bytes. */
 	buf_make_room(&tl->data, 2 * len + 8);
@@ -1132,7 +1286,7 @@ normalize_fast(const char *s, size_t len, struct toklist *tl, int html)
 		st.h = h;
 		st.nch = nch;
 		st.cur = cur;
-		tokens_run(&st, table, tl, base);
+		tokens_run(&st, fold_fast, tl, base);
 		p = st.p;
 		w = st.w;
 		t = st.t;
@@ -1141,13 +1295,16 @@ normalize_fast(const char *s, size_t len, struct toklist *tl, int html)
 		cur = st.cur;
 	}
 #undef TOKEN_START
+#undef TOKEN_BYTES
 #undef TOKEN_PUT
 #undef TOKEN_END
 	if (cur != TC_NONE) {
 		t->len = (uint32_t)(w - base - t->off);
 		t->hash = h;
-		if (nch < 3)
+		if (nch < HEAD_SHORT)
 			t->head = h;
+		if (nch < HEAD_LONG)
+			t->head5 = h;
 		*w++ = '\0';
 	}
 	*w = '\0';
@@ -1223,12 +1380,12 @@ match_text_new_kinds(
 	static struct {
 		uint32_t field, tok, mask;
 	} * cand;
-	static unsigned char *passes;
 	static size_t *marks, cand_size, marks_size;
 	struct match_text *mt;
 	struct match_field *f;
 	size_t i, j, ncand = 0, nhits = 0, size;
 	uint32_t m, ms, slot, at[UNION_SLOTS + 1];
+	unsigned pass;
 
 	if (nfields + 1 > marks_size) {
 		marks_size = nfields + 1;
@@ -1247,17 +1404,13 @@ match_text_new_kinds(
 	if (tl.n > cand_size) {
 		cand_size = tl.n;
 		cand = xreallocarray(cand, cand_size, sizeof *cand);
-		passes = xreallocarray(passes, cand_size, 1);
 	}
 	/* The tokens the union lets through, and how many hits per slot. */
 	memset(at, 0, sizeof at);
-	if (union_bits != NULL)
-		for (j = 0; j < tl.n; j++)
-			passes[j] = (unsigned char)union_passes(&tl.toks[j]);
 	for (i = 0; i < nfields && union_bits != NULL; i++) {
 		for (j = marks[i]; j < marks[i + 1]; j++) {
-			if (passes[j] == 0 ||
-			    (m = union_mask_of(&tl.toks[j], passes[j])) == 0)
+			if ((pass = union_passes(&tl.toks[j])) == 0 ||
+			    (m = union_mask_of(&tl.toks[j], pass)) == 0)
 				continue;
 			cand[ncand].field = (uint32_t)i;
 			cand[ncand].tok = (uint32_t)(j - marks[i]);
@@ -1272,10 +1425,9 @@ match_text_new_kinds(
 	for (i = 0; i < UNION_SLOTS; i++)
 		at[i + 1] += at[i];
 
-	/* One block: the text, its fields, tokens, hits and their bytes. */
+	/* One block: the text, its fields and hits. */
 	size = sizeof *mt + nfields * sizeof *mt->fields +
-	       tl.n * sizeof *mt->toks + nhits * sizeof *mt->hits +
-	       tl.data.len + 1;
+	       nhits * sizeof *mt->hits;
 	if (match_spare != NULL && match_spare->size >= size) {
 		mt = match_spare;
 		size = mt->size;
@@ -1286,10 +1438,19 @@ match_text_new_kinds(
 	mt->size = size;
 	mt->fields = (struct match_field *)(mt + 1);
 	mt->nfields = nfields;
-	mt->toks = (struct tok *)(mt->fields + nfields);
-	mt->ntoks = tl.n;
-	mt->hits = (struct hit *)(mt->toks + tl.n);
-	mt->data = (char *)(mt->hits + nhits);
+	mt->hits = (struct hit *)(mt->fields + nfields);
+	/*
+	 * The tokens stay where they were cut; the spare list takes over.
+	 * Never a NULL array, which the fields' pointers are made from.
+	 */
+	if (tl.toks == NULL)
+		toklist_grow(&tl);
+	mt->tl = tl;
+	tl = match_spare_tl;
+	toklist_init(&match_spare_tl);
+	mt->toks = mt->tl.toks;
+	mt->ntoks = mt->tl.n;
+	mt->data = mt->tl.data.data != NULL ? mt->tl.data.data : (char *)"";
 	mt->gen = union_gen;
 	memcpy(mt->slot_hits, at, sizeof mt->slot_hits);
 	for (i = 0; i < ncand; i++) {
@@ -1301,11 +1462,6 @@ match_text_new_kinds(
 			mt->hits[at[slot]++].how = m >> 2 * slot & 3;
 		}
 	}
-	if (tl.n > 0)
-		memcpy(mt->toks, tl.toks, tl.n * sizeof *mt->toks);
-	if (tl.data.len > 0)
-		memcpy(mt->data, tl.data.data, tl.data.len);
-	mt->data[tl.data.len] = '\0';
 	for (i = 0; i < nfields; i++) {
 		f = &mt->fields[i];
 		f->kind = kinds != NULL ? kinds[i] & MATCH_FIELDS_ALL
@@ -1315,12 +1471,9 @@ match_text_new_kinds(
 	}
 
 	/* A huge text leaves no huge scratch space behind. */
-	if (tl.data.size > 1024 * 1024 || tl.size > 64 * 1024) {
-		toklist_free(&tl);
+	if (cand_size > 64 * 1024) {
 		free(cand);
-		free(passes);
 		cand = NULL;
-		passes = NULL;
 		cand_size = 0;
 	}
 	if (a.size > 1024 * 1024)
@@ -1336,6 +1489,11 @@ match_text_free(struct match_text *mt)
 	if (mt == NULL)
 		return;
 	free(mt->tokens);
+	if (match_spare_tl.toks == NULL && match_spare_tl.data.data == NULL &&
+	    !toklist_huge(&mt->tl))
+		match_spare_tl = mt->tl;
+	else
+		toklist_free(&mt->tl);
 	if (mt->size <= MATCH_SPARE_MAX &&
 	    (match_spare == NULL || match_spare->size < mt->size)) {
 		free(match_spare);
@@ -1523,6 +1681,7 @@ kwtok_compile(
 	else
 		strset_add(&ss, xstrdup(k));
 	kt->prefix = prefix;
+	kt->class = c;
 	kt->accept = ss.s;
 	kt->naccept = ss.n;
 	set_finish(kt->accept, &kt->naccept);
@@ -1552,6 +1711,17 @@ keyword_free(struct keyword *kw)
 	free(kw->toks);
 	kw->toks = NULL;
 	kw->ntoks = 0;
+}
+
+/* A token's class: that of its first code point, as of all of them. */
+static enum tclass
+tok_class(const char *s)
+{
+	utf8proc_int32_t cp;
+
+	if (utf8proc_iterate((const utf8proc_uint8_t *)s, -1, &cp) <= 0)
+		return TC_NONE;
+	return classify(cp);
 }
 
 static int
@@ -1617,7 +1787,7 @@ keyword_compile(const char *keyword, struct keyword *kw, char **cause)
 	if (prefix) {
 		last = toklist_get(&tl, tl.n - 1);
 		n = count_cps(last);
-		if (tl.toks[tl.n - 1].class == TC_ARABIC && n >= 4 &&
+		if (tok_class(last) == TC_ARABIC && n >= 4 &&
 		    str_has_prefix(last, ALEF_LAM))
 			n -= 2;
 		if (n < 3) {
@@ -1633,7 +1803,8 @@ keyword_compile(const char *keyword, struct keyword *kw, char **cause)
 	kw->toks = xcalloc(tl.n, sizeof *kw->toks);
 	for (i = 0; i < tl.n; i++) {
 		kwtok_compile(&kw->toks[i], toklist_get(&tl, i),
-		    tl.toks[i].class, strict, prefix && i == tl.n - 1);
+		    tok_class(toklist_get(&tl, i)), strict,
+		    prefix && i == tl.n - 1);
 	}
 	toklist_free(&tl);
 	free(s);
@@ -1659,11 +1830,13 @@ match_keyword_check(const char *keyword, char **cause)
 }
 
 /*
- * A string's hash, and that of its first three code points (all if fewer),
- * as toklist_put makes them.
+ * A string's hash, as toklist_put makes it for a token of class c, and the
+ * one it is found by as a prefix (struct tok): that of its first HEAD_LONG
+ * code points if it has as many, else of its first HEAD_SHORT (all if
+ * fewer).
  */
 static void
-str_hashes(const char *s, uint32_t *hash, uint32_t *head)
+str_hashes(const char *s, enum tclass c, uint32_t *hash, uint32_t *head)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	uint32_t h = HASH_OFFSET, unit;
@@ -1676,13 +1849,13 @@ str_hashes(const char *s, uint32_t *hash, uint32_t *head)
 			fatalx("%s: not UTF-8", __func__);
 		for (unit = 0, i = 0; i < n; i++)
 			unit |= (uint32_t)p[i] << (8 * i);
-		h = hash_step(h, unit);
+		h = hash_step(h, hash_unit(unit, n, c));
 		p += n;
-		if (++nchars == 3)
+		if (++nchars == HEAD_SHORT || nchars == HEAD_LONG)
 			*head = h;
 	}
 	*hash = h;
-	if (nchars < 3)
+	if (nchars < HEAD_SHORT)
 		*head = h;
 }
 
@@ -1734,7 +1907,7 @@ strtab_build(struct strtab *tab, const struct kwtok *kts, size_t n)
 			e = &tab->entries[tab->n];
 			e->s = kts[i].accept[j];
 			e->len = (uint32_t)strlen(e->s);
-			str_hashes(e->s, &e->hash, &e->head);
+			str_hashes(e->s, kts[i].class, &e->hash, &e->head);
 			e->kw = (uint32_t)i;
 			e->prefix = kts[i].prefix;
 			slot_put(tab->whole, tab->mask, e->hash, tab->n);
@@ -1774,8 +1947,8 @@ strtab_whole(
  * from slot *pos on (slot_of its head at first), or NULL.
  */
 static const struct entry *
-strtab_prefix(
-    const struct strtab *tab, const struct tok *t, const char *s, uint32_t *pos)
+strtab_prefix(const struct strtab *tab, const struct tok *t, const char *s,
+    uint32_t head, uint32_t *pos)
 {
 	const struct entry *e;
 	uint64_t v;
@@ -1785,7 +1958,7 @@ strtab_prefix(
 	for (;; *pos = (*pos + 1) & tab->mask) {
 		if ((v = tab->pfx[*pos]) == 0)
 			return NULL;
-		if ((uint32_t)(v >> 32) != t->head)
+		if ((uint32_t)(v >> 32) != head)
 			continue;
 		e = &tab->entries[(uint32_t)v - 1];
 		if (e->len < t->len && memcmp(e->s, s, e->len) == 0) {
@@ -1800,9 +1973,12 @@ kwtok_accepts(const struct kwtok *kt, const struct tok *t, const char *s)
 {
 	uint32_t w = slot_of(t->hash, kt->tab.mask);
 	uint32_t h = slot_of(t->head, kt->tab.mask);
+	uint32_t h5 = slot_of(t->head5, kt->tab.mask);
 
 	return strtab_whole(&kt->tab, t, s, &w) != NULL ||
-	       strtab_prefix(&kt->tab, t, s, &h) != NULL;
+	       strtab_prefix(&kt->tab, t, s, t->head, &h) != NULL ||
+	       (t->head5 != t->head &&
+		   strtab_prefix(&kt->tab, t, s, t->head5, &h5) != NULL);
 }
 
 static uint32_t
@@ -1833,8 +2009,8 @@ bit_test(const uint64_t *bits, uint32_t b)
  * text is not in the union that the text saw (gen tells): it looks at every
  * token. Single-threaded, as the daemon is.
  */
-#define UNION_WORDS_LOG 15 /* 2^15 words of 64 bits, 256 KB */
-#define UNION_MASK_LOG 19  /* 2 MB of masks, read only for tokens that pass */
+#define UNION_BITS_LOG 22 /* 2^22 bits, 512 KB */
+#define UNION_MASK_LOG 19 /* 2 MB of masks, read only for tokens that pass */
 #define UNION_WHOLE 1u
 #define UNION_HEAD 2u
 #define UNION_WHOLES 0x55555555u
@@ -1844,22 +2020,15 @@ static struct match_filter *union_first;
 static uint32_t *union_mask;
 
 /*
- * A hash sets two bits of one word of the union's bitmap (a blocked Bloom
- * filter: one memory access, two probes), so that a token no filter wants
- * seldom gets past it; its mask is found by a third index.
+ * A hash sets one bit of the union's bitmap: with some 10^5 strings in 4
+ * million bits, a token no filter wants gets past it seldom, after a
+ * multiplication, a shift and one memory access; its mask is found by
+ * another index.
  */
 static uint32_t
-union_word(uint32_t h)
+union_bit(uint32_t h)
 {
-	return (h * 0x9e3779b1u) >> (32 - UNION_WORDS_LOG);
-}
-
-static uint64_t
-union_probe(uint32_t h)
-{
-	uint32_t x = h * 0xc2b2ae35u;
-
-	return (uint64_t)1 << (x >> 26) | (uint64_t)1 << (x >> 20 & 63);
+	return (h * 0x9e3779b1u) >> (32 - UNION_BITS_LOG);
 }
 
 static uint32_t
@@ -1871,7 +2040,7 @@ union_mask_at(uint32_t h)
 static void
 union_set(uint32_t h, uint32_t mask)
 {
-	union_bits[union_word(h)] |= union_probe(h);
+	bit_set(union_bits, union_bit(h));
 	union_mask[union_mask_at(h)] |= mask;
 }
 
@@ -1898,8 +2067,8 @@ union_join(struct match_filter *mf)
 	unsigned used = 0, n = 0;
 
 	if (union_bits == NULL) {
-		union_bits =
-		    xcalloc((size_t)1 << UNION_WORDS_LOG, sizeof *union_bits);
+		union_bits = xcalloc(
+		    ((size_t)1 << UNION_BITS_LOG) / 64, sizeof *union_bits);
 		union_mask =
 		    xcalloc((size_t)1 << UNION_MASK_LOG, sizeof *union_mask);
 	}
@@ -1930,8 +2099,8 @@ union_leave(struct match_filter *mf)
 		union_first = mf->next;
 	if (mf->next != NULL)
 		mf->next->prev = mf->prev;
-	memset(
-	    union_bits, 0, ((size_t)1 << UNION_WORDS_LOG) * sizeof *union_bits);
+	memset(union_bits, 0,
+	    ((size_t)1 << UNION_BITS_LOG) / 64 * sizeof *union_bits);
 	memset(
 	    union_mask, 0, ((size_t)1 << UNION_MASK_LOG) * sizeof *union_mask);
 	for (o = union_first; o != NULL; o = o->next)
@@ -1939,16 +2108,16 @@ union_leave(struct match_filter *mf)
 }
 
 /*
- * Whether a token's hash (1) and head (2) pass the union's bitmap; without
- * branches, so that the loads of many tokens overlap.
+ * Whether a token's hash (1) and one of its heads (2) pass the union's
+ * bitmap; without branches.
  */
 static unsigned
 union_passes(const struct tok *t)
 {
-	uint64_t p1 = union_probe(t->hash), p2 = union_probe(t->head);
-
-	return (unsigned)((union_bits[union_word(t->hash)] & p1) == p1) |
-	       (unsigned)((union_bits[union_word(t->head)] & p2) == p2) << 1;
+	return (unsigned)bit_test(union_bits, union_bit(t->hash)) |
+	       (unsigned)(bit_test(union_bits, union_bit(t->head)) |
+			  bit_test(union_bits, union_bit(t->head5)))
+		   << 1;
 }
 
 /*
@@ -1960,13 +2129,15 @@ union_mask_of(const struct tok *t, unsigned passes)
 {
 	uint32_t m = 0;
 
-	/* A token of 3 code points or fewer is its own head. */
+	/* A token of HEAD_SHORT code points or fewer is its own heads. */
 	if (t->head == t->hash)
 		return union_mask[union_mask_at(t->hash)];
 	if (passes & 1)
 		m |= union_mask[union_mask_at(t->hash)] & UNION_WHOLES;
 	if (passes & 2)
-		m |= union_mask[union_mask_at(t->head)] & UNION_HEADS;
+		m |= (union_mask[union_mask_at(t->head)] |
+			 union_mask[union_mask_at(t->head5)]) &
+		     UNION_HEADS;
 	return m;
 }
 
@@ -2113,7 +2284,8 @@ filter_token(const struct match_filter *mf, const struct match_field *f,
 		if (bit_test(mf->bits, bit_of(t->hash, FILTER_BITS_LOG)))
 			how |= UNION_WHOLE;
 		if (mf->pbits != NULL &&
-		    bit_test(mf->pbits, bit_of(t->head, FILTER_BITS_LOG)))
+		    (bit_test(mf->pbits, bit_of(t->head, FILTER_BITS_LOG)) ||
+			bit_test(mf->pbits, bit_of(t->head5, FILTER_BITS_LOG))))
 			how |= UNION_HEAD;
 	}
 	if (how & UNION_WHOLE) {
@@ -2123,7 +2295,14 @@ filter_token(const struct match_filter *mf, const struct match_field *f,
 	}
 	if (how & UNION_HEAD) {
 		pos = slot_of(t->head, mf->tab.mask);
-		while ((e = strtab_prefix(&mf->tab, t, s, &pos)) != NULL)
+		while (
+		    (e = strtab_prefix(&mf->tab, t, s, t->head, &pos)) != NULL)
+			candidate(mf, e, f, i, v);
+	}
+	if ((how & UNION_HEAD) && t->head5 != t->head) {
+		pos = slot_of(t->head5, mf->tab.mask);
+		while (
+		    (e = strtab_prefix(&mf->tab, t, s, t->head5, &pos)) != NULL)
 			candidate(mf, e, f, i, v);
 	}
 }

@@ -706,6 +706,49 @@ test_refilter_steps(void **state)
 	ingest_refilter_free(NULL);
 }
 
+/*
+ * However much time a step may take, it ends after
+ * INGEST_REFILTER_STEP_ITEMS items: a walk's steps do not depend on the
+ * machine's speed.
+ */
+static void
+test_refilter_step_items(void **state)
+{
+	struct fixture *fx = *state;
+	struct ingest_output old[] = {{"news", fx->japan, NULL, 0}};
+	struct ingest_output new[] = {{"news", fx->korea, NULL, 0}};
+	size_t n = 2 * INGEST_REFILTER_STEP_ITEMS + 1, nkorean = 0;
+	struct ingest_refilter *rf;
+	struct ingest_result r;
+	struct item *items;
+	struct feed f;
+	char(*guid)[16], *cause = NULL;
+
+	items = xcalloc(n, sizeof *items);
+	guid = xcalloc(n, sizeof *guid);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(guid[i], sizeof guid[i], "%zu", i);
+		items[i] = mkitem(guid[i], guid[i],
+		    KOREAN(i) ? "Korea" : "Japan", NULL, NOW - (int64_t)i);
+		nkorean += KOREAN(i);
+	}
+	f = (struct feed){.items = items, .nitems = n};
+	assert_int_equal(
+	    ingest_feed(fx->s, "a", &f, old, 1, NOW, &r, &cause), 0);
+	rf = ingest_refilter_new(fx->s, new, 1);
+	assert_int_equal(ingest_refilter_step(rf, 600000, &cause), 0);
+	assert_int_equal(ingest_refilter_count(rf), INGEST_REFILTER_STEP_ITEMS);
+	assert_int_equal(ingest_refilter_step(rf, 600000, &cause), 0);
+	assert_int_equal(
+	    ingest_refilter_count(rf), 2 * INGEST_REFILTER_STEP_ITEMS);
+	assert_int_equal(ingest_refilter_step(rf, 600000, &cause), 1);
+	assert_int_equal(ingest_refilter_count(rf), n);
+	ingest_refilter_free(rf);
+	assert_int_equal(output_count(fx->s, "news"), nkorean);
+	free(items);
+	free(guid);
+}
+
 static void
 test_canonical_link(void **state)
 {
@@ -1420,6 +1463,8 @@ main(void)
 		test_feeds_and_fields, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_refilter_steps, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_refilter_step_items, setup, teardown),
 	    cmocka_unit_test(test_canonical_link),
 	    cmocka_unit_test(test_title_key),
 	    cmocka_unit_test_setup_teardown(test_plain_fields, setup, teardown),

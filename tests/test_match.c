@@ -672,6 +672,94 @@ static const struct kw_case arabic_prefix[] = {
     {"الأرد*", "للأردنيين", 1},
 };
 
+/*
+ * Prefixes of every length around the two heads a prefix is found by (3
+ * and 5 code points, match.c), in tokens of every length around them: in
+ * plain text after a word (the fast loop), with a character reference in
+ * the token (normalize_fast's own steps) and after an emoji (utf8proc's
+ * path). Each after a text of other tokens, so that no token is where an
+ * equal one was just before.
+ */
+static void
+test_prefix_heads(void **state)
+{
+	static const struct kw_case cases[] = {
+	    {"abc*", "abc", 1},
+	    {"abc*", "abcd", 1},
+	    {"abc*", "abcdefgh", 1},
+	    {"abc*", "ab", 0},
+	    {"abc*", "xabc", 0},
+	    {"abcd*", "abcd", 1},
+	    {"abcd*", "abcde", 1},
+	    {"abcd*", "abcdef", 1},
+	    {"abcd*", "abcx", 0},
+	    {"abcde*", "abcde", 1},
+	    {"abcde*", "abcdef", 1},
+	    {"abcde*", "abcdefghij", 1},
+	    {"abcde*", "abcdx", 0},
+	    {"abcde*", "abcdxf", 0},
+	    {"abcdef*", "abcdefg", 1},
+	    {"abcdef*", "abcdexg", 0},
+	    {"abcdefgh*", "abcdefghijk", 1},
+	    {"abcdefgh*", "abcdefgxijk", 0},
+	    {"روس*", "روستوف", 1},
+	    {"روس*", "بروسيا", 1},
+	    {"روس*", "دروس", 0},
+	    {"لاعب*", "للاعبين", 1},
+	    {"لاعب*", "واللاعبون", 1},
+	    {"لاعب*", "لاعب", 1},
+	    {"لاعب*", "لاعق", 0},
+	    {"فيضان*", "فيضانات", 1},
+	    {"فيضان*", "والفيضانات", 1},
+	    {"فيضان*", "فيضا", 0},
+	    {"استثمار*", "والاستثمارات", 1},
+	    {"استثمار*", "بالاستثمار", 1},
+	    {"استثمار*", "الاستثما", 0},
+	    {"استثمار*", "الاستعمار", 0},
+	    {"التطبيق*", "للتطبيقات", 1},
+	    {"التطبيق*", "التطبيع", 0},
+	};
+	size_t i, fails = 0;
+	char *text, *p;
+	int got, way;
+
+	(void)state;
+	for (i = 0; i < nitems(cases); i++) {
+		for (way = 0; way < 3; way++) {
+			if (way == 0)
+				xasprintf(&text, "x %s", cases[i].text);
+			else if (way == 2)
+				xasprintf(&text, "\xf0\x9f\x98\x80 %s",
+				    cases[i].text);
+			else {
+				/* Its second letter as a reference. */
+				int32_t cp;
+				size_t n1, n2;
+
+				p = (char *)cases[i].text;
+				n1 = (unsigned char)p[0] < 0x80 ? 1 : 2;
+				n2 = (unsigned char)p[n1] < 0x80 ? 1 : 2;
+				cp = n2 == 1 ? p[n1]
+					     : ((p[n1] & 0x1f) << 6 |
+						   (p[n1 + 1] & 0x3f));
+				xasprintf(&text, "%.*s&#%d;%s", (int)n1, p,
+				    (int)cp, p + n1 + n2);
+			}
+			(void)keyword_matches("q", "qwertyu asdfghj zxcvbnm "
+						   "poiuytr lkjhgfd mnbvcxz");
+			got = keyword_matches(cases[i].kw, text);
+			if (got != cases[i].want) {
+				print_error("cases[%zu] way %d: \"%s\" in "
+					    "\"%s\": got %d\n",
+				    i, way, cases[i].kw, text, got);
+				fails++;
+			}
+			free(text);
+		}
+	}
+	assert_int_equal(fails, 0);
+}
+
 /* Spellings the folds make equal, and those they keep apart. */
 static const struct kw_case arabic_spelling[] = {
     {"روسيا", "ﺭﻭﺳﻴﺎ", 1},
@@ -1596,6 +1684,7 @@ main(void)
 	    cmocka_unit_test(test_arabic_strict),
 	    cmocka_unit_test(test_arabic_prefix),
 	    cmocka_unit_test(test_arabic_spelling),
+	    cmocka_unit_test(test_prefix_heads),
 	    cmocka_unit_test(test_phrases),
 	    cmocka_unit_test(test_phrase_one_field),
 	    cmocka_unit_test(test_filters),

@@ -12,7 +12,9 @@ import harness
 from harness import check
 
 N = 6000
-# Long enough for the walk to need several of its 20 ms steps anywhere.
+# A step of the walk ends after this many items however fast the machine
+# is (INGEST_REFILTER_STEP_ITEMS in daemon/ingest.h), or after 20 ms.
+STEP_ITEMS = 500
 FILLER = ("نص طويل من الأخبار اليومية عن الاقتصاد والسياسة والطقس " * 12)
 
 
@@ -64,7 +66,7 @@ def main(env):
     t0 = time.monotonic()
     d.send_signal(signal.SIGHUP)
     d.wait_log(r"choosing the items of news anew", 10, start=offset)
-    slowest, answers = 0.0, 0
+    answers = 0
     done = re.compile(r"items of news chosen anew from (\d+) stored items "
                       r"in [\d.]+s, (\d+) steps, the longest (\d+) ms")
     # The index and /metrics say how far the walk has got, as it goes (not
@@ -74,10 +76,9 @@ def main(env):
                        rb'its filter changed: (\d+) of (\d+) stored items')
     progress, metrics = [], []
     while not done.search(d.log_text()[offset:]):
+        # Not a bound on its speed: a guard against a walk that never ends.
         check(time.monotonic() - t0 < 120, "refilter still running")
-        t = time.monotonic()
         r = d.get("/")
-        slowest = max(slowest, time.monotonic() - t)
         answers += r.status == 200
         m = shown.search(r.body)
         if m:
@@ -94,22 +95,26 @@ def main(env):
     print("GET / showed the walk %d times: %s" % (
         len(progress), ", ".join("%d of %d" % p for p in progress[:8])))
     print("/metrics showed it %d times" % len(metrics))
-    check(progress, "GET / never showed the walk under way")
+    m = done.search(d.log_text()[offset:])
+    items, steps, longest = (int(g) for g in m.groups())
+    midway = [p for p in progress if 0 < p[0] < p[1]]
+    print("refilter: %d items, %d steps, longest %d ms; %d answers to GET / "
+          "meanwhile, %d of them midway" % (items, steps, longest, answers,
+                                           len(midway)))
+    check(items == N, "walked %d items, want %d", items, N)
+    # No bound on time (the machine may be slow or busy): the loop got its
+    # turn between steps, which a walk in one step never gives. The walk
+    # takes N / STEP_ITEMS steps at least, on any machine, and GET / was
+    # answered while it was half done.
+    check(steps >= N // STEP_ITEMS, "%d steps for %d items: the walk "
+          "blocked the loop", steps, N)
+    check(midway, "GET / never answered while the walk was half done")
     check(metrics, "/metrics never showed the walk under way")
     for n, total in progress:
         check(total == N and 0 <= n <= total, "index: %d of %d", n, total)
     for outs, n, total in metrics:
         check(outs == 1 and total == N and 0 <= n <= total,
               "metrics: %d outputs, %d of %d", outs, n, total)
-    m = done.search(d.log_text()[offset:])
-    items, steps, longest = (int(g) for g in m.groups())
-    print("refilter: %d items, %d steps, longest %d ms; %d answers to GET / "
-          "meanwhile, the slowest in %.3f s" % (items, steps, longest,
-                                                answers, slowest))
-    check(items == N, "walked %d items, want %d", items, N)
-    check(steps >= 2, "one step for %d items: not sliced", N)
-    check(longest < 1000, "a step of %d ms", longest)
-    check(slowest < 2.0, "GET / took %.2f s during the refilter", slowest)
     check(count(d, "news") == korea, "news has %d items, want %d korea",
           count(d, "news"), korea)
     # Once it is over, neither says so any more.
