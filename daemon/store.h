@@ -157,8 +157,9 @@ void store_rollback(struct store *);
  * disk together, in one transaction of which each is a savepoint (a rolled
  * back one undoes only its own writes). One commit of many small
  * transactions writes each page they share once. What a batch holds is
- * visible to this connection before it is committed: the caller shows
- * readers nothing of it until then. store_batch_commit returns -1 if any
+ * visible to this connection before it is committed: the daemon renders
+ * no output from it until then (its index page may show the fetch states
+ * of an open batch). store_batch_commit returns -1 if any
  * of the batch may be lost (an error that ends the whole transaction, such
  * as a full disk, or a failed commit): the caller does again what it
  * wrote. store_close commits an open batch.
