@@ -1030,6 +1030,26 @@ struct tstate {
 	} while (0)
 
 /*
+ * One more Arabic letter of the token, two bytes that fold to two; else
+ * goto arabic_other (not two bytes) or arabic_miss (v another entry).
+ */
+#define ARABIC_WANT ((uint32_t)TC_ARABIC << 26 | 2u << 24)
+#define ARABIC_MASK (FOLD_FLAGS | FOLD_CLASS_BITS | 3u << 24)
+#define ARABIC_STEP()                                                          \
+	do {                                                                   \
+		unsigned b0_ = (unsigned char)p[0];                            \
+		if (b0_ - 0xc0u >= 0x20u)                                      \
+			goto arabic_other;                                     \
+		v = fast[FOLD_FAST_2(b0_, (unsigned char)p[1])];               \
+		if ((v & ARABIC_MASK) != ARABIC_WANT)                          \
+			goto arabic_miss;                                      \
+		p += 2;                                                        \
+		memcpy(w, &v, 4);                                              \
+		w += 2;                                                        \
+		h = hash_step(h, v);                                           \
+	} while (0)
+
+/*
  * The tight loop of normalize_fast, in a function of its own so that its
  * few variables stay in registers: the rest of the token at st->p, as long
  * as it is code points of one byte or two that fold to one of its class
@@ -1066,26 +1086,15 @@ static void __attribute__((noinline)) tokens_run(struct tstate *st,
 		}
 	body:
 		/*
-		 * The rest of the token. Arabic letters take two bytes: their
-		 * loop needs no other case, and leaves what it does not know
-		 * (ASCII included) to the next.
+		 * The rest of the token. Arabic letters take two bytes and fold
+		 * to two: their loop needs no other case, and leaves the rest
+		 * to arabic_other and arabic_miss.
 		 */
 		if (want == (uint32_t)TC_ARABIC << 26) {
-			for (;;) {
-				unsigned b0 = (unsigned char)p[0];
-
-				if (b0 - 0xc0u >= 0x20u)
-					break;
-				v = fast[FOLD_FAST_2(b0, (unsigned char)p[1])];
-				if ((v & (FOLD_FLAGS | FOLD_CLASS_BITS)) !=
-				    want) {
-					k = 2;
-					goto end;
-				}
-				p += 2;
-				TOKEN_BYTES(v);
-			}
+			for (;;)
+				ARABIC_STEP();
 		}
+	body_any:
 		for (;;) {
 			FAST_NEXT(out);
 			if ((v & (FOLD_FLAGS | FOLD_CLASS_BITS)) != want)
@@ -1112,6 +1121,19 @@ static void __attribute__((noinline)) tokens_run(struct tstate *st,
 		/* Its head, one code point at a time, without counting. */
 		TOKEN_BYTES(v);
 		nch = 1;
+		if (cur == TC_ARABIC) {
+			ARABIC_STEP();
+			nch = 2;
+			ARABIC_STEP();
+			nch = 3;
+			t->head = h;
+			ARABIC_STEP();
+			nch = 4;
+			ARABIC_STEP();
+			nch = 5;
+			t->head5 = h;
+			goto body;
+		}
 		FAST_NEXT(out);
 		if ((v & (FOLD_FLAGS | FOLD_CLASS_BITS)) != want)
 			goto end;
@@ -1139,6 +1161,29 @@ static void __attribute__((noinline)) tokens_run(struct tstate *st,
 		nch = 5;
 		t->head5 = h;
 		goto body;
+
+	arabic_other:
+		/*
+		 * After an Arabic letter, not a code point of two bytes: ASCII
+		 * (never an Arabic letter) ends the token, the rest is for
+		 * normalize_fast.
+		 */
+		if ((unsigned char)p[0] >= 0x80)
+			goto out;
+		v = fast[(unsigned char)p[0]];
+		k = 1;
+		goto end;
+	arabic_miss:
+		/*
+		 * Two bytes that are no Arabic letter folding to two: the
+		 * token ends, or goes on (an Arabic letter of another length)
+		 * in the loops of any code point.
+		 */
+		k = 2;
+		if ((v & (FOLD_FLAGS | FOLD_CLASS_BITS)) != want)
+			goto end;
+		if (nch >= HEAD_LONG)
+			goto body_any;
 	}
 out:
 	st->p = p;
@@ -1149,6 +1194,7 @@ out:
 	st->cur = cur;
 }
 #undef FAST_NEXT
+#undef ARABIC_STEP
 
 /*
  * Sanitize, H (for item text), U, A and T in one pass, through the table.
