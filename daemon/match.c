@@ -1112,6 +1112,7 @@ static void __attribute__((noinline)) tokens_run(struct tstate *st,
 		while ((c = FOLD_CLASS(v)) == TC_NONE) {
 			p += k;
 			FAST_NEXT(out);
+		sep_next:
 			if (v == FOLD_UNKNOWN || (v & FOLD_FLAGS))
 				goto out;
 		}
@@ -1122,6 +1123,7 @@ static void __attribute__((noinline)) tokens_run(struct tstate *st,
 		TOKEN_BYTES(v);
 		nch = 1;
 		if (cur == TC_ARABIC) {
+		arabic_head:
 			ARABIC_STEP();
 			nch = 2;
 			ARABIC_STEP();
@@ -1172,7 +1174,32 @@ static void __attribute__((noinline)) tokens_run(struct tstate *st,
 			goto out;
 		v = fast[(unsigned char)p[0]];
 		k = 1;
-		goto end;
+		if (v == FOLD_UNKNOWN || (v & (FOLD_FLAGS | FOLD_CLASS_BITS)))
+			goto end;
+		/*
+		 * A separator of one byte, a space most often: and when an
+		 * Arabic letter of two bytes follows, the next token starts
+		 * with it at once.
+		 */
+		TOKEN_END();
+		cur = TC_NONE;
+		p++;
+		if ((unsigned char)p[0] - 0xc0u >= 0x20u) {
+			FAST_NEXT(out);
+			goto sep_next;
+		}
+		v = fast[FOLD_FAST_2((unsigned char)p[0], (unsigned char)p[1])];
+		k = 2;
+		if ((v & ARABIC_MASK) != ARABIC_WANT)
+			goto sep_next;
+		p += 2;
+		TOKEN_START(TC_ARABIC);
+		want = (uint32_t)TC_ARABIC << 26;
+		memcpy(w, &v, 4);
+		w += 2;
+		h = hash_step(h, v);
+		nch = 1;
+		goto arabic_head;
 	arabic_miss:
 		/*
 		 * Two bytes that are no Arabic letter folding to two: the
