@@ -809,6 +809,15 @@ static uint32_t *fold_table;
 #define FOLD_FAST_2(b0, b1) (0x80u + (((b0)-0xc0u) << 8 | (b1)))
 #define FOLD_FAST_SIZE (0x80 + 0x20 * 0x100)
 static uint32_t *fold_fast;
+/*
+ * The entries of fold_fast that are Arabic letters of two bytes folding to
+ * two (ARABIC_WANT under ARABIC_MASK), by the two bytes read as one
+ * uint16_t (ARABIC_PAIR); 0 for any other two bytes: so that tokens_run
+ * finds the common case with one load and one test.
+ */
+#define ARABIC_WANT ((uint32_t)TC_ARABIC << 26 | 2u << 24)
+#define ARABIC_MASK (FOLD_FLAGS | FOLD_CLASS_BITS | 3u << 24)
+static uint32_t *fold_arabic2;
 static uint32_t *fold_pool;
 static size_t fold_npool;
 static size_t fold_pool_size;
@@ -861,6 +870,7 @@ fold_init(void)
 	fold_table = xcalloc(0x10000, sizeof *fold_table);
 	fold_fast = xreallocarray(NULL, FOLD_FAST_SIZE, sizeof *fold_fast);
 	memset(fold_fast, 0xff, FOLD_FAST_SIZE * sizeof *fold_fast);
+	fold_arabic2 = xcalloc(0x10000, sizeof *fold_arabic2);
 	for (cp = 1; cp < 0x80; cp++)
 		if (cp != '<' && cp != '&')
 			fold_fast[cp] = FOLD_UNKNOWN;
@@ -880,8 +890,16 @@ fold_compute(uint32_t cp)
 	if (cp < 0x80) {
 		if (cp != 0 && cp != '<' && cp != '&')
 			fold_fast[cp] = v;
-	} else if (cp < 0x800)
-		fold_fast[FOLD_FAST_2(0xc0 | cp >> 6, 0x80 | (cp & 0x3f))] = v;
+	} else if (cp < 0x800) {
+		unsigned char b[2] = {0xc0 | cp >> 6, 0x80 | (cp & 0x3f)};
+		uint16_t u;
+
+		fold_fast[FOLD_FAST_2(b[0], b[1])] = v;
+		if ((v & ARABIC_MASK) == ARABIC_WANT) {
+			memcpy(&u, b, 2);
+			fold_arabic2[u] = v;
+		}
+	}
 	return v;
 }
 
@@ -962,6 +980,7 @@ tag_end(const char *q)
 /* The token being written by normalize_fast and tokens_run. */
 struct tstate {
 	const char *p;
+	const char *end; /* of the string: its NUL */
 	unsigned char *w; /* the next byte of the token list's data */
 	struct tok *t;
 	uint32_t h;	 /* its hash so far */
@@ -1031,18 +1050,17 @@ struct tstate {
 
 /*
  * One more Arabic letter of the token, two bytes that fold to two; else
- * goto arabic_other (not two bytes) or arabic_miss (v another entry).
+ * goto arabic_other (the end) or arabic_slow. Two bytes are read before p
+ * reaches the NUL at the end, so the second is that NUL at the latest.
  */
-#define ARABIC_WANT ((uint32_t)TC_ARABIC << 26 | 2u << 24)
-#define ARABIC_MASK (FOLD_FLAGS | FOLD_CLASS_BITS | 3u << 24)
 #define ARABIC_STEP()                                                          \
 	do {                                                                   \
-		unsigned b0_ = (unsigned char)p[0];                            \
-		if (b0_ - 0xc0u >= 0x20u)                                      \
+		uint16_t u_;                                                   \
+		if (p >= end)                                                  \
 			goto arabic_other;                                     \
-		v = fast[FOLD_FAST_2(b0_, (unsigned char)p[1])];               \
-		if ((v & ARABIC_MASK) != ARABIC_WANT)                          \
-			goto arabic_miss;                                      \
+		memcpy(&u_, p, 2);                                             \
+		if ((v = arabic2[u_]) == 0)                                    \
+			goto arabic_slow;                                      \
 		p += 2;                                                        \
 		memcpy(w, &v, 4);                                              \
 		w += 2;                                                        \
@@ -1061,9 +1079,10 @@ struct tstate {
  * make its head; the rest go through a loop that need not count them.
  */
 static void __attribute__((noinline)) tokens_run(struct tstate *st,
-    const uint32_t *fast, struct toklist *tl, unsigned char *base)
+    const uint32_t *fast, const uint32_t *arabic2, struct toklist *tl,
+    unsigned char *base)
 {
-	const char *p = st->p;
+	const char *p = st->p, *end = st->end;
 	unsigned char *w = st->w;
 	struct tok *t = st->t;
 	uint32_t h = st->h, nch = st->nch, v, want;
@@ -1088,7 +1107,7 @@ static void __attribute__((noinline)) tokens_run(struct tstate *st,
 		/*
 		 * The rest of the token. Arabic letters take two bytes and fold
 		 * to two: their loop needs no other case, and leaves the rest
-		 * to arabic_other and arabic_miss.
+		 * to arabic_other and arabic_slow.
 		 */
 		if (want == (uint32_t)TC_ARABIC << 26) {
 			for (;;)
@@ -1184,14 +1203,17 @@ static void __attribute__((noinline)) tokens_run(struct tstate *st,
 		TOKEN_END();
 		cur = TC_NONE;
 		p++;
-		if ((unsigned char)p[0] - 0xc0u >= 0x20u) {
+		if (p < end) {
+			uint16_t u;
+
+			memcpy(&u, p, 2);
+			v = arabic2[u];
+		} else
+			v = 0;
+		if (v == 0) {
 			FAST_NEXT(out);
 			goto sep_next;
 		}
-		v = fast[FOLD_FAST_2((unsigned char)p[0], (unsigned char)p[1])];
-		k = 2;
-		if ((v & ARABIC_MASK) != ARABIC_WANT)
-			goto sep_next;
 		p += 2;
 		TOKEN_START(TC_ARABIC);
 		want = (uint32_t)TC_ARABIC << 26;
@@ -1200,7 +1222,11 @@ static void __attribute__((noinline)) tokens_run(struct tstate *st,
 		h = hash_step(h, v);
 		nch = 1;
 		goto arabic_head;
-	arabic_miss:
+	arabic_slow:
+		/* Not an Arabic letter of two bytes that fold to two. */
+		if ((unsigned char)p[0] - 0xc0u >= 0x20u)
+			goto arabic_other;
+		v = fast[FOLD_FAST_2((unsigned char)p[0], (unsigned char)p[1])];
 		/*
 		 * Two bytes that are no Arabic letter folding to two: the
 		 * token ends, or goes on (an Arabic letter of another length)
@@ -1354,12 +1380,13 @@ normalize_fast(const char *s, size_t len, struct toklist *tl, int html)
 			continue;
 		/* The rest of the token and those after it, mostly. */
 		st.p = p;
+		st.end = end;
 		st.w = w;
 		st.t = t;
 		st.h = h;
 		st.nch = nch;
 		st.cur = cur;
-		tokens_run(&st, fold_fast, tl, base);
+		tokens_run(&st, fold_fast, fold_arabic2, tl, base);
 		p = st.p;
 		w = st.w;
 		t = st.t;
