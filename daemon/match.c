@@ -2122,13 +2122,14 @@ static uint32_t *union_mask;
 /*
  * A hash sets one bit of the union's bitmap: with some 10^5 strings in 4
  * million bits, a token no filter wants gets past it seldom, after a
- * multiplication, a shift and one memory access; its mask is found by
+ * shift and one memory access: the bit is the hash's high bits, mixed
+ * enough by its last multiplication (hash_step). Its mask is found by
  * another index.
  */
 static uint32_t
 union_bit(uint32_t h)
 {
-	return (h * 0x9e3779b1u) >> (32 - UNION_BITS_LOG);
+	return h >> (32 - UNION_BITS_LOG);
 }
 
 static uint32_t
