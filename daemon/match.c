@@ -980,7 +980,7 @@ tag_end(const char *q)
 /* The token being written by normalize_fast and tokens_run. */
 struct tstate {
 	const char *p;
-	const char *end; /* of the string: its NUL */
+	const char *end;  /* of the string: its NUL */
 	unsigned char *w; /* the next byte of the token list's data */
 	struct tok *t;
 	uint32_t h;	 /* its hash so far */
@@ -1078,9 +1078,9 @@ struct tstate {
  * the end (FOLD_BAIL in fold_fast). The first three code points of a token
  * make its head; the rest go through a loop that need not count them.
  */
-static void __attribute__((noinline)) tokens_run(struct tstate *st,
-    const uint32_t *fast, const uint32_t *arabic2, struct toklist *tl,
-    unsigned char *base)
+static void __attribute__((noinline))
+tokens_run(struct tstate *st, const uint32_t *fast, const uint32_t *arabic2,
+    struct toklist *tl, unsigned char *base)
 {
 	const char *p = st->p, *end = st->end;
 	unsigned char *w = st->w;
@@ -1107,7 +1107,7 @@ static void __attribute__((noinline)) tokens_run(struct tstate *st,
 		/*
 		 * The rest of the token. Arabic letters take two bytes and fold
 		 * to two: their loop needs no other case, and leaves the rest
-		 * to arabic_other and arabic_slow.
+		 * to arabic_slow.
 		 */
 		if (want == (uint32_t)TC_ARABIC << 26) {
 			for (;;)
@@ -1185,12 +1185,9 @@ static void __attribute__((noinline)) tokens_run(struct tstate *st,
 
 	arabic_other:
 		/*
-		 * After an Arabic letter, not a code point of two bytes: ASCII
-		 * (never an Arabic letter) ends the token, the rest is for
-		 * normalize_fast.
+		 * After an Arabic letter, ASCII (never an Arabic letter, the
+		 * NUL at the end included): the token ends.
 		 */
-		if ((unsigned char)p[0] >= 0x80)
-			goto out;
 		v = fast[(unsigned char)p[0]];
 		k = 1;
 		if (v == FOLD_UNKNOWN || (v & (FOLD_FLAGS | FOLD_CLASS_BITS)))
@@ -1223,9 +1220,15 @@ static void __attribute__((noinline)) tokens_run(struct tstate *st,
 		nch = 1;
 		goto arabic_head;
 	arabic_slow:
-		/* Not an Arabic letter of two bytes that fold to two. */
-		if ((unsigned char)p[0] - 0xc0u >= 0x20u)
+		/*
+		 * Not an Arabic letter of two bytes that fold to two: ASCII, a
+		 * code point of two bytes (below), or what normalize_fast sees
+		 * to.
+		 */
+		if ((unsigned char)p[0] < 0x80)
 			goto arabic_other;
+		if ((unsigned char)p[0] - 0xc0u >= 0x20u)
+			goto out;
 		v = fast[FOLD_FAST_2((unsigned char)p[0], (unsigned char)p[1])];
 		/*
 		 * Two bytes that are no Arabic letter folding to two: the
