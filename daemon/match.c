@@ -809,6 +809,15 @@ static uint32_t *fold_table;
 #define FOLD_FAST_2(b0, b1) (0x80u + (((b0)-0xc0u) << 8 | (b1)))
 #define FOLD_FAST_SIZE (0x80 + 0x20 * 0x100)
 static uint32_t *fold_fast;
+/*
+ * The entries of fold_fast that are Arabic letters of two bytes folding to
+ * two (ARABIC_WANT under ARABIC_MASK), by the two bytes read as one
+ * uint16_t (ARABIC_PAIR); 0 for any other two bytes: so that tokens_run
+ * finds the common case with one load and one test.
+ */
+#define ARABIC_WANT ((uint32_t)TC_ARABIC << 26 | 2u << 24)
+#define ARABIC_MASK (FOLD_FLAGS | FOLD_CLASS_BITS | 3u << 24)
+static uint32_t *fold_arabic2;
 static uint32_t *fold_pool;
 static size_t fold_npool;
 static size_t fold_pool_size;
@@ -861,6 +870,7 @@ fold_init(void)
 	fold_table = xcalloc(0x10000, sizeof *fold_table);
 	fold_fast = xreallocarray(NULL, FOLD_FAST_SIZE, sizeof *fold_fast);
 	memset(fold_fast, 0xff, FOLD_FAST_SIZE * sizeof *fold_fast);
+	fold_arabic2 = xcalloc(0x10000, sizeof *fold_arabic2);
 	for (cp = 1; cp < 0x80; cp++)
 		if (cp != '<' && cp != '&')
 			fold_fast[cp] = FOLD_UNKNOWN;
@@ -880,8 +890,16 @@ fold_compute(uint32_t cp)
 	if (cp < 0x80) {
 		if (cp != 0 && cp != '<' && cp != '&')
 			fold_fast[cp] = v;
-	} else if (cp < 0x800)
-		fold_fast[FOLD_FAST_2(0xc0 | cp >> 6, 0x80 | (cp & 0x3f))] = v;
+	} else if (cp < 0x800) {
+		unsigned char b[2] = {0xc0 | cp >> 6, 0x80 | (cp & 0x3f)};
+		uint16_t u;
+
+		fold_fast[FOLD_FAST_2(b[0], b[1])] = v;
+		if ((v & ARABIC_MASK) == ARABIC_WANT) {
+			memcpy(&u, b, 2);
+			fold_arabic2[u] = v;
+		}
+	}
 	return v;
 }
 
@@ -962,6 +980,7 @@ tag_end(const char *q)
 /* The token being written by normalize_fast and tokens_run. */
 struct tstate {
 	const char *p;
+	const char *end;  /* of the string: its NUL */
 	unsigned char *w; /* the next byte of the token list's data */
 	struct tok *t;
 	uint32_t h;	 /* its hash so far */
@@ -1030,6 +1049,25 @@ struct tstate {
 	} while (0)
 
 /*
+ * One more Arabic letter of the token, two bytes that fold to two; else
+ * goto arabic_other (the end) or arabic_slow. Two bytes are read before p
+ * reaches the NUL at the end, so the second is that NUL at the latest.
+ */
+#define ARABIC_STEP()                                                          \
+	do {                                                                   \
+		uint16_t u_;                                                   \
+		if (p >= end)                                                  \
+			goto arabic_other;                                     \
+		memcpy(&u_, p, 2);                                             \
+		if ((v = arabic2[u_]) == 0)                                    \
+			goto arabic_slow;                                      \
+		p += 2;                                                        \
+		memcpy(w, &v, 4);                                              \
+		w += 2;                                                        \
+		h = hash_step(h, v);                                           \
+	} while (0)
+
+/*
  * The tight loop of normalize_fast, in a function of its own so that its
  * few variables stay in registers: the rest of the token at st->p, as long
  * as it is code points of one byte or two that fold to one of its class
@@ -1040,10 +1078,11 @@ struct tstate {
  * the end (FOLD_BAIL in fold_fast). The first three code points of a token
  * make its head; the rest go through a loop that need not count them.
  */
-static void __attribute__((noinline)) tokens_run(struct tstate *st,
-    const uint32_t *fast, struct toklist *tl, unsigned char *base)
+static void __attribute__((noinline))
+tokens_run(struct tstate *st, const uint32_t *fast, const uint32_t *arabic2,
+    struct toklist *tl, unsigned char *base)
 {
-	const char *p = st->p;
+	const char *p = st->p, *end = st->end;
 	unsigned char *w = st->w;
 	struct tok *t = st->t;
 	uint32_t h = st->h, nch = st->nch, v, want;
@@ -1066,26 +1105,15 @@ static void __attribute__((noinline)) tokens_run(struct tstate *st,
 		}
 	body:
 		/*
-		 * The rest of the token. Arabic letters take two bytes: their
-		 * loop needs no other case, and leaves what it does not know
-		 * (ASCII included) to the next.
+		 * The rest of the token. Arabic letters take two bytes and fold
+		 * to two: their loop needs no other case, and leaves the rest
+		 * to arabic_slow.
 		 */
 		if (want == (uint32_t)TC_ARABIC << 26) {
-			for (;;) {
-				unsigned b0 = (unsigned char)p[0];
-
-				if (b0 - 0xc0u >= 0x20u)
-					break;
-				v = fast[FOLD_FAST_2(b0, (unsigned char)p[1])];
-				if ((v & (FOLD_FLAGS | FOLD_CLASS_BITS)) !=
-				    want) {
-					k = 2;
-					goto end;
-				}
-				p += 2;
-				TOKEN_BYTES(v);
-			}
+			for (;;)
+				ARABIC_STEP();
 		}
+	body_any:
 		for (;;) {
 			FAST_NEXT(out);
 			if ((v & (FOLD_FLAGS | FOLD_CLASS_BITS)) != want)
@@ -1103,6 +1131,7 @@ static void __attribute__((noinline)) tokens_run(struct tstate *st,
 		while ((c = FOLD_CLASS(v)) == TC_NONE) {
 			p += k;
 			FAST_NEXT(out);
+		sep_next:
 			if (v == FOLD_UNKNOWN || (v & FOLD_FLAGS))
 				goto out;
 		}
@@ -1112,6 +1141,20 @@ static void __attribute__((noinline)) tokens_run(struct tstate *st,
 		/* Its head, one code point at a time, without counting. */
 		TOKEN_BYTES(v);
 		nch = 1;
+		if (cur == TC_ARABIC) {
+		arabic_head:
+			ARABIC_STEP();
+			nch = 2;
+			ARABIC_STEP();
+			nch = 3;
+			t->head = h;
+			ARABIC_STEP();
+			nch = 4;
+			ARABIC_STEP();
+			nch = 5;
+			t->head5 = h;
+			goto body;
+		}
 		FAST_NEXT(out);
 		if ((v & (FOLD_FLAGS | FOLD_CLASS_BITS)) != want)
 			goto end;
@@ -1139,6 +1182,64 @@ static void __attribute__((noinline)) tokens_run(struct tstate *st,
 		nch = 5;
 		t->head5 = h;
 		goto body;
+
+	arabic_other:
+		/*
+		 * After an Arabic letter, ASCII (never an Arabic letter, the
+		 * NUL at the end included): the token ends.
+		 */
+		v = fast[(unsigned char)p[0]];
+		k = 1;
+		if (v == FOLD_UNKNOWN || (v & (FOLD_FLAGS | FOLD_CLASS_BITS)))
+			goto end;
+		/*
+		 * A separator of one byte, a space most often: and when an
+		 * Arabic letter of two bytes follows, the next token starts
+		 * with it at once.
+		 */
+		TOKEN_END();
+		cur = TC_NONE;
+		p++;
+		if (p < end) {
+			uint16_t u;
+
+			memcpy(&u, p, 2);
+			v = arabic2[u];
+		} else
+			v = 0;
+		if (v == 0) {
+			FAST_NEXT(out);
+			goto sep_next;
+		}
+		p += 2;
+		TOKEN_START(TC_ARABIC);
+		want = (uint32_t)TC_ARABIC << 26;
+		memcpy(w, &v, 4);
+		w += 2;
+		h = hash_step(h, v);
+		nch = 1;
+		goto arabic_head;
+	arabic_slow:
+		/*
+		 * Not an Arabic letter of two bytes that fold to two: ASCII, a
+		 * code point of two bytes (below), or what normalize_fast sees
+		 * to.
+		 */
+		if ((unsigned char)p[0] < 0x80)
+			goto arabic_other;
+		if ((unsigned char)p[0] - 0xc0u >= 0x20u)
+			goto out;
+		v = fast[FOLD_FAST_2((unsigned char)p[0], (unsigned char)p[1])];
+		/*
+		 * Two bytes that are no Arabic letter folding to two: the
+		 * token ends, or goes on (an Arabic letter of another length)
+		 * in the loops of any code point.
+		 */
+		k = 2;
+		if ((v & (FOLD_FLAGS | FOLD_CLASS_BITS)) != want)
+			goto end;
+		if (nch >= HEAD_LONG)
+			goto body_any;
 	}
 out:
 	st->p = p;
@@ -1149,6 +1250,7 @@ out:
 	st->cur = cur;
 }
 #undef FAST_NEXT
+#undef ARABIC_STEP
 
 /*
  * Sanitize, H (for item text), U, A and T in one pass, through the table.
@@ -1281,12 +1383,13 @@ normalize_fast(const char *s, size_t len, struct toklist *tl, int html)
 			continue;
 		/* The rest of the token and those after it, mostly. */
 		st.p = p;
+		st.end = end;
 		st.w = w;
 		st.t = t;
 		st.h = h;
 		st.nch = nch;
 		st.cur = cur;
-		tokens_run(&st, fold_fast, tl, base);
+		tokens_run(&st, fold_fast, fold_arabic2, tl, base);
 		p = st.p;
 		w = st.w;
 		t = st.t;
@@ -2022,13 +2125,14 @@ static uint32_t *union_mask;
 /*
  * A hash sets one bit of the union's bitmap: with some 10^5 strings in 4
  * million bits, a token no filter wants gets past it seldom, after a
- * multiplication, a shift and one memory access; its mask is found by
+ * shift and one memory access: the bit is the hash's high bits, mixed
+ * enough by its last multiplication (hash_step). Its mask is found by
  * another index.
  */
 static uint32_t
 union_bit(uint32_t h)
 {
-	return (h * 0x9e3779b1u) >> (32 - UNION_BITS_LOG);
+	return h >> (32 - UNION_BITS_LOG);
 }
 
 static uint32_t

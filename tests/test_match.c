@@ -375,6 +375,55 @@ test_tokens(void **state)
 	CHECK_TOKENS(tokens);
 }
 
+/*
+ * Runs of Arabic letters, the fast path's case, and everything that stops
+ * it: the end of the string (also inside a character), a separator of one
+ * byte or more, marks, tatweel, presentation forms, other scripts, bytes
+ * that are no UTF-8.
+ */
+static const struct tok_case arabic_runs[] = {
+    {"روسيا", "روسيا"},
+    {"و من على روسيا اليابان المتحدة والاستثمارات",
+	"و|من|علي|روسيا|اليابان|المتحده|والاستثمارات"},
+    {"روسيا  اليابان, الصين. مصر", "روسيا|اليابان|الصين|مصر"},
+    {"روسيا\xd8", "روسيا"},
+    {"روسيا \xd8", "روسيا"},
+    {"روس\xd9"
+     "Aيا",
+	"روس|a|يا"},
+    {"روس\xd9", "روس"},
+    {"مدرسة أحمد إلى", "مدرسه|احمد|الي"},
+    {"مُحَمَّد الْمُتَّحِدَة", "محمد|المتحده"},
+    {"روـسيا والاستثـمارات", "روسيا|والاستثمارات"},
+    {"ر\xef\xbb\xad\xd8\xb3يا", "روسيا"},
+    {"روسياé روسيا é", "روسيا|e|روسيا|e"},
+    {"روسياG20", "روسيا|g|20"},
+    {"الدولة٣ ٣الدولة", "الدوله|3|3|الدوله"},
+    {"ک ی ے ہ", "ك|ي|ي|ه"},
+    {"روسيا<b>اليابان</b>&amp;الصين", "روسيا|اليابان|الصين"},
+};
+
+static void
+test_arabic_runs(void **state)
+{
+	size_t i, fails = 0;
+	char *got;
+
+	(void)state;
+	CHECK_TOKENS(arabic_runs);
+	/* The same as plain text, but for the markup. */
+	for (i = 0; i + 1 < nitems(arabic_runs); i++) {
+		got = joined_tokens_kind(arabic_runs[i].in, 1);
+		if (strcmp(got, arabic_runs[i].want) != 0) {
+			print_error(
+			    "arabic_runs[%zu] plain: got \"%s\"\n", i, got);
+			fails++;
+		}
+		free(got);
+	}
+	assert_int_equal(fails, 0);
+}
+
 static void
 test_tokens_null_field(void **state)
 {
@@ -1673,6 +1722,7 @@ main(void)
 	    cmocka_unit_test(test_unicode_fold),
 	    cmocka_unit_test(test_arabic_fold),
 	    cmocka_unit_test(test_tokens),
+	    cmocka_unit_test(test_arabic_runs),
 	    cmocka_unit_test(test_tokens_null_field),
 	    cmocka_unit_test(test_syntax),
 	    cmocka_unit_test(test_filter_bad_keyword),
