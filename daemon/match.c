@@ -1049,6 +1049,19 @@ struct tstate {
 	} while (0)
 
 /*
+ * One more code point of the token's class, of one byte or two; else goto
+ * end (another class or a separator) or out (what FAST_NEXT leaves).
+ */
+#define ANY_STEP()                                                             \
+	do {                                                                   \
+		FAST_NEXT(out);                                                \
+		if ((v & (FOLD_FLAGS | FOLD_CLASS_BITS)) != want)              \
+			goto end;                                              \
+		p += k;                                                        \
+		TOKEN_BYTES(v);                                                \
+	} while (0)
+
+/*
  * One more Arabic letter of the token, two bytes that fold to two; else
  * goto arabic_other (the end) or arabic_slow. Two bytes are read before p
  * reaches the NUL at the end, so the second is that NUL at the latest.
@@ -1093,11 +1106,7 @@ tokens_run(struct tstate *st, const uint32_t *fast, const uint32_t *arabic2,
 	for (;;) {
 		/* The heads, if the token came in without them. */
 		while (nch < HEAD_LONG) {
-			FAST_NEXT(out);
-			if ((v & (FOLD_FLAGS | FOLD_CLASS_BITS)) != want)
-				goto end;
-			p += k;
-			TOKEN_BYTES(v);
+			ANY_STEP();
 			if (++nch == HEAD_SHORT)
 				t->head = h;
 			else if (nch == HEAD_LONG)
@@ -1114,13 +1123,8 @@ tokens_run(struct tstate *st, const uint32_t *fast, const uint32_t *arabic2,
 				ARABIC_STEP();
 		}
 	body_any:
-		for (;;) {
-			FAST_NEXT(out);
-			if ((v & (FOLD_FLAGS | FOLD_CLASS_BITS)) != want)
-				break;
-			p += k;
-			TOKEN_BYTES(v);
-		}
+		for (;;)
+			ANY_STEP();
 	end:
 		/* A code point of another class, or a separator: the token
 		 * ends, and the next starts here or after the separators. */
@@ -1155,30 +1159,14 @@ tokens_run(struct tstate *st, const uint32_t *fast, const uint32_t *arabic2,
 			t->head5 = h;
 			goto body;
 		}
-		FAST_NEXT(out);
-		if ((v & (FOLD_FLAGS | FOLD_CLASS_BITS)) != want)
-			goto end;
-		p += k;
-		TOKEN_BYTES(v);
+		ANY_STEP();
 		nch = 2;
-		FAST_NEXT(out);
-		if ((v & (FOLD_FLAGS | FOLD_CLASS_BITS)) != want)
-			goto end;
-		p += k;
-		TOKEN_BYTES(v);
+		ANY_STEP();
 		nch = 3;
 		t->head = h;
-		FAST_NEXT(out);
-		if ((v & (FOLD_FLAGS | FOLD_CLASS_BITS)) != want)
-			goto end;
-		p += k;
-		TOKEN_BYTES(v);
+		ANY_STEP();
 		nch = 4;
-		FAST_NEXT(out);
-		if ((v & (FOLD_FLAGS | FOLD_CLASS_BITS)) != want)
-			goto end;
-		p += k;
-		TOKEN_BYTES(v);
+		ANY_STEP();
 		nch = 5;
 		t->head5 = h;
 		goto body;
@@ -1250,6 +1238,7 @@ out:
 	st->cur = cur;
 }
 #undef FAST_NEXT
+#undef ANY_STEP
 #undef ARABIC_STEP
 
 /*
