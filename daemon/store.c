@@ -640,6 +640,20 @@ store_row(struct store *s, sqlite3_stmt *st, int rc, const char *what)
 	return -1;
 }
 
+/* store_row of a statement whose row is one integer, read into *v. */
+static int
+store_int64(struct store *s, sqlite3_stmt *st, int rc, const char *what,
+    int64_t *v)
+{
+	int found;
+
+	if ((found = store_row(s, st, rc, what)) == 1) {
+		*v = sqlite3_column_int64(st, 0);
+		store_done(st);
+	}
+	return found;
+}
+
 static char *
 column_strdup(sqlite3_stmt *st, int i)
 {
@@ -1153,10 +1167,8 @@ store_host_retry(struct store *s, const char *host)
 	int64_t t;
 
 	bind_text(&rc, st, 1, host);
-	if ((found = store_row(s, st, rc, "get host")) <= 0)
+	if ((found = store_int64(s, st, rc, "get host", &t)) <= 0)
 		return found;
-	t = sqlite3_column_int64(st, 0);
-	store_done(st);
 	return t;
 }
 
@@ -2029,10 +2041,8 @@ store_item_prune(struct store *s, int64_t id, int64_t now)
 	st = s->st[ST_ITEM_STORY];
 	rc = SQLITE_OK;
 	bind_int64(&rc, st, 1, id);
-	if ((found = store_row(s, st, rc, "get item story")) <= 0)
+	if ((found = store_int64(s, st, rc, "get item story", &story)) <= 0)
 		return found;
-	story = sqlite3_column_int64(st, 0);
-	store_done(st);
 
 	st = s->st[ST_TOMB_ADD];
 	rc = SQLITE_OK;
@@ -2464,10 +2474,9 @@ store_output_modified(struct store *s, const char *output)
 	int rc = SQLITE_OK, found;
 
 	bind_text(&rc, st, 1, output);
-	if ((found = store_row(s, st, rc, "output modified")) <= 0)
+	/* NULL, when empty, reads 0 */
+	if ((found = store_int64(s, st, rc, "output modified", &t)) <= 0)
 		return found == 0 ? 0 : -1;
-	t = sqlite3_column_int64(st, 0); /* NULL, when empty, reads 0 */
-	store_done(st);
 	return t;
 }
 
@@ -2517,10 +2526,8 @@ store_items_count(struct store *s, int64_t after_id)
 	int rc = SQLITE_OK, found;
 
 	bind_int64(&rc, st, 1, after_id);
-	if ((found = store_row(s, st, rc, "items count")) <= 0)
+	if ((found = store_int64(s, st, rc, "items count", &n)) <= 0)
 		return found == 0 ? 0 : -1;
-	n = sqlite3_column_int64(st, 0);
-	store_done(st);
 	return n;
 }
 
