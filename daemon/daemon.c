@@ -497,24 +497,6 @@ names_free(char **names, size_t n)
 	free(names);
 }
 
-/*
- * A write failed. If the store says it was the disk or the lock, the feed
- * (NULL: none) waits until writes work again, and the whole episode is said
- * once. Returns 1 if it was such a fault, 0 for an error of its own.
- */
-static void daemon_stall(struct daemon *, const char *, const char *);
-
-static int
-daemon_store_fault(struct daemon *d, const char *feed)
-{
-	const char *why = store_fault(d->store);
-
-	if (why == NULL)
-		return 0;
-	daemon_stall(d, feed, why);
-	return 1;
-}
-
 /* The feed (NULL: none) waits until writes work again, for the reason why. */
 static void
 daemon_stall(struct daemon *d, const char *feed, const char *why)
@@ -535,6 +517,22 @@ daemon_stall(struct daemon *d, const char *feed, const char *why)
 		if (d->retry != NULL && !d->once)
 			evtimer_add(d->retry, &tv);
 	}
+}
+
+/*
+ * A write failed. If the store says it was the disk or the lock, the feed
+ * (NULL: none) waits until writes work again, and the whole episode is said
+ * once. Returns 1 if it was such a fault, 0 for an error of its own.
+ */
+static int
+daemon_store_fault(struct daemon *d, const char *feed)
+{
+	const char *why = store_fault(d->store);
+
+	if (why == NULL)
+		return 0;
+	daemon_stall(d, feed, why);
+	return 1;
 }
 
 /* A feed's writes worked: the episode ends when no feed waits any more. */
@@ -941,8 +939,7 @@ daemon_publish_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	daemon_flush(d);
-	publish_refresh(d->pub, daemon_output_changed, d);
+	daemon_publish_now(d);
 }
 
 /* Renders what changed at once; only while serving. */
@@ -1077,14 +1074,12 @@ daemon_feed_done(struct daemon *d, struct job *j, const struct config_feed *cf,
 		else
 			log_warnx("feed %s: cannot record the fetch", cf->name);
 	}
-	if (o->stalled)
-		;
-	else if (store_batch_open(d->store)) {
+	if (!o->stalled && store_batch_open(d->store)) {
 		/* Its writes work once the batch is committed. */
 		d->batch_feeds = xreallocarray(d->batch_feeds,
 		    d->nbatch_feeds + 1, sizeof *d->batch_feeds);
 		d->batch_feeds[d->nbatch_feeds++] = xstrdup(cf->name);
-	} else
+	} else if (!o->stalled)
 		daemon_store_ok(d, cf->name);
 	/* The database's trouble has been said once for all feeds. */
 	if (o->stalled)
