@@ -4,7 +4,7 @@
  * how many bytes of database each item costs.
  *
  * Every side gets the same items, already parsed, in memory, and the same
- * connection settings as the store's (WAL, synchronous=NORMAL, a 16 MB page
+ * connection settings as the store's (WAL, synchronous=NORMAL, an 8 MB page
  * cache, no SQLite mutexes). Two bare loops, one prepared statement per
  * row, no lookups, committing every batch:
  *  (1) each item's columns into a table of its own with only the
@@ -22,8 +22,11 @@
  * time are reported.
  *
  *	bench-ingest [-n items] [-b batch] [-r runs] [-d dir] [-o only]
+ *	    [-D index[,index...]]
  *
- * -o runs one side alone (bare, plain, filter), for a profiler.
+ * -o runs one side alone (bare, schema, plain, filter), for a profiler.
+ * -D drops these indexes of feedmux's schema before (2) writes its rows:
+ * what each index costs, and what the rows cost without any of them.
  */
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -246,7 +249,8 @@ open_db(const char *path)
 		NULL) != SQLITE_OK)
 		fatalx("%s: cannot open", path);
 	sql(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
-		"PRAGMA cache_size = -16384; PRAGMA foreign_keys = ON");
+		"PRAGMA cache_size = -8192; PRAGMA temp_store = MEMORY;"
+		"PRAGMA foreign_keys = ON");
 	return db;
 }
 
@@ -354,8 +358,8 @@ prepare_items(const struct item *items, size_t n)
  */
 static void
 run_bare_schema(const char *path, const struct item *items,
-    const struct prepared *p, size_t n, size_t batch, struct timing *tm,
-    off_t *size)
+    const struct prepared *p, size_t n, size_t batch, const char *drop,
+    struct timing *tm, off_t *size)
 {
 	sqlite3 *db;
 	sqlite3_stmt *story, *item, *out;
@@ -372,6 +376,15 @@ run_bare_schema(const char *path, const struct item *items,
 		fatalx("feeds");
 	store_close(s);
 	db = open_db(path);
+	while (drop != NULL && *drop != '\0') {
+		size_t len = strcspn(drop, ",");
+		char *q;
+
+		xasprintf(&q, "DROP INDEX \"%.*s\"", (int)len, drop);
+		sql(db, q);
+		free(q);
+		drop += len + (drop[len] == ',');
+	}
 	if (sqlite3_prepare_v2(db,
 		"INSERT INTO stories (feed, key, sort_time)"
 		" VALUES (?1, ?2, ?3)",
@@ -455,7 +468,8 @@ run_feedmux(const char *path, struct item *items, size_t n, size_t batch,
     const struct match_filter *filter, struct timing *tm, struct timing *again,
     off_t *size)
 {
-	struct ingest_output outs[2] = {{.name = "all"}, {.name = "rj", .filter = filter}};
+	struct ingest_output outs[2] = {
+	    {.name = "all"}, {.name = "rj", .filter = filter}};
 	struct ingest_result r;
 	struct store *s;
 	struct feed f;
@@ -546,7 +560,7 @@ report(const char *name, const struct timing *t, size_t runs, size_t n,
 int
 main(int argc, char **argv)
 {
-	const char *dir = "/tmp", *only = NULL;
+	const char *dir = "/tmp", *only = NULL, *drop = NULL;
 	size_t n = 50000, batch = 50, runs = 5;
 	char *path, *kw[] = {"روسيا", "اليابان", "russia", "japan"}, *cause;
 	struct timing *bare, *schema, *plain, *filtered, *plain2, *filtered2;
@@ -557,7 +571,7 @@ main(int argc, char **argv)
 	int c;
 
 	log_init("bench-ingest", LOG_LEVEL_WARN);
-	while ((c = getopt(argc, argv, "n:b:r:d:o:")) != -1) {
+	while ((c = getopt(argc, argv, "n:b:r:d:o:D:")) != -1) {
 		switch (c) {
 		case 'n':
 			n = strtoul(optarg, NULL, 10);
@@ -574,11 +588,14 @@ main(int argc, char **argv)
 		case 'o':
 			only = optarg;
 			break;
+		case 'D':
+			drop = optarg;
+			break;
 		default:
 			fprintf(stderr,
 			    "usage: bench-ingest [-n items] [-b batch]"
 			    " [-r runs] [-d dir] [-o "
-			    "bare|schema|plain|filter]\n");
+			    "bare|schema|plain|filter] [-D index,...]\n");
 			return 2;
 		}
 	}
@@ -608,8 +625,8 @@ main(int argc, char **argv)
 		if (WANT("bare"))
 			run_bare(path, items, n, batch, &bare[r], &bsize);
 		if (WANT("schema"))
-			run_bare_schema(
-			    path, items, prep, n, batch, &schema[r], &ssize);
+			run_bare_schema(path, items, prep, n, batch, drop,
+			    &schema[r], &ssize);
 		if (WANT("plain"))
 			run_feedmux(path, items, n, batch, NULL, &plain[r],
 			    &plain2[r], &psize);
@@ -624,8 +641,9 @@ main(int argc, char **argv)
 		report("(1) bare loop, own table", bare, runs, n, bsize, NULL,
 		    NULL);
 	if (WANT("schema"))
-		report("(2) bare loop, feedmux's rows", schema, runs, n, ssize,
-		    only == NULL ? bare : NULL, NULL);
+		report(drop == NULL ? "(2) bare loop, feedmux's rows"
+				    : "(2) feedmux's rows, -D indexes",
+		    schema, runs, n, ssize, only == NULL ? bare : NULL, NULL);
 	if (WANT("plain"))
 		report("feedmux ingest", plain, runs, n, psize,
 		    only == NULL ? bare : NULL, only == NULL ? schema : NULL);
