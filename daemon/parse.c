@@ -894,6 +894,19 @@ node_text_raw(struct pstate *st, xmlNodePtr n)
 			st->cut = 1;
 			len = PARSE_MAX_FIELD;
 		}
+		/*
+		 * No copy at all when the text has a block of its own (not
+		 * inside the node, not the dictionary's): an element's text
+		 * is read once, so the text node gives it up.
+		 */
+		if (c->content != (xmlChar *)&c->properties &&
+		    (c->doc == NULL || c->doc->dict == NULL ||
+		    !xmlDictOwns(c->doc->dict, c->content))) {
+			s = (char *)c->content;
+			c->content = NULL;
+			s[len] = '\0';
+			return s;
+		}
 		s = xmalloc(len + 1);
 		memcpy(s, c->content, len);
 		s[len] = '\0';
