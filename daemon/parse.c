@@ -1201,22 +1201,31 @@ static const unsigned char html_text_class[256] = {
 	['\f'] = HT_SPACE, ['\r'] = HT_SPACE, [' '] = HT_SPACE,
 };
 
-/* How many of the 16 bytes at p, from the first, are not '&', '<', NUL,
- * white space or another control character: 0 without SSE2. */
+/*
+ * How many of the 16 bytes at p (p[16] readable), from the first, html_text_run
+ * copies as they are: not '&', '<', NUL, another control character or white
+ * space, but for single spaces (a space the next byte of which is not white
+ * space); 0 without SSE2.
+ */
 static size_t
 html_span16(const unsigned char *p)
 {
 #ifdef __SSE2__
 	__m128i v;
-	unsigned bad;
+	unsigned bad, sp, ws;
 
 	v = _mm_loadu_si128((const __m128i *)p);
+	sp = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')));
+	ws = sp | (unsigned)_mm_movemask_epi8(_mm_and_si128(
+	    _mm_cmpgt_epi8(v, _mm_set1_epi8('\t' - 1)),
+	    _mm_cmplt_epi8(v, _mm_set1_epi8('\r' + 1))));
+	ws |= (unsigned)is_ascii_space(p[16]) << 16;
 	/* Signed: bytes from 0x80 compare below 0x21 too, hence the ~. */
-	bad = ((unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(v,
-	    _mm_set1_epi8(0x21))) & ~(unsigned)_mm_movemask_epi8(v)) |
+	bad = (((unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(v,
+	    _mm_set1_epi8(0x21))) & ~(unsigned)_mm_movemask_epi8(v)) & ~sp) |
 	    (unsigned)_mm_movemask_epi8(_mm_or_si128(
 	    _mm_cmpeq_epi8(v, _mm_set1_epi8('&')),
-	    _mm_cmpeq_epi8(v, _mm_set1_epi8('<'))));
+	    _mm_cmpeq_epi8(v, _mm_set1_epi8('<')))) | (sp & (ws >> 1));
 	bad &= 0xffff;
 	return bad == 0 ? 16 : (size_t)__builtin_ctz(bad);
 #else
@@ -1251,7 +1260,8 @@ html_text_run(const char **pp, const char *end, char **wp, int *sp)
 			}
 			while (html_text_class[*p] == HT_TEXT)
 				*w++ = (char)*p++;
-			space = 0;
+			/* The last byte may be a single space of a span. */
+			space = w[-1] == ' ';
 		}
 		if (html_text_class[*p] != HT_SPACE)
 			break;
@@ -1334,12 +1344,12 @@ html_text_put(const char *html, struct buf *b)
 			html_text_run(&p, hend, &w, &sp);
 			continue;
 		}
-		if (strncmp(p, "<!--", 4) == 0) {
+		if (p[1] == '!' && strncmp(p, "<!--", 4) == 0) {
 			p = (end = strstr(p + 4, "-->")) != NULL ? end + 3 :
 			    p + strlen(p);
 			continue;
 		}
-		if (strncmp(p, "<![CDATA[", 9) == 0) {
+		if (p[1] == '!' && strncmp(p, "<![CDATA[", 9) == 0) {
 			p += 9;
 			n = (end = strstr(p, "]]>")) != NULL ? (size_t)(end - p) :
 			    strlen(p);
@@ -1362,7 +1372,7 @@ html_text_put(const char *html, struct buf *b)
 			;
 		end = html_tag_end(p);
 		/* Code is not text a reader sees. */
-		if (p[1] != '/' && len < sizeof name && !(end[-1] == '>' &&
+		if (p[1] != '/' && (len == 5 || len == 6) && !(end[-1] == '>' &&
 		    end - p > 2 && end[-2] == '/')) {
 			memcpy(name, q, len);
 			name[len] = '\0';

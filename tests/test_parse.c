@@ -1313,7 +1313,62 @@ static const struct {
 	{ "", NULL },
 	{ "<unclosed tag", NULL },
 	{ "text<br/>more", "textmore" },
+	/* Runs of sixteen bytes and more, single spaces inside them. */
+	{ "one two three four five six seven <b>eight</b> nine ten",
+	    "one two three four five six seven eight nine ten" },
+	{ "abcdefghijklmno \tp abcdefghijklmn  o abcdefghijklmno &amp; x",
+	    "abcdefghijklmno p abcdefghijklmn o abcdefghijklmno & x" },
+	{ "abcdefghijklmn <b>x</b> abcdefghijklmno <i> y</i>z",
+	    "abcdefghijklmn x abcdefghijklmno yz" },
 };
+
+/*
+ * Words and white space of every kind at every offset against the sixteen
+ * bytes html_text_put reads at a time: each run of white space is one space.
+ */
+static void
+test_html_text_spaces(void **state)
+{
+	/* A gap in HTML, and what it is in text. */
+	static const struct {
+		const char *html, *text;
+	} gaps[] = {
+		{ " ", " " }, { "  ", " " }, { "\t", " " }, { " \n", " " },
+		{ "\r\n ", " " }, { " <b>", " " }, { "<b> ", " " },
+		{ " &amp; ", " & " }, { "&#32;", " " }, { " <!-- c --> ", " " },
+		{ "<i>", "" }, { "&amp;", "&" },
+	};
+	char html[512], want[512], *got;
+	size_t i, g, k, j, len, hn, wn;
+
+	(void)state;
+	for (i = 0; i < 40; i++) {
+		for (g = 0; g < nitems(gaps); g++) {
+			hn = wn = 0;
+			for (k = 0; k < 12; k++) {
+				/* Words of 1 to 7 letters, shifted by i. */
+				len = 1 + (i + k * 3) % 7;
+				for (j = 0; j < len; j++)
+					html[hn++] = want[wn++] = (char)('a' + j);
+				hn += (size_t)snprintf(html + hn,
+				    sizeof html - hn, "%s",
+				    gaps[(g + k) % nitems(gaps)].html);
+				wn += (size_t)snprintf(want + wn,
+				    sizeof want - wn, "%s",
+				    gaps[(g + k) % nitems(gaps)].text);
+			}
+			/* The last gap's space is trimmed. */
+			while (wn > 0 && want[wn - 1] == ' ')
+				wn--;
+			want[wn] = '\0';
+			got = parse_html_text(html);
+			if (got == NULL || strcmp(got, want) != 0)
+				fail_msg("\"%s\": got \"%s\", want \"%s\"",
+				    html, got ? got : "(null)", want);
+			free(got);
+		}
+	}
+}
 
 static void
 test_html_text(void **state)
@@ -1479,6 +1534,7 @@ main(void)
 		cmocka_unit_test(test_tiny_elements),
 		cmocka_unit_test(test_field_cut_in_character),
 		cmocka_unit_test(test_html_text),
+		cmocka_unit_test(test_html_text_spaces),
 		cmocka_unit_test(test_dates),
 		cmocka_unit_test(test_dates_like_curl),
 	};
