@@ -208,6 +208,7 @@ struct pstate {
 	struct item *items;
 	size_t nread, nalloc;
 	xmlNodePtr done;	/* a read item still in the tree */
+	size_t last_ns;		/* in namespaces[], the last one found */
 };
 
 /* An item being read; link candidates rank below a real link. */
@@ -383,6 +384,18 @@ collapse_span16(const unsigned char *p)
 }
 
 /*
+ * Whether a character of valid UTF-8 that starts with byte c is surely not
+ * one is_trim_space knows: ASCII past the space, or a lead byte none of
+ * them has (they start with 0xc2, 0xe1, 0xe2 or 0xe3).
+ */
+static int
+trim_never(unsigned char c)
+{
+	return (c > 0x20 && c < 0x80) ||
+	    (c >= 0xc3 && c != 0xe1 && c != 0xe2 && c != 0xe3);
+}
+
+/*
  * Trim what is_trim_space calls white space from both ends of the valid
  * UTF-8 in [s, s + len): the first byte kept and the length left.
  */
@@ -395,12 +408,15 @@ text_trim(const char *s, size_t len, size_t *off)
 
 	p = (const unsigned char *)s;
 	end = p + len;
-	while (p < end && (cp = utf8_decode(p, (size_t)(end - p), &n)) >= 0 &&
+	while (p < end && !trim_never(*p) &&
+	    (cp = utf8_decode(p, (size_t)(end - p), &n)) >= 0 &&
 	    is_trim_space(cp))
 		p += n;
 	while (end > p) {
 		for (q = end - 1; q > p && (*q & 0xc0) == 0x80; q--)
 			;
+		if (trim_never(*q))
+			break;
 		cp = utf8_decode(q, (size_t)(end - q), &n);
 		if (!is_trim_space(cp))
 			break;
@@ -722,13 +738,20 @@ url_is_http(const char *s)
 static enum ns
 node_ns(struct pstate *st, xmlNodePtr n)
 {
+	const char *href;
 	size_t i;
 
 	if (n->ns == NULL || n->ns->href == NULL || *n->ns->href == '\0')
 		return st->bare;
+	href = (const char *)n->ns->href;
+	/* Elements come in runs of one namespace: the last one first. */
+	if (strcmp(href, namespaces[st->last_ns].uri) == 0)
+		return namespaces[st->last_ns].ns;
 	for (i = 0; i < nitems(namespaces); i++) {
-		if (strcmp((const char *)n->ns->href, namespaces[i].uri) == 0)
+		if (strcmp(href, namespaces[i].uri) == 0) {
+			st->last_ns = i;
 			return namespaces[i].ns;
+		}
 	}
 	return NS_OTHER;
 }
@@ -736,8 +759,8 @@ node_ns(struct pstate *st, xmlNodePtr n)
 static int
 node_is(struct pstate *st, xmlNodePtr n, enum ns ns, const char *name)
 {
-	return n->type == XML_ELEMENT_NODE && node_ns(st, n) == ns &&
-	    strcmp((const char *)n->name, name) == 0;
+	return n->type == XML_ELEMENT_NODE && n->name[0] == name[0] &&
+	    strcmp((const char *)n->name, name) == 0 && node_ns(st, n) == ns;
 }
 
 static int
@@ -1731,7 +1754,7 @@ rule_find(struct pstate *st, const struct rule *rules, size_t n,
 
 	ns = node_ns(st, node);
 	for (i = 0; i < n; i++) {
-		if (rules[i].ns == ns &&
+		if (rules[i].ns == ns && rules[i].name[0] == node->name[0] &&
 		    strcmp(rules[i].name, (const char *)node->name) == 0)
 			return &rules[i];
 	}
@@ -2533,8 +2556,10 @@ parse_start_element(void *arg, const xmlChar *localname,
 		stream_check(st, ctxt);
 	st->nodes += 1 + nattributes + nnamespaces;
 	/* Items past twice the cap could only be dropped: stop there too. */
-	if ((strcmp((const char *)localname, "item") == 0 ||
-	    strcmp((const char *)localname, "entry") == 0) &&
+	if (((localname[0] == 'i' &&
+	    strcmp((const char *)localname, "item") == 0) ||
+	    (localname[0] == 'e' &&
+	    strcmp((const char *)localname, "entry") == 0)) &&
 	    ++st->nitems > 2 * PARSE_MAX_ITEMS)
 		st->nodes = PARSE_MAX_NODES + 1;
 	if (st->nodes > PARSE_MAX_NODES) {
