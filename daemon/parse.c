@@ -54,6 +54,8 @@
  * fifty nodes each).
  */
 #define PARSE_MAX_NODES		500000
+/* Text given to libxml2's tree at most at a time (see struct pstate). */
+#define PARSE_TEXT_BATCH	(64 * 1024)
 /* Bytes handed to libxml2's push parser at a time. */
 #define PARSE_CHUNK		(256 * 1024)
 
@@ -209,6 +211,14 @@ struct pstate {
 	size_t nread, nalloc;
 	xmlNodePtr done;	/* a read item still in the tree */
 	size_t last_ns;		/* in namespaces[], the last one found */
+	/*
+	 * The document parser's text, gathered for the element open now and
+	 * given to libxml2's tree in one piece (text_flush) before anything
+	 * else happens to the tree: libxml2 hands it over a few hundred bytes
+	 * at a time and each reference apart, and joins the pieces anyway.
+	 */
+	struct buf text;
+	xmlNodePtr text_node;	/* the element it belongs to */
 };
 
 /* An item being read; link candidates rank below a real link. */
@@ -2436,6 +2446,17 @@ ascii_compatible(const char *data, size_t len, const char *charset)
 	    strncasecmp(enc, "ucs", 3) != 0 && strncasecmp(enc, "utf16", 5) != 0;
 }
 
+/* Give the text gathered so far to libxml2's tree (see struct pstate). */
+static void
+text_flush(struct pstate *st, xmlParserCtxtPtr ctxt)
+{
+	if (st->text.len == 0)
+		return;
+	xmlSAX2Characters(ctxt, (const xmlChar *)st->text.data,
+	    (int)st->text.len);
+	st->text.len = 0;
+}
+
 /*
  * The root element has started: what kind of feed it makes (as feed_build
  * will decide it) and so which elements are items read as they close.
@@ -2552,8 +2573,10 @@ parse_start_element(void *arg, const xmlChar *localname,
 	 */
 	int doc = ctxt == st->ctxt;
 
-	if (doc)
+	if (doc) {
+		text_flush(st, ctxt);
 		stream_check(st, ctxt);
+	}
 	st->nodes += 1 + nattributes + nnamespaces;
 	/* Items past twice the cap could only be dropped: stop there too. */
 	if (((localname[0] == 'i' &&
@@ -2591,6 +2614,8 @@ parse_end_element(void *arg, const xmlChar *localname,
 	xmlParserCtxtPtr ctxt = arg;
 	struct pstate *st = ctxt->_private;
 
+	if (ctxt == st->ctxt)
+		text_flush(st, ctxt);
 	xmlSAX2EndElementNs(arg, localname, prefix, uri);
 	if (ctxt == st->ctxt)	/* not an entity's parser */
 		stream_check(st, ctxt);
@@ -2611,10 +2636,55 @@ parse_characters(void *arg, const xmlChar *ch, int len)
 	struct pstate *st = ctxt->_private;
 	xmlNodePtr n = ctxt->node;
 
-	if (ctxt == st->ctxt && n != NULL &&
-	    (n == st->cur || n == st->channel || n == st->root))
+	if (ctxt != st->ctxt || n == NULL) {
+		xmlSAX2Characters(arg, ch, len);
 		return;
-	xmlSAX2Characters(arg, ch, len);
+	}
+	if (n == st->cur || n == st->channel || n == st->root)
+		return;
+	if (n != st->text_node) {
+		text_flush(st, ctxt);
+		st->text_node = n;
+	}
+	if (st->text.size - st->text.len <= (size_t)len)
+		buf_make_room(&st->text, (size_t)len + 1);
+	memcpy(st->text.data + st->text.len, ch, (size_t)len);
+	st->text.len += (size_t)len;
+	st->text.data[st->text.len] = '\0';
+	/* libxml2's own limit on a text node stays as it was, nearly. */
+	if (st->text.len >= PARSE_TEXT_BATCH)
+		text_flush(st, ctxt);
+}
+
+/* The rest of libxml2's handlers that add to the tree: text first. */
+static void
+parse_reference(void *arg, const xmlChar *name)
+{
+	xmlParserCtxtPtr ctxt = arg;
+
+	if (ctxt == ((struct pstate *)ctxt->_private)->ctxt)
+		text_flush(ctxt->_private, ctxt);
+	xmlSAX2Reference(arg, name);
+}
+
+static void
+parse_comment(void *arg, const xmlChar *value)
+{
+	xmlParserCtxtPtr ctxt = arg;
+
+	if (ctxt == ((struct pstate *)ctxt->_private)->ctxt)
+		text_flush(ctxt->_private, ctxt);
+	xmlSAX2Comment(arg, value);
+}
+
+static void
+parse_pi(void *arg, const xmlChar *target, const xmlChar *data)
+{
+	xmlParserCtxtPtr ctxt = arg;
+
+	if (ctxt == ((struct pstate *)ctxt->_private)->ctxt)
+		text_flush(ctxt->_private, ctxt);
+	xmlSAX2ProcessingInstruction(arg, target, data);
 }
 
 /* One run of the push parser over the bytes, into st. */
@@ -2644,6 +2714,9 @@ document_push(struct pstate *st, const char *data, size_t len,
 	/* Both, or libxml2 starts telling white space apart from text. */
 	ctxt->sax->characters = parse_characters;
 	ctxt->sax->ignorableWhitespace = parse_characters;
+	ctxt->sax->reference = parse_reference;
+	ctxt->sax->comment = parse_comment;
+	ctxt->sax->processingInstruction = parse_pi;
 	ctxt->_private = st;
 	st->ctxt = ctxt;
 	st->nodes = st->nitems = 0;
@@ -2654,6 +2727,8 @@ document_push(struct pstate *st, const char *data, size_t len,
 			break;
 	}
 	xmlParseChunk(ctxt, NULL, 0, 1);
+	/* Text the parser delivered before it stopped is in the tree too. */
+	text_flush(st, ctxt);
 	stream_check(st, ctxt);
 	st->ctxt = NULL;
 	st->doc = ctxt->myDoc;
@@ -2869,6 +2944,7 @@ parse_feed(const char *data, size_t len, const struct parse_context *ctx,
 	xmlSetStructuredErrorFunc(old_serror_ctx, old_serror);
 	xmlSetGenericErrorFunc(old_error_ctx, old_error);
 	stream_clear(&st);	/* what no feed took */
+	buf_free(&st.text);
 	xmlFreeDoc(st.doc);
 	free(st.open);
 	free(st.error);
