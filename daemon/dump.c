@@ -75,11 +75,15 @@ dump_context_clear(struct dump_context *dc)
 	memset(dc, 0, sizeof *dc);
 }
 
-/* Keys are names of ours, plain ASCII: quoted, with nothing to escape. */
-static void
-dump_key(struct buf *b, const char *key)
+/*
+ * Keys are names of ours, plain ASCII: quoted, with nothing to escape. They
+ * are literals, whose length the compiler knows.
+ */
+#define dump_key(b, key) dump_key_len((b), (key), strlen(key))
+
+static inline void
+dump_key_len(struct buf *b, const char *key, size_t n)
 {
-	size_t n = strlen(key);
 
 	buf_make_room(b, n + 3);
 	b->data[b->len] = '"';
@@ -90,7 +94,7 @@ dump_key(struct buf *b, const char *key)
 	b->data[b->len] = '\0';
 }
 
-static void
+static inline void
 dump_string(struct buf *b, const char *key, const char *value, int comma)
 {
 	dump_key(b, key);
@@ -100,7 +104,7 @@ dump_string(struct buf *b, const char *key, const char *value, int comma)
 }
 
 /* A string parse made: valid UTF-8, as parse.h promises. */
-static void
+static inline void
 dump_text(struct buf *b, const char *key, const char *value, int comma)
 {
 	dump_key(b, key);
@@ -113,7 +117,7 @@ dump_text(struct buf *b, const char *key, const char *value, int comma)
  * The plain text of an HTML field, as the oracle's *_text keys hold it,
  * worked out in a buffer kept for the next field.
  */
-static void
+static inline void
 dump_html_text(struct buf *b, const char *key, const char *html,
     struct buf *scratch)
 {
@@ -129,7 +133,7 @@ dump_html_text(struct buf *b, const char *key, const char *html,
 }
 
 /* Years outside 0000-9999 have no RFC 3339 form: null, like no date. */
-static void
+static inline void
 dump_date(struct buf *b, const char *key, int64_t t)
 {
 	char s[21];

@@ -725,6 +725,12 @@ link_resolve(struct pstate *st, xmlNodePtr node, char *ref)
 
 	if (ref == NULL)
 		return NULL;
+	/*
+	 * An absolute reference is kept as given (url_resolve), and what it
+	 * is given as is finished text already: no base needed.
+	 */
+	if (url_has_scheme(ref))
+		return ref;
 	base = xmlNodeGetBase(st->doc, node);
 	s = url_resolve((const char *)base, ref);
 	xmlFree(base);
