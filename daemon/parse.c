@@ -791,13 +791,61 @@ node_is_open(struct pstate *st, xmlNodePtr n)
 	return 0;
 }
 
+/*
+ * The value of an attribute without namespace when it is one text node of
+ * printable ASCII without white space, which node_attr would return as it
+ * is; NULL otherwise (absent, empty, or to be read by node_attr).
+ */
+static const char *
+node_attr_plain(xmlNodePtr n, const char *name)
+{
+	xmlAttrPtr a;
+	xmlNodePtr c;
+	const unsigned char *p;
+
+	for (a = n->properties; a != NULL; a = a->next) {
+		if (a->ns == NULL && strcmp((const char *)a->name, name) == 0)
+			break;
+	}
+	if (a == NULL || (c = a->children) == NULL || c->next != NULL ||
+	    c->type != XML_TEXT_NODE || c->content == NULL)
+		return NULL;
+	for (p = c->content; *p > 0x20 && *p < 0x7f; p++)
+		;
+	return *p == '\0' && p != c->content ? (const char *)c->content : NULL;
+}
+
+/*
+ * node_attr_plain's value as mime_base makes it (lower-cased, no
+ * parameters) in buf; NULL when there is none or it does not fit.
+ */
+static const char *
+node_attr_mime(xmlNodePtr n, const char *name, char *buf, size_t size)
+{
+	const char *v;
+	size_t i;
+
+	if ((v = node_attr_plain(n, name)) == NULL)
+		return NULL;
+	for (i = 0; v[i] != '\0' && v[i] != ';'; i++) {
+		if (i + 1 >= size)
+			return NULL;
+		buf[i] = (char)tolower((unsigned char)v[i]);
+	}
+	buf[i] = '\0';
+	return buf;
+}
+
 /* An attribute without namespace, trimmed; NULL if absent or empty. */
 static char *
 node_attr(xmlNodePtr n, const char *name)
 {
+	const char *plain;
 	xmlChar *v;
 	char *s;
 
+	if ((plain = node_attr_plain(n, name)) != NULL)
+		return xstrdup(plain);
 	if ((v = xmlGetNoNsProp(n, (const xmlChar *)name)) == NULL)
 		return NULL;
 	s = text_plain(xstrdup((const char *)v));
@@ -1474,32 +1522,40 @@ parse_html_text(const char *html)
 	return s;
 }
 
+/* What a text construct of MIME type t (as mime_base makes it) holds. */
+static enum kind
+mime_kind(const char *t)
+{
+	size_t len = strlen(t);
+
+	if (strcmp(t, "text") == 0 || strcmp(t, "text/plain") == 0)
+		return K_TEXT;
+	if (strcmp(t, "html") == 0 || strcmp(t, "text/html") == 0)
+		return K_HTML;
+	if (strcmp(t, "xhtml") == 0 || strcmp(t, "application/xhtml+xml") == 0)
+		return K_XHTML;
+	if ((len > 4 && strcmp(t + len - 4, "/xml") == 0) ||
+	    (len > 4 && strcmp(t + len - 4, "+xml") == 0))
+		return K_XML;
+	if (strncmp(t, "text/", 5) == 0)
+		return K_TEXT;
+	return K_BINARY;
+}
+
 static enum kind
 construct_kind(xmlNodePtr n)
 {
-	char *type, *t;
+	char buf[64], *type, *t;
+	const char *m;
 	enum kind k;
-	size_t len;
 
+	if ((m = node_attr_mime(n, "type", buf, sizeof buf)) != NULL)
+		return mime_kind(m);
 	if ((type = node_attr(n, "type")) == NULL)
 		return K_TEXT;
 	t = mime_base(type);
 	free(type);
-	len = strlen(t);
-	if (strcmp(t, "text") == 0 || strcmp(t, "text/plain") == 0)
-		k = K_TEXT;
-	else if (strcmp(t, "html") == 0 || strcmp(t, "text/html") == 0)
-		k = K_HTML;
-	else if (strcmp(t, "xhtml") == 0 ||
-	    strcmp(t, "application/xhtml+xml") == 0)
-		k = K_XHTML;
-	else if ((len > 4 && strcmp(t + len - 4, "/xml") == 0) ||
-	    (len > 4 && strcmp(t + len - 4, "+xml") == 0))
-		k = K_XML;
-	else if (strncmp(t, "text/", 5) == 0)
-		k = K_TEXT;
-	else
-		k = K_BINARY;
+	k = mime_kind(t);
 	free(t);
 	return k;
 }
@@ -1512,6 +1568,7 @@ static char *
 construct_read(struct pstate *st, xmlNodePtr n, int want_html)
 {
 	enum kind kind;
+	const char *plain;
 	char *mode, *raw, *s;
 	xmlNodePtr div;
 	struct buf b;
@@ -1521,7 +1578,10 @@ construct_read(struct pstate *st, xmlNodePtr n, int want_html)
 		return NULL;	/* out of line */
 	kind = construct_kind(n);
 
-	if ((mode = node_attr(n, "mode")) != NULL) {
+	if ((plain = node_attr_plain(n, "mode")) != NULL) {
+		escaped = strcasecmp(plain, "escaped") == 0;
+		base64 = strcasecmp(plain, "base64") == 0;
+	} else if ((mode = node_attr(n, "mode")) != NULL) {
 		if (strcasecmp(mode, "escaped") == 0)
 			escaped = 1;
 		else if (strcasecmp(mode, "base64") == 0)
@@ -1681,23 +1741,41 @@ atom_person(struct pstate *st, xmlNodePtr n)
 }
 
 /* The href of an alternate link to a page, or NULL. */
+static int
+link_rel_ok(const char *rel)
+{
+	return strcasecmp(rel, "alternate") == 0 ||
+	    strcasecmp(rel,
+	    "http://www.iana.org/assignments/relation/alternate") == 0;
+}
+
+static int
+link_type_ok(const char *t)
+{
+	return strcmp(t, "text/html") == 0 ||
+	    strcmp(t, "application/xhtml+xml") == 0 ||
+	    strcmp(t, "html") == 0 || strcmp(t, "xhtml") == 0;
+}
+
 static char *
 atom_link(struct pstate *st, xmlNodePtr n)
 {
-	char *rel, *type, *t;
+	char buf[64], *rel, *type, *t;
+	const char *plain;
 	int ok = 1;
 
-	if ((rel = node_attr(n, "rel")) != NULL) {
-		ok = strcasecmp(rel, "alternate") == 0 ||
-		    strcasecmp(rel,
-		    "http://www.iana.org/assignments/relation/alternate") == 0;
+	if ((plain = node_attr_plain(n, "rel")) != NULL)
+		ok = link_rel_ok(plain);
+	else if ((rel = node_attr(n, "rel")) != NULL) {
+		ok = link_rel_ok(rel);
 		free(rel);
 	}
-	if (ok && (type = node_attr(n, "type")) != NULL) {
+	if (ok && (plain = node_attr_mime(n, "type", buf, sizeof buf)) !=
+	    NULL)
+		ok = link_type_ok(plain);
+	else if (ok && (type = node_attr(n, "type")) != NULL) {
 		t = mime_base(type);
-		ok = strcmp(t, "text/html") == 0 ||
-		    strcmp(t, "application/xhtml+xml") == 0 ||
-		    strcmp(t, "html") == 0 || strcmp(t, "xhtml") == 0;
+		ok = link_type_ok(t);
 		free(t);
 		free(type);
 	}
@@ -1816,12 +1894,15 @@ rule_value(struct pstate *st, const struct rule *r, xmlNodePtr n)
 static void
 item_guid(struct pstate *st, struct draft *d, xmlNodePtr n)
 {
+	const char *plain;
 	char *s, *perma;
 	int permalink = 1;
 
 	if ((s = node_text(st, n)) == NULL)
 		return;
-	if ((perma = node_attr(n, "isPermaLink")) != NULL) {
+	if ((plain = node_attr_plain(n, "isPermaLink")) != NULL)
+		permalink = strcasecmp(plain, "false") != 0;
+	else if ((perma = node_attr(n, "isPermaLink")) != NULL) {
 		permalink = strcasecmp(perma, "false") != 0;
 		free(perma);
 	}
