@@ -443,7 +443,7 @@ text_trim(const char *s, size_t len, size_t *off)
  * but base64 and broken HTML) is done in place, as it only shrinks.
  */
 static char *
-text_finish_checked(char *s, int collapse, int valid)
+text_finish_len(char *s, size_t len, int collapse, int valid)
 {
 	unsigned char *p, *w, *start, *end;
 	size_t n, off;
@@ -451,7 +451,7 @@ text_finish_checked(char *s, int collapse, int valid)
 	if (s == NULL)
 		return NULL;
 	start = p = (unsigned char *)s;
-	end = p + strlen(s);
+	end = p + len;
 	if (!valid && !utf8_valid(p, end))
 		return text_finish_repair(s, collapse);
 
@@ -489,6 +489,13 @@ text_finish_checked(char *s, int collapse, int valid)
 	}
 	*w = '\0';
 	return s;
+}
+
+/* text_finish_len of a whole string. */
+static char *
+text_finish_checked(char *s, int collapse, int valid)
+{
+	return s == NULL ? NULL : text_finish_len(s, strlen(s), collapse, valid);
 }
 
 static char *
@@ -963,9 +970,9 @@ tree_valid(struct pstate *st)
 	return st->error == NULL && !st->cut;
 }
 
-/* The text of an element, raw (not trimmed); never NULL. */
+/* The text of an element, raw (not trimmed), and its length; never NULL. */
 static char *
-node_text_raw(struct pstate *st, xmlNodePtr n)
+node_text_len(struct pstate *st, xmlNodePtr n, size_t *lenp)
 {
 	struct buf b;
 	xmlNodePtr c = n->children;
@@ -992,24 +999,35 @@ node_text_raw(struct pstate *st, xmlNodePtr n)
 			s = (char *)c->content;
 			c->content = NULL;
 			s[len] = '\0';
+			*lenp = len;
 			return s;
 		}
 		s = xmalloc(len + 1);
 		memcpy(s, c->content, len);
 		s[len] = '\0';
+		*lenp = len;
 		return s;
 	}
 	buf_init(&b);
 	text_collect(st, n->children, &b, 0);
-	return buf_steal(&b, NULL);
+	return buf_steal(&b, lenp);
+}
+
+static char *
+node_text_raw(struct pstate *st, xmlNodePtr n)
+{
+	size_t len;
+
+	return node_text_len(st, n, &len);
 }
 
 static char *
 node_text(struct pstate *st, xmlNodePtr n)
 {
-	char *raw = node_text_raw(st, n);
+	size_t len;
+	char *raw = node_text_len(st, n, &len);
 
-	return text_finish_checked(raw, 1, tree_valid(st));
+	return text_finish_len(raw, len, 1, tree_valid(st));
 }
 
 static int
@@ -3339,7 +3357,8 @@ date_rfc822_common(const char *p)
 	const char *q;
 	int i, d, mo, y, h, mi, s, zone;
 
-	for (i = 0; i < 7 && strncmp(p, wdays + 3 * i, 3) != 0; i++)
+	for (i = 0; i < 7 && (p[0] != wdays[3 * i] ||
+	    p[1] != wdays[3 * i + 1] || p[2] != wdays[3 * i + 2]); i++)
 		;
 	if (i == 7 || p[3] != ',' || p[4] != ' ')
 		return PARSE_NO_TIME;
@@ -3351,7 +3370,8 @@ date_rfc822_common(const char *p)
 		d = d * 10 + (*p++ - '0');
 	if (*p++ != ' ')
 		return PARSE_NO_TIME;
-	for (mo = 0; mo < 12 && strncmp(p, mons + 3 * mo, 3) != 0; mo++)
+	for (mo = 0; mo < 12 && (p[0] != mons[3 * mo] ||
+	    p[1] != mons[3 * mo + 1] || p[2] != mons[3 * mo + 2]); mo++)
 		;
 	if (mo == 12 || p[3] != ' ')
 		return PARSE_NO_TIME;
