@@ -1309,28 +1309,30 @@ static const unsigned char html_text_class[256] = {
 /*
  * How many of the 16 bytes at p (p[16] readable), from the first, html_text_run
  * copies as they are: not '&', '<', NUL, another control character or white
- * space, but for single spaces (a space the next byte of which is not white
- * space); 0 without SSE2.
+ * space, but for single spaces (a space the next byte of which is neither a
+ * control character nor a space); 0 without SSE2.
  */
 static size_t
 html_span16(const unsigned char *p)
 {
 #ifdef __SSE2__
 	__m128i v;
-	unsigned bad, sp, ws;
+	unsigned ctl, sp, bad;
 
 	v = _mm_loadu_si128((const __m128i *)p);
-	sp = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')));
-	ws = sp | (unsigned)_mm_movemask_epi8(_mm_and_si128(
-	    _mm_cmpgt_epi8(v, _mm_set1_epi8('\t' - 1)),
-	    _mm_cmplt_epi8(v, _mm_set1_epi8('\r' + 1))));
-	ws |= (unsigned)is_ascii_space(p[16]) << 16;
 	/* Signed: bytes from 0x80 compare below 0x21 too, hence the ~. */
-	bad = (((unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(v,
-	    _mm_set1_epi8(0x21))) & ~(unsigned)_mm_movemask_epi8(v)) & ~sp) |
+	ctl = (unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(v,
+	    _mm_set1_epi8(0x21))) & ~(unsigned)_mm_movemask_epi8(v);
+	sp = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')));
+	/*
+	 * A space before any control character or space stops the run (that
+	 * byte would anyway), so white space after it needs no test of its own.
+	 */
+	ctl |= (unsigned)(p[16] <= ' ') << 16;
+	bad = (ctl & ~sp) | (sp & (ctl >> 1)) |
 	    (unsigned)_mm_movemask_epi8(_mm_or_si128(
 	    _mm_cmpeq_epi8(v, _mm_set1_epi8('&')),
-	    _mm_cmpeq_epi8(v, _mm_set1_epi8('<')))) | (sp & (ws >> 1));
+	    _mm_cmpeq_epi8(v, _mm_set1_epi8('<'))));
 	bad &= 0xffff;
 	return bad == 0 ? 16 : (size_t)__builtin_ctz(bad);
 #else
