@@ -970,6 +970,39 @@ tree_valid(struct pstate *st)
 	return st->error == NULL && !st->cut;
 }
 
+/*
+ * Text kept aside for an element of an item (parse_end_element) goes into
+ * the tree as the text node libxml2 would have made, for the readers that
+ * look at an element's children.
+ */
+static void
+stash_to_tree(xmlNodePtr n)
+{
+	xmlNodePtr t;
+
+	if (n->_private == NULL)
+		return;
+	if ((t = xmlNewDocText(n->doc, n->_private)) == NULL)
+		fatalx("xmlNewDocText");
+	free(n->_private);
+	n->_private = NULL;
+	xmlAddChild(n, t);
+}
+
+/* Text kept aside for the elements of an item and not read: freed. */
+static void
+stash_free(xmlNodePtr item)
+{
+	xmlNodePtr n;
+
+	for (n = item->children; n != NULL; n = n->next) {
+		if (n->type == XML_ELEMENT_NODE && n->_private != NULL) {
+			free(n->_private);
+			n->_private = NULL;
+		}
+	}
+}
+
 /* The text of an element, raw (not trimmed), and its length; never NULL. */
 static char *
 node_text_len(struct pstate *st, xmlNodePtr n, size_t *lenp)
@@ -979,6 +1012,19 @@ node_text_len(struct pstate *st, xmlNodePtr n, size_t *lenp)
 	size_t len;
 	char *s;
 
+	/* Text kept aside (parse_end_element): the element has no children. */
+	if (n->_private != NULL) {
+		s = n->_private;
+		n->_private = NULL;
+		len = strnlen(s, PARSE_MAX_FIELD + 1);
+		if (len > PARSE_MAX_FIELD) {
+			st->cut = 1;
+			len = PARSE_MAX_FIELD;
+			s[len] = '\0';
+		}
+		*lenp = len;
+		return s;
+	}
 	/* Mostly one text node (CDATA is merged into text): one copy. */
 	if (c != NULL && c->next == NULL && c->type == XML_TEXT_NODE &&
 	    c->content != NULL) {
@@ -1890,6 +1936,7 @@ rule_value(struct pstate *st, const struct rule *r, xmlNodePtr n)
 	case H_HTML:
 		return node_html(st, n);
 	case H_BODY:
+		stash_to_tree(n);
 		s = node_markup_raw(st, n->children);
 		return text_finish_checked(s, 0, tree_valid(st));
 	case H_CONSTRUCT:
@@ -1902,6 +1949,7 @@ rule_value(struct pstate *st, const struct rule *r, xmlNodePtr n)
 	case H_ATOM_LINK:
 		return atom_link(st, n);
 	case H_ATOM_PERSON:
+		stash_to_tree(n);
 		return atom_person(st, n);
 	case H_ATOM_CATEGORY:
 		return node_attr(n, "term");
@@ -2643,6 +2691,7 @@ stream_check(struct pstate *st, xmlParserCtxtPtr ctxt)
 				if (st->done == NULL)
 					st->done = n;
 			}
+			stash_free(n);
 		}
 	}
 	stream_release(st, ctxt);
@@ -2654,6 +2703,9 @@ stream_clear(struct pstate *st)
 {
 	size_t i;
 
+	/* An item left open at the end, still in the tree. */
+	if (st->cur != NULL)
+		stash_free(st->cur);
 	for (i = 0; i < st->nread; i++)
 		parse_item_clear(&st->items[i]);
 	free(st->items);
@@ -2721,8 +2773,24 @@ parse_end_element(void *arg, const xmlChar *localname,
 	xmlParserCtxtPtr ctxt = arg;
 	struct pstate *st = ctxt->_private;
 
-	if (ctxt == st->ctxt)
-		text_flush(st, ctxt);
+	xmlNodePtr n = ctxt->node;
+
+	if (ctxt == st->ctxt) {
+		/*
+		 * An element of the open item with nothing but text, the
+		 * common case: its text is kept aside for the element (in
+		 * _private) instead of in a text node of libxml2's, which
+		 * would be made, read once and freed (see node_text_len).
+		 */
+		if (n != NULL && st->cur != NULL && n->parent == st->cur &&
+		    n->children == NULL && n->_private == NULL &&
+		    st->text_node == n && st->text.len > 0) {
+			n->_private = xmalloc(st->text.len + 1);
+			memcpy(n->_private, st->text.data, st->text.len + 1);
+			st->text.len = 0;
+		} else
+			text_flush(st, ctxt);
+	}
 	xmlSAX2EndElementNs(arg, localname, prefix, uri);
 	if (ctxt == st->ctxt)	/* not an entity's parser */
 		stream_check(st, ctxt);

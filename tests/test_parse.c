@@ -859,6 +859,56 @@ test_wrong_declaration_alone(void **state)
 	parse_feed_free(f);
 }
 
+/*
+ * Text that is all an item's element holds is kept aside while the item is
+ * open (parse_end_element): every way of reading it reads the same, and
+ * what is not read (unknown elements, items past the cap, an item cut off
+ * by the end of the bytes) is freed, which the sanitizer build checks.
+ */
+static void
+test_item_text_aside(void **state)
+{
+	static const char rss[] =
+	    "<rss version=\"2.0\"><channel><title>t</title>"
+	    "<item><title>one &amp; <![CDATA[two]]></title>"
+	    "<body xmlns=\"http://www.w3.org/1999/xhtml\">a &lt;b&gt; c</body>"
+	    "<author>jo@example.com (Jo)</author><unknown>u</unknown>"
+	    "<guid isPermaLink=\"false\">g1</guid></item>"
+	    "<item><title>open</title><guid>g2</guid><x>y</x>";
+	static const char atom[] =
+	    "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>f</title>"
+	    "<entry><title type=\"html\">&lt;b&gt;T&lt;/b&gt;</title>"
+	    "<author>only text</author><id> i1 </id>"
+	    "<content type=\"xhtml\">plain</content>"
+	    "<link href=\"http://example.com/a\">ignored</link></entry>"
+	    "<entry><id>i2</id><x>y</x>";
+	struct feed *f;
+	char *cause = NULL;
+
+	(void)state;
+	f = parse_feed(rss, sizeof rss - 1, NULL, &cause);
+	assert_non_null(f);
+	assert_int_equal(f->nitems, 1);
+	assert_string_equal(f->items[0].title, "one & two");
+	assert_string_equal(f->items[0].content, "a &lt;b&gt; c");
+	assert_string_equal(f->items[0].author, "Jo");
+	assert_string_equal(f->items[0].guid, "g1");
+	parse_feed_free(f);
+	free(cause);
+	cause = NULL;
+
+	f = parse_feed(atom, sizeof atom - 1, NULL, &cause);
+	assert_non_null(f);
+	assert_int_equal(f->nitems, 1);
+	assert_string_equal(f->items[0].title, "T");
+	assert_null(f->items[0].author);
+	assert_string_equal(f->items[0].guid, "i1");
+	assert_string_equal(f->items[0].content, "plain");
+	assert_string_equal(f->items[0].link, "http://example.com/a");
+	parse_feed_free(f);
+	free(cause);
+}
+
 static int
 contains(const char *s, const char *needle)
 {
@@ -1535,6 +1585,7 @@ main(void)
 		cmocka_unit_test(test_field_cut_in_character),
 		cmocka_unit_test(test_html_text),
 		cmocka_unit_test(test_html_text_spaces),
+		cmocka_unit_test(test_item_text_aside),
 		cmocka_unit_test(test_dates),
 		cmocka_unit_test(test_dates_like_curl),
 	};
