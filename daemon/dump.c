@@ -75,11 +75,15 @@ dump_context_clear(struct dump_context *dc)
 	memset(dc, 0, sizeof *dc);
 }
 
-/* Keys are names of ours, plain ASCII: quoted, with nothing to escape. */
-static void
-dump_key(struct buf *b, const char *key)
+/*
+ * Keys are names of ours, plain ASCII: quoted, with nothing to escape. They
+ * are literals, whose length the compiler knows.
+ */
+#define dump_key(b, key) dump_key_len((b), (key), strlen(key))
+
+static inline void
+dump_key_len(struct buf *b, const char *key, size_t n)
 {
-	size_t n = strlen(key);
 
 	buf_make_room(b, n + 3);
 	b->data[b->len] = '"';
@@ -90,7 +94,7 @@ dump_key(struct buf *b, const char *key)
 	b->data[b->len] = '\0';
 }
 
-static void
+static inline void
 dump_string(struct buf *b, const char *key, const char *value, int comma)
 {
 	dump_key(b, key);
@@ -99,23 +103,37 @@ dump_string(struct buf *b, const char *key, const char *value, int comma)
 		buf_addc(b, ',');
 }
 
+/* A string parse made: valid UTF-8, as parse.h promises. */
+static inline void
+dump_text(struct buf *b, const char *key, const char *value, int comma)
+{
+	dump_key(b, key);
+	buf_add_json_utf8(b, value, value != NULL ? strlen(value) : 0);
+	if (comma)
+		buf_addc(b, ',');
+}
+
 /*
  * The plain text of an HTML field, as the oracle's *_text keys hold it,
  * worked out in a buffer kept for the next field.
  */
-static void
+static inline void
 dump_html_text(struct buf *b, const char *key, const char *html,
     struct buf *scratch)
 {
 	const char *text = NULL;
+	size_t len = 0;
 
-	if (html != NULL && parse_html_text_buf(html, scratch, &text) == 0)
+	if (html != NULL && (len = parse_html_text_buf(html, scratch,
+	    &text)) == 0)
 		text = NULL;
-	dump_string(b, key, text, 1);
+	dump_key(b, key);
+	buf_add_json_utf8(b, text, len);
+	buf_addc(b, ',');
 }
 
 /* Years outside 0000-9999 have no RFC 3339 form: null, like no date. */
-static void
+static inline void
 dump_date(struct buf *b, const char *key, int64_t t)
 {
 	char s[21];
@@ -136,12 +154,12 @@ dump_item(struct buf *b, const struct item *it, struct buf *scratch)
 	size_t i;
 
 	buf_addc(b, '{');
-	dump_string(b, "id", it->guid, 1);
-	dump_string(b, "title", it->title, 1);
-	dump_string(b, "link", it->link, 1);
+	dump_text(b, "id", it->guid, 1);
+	dump_text(b, "title", it->title, 1);
+	dump_text(b, "link", it->link, 1);
 	dump_date(b, "published", it->published);
 	dump_date(b, "updated", it->updated);
-	dump_string(b, "author", it->author, 1);
+	dump_text(b, "author", it->author, 1);
 	dump_html_text(b, "summary_text", it->summary, scratch);
 	dump_html_text(b, "content_text", it->content, scratch);
 	dump_key(b, "categories");
@@ -149,7 +167,8 @@ dump_item(struct buf *b, const struct item *it, struct buf *scratch)
 	for (i = 0; i < it->ncategories; i++) {
 		if (i > 0)
 			buf_addc(b, ',');
-		buf_add_json(b, it->categories[i]);
+		buf_add_json_utf8(b, it->categories[i],
+		    strlen(it->categories[i]));
 	}
 	buf_adds(b, "]}");
 }
@@ -168,9 +187,9 @@ dump_feed(struct buf *b, const char *file, const struct feed *f,
 		dump_string(b, "_error", error, 1);
 	dump_key(b, "feed");
 	buf_addc(b, '{');
-	dump_string(b, "title", f != NULL ? f->title : NULL, 1);
-	dump_string(b, "link", f != NULL ? f->link : NULL, 1);
-	dump_string(b, "lang", f != NULL ? f->lang : NULL, 0);
+	dump_text(b, "title", f != NULL ? f->title : NULL, 1);
+	dump_text(b, "link", f != NULL ? f->link : NULL, 1);
+	dump_text(b, "lang", f != NULL ? f->lang : NULL, 0);
 	buf_adds(b, "},");
 	dump_key(b, "items");
 	buf_addc(b, '[');

@@ -54,6 +54,8 @@
  * fifty nodes each).
  */
 #define PARSE_MAX_NODES		500000
+/* Text given to libxml2's tree at most at a time (see struct pstate). */
+#define PARSE_TEXT_BATCH	(64 * 1024)
 /* Bytes handed to libxml2's push parser at a time. */
 #define PARSE_CHUNK		(256 * 1024)
 
@@ -208,6 +210,15 @@ struct pstate {
 	struct item *items;
 	size_t nread, nalloc;
 	xmlNodePtr done;	/* a read item still in the tree */
+	size_t last_ns;		/* in namespaces[], the last one found */
+	/*
+	 * The document parser's text, gathered for the element open now and
+	 * given to libxml2's tree in one piece (text_flush) before anything
+	 * else happens to the tree: libxml2 hands it over a few hundred bytes
+	 * at a time and each reference apart, and joins the pieces anyway.
+	 */
+	struct buf text;
+	xmlNodePtr text_node;	/* the element it belongs to */
 };
 
 /* An item being read; link candidates rank below a real link. */
@@ -383,6 +394,18 @@ collapse_span16(const unsigned char *p)
 }
 
 /*
+ * Whether a character of valid UTF-8 that starts with byte c is surely not
+ * one is_trim_space knows: ASCII past the space, or a lead byte none of
+ * them has (they start with 0xc2, 0xe1, 0xe2 or 0xe3).
+ */
+static int
+trim_never(unsigned char c)
+{
+	return (c > 0x20 && c < 0x80) ||
+	    (c >= 0xc3 && c != 0xe1 && c != 0xe2 && c != 0xe3);
+}
+
+/*
  * Trim what is_trim_space calls white space from both ends of the valid
  * UTF-8 in [s, s + len): the first byte kept and the length left.
  */
@@ -395,12 +418,15 @@ text_trim(const char *s, size_t len, size_t *off)
 
 	p = (const unsigned char *)s;
 	end = p + len;
-	while (p < end && (cp = utf8_decode(p, (size_t)(end - p), &n)) >= 0 &&
+	while (p < end && !trim_never(*p) &&
+	    (cp = utf8_decode(p, (size_t)(end - p), &n)) >= 0 &&
 	    is_trim_space(cp))
 		p += n;
 	while (end > p) {
 		for (q = end - 1; q > p && (*q & 0xc0) == 0x80; q--)
 			;
+		if (trim_never(*q))
+			break;
 		cp = utf8_decode(q, (size_t)(end - q), &n);
 		if (!is_trim_space(cp))
 			break;
@@ -417,7 +443,7 @@ text_trim(const char *s, size_t len, size_t *off)
  * but base64 and broken HTML) is done in place, as it only shrinks.
  */
 static char *
-text_finish_checked(char *s, int collapse, int valid)
+text_finish_len(char *s, size_t len, int collapse, int valid)
 {
 	unsigned char *p, *w, *start, *end;
 	size_t n, off;
@@ -425,7 +451,7 @@ text_finish_checked(char *s, int collapse, int valid)
 	if (s == NULL)
 		return NULL;
 	start = p = (unsigned char *)s;
-	end = p + strlen(s);
+	end = p + len;
 	if (!valid && !utf8_valid(p, end))
 		return text_finish_repair(s, collapse);
 
@@ -463,6 +489,13 @@ text_finish_checked(char *s, int collapse, int valid)
 	}
 	*w = '\0';
 	return s;
+}
+
+/* text_finish_len of a whole string. */
+static char *
+text_finish_checked(char *s, int collapse, int valid)
+{
+	return s == NULL ? NULL : text_finish_len(s, strlen(s), collapse, valid);
 }
 
 static char *
@@ -699,6 +732,12 @@ link_resolve(struct pstate *st, xmlNodePtr node, char *ref)
 
 	if (ref == NULL)
 		return NULL;
+	/*
+	 * An absolute reference is kept as given (url_resolve), and what it
+	 * is given as is finished text already: no base needed.
+	 */
+	if (url_has_scheme(ref))
+		return ref;
 	base = xmlNodeGetBase(st->doc, node);
 	s = url_resolve((const char *)base, ref);
 	xmlFree(base);
@@ -722,13 +761,20 @@ url_is_http(const char *s)
 static enum ns
 node_ns(struct pstate *st, xmlNodePtr n)
 {
+	const char *href;
 	size_t i;
 
 	if (n->ns == NULL || n->ns->href == NULL || *n->ns->href == '\0')
 		return st->bare;
+	href = (const char *)n->ns->href;
+	/* Elements come in runs of one namespace: the last one first. */
+	if (strcmp(href, namespaces[st->last_ns].uri) == 0)
+		return namespaces[st->last_ns].ns;
 	for (i = 0; i < nitems(namespaces); i++) {
-		if (strcmp((const char *)n->ns->href, namespaces[i].uri) == 0)
+		if (strcmp(href, namespaces[i].uri) == 0) {
+			st->last_ns = i;
 			return namespaces[i].ns;
+		}
 	}
 	return NS_OTHER;
 }
@@ -736,8 +782,8 @@ node_ns(struct pstate *st, xmlNodePtr n)
 static int
 node_is(struct pstate *st, xmlNodePtr n, enum ns ns, const char *name)
 {
-	return n->type == XML_ELEMENT_NODE && node_ns(st, n) == ns &&
-	    strcmp((const char *)n->name, name) == 0;
+	return n->type == XML_ELEMENT_NODE && n->name[0] == name[0] &&
+	    strcmp((const char *)n->name, name) == 0 && node_ns(st, n) == ns;
 }
 
 static int
@@ -752,13 +798,61 @@ node_is_open(struct pstate *st, xmlNodePtr n)
 	return 0;
 }
 
+/*
+ * The value of an attribute without namespace when it is one text node of
+ * printable ASCII without white space, which node_attr would return as it
+ * is; NULL otherwise (absent, empty, or to be read by node_attr).
+ */
+static const char *
+node_attr_plain(xmlNodePtr n, const char *name)
+{
+	xmlAttrPtr a;
+	xmlNodePtr c;
+	const unsigned char *p;
+
+	for (a = n->properties; a != NULL; a = a->next) {
+		if (a->ns == NULL && strcmp((const char *)a->name, name) == 0)
+			break;
+	}
+	if (a == NULL || (c = a->children) == NULL || c->next != NULL ||
+	    c->type != XML_TEXT_NODE || c->content == NULL)
+		return NULL;
+	for (p = c->content; *p > 0x20 && *p < 0x7f; p++)
+		;
+	return *p == '\0' && p != c->content ? (const char *)c->content : NULL;
+}
+
+/*
+ * node_attr_plain's value as mime_base makes it (lower-cased, no
+ * parameters) in buf; NULL when there is none or it does not fit.
+ */
+static const char *
+node_attr_mime(xmlNodePtr n, const char *name, char *buf, size_t size)
+{
+	const char *v;
+	size_t i;
+
+	if ((v = node_attr_plain(n, name)) == NULL)
+		return NULL;
+	for (i = 0; v[i] != '\0' && v[i] != ';'; i++) {
+		if (i + 1 >= size)
+			return NULL;
+		buf[i] = (char)tolower((unsigned char)v[i]);
+	}
+	buf[i] = '\0';
+	return buf;
+}
+
 /* An attribute without namespace, trimmed; NULL if absent or empty. */
 static char *
 node_attr(xmlNodePtr n, const char *name)
 {
+	const char *plain;
 	xmlChar *v;
 	char *s;
 
+	if ((plain = node_attr_plain(n, name)) != NULL)
+		return xstrdup(plain);
 	if ((v = xmlGetNoNsProp(n, (const xmlChar *)name)) == NULL)
 		return NULL;
 	s = text_plain(xstrdup((const char *)v));
@@ -876,15 +970,61 @@ tree_valid(struct pstate *st)
 	return st->error == NULL && !st->cut;
 }
 
-/* The text of an element, raw (not trimmed); never NULL. */
+/*
+ * Text kept aside for an element of an item (parse_end_element) goes into
+ * the tree as the text node libxml2 would have made, for the readers that
+ * look at an element's children.
+ */
+static void
+stash_to_tree(xmlNodePtr n)
+{
+	xmlNodePtr t;
+
+	if (n->_private == NULL)
+		return;
+	if ((t = xmlNewDocText(n->doc, n->_private)) == NULL)
+		fatalx("xmlNewDocText");
+	free(n->_private);
+	n->_private = NULL;
+	xmlAddChild(n, t);
+}
+
+/* Text kept aside for the elements of an item and not read: freed. */
+static void
+stash_free(xmlNodePtr item)
+{
+	xmlNodePtr n;
+
+	for (n = item->children; n != NULL; n = n->next) {
+		if (n->type == XML_ELEMENT_NODE && n->_private != NULL) {
+			free(n->_private);
+			n->_private = NULL;
+		}
+	}
+}
+
+/* The text of an element, raw (not trimmed), and its length; never NULL. */
 static char *
-node_text_raw(struct pstate *st, xmlNodePtr n)
+node_text_len(struct pstate *st, xmlNodePtr n, size_t *lenp)
 {
 	struct buf b;
 	xmlNodePtr c = n->children;
 	size_t len;
 	char *s;
 
+	/* Text kept aside (parse_end_element): the element has no children. */
+	if (n->_private != NULL) {
+		s = n->_private;
+		n->_private = NULL;
+		len = strnlen(s, PARSE_MAX_FIELD + 1);
+		if (len > PARSE_MAX_FIELD) {
+			st->cut = 1;
+			len = PARSE_MAX_FIELD;
+			s[len] = '\0';
+		}
+		*lenp = len;
+		return s;
+	}
 	/* Mostly one text node (CDATA is merged into text): one copy. */
 	if (c != NULL && c->next == NULL && c->type == XML_TEXT_NODE &&
 	    c->content != NULL) {
@@ -894,22 +1034,46 @@ node_text_raw(struct pstate *st, xmlNodePtr n)
 			st->cut = 1;
 			len = PARSE_MAX_FIELD;
 		}
+		/*
+		 * No copy at all when the text has a block of its own (not
+		 * inside the node, not the dictionary's): an element's text
+		 * is read once, so the text node gives it up.
+		 */
+		if (c->content != (xmlChar *)&c->properties &&
+		    (c->doc == NULL || c->doc->dict == NULL ||
+		    !xmlDictOwns(c->doc->dict, c->content))) {
+			s = (char *)c->content;
+			c->content = NULL;
+			s[len] = '\0';
+			*lenp = len;
+			return s;
+		}
 		s = xmalloc(len + 1);
 		memcpy(s, c->content, len);
 		s[len] = '\0';
+		*lenp = len;
 		return s;
 	}
 	buf_init(&b);
 	text_collect(st, n->children, &b, 0);
-	return buf_steal(&b, NULL);
+	return buf_steal(&b, lenp);
+}
+
+static char *
+node_text_raw(struct pstate *st, xmlNodePtr n)
+{
+	size_t len;
+
+	return node_text_len(st, n, &len);
 }
 
 static char *
 node_text(struct pstate *st, xmlNodePtr n)
 {
-	char *raw = node_text_raw(st, n);
+	size_t len;
+	char *raw = node_text_len(st, n, &len);
 
-	return text_finish_checked(raw, 1, tree_valid(st));
+	return text_finish_len(raw, len, 1, tree_valid(st));
 }
 
 static int
@@ -1188,19 +1352,30 @@ static const unsigned char html_text_class[256] = {
 	['\f'] = HT_SPACE, ['\r'] = HT_SPACE, [' '] = HT_SPACE,
 };
 
-/* How many of the 16 bytes at p, from the first, are not '&', '<', NUL,
- * white space or another control character: 0 without SSE2. */
+/*
+ * How many of the 16 bytes at p (p[16] readable), from the first, html_text_run
+ * copies as they are: not '&', '<', NUL, another control character or white
+ * space, but for single spaces (a space the next byte of which is neither a
+ * control character nor a space); 0 without SSE2.
+ */
 static size_t
 html_span16(const unsigned char *p)
 {
 #ifdef __SSE2__
 	__m128i v;
-	unsigned bad;
+	unsigned ctl, sp, bad;
 
 	v = _mm_loadu_si128((const __m128i *)p);
 	/* Signed: bytes from 0x80 compare below 0x21 too, hence the ~. */
-	bad = ((unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(v,
-	    _mm_set1_epi8(0x21))) & ~(unsigned)_mm_movemask_epi8(v)) |
+	ctl = (unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(v,
+	    _mm_set1_epi8(0x21))) & ~(unsigned)_mm_movemask_epi8(v);
+	sp = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')));
+	/*
+	 * A space before any control character or space stops the run (that
+	 * byte would anyway), so white space after it needs no test of its own.
+	 */
+	ctl |= (unsigned)(p[16] <= ' ') << 16;
+	bad = (ctl & ~sp) | (sp & (ctl >> 1)) |
 	    (unsigned)_mm_movemask_epi8(_mm_or_si128(
 	    _mm_cmpeq_epi8(v, _mm_set1_epi8('&')),
 	    _mm_cmpeq_epi8(v, _mm_set1_epi8('<'))));
@@ -1238,7 +1413,8 @@ html_text_run(const char **pp, const char *end, char **wp, int *sp)
 			}
 			while (html_text_class[*p] == HT_TEXT)
 				*w++ = (char)*p++;
-			space = 0;
+			/* The last byte may be a single space of a span. */
+			space = w[-1] == ' ';
 		}
 		if (html_text_class[*p] != HT_SPACE)
 			break;
@@ -1321,12 +1497,12 @@ html_text_put(const char *html, struct buf *b)
 			html_text_run(&p, hend, &w, &sp);
 			continue;
 		}
-		if (strncmp(p, "<!--", 4) == 0) {
+		if (p[1] == '!' && strncmp(p, "<!--", 4) == 0) {
 			p = (end = strstr(p + 4, "-->")) != NULL ? end + 3 :
 			    p + strlen(p);
 			continue;
 		}
-		if (strncmp(p, "<![CDATA[", 9) == 0) {
+		if (p[1] == '!' && strncmp(p, "<![CDATA[", 9) == 0) {
 			p += 9;
 			n = (end = strstr(p, "]]>")) != NULL ? (size_t)(end - p) :
 			    strlen(p);
@@ -1349,7 +1525,7 @@ html_text_put(const char *html, struct buf *b)
 			;
 		end = html_tag_end(p);
 		/* Code is not text a reader sees. */
-		if (p[1] != '/' && len < sizeof name && !(end[-1] == '>' &&
+		if (p[1] != '/' && (len == 5 || len == 6) && !(end[-1] == '>' &&
 		    end - p > 2 && end[-2] == '/')) {
 			memcpy(name, q, len);
 			name[len] = '\0';
@@ -1412,32 +1588,40 @@ parse_html_text(const char *html)
 	return s;
 }
 
+/* What a text construct of MIME type t (as mime_base makes it) holds. */
+static enum kind
+mime_kind(const char *t)
+{
+	size_t len = strlen(t);
+
+	if (strcmp(t, "text") == 0 || strcmp(t, "text/plain") == 0)
+		return K_TEXT;
+	if (strcmp(t, "html") == 0 || strcmp(t, "text/html") == 0)
+		return K_HTML;
+	if (strcmp(t, "xhtml") == 0 || strcmp(t, "application/xhtml+xml") == 0)
+		return K_XHTML;
+	if ((len > 4 && strcmp(t + len - 4, "/xml") == 0) ||
+	    (len > 4 && strcmp(t + len - 4, "+xml") == 0))
+		return K_XML;
+	if (strncmp(t, "text/", 5) == 0)
+		return K_TEXT;
+	return K_BINARY;
+}
+
 static enum kind
 construct_kind(xmlNodePtr n)
 {
-	char *type, *t;
+	char buf[64], *type, *t;
+	const char *m;
 	enum kind k;
-	size_t len;
 
+	if ((m = node_attr_mime(n, "type", buf, sizeof buf)) != NULL)
+		return mime_kind(m);
 	if ((type = node_attr(n, "type")) == NULL)
 		return K_TEXT;
 	t = mime_base(type);
 	free(type);
-	len = strlen(t);
-	if (strcmp(t, "text") == 0 || strcmp(t, "text/plain") == 0)
-		k = K_TEXT;
-	else if (strcmp(t, "html") == 0 || strcmp(t, "text/html") == 0)
-		k = K_HTML;
-	else if (strcmp(t, "xhtml") == 0 ||
-	    strcmp(t, "application/xhtml+xml") == 0)
-		k = K_XHTML;
-	else if ((len > 4 && strcmp(t + len - 4, "/xml") == 0) ||
-	    (len > 4 && strcmp(t + len - 4, "+xml") == 0))
-		k = K_XML;
-	else if (strncmp(t, "text/", 5) == 0)
-		k = K_TEXT;
-	else
-		k = K_BINARY;
+	k = mime_kind(t);
 	free(t);
 	return k;
 }
@@ -1450,6 +1634,7 @@ static char *
 construct_read(struct pstate *st, xmlNodePtr n, int want_html)
 {
 	enum kind kind;
+	const char *plain;
 	char *mode, *raw, *s;
 	xmlNodePtr div;
 	struct buf b;
@@ -1459,7 +1644,10 @@ construct_read(struct pstate *st, xmlNodePtr n, int want_html)
 		return NULL;	/* out of line */
 	kind = construct_kind(n);
 
-	if ((mode = node_attr(n, "mode")) != NULL) {
+	if ((plain = node_attr_plain(n, "mode")) != NULL) {
+		escaped = strcasecmp(plain, "escaped") == 0;
+		base64 = strcasecmp(plain, "base64") == 0;
+	} else if ((mode = node_attr(n, "mode")) != NULL) {
 		if (strcasecmp(mode, "escaped") == 0)
 			escaped = 1;
 		else if (strcasecmp(mode, "base64") == 0)
@@ -1619,23 +1807,41 @@ atom_person(struct pstate *st, xmlNodePtr n)
 }
 
 /* The href of an alternate link to a page, or NULL. */
+static int
+link_rel_ok(const char *rel)
+{
+	return strcasecmp(rel, "alternate") == 0 ||
+	    strcasecmp(rel,
+	    "http://www.iana.org/assignments/relation/alternate") == 0;
+}
+
+static int
+link_type_ok(const char *t)
+{
+	return strcmp(t, "text/html") == 0 ||
+	    strcmp(t, "application/xhtml+xml") == 0 ||
+	    strcmp(t, "html") == 0 || strcmp(t, "xhtml") == 0;
+}
+
 static char *
 atom_link(struct pstate *st, xmlNodePtr n)
 {
-	char *rel, *type, *t;
+	char buf[64], *rel, *type, *t;
+	const char *plain;
 	int ok = 1;
 
-	if ((rel = node_attr(n, "rel")) != NULL) {
-		ok = strcasecmp(rel, "alternate") == 0 ||
-		    strcasecmp(rel,
-		    "http://www.iana.org/assignments/relation/alternate") == 0;
+	if ((plain = node_attr_plain(n, "rel")) != NULL)
+		ok = link_rel_ok(plain);
+	else if ((rel = node_attr(n, "rel")) != NULL) {
+		ok = link_rel_ok(rel);
 		free(rel);
 	}
-	if (ok && (type = node_attr(n, "type")) != NULL) {
+	if (ok && (plain = node_attr_mime(n, "type", buf, sizeof buf)) !=
+	    NULL)
+		ok = link_type_ok(plain);
+	else if (ok && (type = node_attr(n, "type")) != NULL) {
 		t = mime_base(type);
-		ok = strcmp(t, "text/html") == 0 ||
-		    strcmp(t, "application/xhtml+xml") == 0 ||
-		    strcmp(t, "html") == 0 || strcmp(t, "xhtml") == 0;
+		ok = link_type_ok(t);
 		free(t);
 		free(type);
 	}
@@ -1708,7 +1914,7 @@ rule_find(struct pstate *st, const struct rule *rules, size_t n,
 
 	ns = node_ns(st, node);
 	for (i = 0; i < n; i++) {
-		if (rules[i].ns == ns &&
+		if (rules[i].ns == ns && rules[i].name[0] == node->name[0] &&
 		    strcmp(rules[i].name, (const char *)node->name) == 0)
 			return &rules[i];
 	}
@@ -1730,6 +1936,7 @@ rule_value(struct pstate *st, const struct rule *r, xmlNodePtr n)
 	case H_HTML:
 		return node_html(st, n);
 	case H_BODY:
+		stash_to_tree(n);
 		s = node_markup_raw(st, n->children);
 		return text_finish_checked(s, 0, tree_valid(st));
 	case H_CONSTRUCT:
@@ -1742,6 +1949,7 @@ rule_value(struct pstate *st, const struct rule *r, xmlNodePtr n)
 	case H_ATOM_LINK:
 		return atom_link(st, n);
 	case H_ATOM_PERSON:
+		stash_to_tree(n);
 		return atom_person(st, n);
 	case H_ATOM_CATEGORY:
 		return node_attr(n, "term");
@@ -1754,12 +1962,15 @@ rule_value(struct pstate *st, const struct rule *r, xmlNodePtr n)
 static void
 item_guid(struct pstate *st, struct draft *d, xmlNodePtr n)
 {
+	const char *plain;
 	char *s, *perma;
 	int permalink = 1;
 
 	if ((s = node_text(st, n)) == NULL)
 		return;
-	if ((perma = node_attr(n, "isPermaLink")) != NULL) {
+	if ((plain = node_attr_plain(n, "isPermaLink")) != NULL)
+		permalink = strcasecmp(plain, "false") != 0;
+	else if ((perma = node_attr(n, "isPermaLink")) != NULL) {
 		permalink = strcasecmp(perma, "false") != 0;
 		free(perma);
 	}
@@ -2390,6 +2601,17 @@ ascii_compatible(const char *data, size_t len, const char *charset)
 	    strncasecmp(enc, "ucs", 3) != 0 && strncasecmp(enc, "utf16", 5) != 0;
 }
 
+/* Give the text gathered so far to libxml2's tree (see struct pstate). */
+static void
+text_flush(struct pstate *st, xmlParserCtxtPtr ctxt)
+{
+	if (st->text.len == 0)
+		return;
+	xmlSAX2Characters(ctxt, (const xmlChar *)st->text.data,
+	    (int)st->text.len);
+	st->text.len = 0;
+}
+
 /*
  * The root element has started: what kind of feed it makes (as feed_build
  * will decide it) and so which elements are items read as they close.
@@ -2469,6 +2691,7 @@ stream_check(struct pstate *st, xmlParserCtxtPtr ctxt)
 				if (st->done == NULL)
 					st->done = n;
 			}
+			stash_free(n);
 		}
 	}
 	stream_release(st, ctxt);
@@ -2480,6 +2703,9 @@ stream_clear(struct pstate *st)
 {
 	size_t i;
 
+	/* An item left open at the end, still in the tree. */
+	if (st->cur != NULL)
+		stash_free(st->cur);
 	for (i = 0; i < st->nread; i++)
 		parse_item_clear(&st->items[i]);
 	free(st->items);
@@ -2506,12 +2732,16 @@ parse_start_element(void *arg, const xmlChar *localname,
 	 */
 	int doc = ctxt == st->ctxt;
 
-	if (doc)
+	if (doc) {
+		text_flush(st, ctxt);
 		stream_check(st, ctxt);
+	}
 	st->nodes += 1 + nattributes + nnamespaces;
 	/* Items past twice the cap could only be dropped: stop there too. */
-	if ((strcmp((const char *)localname, "item") == 0 ||
-	    strcmp((const char *)localname, "entry") == 0) &&
+	if (((localname[0] == 'i' &&
+	    strcmp((const char *)localname, "item") == 0) ||
+	    (localname[0] == 'e' &&
+	    strcmp((const char *)localname, "entry") == 0)) &&
 	    ++st->nitems > 2 * PARSE_MAX_ITEMS)
 		st->nodes = PARSE_MAX_NODES + 1;
 	if (st->nodes > PARSE_MAX_NODES) {
@@ -2543,6 +2773,24 @@ parse_end_element(void *arg, const xmlChar *localname,
 	xmlParserCtxtPtr ctxt = arg;
 	struct pstate *st = ctxt->_private;
 
+	xmlNodePtr n = ctxt->node;
+
+	if (ctxt == st->ctxt) {
+		/*
+		 * An element of the open item with nothing but text, the
+		 * common case: its text is kept aside for the element (in
+		 * _private) instead of in a text node of libxml2's, which
+		 * would be made, read once and freed (see node_text_len).
+		 */
+		if (n != NULL && st->cur != NULL && n->parent == st->cur &&
+		    n->children == NULL && n->_private == NULL &&
+		    st->text_node == n && st->text.len > 0) {
+			n->_private = xmalloc(st->text.len + 1);
+			memcpy(n->_private, st->text.data, st->text.len + 1);
+			st->text.len = 0;
+		} else
+			text_flush(st, ctxt);
+	}
 	xmlSAX2EndElementNs(arg, localname, prefix, uri);
 	if (ctxt == st->ctxt)	/* not an entity's parser */
 		stream_check(st, ctxt);
@@ -2563,10 +2811,55 @@ parse_characters(void *arg, const xmlChar *ch, int len)
 	struct pstate *st = ctxt->_private;
 	xmlNodePtr n = ctxt->node;
 
-	if (ctxt == st->ctxt && n != NULL &&
-	    (n == st->cur || n == st->channel || n == st->root))
+	if (ctxt != st->ctxt || n == NULL) {
+		xmlSAX2Characters(arg, ch, len);
 		return;
-	xmlSAX2Characters(arg, ch, len);
+	}
+	if (n == st->cur || n == st->channel || n == st->root)
+		return;
+	if (n != st->text_node) {
+		text_flush(st, ctxt);
+		st->text_node = n;
+	}
+	if (st->text.size - st->text.len <= (size_t)len)
+		buf_make_room(&st->text, (size_t)len + 1);
+	memcpy(st->text.data + st->text.len, ch, (size_t)len);
+	st->text.len += (size_t)len;
+	st->text.data[st->text.len] = '\0';
+	/* libxml2's own limit on a text node stays as it was, nearly. */
+	if (st->text.len >= PARSE_TEXT_BATCH)
+		text_flush(st, ctxt);
+}
+
+/* The rest of libxml2's handlers that add to the tree: text first. */
+static void
+parse_reference(void *arg, const xmlChar *name)
+{
+	xmlParserCtxtPtr ctxt = arg;
+
+	if (ctxt == ((struct pstate *)ctxt->_private)->ctxt)
+		text_flush(ctxt->_private, ctxt);
+	xmlSAX2Reference(arg, name);
+}
+
+static void
+parse_comment(void *arg, const xmlChar *value)
+{
+	xmlParserCtxtPtr ctxt = arg;
+
+	if (ctxt == ((struct pstate *)ctxt->_private)->ctxt)
+		text_flush(ctxt->_private, ctxt);
+	xmlSAX2Comment(arg, value);
+}
+
+static void
+parse_pi(void *arg, const xmlChar *target, const xmlChar *data)
+{
+	xmlParserCtxtPtr ctxt = arg;
+
+	if (ctxt == ((struct pstate *)ctxt->_private)->ctxt)
+		text_flush(ctxt->_private, ctxt);
+	xmlSAX2ProcessingInstruction(arg, target, data);
 }
 
 /* One run of the push parser over the bytes, into st. */
@@ -2596,6 +2889,9 @@ document_push(struct pstate *st, const char *data, size_t len,
 	/* Both, or libxml2 starts telling white space apart from text. */
 	ctxt->sax->characters = parse_characters;
 	ctxt->sax->ignorableWhitespace = parse_characters;
+	ctxt->sax->reference = parse_reference;
+	ctxt->sax->comment = parse_comment;
+	ctxt->sax->processingInstruction = parse_pi;
 	ctxt->_private = st;
 	st->ctxt = ctxt;
 	st->nodes = st->nitems = 0;
@@ -2606,6 +2902,8 @@ document_push(struct pstate *st, const char *data, size_t len,
 			break;
 	}
 	xmlParseChunk(ctxt, NULL, 0, 1);
+	/* Text the parser delivered before it stopped is in the tree too. */
+	text_flush(st, ctxt);
 	stream_check(st, ctxt);
 	st->ctxt = NULL;
 	st->doc = ctxt->myDoc;
@@ -2821,6 +3119,7 @@ parse_feed(const char *data, size_t len, const struct parse_context *ctx,
 	xmlSetStructuredErrorFunc(old_serror_ctx, old_serror);
 	xmlSetGenericErrorFunc(old_error_ctx, old_error);
 	stream_clear(&st);	/* what no feed took */
+	buf_free(&st.text);
 	xmlFreeDoc(st.doc);
 	free(st.open);
 	free(st.error);
@@ -3128,7 +3427,8 @@ date_rfc822_common(const char *p)
 	const char *q;
 	int i, d, mo, y, h, mi, s, zone;
 
-	for (i = 0; i < 7 && strncmp(p, wdays + 3 * i, 3) != 0; i++)
+	for (i = 0; i < 7 && (p[0] != wdays[3 * i] ||
+	    p[1] != wdays[3 * i + 1] || p[2] != wdays[3 * i + 2]); i++)
 		;
 	if (i == 7 || p[3] != ',' || p[4] != ' ')
 		return PARSE_NO_TIME;
@@ -3140,7 +3440,8 @@ date_rfc822_common(const char *p)
 		d = d * 10 + (*p++ - '0');
 	if (*p++ != ' ')
 		return PARSE_NO_TIME;
-	for (mo = 0; mo < 12 && strncmp(p, mons + 3 * mo, 3) != 0; mo++)
+	for (mo = 0; mo < 12 && (p[0] != mons[3 * mo] ||
+	    p[1] != mons[3 * mo + 1] || p[2] != mons[3 * mo + 2]); mo++)
 		;
 	if (mo == 12 || p[3] != ' ')
 		return PARSE_NO_TIME;

@@ -288,6 +288,120 @@ buf_add_json(struct buf *b, const char *s)
 	buf_addc(b, '"');
 }
 
+/*
+ * The bytes buf_add_json_utf8 copies as they are: all but control
+ * characters, '"', '\\' and 0xe2, the first byte of U+2028 and U+2029
+ * (and of other characters, which go as they are after a second look).
+ */
+static const unsigned char json_quiet[256] = {
+	['\x20'] = 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+};
+
+/* How many of the 16 bytes at p, from the first, json_quiet holds. */
+static size_t
+json_quiet16(const unsigned char *p)
+{
+#ifdef __SSE2__
+	__m128i v;
+	unsigned hi, bad;
+
+	v = _mm_loadu_si128((const __m128i *)p);
+	hi = (unsigned)_mm_movemask_epi8(v);
+	/* Signed: bytes from 0x80 are below 0x20 too, hence ~hi. */
+	bad = ((unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(v,
+	    _mm_set1_epi8(0x20))) & ~hi) |
+	    (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(
+	    _mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+	    _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+	    _mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xe2))));
+	bad &= 0xffff;
+	return bad == 0 ? 16 : (size_t)__builtin_ctz(bad);
+#else
+	size_t n;
+
+	for (n = 0; n < 16 && json_quiet[p[n]]; n++)
+		;
+	return n;
+#endif
+}
+
+void
+buf_add_json_utf8(struct buf *b, const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s, *run, *end;
+	size_t n;
+
+	if (s == NULL) {
+		buf_adds(b, "null");
+		return;
+	}
+	end = p + len;
+	/* The quotes and the text as it mostly is, escapes grow it further. */
+	buf_grow(b, len + 2);
+	b->data[b->len++] = '"';
+	while (p < end) {
+		for (run = p; end - p >= 16; p += n) {
+			if ((n = json_quiet16(p)) < 16) {
+				p += n;
+				break;
+			}
+		}
+		if (end - p < 16)
+			while (p < end && json_quiet[*p])
+				p++;
+		if (p > run)
+			buf_add(b, run, (size_t)(p - run));
+		if (p == end)
+			break;
+		switch (*p) {
+		case '"':
+			buf_add(b, "\\\"", 2);
+			break;
+		case '\\':
+			buf_add(b, "\\\\", 2);
+			break;
+		case '\n':
+			buf_add(b, "\\n", 2);
+			break;
+		case '\r':
+			buf_add(b, "\\r", 2);
+			break;
+		case '\t':
+			buf_add(b, "\\t", 2);
+			break;
+		case 0xe2:
+			/* Line and paragraph separators, as buf_add_json. */
+			if (end - p >= 3 && p[1] == 0x80 &&
+			    (p[2] == 0xa8 || p[2] == 0xa9)) {
+				buf_add(b, p[2] == 0xa8 ? "\\u2028" : "\\u2029",
+				    6);
+				p += 3;
+				continue;
+			}
+			buf_addc(b, (char)*p);
+			break;
+		default:
+			buf_printf(b, "\\u%04x", *p);
+			break;
+		}
+		p++;
+	}
+	buf_addc(b, '"');
+}
+
 char *
 buf_steal(struct buf *b, size_t *len)
 {

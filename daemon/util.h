@@ -51,6 +51,11 @@ void buf_printf(struct buf *, const char *, ...) __attribute__((format(printf, 2
  * as U+FFFD, U+2028 and U+2029 escaped too. NULL appends null.
  */
 void buf_add_json(struct buf *, const char *s);
+/*
+ * The same for the len bytes at s that are known to be valid UTF-8 (as every
+ * string parse returns): the same output, without a check of the UTF-8.
+ */
+void buf_add_json_utf8(struct buf *, const char *s, size_t len);
 /* Hand over the bytes; the buffer is empty afterwards. */
 char *buf_steal(struct buf *, size_t *);
 

@@ -859,6 +859,56 @@ test_wrong_declaration_alone(void **state)
 	parse_feed_free(f);
 }
 
+/*
+ * Text that is all an item's element holds is kept aside while the item is
+ * open (parse_end_element): every way of reading it reads the same, and
+ * what is not read (unknown elements, items past the cap, an item cut off
+ * by the end of the bytes) is freed, which the sanitizer build checks.
+ */
+static void
+test_item_text_aside(void **state)
+{
+	static const char rss[] =
+	    "<rss version=\"2.0\"><channel><title>t</title>"
+	    "<item><title>one &amp; <![CDATA[two]]></title>"
+	    "<body xmlns=\"http://www.w3.org/1999/xhtml\">a &lt;b&gt; c</body>"
+	    "<author>jo@example.com (Jo)</author><unknown>u</unknown>"
+	    "<guid isPermaLink=\"false\">g1</guid></item>"
+	    "<item><title>open</title><guid>g2</guid><x>y</x>";
+	static const char atom[] =
+	    "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>f</title>"
+	    "<entry><title type=\"html\">&lt;b&gt;T&lt;/b&gt;</title>"
+	    "<author>only text</author><id> i1 </id>"
+	    "<content type=\"xhtml\">plain</content>"
+	    "<link href=\"http://example.com/a\">ignored</link></entry>"
+	    "<entry><id>i2</id><x>y</x>";
+	struct feed *f;
+	char *cause = NULL;
+
+	(void)state;
+	f = parse_feed(rss, sizeof rss - 1, NULL, &cause);
+	assert_non_null(f);
+	assert_int_equal(f->nitems, 1);
+	assert_string_equal(f->items[0].title, "one & two");
+	assert_string_equal(f->items[0].content, "a &lt;b&gt; c");
+	assert_string_equal(f->items[0].author, "Jo");
+	assert_string_equal(f->items[0].guid, "g1");
+	parse_feed_free(f);
+	free(cause);
+	cause = NULL;
+
+	f = parse_feed(atom, sizeof atom - 1, NULL, &cause);
+	assert_non_null(f);
+	assert_int_equal(f->nitems, 1);
+	assert_string_equal(f->items[0].title, "T");
+	assert_null(f->items[0].author);
+	assert_string_equal(f->items[0].guid, "i1");
+	assert_string_equal(f->items[0].content, "plain");
+	assert_string_equal(f->items[0].link, "http://example.com/a");
+	parse_feed_free(f);
+	free(cause);
+}
+
 static int
 contains(const char *s, const char *needle)
 {
@@ -1313,7 +1363,62 @@ static const struct {
 	{ "", NULL },
 	{ "<unclosed tag", NULL },
 	{ "text<br/>more", "textmore" },
+	/* Runs of sixteen bytes and more, single spaces inside them. */
+	{ "one two three four five six seven <b>eight</b> nine ten",
+	    "one two three four five six seven eight nine ten" },
+	{ "abcdefghijklmno \tp abcdefghijklmn  o abcdefghijklmno &amp; x",
+	    "abcdefghijklmno p abcdefghijklmn o abcdefghijklmno & x" },
+	{ "abcdefghijklmn <b>x</b> abcdefghijklmno <i> y</i>z",
+	    "abcdefghijklmn x abcdefghijklmno yz" },
 };
+
+/*
+ * Words and white space of every kind at every offset against the sixteen
+ * bytes html_text_put reads at a time: each run of white space is one space.
+ */
+static void
+test_html_text_spaces(void **state)
+{
+	/* A gap in HTML, and what it is in text. */
+	static const struct {
+		const char *html, *text;
+	} gaps[] = {
+		{ " ", " " }, { "  ", " " }, { "\t", " " }, { " \n", " " },
+		{ "\r\n ", " " }, { " <b>", " " }, { "<b> ", " " },
+		{ " &amp; ", " & " }, { "&#32;", " " }, { " <!-- c --> ", " " },
+		{ "<i>", "" }, { "&amp;", "&" },
+	};
+	char html[512], want[512], *got;
+	size_t i, g, k, j, len, hn, wn;
+
+	(void)state;
+	for (i = 0; i < 40; i++) {
+		for (g = 0; g < nitems(gaps); g++) {
+			hn = wn = 0;
+			for (k = 0; k < 12; k++) {
+				/* Words of 1 to 7 letters, shifted by i. */
+				len = 1 + (i + k * 3) % 7;
+				for (j = 0; j < len; j++)
+					html[hn++] = want[wn++] = (char)('a' + j);
+				hn += (size_t)snprintf(html + hn,
+				    sizeof html - hn, "%s",
+				    gaps[(g + k) % nitems(gaps)].html);
+				wn += (size_t)snprintf(want + wn,
+				    sizeof want - wn, "%s",
+				    gaps[(g + k) % nitems(gaps)].text);
+			}
+			/* The last gap's space is trimmed. */
+			while (wn > 0 && want[wn - 1] == ' ')
+				wn--;
+			want[wn] = '\0';
+			got = parse_html_text(html);
+			if (got == NULL || strcmp(got, want) != 0)
+				fail_msg("\"%s\": got \"%s\", want \"%s\"",
+				    html, got ? got : "(null)", want);
+			free(got);
+		}
+	}
+}
 
 static void
 test_html_text(void **state)
@@ -1479,6 +1584,8 @@ main(void)
 		cmocka_unit_test(test_tiny_elements),
 		cmocka_unit_test(test_field_cut_in_character),
 		cmocka_unit_test(test_html_text),
+		cmocka_unit_test(test_html_text_spaces),
+		cmocka_unit_test(test_item_text_aside),
 		cmocka_unit_test(test_dates),
 		cmocka_unit_test(test_dates_like_curl),
 	};

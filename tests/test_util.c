@@ -419,6 +419,53 @@ test_json(void **state)
 	buf_free(&b);
 }
 
+/*
+ * buf_add_json_utf8 writes what buf_add_json writes for valid UTF-8: every
+ * character that is escaped or special, at every offset against the sixteen
+ * bytes read at a time, and at the end of the string.
+ */
+static void
+test_json_utf8(void **state)
+{
+	static const char *pieces[] = { "a", "\"", "\\", "\n", "\r", "\t",
+	    "\x01", "\x1f", "\x7f", "\xd8\xb1", "\xe2\x80\xa8", "\xe2\x80\xa9",
+	    "\xe2\x80\x9c", "\xe2\x82\xac", "\xf0\x9f\x98\x80", " ", "<", "&" };
+	char s[128];
+	struct buf a, b;
+	size_t i, k, j, n;
+
+	(void)state;
+	for (i = 0; i < nitems(pieces); i++) {
+		for (k = 0; k < 40; k++) {
+			/* k plain bytes, the piece, a few more pieces. */
+			n = 0;
+			for (j = 0; j < k; j++)
+				s[n++] = (char)('a' + j % 26);
+			for (j = 0; j < 3; j++) {
+				memcpy(s + n, pieces[(i + j * 5) % nitems(pieces)],
+				    strlen(pieces[(i + j * 5) % nitems(pieces)]));
+				n += strlen(pieces[(i + j * 5) % nitems(pieces)]);
+			}
+			s[n] = '\0';
+			buf_init(&a);
+			buf_init(&b);
+			buf_add_json(&a, s);
+			buf_add_json_utf8(&b, s, n);
+			assert_string_equal(a.data, b.data);
+			buf_free(&a);
+			buf_free(&b);
+		}
+	}
+	buf_init(&b);
+	buf_add_json_utf8(&b, NULL, 0);
+	assert_string_equal(b.data, "null");
+	buf_free(&b);
+	buf_init(&b);
+	buf_add_json_utf8(&b, "", 0);
+	assert_string_equal(b.data, "\"\"");
+	buf_free(&b);
+}
+
 /* Civil dates against the epoch, leap rules and hex digits. */
 static void
 test_days_hex(void **state)
@@ -459,6 +506,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_json),
+	    cmocka_unit_test(test_json_utf8),
 	    cmocka_unit_test(test_days_hex),
 	    cmocka_unit_test(test_str_trim),
 	    cmocka_unit_test(test_str_prefix_suffix),
