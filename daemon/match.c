@@ -59,10 +59,30 @@ struct toklist {
 	enum tclass cur;
 	uint32_t hash;
 	size_t nchars;
+	/*
+	 * The tokens that passed the union's bitmap (below) as they ended, in
+	 * order, and how (union_passes).
+	 */
+	struct passed *cands;
+	size_t ncands;
+	size_t candsize;
 };
 
 /* The slots of the union of live filters (below). */
 #define UNION_SLOTS 16
+
+/* A token that passed the union's bitmap (struct toklist). */
+struct passed {
+	uint32_t tok;
+	uint32_t pass;
+};
+
+/*
+ * The union's bitmap (below), here so that tokens are tested against it as
+ * they end: 2^22 bits, 512 KB. Never NULL: with no filter it is all zero.
+ */
+#define UNION_BITS_LOG 22
+static uint64_t union_bits[((size_t)1 << UNION_BITS_LOG) / 64];
 
 /*
  * A token that a filter of the union (below) may want, and how
@@ -208,7 +228,62 @@ toklist_free(struct toklist *tl)
 {
 	buf_free(&tl->data);
 	free(tl->toks);
+	free(tl->cands);
 	toklist_init(tl);
+}
+
+/*
+ * A hash sets one bit of the union's bitmap: with some 10^5 strings in 4
+ * million bits, a token no filter wants gets past it seldom, after a
+ * shift and one memory access: the bit is the hash's high bits, mixed
+ * enough by its last multiplication (hash_step).
+ */
+static uint32_t
+union_bit(uint32_t h)
+{
+	return h >> (32 - UNION_BITS_LOG);
+}
+
+static unsigned
+union_test(uint32_t h)
+{
+	uint32_t b = union_bit(h);
+
+	return (unsigned)(union_bits[b >> 6] >> (b & 63)) & 1;
+}
+
+/*
+ * Whether a token of hash h and nch code points (HEAD_LONG or more: at
+ * least as many) passes the union's bitmap by its hash (1) or one of its
+ * heads (2). A prefix string has HEAD_SHORT code points at least and a
+ * token that starts with it has more (strtab_prefix), so only the heads of
+ * a longer token can lead to one; and head5 only when the token is longer
+ * than HEAD_LONG - 1 (else it is the token's hash).
+ */
+static unsigned
+union_passes(uint32_t h, const struct tok *t, uint32_t nch)
+{
+	unsigned pass = union_test(h);
+
+	if (nch > HEAD_SHORT) {
+		pass |= union_test(t->head) << 1;
+		if (nch >= HEAD_LONG)
+			pass |= union_test(t->head5) << 1;
+	}
+	return pass;
+}
+
+/* Token t, just ended, passed the union's bitmap (pass, not 0). */
+static void __attribute__((noinline))
+toklist_cand(struct toklist *tl, const struct tok *t, unsigned pass)
+{
+	if (tl->ncands == tl->candsize) {
+		tl->candsize = tl->candsize == 0 ? 64 : tl->candsize * 2;
+		tl->cands =
+		    xreallocarray(tl->cands, tl->candsize, sizeof *tl->cands);
+	}
+	tl->cands[tl->ncands].tok = (uint32_t)(t - tl->toks);
+	tl->cands[tl->ncands++].pass = pass;
 }
 
 /* Too large to keep for the next text. */
@@ -243,6 +318,7 @@ static void
 toklist_end(struct toklist *tl)
 {
 	struct tok *t = &tl->toks[tl->n - 1];
+	unsigned pass;
 
 	t->len = (uint32_t)(tl->data.len - t->off);
 	t->hash = tl->hash;
@@ -251,6 +327,8 @@ toklist_end(struct toklist *tl)
 	if (tl->nchars < HEAD_LONG)
 		t->head5 = tl->hash;
 	tl->data.data[tl->data.len++] = '\0';
+	if ((pass = union_passes(t->hash, t, (uint32_t)tl->nchars)) != 0)
+		toklist_cand(tl, t, pass);
 }
 
 /*
@@ -327,6 +405,8 @@ static void
 toklist_truncate(struct toklist *tl, size_t n, size_t len)
 {
 	tl->n = n;
+	while (tl->ncands > 0 && tl->cands[tl->ncands - 1].tok >= n)
+		tl->ncands--;
 	tl->data.len = len;
 	if (tl->data.data != NULL)
 		tl->data.data[len] = '\0';
@@ -979,8 +1059,7 @@ tag_end(const char *q)
 
 /* The token being written by normalize_fast and tokens_run. */
 struct tstate {
-	const char *p;
-	const char *end;  /* of the string: its NUL */
+	const char *p;	  /* two NULs at the end (normalize_fast) */
 	unsigned char *w; /* the next byte of the token list's data */
 	struct tok *t;
 	uint32_t h;	 /* its hash so far */
@@ -1029,6 +1108,8 @@ struct tstate {
 		if (nch < HEAD_LONG)                                           \
 			t->head5 = h;                                          \
 		*w++ = '\0';                                                   \
+		if ((pass_ = union_passes(h, t, nch)) != 0)                    \
+			toklist_cand(tl, t, pass_);                            \
 	} while (0)
 /*
  * The table entry v and length k of the code point at p, if it takes one
@@ -1063,14 +1144,13 @@ struct tstate {
 
 /*
  * One more Arabic letter of the token, two bytes that fold to two; else
- * goto arabic_other (the end) or arabic_slow. Two bytes are read before p
- * reaches the NUL at the end, so the second is that NUL at the latest.
+ * goto arabic_slow. Two bytes are read at p up to the NUL at the end: the
+ * string has one more after it (normalize_fast), and no pair with a NUL is
+ * a letter.
  */
 #define ARABIC_STEP()                                                          \
 	do {                                                                   \
 		uint16_t u_;                                                   \
-		if (p >= end)                                                  \
-			goto arabic_other;                                     \
 		memcpy(&u_, p, 2);                                             \
 		if ((v = arabic2[u_]) == 0)                                    \
 			goto arabic_slow;                                      \
@@ -1095,10 +1175,11 @@ static void __attribute__((noinline))
 tokens_run(struct tstate *st, const uint32_t *fast, const uint32_t *arabic2,
     struct toklist *tl, unsigned char *base)
 {
-	const char *p = st->p, *end = st->end;
+	const char *p = st->p;
 	unsigned char *w = st->w;
 	struct tok *t = st->t;
 	uint32_t h = st->h, nch = st->nch, v, want;
+	unsigned pass_;
 	enum tclass cur = st->cur, c;
 	size_t k;
 
@@ -1188,13 +1269,12 @@ tokens_run(struct tstate *st, const uint32_t *fast, const uint32_t *arabic2,
 		TOKEN_END();
 		cur = TC_NONE;
 		p++;
-		if (p < end) {
+		{
 			uint16_t u;
 
 			memcpy(&u, p, 2);
 			v = arabic2[u];
-		} else
-			v = 0;
+		}
 		if (v == 0) {
 			FAST_NEXT(out);
 			goto sep_next;
@@ -1249,18 +1329,21 @@ out:
  * three steps of H can be one: a tag runs over the blocks inside it, and a
  * reference is decoded where it is, its result never read as markup.
  * Returns -1, with nothing added, when a code point needs the reference
- * path. s[len] must be a NUL (the loops stop on it).
+ * path. The string is copied first, with two NULs at its end, so that the
+ * loops stop on the first and may read two bytes there.
  */
 static int
 normalize_fast(const char *s, size_t len, struct toklist *tl, int html)
 {
-	const char *p = s, *end = s + len, *e;
+	static struct buf pad;
+	const char *p, *end, *e;
 	const uint32_t *pend = NULL, *table;
 	size_t n0 = tl->n, len0 = tl->data.len, npend = 0, k;
 	/* The token being written, in locals: the bytes written alias all. */
 	unsigned char *base, *w;
 	enum tclass cur = TC_NONE, c;
 	uint32_t cp, v, h = 0, nch = 0;
+	unsigned pass_;
 	struct tok *t = NULL;
 	struct tstate st;
 	int32_t ref;
@@ -1268,6 +1351,14 @@ normalize_fast(const char *s, size_t len, struct toklist *tl, int html)
 	if (fold_table == NULL)
 		fold_init();
 	table = fold_table;
+	if (pad.size > 1024 * 1024 && len + 2 <= 1024 * 1024)
+		buf_free(&pad);
+	buf_reset(&pad);
+	buf_make_room(&pad, len + 2);
+	memcpy(pad.data, s, len);
+	pad.data[len] = pad.data[len + 1] = '\0';
+	p = s = pad.data;
+	end = s + len;
 	/* One code point folded to one at most doubles its bytes. */
 	buf_make_room(&tl->data, 2 * len + 8);
 	base = (unsigned char *)tl->data.data;
@@ -1372,7 +1463,6 @@ normalize_fast(const char *s, size_t len, struct toklist *tl, int html)
 			continue;
 		/* The rest of the token and those after it, mostly. */
 		st.p = p;
-		st.end = end;
 		st.w = w;
 		st.t = t;
 		st.h = h;
@@ -1386,19 +1476,12 @@ normalize_fast(const char *s, size_t len, struct toklist *tl, int html)
 		nch = st.nch;
 		cur = st.cur;
 	}
+	if (cur != TC_NONE)
+		TOKEN_END();
 #undef TOKEN_START
 #undef TOKEN_BYTES
 #undef TOKEN_PUT
 #undef TOKEN_END
-	if (cur != TC_NONE) {
-		t->len = (uint32_t)(w - base - t->off);
-		t->hash = h;
-		if (nch < HEAD_SHORT)
-			t->head = h;
-		if (nch < HEAD_LONG)
-			t->head5 = h;
-		*w++ = '\0';
-	}
 	*w = '\0';
 	tl->data.len = (size_t)(w - base);
 	tl->cur = TC_NONE;
@@ -1446,9 +1529,7 @@ normalize_field(
 	normalize_slow(a->data, a->len, tl);
 }
 
-static unsigned union_passes(const struct tok *);
 static uint32_t union_mask_of(const struct tok *, unsigned);
-static uint64_t *union_bits;
 /* The union of the live filters (below) changes when this does. */
 static uint64_t union_gen;
 
@@ -1475,9 +1556,8 @@ match_text_new_kinds(
 	static size_t *marks, cand_size, marks_size;
 	struct match_text *mt;
 	struct match_field *f;
-	size_t i, j, ncand = 0, nhits = 0, size;
+	size_t i, j, k, ncand = 0, nhits = 0, size;
 	uint32_t m, ms, slot, at[UNION_SLOTS + 1];
-	unsigned pass;
 
 	if (nfields + 1 > marks_size) {
 		marks_size = nfields + 1;
@@ -1493,25 +1573,28 @@ match_text_new_kinds(
 			    &tl, &a, &b);
 	}
 	marks[nfields] = tl.n;
-	if (tl.n > cand_size) {
-		cand_size = tl.n;
+	if (tl.ncands > cand_size) {
+		cand_size = tl.ncands;
 		cand = xreallocarray(cand, cand_size, sizeof *cand);
 	}
-	/* The tokens the union lets through, and how many hits per slot. */
+	/*
+	 * The tokens the union let through as they were cut (in order), the
+	 * filters that may want them, and how many hits per slot.
+	 */
 	memset(at, 0, sizeof at);
-	for (i = 0; i < nfields && union_bits != NULL; i++) {
-		for (j = marks[i]; j < marks[i + 1]; j++) {
-			if ((pass = union_passes(&tl.toks[j])) == 0 ||
-			    (m = union_mask_of(&tl.toks[j], pass)) == 0)
-				continue;
-			cand[ncand].field = (uint32_t)i;
-			cand[ncand].tok = (uint32_t)(j - marks[i]);
-			cand[ncand++].mask = m;
-			for (ms = m; ms != 0; ms &= ~(3u << 2 * slot)) {
-				slot = (uint32_t)__builtin_ctz(ms) / 2;
-				at[slot + 1]++;
-				nhits++;
-			}
+	for (i = 0, k = 0; k < tl.ncands; k++) {
+		j = tl.cands[k].tok;
+		while (j >= marks[i + 1])
+			i++;
+		if ((m = union_mask_of(&tl.toks[j], tl.cands[k].pass)) == 0)
+			continue;
+		cand[ncand].field = (uint32_t)i;
+		cand[ncand].tok = (uint32_t)(j - marks[i]);
+		cand[ncand++].mask = m;
+		for (ms = m; ms != 0; ms &= ~(3u << 2 * slot)) {
+			slot = (uint32_t)__builtin_ctz(ms) / 2;
+			at[slot + 1]++;
+			nhits++;
 		}
 	}
 	for (i = 0; i < UNION_SLOTS; i++)
@@ -2101,7 +2184,6 @@ bit_test(const uint64_t *bits, uint32_t b)
  * text is not in the union that the text saw (gen tells): it looks at every
  * token. Single-threaded, as the daemon is.
  */
-#define UNION_BITS_LOG 22 /* 2^22 bits, 512 KB */
 #define UNION_MASK_LOG 19 /* 2 MB of masks, read only for tokens that pass */
 #define UNION_WHOLE 1u
 #define UNION_HEAD 2u
@@ -2111,19 +2193,7 @@ bit_test(const uint64_t *bits, uint32_t b)
 static struct match_filter *union_first;
 static uint32_t *union_mask;
 
-/*
- * A hash sets one bit of the union's bitmap: with some 10^5 strings in 4
- * million bits, a token no filter wants gets past it seldom, after a
- * shift and one memory access: the bit is the hash's high bits, mixed
- * enough by its last multiplication (hash_step). Its mask is found by
- * another index.
- */
-static uint32_t
-union_bit(uint32_t h)
-{
-	return h >> (32 - UNION_BITS_LOG);
-}
-
+/* A hash's mask is found by another index than its bit (union_bit). */
 static uint32_t
 union_mask_at(uint32_t h)
 {
@@ -2159,9 +2229,7 @@ union_join(struct match_filter *mf)
 	const struct match_filter *o;
 	unsigned used = 0, n = 0;
 
-	if (union_bits == NULL) {
-		union_bits = xcalloc(
-		    ((size_t)1 << UNION_BITS_LOG) / 64, sizeof *union_bits);
+	if (union_mask == NULL) {
 		union_mask =
 		    xcalloc((size_t)1 << UNION_MASK_LOG, sizeof *union_mask);
 	}
@@ -2192,25 +2260,11 @@ union_leave(struct match_filter *mf)
 		union_first = mf->next;
 	if (mf->next != NULL)
 		mf->next->prev = mf->prev;
-	memset(union_bits, 0,
-	    ((size_t)1 << UNION_BITS_LOG) / 64 * sizeof *union_bits);
+	memset(union_bits, 0, sizeof union_bits);
 	memset(
 	    union_mask, 0, ((size_t)1 << UNION_MASK_LOG) * sizeof *union_mask);
 	for (o = union_first; o != NULL; o = o->next)
 		union_add(o);
-}
-
-/*
- * Whether a token's hash (1) and one of its heads (2) pass the union's
- * bitmap; without branches.
- */
-static unsigned
-union_passes(const struct tok *t)
-{
-	return (unsigned)bit_test(union_bits, union_bit(t->hash)) |
-	       (unsigned)(bit_test(union_bits, union_bit(t->head)) |
-			  bit_test(union_bits, union_bit(t->head5)))
-		   << 1;
 }
 
 /*
