@@ -941,7 +941,12 @@ fold_entry(int32_t cp)
 	return unit | (uint32_t)n << 24 | (uint32_t)classify(cp) << 26;
 }
 
-/* The tables, every code point unknown yet. */
+static uint32_t fold_compute(uint32_t);
+
+/*
+ * The tables, every code point unknown yet but ASCII: tokens_run takes an
+ * entry of one byte as known.
+ */
 static void
 fold_init(void)
 {
@@ -957,6 +962,8 @@ fold_init(void)
 	for (cp = 0x80; cp < 0x800; cp++)
 		fold_fast[FOLD_FAST_2(0xc0 | cp >> 6, 0x80 | (cp & 0x3f))] =
 		    FOLD_UNKNOWN;
+	for (cp = 1; cp < 0x80; cp++)
+		fold_compute(cp);
 }
 
 static uint32_t fold_compute_table(uint32_t);
@@ -1148,16 +1155,47 @@ struct tstate {
  * string has one more after it (normalize_fast), and no pair with a NUL is
  * a letter.
  */
-#define ARABIC_STEP()                                                          \
+#define ARABIC_STEP(miss)                                                      \
 	do {                                                                   \
 		uint16_t u_;                                                   \
 		memcpy(&u_, p, 2);                                             \
 		if ((v = arabic2[u_]) == 0)                                    \
-			goto arabic_slow;                                      \
+			goto miss;                                             \
 		p += 2;                                                        \
 		memcpy(w, &v, 4);                                              \
 		w += 2;                                                        \
 		h = hash_step(h, v);                                           \
+	} while (0)
+
+/*
+ * After n Arabic letters (HEAD_LONG: at least as many), something else
+ * (ARABIC_STEP): when it is a separator of one byte, the token ends here,
+ * its heads and the union's tests known from n; else arabic_slow sees to
+ * it.
+ */
+#define ARABIC_MISS(n)                                                         \
+	do {                                                                   \
+		unsigned b_ = (unsigned char)*p;                               \
+		if (b_ >= 0x80 ||                                              \
+		    ((v = fast[b_]) & (FOLD_FLAGS | FOLD_CLASS_BITS)) != 0) {  \
+			nch = (n);                                             \
+			goto arabic_slow;                                      \
+		}                                                              \
+		t->len = (uint32_t)(w - base - t->off);                        \
+		t->hash = h;                                                   \
+		if ((n) < HEAD_SHORT)                                          \
+			t->head = h;                                           \
+		if ((n) < HEAD_LONG)                                           \
+			t->head5 = h;                                          \
+		*w++ = '\0';                                                   \
+		pass_ = union_test(h);                                         \
+		if ((n) > HEAD_SHORT)                                          \
+			pass_ |= union_test(t->head) << 1;                     \
+		if ((n) >= HEAD_LONG)                                          \
+			pass_ |= union_test(t->head5) << 1;                    \
+		if (pass_ != 0)                                                \
+			toklist_cand(tl, t, pass_);                            \
+		goto arabic_next;                                              \
 	} while (0)
 
 /*
@@ -1201,7 +1239,7 @@ tokens_run(struct tstate *st, const uint32_t *fast, const uint32_t *arabic2,
 		 */
 		if (want == (uint32_t)TC_ARABIC << 26) {
 			for (;;)
-				ARABIC_STEP();
+				ARABIC_STEP(arabic_miss5);
 		}
 	body_any:
 		for (;;)
@@ -1228,17 +1266,14 @@ tokens_run(struct tstate *st, const uint32_t *fast, const uint32_t *arabic2,
 		nch = 1;
 		if (cur == TC_ARABIC) {
 		arabic_head:
-			ARABIC_STEP();
-			nch = 2;
-			ARABIC_STEP();
-			nch = 3;
+			ARABIC_STEP(arabic_miss1);
+			ARABIC_STEP(arabic_miss2);
 			t->head = h;
-			ARABIC_STEP();
-			nch = 4;
-			ARABIC_STEP();
-			nch = 5;
+			ARABIC_STEP(arabic_miss3);
+			ARABIC_STEP(arabic_miss4);
 			t->head5 = h;
-			goto body;
+			for (;;)
+				ARABIC_STEP(arabic_miss5);
 		}
 		ANY_STEP();
 		nch = 2;
@@ -1267,6 +1302,7 @@ tokens_run(struct tstate *st, const uint32_t *fast, const uint32_t *arabic2,
 		 * with it at once.
 		 */
 		TOKEN_END();
+	arabic_next:
 		cur = TC_NONE;
 		p++;
 		{
@@ -1285,8 +1321,17 @@ tokens_run(struct tstate *st, const uint32_t *fast, const uint32_t *arabic2,
 		memcpy(w, &v, 4);
 		w += 2;
 		h = hash_step(h, v);
-		nch = 1;
 		goto arabic_head;
+	arabic_miss1:
+		ARABIC_MISS(1);
+	arabic_miss2:
+		ARABIC_MISS(2);
+	arabic_miss3:
+		ARABIC_MISS(3);
+	arabic_miss4:
+		ARABIC_MISS(4);
+	arabic_miss5:
+		ARABIC_MISS(5);
 	arabic_slow:
 		/*
 		 * Not an Arabic letter of two bytes that fold to two: ASCII, a
@@ -1320,6 +1365,7 @@ out:
 #undef FAST_NEXT
 #undef ANY_STEP
 #undef ARABIC_STEP
+#undef ARABIC_MISS
 
 /*
  * Sanitize, H (for item text), U, A and T in one pass, through the table.
