@@ -1220,7 +1220,6 @@ tokens_run(struct tstate *st, const uint32_t *fast, const uint32_t *arabic2,
 	unsigned pass_;
 	enum tclass cur = st->cur, c;
 	size_t k;
-
 	want = (uint32_t)cur << 26;
 	for (;;) {
 		/* The heads, if the token came in without them. */
@@ -2520,6 +2519,10 @@ match_filter_test(const struct match_filter *mf, const struct match_text *mt)
 	nkw = mf->nany + mf->nall + mf->nnone;
 	if (nkw == 0)
 		return 1;
+	/* In the union and no hit in its slot: no keyword matches. */
+	if (mf->gen <= mt->gen &&
+	    mt->slot_hits[mf->slot] == mt->slot_hits[mf->slot + 1])
+		return mf->nany == 0 && mf->nall == 0;
 	memset(&v, 0, sizeof v);
 	v.data = mt->data;
 	v.matched = nkw <= sizeof small ? small : xmalloc(nkw);
