@@ -1199,6 +1199,118 @@ struct tstate {
 	} while (0)
 
 /*
+ * The commonest text of all, in a function of its own so that its few
+ * variables stay in registers: Arabic words of letters of two bytes that
+ * fold to two, each ended by a separator of one byte. st->p is at the
+ * first letter of a word, whose entry in arabic2 is v; no token is being
+ * written. Returns 0 when a word ended and no Arabic letter of two bytes
+ * follows its separator (st->p after the separator); 1 when a word goes on
+ * with something else (st->p there, the token being written in st, nch
+ * its code points so far, HEAD_LONG at most).
+ */
+static int __attribute__((noinline))
+arabic_words(struct tstate *st, uint32_t v, const uint32_t *fast,
+    const uint32_t *arabic2, struct toklist *tl, unsigned char *base)
+{
+	const char *p = st->p;
+	unsigned char *w = st->w;
+	struct tok *t, *tn = tl->toks + tl->n, *tlim = tl->toks + tl->size;
+	uint32_t h, nch;
+	unsigned pass;
+	uint16_t u;
+
+#define WORD_STEP(miss)                                                        \
+	do {                                                                   \
+		memcpy(&u, p, 2);                                              \
+		if ((v = arabic2[u]) == 0)                                     \
+			goto miss;                                             \
+		p += 2;                                                        \
+		memcpy(w, &v, 4);                                              \
+		w += 2;                                                        \
+		h = hash_step(h, v);                                           \
+	} while (0)
+#define WORD_END(nc)                                                           \
+	do {                                                                   \
+		unsigned b_ = (unsigned char)*p;                               \
+		if (b_ >= 0x80 ||                                              \
+		    (fast[b_] & (FOLD_FLAGS | FOLD_CLASS_BITS)) != 0) {        \
+			nch = (nc);                                            \
+			goto going_on;                                         \
+		}                                                              \
+		t->len = (uint32_t)(w - base - t->off);                        \
+		t->hash = h;                                                   \
+		if ((nc) < HEAD_SHORT)                                         \
+			t->head = h;                                           \
+		if ((nc) < HEAD_LONG)                                          \
+			t->head5 = h;                                          \
+		*w++ = '\0';                                                   \
+		pass = union_test(h);                                          \
+		if ((nc) > HEAD_SHORT)                                         \
+			pass |= union_test(t->head) << 1;                      \
+		if ((nc) >= HEAD_LONG)                                         \
+			pass |= union_test(t->head5) << 1;                     \
+		if (pass != 0) {                                               \
+			tl->n = (size_t)(tn - tl->toks);                       \
+			toklist_cand(tl, t, pass);                             \
+		}                                                              \
+		goto next;                                                     \
+	} while (0)
+
+	for (;;) {
+		if (tn == tlim) {
+			tl->n = (size_t)(tn - tl->toks);
+			toklist_grow(tl);
+			tn = tl->toks + tl->n;
+			tlim = tl->toks + tl->size;
+		}
+		t = tn++;
+		t->off = (size_t)(w - base);
+		p += 2;
+		memcpy(w, &v, 4);
+		w += 2;
+		h = hash_step(HASH_OFFSET, v);
+		WORD_STEP(end1);
+		WORD_STEP(end2);
+		t->head = h;
+		WORD_STEP(end3);
+		WORD_STEP(end4);
+		t->head5 = h;
+		for (;;)
+			WORD_STEP(end5);
+	end1:
+		WORD_END(1);
+	end2:
+		WORD_END(2);
+	end3:
+		WORD_END(3);
+	end4:
+		WORD_END(4);
+	end5:
+		WORD_END(5);
+	next:
+		p++;
+		memcpy(&u, p, 2);
+		if ((v = arabic2[u]) == 0)
+			break;
+	}
+	tl->n = (size_t)(tn - tl->toks);
+	st->p = p;
+	st->w = w;
+	return 0;
+
+going_on:
+	tl->n = (size_t)(tn - tl->toks);
+	st->p = p;
+	st->w = w;
+	st->t = t;
+	st->h = h;
+	st->nch = nch;
+	return 1;
+#undef WORD_STEP
+#undef WORD_END
+}
+
+/*
  * The tight loop of normalize_fast, in a function of its own so that its
  * few variables stay in registers: the rest of the token at st->p, as long
  * as it is code points of one byte or two that fold to one of its class
@@ -1264,7 +1376,7 @@ tokens_run(struct tstate *st, const uint32_t *fast, const uint32_t *arabic2,
 		TOKEN_BYTES(v);
 		nch = 1;
 		if (cur == TC_ARABIC) {
-		arabic_head:
+
 			ARABIC_STEP(arabic_miss1);
 			ARABIC_STEP(arabic_miss2);
 			t->head = h;
@@ -1314,13 +1426,22 @@ tokens_run(struct tstate *st, const uint32_t *fast, const uint32_t *arabic2,
 			FAST_NEXT(out);
 			goto sep_next;
 		}
-		p += 2;
-		TOKEN_START(TC_ARABIC);
-		want = (uint32_t)TC_ARABIC << 26;
-		memcpy(w, &v, 4);
-		w += 2;
-		h = hash_step(h, v);
-		goto arabic_head;
+		st->p = p;
+		st->w = w;
+		if (arabic_words(st, v, fast, arabic2, tl, base)) {
+			p = st->p;
+			w = st->w;
+			t = st->t;
+			h = st->h;
+			nch = st->nch;
+			cur = TC_ARABIC;
+			want = (uint32_t)TC_ARABIC << 26;
+			goto arabic_slow;
+		}
+		p = st->p;
+		w = st->w;
+		FAST_NEXT(out);
+		goto sep_next;
 	arabic_miss1:
 		ARABIC_MISS(1);
 	arabic_miss2:
