@@ -1199,12 +1199,29 @@ struct tstate {
 	} while (0)
 
 /*
+ * Whether p is at a separator of two bytes that the table knows (a
+ * non-ASCII lead byte there).
+ */
+static int
+sep2(const uint32_t *fast, const char *p)
+{
+	unsigned b0 = (unsigned char)p[0];
+	uint32_t v;
+
+	if (b0 - 0xc0u >= 0x20u)
+		return 0;
+	v = fast[FOLD_FAST_2(b0, (unsigned char)p[1])];
+	return v != FOLD_UNKNOWN && (v & (FOLD_FLAGS | FOLD_CLASS_BITS)) == 0;
+}
+
+/*
  * The commonest text of all, in a function of its own so that its few
  * variables stay in registers: Arabic words of letters of two bytes that
- * fold to two, each ended by a separator of one byte. st->p is at the
- * first letter of a word, whose entry in arabic2 is v; no token is being
- * written. Returns 0 when a word ended and no Arabic letter of two bytes
- * follows its separator (st->p after the separator); 1 when a word goes on
+ * fold to two, separated by code points of one byte or two that the table
+ * knows as separators. st->p is at the first letter of a word, whose entry
+ * in arabic2 is v; no token is being written. Returns 0 when a word ended
+ * and separators are followed by something else (st->p there: not a
+ * separator of one byte or two); 1 when a word goes on
  * with something else (st->p there, the token being written in st, nch
  * its code points so far, HEAD_LONG at most).
  */
@@ -1232,8 +1249,13 @@ arabic_words(struct tstate *st, uint32_t v, const uint32_t *fast,
 #define WORD_END(nc)                                                           \
 	do {                                                                   \
 		unsigned b_ = (unsigned char)*p;                               \
-		if (b_ >= 0x80 ||                                              \
-		    (fast[b_] & (FOLD_FLAGS | FOLD_CLASS_BITS)) != 0) {        \
+		if (b_ >= 0x80) {                                              \
+			if (!sep2(fast, p)) {                                  \
+				nch = (nc);                                    \
+				goto going_on;                                 \
+			}                                                      \
+			p++;                                                   \
+		} else if ((fast[b_] & (FOLD_FLAGS | FOLD_CLASS_BITS)) != 0) { \
 			nch = (nc);                                            \
 			goto going_on;                                         \
 		}                                                              \
@@ -1288,11 +1310,27 @@ arabic_words(struct tstate *st, uint32_t v, const uint32_t *fast,
 	end5:
 		WORD_END(5);
 	next:
+		/* The separator, and any more after it. */
 		p++;
-		memcpy(&u, p, 2);
-		if ((v = arabic2[u]) == 0)
-			break;
+		for (;;) {
+			unsigned b;
+
+			memcpy(&u, p, 2);
+			if ((v = arabic2[u]) != 0)
+				break;
+			b = (unsigned char)*p;
+			if (b < 0x80) {
+				if ((fast[b] &
+					(FOLD_FLAGS | FOLD_CLASS_BITS)) != 0)
+					goto done;
+				p++;
+			} else if (sep2(fast, p))
+				p += 2;
+			else
+				goto done;
+		}
 	}
+done:
 	tl->n = (size_t)(tn - tl->toks);
 	st->p = p;
 	st->w = w;
