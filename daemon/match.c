@@ -1246,17 +1246,22 @@ arabic_words(struct tstate *st, uint32_t v, const uint32_t *fast,
 		w += 2;                                                        \
 		h = hash_step(h, v);                                           \
 	} while (0)
+/*
+ * The word ends after nc letters (6: six or more), at a separator; else it
+ * goes on with something else. Its heads and the union's tests follow from
+ * nc (union_passes): head5 is its hash when it has five letters.
+ */
 #define WORD_END(nc)                                                           \
 	do {                                                                   \
 		unsigned b_ = (unsigned char)*p;                               \
 		if (b_ >= 0x80) {                                              \
 			if (!sep2(fast, p)) {                                  \
-				nch = (nc);                                    \
+				nch = (nc) > HEAD_LONG ? HEAD_LONG : (nc);     \
 				goto going_on;                                 \
 			}                                                      \
 			p++;                                                   \
 		} else if ((fast[b_] & (FOLD_FLAGS | FOLD_CLASS_BITS)) != 0) { \
-			nch = (nc);                                            \
+			nch = (nc) > HEAD_LONG ? HEAD_LONG : (nc);             \
 			goto going_on;                                         \
 		}                                                              \
 		t->len = (uint32_t)(w - base - t->off);                        \
@@ -1269,7 +1274,7 @@ arabic_words(struct tstate *st, uint32_t v, const uint32_t *fast,
 		pass = union_test(h);                                          \
 		if ((nc) > HEAD_SHORT)                                         \
 			pass |= union_test(t->head) << 1;                      \
-		if ((nc) >= HEAD_LONG)                                         \
+		if ((nc) > HEAD_LONG)                                          \
 			pass |= union_test(t->head5) << 1;                     \
 		if (pass != 0) {                                               \
 			tl->n = (size_t)(tn - tl->toks);                       \
@@ -1297,8 +1302,9 @@ arabic_words(struct tstate *st, uint32_t v, const uint32_t *fast,
 		WORD_STEP(end3);
 		WORD_STEP(end4);
 		t->head5 = h;
+		WORD_STEP(end5);
 		for (;;)
-			WORD_STEP(end5);
+			WORD_STEP(end6);
 	end1:
 		WORD_END(1);
 	end2:
@@ -1309,6 +1315,9 @@ arabic_words(struct tstate *st, uint32_t v, const uint32_t *fast,
 		WORD_END(4);
 	end5:
 		WORD_END(5);
+	end6:
+		/* Six letters or more. */
+		WORD_END(6);
 	next:
 		/* The separator, and any more after it. */
 		p++;
