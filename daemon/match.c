@@ -2693,8 +2693,12 @@ match_filter_test(const struct match_filter *mf, const struct match_text *mt)
 		return mf->nany == 0 && mf->nall == 0;
 	memset(&v, 0, sizeof v);
 	v.data = mt->data;
-	v.matched = nkw <= sizeof small ? small : xmalloc(nkw);
-	memset(v.matched, 0, nkw);
+	if (nkw <= sizeof small) {
+		/* Of a constant size: a few stores, no call. */
+		memset(small, 0, sizeof small);
+		v.matched = small;
+	} else
+		v.matched = xcalloc(1, nkw);
 	if (mf->gen <= mt->gen) {
 		/* The filter was in the union: the hits of its slot. */
 		for (j = mt->slot_hits[mf->slot];
