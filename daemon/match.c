@@ -274,14 +274,17 @@ union_passes(uint32_t h, const struct tok *t, uint32_t nch)
 }
 
 /* Token t, just ended, passed the union's bitmap (pass, not 0). */
-static void __attribute__((noinline))
+static void __attribute__((noinline)) toklist_cands_grow(struct toklist *tl)
+{
+	tl->candsize = tl->candsize == 0 ? 64 : tl->candsize * 2;
+	tl->cands = xreallocarray(tl->cands, tl->candsize, sizeof *tl->cands);
+}
+
+static inline void
 toklist_cand(struct toklist *tl, const struct tok *t, unsigned pass)
 {
-	if (tl->ncands == tl->candsize) {
-		tl->candsize = tl->candsize == 0 ? 64 : tl->candsize * 2;
-		tl->cands =
-		    xreallocarray(tl->cands, tl->candsize, sizeof *tl->cands);
-	}
+	if (tl->ncands == tl->candsize)
+		toklist_cands_grow(tl);
 	tl->cands[tl->ncands].tok = (uint32_t)(t - tl->toks);
 	tl->cands[tl->ncands++].pass = pass;
 }
@@ -1276,10 +1279,8 @@ arabic_words(struct tstate *st, uint32_t v, const uint32_t *fast,
 			pass |= union_test(t->head) << 1;                      \
 		if ((nc) > HEAD_LONG)                                          \
 			pass |= union_test(t->head5) << 1;                     \
-		if (pass != 0) {                                               \
-			tl->n = (size_t)(tn - tl->toks);                       \
+		if (pass != 0)                                                 \
 			toklist_cand(tl, t, pass);                             \
-		}                                                              \
 		goto next;                                                     \
 	} while (0)
 
