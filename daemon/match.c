@@ -1417,6 +1417,12 @@ tokens_run(struct tstate *st, const uint32_t *fast, const uint32_t *arabic2,
 			if (v == FOLD_UNKNOWN || (v & FOLD_FLAGS))
 				goto out;
 		}
+		if (k == 2 && (v & ARABIC_MASK) == ARABIC_WANT) {
+			/* An Arabic word, and maybe more: arabic_words. */
+			st->p = p;
+			st->w = w;
+			goto words;
+		}
 		p += k;
 		TOKEN_START(c);
 		want = (uint32_t)cur << 26;
@@ -1476,6 +1482,7 @@ tokens_run(struct tstate *st, const uint32_t *fast, const uint32_t *arabic2,
 		}
 		st->p = p;
 		st->w = w;
+	words:
 		if (arabic_words(st, v, fast, arabic2, tl, base)) {
 			p = st->p;
 			w = st->w;
@@ -1561,6 +1568,7 @@ normalize_fast(const char *s, size_t len, struct toklist *tl, int html)
 	struct tok *t = NULL;
 	struct tstate st;
 	int32_t ref;
+	int two; /* the code point is the two bytes before p */
 
 	if (fold_table == NULL)
 		fold_init();
@@ -1578,6 +1586,7 @@ normalize_fast(const char *s, size_t len, struct toklist *tl, int html)
 	base = (unsigned char *)tl->data.data;
 	w = base + tl->data.len;
 	for (;;) {
+		two = 0;
 		if (npend > 0) {
 			v = *pend++;
 			npend--;
@@ -1615,6 +1624,7 @@ normalize_fast(const char *s, size_t len, struct toklist *tl, int html)
 			/* Two bytes, as Arabic letters are: no more checks. */
 			cp = (cp & 0x1f) << 6 | ((unsigned char)p[1] & 0x3f);
 			p += 2;
+			two = 1;
 		} else if ((k = utf8_valid((const unsigned char *)p,
 				(size_t)(end - p))) == 0) {
 			p++;
@@ -1648,6 +1658,27 @@ normalize_fast(const char *s, size_t len, struct toklist *tl, int html)
 			continue;
 		}
 	put:
+		/*
+		 * An Arabic word starts with a letter of two bytes that fold to
+		 * two: arabic_words takes it and those after it.
+		 */
+		if (two && cur == TC_NONE && (v & ARABIC_MASK) == ARABIC_WANT) {
+			st.p = p - 2;
+			st.w = w;
+			if (arabic_words(
+				&st, v, fold_fast, fold_arabic2, tl, base)) {
+				st.cur = TC_ARABIC;
+				tokens_run(
+				    &st, fold_fast, fold_arabic2, tl, base);
+				t = st.t;
+				h = st.h;
+				nch = st.nch;
+				cur = st.cur;
+			}
+			p = st.p;
+			w = st.w;
+			continue;
+		}
 		/* T: v is one folded code point, or a separator (0). */
 		c = FOLD_CLASS(v);
 		if (c != cur) {
