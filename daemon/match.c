@@ -1223,10 +1223,9 @@ sep2(const uint32_t *fast, const char *p)
  * fold to two, separated by code points of one byte or two that the table
  * knows as separators. st->p is at the first letter of a word, whose entry
  * in arabic2 is v; no token is being written. Returns 0 when a word ended
- * and separators are followed by something else (st->p there: not a
- * separator of one byte or two); 1 when a word goes on
- * with something else (st->p there, the token being written in st, nch
- * its code points so far, HEAD_LONG at most).
+ * and its separators are followed by something else (st->p there); 1 when
+ * a word goes on with something else (st->p there, the token being written
+ * in st, nch its code points so far, HEAD_LONG at most).
  */
 static int __attribute__((noinline))
 arabic_words(struct tstate *st, uint32_t v, const uint32_t *fast,
