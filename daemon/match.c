@@ -1233,10 +1233,16 @@ arabic_words(struct tstate *st, uint32_t v, const uint32_t *fast,
 {
 	const char *p = st->p;
 	unsigned char *w = st->w;
-	struct tok *t, *tn = tl->toks + tl->n, *tlim = tl->toks + tl->size;
+	struct tok *t, *tn, *tlim;
 	uint32_t h, nch;
 	unsigned pass;
 	uint16_t u;
+
+	/* Room for one token at least: the list is never NULL below. */
+	if (tl->n == tl->size)
+		toklist_grow(tl);
+	tn = tl->toks + tl->n;
+	tlim = tl->toks + tl->size;
 
 #define WORD_STEP(miss)                                                        \
 	do {                                                                   \
