@@ -59,10 +59,30 @@ struct toklist {
 	enum tclass cur;
 	uint32_t hash;
 	size_t nchars;
+	/*
+	 * The tokens that passed the union's bitmap (below) as they ended, in
+	 * order, and how (union_passes).
+	 */
+	struct passed *cands;
+	size_t ncands;
+	size_t candsize;
 };
 
 /* The slots of the union of live filters (below). */
 #define UNION_SLOTS 16
+
+/* A token that passed the union's bitmap (struct toklist). */
+struct passed {
+	uint32_t tok;
+	uint32_t pass;
+};
+
+/*
+ * The union's bitmap (below), here so that tokens are tested against it as
+ * they end: 2^22 bits, 512 KB. Never NULL: with no filter it is all zero.
+ */
+#define UNION_BITS_LOG 22
+static uint64_t union_bits[((size_t)1 << UNION_BITS_LOG) / 64];
 
 /*
  * A token that a filter of the union (below) may want, and how
@@ -208,7 +228,65 @@ toklist_free(struct toklist *tl)
 {
 	buf_free(&tl->data);
 	free(tl->toks);
+	free(tl->cands);
 	toklist_init(tl);
+}
+
+/*
+ * A hash sets one bit of the union's bitmap: with some 10^5 strings in 4
+ * million bits, a token no filter wants gets past it seldom, after a
+ * shift and one memory access: the bit is the hash's high bits, mixed
+ * enough by its last multiplication (hash_step).
+ */
+static uint32_t
+union_bit(uint32_t h)
+{
+	return h >> (32 - UNION_BITS_LOG);
+}
+
+static unsigned
+union_test(uint32_t h)
+{
+	uint32_t b = union_bit(h);
+
+	return (unsigned)(union_bits[b >> 6] >> (b & 63)) & 1;
+}
+
+/*
+ * Whether a token of hash h and nch code points (HEAD_LONG or more: at
+ * least as many) passes the union's bitmap by its hash (1) or one of its
+ * heads (2). A prefix string has HEAD_SHORT code points at least and a
+ * token that starts with it has more (strtab_prefix), so only the heads of
+ * a longer token can lead to one; and head5 only when the token is longer
+ * than HEAD_LONG - 1 (else it is the token's hash).
+ */
+static unsigned
+union_passes(uint32_t h, const struct tok *t, uint32_t nch)
+{
+	unsigned pass = union_test(h);
+
+	if (nch > HEAD_SHORT) {
+		pass |= union_test(t->head) << 1;
+		if (nch >= HEAD_LONG)
+			pass |= union_test(t->head5) << 1;
+	}
+	return pass;
+}
+
+/* Token t, just ended, passed the union's bitmap (pass, not 0). */
+static void __attribute__((noinline)) toklist_cands_grow(struct toklist *tl)
+{
+	tl->candsize = tl->candsize == 0 ? 64 : tl->candsize * 2;
+	tl->cands = xreallocarray(tl->cands, tl->candsize, sizeof *tl->cands);
+}
+
+static inline void
+toklist_cand(struct toklist *tl, const struct tok *t, unsigned pass)
+{
+	if (tl->ncands == tl->candsize)
+		toklist_cands_grow(tl);
+	tl->cands[tl->ncands].tok = (uint32_t)(t - tl->toks);
+	tl->cands[tl->ncands++].pass = pass;
 }
 
 /* Too large to keep for the next text. */
@@ -243,6 +321,7 @@ static void
 toklist_end(struct toklist *tl)
 {
 	struct tok *t = &tl->toks[tl->n - 1];
+	unsigned pass;
 
 	t->len = (uint32_t)(tl->data.len - t->off);
 	t->hash = tl->hash;
@@ -251,6 +330,8 @@ toklist_end(struct toklist *tl)
 	if (tl->nchars < HEAD_LONG)
 		t->head5 = tl->hash;
 	tl->data.data[tl->data.len++] = '\0';
+	if ((pass = union_passes(t->hash, t, (uint32_t)tl->nchars)) != 0)
+		toklist_cand(tl, t, pass);
 }
 
 /*
@@ -327,6 +408,8 @@ static void
 toklist_truncate(struct toklist *tl, size_t n, size_t len)
 {
 	tl->n = n;
+	while (tl->ncands > 0 && tl->cands[tl->ncands - 1].tok >= n)
+		tl->ncands--;
 	tl->data.len = len;
 	if (tl->data.data != NULL)
 		tl->data.data[len] = '\0';
@@ -861,7 +944,12 @@ fold_entry(int32_t cp)
 	return unit | (uint32_t)n << 24 | (uint32_t)classify(cp) << 26;
 }
 
-/* The tables, every code point unknown yet. */
+static uint32_t fold_compute(uint32_t);
+
+/*
+ * The tables, every code point unknown yet but ASCII: tokens_run takes an
+ * entry of one byte as known.
+ */
 static void
 fold_init(void)
 {
@@ -877,6 +965,8 @@ fold_init(void)
 	for (cp = 0x80; cp < 0x800; cp++)
 		fold_fast[FOLD_FAST_2(0xc0 | cp >> 6, 0x80 | (cp & 0x3f))] =
 		    FOLD_UNKNOWN;
+	for (cp = 1; cp < 0x80; cp++)
+		fold_compute(cp);
 }
 
 static uint32_t fold_compute_table(uint32_t);
@@ -979,8 +1069,7 @@ tag_end(const char *q)
 
 /* The token being written by normalize_fast and tokens_run. */
 struct tstate {
-	const char *p;
-	const char *end;  /* of the string: its NUL */
+	const char *p;	  /* two NULs at the end (normalize_fast) */
 	unsigned char *w; /* the next byte of the token list's data */
 	struct tok *t;
 	uint32_t h;	 /* its hash so far */
@@ -1029,6 +1118,8 @@ struct tstate {
 		if (nch < HEAD_LONG)                                           \
 			t->head5 = h;                                          \
 		*w++ = '\0';                                                   \
+		if ((pass_ = union_passes(h, t, nch)) != 0)                    \
+			toklist_cand(tl, t, pass_);                            \
 	} while (0)
 /*
  * The table entry v and length k of the code point at p, if it takes one
@@ -1063,22 +1154,214 @@ struct tstate {
 
 /*
  * One more Arabic letter of the token, two bytes that fold to two; else
- * goto arabic_other (the end) or arabic_slow. Two bytes are read before p
- * reaches the NUL at the end, so the second is that NUL at the latest.
+ * goto arabic_slow. Two bytes are read at p up to the NUL at the end: the
+ * string has one more after it (normalize_fast), and no pair with a NUL is
+ * a letter.
  */
-#define ARABIC_STEP()                                                          \
+#define ARABIC_STEP(miss)                                                      \
 	do {                                                                   \
 		uint16_t u_;                                                   \
-		if (p >= end)                                                  \
-			goto arabic_other;                                     \
 		memcpy(&u_, p, 2);                                             \
 		if ((v = arabic2[u_]) == 0)                                    \
-			goto arabic_slow;                                      \
+			goto miss;                                             \
 		p += 2;                                                        \
 		memcpy(w, &v, 4);                                              \
 		w += 2;                                                        \
 		h = hash_step(h, v);                                           \
 	} while (0)
+
+/*
+ * After n Arabic letters (HEAD_LONG: at least as many), something else
+ * (ARABIC_STEP): when it is a separator of one byte, the token ends here,
+ * its heads and the union's tests known from n; else arabic_slow sees to
+ * it.
+ */
+#define ARABIC_MISS(n)                                                         \
+	do {                                                                   \
+		unsigned b_ = (unsigned char)*p;                               \
+		if (b_ >= 0x80 ||                                              \
+		    ((v = fast[b_]) & (FOLD_FLAGS | FOLD_CLASS_BITS)) != 0) {  \
+			nch = (n);                                             \
+			goto arabic_slow;                                      \
+		}                                                              \
+		t->len = (uint32_t)(w - base - t->off);                        \
+		t->hash = h;                                                   \
+		if ((n) < HEAD_SHORT)                                          \
+			t->head = h;                                           \
+		if ((n) < HEAD_LONG)                                           \
+			t->head5 = h;                                          \
+		*w++ = '\0';                                                   \
+		pass_ = union_test(h);                                         \
+		if ((n) > HEAD_SHORT)                                          \
+			pass_ |= union_test(t->head) << 1;                     \
+		if ((n) >= HEAD_LONG)                                          \
+			pass_ |= union_test(t->head5) << 1;                    \
+		if (pass_ != 0)                                                \
+			toklist_cand(tl, t, pass_);                            \
+		goto arabic_next;                                              \
+	} while (0)
+
+/*
+ * Whether p is at a separator of two bytes that the table knows (a
+ * non-ASCII lead byte there).
+ */
+static int
+sep2(const uint32_t *fast, const char *p)
+{
+	unsigned b0 = (unsigned char)p[0];
+	uint32_t v;
+
+	if (b0 - 0xc0u >= 0x20u)
+		return 0;
+	v = fast[FOLD_FAST_2(b0, (unsigned char)p[1])];
+	return v != FOLD_UNKNOWN && (v & (FOLD_FLAGS | FOLD_CLASS_BITS)) == 0;
+}
+
+/*
+ * The commonest text of all, in a function of its own so that its few
+ * variables stay in registers: Arabic words of letters of two bytes that
+ * fold to two, separated by code points of one byte or two that the table
+ * knows as separators. st->p is at the first letter of a word, whose entry
+ * in arabic2 is v; no token is being written. Returns 0 when a word ended
+ * and its separators are followed by something else (st->p there); 1 when
+ * a word goes on with something else (st->p there, the token being written
+ * in st, nch its code points so far, HEAD_LONG at most).
+ */
+static int __attribute__((noinline))
+arabic_words(struct tstate *st, uint32_t v, const uint32_t *fast,
+    const uint32_t *arabic2, struct toklist *tl, unsigned char *base)
+{
+	const char *p = st->p;
+	unsigned char *w = st->w;
+	struct tok *t, *tn, *tlim;
+	uint32_t h, nch;
+	unsigned pass;
+	uint16_t u;
+
+	/* Room for one token at least: the list is never NULL below. */
+	if (tl->n == tl->size)
+		toklist_grow(tl);
+	tn = tl->toks + tl->n;
+	tlim = tl->toks + tl->size;
+
+#define WORD_STEP(miss)                                                        \
+	do {                                                                   \
+		memcpy(&u, p, 2);                                              \
+		if ((v = arabic2[u]) == 0)                                     \
+			goto miss;                                             \
+		p += 2;                                                        \
+		memcpy(w, &v, 4);                                              \
+		w += 2;                                                        \
+		h = hash_step(h, v);                                           \
+	} while (0)
+/*
+ * The word ends after nc letters (6: six or more), at a separator; else it
+ * goes on with something else. Its heads and the union's tests follow from
+ * nc (union_passes): head5 is its hash when it has five letters.
+ */
+#define WORD_END(nc)                                                           \
+	do {                                                                   \
+		unsigned b_ = (unsigned char)*p;                               \
+		if (b_ >= 0x80) {                                              \
+			if (!sep2(fast, p)) {                                  \
+				nch = (nc) > HEAD_LONG ? HEAD_LONG : (nc);     \
+				goto going_on;                                 \
+			}                                                      \
+			p++;                                                   \
+		} else if ((fast[b_] & (FOLD_FLAGS | FOLD_CLASS_BITS)) != 0) { \
+			nch = (nc) > HEAD_LONG ? HEAD_LONG : (nc);             \
+			goto going_on;                                         \
+		}                                                              \
+		t->len = (uint32_t)(w - base - t->off);                        \
+		t->hash = h;                                                   \
+		if ((nc) < HEAD_SHORT)                                         \
+			t->head = h;                                           \
+		if ((nc) < HEAD_LONG)                                          \
+			t->head5 = h;                                          \
+		*w++ = '\0';                                                   \
+		pass = union_test(h);                                          \
+		if ((nc) > HEAD_SHORT)                                         \
+			pass |= union_test(t->head) << 1;                      \
+		if ((nc) > HEAD_LONG)                                          \
+			pass |= union_test(t->head5) << 1;                     \
+		if (pass != 0)                                                 \
+			toklist_cand(tl, t, pass);                             \
+		goto next;                                                     \
+	} while (0)
+
+	for (;;) {
+		if (tn == tlim) {
+			tl->n = (size_t)(tn - tl->toks);
+			toklist_grow(tl);
+			tn = tl->toks + tl->n;
+			tlim = tl->toks + tl->size;
+		}
+		t = tn++;
+		t->off = (size_t)(w - base);
+		p += 2;
+		memcpy(w, &v, 4);
+		w += 2;
+		h = hash_step(HASH_OFFSET, v);
+		WORD_STEP(end1);
+		WORD_STEP(end2);
+		t->head = h;
+		WORD_STEP(end3);
+		WORD_STEP(end4);
+		t->head5 = h;
+		WORD_STEP(end5);
+		for (;;)
+			WORD_STEP(end6);
+	end1:
+		WORD_END(1);
+	end2:
+		WORD_END(2);
+	end3:
+		WORD_END(3);
+	end4:
+		WORD_END(4);
+	end5:
+		WORD_END(5);
+	end6:
+		/* Six letters or more. */
+		WORD_END(6);
+	next:
+		/* The separator, and any more after it. */
+		p++;
+		for (;;) {
+			unsigned b;
+
+			memcpy(&u, p, 2);
+			if ((v = arabic2[u]) != 0)
+				break;
+			b = (unsigned char)*p;
+			if (b < 0x80) {
+				if ((fast[b] &
+					(FOLD_FLAGS | FOLD_CLASS_BITS)) != 0)
+					goto done;
+				p++;
+			} else if (sep2(fast, p))
+				p += 2;
+			else
+				goto done;
+		}
+	}
+done:
+	tl->n = (size_t)(tn - tl->toks);
+	st->p = p;
+	st->w = w;
+	return 0;
+
+going_on:
+	tl->n = (size_t)(tn - tl->toks);
+	st->p = p;
+	st->w = w;
+	st->t = t;
+	st->h = h;
+	st->nch = nch;
+	return 1;
+#undef WORD_STEP
+#undef WORD_END
+}
 
 /*
  * The tight loop of normalize_fast, in a function of its own so that its
@@ -1095,13 +1378,13 @@ static void __attribute__((noinline))
 tokens_run(struct tstate *st, const uint32_t *fast, const uint32_t *arabic2,
     struct toklist *tl, unsigned char *base)
 {
-	const char *p = st->p, *end = st->end;
+	const char *p = st->p;
 	unsigned char *w = st->w;
 	struct tok *t = st->t;
 	uint32_t h = st->h, nch = st->nch, v, want;
+	unsigned pass_;
 	enum tclass cur = st->cur, c;
 	size_t k;
-
 	want = (uint32_t)cur << 26;
 	for (;;) {
 		/* The heads, if the token came in without them. */
@@ -1120,7 +1403,7 @@ tokens_run(struct tstate *st, const uint32_t *fast, const uint32_t *arabic2,
 		 */
 		if (want == (uint32_t)TC_ARABIC << 26) {
 			for (;;)
-				ARABIC_STEP();
+				ARABIC_STEP(arabic_miss5);
 		}
 	body_any:
 		for (;;)
@@ -1139,6 +1422,12 @@ tokens_run(struct tstate *st, const uint32_t *fast, const uint32_t *arabic2,
 			if (v == FOLD_UNKNOWN || (v & FOLD_FLAGS))
 				goto out;
 		}
+		if (k == 2 && (v & ARABIC_MASK) == ARABIC_WANT) {
+			/* An Arabic word, and maybe more: arabic_words. */
+			st->p = p;
+			st->w = w;
+			goto words;
+		}
 		p += k;
 		TOKEN_START(c);
 		want = (uint32_t)cur << 26;
@@ -1146,18 +1435,15 @@ tokens_run(struct tstate *st, const uint32_t *fast, const uint32_t *arabic2,
 		TOKEN_BYTES(v);
 		nch = 1;
 		if (cur == TC_ARABIC) {
-		arabic_head:
-			ARABIC_STEP();
-			nch = 2;
-			ARABIC_STEP();
-			nch = 3;
+
+			ARABIC_STEP(arabic_miss1);
+			ARABIC_STEP(arabic_miss2);
 			t->head = h;
-			ARABIC_STEP();
-			nch = 4;
-			ARABIC_STEP();
-			nch = 5;
+			ARABIC_STEP(arabic_miss3);
+			ARABIC_STEP(arabic_miss4);
 			t->head5 = h;
-			goto body;
+			for (;;)
+				ARABIC_STEP(arabic_miss5);
 		}
 		ANY_STEP();
 		nch = 2;
@@ -1186,27 +1472,46 @@ tokens_run(struct tstate *st, const uint32_t *fast, const uint32_t *arabic2,
 		 * with it at once.
 		 */
 		TOKEN_END();
+	arabic_next:
 		cur = TC_NONE;
 		p++;
-		if (p < end) {
+		{
 			uint16_t u;
 
 			memcpy(&u, p, 2);
 			v = arabic2[u];
-		} else
-			v = 0;
+		}
 		if (v == 0) {
 			FAST_NEXT(out);
 			goto sep_next;
 		}
-		p += 2;
-		TOKEN_START(TC_ARABIC);
-		want = (uint32_t)TC_ARABIC << 26;
-		memcpy(w, &v, 4);
-		w += 2;
-		h = hash_step(h, v);
-		nch = 1;
-		goto arabic_head;
+		st->p = p;
+		st->w = w;
+	words:
+		if (arabic_words(st, v, fast, arabic2, tl, base)) {
+			p = st->p;
+			w = st->w;
+			t = st->t;
+			h = st->h;
+			nch = st->nch;
+			cur = TC_ARABIC;
+			want = (uint32_t)TC_ARABIC << 26;
+			goto arabic_slow;
+		}
+		p = st->p;
+		w = st->w;
+		FAST_NEXT(out);
+		goto sep_next;
+	arabic_miss1:
+		ARABIC_MISS(1);
+	arabic_miss2:
+		ARABIC_MISS(2);
+	arabic_miss3:
+		ARABIC_MISS(3);
+	arabic_miss4:
+		ARABIC_MISS(4);
+	arabic_miss5:
+		ARABIC_MISS(5);
 	arabic_slow:
 		/*
 		 * Not an Arabic letter of two bytes that fold to two: ASCII, a
@@ -1240,6 +1545,7 @@ out:
 #undef FAST_NEXT
 #undef ANY_STEP
 #undef ARABIC_STEP
+#undef ARABIC_MISS
 
 /*
  * Sanitize, H (for item text), U, A and T in one pass, through the table.
@@ -1249,30 +1555,43 @@ out:
  * three steps of H can be one: a tag runs over the blocks inside it, and a
  * reference is decoded where it is, its result never read as markup.
  * Returns -1, with nothing added, when a code point needs the reference
- * path. s[len] must be a NUL (the loops stop on it).
+ * path. The string is copied first, with two NULs at its end, so that the
+ * loops stop on the first and may read two bytes there.
  */
 static int
 normalize_fast(const char *s, size_t len, struct toklist *tl, int html)
 {
-	const char *p = s, *end = s + len, *e;
+	static struct buf pad;
+	const char *p, *end, *e;
 	const uint32_t *pend = NULL, *table;
 	size_t n0 = tl->n, len0 = tl->data.len, npend = 0, k;
 	/* The token being written, in locals: the bytes written alias all. */
 	unsigned char *base, *w;
 	enum tclass cur = TC_NONE, c;
 	uint32_t cp, v, h = 0, nch = 0;
+	unsigned pass_;
 	struct tok *t = NULL;
 	struct tstate st;
 	int32_t ref;
+	int two; /* the code point is the two bytes before p */
 
 	if (fold_table == NULL)
 		fold_init();
 	table = fold_table;
+	if (pad.size > 1024 * 1024 && len + 2 <= 1024 * 1024)
+		buf_free(&pad);
+	buf_reset(&pad);
+	buf_make_room(&pad, len + 2);
+	memcpy(pad.data, s, len);
+	pad.data[len] = pad.data[len + 1] = '\0';
+	p = s = pad.data;
+	end = s + len;
 	/* One code point folded to one at most doubles its bytes. */
 	buf_make_room(&tl->data, 2 * len + 8);
 	base = (unsigned char *)tl->data.data;
 	w = base + tl->data.len;
 	for (;;) {
+		two = 0;
 		if (npend > 0) {
 			v = *pend++;
 			npend--;
@@ -1310,6 +1629,7 @@ normalize_fast(const char *s, size_t len, struct toklist *tl, int html)
 			/* Two bytes, as Arabic letters are: no more checks. */
 			cp = (cp & 0x1f) << 6 | ((unsigned char)p[1] & 0x3f);
 			p += 2;
+			two = 1;
 		} else if ((k = utf8_valid((const unsigned char *)p,
 				(size_t)(end - p))) == 0) {
 			p++;
@@ -1343,6 +1663,27 @@ normalize_fast(const char *s, size_t len, struct toklist *tl, int html)
 			continue;
 		}
 	put:
+		/*
+		 * An Arabic word starts with a letter of two bytes that fold to
+		 * two: arabic_words takes it and those after it.
+		 */
+		if (two && cur == TC_NONE && (v & ARABIC_MASK) == ARABIC_WANT) {
+			st.p = p - 2;
+			st.w = w;
+			if (arabic_words(
+				&st, v, fold_fast, fold_arabic2, tl, base)) {
+				st.cur = TC_ARABIC;
+				tokens_run(
+				    &st, fold_fast, fold_arabic2, tl, base);
+				t = st.t;
+				h = st.h;
+				nch = st.nch;
+				cur = st.cur;
+			}
+			p = st.p;
+			w = st.w;
+			continue;
+		}
 		/* T: v is one folded code point, or a separator (0). */
 		c = FOLD_CLASS(v);
 		if (c != cur) {
@@ -1372,7 +1713,6 @@ normalize_fast(const char *s, size_t len, struct toklist *tl, int html)
 			continue;
 		/* The rest of the token and those after it, mostly. */
 		st.p = p;
-		st.end = end;
 		st.w = w;
 		st.t = t;
 		st.h = h;
@@ -1386,19 +1726,12 @@ normalize_fast(const char *s, size_t len, struct toklist *tl, int html)
 		nch = st.nch;
 		cur = st.cur;
 	}
+	if (cur != TC_NONE)
+		TOKEN_END();
 #undef TOKEN_START
 #undef TOKEN_BYTES
 #undef TOKEN_PUT
 #undef TOKEN_END
-	if (cur != TC_NONE) {
-		t->len = (uint32_t)(w - base - t->off);
-		t->hash = h;
-		if (nch < HEAD_SHORT)
-			t->head = h;
-		if (nch < HEAD_LONG)
-			t->head5 = h;
-		*w++ = '\0';
-	}
 	*w = '\0';
 	tl->data.len = (size_t)(w - base);
 	tl->cur = TC_NONE;
@@ -1446,9 +1779,7 @@ normalize_field(
 	normalize_slow(a->data, a->len, tl);
 }
 
-static unsigned union_passes(const struct tok *);
 static uint32_t union_mask_of(const struct tok *, unsigned);
-static uint64_t *union_bits;
 /* The union of the live filters (below) changes when this does. */
 static uint64_t union_gen;
 
@@ -1475,9 +1806,8 @@ match_text_new_kinds(
 	static size_t *marks, cand_size, marks_size;
 	struct match_text *mt;
 	struct match_field *f;
-	size_t i, j, ncand = 0, nhits = 0, size;
+	size_t i, j, k, ncand = 0, nhits = 0, size;
 	uint32_t m, ms, slot, at[UNION_SLOTS + 1];
-	unsigned pass;
 
 	if (nfields + 1 > marks_size) {
 		marks_size = nfields + 1;
@@ -1493,25 +1823,28 @@ match_text_new_kinds(
 			    &tl, &a, &b);
 	}
 	marks[nfields] = tl.n;
-	if (tl.n > cand_size) {
-		cand_size = tl.n;
+	if (tl.ncands > cand_size) {
+		cand_size = tl.ncands;
 		cand = xreallocarray(cand, cand_size, sizeof *cand);
 	}
-	/* The tokens the union lets through, and how many hits per slot. */
+	/*
+	 * The tokens the union let through as they were cut (in order), the
+	 * filters that may want them, and how many hits per slot.
+	 */
 	memset(at, 0, sizeof at);
-	for (i = 0; i < nfields && union_bits != NULL; i++) {
-		for (j = marks[i]; j < marks[i + 1]; j++) {
-			if ((pass = union_passes(&tl.toks[j])) == 0 ||
-			    (m = union_mask_of(&tl.toks[j], pass)) == 0)
-				continue;
-			cand[ncand].field = (uint32_t)i;
-			cand[ncand].tok = (uint32_t)(j - marks[i]);
-			cand[ncand++].mask = m;
-			for (ms = m; ms != 0; ms &= ~(3u << 2 * slot)) {
-				slot = (uint32_t)__builtin_ctz(ms) / 2;
-				at[slot + 1]++;
-				nhits++;
-			}
+	for (i = 0, k = 0; k < tl.ncands; k++) {
+		j = tl.cands[k].tok;
+		while (j >= marks[i + 1])
+			i++;
+		if ((m = union_mask_of(&tl.toks[j], tl.cands[k].pass)) == 0)
+			continue;
+		cand[ncand].field = (uint32_t)i;
+		cand[ncand].tok = (uint32_t)(j - marks[i]);
+		cand[ncand++].mask = m;
+		for (ms = m; ms != 0; ms &= ~(3u << 2 * slot)) {
+			slot = (uint32_t)__builtin_ctz(ms) / 2;
+			at[slot + 1]++;
+			nhits++;
 		}
 	}
 	for (i = 0; i < UNION_SLOTS; i++)
@@ -2101,7 +2434,6 @@ bit_test(const uint64_t *bits, uint32_t b)
  * text is not in the union that the text saw (gen tells): it looks at every
  * token. Single-threaded, as the daemon is.
  */
-#define UNION_BITS_LOG 22 /* 2^22 bits, 512 KB */
 #define UNION_MASK_LOG 19 /* 2 MB of masks, read only for tokens that pass */
 #define UNION_WHOLE 1u
 #define UNION_HEAD 2u
@@ -2111,19 +2443,7 @@ bit_test(const uint64_t *bits, uint32_t b)
 static struct match_filter *union_first;
 static uint32_t *union_mask;
 
-/*
- * A hash sets one bit of the union's bitmap: with some 10^5 strings in 4
- * million bits, a token no filter wants gets past it seldom, after a
- * shift and one memory access: the bit is the hash's high bits, mixed
- * enough by its last multiplication (hash_step). Its mask is found by
- * another index.
- */
-static uint32_t
-union_bit(uint32_t h)
-{
-	return h >> (32 - UNION_BITS_LOG);
-}
-
+/* A hash's mask is found by another index than its bit (union_bit). */
 static uint32_t
 union_mask_at(uint32_t h)
 {
@@ -2159,9 +2479,7 @@ union_join(struct match_filter *mf)
 	const struct match_filter *o;
 	unsigned used = 0, n = 0;
 
-	if (union_bits == NULL) {
-		union_bits = xcalloc(
-		    ((size_t)1 << UNION_BITS_LOG) / 64, sizeof *union_bits);
+	if (union_mask == NULL) {
 		union_mask =
 		    xcalloc((size_t)1 << UNION_MASK_LOG, sizeof *union_mask);
 	}
@@ -2192,25 +2510,11 @@ union_leave(struct match_filter *mf)
 		union_first = mf->next;
 	if (mf->next != NULL)
 		mf->next->prev = mf->prev;
-	memset(union_bits, 0,
-	    ((size_t)1 << UNION_BITS_LOG) / 64 * sizeof *union_bits);
+	memset(union_bits, 0, sizeof union_bits);
 	memset(
 	    union_mask, 0, ((size_t)1 << UNION_MASK_LOG) * sizeof *union_mask);
 	for (o = union_first; o != NULL; o = o->next)
 		union_add(o);
-}
-
-/*
- * Whether a token's hash (1) and one of its heads (2) pass the union's
- * bitmap; without branches.
- */
-static unsigned
-union_passes(const struct tok *t)
-{
-	return (unsigned)bit_test(union_bits, union_bit(t->hash)) |
-	       (unsigned)(bit_test(union_bits, union_bit(t->head)) |
-			  bit_test(union_bits, union_bit(t->head5)))
-		   << 1;
 }
 
 /*
@@ -2420,10 +2724,18 @@ match_filter_test(const struct match_filter *mf, const struct match_text *mt)
 	nkw = mf->nany + mf->nall + mf->nnone;
 	if (nkw == 0)
 		return 1;
+	/* In the union and no hit in its slot: no keyword matches. */
+	if (mf->gen <= mt->gen &&
+	    mt->slot_hits[mf->slot] == mt->slot_hits[mf->slot + 1])
+		return mf->nany == 0 && mf->nall == 0;
 	memset(&v, 0, sizeof v);
 	v.data = mt->data;
-	v.matched = nkw <= sizeof small ? small : xmalloc(nkw);
-	memset(v.matched, 0, nkw);
+	if (nkw <= sizeof small) {
+		/* Of a constant size: a few stores, no call. */
+		memset(small, 0, sizeof small);
+		v.matched = small;
+	} else
+		v.matched = xcalloc(1, nkw);
 	if (mf->gen <= mt->gen) {
 		/* The filter was in the union: the hits of its slot. */
 		for (j = mt->slot_hits[mf->slot];

@@ -1689,6 +1689,173 @@ test_fast_path_html(void **state)
 	assert_int_equal(fails, 0);
 }
 
+/*
+ * Arabic words of one to nine letters (some that fold, some that do not)
+ * and what may end them: the loop for words ended by one byte, and every
+ * way out of it, against the reference.
+ */
+static void
+test_fast_path_words(void **state)
+{
+	static const char *letters[] = {"ر", "و", "س", "ي", "ا", "ل", "ب", "ة",
+	    "ى", "أ", "إ", "آ", "ؤ", "ئ", "ٱ", "ک", "ی", "ھ", "پ", "ۀ"};
+	static const char *after[] = {" ", " ", " ", " ", ",", ".", "\n", "\t",
+	    "-", "،", "؟", "«", "»", "a", "Z", "7", "٣", "<b>", "</p>", "&amp;",
+	    "&#1585;", "&nbsp;", "ـ", "\xd9\x8e", "\xd9\x91", "\xe2\x80\x8c",
+	    "\xe2\x80\x8d", "ﻻ", "ﺭ", "é", "\xef\xbf\xbd", "\xff", "\xd8", ""};
+	char *fast, *ref;
+	size_t i, j, k, n, len, fails = 0;
+	struct buf b;
+	unsigned seed = 11;
+
+	(void)state;
+	buf_init(&b);
+	for (i = 0; i < 20000; i++) {
+		buf_reset(&b);
+		buf_add(&b, "", 0);
+		seed = seed * 1103515245 + 12345;
+		n = (seed >> 16) % 12;
+		for (j = 0; j < n; j++) {
+			seed = seed * 1103515245 + 12345;
+			len = 1 + (seed >> 16) % 9;
+			for (k = 0; k < len; k++) {
+				seed = seed * 1103515245 + 12345;
+				/* Mostly letters that fold to themselves. */
+				buf_adds(&b,
+				    letters[(seed >> 16) % 4 == 0
+						? (seed >> 18) % nitems(letters)
+						: (seed >> 18) % 7]);
+			}
+			seed = seed * 1103515245 + 12345;
+			buf_adds(&b, after[(seed >> 16) % nitems(after)]);
+		}
+		if (!paths_agree(b.data, &fast, &ref)) {
+			if (fails++ < 20)
+				print_error("\"%s\": fast \"%s\", reference "
+					    "\"%s\"\n",
+				    b.data, fast, ref);
+		}
+		free(fast);
+		free(ref);
+		if (!paths_agree_kind(b.data, 1, &fast, &ref)) {
+			if (fails++ < 20)
+				print_error("plain \"%s\": fast \"%s\", "
+					    "reference \"%s\"\n",
+				    b.data, fast, ref);
+		}
+		free(fast);
+		free(ref);
+	}
+	buf_free(&b);
+	assert_int_equal(fails, 0);
+}
+
+/* A random word of 1 to max letters of the alphabet, appended to b. */
+static void
+random_word(struct buf *b, const char *const *alpha, size_t nalpha, size_t max,
+    unsigned *seed)
+{
+	size_t k, len;
+
+	*seed = *seed * 1103515245 + 12345;
+	len = 1 + (*seed >> 16) % max;
+	for (k = 0; k < len; k++) {
+		*seed = *seed * 1103515245 + 12345;
+		buf_adds(b, alpha[(*seed >> 16) % nalpha]);
+	}
+}
+
+/*
+ * The union's bitmap lets a text note only the tokens some filter may want
+ * (and skips the heads of tokens too short for a prefix): a filter that
+ * was in the union when the text was made, which sees only those, must
+ * decide as one made after it, which looks at every token. Words and
+ * keywords of few letters, so that they meet often; prefix keywords of 3
+ * to 7 letters against tokens of 1 to 9; phrases; each alphabet alone.
+ */
+static void
+test_union_prefilter(void **state)
+{
+	static const char *ar[] = {"ب", "ر", "ا", "ل", "و", "ة"};
+	static const char *la[] = {"a", "b", "B", "c"};
+	const char *const *alpha;
+	char *kws[4], *cause = NULL, *text;
+	struct match_filter *before, *after;
+	struct match_text *mt;
+	size_t i, j, n, nalpha, nkw, npass = 0, fails = 0;
+	struct buf b, kb;
+	unsigned seed = 5;
+	int a, z;
+
+	(void)state;
+	buf_init(&b);
+	buf_init(&kb);
+	for (i = 0; i < 20000; i++) {
+		alpha = i % 2 ? ar : la;
+		nalpha = i % 2 ? nitems(ar) : nitems(la);
+		for (nkw = 0; nkw < 1 + i % 4;) {
+			buf_reset(&kb);
+			buf_add(&kb, "", 0);
+			seed = seed * 1103515245 + 12345;
+			if ((seed >> 16) % 5 == 0)
+				buf_adds(&kb, "=");
+			random_word(&kb, alpha, nalpha, 7, &seed);
+			seed = seed * 1103515245 + 12345;
+			if ((seed >> 16) % 4 == 0) {
+				buf_adds(&kb, " ");
+				random_word(&kb, alpha, nalpha, 4, &seed);
+			}
+			seed = seed * 1103515245 + 12345;
+			if ((seed >> 16) % 2 == 0)
+				buf_adds(&kb, "*");
+			if (match_keyword_check(kb.data, &cause) != 0) {
+				free(cause);
+				cause = NULL;
+				continue;
+			}
+			kws[nkw++] = xstrdup(kb.data);
+		}
+		buf_reset(&b);
+		buf_add(&b, "", 0);
+		seed = seed * 1103515245 + 12345;
+		n = 1 + (seed >> 16) % 8;
+		for (j = 0; j < n; j++) {
+			random_word(&b, alpha, nalpha, 9, &seed);
+			buf_adds(&b, j % 3 == 2 ? ", " : " ");
+		}
+		text = b.data;
+		/* Any, all or none, by turns. */
+		before = match_filter_new(i % 3 == 0 ? kws : NULL,
+		    i % 3 == 0 ? nkw : 0, i % 3 == 1 ? kws : NULL,
+		    i % 3 == 1 ? nkw : 0, i % 3 == 2 ? kws : NULL,
+		    i % 3 == 2 ? nkw : 0, &cause);
+		assert_non_null(before);
+		mt = match_text_new((const char *const *)&text, 1);
+		after = match_filter_new(i % 3 == 0 ? kws : NULL,
+		    i % 3 == 0 ? nkw : 0, i % 3 == 1 ? kws : NULL,
+		    i % 3 == 1 ? nkw : 0, i % 3 == 2 ? kws : NULL,
+		    i % 3 == 2 ? nkw : 0, &cause);
+		assert_non_null(after);
+		a = match_filter_test(before, mt);
+		z = match_filter_test(after, mt);
+		npass += (size_t)a;
+		if (a != z && fails++ < 20)
+			print_error("\"%s\" against \"%s\"...: %d before, %d "
+				    "after\n",
+			    text, kws[0], a, z);
+		match_text_free(mt);
+		match_filter_free(before);
+		match_filter_free(after);
+		for (j = 0; j < nkw; j++)
+			free(kws[j]);
+	}
+	buf_free(&b);
+	buf_free(&kb);
+	assert_int_equal(fails, 0);
+	/* Both verdicts came up often. */
+	assert_true(npass > 2000 && npass < 18000);
+}
+
 /* A compiled filter is reused across texts. */
 static void
 test_filter_reuse(void **state)
@@ -1749,6 +1916,8 @@ main(void)
 	    cmocka_unit_test(test_fast_path_pairs),
 	    cmocka_unit_test(test_fast_path_html),
 	    cmocka_unit_test(test_arabic_marks),
+	    cmocka_unit_test(test_fast_path_words),
+	    cmocka_unit_test(test_union_prefilter),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
