@@ -202,6 +202,44 @@ utf8_valid_len(const unsigned char *s)
 	return n;
 }
 
+/*
+ * The escape of the character at p (before end) when a JSON string, or
+ * JavaScript's, needs one: written to b, and its length in bytes returned
+ * (1, or 3 for U+2028 and U+2029, which break JavaScript string
+ * literals); 0 when it needs none.
+ */
+static size_t
+json_escape(struct buf *b, const unsigned char *p, const unsigned char *end)
+{
+	switch (*p) {
+	case '"':
+		buf_add(b, "\\\"", 2);
+		return 1;
+	case '\\':
+		buf_add(b, "\\\\", 2);
+		return 1;
+	case '\n':
+		buf_add(b, "\\n", 2);
+		return 1;
+	case '\r':
+		buf_add(b, "\\r", 2);
+		return 1;
+	case '\t':
+		buf_add(b, "\\t", 2);
+		return 1;
+	}
+	if (*p < 0x20) {
+		buf_printf(b, "\\u%04x", *p);
+		return 1;
+	}
+	if (*p == 0xe2 && end - p >= 3 && p[1] == 0x80 &&
+	    (p[2] == 0xa8 || p[2] == 0xa9)) {
+		buf_add(b, p[2] == 0xa8 ? "\\u2028" : "\\u2029", 6);
+		return 3;
+	}
+	return 0;
+}
+
 /* The bytes a JSON string holds as they are: printable ASCII but " and \\. */
 static const unsigned char json_plain[256] = {
 	['\x20'] = 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
@@ -241,49 +279,17 @@ buf_add_json(struct buf *b, const char *s)
 		}
 		if (p > run)
 			buf_add(b, run, p - run);
-		switch (*p) {
-		case '\0':
-			continue;
-		case '"':
-			buf_adds(b, "\\\"");
-			p++;
-			continue;
-		case '\\':
-			buf_adds(b, "\\\\");
-			p++;
-			continue;
-		case '\n':
-			buf_adds(b, "\\n");
-			p++;
-			continue;
-		case '\r':
-			buf_adds(b, "\\r");
-			p++;
-			continue;
-		case '\t':
-			buf_adds(b, "\\t");
-			p++;
-			continue;
-		}
-		if (*p < 0x20) {
-			buf_printf(b, "\\u%04x", *p);
-			p++;
-			continue;
-		}
-		if ((n = utf8_valid_len(p)) == 0) {
+		if (*p == '\0')
+			break;
+		if ((n = json_escape(b, p, end)) != 0)
+			p += n;
+		else if ((n = utf8_valid_len(p)) == 0) {
 			buf_adds(b, "\\ufffd");
 			p++;
-			continue;
+		} else {
+			buf_add(b, p, n);
+			p += n;
 		}
-		/* Line and paragraph separators break JavaScript string literals. */
-		if (n == 3 && p[0] == 0xe2 && p[1] == 0x80 &&
-		    (p[2] == 0xa8 || p[2] == 0xa9)) {
-			buf_adds(b, p[2] == 0xa8 ? "\\u2028" : "\\u2029");
-			p += 3;
-			continue;
-		}
-		buf_add(b, p, n);
-		p += n;
 	}
 	buf_addc(b, '"');
 }
@@ -366,38 +372,12 @@ buf_add_json_utf8(struct buf *b, const char *s, size_t len)
 			buf_add(b, run, (size_t)(p - run));
 		if (p == end)
 			break;
-		switch (*p) {
-		case '"':
-			buf_add(b, "\\\"", 2);
-			break;
-		case '\\':
-			buf_add(b, "\\\\", 2);
-			break;
-		case '\n':
-			buf_add(b, "\\n", 2);
-			break;
-		case '\r':
-			buf_add(b, "\\r", 2);
-			break;
-		case '\t':
-			buf_add(b, "\\t", 2);
-			break;
-		case 0xe2:
-			/* Line and paragraph separators, as buf_add_json. */
-			if (end - p >= 3 && p[1] == 0x80 &&
-			    (p[2] == 0xa8 || p[2] == 0xa9)) {
-				buf_add(b, p[2] == 0xa8 ? "\\u2028" : "\\u2029",
-				    6);
-				p += 3;
-				continue;
-			}
+		if ((n = json_escape(b, p, end)) == 0) {
+			/* 0xe2, not of U+2028 or U+2029. */
 			buf_addc(b, (char)*p);
-			break;
-		default:
-			buf_printf(b, "\\u%04x", *p);
-			break;
+			n = 1;
 		}
-		p++;
+		p += n;
 	}
 	buf_addc(b, '"');
 }
