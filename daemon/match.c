@@ -1154,7 +1154,7 @@ struct tstate {
 
 /*
  * One more Arabic letter of the token, two bytes that fold to two; else
- * goto arabic_slow. Two bytes are read at p up to the NUL at the end: the
+ * goto miss (here and in arabic_words). Two bytes are read at p up to the NUL at the end: the
  * string has one more after it (normalize_fast), and no pair with a NUL is
  * a letter.
  */
@@ -1244,16 +1244,6 @@ arabic_words(struct tstate *st, uint32_t v, const uint32_t *fast,
 	tn = tl->toks + tl->n;
 	tlim = tl->toks + tl->size;
 
-#define WORD_STEP(miss)                                                        \
-	do {                                                                   \
-		memcpy(&u, p, 2);                                              \
-		if ((v = arabic2[u]) == 0)                                     \
-			goto miss;                                             \
-		p += 2;                                                        \
-		memcpy(w, &v, 4);                                              \
-		w += 2;                                                        \
-		h = hash_step(h, v);                                           \
-	} while (0)
 /*
  * The word ends after nc letters (6: six or more), at a separator; else it
  * goes on with something else. Its heads and the union's tests follow from
@@ -1302,15 +1292,15 @@ arabic_words(struct tstate *st, uint32_t v, const uint32_t *fast,
 		memcpy(w, &v, 4);
 		w += 2;
 		h = hash_step(HASH_OFFSET, v);
-		WORD_STEP(end1);
-		WORD_STEP(end2);
+		ARABIC_STEP(end1);
+		ARABIC_STEP(end2);
 		t->head = h;
-		WORD_STEP(end3);
-		WORD_STEP(end4);
+		ARABIC_STEP(end3);
+		ARABIC_STEP(end4);
 		t->head5 = h;
-		WORD_STEP(end5);
+		ARABIC_STEP(end5);
 		for (;;)
-			WORD_STEP(end6);
+			ARABIC_STEP(end6);
 	end1:
 		WORD_END(1);
 	end2:
@@ -1359,7 +1349,6 @@ going_on:
 	st->h = h;
 	st->nch = nch;
 	return 1;
-#undef WORD_STEP
 #undef WORD_END
 }
 
