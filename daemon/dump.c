@@ -84,7 +84,6 @@ dump_context_clear(struct dump_context *dc)
 static inline void
 dump_key_len(struct buf *b, const char *key, size_t n)
 {
-
 	buf_make_room(b, n + 3);
 	b->data[b->len] = '"';
 	memcpy(b->data + b->len + 1, key, n);
