@@ -822,27 +822,6 @@ node_attr_plain(xmlNodePtr n, const char *name)
 	return *p == '\0' && p != c->content ? (const char *)c->content : NULL;
 }
 
-/*
- * node_attr_plain's value as mime_base makes it (lower-cased, no
- * parameters) in buf; NULL when there is none or it does not fit.
- */
-static const char *
-node_attr_mime(xmlNodePtr n, const char *name, char *buf, size_t size)
-{
-	const char *v;
-	size_t i;
-
-	if ((v = node_attr_plain(n, name)) == NULL)
-		return NULL;
-	for (i = 0; v[i] != '\0' && v[i] != ';'; i++) {
-		if (i + 1 >= size)
-			return NULL;
-		buf[i] = (char)tolower((unsigned char)v[i]);
-	}
-	buf[i] = '\0';
-	return buf;
-}
-
 /* An attribute without namespace, trimmed; NULL if absent or empty. */
 static char *
 node_attr(xmlNodePtr n, const char *name)
@@ -858,6 +837,36 @@ node_attr(xmlNodePtr n, const char *name)
 	s = text_plain(xstrdup((const char *)v));
 	xmlFree(v);
 	return s;
+}
+
+/*
+ * An attribute's MIME type as mime_base makes it (lower-cased, no
+ * parameters): in buf when node_attr_plain has it and it fits, the common
+ * case, without allocating; else allocated in *heap, for the caller to
+ * free (NULL when buf is used). NULL when absent.
+ */
+static const char *
+node_attr_mime(xmlNodePtr n, const char *name, char *buf, size_t size,
+    char **heap)
+{
+	const char *v;
+	char *a;
+	size_t i;
+
+	*heap = NULL;
+	if ((v = node_attr_plain(n, name)) != NULL) {
+		for (i = 0; v[i] != '\0' && v[i] != ';' && i + 1 < size; i++)
+			buf[i] = (char)tolower((unsigned char)v[i]);
+		if (v[i] == '\0' || v[i] == ';') {
+			buf[i] = '\0';
+			return buf;
+		}
+	}
+	if ((a = node_attr(n, name)) == NULL)
+		return NULL;
+	*heap = mime_base(a);
+	free(a);
+	return *heap;
 }
 
 #if LIBXML_VERSION >= 21200
@@ -1611,18 +1620,14 @@ mime_kind(const char *t)
 static enum kind
 construct_kind(xmlNodePtr n)
 {
-	char buf[64], *type, *t;
-	const char *m;
+	char buf[64], *heap;
+	const char *t;
 	enum kind k;
 
-	if ((m = node_attr_mime(n, "type", buf, sizeof buf)) != NULL)
-		return mime_kind(m);
-	if ((type = node_attr(n, "type")) == NULL)
+	if ((t = node_attr_mime(n, "type", buf, sizeof buf, &heap)) == NULL)
 		return K_TEXT;
-	t = mime_base(type);
-	free(type);
 	k = mime_kind(t);
-	free(t);
+	free(heap);
 	return k;
 }
 
@@ -1634,7 +1639,6 @@ static char *
 construct_read(struct pstate *st, xmlNodePtr n, int want_html)
 {
 	enum kind kind;
-	const char *plain;
 	char *mode, *raw, *s;
 	xmlNodePtr div;
 	struct buf b;
@@ -1644,10 +1648,7 @@ construct_read(struct pstate *st, xmlNodePtr n, int want_html)
 		return NULL;	/* out of line */
 	kind = construct_kind(n);
 
-	if ((plain = node_attr_plain(n, "mode")) != NULL) {
-		escaped = strcasecmp(plain, "escaped") == 0;
-		base64 = strcasecmp(plain, "base64") == 0;
-	} else if ((mode = node_attr(n, "mode")) != NULL) {
+	if ((mode = node_attr(n, "mode")) != NULL) {
 		if (strcasecmp(mode, "escaped") == 0)
 			escaped = 1;
 		else if (strcasecmp(mode, "base64") == 0)
@@ -1826,24 +1827,18 @@ link_type_ok(const char *t)
 static char *
 atom_link(struct pstate *st, xmlNodePtr n)
 {
-	char buf[64], *rel, *type, *t;
-	const char *plain;
+	char buf[64], *rel, *heap;
+	const char *t;
 	int ok = 1;
 
-	if ((plain = node_attr_plain(n, "rel")) != NULL)
-		ok = link_rel_ok(plain);
-	else if ((rel = node_attr(n, "rel")) != NULL) {
+	if ((rel = node_attr(n, "rel")) != NULL) {
 		ok = link_rel_ok(rel);
 		free(rel);
 	}
-	if (ok && (plain = node_attr_mime(n, "type", buf, sizeof buf)) !=
-	    NULL)
-		ok = link_type_ok(plain);
-	else if (ok && (type = node_attr(n, "type")) != NULL) {
-		t = mime_base(type);
+	if (ok && (t = node_attr_mime(n, "type", buf, sizeof buf, &heap)) !=
+	    NULL) {
 		ok = link_type_ok(t);
-		free(t);
-		free(type);
+		free(heap);
 	}
 	if (!ok)
 		return NULL;
@@ -1962,15 +1957,12 @@ rule_value(struct pstate *st, const struct rule *r, xmlNodePtr n)
 static void
 item_guid(struct pstate *st, struct draft *d, xmlNodePtr n)
 {
-	const char *plain;
 	char *s, *perma;
 	int permalink = 1;
 
 	if ((s = node_text(st, n)) == NULL)
 		return;
-	if ((plain = node_attr_plain(n, "isPermaLink")) != NULL)
-		permalink = strcasecmp(plain, "false") != 0;
-	else if ((perma = node_attr(n, "isPermaLink")) != NULL) {
+	if ((perma = node_attr(n, "isPermaLink")) != NULL) {
 		permalink = strcasecmp(perma, "false") != 0;
 		free(perma);
 	}
