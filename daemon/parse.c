@@ -2764,7 +2764,6 @@ parse_end_element(void *arg, const xmlChar *localname,
 {
 	xmlParserCtxtPtr ctxt = arg;
 	struct pstate *st = ctxt->_private;
-
 	xmlNodePtr n = ctxt->node;
 
 	if (ctxt == st->ctxt) {
@@ -2823,34 +2822,37 @@ parse_characters(void *arg, const xmlChar *ch, int len)
 		text_flush(st, ctxt);
 }
 
-/* The rest of libxml2's handlers that add to the tree: text first. */
+/*
+ * The rest of libxml2's handlers that add to the tree: the document
+ * parser's text first (an entity's parser gathers none).
+ */
+static void
+text_flush_doc(xmlParserCtxtPtr ctxt)
+{
+	struct pstate *st = ctxt->_private;
+
+	if (ctxt == st->ctxt)
+		text_flush(st, ctxt);
+}
+
 static void
 parse_reference(void *arg, const xmlChar *name)
 {
-	xmlParserCtxtPtr ctxt = arg;
-
-	if (ctxt == ((struct pstate *)ctxt->_private)->ctxt)
-		text_flush(ctxt->_private, ctxt);
+	text_flush_doc(arg);
 	xmlSAX2Reference(arg, name);
 }
 
 static void
 parse_comment(void *arg, const xmlChar *value)
 {
-	xmlParserCtxtPtr ctxt = arg;
-
-	if (ctxt == ((struct pstate *)ctxt->_private)->ctxt)
-		text_flush(ctxt->_private, ctxt);
+	text_flush_doc(arg);
 	xmlSAX2Comment(arg, value);
 }
 
 static void
 parse_pi(void *arg, const xmlChar *target, const xmlChar *data)
 {
-	xmlParserCtxtPtr ctxt = arg;
-
-	if (ctxt == ((struct pstate *)ctxt->_private)->ctxt)
-		text_flush(ctxt->_private, ctxt);
+	text_flush_doc(arg);
 	xmlSAX2ProcessingInstruction(arg, target, data);
 }
 
