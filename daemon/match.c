@@ -1154,9 +1154,9 @@ struct tstate {
 
 /*
  * One more Arabic letter of the token, two bytes that fold to two; else
- * goto miss (here and in arabic_words). Two bytes are read at p up to the NUL at the end: the
- * string has one more after it (normalize_fast), and no pair with a NUL is
- * a letter.
+ * goto miss (here and in arabic_words). Two bytes are read at p up to the
+ * NUL at the end: the string has one more after it (normalize_fast), and
+ * no pair with a NUL is a letter.
  */
 #define ARABIC_STEP(miss)                                                      \
 	do {                                                                   \
@@ -1191,12 +1191,7 @@ struct tstate {
 		if ((n) < HEAD_LONG)                                           \
 			t->head5 = h;                                          \
 		*w++ = '\0';                                                   \
-		pass_ = union_test(h);                                         \
-		if ((n) > HEAD_SHORT)                                          \
-			pass_ |= union_test(t->head) << 1;                     \
-		if ((n) >= HEAD_LONG)                                          \
-			pass_ |= union_test(t->head5) << 1;                    \
-		if (pass_ != 0)                                                \
+		if ((pass_ = union_passes(h, t, (n))) != 0)                    \
 			toklist_cand(tl, t, pass_);                            \
 		goto arabic_next;                                              \
 	} while (0)
