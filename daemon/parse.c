@@ -219,6 +219,28 @@ struct pstate {
 	 */
 	struct buf text;
 	xmlNodePtr text_node;	/* the element it belongs to */
+	/*
+	 * The elements of the open item, in document order, for item_read.
+	 * One that starts without attributes or namespace declarations, the
+	 * common case, gets no node of libxml2's: it is a light kid, its name
+	 * kept and its text gathered in text, until it ends (light is set
+	 * while it is open). Anything but text inside it (an element, a
+	 * reference to an entity, a comment or PI, text past
+	 * PARSE_TEXT_BATCH) makes it the node it would have been (light_real)
+	 * before that goes on as ever.
+	 */
+	struct kid *kids;
+	size_t nkids, kids_alloc;
+	int light;
+};
+
+/* An element of the open item (see struct pstate). */
+struct kid {
+	xmlNodePtr node;     /* the element; NULL while light */
+	const xmlChar *name; /* the parser's (dictionary) strings */
+	const xmlChar *prefix;
+	const xmlChar *uri;
+	char *text; /* a light kid's text; NULL if none */
 };
 
 /* An item being read; link candidates rank below a real link. */
@@ -1974,62 +1996,117 @@ item_guid(struct pstate *st, struct draft *d, xmlNodePtr n)
 	set_first(&d->item->guid, s);
 }
 
+/* Read one element of an item into the item d drafts. */
 static void
-item_read(struct pstate *st, xmlNodePtr node, struct item *it)
+item_child(struct pstate *st, struct draft *d, xmlNodePtr n)
+{
+	struct item *it = d->item;
+	const struct rule *r;
+	char *s;
+
+	r = rule_find(st, item_rules, nitems(item_rules), n);
+	if (r == NULL)
+		return;
+	if (r->how == H_RSS_GUID) {
+		item_guid(st, d, n);
+		return;
+	}
+	s = rule_value(st, r, n);
+	switch (r->field) {
+	case F_ID:
+		set_first(&it->guid, s);
+		break;
+	case F_LINK:
+		set_last(&it->link, s);
+		break;
+	case F_TITLE:
+		set_first(&it->title, s);
+		break;
+	case F_AUTHOR:
+		set_first(&it->author, s);
+		break;
+	case F_SUMMARY:
+		set_first(&it->summary, s);
+		break;
+	case F_CONTENT:
+		set_first(&it->content, s);
+		break;
+	case F_CATEGORY:
+		item_add_category(it, s);
+		break;
+	case F_PUBLISHED:
+		set_date(&it->published, s);
+		break;
+	case F_UPDATED:
+		set_date(&it->updated, s);
+		break;
+	case F_LANG:
+		free(s);
+		break;
+	}
+}
+
+/*
+ * A light kid read as the element it stands for: a node on the stack with
+ * its name and namespace, no attributes and no children, its text kept
+ * aside in _private as node_text_len reads it, and the item as its parent
+ * (its xml:base is the item's, as it has no attribute of its own).
+ */
+static void
+item_kid(struct pstate *st, struct draft *d, xmlNodePtr item, struct kid *k)
+{
+	xmlNode fake;
+	xmlNs ns;
+
+	memset(&fake, 0, sizeof fake);
+	fake.type = XML_ELEMENT_NODE;
+	fake.name = k->name;
+	fake.parent = item;
+	fake.doc = item->doc;
+	fake._private = k->text;
+	if (k->uri != NULL) {
+		memset(&ns, 0, sizeof ns);
+		ns.type = XML_NAMESPACE_DECL;
+		ns.href = k->uri;
+		ns.prefix = k->prefix;
+		fake.ns = &ns;
+	}
+	item_child(st, d, &fake);
+	/* What was not read; and a text node stash_to_tree made. */
+	k->text = fake._private;
+	if (fake.children != NULL)
+		xmlFreeNodeList(fake.children);
+}
+
+/*
+ * Read an item: from the kids recorded while it was open when kids is not
+ * NULL (an item read as it closed), else from its children in the tree.
+ */
+static void
+item_read(struct pstate *st, xmlNodePtr node, struct item *it, struct kid *kids,
+    size_t nkids)
 {
 	struct draft d;
-	const struct rule *r;
 	xmlNodePtr n;
 	xmlChar *about;
-	char *s;
+	size_t i;
 
 	memset(it, 0, sizeof *it);
 	it->published = it->updated = PARSE_NO_TIME;
 	d.item = it;
 	d.permalink = NULL;
 
-	for (n = node->children; n != NULL; n = n->next) {
-		if (n->type != XML_ELEMENT_NODE)
-			continue;
-		r = rule_find(st, item_rules, nitems(item_rules), n);
-		if (r == NULL)
-			continue;
-		if (r->how == H_RSS_GUID) {
-			item_guid(st, &d, n);
-			continue;
+	if (kids != NULL) {
+		for (i = 0; i < nkids; i++) {
+			if (kids[i].node != NULL)
+				item_child(st, &d, kids[i].node);
+			else
+				item_kid(st, &d, node, &kids[i]);
 		}
-		s = rule_value(st, r, n);
-		switch (r->field) {
-		case F_ID:
-			set_first(&it->guid, s);
-			break;
-		case F_LINK:
-			set_last(&it->link, s);
-			break;
-		case F_TITLE:
-			set_first(&it->title, s);
-			break;
-		case F_AUTHOR:
-			set_first(&it->author, s);
-			break;
-		case F_SUMMARY:
-			set_first(&it->summary, s);
-			break;
-		case F_CONTENT:
-			set_first(&it->content, s);
-			break;
-		case F_CATEGORY:
-			item_add_category(it, s);
-			break;
-		case F_PUBLISHED:
-			set_date(&it->published, s);
-			break;
-		case F_UPDATED:
-			set_date(&it->updated, s);
-			break;
-		case F_LANG:
-			free(s);
-			break;
+	} else {
+		for (n = node->children; n != NULL; n = n->next) {
+			if (n->type == XML_ELEMENT_NODE)
+				item_child(st, &d, n);
 		}
 	}
 
@@ -2203,7 +2280,7 @@ feed_read_items(struct pstate *st, xmlNodePtr parent, enum ns ns,
 			return;
 		f->items = xreallocarray(f->items, f->nitems + 1,
 		    sizeof *f->items);
-		item_read(st, n, &f->items[f->nitems++]);
+		item_read(st, n, &f->items[f->nitems++], NULL, 0);
 	}
 }
 
@@ -2604,6 +2681,75 @@ text_flush(struct pstate *st, xmlParserCtxtPtr ctxt)
 	st->text.len = 0;
 }
 
+/* Forget the kids of the item read or dropped last. */
+static void
+kids_clear(struct pstate *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->nkids; i++)
+		free(st->kids[i].text);
+	st->nkids = 0;
+	st->light = 0;
+}
+
+static void
+kid_add(struct pstate *st, xmlNodePtr node, const xmlChar *name,
+    const xmlChar *prefix, const xmlChar *uri)
+{
+	struct kid *k;
+
+	if (st->nkids == st->kids_alloc) {
+		st->kids_alloc = st->kids_alloc == 0 ? 16 : st->kids_alloc * 2;
+		st->kids =
+		    xreallocarray(st->kids, st->kids_alloc, sizeof *st->kids);
+	}
+	k = &st->kids[st->nkids++];
+	k->node = node;
+	k->name = name;
+	k->prefix = prefix;
+	k->uri = uri;
+	k->text = NULL;
+}
+
+/*
+ * The open light kid becomes the element libxml2 would have made at its
+ * start, and the text gathered so far goes into it: from here on it is
+ * an element like any other (see struct pstate).
+ */
+static void
+light_real(struct pstate *st, xmlParserCtxtPtr ctxt)
+{
+	struct kid *k = &st->kids[st->nkids - 1];
+
+	st->light = 0;
+	xmlSAX2StartElementNs(
+	    ctxt, k->name, k->prefix, k->uri, 0, NULL, 0, 0, NULL);
+	if (ctxt->node != NULL && ctxt->node != st->cur)
+		k->node = ctxt->node;
+	else
+		k->name = (const xmlChar *)""; /* never read */
+	st->text_node = ctxt->node;
+	text_flush(st, ctxt);
+}
+
+/*
+ * Whether the start tag whose element libxml2 reports now ends well: it
+ * looks at the byte after the attributes once the handler returns, and
+ * without a '>' there it drops the element from its stack of nodes (not
+ * from its stack of names) without saying so. A light kid, not on that
+ * stack, would take its parent with it.
+ */
+static int
+start_tag_ends(xmlParserCtxtPtr ctxt)
+{
+	const xmlChar *p;
+
+	if (ctxt->input == NULL || (p = ctxt->input->cur) == NULL)
+		return 0;
+	return p[0] == '>' || (p[0] == '/' && p[1] == '>');
+}
+
 /*
  * The root element has started: what kind of feed it makes (as feed_build
  * will decide it) and so which elements are items read as they close.
@@ -2678,12 +2824,14 @@ stream_check(struct pstate *st, xmlParserCtxtPtr ctxt)
 					st->items = xreallocarray(st->items,
 					    st->nalloc, sizeof *st->items);
 				}
-				item_read(st, n, &st->items[st->nread++]);
+				item_read(st, n, &st->items[st->nread++],
+				    st->kids, st->nkids);
 				/* One waits at a time; others stay. */
 				if (st->done == NULL)
 					st->done = n;
 			}
 			stash_free(n);
+			kids_clear(st);
 		}
 	}
 	stream_release(st, ctxt);
@@ -2698,6 +2846,7 @@ stream_clear(struct pstate *st)
 	/* An item left open at the end, still in the tree. */
 	if (st->cur != NULL)
 		stash_free(st->cur);
+	kids_clear(st);
 	for (i = 0; i < st->nread; i++)
 		parse_item_clear(&st->items[i]);
 	free(st->items);
@@ -2725,6 +2874,8 @@ parse_start_element(void *arg, const xmlChar *localname,
 	int doc = ctxt == st->ctxt;
 
 	if (doc) {
+		if (st->light)
+			light_real(st, ctxt);
 		text_flush(st, ctxt);
 		stream_check(st, ctxt);
 	}
@@ -2740,10 +2891,23 @@ parse_start_element(void *arg, const xmlChar *localname,
 		xmlStopParser(ctxt);
 		return;
 	}
+	/*
+	 * An element of the open item without attributes: a light kid (an
+	 * undeclared prefix would make libxml2 name it "prefix:name").
+	 */
+	if (doc && st->cur != NULL && ctxt->node == st->cur &&
+	    nattributes == 0 && nnamespaces == 0 &&
+	    (prefix == NULL || uri != NULL) && start_tag_ends(ctxt)) {
+		kid_add(st, NULL, localname, prefix, uri);
+		st->light = 1;
+		return;
+	}
 	xmlSAX2StartElementNs(arg, localname, prefix, uri, nnamespaces,
 	    nsdecls, nattributes, ndefaulted, attributes);
 	if (!doc || (n = ctxt->node) == NULL)
 		return;
+	if (st->cur != NULL && n->parent == st->cur && n != st->cur)
+		kid_add(st, n, localname, prefix, uri);
 	if (st->root == NULL && ctxt->nodeNr == 1)
 		stream_root(st, ctxt);
 	else if (st->channel == NULL && st->item_name != NULL &&
@@ -2765,7 +2929,19 @@ parse_end_element(void *arg, const xmlChar *localname,
 	xmlParserCtxtPtr ctxt = arg;
 	struct pstate *st = ctxt->_private;
 	xmlNodePtr n = ctxt->node;
+	struct kid *k;
 
+	if (ctxt == st->ctxt && st->light) {
+		/* Nothing but text came since it started: its end. */
+		st->light = 0;
+		if (st->text.len > 0) {
+			k = &st->kids[st->nkids - 1];
+			k->text = xmalloc(st->text.len + 1);
+			memcpy(k->text, st->text.data, st->text.len + 1);
+			st->text.len = 0;
+		}
+		return;
+	}
 	if (ctxt == st->ctxt) {
 		/*
 		 * An element of the open item with nothing but text, the
@@ -2806,11 +2982,13 @@ parse_characters(void *arg, const xmlChar *ch, int len)
 		xmlSAX2Characters(arg, ch, len);
 		return;
 	}
-	if (n == st->cur || n == st->channel || n == st->root)
-		return;
-	if (n != st->text_node) {
-		text_flush(st, ctxt);
-		st->text_node = n;
+	if (!st->light) {
+		if (n == st->cur || n == st->channel || n == st->root)
+			return;
+		if (n != st->text_node) {
+			text_flush(st, ctxt);
+			st->text_node = n;
+		}
 	}
 	if (st->text.size - st->text.len <= (size_t)len)
 		buf_make_room(&st->text, (size_t)len + 1);
@@ -2818,8 +2996,11 @@ parse_characters(void *arg, const xmlChar *ch, int len)
 	st->text.len += (size_t)len;
 	st->text.data[st->text.len] = '\0';
 	/* libxml2's own limit on a text node stays as it was, nearly. */
-	if (st->text.len >= PARSE_TEXT_BATCH)
+	if (st->text.len >= PARSE_TEXT_BATCH) {
+		if (st->light)
+			light_real(st, ctxt);
 		text_flush(st, ctxt);
+	}
 }
 
 /*
@@ -2831,8 +3012,11 @@ text_flush_doc(xmlParserCtxtPtr ctxt)
 {
 	struct pstate *st = ctxt->_private;
 
-	if (ctxt == st->ctxt)
-		text_flush(st, ctxt);
+	if (ctxt != st->ctxt)
+		return;
+	if (st->light)
+		light_real(st, ctxt);
+	text_flush(st, ctxt);
 }
 
 static void
@@ -2896,7 +3080,14 @@ document_push(struct pstate *st, const char *data, size_t len,
 			break;
 	}
 	xmlParseChunk(ctxt, NULL, 0, 1);
-	/* Text the parser delivered before it stopped is in the tree too. */
+	/*
+	 * Text the parser delivered before it stopped is in the tree too;
+	 * but not a light kid's, whose item, open, is never read.
+	 */
+	if (st->light) {
+		st->light = 0;
+		st->text.len = 0;
+	}
 	text_flush(st, ctxt);
 	stream_check(st, ctxt);
 	st->ctxt = NULL;
@@ -3114,6 +3305,7 @@ parse_feed(const char *data, size_t len, const struct parse_context *ctx,
 	xmlSetGenericErrorFunc(old_error_ctx, old_error);
 	stream_clear(&st);	/* what no feed took */
 	buf_free(&st.text);
+	free(st.kids);
 	xmlFreeDoc(st.doc);
 	free(st.open);
 	free(st.error);
