@@ -22,6 +22,7 @@
 #include <libxml/encoding.h>
 #include <libxml/entities.h>
 #include <libxml/parser.h>
+#include <libxml/parserInternals.h>
 #include <libxml/tree.h>
 #include <libxml/xmlerror.h>
 
@@ -221,17 +222,37 @@ struct pstate {
 	xmlNodePtr text_node;	/* the element it belongs to */
 	/*
 	 * The elements of the open item, in document order, for item_read.
-	 * One that starts without attributes or namespace declarations, the
-	 * common case, gets no node of libxml2's: it is a light kid, its name
-	 * kept and its text gathered in text, until it ends (light is set
-	 * while it is open). Anything but text inside it (an element, a
-	 * reference to an entity, a comment or PI, text past
+	 * One that starts without namespace declarations and with at most
+	 * KID_MAX_ATTRS attributes whose values libxml2 gives as they are in
+	 * the bytes (no reference in them), the common case, gets no node of
+	 * libxml2's: it is a light kid, its name and attributes kept (their
+	 * values in kid_values) and its text gathered in text, until it ends
+	 * (light is set while it is open). Anything but text inside it (an
+	 * element, a reference to an entity, a comment or PI, text past
 	 * PARSE_TEXT_BATCH) makes it the node it would have been (light_real)
 	 * before that goes on as ever.
 	 */
 	struct kid *kids;
 	size_t nkids, kids_alloc;
 	int light;
+	struct kid_attr *kid_attrs;
+	size_t nkid_attrs, kid_attrs_alloc;
+	struct buf kid_values;
+};
+
+/* Attributes a light kid may have (item_kid makes their nodes). */
+#define KID_MAX_ATTRS 8
+
+/*
+ * An attribute of a light kid: names as the parser gives them, the value
+ * at off in kid_values, followed there by a '"' as libxml2's own are by
+ * their quote (see light_real).
+ */
+struct kid_attr {
+	const xmlChar *name;
+	const xmlChar *prefix;
+	const xmlChar *uri;
+	size_t off, len;
 };
 
 /* An element of the open item (see struct pstate). */
@@ -241,6 +262,7 @@ struct kid {
 	const xmlChar *prefix;
 	const xmlChar *uri;
 	char *text; /* a light kid's text; NULL if none */
+	size_t attr, nattrs; /* its attributes, in kid_attrs */
 };
 
 /* An item being read; link candidates rank below a real link. */
@@ -2055,8 +2077,11 @@ item_child(struct pstate *st, struct draft *d, xmlNodePtr n)
 static void
 item_kid(struct pstate *st, struct draft *d, xmlNodePtr item, struct kid *k)
 {
-	xmlNode fake;
-	xmlNs ns;
+	xmlNode fake, values[KID_MAX_ATTRS];
+	xmlAttr attrs[KID_MAX_ATTRS];
+	xmlNs ns, attr_ns[KID_MAX_ATTRS];
+	struct kid_attr *ka;
+	size_t i;
 
 	memset(&fake, 0, sizeof fake);
 	fake.type = XML_ELEMENT_NODE;
@@ -2071,6 +2096,33 @@ item_kid(struct pstate *st, struct draft *d, xmlNodePtr item, struct kid *k)
 		ns.prefix = k->prefix;
 		fake.ns = &ns;
 	}
+	/* Each attribute as libxml2 makes it: one text node, its value. */
+	for (i = 0; i < k->nattrs; i++) {
+		ka = &st->kid_attrs[k->attr + i];
+		memset(&attrs[i], 0, sizeof attrs[i]);
+		memset(&values[i], 0, sizeof values[i]);
+		attrs[i].type = XML_ATTRIBUTE_NODE;
+		attrs[i].name = ka->name;
+		attrs[i].children = attrs[i].last = &values[i];
+		attrs[i].parent = &fake;
+		attrs[i].next = i + 1 < k->nattrs ? &attrs[i + 1] : NULL;
+		attrs[i].prev = i > 0 ? &attrs[i - 1] : NULL;
+		attrs[i].doc = fake.doc;
+		if (ka->uri != NULL) {
+			memset(&attr_ns[i], 0, sizeof attr_ns[i]);
+			attr_ns[i].type = XML_NAMESPACE_DECL;
+			attr_ns[i].href = ka->uri;
+			attr_ns[i].prefix = ka->prefix;
+			attrs[i].ns = &attr_ns[i];
+		}
+		values[i].type = XML_TEXT_NODE;
+		values[i].name = xmlStringText;
+		values[i].content = (xmlChar *)st->kid_values.data + ka->off;
+		values[i].parent = (xmlNodePtr)&attrs[i];
+		values[i].doc = fake.doc;
+	}
+	if (k->nattrs > 0)
+		fake.properties = &attrs[0];
 	item_child(st, d, &fake);
 	/* What was not read; and a text node stash_to_tree made. */
 	k->text = fake._private;
@@ -2691,6 +2743,8 @@ kids_clear(struct pstate *st)
 		free(st->kids[i].text);
 	st->nkids = 0;
 	st->light = 0;
+	st->nkid_attrs = 0;
+	st->kid_values.len = 0;
 }
 
 static void
@@ -2710,6 +2764,61 @@ kid_add(struct pstate *st, xmlNodePtr node, const xmlChar *name,
 	k->prefix = prefix;
 	k->uri = uri;
 	k->text = NULL;
+	k->attr = st->nkid_attrs;
+	k->nattrs = 0;
+}
+
+/*
+ * Whether an element libxml2 reports with these attributes can be a light
+ * kid's: values as they are in the bytes (libxml2 copies those with a
+ * reference, and ends the copy with a NUL, and makes other nodes of them),
+ * every prefix declared (an undeclared one names the attribute
+ * "prefix:name"), none from the DTD.
+ */
+static int
+kid_attrs_plain(int nattributes, int ndefaulted, const xmlChar **a)
+{
+	int i;
+
+	if (nattributes > KID_MAX_ATTRS || ndefaulted != 0)
+		return 0;
+	for (i = 0; i < nattributes; i++, a += 5) {
+		if ((a[1] != NULL && a[2] == NULL) || *a[4] == '\0')
+			return 0;
+	}
+	return 1;
+}
+
+/* Keep the attributes of the light kid just added. */
+static void
+kid_attrs_keep(struct pstate *st, int nattributes, const xmlChar **a)
+{
+	struct kid *k = &st->kids[st->nkids - 1];
+	struct kid_attr *ka;
+	size_t len;
+	int i;
+
+	for (i = 0; i < nattributes; i++, a += 5) {
+		if (st->nkid_attrs == st->kid_attrs_alloc) {
+			st->kid_attrs_alloc = st->kid_attrs_alloc == 0
+						  ? 16
+						  : st->kid_attrs_alloc * 2;
+			st->kid_attrs = xreallocarray(st->kid_attrs,
+			    st->kid_attrs_alloc, sizeof *st->kid_attrs);
+		}
+		ka = &st->kid_attrs[st->nkid_attrs++];
+		len = (size_t)(a[4] - a[3]);
+		ka->name = a[0];
+		ka->prefix = a[1];
+		ka->uri = a[2];
+		ka->off = st->kid_values.len;
+		ka->len = len;
+		buf_make_room(&st->kid_values, len + 1);
+		memcpy(st->kid_values.data + st->kid_values.len, a[3], len);
+		st->kid_values.data[ka->off + len] = '\0';
+		st->kid_values.len += len + 1;
+	}
+	k->nattrs = (size_t)nattributes;
 }
 
 /*
@@ -2721,10 +2830,32 @@ static void
 light_real(struct pstate *st, xmlParserCtxtPtr ctxt)
 {
 	struct kid *k = &st->kids[st->nkids - 1];
+	const xmlChar *a[5 * KID_MAX_ATTRS];
+	struct kid_attr *ka;
+	xmlChar *v;
+	size_t i;
 
 	st->light = 0;
-	xmlSAX2StartElementNs(
-	    ctxt, k->name, k->prefix, k->uri, 0, NULL, 0, 0, NULL);
+	/*
+	 * The values as the parser gave them: ended by a byte that is not
+	 * NUL, which tells libxml2 that they hold no reference.
+	 */
+	for (i = 0; i < k->nattrs; i++) {
+		ka = &st->kid_attrs[k->attr + i];
+		v = (xmlChar *)st->kid_values.data + ka->off;
+		v[ka->len] = '"';
+		a[5 * i] = ka->name;
+		a[5 * i + 1] = ka->prefix;
+		a[5 * i + 2] = ka->uri;
+		a[5 * i + 3] = v;
+		a[5 * i + 4] = v + ka->len;
+	}
+	xmlSAX2StartElementNs(ctxt, k->name, k->prefix, k->uri, 0, NULL,
+	    (int)k->nattrs, 0, k->nattrs > 0 ? a : NULL);
+	for (i = 0; i < k->nattrs; i++) {
+		ka = &st->kid_attrs[k->attr + i];
+		st->kid_values.data[ka->off + ka->len] = '\0';
+	}
 	if (ctxt->node != NULL && ctxt->node != st->cur)
 		k->node = ctxt->node;
 	else
@@ -2896,9 +3027,12 @@ parse_start_element(void *arg, const xmlChar *localname,
 	 * undeclared prefix would make libxml2 name it "prefix:name").
 	 */
 	if (doc && st->cur != NULL && ctxt->node == st->cur &&
-	    nattributes == 0 && nnamespaces == 0 &&
-	    (prefix == NULL || uri != NULL) && start_tag_ends(ctxt)) {
+	    nnamespaces == 0 && (prefix == NULL || uri != NULL) &&
+	    kid_attrs_plain(nattributes, ndefaulted, attributes) &&
+	    start_tag_ends(ctxt)) {
 		kid_add(st, NULL, localname, prefix, uri);
+		if (nattributes > 0)
+			kid_attrs_keep(st, nattributes, attributes);
 		st->light = 1;
 		return;
 	}
@@ -3306,6 +3440,8 @@ parse_feed(const char *data, size_t len, const struct parse_context *ctx,
 	stream_clear(&st);	/* what no feed took */
 	buf_free(&st.text);
 	free(st.kids);
+	free(st.kid_attrs);
+	buf_free(&st.kid_values);
 	xmlFreeDoc(st.doc);
 	free(st.open);
 	free(st.error);

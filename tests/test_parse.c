@@ -1091,6 +1091,70 @@ test_light_kids_edges(void **state)
 	parse_feed_free(f);
 }
 
+/*
+ * Light kids with attributes: values as they are in the bytes are kept
+ * aside; one with a reference in a value, an undeclared prefix or more
+ * attributes than kept is an element from its start; xml:base of a light
+ * kid's own; an attribute-bearing kid that becomes real half way.
+ */
+static void
+test_light_kids_attributes(void **state)
+{
+	struct feed *f;
+
+	(void)state;
+	f = light_parse(
+	    "<feed xmlns=\"http://www.w3.org/2005/Atom\" "
+	    "xmlns:x=\"urn:x\" xml:base=\"http://e.com/feed/\">"
+	    "<entry><title type=\"html\" x:a=\"1\">&lt;i&gt;A&lt;/i&gt;</title>"
+	    "<link rel=\"self\" href=\"self\"/>"
+	    "<link rel=\"alternate\" type=\"text/html\" xml:base=\"/b/\" "
+	    "href=\"page?a=1\"/>"
+	    "<category term=\"c &amp; d\"/><category term=\"plain\" "
+	    "scheme=\"s\"/><category y:term=\"undeclared\" term=\"u\"/>"
+	    "<content type=\"xhtml\"><div "
+	    "xmlns=\"http://www.w3.org/1999/xhtml\">"
+	    "<p class=\"k\">x &amp; <b>y</b></p></div></content>"
+	    "<summary type=\"text\" a=\"1\" b=\"2\" c=\"3\" d=\"4\" e=\"5\" "
+	    "f=\"6\" g=\"7\" h=\"8\" i=\"9\">nine</summary>"
+	    "<id>  i1  </id></entry>"
+	    "<entry><link href=\"a?x=1&amp;y=2\"/><title type=\"text\">"
+	    "t<!-- c -->u</title><content type=\"html\" src=\"out\">x</content>"
+	    "</entry></feed>");
+	assert_int_equal(f->nitems, 2);
+	assert_string_equal(f->items[0].title, "A");
+	assert_string_equal(f->items[0].link, "http://e.com/b/page?a=1");
+	assert_int_equal(f->items[0].ncategories, 3);
+	assert_string_equal(f->items[0].categories[0], "c & d");
+	assert_string_equal(f->items[0].categories[1], "plain");
+	assert_string_equal(f->items[0].categories[2], "u");
+	assert_string_equal(
+	    f->items[0].content, "<p class=\"k\">x &amp; <b>y</b></p>");
+	assert_string_equal(f->items[0].summary, "nine");
+	assert_string_equal(f->items[0].guid, "i1");
+	assert_string_equal(f->items[1].link, "http://e.com/feed/a?x=1&y=2");
+	assert_string_equal(f->items[1].title, "tu");
+	assert_null(f->items[1].content);
+	parse_feed_free(f);
+
+	/* RSS: guid isPermaLink, and a permalink guid's base. */
+	f = light_parse(
+	    "<rss version=\"2.0\"><channel><item "
+	    "xml:base=\"http://e.com/d/\"><guid isPermaLink=\"false\">g1</guid>"
+	    "<title>t</title></item><item><guid isPermaLink=\"true\" "
+	    "xml:base=\"http://e.com/other/\">p.html</guid></item>"
+	    "<item><enclosure url=\"http://e.com/m.mp3\" type=\"audio/mpeg\" "
+	    "length=\"1\"/><guid isPermaLink=\"false\">g3</guid></item>"
+	    "</channel></rss>");
+	assert_int_equal(f->nitems, 3);
+	assert_string_equal(f->items[0].guid, "g1");
+	assert_null(f->items[0].link);
+	assert_string_equal(f->items[1].guid, "http://e.com/other/p.html");
+	assert_string_equal(f->items[1].link, "http://e.com/other/p.html");
+	assert_string_equal(f->items[2].guid, "g3");
+	parse_feed_free(f);
+}
+
 static int
 contains(const char *s, const char *needle)
 {
@@ -1771,6 +1835,7 @@ main(void)
 	    cmocka_unit_test(test_light_kids_become_real),
 	    cmocka_unit_test(test_light_kids_order),
 	    cmocka_unit_test(test_light_kids_edges),
+	    cmocka_unit_test(test_light_kids_attributes),
 	    cmocka_unit_test(test_dates),
 	    cmocka_unit_test(test_dates_like_curl),
 	};
