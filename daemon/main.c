@@ -22,6 +22,8 @@
 #include "util.h"
 
 #define DEFAULT_CONFIG "/etc/feedmux/feedmux.conf"
+/* Output of `feedmux parse` gathered before a write (see cmd_parse). */
+#define PARSE_OUT_FLUSH (1024 * 1024)
 
 static void
 usage(FILE *f)
@@ -291,9 +293,16 @@ cmd_parse(int argc, char **argv)
 		free(cause);
 		cause = NULL;
 		dump_context_clear(&side);
-		fwrite(out.data, 1, out.len, stdout);
-		buf_reset(&out);
+		/*
+		 * Written a megabyte or more at a time: each write to a file
+		 * costs the kernel about as much again as a few pages of it.
+		 */
+		if (out.len >= PARSE_OUT_FLUSH) {
+			fwrite(out.data, 1, out.len, stdout);
+			buf_reset(&out);
+		}
 	}
+	fwrite(out.data, 1, out.len, stdout);
 	buf_free(&in);
 	buf_free(&out);
 	dump_context_clear(&dc);
