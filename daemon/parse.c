@@ -238,6 +238,12 @@ struct pstate {
 	struct kid_attr *kid_attrs;
 	size_t nkid_attrs, kid_attrs_alloc;
 	struct buf kid_values;
+	/* kid_rule's answers for this document's parser. */
+	struct rule_memo {
+		const xmlChar *name;
+		const xmlChar *uri;
+		const struct rule *rule;
+	} rule_memo[64];
 };
 
 /* Attributes a light kid may have (item_kid makes their nodes). */
@@ -2018,22 +2024,30 @@ item_guid(struct pstate *st, struct draft *d, xmlNodePtr n)
 	set_first(&d->item->guid, s);
 }
 
-/* Read one element of an item into the item d drafts. */
-static void
-item_child(struct pstate *st, struct draft *d, xmlNodePtr n)
-{
-	struct item *it = d->item;
-	const struct rule *r;
-	char *s;
+static void item_set(struct item *, const struct rule *, char *);
 
-	r = rule_find(st, item_rules, nitems(item_rules), n);
-	if (r == NULL)
+/*
+ * Read one element of an item into the item d drafts, by rule r if it is
+ * known already.
+ */
+static void
+item_child(
+    struct pstate *st, struct draft *d, xmlNodePtr n, const struct rule *r)
+{
+	if (r == NULL &&
+	    (r = rule_find(st, item_rules, nitems(item_rules), n)) == NULL)
 		return;
 	if (r->how == H_RSS_GUID) {
 		item_guid(st, d, n);
 		return;
 	}
-	s = rule_value(st, r, n);
+	item_set(d->item, r, rule_value(st, r, n));
+}
+
+/* Give the value s that rule r read to its field of the item. */
+static void
+item_set(struct item *it, const struct rule *r, char *s)
+{
 	switch (r->field) {
 	case F_ID:
 		set_first(&it->guid, s);
@@ -2069,13 +2083,57 @@ item_child(struct pstate *st, struct draft *d, xmlNodePtr n)
 }
 
 /*
+ * The item rule of a light kid, or NULL: looked up once per name and
+ * namespace in a document, as the parser gives them both from its
+ * dictionary (the same pointer for the same string).
+ */
+static const struct rule *
+kid_rule(struct pstate *st, const struct kid *k)
+{
+	struct rule_memo *m;
+	const struct rule *r = NULL;
+	enum ns ns;
+	size_t i;
+
+	m = &st->rule_memo[(((uintptr_t)k->name >> 3) ^
+			       ((uintptr_t)k->uri >> 5)) %
+			   nitems(st->rule_memo)];
+	if (m->name == k->name && m->uri == k->uri && m->name != NULL)
+		return m->rule;
+	if (k->uri == NULL || *k->uri == '\0')
+		ns = st->bare;
+	else {
+		ns = NS_OTHER;
+		for (i = 0; i < nitems(namespaces); i++) {
+			if (strcmp((const char *)k->uri, namespaces[i].uri) ==
+			    0) {
+				ns = namespaces[i].ns;
+				break;
+			}
+		}
+	}
+	for (i = 0; i < nitems(item_rules); i++) {
+		if (item_rules[i].ns == ns &&
+		    strcmp(item_rules[i].name, (const char *)k->name) == 0) {
+			r = &item_rules[i];
+			break;
+		}
+	}
+	m->name = k->name;
+	m->uri = k->uri;
+	m->rule = r;
+	return r;
+}
+
+/*
  * A light kid read as the element it stands for: a node on the stack with
  * its name and namespace, no attributes and no children, its text kept
  * aside in _private as node_text_len reads it, and the item as its parent
  * (its xml:base is the item's, as it has no attribute of its own).
  */
 static void
-item_kid(struct pstate *st, struct draft *d, xmlNodePtr item, struct kid *k)
+item_kid(struct pstate *st, struct draft *d, xmlNodePtr item, struct kid *k,
+    const struct rule *r)
 {
 	xmlNode fake, values[KID_MAX_ATTRS];
 	xmlAttr attrs[KID_MAX_ATTRS];
@@ -2123,7 +2181,7 @@ item_kid(struct pstate *st, struct draft *d, xmlNodePtr item, struct kid *k)
 	}
 	if (k->nattrs > 0)
 		fake.properties = &attrs[0];
-	item_child(st, d, &fake);
+	item_child(st, d, &fake, r);
 	/* What was not read; and a text node stash_to_tree made. */
 	k->text = fake._private;
 	if (fake.children != NULL)
@@ -2139,8 +2197,10 @@ item_read(struct pstate *st, xmlNodePtr node, struct item *it, struct kid *kids,
     size_t nkids)
 {
 	struct draft d;
+	const struct rule *r;
 	xmlNodePtr n;
 	xmlChar *about;
+	char *s;
 	size_t i;
 
 	memset(it, 0, sizeof *it);
@@ -2151,14 +2211,29 @@ item_read(struct pstate *st, xmlNodePtr node, struct item *it, struct kid *kids,
 	if (kids != NULL) {
 		for (i = 0; i < nkids; i++) {
 			if (kids[i].node != NULL)
-				item_child(st, &d, kids[i].node);
-			else
-				item_kid(st, &d, node, &kids[i]);
+				item_child(st, &d, kids[i].node, NULL);
+			else if ((r = kid_rule(st, &kids[i])) == NULL)
+				continue;
+			else if (r->how == H_TEXT || r->how == H_DATE ||
+				 r->how == H_HTML) {
+				/*
+				 * What node_text and node_html make of an
+				 * element without children, without it.
+				 */
+				s = kids[i].text;
+				kids[i].text = NULL;
+				item_set(it, r,
+				    s == NULL ? NULL
+					      : text_finish_len(s, strlen(s),
+						    r->how != H_HTML,
+						    tree_valid(st)));
+			} else
+				item_kid(st, &d, node, &kids[i], r);
 		}
 	} else {
 		for (n = node->children; n != NULL; n = n->next) {
 			if (n->type == XML_ELEMENT_NODE)
-				item_child(st, &d, n);
+				item_child(st, &d, n, NULL);
 		}
 	}
 
@@ -3206,6 +3281,8 @@ document_push(struct pstate *st, const char *data, size_t len,
 	ctxt->sax->processingInstruction = parse_pi;
 	ctxt->_private = st;
 	st->ctxt = ctxt;
+	/* A new dictionary: its strings may be where the last one's were. */
+	memset(st->rule_memo, 0, sizeof st->rule_memo);
 	st->nodes = st->nitems = 0;
 	for (; off < len; off += n) {
 		n = len - off < PARSE_CHUNK ? len - off : PARSE_CHUNK;
