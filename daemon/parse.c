@@ -1774,9 +1774,7 @@ text_looks_like_html(const char *s)
 	size_t n;
 	int evidence = 0, close;
 
-	for (p = s; *p != '\0'; p++) {
-		if (*p != '<' && *p != '&')
-			continue;
+	for (p = s; (p = strpbrk(p, "<&")) != NULL; p++) {
 		q = p + 1;
 		close = *p == '<' && *q == '/';
 		if (close || *q == '#')
