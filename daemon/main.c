@@ -22,6 +22,8 @@
 #include "util.h"
 
 #define DEFAULT_CONFIG "/etc/feedmux/feedmux.conf"
+/* Output of `feedmux parse` gathered before a write (see cmd_parse). */
+#define PARSE_OUT_FLUSH (1024 * 1024)
 
 static void
 usage(FILE *f)
@@ -291,9 +293,16 @@ cmd_parse(int argc, char **argv)
 		free(cause);
 		cause = NULL;
 		dump_context_clear(&side);
-		fwrite(out.data, 1, out.len, stdout);
-		buf_reset(&out);
+		/*
+		 * Written a megabyte or more at a time: each write to a file
+		 * costs the kernel about as much again as a few pages of it.
+		 */
+		if (out.len >= PARSE_OUT_FLUSH) {
+			fwrite(out.data, 1, out.len, stdout);
+			buf_reset(&out);
+		}
 	}
+	fwrite(out.data, 1, out.len, stdout);
 	buf_free(&in);
 	buf_free(&out);
 	dump_context_clear(&dc);
@@ -431,12 +440,15 @@ main(int argc, char **argv)
 	if (strcmp(cmd, "match") == 0)
 		return cmd_match(argc, argv);
 	if (strcmp(cmd, "parse") == 0) {
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-			fatalx("curl_global_init failed");
+		/*
+		 * No curl_global_init: parse uses libcurl's URL API and
+		 * curl_getdate only, which need nothing of it, and it would
+		 * start OpenSSL whatever it is told (2.3M instructions and a
+		 * read of openssl.cnf).
+		 */
 		xmlInitParser();
 		rc = cmd_parse(argc, argv);
 		xmlCleanupParser();
-		curl_global_cleanup();
 		return rc;
 	}
 	optind = 2;

@@ -6,9 +6,12 @@
  * one for items, so that a new element is one more table row. Items of the
  * RSS channel and Atom entries are read as soon as they close, while the
  * rest of the document is still being parsed, and leave the tree then (see
- * stream_check); the feed level is read at the end. Text comes out in the
- * conventions of parse.h: plain text collapsed, HTML as given, every string
- * valid UTF-8, "" turned into NULL.
+ * stream_check); the feed level is read at the end. The elements of those
+ * items that hold only text, nearly all, never enter the tree: they are
+ * kept aside as "light kids" and read through nodes made on the stack (see
+ * struct pstate and item_kid). Text comes out in the conventions of
+ * parse.h: plain text collapsed, HTML as given, every string valid UTF-8,
+ * "" turned into NULL.
  */
 #include <ctype.h>
 #include <limits.h>
@@ -22,6 +25,7 @@
 #include <libxml/encoding.h>
 #include <libxml/entities.h>
 #include <libxml/parser.h>
+#include <libxml/parserInternals.h>
 #include <libxml/tree.h>
 #include <libxml/xmlerror.h>
 
@@ -219,6 +223,55 @@ struct pstate {
 	 */
 	struct buf text;
 	xmlNodePtr text_node;	/* the element it belongs to */
+	/*
+	 * The elements of the open item, in document order, for item_read.
+	 * One that starts without namespace declarations and with at most
+	 * KID_MAX_ATTRS attributes whose values libxml2 gives as they are in
+	 * the bytes (no reference in them), the common case, gets no node of
+	 * libxml2's: it is a light kid, its name and attributes kept (their
+	 * values in kid_values) and its text gathered in text, until it ends
+	 * (light is set while it is open). Anything but text inside it (an
+	 * element, a reference to an entity, a comment or PI, text past
+	 * PARSE_TEXT_BATCH) makes it the node it would have been (light_real)
+	 * before that goes on as ever.
+	 */
+	struct kid *kids;
+	size_t nkids, kids_alloc;
+	int light;
+	struct kid_attr *kid_attrs;
+	size_t nkid_attrs, kid_attrs_alloc;
+	struct buf kid_values;
+	/* kid_rule's answers for this document's parser. */
+	struct rule_memo {
+		const xmlChar *name;
+		const xmlChar *uri;
+		const struct rule *rule;
+	} rule_memo[64];
+};
+
+/* Attributes a light kid may have (item_kid makes their nodes). */
+#define KID_MAX_ATTRS 8
+
+/*
+ * An attribute of a light kid: names as the parser gives them, the value
+ * at off in kid_values, followed there by a '"' as libxml2's own are by
+ * their quote (see light_real).
+ */
+struct kid_attr {
+	const xmlChar *name;
+	const xmlChar *prefix;
+	const xmlChar *uri;
+	size_t off, len;
+};
+
+/* An element of the open item (see struct pstate). */
+struct kid {
+	xmlNodePtr node;     /* the element; NULL while light */
+	const xmlChar *name; /* the parser's (dictionary) strings */
+	const xmlChar *prefix;
+	const xmlChar *uri;
+	char *text; /* a light kid's text; NULL if none */
+	size_t attr, nattrs; /* its attributes, in kid_attrs */
 };
 
 /* An item being read; link candidates rank below a real link. */
@@ -1724,9 +1777,7 @@ text_looks_like_html(const char *s)
 	size_t n;
 	int evidence = 0, close;
 
-	for (p = s; *p != '\0'; p++) {
-		if (*p != '<' && *p != '&')
-			continue;
+	for (p = s; (p = strpbrk(p, "<&")) != NULL; p++) {
 		q = p + 1;
 		close = *p == '<' && *q == '/';
 		if (close || *q == '#')
@@ -1974,62 +2025,216 @@ item_guid(struct pstate *st, struct draft *d, xmlNodePtr n)
 	set_first(&d->item->guid, s);
 }
 
+static void item_set(struct item *, const struct rule *, char *);
+
+/*
+ * Read one element of an item into the item d drafts, by rule r if it is
+ * known already.
+ */
 static void
-item_read(struct pstate *st, xmlNodePtr node, struct item *it)
+item_child(
+    struct pstate *st, struct draft *d, xmlNodePtr n, const struct rule *r)
+{
+	if (r == NULL &&
+	    (r = rule_find(st, item_rules, nitems(item_rules), n)) == NULL)
+		return;
+	if (r->how == H_RSS_GUID) {
+		item_guid(st, d, n);
+		return;
+	}
+	item_set(d->item, r, rule_value(st, r, n));
+}
+
+/* Give the value s that rule r read to its field of the item. */
+static void
+item_set(struct item *it, const struct rule *r, char *s)
+{
+	switch (r->field) {
+	case F_ID:
+		set_first(&it->guid, s);
+		break;
+	case F_LINK:
+		set_last(&it->link, s);
+		break;
+	case F_TITLE:
+		set_first(&it->title, s);
+		break;
+	case F_AUTHOR:
+		set_first(&it->author, s);
+		break;
+	case F_SUMMARY:
+		set_first(&it->summary, s);
+		break;
+	case F_CONTENT:
+		set_first(&it->content, s);
+		break;
+	case F_CATEGORY:
+		item_add_category(it, s);
+		break;
+	case F_PUBLISHED:
+		set_date(&it->published, s);
+		break;
+	case F_UPDATED:
+		set_date(&it->updated, s);
+		break;
+	case F_LANG:
+		free(s);
+		break;
+	}
+}
+
+/*
+ * The item rule of a light kid, or NULL: looked up once per name and
+ * namespace in a document, as the parser gives them both from its
+ * dictionary (the same pointer for the same string).
+ */
+static const struct rule *
+kid_rule(struct pstate *st, const struct kid *k)
+{
+	struct rule_memo *m;
+	const struct rule *r = NULL;
+	enum ns ns;
+	size_t i;
+
+	m = &st->rule_memo[(((uintptr_t)k->name >> 3) ^
+			       ((uintptr_t)k->uri >> 5)) %
+			   nitems(st->rule_memo)];
+	if (m->name == k->name && m->uri == k->uri && m->name != NULL)
+		return m->rule;
+	if (k->uri == NULL || *k->uri == '\0')
+		ns = st->bare;
+	else {
+		ns = NS_OTHER;
+		for (i = 0; i < nitems(namespaces); i++) {
+			if (strcmp((const char *)k->uri, namespaces[i].uri) ==
+			    0) {
+				ns = namespaces[i].ns;
+				break;
+			}
+		}
+	}
+	for (i = 0; i < nitems(item_rules); i++) {
+		if (item_rules[i].ns == ns &&
+		    strcmp(item_rules[i].name, (const char *)k->name) == 0) {
+			r = &item_rules[i];
+			break;
+		}
+	}
+	m->name = k->name;
+	m->uri = k->uri;
+	m->rule = r;
+	return r;
+}
+
+/*
+ * A light kid read as the element it stands for: a node on the stack with
+ * its name and namespace, no attributes and no children, its text kept
+ * aside in _private as node_text_len reads it, and the item as its parent
+ * (its xml:base is the item's, as it has no attribute of its own).
+ */
+static void
+item_kid(struct pstate *st, struct draft *d, xmlNodePtr item, struct kid *k,
+    const struct rule *r)
+{
+	xmlNode fake, values[KID_MAX_ATTRS];
+	xmlAttr attrs[KID_MAX_ATTRS];
+	xmlNs ns, attr_ns[KID_MAX_ATTRS];
+	struct kid_attr *ka;
+	size_t i;
+
+	memset(&fake, 0, sizeof fake);
+	fake.type = XML_ELEMENT_NODE;
+	fake.name = k->name;
+	fake.parent = item;
+	fake.doc = item->doc;
+	fake._private = k->text;
+	if (k->uri != NULL) {
+		memset(&ns, 0, sizeof ns);
+		ns.type = XML_NAMESPACE_DECL;
+		ns.href = k->uri;
+		ns.prefix = k->prefix;
+		fake.ns = &ns;
+	}
+	/* Each attribute as libxml2 makes it: one text node, its value. */
+	for (i = 0; i < k->nattrs; i++) {
+		ka = &st->kid_attrs[k->attr + i];
+		memset(&attrs[i], 0, sizeof attrs[i]);
+		memset(&values[i], 0, sizeof values[i]);
+		attrs[i].type = XML_ATTRIBUTE_NODE;
+		attrs[i].name = ka->name;
+		attrs[i].children = attrs[i].last = &values[i];
+		attrs[i].parent = &fake;
+		attrs[i].next = i + 1 < k->nattrs ? &attrs[i + 1] : NULL;
+		attrs[i].prev = i > 0 ? &attrs[i - 1] : NULL;
+		attrs[i].doc = fake.doc;
+		if (ka->uri != NULL) {
+			memset(&attr_ns[i], 0, sizeof attr_ns[i]);
+			attr_ns[i].type = XML_NAMESPACE_DECL;
+			attr_ns[i].href = ka->uri;
+			attr_ns[i].prefix = ka->prefix;
+			attrs[i].ns = &attr_ns[i];
+		}
+		values[i].type = XML_TEXT_NODE;
+		values[i].name = xmlStringText;
+		values[i].content = (xmlChar *)st->kid_values.data + ka->off;
+		values[i].parent = (xmlNodePtr)&attrs[i];
+		values[i].doc = fake.doc;
+	}
+	if (k->nattrs > 0)
+		fake.properties = &attrs[0];
+	item_child(st, d, &fake, r);
+	/* What was not read; and a text node stash_to_tree made. */
+	k->text = fake._private;
+	if (fake.children != NULL)
+		xmlFreeNodeList(fake.children);
+}
+
+/*
+ * Read an item: from the kids recorded while it was open when kids is not
+ * NULL (an item read as it closed), else from its children in the tree.
+ */
+static void
+item_read(struct pstate *st, xmlNodePtr node, struct item *it, struct kid *kids,
+    size_t nkids)
 {
 	struct draft d;
 	const struct rule *r;
 	xmlNodePtr n;
 	xmlChar *about;
 	char *s;
+	size_t i;
 
 	memset(it, 0, sizeof *it);
 	it->published = it->updated = PARSE_NO_TIME;
 	d.item = it;
 	d.permalink = NULL;
 
-	for (n = node->children; n != NULL; n = n->next) {
-		if (n->type != XML_ELEMENT_NODE)
-			continue;
-		r = rule_find(st, item_rules, nitems(item_rules), n);
-		if (r == NULL)
-			continue;
-		if (r->how == H_RSS_GUID) {
-			item_guid(st, &d, n);
-			continue;
+	if (kids != NULL) {
+		for (i = 0; i < nkids; i++) {
+			if (kids[i].node != NULL)
+				item_child(st, &d, kids[i].node, NULL);
+			else if ((r = kid_rule(st, &kids[i])) == NULL)
+				continue;
+			else if (r->how == H_TEXT || r->how == H_DATE ||
+				 r->how == H_HTML) {
+				/*
+				 * What node_text and node_html make of an
+				 * element without children, without it.
+				 */
+				s = kids[i].text;
+				kids[i].text = NULL;
+				item_set(it, r,
+				    s == NULL ? NULL
+					      : text_finish_len(s, strlen(s),
+						    r->how != H_HTML,
+						    tree_valid(st)));
+			} else
+				item_kid(st, &d, node, &kids[i], r);
 		}
-		s = rule_value(st, r, n);
-		switch (r->field) {
-		case F_ID:
-			set_first(&it->guid, s);
-			break;
-		case F_LINK:
-			set_last(&it->link, s);
-			break;
-		case F_TITLE:
-			set_first(&it->title, s);
-			break;
-		case F_AUTHOR:
-			set_first(&it->author, s);
-			break;
-		case F_SUMMARY:
-			set_first(&it->summary, s);
-			break;
-		case F_CONTENT:
-			set_first(&it->content, s);
-			break;
-		case F_CATEGORY:
-			item_add_category(it, s);
-			break;
-		case F_PUBLISHED:
-			set_date(&it->published, s);
-			break;
-		case F_UPDATED:
-			set_date(&it->updated, s);
-			break;
-		case F_LANG:
-			free(s);
-			break;
+	} else {
+		for (n = node->children; n != NULL; n = n->next) {
+			if (n->type == XML_ELEMENT_NODE)
+				item_child(st, &d, n, NULL);
 		}
 	}
 
@@ -2203,7 +2408,7 @@ feed_read_items(struct pstate *st, xmlNodePtr parent, enum ns ns,
 			return;
 		f->items = xreallocarray(f->items, f->nitems + 1,
 		    sizeof *f->items);
-		item_read(st, n, &f->items[f->nitems++]);
+		item_read(st, n, &f->items[f->nitems++], NULL, 0);
 	}
 }
 
@@ -2604,6 +2809,154 @@ text_flush(struct pstate *st, xmlParserCtxtPtr ctxt)
 	st->text.len = 0;
 }
 
+/* Forget the kids of the item read or dropped last. */
+static void
+kids_clear(struct pstate *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->nkids; i++)
+		free(st->kids[i].text);
+	st->nkids = 0;
+	st->light = 0;
+	st->nkid_attrs = 0;
+	st->kid_values.len = 0;
+}
+
+static void
+kid_add(struct pstate *st, xmlNodePtr node, const xmlChar *name,
+    const xmlChar *prefix, const xmlChar *uri)
+{
+	struct kid *k;
+
+	if (st->nkids == st->kids_alloc) {
+		st->kids_alloc = st->kids_alloc == 0 ? 16 : st->kids_alloc * 2;
+		st->kids =
+		    xreallocarray(st->kids, st->kids_alloc, sizeof *st->kids);
+	}
+	k = &st->kids[st->nkids++];
+	k->node = node;
+	k->name = name;
+	k->prefix = prefix;
+	k->uri = uri;
+	k->text = NULL;
+	k->attr = st->nkid_attrs;
+	k->nattrs = 0;
+}
+
+/*
+ * Whether an element libxml2 reports with these attributes can be a light
+ * kid's: values as they are in the bytes (libxml2 copies those with a
+ * reference, and ends the copy with a NUL, and makes other nodes of them),
+ * every prefix declared (an undeclared one names the attribute
+ * "prefix:name"), none from the DTD.
+ */
+static int
+kid_attrs_plain(int nattributes, int ndefaulted, const xmlChar **a)
+{
+	int i;
+
+	if (nattributes > KID_MAX_ATTRS || ndefaulted != 0)
+		return 0;
+	for (i = 0; i < nattributes; i++, a += 5) {
+		if ((a[1] != NULL && a[2] == NULL) || *a[4] == '\0')
+			return 0;
+	}
+	return 1;
+}
+
+/* Keep the attributes of the light kid just added. */
+static void
+kid_attrs_keep(struct pstate *st, int nattributes, const xmlChar **a)
+{
+	struct kid *k = &st->kids[st->nkids - 1];
+	struct kid_attr *ka;
+	size_t len;
+	int i;
+
+	for (i = 0; i < nattributes; i++, a += 5) {
+		if (st->nkid_attrs == st->kid_attrs_alloc) {
+			st->kid_attrs_alloc = st->kid_attrs_alloc == 0
+						  ? 16
+						  : st->kid_attrs_alloc * 2;
+			st->kid_attrs = xreallocarray(st->kid_attrs,
+			    st->kid_attrs_alloc, sizeof *st->kid_attrs);
+		}
+		ka = &st->kid_attrs[st->nkid_attrs++];
+		len = (size_t)(a[4] - a[3]);
+		ka->name = a[0];
+		ka->prefix = a[1];
+		ka->uri = a[2];
+		ka->off = st->kid_values.len;
+		ka->len = len;
+		buf_make_room(&st->kid_values, len + 1);
+		memcpy(st->kid_values.data + st->kid_values.len, a[3], len);
+		st->kid_values.data[ka->off + len] = '\0';
+		st->kid_values.len += len + 1;
+	}
+	k->nattrs = (size_t)nattributes;
+}
+
+/*
+ * The open light kid becomes the element libxml2 would have made at its
+ * start, and the text gathered so far goes into it: from here on it is
+ * an element like any other (see struct pstate).
+ */
+static void
+light_real(struct pstate *st, xmlParserCtxtPtr ctxt)
+{
+	struct kid *k = &st->kids[st->nkids - 1];
+	const xmlChar *a[5 * KID_MAX_ATTRS];
+	struct kid_attr *ka;
+	xmlChar *v;
+	size_t i;
+
+	st->light = 0;
+	/*
+	 * The values as the parser gave them: ended by a byte that is not
+	 * NUL, which tells libxml2 that they hold no reference.
+	 */
+	for (i = 0; i < k->nattrs; i++) {
+		ka = &st->kid_attrs[k->attr + i];
+		v = (xmlChar *)st->kid_values.data + ka->off;
+		v[ka->len] = '"';
+		a[5 * i] = ka->name;
+		a[5 * i + 1] = ka->prefix;
+		a[5 * i + 2] = ka->uri;
+		a[5 * i + 3] = v;
+		a[5 * i + 4] = v + ka->len;
+	}
+	xmlSAX2StartElementNs(ctxt, k->name, k->prefix, k->uri, 0, NULL,
+	    (int)k->nattrs, 0, k->nattrs > 0 ? a : NULL);
+	for (i = 0; i < k->nattrs; i++) {
+		ka = &st->kid_attrs[k->attr + i];
+		st->kid_values.data[ka->off + ka->len] = '\0';
+	}
+	if (ctxt->node != NULL && ctxt->node != st->cur)
+		k->node = ctxt->node;
+	else
+		k->name = (const xmlChar *)""; /* never read */
+	st->text_node = ctxt->node;
+	text_flush(st, ctxt);
+}
+
+/*
+ * Whether the start tag whose element libxml2 reports now ends well: it
+ * looks at the byte after the attributes once the handler returns, and
+ * without a '>' there it drops the element from its stack of nodes (not
+ * from its stack of names) without saying so. A light kid, not on that
+ * stack, would take its parent with it.
+ */
+static int
+start_tag_ends(xmlParserCtxtPtr ctxt)
+{
+	const xmlChar *p;
+
+	if (ctxt->input == NULL || (p = ctxt->input->cur) == NULL)
+		return 0;
+	return p[0] == '>' || (p[0] == '/' && p[1] == '>');
+}
+
 /*
  * The root element has started: what kind of feed it makes (as feed_build
  * will decide it) and so which elements are items read as they close.
@@ -2678,12 +3031,14 @@ stream_check(struct pstate *st, xmlParserCtxtPtr ctxt)
 					st->items = xreallocarray(st->items,
 					    st->nalloc, sizeof *st->items);
 				}
-				item_read(st, n, &st->items[st->nread++]);
+				item_read(st, n, &st->items[st->nread++],
+				    st->kids, st->nkids);
 				/* One waits at a time; others stay. */
 				if (st->done == NULL)
 					st->done = n;
 			}
 			stash_free(n);
+			kids_clear(st);
 		}
 	}
 	stream_release(st, ctxt);
@@ -2698,6 +3053,7 @@ stream_clear(struct pstate *st)
 	/* An item left open at the end, still in the tree. */
 	if (st->cur != NULL)
 		stash_free(st->cur);
+	kids_clear(st);
 	for (i = 0; i < st->nread; i++)
 		parse_item_clear(&st->items[i]);
 	free(st->items);
@@ -2725,6 +3081,8 @@ parse_start_element(void *arg, const xmlChar *localname,
 	int doc = ctxt == st->ctxt;
 
 	if (doc) {
+		if (st->light)
+			light_real(st, ctxt);
 		text_flush(st, ctxt);
 		stream_check(st, ctxt);
 	}
@@ -2740,10 +3098,26 @@ parse_start_element(void *arg, const xmlChar *localname,
 		xmlStopParser(ctxt);
 		return;
 	}
+	/*
+	 * An element of the open item without attributes: a light kid (an
+	 * undeclared prefix would make libxml2 name it "prefix:name").
+	 */
+	if (doc && st->cur != NULL && ctxt->node == st->cur &&
+	    nnamespaces == 0 && (prefix == NULL || uri != NULL) &&
+	    kid_attrs_plain(nattributes, ndefaulted, attributes) &&
+	    start_tag_ends(ctxt)) {
+		kid_add(st, NULL, localname, prefix, uri);
+		if (nattributes > 0)
+			kid_attrs_keep(st, nattributes, attributes);
+		st->light = 1;
+		return;
+	}
 	xmlSAX2StartElementNs(arg, localname, prefix, uri, nnamespaces,
 	    nsdecls, nattributes, ndefaulted, attributes);
 	if (!doc || (n = ctxt->node) == NULL)
 		return;
+	if (st->cur != NULL && n->parent == st->cur && n != st->cur)
+		kid_add(st, n, localname, prefix, uri);
 	if (st->root == NULL && ctxt->nodeNr == 1)
 		stream_root(st, ctxt);
 	else if (st->channel == NULL && st->item_name != NULL &&
@@ -2765,7 +3139,19 @@ parse_end_element(void *arg, const xmlChar *localname,
 	xmlParserCtxtPtr ctxt = arg;
 	struct pstate *st = ctxt->_private;
 	xmlNodePtr n = ctxt->node;
+	struct kid *k;
 
+	if (ctxt == st->ctxt && st->light) {
+		/* Nothing but text came since it started: its end. */
+		st->light = 0;
+		if (st->text.len > 0) {
+			k = &st->kids[st->nkids - 1];
+			k->text = xmalloc(st->text.len + 1);
+			memcpy(k->text, st->text.data, st->text.len + 1);
+			st->text.len = 0;
+		}
+		return;
+	}
 	if (ctxt == st->ctxt) {
 		/*
 		 * An element of the open item with nothing but text, the
@@ -2806,11 +3192,13 @@ parse_characters(void *arg, const xmlChar *ch, int len)
 		xmlSAX2Characters(arg, ch, len);
 		return;
 	}
-	if (n == st->cur || n == st->channel || n == st->root)
-		return;
-	if (n != st->text_node) {
-		text_flush(st, ctxt);
-		st->text_node = n;
+	if (!st->light) {
+		if (n == st->cur || n == st->channel || n == st->root)
+			return;
+		if (n != st->text_node) {
+			text_flush(st, ctxt);
+			st->text_node = n;
+		}
 	}
 	if (st->text.size - st->text.len <= (size_t)len)
 		buf_make_room(&st->text, (size_t)len + 1);
@@ -2818,8 +3206,11 @@ parse_characters(void *arg, const xmlChar *ch, int len)
 	st->text.len += (size_t)len;
 	st->text.data[st->text.len] = '\0';
 	/* libxml2's own limit on a text node stays as it was, nearly. */
-	if (st->text.len >= PARSE_TEXT_BATCH)
+	if (st->text.len >= PARSE_TEXT_BATCH) {
+		if (st->light)
+			light_real(st, ctxt);
 		text_flush(st, ctxt);
+	}
 }
 
 /*
@@ -2831,8 +3222,11 @@ text_flush_doc(xmlParserCtxtPtr ctxt)
 {
 	struct pstate *st = ctxt->_private;
 
-	if (ctxt == st->ctxt)
-		text_flush(st, ctxt);
+	if (ctxt != st->ctxt)
+		return;
+	if (st->light)
+		light_real(st, ctxt);
+	text_flush(st, ctxt);
 }
 
 static void
@@ -2888,6 +3282,8 @@ document_push(struct pstate *st, const char *data, size_t len,
 	ctxt->sax->processingInstruction = parse_pi;
 	ctxt->_private = st;
 	st->ctxt = ctxt;
+	/* A new dictionary: its strings may be where the last one's were. */
+	memset(st->rule_memo, 0, sizeof st->rule_memo);
 	st->nodes = st->nitems = 0;
 	for (; off < len; off += n) {
 		n = len - off < PARSE_CHUNK ? len - off : PARSE_CHUNK;
@@ -2896,7 +3292,14 @@ document_push(struct pstate *st, const char *data, size_t len,
 			break;
 	}
 	xmlParseChunk(ctxt, NULL, 0, 1);
-	/* Text the parser delivered before it stopped is in the tree too. */
+	/*
+	 * Text the parser delivered before it stopped is in the tree too;
+	 * but not a light kid's, whose item, open, is never read.
+	 */
+	if (st->light) {
+		st->light = 0;
+		st->text.len = 0;
+	}
 	text_flush(st, ctxt);
 	stream_check(st, ctxt);
 	st->ctxt = NULL;
@@ -3114,6 +3517,9 @@ parse_feed(const char *data, size_t len, const struct parse_context *ctx,
 	xmlSetGenericErrorFunc(old_error_ctx, old_error);
 	stream_clear(&st);	/* what no feed took */
 	buf_free(&st.text);
+	free(st.kids);
+	free(st.kid_attrs);
+	buf_free(&st.kid_values);
 	xmlFreeDoc(st.doc);
 	free(st.open);
 	free(st.error);

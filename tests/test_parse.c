@@ -909,6 +909,252 @@ test_item_text_aside(void **state)
 	free(cause);
 }
 
+/* One document, parsed: the feed, which must be there. */
+static struct feed *
+light_parse(const char *doc)
+{
+	struct feed *f;
+	char *cause = NULL;
+
+	f = parse_feed(doc, strlen(doc), NULL, &cause);
+	assert_non_null(f);
+	free(cause);
+	return f;
+}
+
+/*
+ * The elements of an item without attributes get no node of libxml2's
+ * while only text comes (parse_start_element); anything else in one makes
+ * it the element it would have been, half way, and every way of reading
+ * it reads what the tree gave.
+ */
+static void
+test_light_kids_become_real(void **state)
+{
+	struct feed *f;
+
+	(void)state;
+	/* Text, then an element; a comment; an entity declared on the spot. */
+	f = light_parse(
+	    "<rss version=\"2.0\"><channel><title>t</title><item>"
+	    "<title>one <b>two</b> three</title>"
+	    "<description>a<!-- c -->b</description>"
+	    "<author>x &eacute; y</author>"
+	    "<category>c1 <![CDATA[<c2>]]> c3</category>"
+	    "<comments>a<?pi x?>b</comments></item></channel></rss>");
+	assert_int_equal(f->nitems, 1);
+	assert_string_equal(f->items[0].title, "one two three");
+	assert_string_equal(f->items[0].summary, "ab");
+	assert_string_equal(f->items[0].author, "x \xc3\xa9 y");
+	assert_int_equal(f->items[0].ncategories, 1);
+	assert_string_equal(f->items[0].categories[0], "c1 <c2> c3");
+	parse_feed_free(f);
+
+	/* An entity of the DTD, with markup: its first and its later uses. */
+	f = light_parse(
+	    "<!DOCTYPE rss [<!ENTITY e \"E<i>I</i>\">]>"
+	    "<rss version=\"2.0\"><channel><item><title>a &e; b</title>"
+	    "<description>&e;</description><link>http://e.com/</link>"
+	    "</item><item><title>&e;</title></item></channel></rss>");
+	assert_int_equal(f->nitems, 2);
+	assert_string_equal(f->items[0].title, "a EI b");
+	assert_string_equal(f->items[0].summary, "EI");
+	assert_string_equal(f->items[0].link, "http://e.com/");
+	assert_string_equal(f->items[1].title, "EI");
+	parse_feed_free(f);
+
+	/* Text past what libxml2 gets in one piece: the real element's. */
+	{
+		struct buf b;
+		size_t i;
+
+		buf_init(&b);
+		buf_adds(&b, "<rss><channel><item><description>");
+		for (i = 0; i < 20000; i++)
+			buf_adds(&b, "word ");
+		buf_adds(&b, "end</description><title>t</title></item>"
+			     "</channel></rss>");
+		f = light_parse(b.data);
+		assert_int_equal(f->nitems, 1);
+		assert_int_equal(strlen(f->items[0].summary), 20000 * 5 + 3);
+		assert_string_equal(f->items[0].title, "t");
+		parse_feed_free(f);
+		buf_free(&b);
+	}
+}
+
+/* CDATA, light and real kids mixed, and which of several values counts. */
+static void
+test_light_kids_order(void **state)
+{
+	struct feed *f;
+
+	(void)state;
+	f = light_parse(
+	    "<rss version=\"2.0\" "
+	    "xmlns:dc=\"http://purl.org/dc/elements/1.1/\"><channel><item>"
+	    "<title><![CDATA[<b>&amp;</b>]]></title>"
+	    "<description><![CDATA[<p>x</p>]]></description>"
+	    "<category domain=\"d\">real</category><category>light</category>"
+	    "<category>real</category><link>first</link>"
+	    "<guid isPermaLink=\"false\">g1</guid><guid>g2</guid>"
+	    "<link>http://e.com/second</link><title>dup</title>"
+	    "<dc:creator>dc</dc:creator><author>a@e.com (A)</author>"
+	    "<pubDate>Mon, 01 Jan 2024 00:00:00 GMT</pubDate>"
+	    "<pubDate>Tue, 02 Jan 2024 00:00:00 GMT</pubDate>"
+	    "<empty/><dc:date>2024-01-03T00:00:00Z</dc:date>"
+	    "</item></channel></rss>");
+	assert_int_equal(f->nitems, 1);
+	/* A title that is plainly HTML is read as such. */
+	assert_string_equal(f->items[0].title, "&");
+	assert_string_equal(f->items[0].summary, "<p>x</p>");
+	assert_int_equal(f->items[0].ncategories, 2);
+	assert_string_equal(f->items[0].categories[0], "real");
+	assert_string_equal(f->items[0].categories[1], "light");
+	assert_string_equal(f->items[0].link, "http://e.com/second");
+	assert_string_equal(f->items[0].guid, "g1");
+	assert_string_equal(f->items[0].author, "dc");
+	assert_int_equal(f->items[0].published, 1704067200);
+	assert_int_equal(f->items[0].updated, 1704240000);
+	parse_feed_free(f);
+
+	/* Atom: an entry's kids with and without attributes. */
+	f = light_parse(
+	    "<feed xmlns=\"http://www.w3.org/2005/Atom\">"
+	    "<entry><id>i1</id><title type=\"html\">&lt;b&gt;T&lt;/b&gt;"
+	    "</title><title>second</title><summary>s &amp; s</summary>"
+	    "<link href=\"http://e.com/a\"/><link>ignored</link>"
+	    "<author><name>N</name></author><updated>2024-01-02T00:00:00Z"
+	    "</updated></entry></feed>");
+	assert_int_equal(f->nitems, 1);
+	assert_string_equal(f->items[0].guid, "i1");
+	assert_string_equal(f->items[0].title, "T");
+	assert_string_equal(f->items[0].summary, "s &amp; s");
+	assert_string_equal(f->items[0].link, "http://e.com/a");
+	assert_string_equal(f->items[0].author, "N");
+	assert_int_equal(f->items[0].updated, 1704153600);
+	parse_feed_free(f);
+}
+
+/*
+ * xml:base of the item (and the channel) for a light kid's link and guid;
+ * an item cut off by the end of the bytes inside a light kid; a start tag
+ * that libxml2 drops for want of its '>'.
+ */
+static void
+test_light_kids_edges(void **state)
+{
+	struct feed *f;
+
+	(void)state;
+	f = light_parse(
+	    "<rss version=\"2.0\"><channel "
+	    "xml:base=\"http://example.com/a/\"><title>t</title>"
+	    "<item xml:base=\"dir/\"><link>page.html</link>"
+	    "<guid>g.html</guid></item>"
+	    "<item><link>other.html</link></item>"
+	    "<item><title>open</title><link>x</link><description>half");
+	assert_int_equal(f->nitems, 2);
+	assert_string_equal(
+	    f->items[0].link, "http://example.com/a/dir/page.html");
+	assert_string_equal(
+	    f->items[0].guid, "http://example.com/a/dir/g.html");
+	assert_string_equal(
+	    f->items[1].link, "http://example.com/a/other.html");
+	parse_feed_free(f);
+
+	/* Cut off right after a light kid's start, and after its end. */
+	f = light_parse("<rss><channel><item><title>a</title></item>"
+			"<item><title>");
+	assert_int_equal(f->nitems, 1);
+	assert_string_equal(f->items[0].title, "a");
+	parse_feed_free(f);
+	f = light_parse("<rss><channel><item><title>a</title></item>"
+			"<item><title>b</title>");
+	assert_int_equal(f->nitems, 1);
+	parse_feed_free(f);
+
+	/*
+	 * "<title \"x\">": libxml2 reports the element, then drops it for
+	 * want of its '>'; its end tag then ends the item, whose link goes
+	 * to the channel.
+	 */
+	f = light_parse(
+	    "<rss version=\"2.0\"><channel><title>t</title><item>"
+	    "<title \"x\">T</title><link>http://e.com/3</link></item>"
+	    "<item><title>next</title></item></channel></rss>");
+	assert_int_equal(f->nitems, 2);
+	assert_null(f->items[0].title);
+	assert_null(f->items[0].link);
+	assert_string_equal(f->link, "http://e.com/3");
+	assert_string_equal(f->items[1].title, "next");
+	parse_feed_free(f);
+}
+
+/*
+ * Light kids with attributes: values as they are in the bytes are kept
+ * aside; one with a reference in a value, an undeclared prefix or more
+ * attributes than kept is an element from its start; xml:base of a light
+ * kid's own; an attribute-bearing kid that becomes real half way.
+ */
+static void
+test_light_kids_attributes(void **state)
+{
+	struct feed *f;
+
+	(void)state;
+	f = light_parse(
+	    "<feed xmlns=\"http://www.w3.org/2005/Atom\" "
+	    "xmlns:x=\"urn:x\" xml:base=\"http://e.com/feed/\">"
+	    "<entry><title type=\"html\" x:a=\"1\">&lt;i&gt;A&lt;/i&gt;</title>"
+	    "<link rel=\"self\" href=\"self\"/>"
+	    "<link rel=\"alternate\" type=\"text/html\" xml:base=\"/b/\" "
+	    "href=\"page?a=1\"/>"
+	    "<category term=\"c &amp; d\"/><category term=\"plain\" "
+	    "scheme=\"s\"/><category y:term=\"undeclared\" term=\"u\"/>"
+	    "<content type=\"xhtml\"><div "
+	    "xmlns=\"http://www.w3.org/1999/xhtml\">"
+	    "<p class=\"k\">x &amp; <b>y</b></p></div></content>"
+	    "<summary type=\"text\" a=\"1\" b=\"2\" c=\"3\" d=\"4\" e=\"5\" "
+	    "f=\"6\" g=\"7\" h=\"8\" i=\"9\">nine</summary>"
+	    "<id>  i1  </id></entry>"
+	    "<entry><link href=\"a?x=1&amp;y=2\"/><title type=\"text\">"
+	    "t<!-- c -->u</title><content type=\"html\" src=\"out\">x</content>"
+	    "</entry></feed>");
+	assert_int_equal(f->nitems, 2);
+	assert_string_equal(f->items[0].title, "A");
+	assert_string_equal(f->items[0].link, "http://e.com/b/page?a=1");
+	assert_int_equal(f->items[0].ncategories, 3);
+	assert_string_equal(f->items[0].categories[0], "c & d");
+	assert_string_equal(f->items[0].categories[1], "plain");
+	assert_string_equal(f->items[0].categories[2], "u");
+	assert_string_equal(
+	    f->items[0].content, "<p class=\"k\">x &amp; <b>y</b></p>");
+	assert_string_equal(f->items[0].summary, "nine");
+	assert_string_equal(f->items[0].guid, "i1");
+	assert_string_equal(f->items[1].link, "http://e.com/feed/a?x=1&y=2");
+	assert_string_equal(f->items[1].title, "tu");
+	assert_null(f->items[1].content);
+	parse_feed_free(f);
+
+	/* RSS: guid isPermaLink, and a permalink guid's base. */
+	f = light_parse(
+	    "<rss version=\"2.0\"><channel><item "
+	    "xml:base=\"http://e.com/d/\"><guid isPermaLink=\"false\">g1</guid>"
+	    "<title>t</title></item><item><guid isPermaLink=\"true\" "
+	    "xml:base=\"http://e.com/other/\">p.html</guid></item>"
+	    "<item><enclosure url=\"http://e.com/m.mp3\" type=\"audio/mpeg\" "
+	    "length=\"1\"/><guid isPermaLink=\"false\">g3</guid></item>"
+	    "</channel></rss>");
+	assert_int_equal(f->nitems, 3);
+	assert_string_equal(f->items[0].guid, "g1");
+	assert_null(f->items[0].link);
+	assert_string_equal(f->items[1].guid, "http://e.com/other/p.html");
+	assert_string_equal(f->items[1].link, "http://e.com/other/p.html");
+	assert_string_equal(f->items[2].guid, "g3");
+	parse_feed_free(f);
+}
+
 static int
 contains(const char *s, const char *needle)
 {
@@ -1570,24 +1816,28 @@ int
 main(void)
 {
 	static const struct CMUnitTest fixed[] = {
-		cmocka_unit_test(test_refused),
-		cmocka_unit_test(test_wrong_declaration_alone),
-		cmocka_unit_test(test_xxe_no_leak),
-		cmocka_unit_test(test_billion_laughs_fast),
-		cmocka_unit_test(test_quadratic_blowup),
-		cmocka_unit_test(test_item_cap),
-		cmocka_unit_test(test_schedule_hints),
-		cmocka_unit_test(test_deep_nesting),
-		cmocka_unit_test(test_random_bytes),
-		cmocka_unit_test(test_truncated_everywhere),
-		cmocka_unit_test(test_many_nbsp),
-		cmocka_unit_test(test_tiny_elements),
-		cmocka_unit_test(test_field_cut_in_character),
-		cmocka_unit_test(test_html_text),
-		cmocka_unit_test(test_html_text_spaces),
-		cmocka_unit_test(test_item_text_aside),
-		cmocka_unit_test(test_dates),
-		cmocka_unit_test(test_dates_like_curl),
+	    cmocka_unit_test(test_refused),
+	    cmocka_unit_test(test_wrong_declaration_alone),
+	    cmocka_unit_test(test_xxe_no_leak),
+	    cmocka_unit_test(test_billion_laughs_fast),
+	    cmocka_unit_test(test_quadratic_blowup),
+	    cmocka_unit_test(test_item_cap),
+	    cmocka_unit_test(test_schedule_hints),
+	    cmocka_unit_test(test_deep_nesting),
+	    cmocka_unit_test(test_random_bytes),
+	    cmocka_unit_test(test_truncated_everywhere),
+	    cmocka_unit_test(test_many_nbsp),
+	    cmocka_unit_test(test_tiny_elements),
+	    cmocka_unit_test(test_field_cut_in_character),
+	    cmocka_unit_test(test_html_text),
+	    cmocka_unit_test(test_html_text_spaces),
+	    cmocka_unit_test(test_item_text_aside),
+	    cmocka_unit_test(test_light_kids_become_real),
+	    cmocka_unit_test(test_light_kids_order),
+	    cmocka_unit_test(test_light_kids_edges),
+	    cmocka_unit_test(test_light_kids_attributes),
+	    cmocka_unit_test(test_dates),
+	    cmocka_unit_test(test_dates_like_curl),
 	};
 	struct CMUnitTest tests[nitems(feed_cases) + nitems(fixed)];
 	size_t i, n = 0;
