@@ -440,15 +440,12 @@ main(int argc, char **argv)
 	if (strcmp(cmd, "match") == 0)
 		return cmd_match(argc, argv);
 	if (strcmp(cmd, "parse") == 0) {
-		/*
-		 * No curl_global_init: parse uses libcurl's URL API and
-		 * curl_getdate only, which need nothing of it, and it would
-		 * start OpenSSL whatever it is told (2.3M instructions and a
-		 * read of openssl.cnf).
-		 */
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+			fatalx("curl_global_init failed");
 		xmlInitParser();
 		rc = cmd_parse(argc, argv);
 		xmlCleanupParser();
+		curl_global_cleanup();
 		return rc;
 	}
 	optind = 2;
