@@ -167,7 +167,7 @@ test_full(void **state)
 	assert_int_equal(conf->low_speed_limit, 2048);
 	assert_int_equal(conf->low_speed_time, 60);
 	assert_int_equal(conf->max_size, 4 * 1024 * 1024);
-	assert_string_equal(conf->contact, "https://example.org/feedmux-admin");
+	assert_string_equal(conf->contact, "https://example-org.localhost/feedmux-admin");
 	assert_string_equal(conf->proxy, "socks5h://127.0.0.1:1080");
 
 	assert_int_equal(conf->nfeeds, 2);
@@ -263,7 +263,7 @@ test_defaults(void **state)
 	assert_null(conf->outputs);
 	config_free(conf);
 
-	conf = load_text("[feed a]\nurl = http://example.com/\n"
+	conf = load_text("[feed a]\nurl = http://example-com.localhost/\n"
 			 "[output b]\nkeywords =\n");
 	assert_int_equal(conf->nfeeds, 1);
 	assert_int_equal(conf->feeds[0].interval, 900);
@@ -288,7 +288,7 @@ test_defaults(void **state)
 	/* Every field; a feed named before its section. */
 	conf = load_text("[output o]\nfields = author, content, summary, "
 			 "categories, title\nfeeds = a\n"
-			 "[feed a]\nurl = http://example.com/\n");
+			 "[feed a]\nurl = http://example-com.localhost/\n");
 	assert_int_equal(conf->outputs[0].fields, MATCH_FIELDS_ALL);
 	assert_int_equal(conf->outputs[0].nfeeds, 1);
 	config_free(conf);
@@ -305,12 +305,12 @@ test_syntax(void **state)
 	(void)state;
 	/* A byte order mark, CRLF, blank and white lines, '=' in values. */
 	conf = load_text("\xef\xbb\xbf[feed a]\r\n\r\n   \t\r\n"
-			 "url=http://example.com/?x=1&y=2#top\r\n"
+			 "url=http://example-com.localhost/?x=1&y=2#top\r\n"
 			 "[ output  b ]\n"
 			 "title = a = b ; # not a comment\n"
 			 "\t; comment\n# comment\n");
 	assert_string_equal(
-	    conf->feeds[0].url, "http://example.com/?x=1&y=2#top");
+	    conf->feeds[0].url, "http://example-com.localhost/?x=1&y=2#top");
 	assert_string_equal(conf->outputs[0].name, "b");
 	assert_string_equal(conf->outputs[0].title, "a = b ; # not a comment");
 	config_free(conf);
@@ -371,8 +371,8 @@ test_error_kinds(void **state)
 		"2: hub: scheme \"ftp\" not supported (http or https)"},
 	    {"[output o]\nhub =\n",
 		"2: hub: \"\" is not an http:// or https:// URL"},
-	    {"[server]\npublic_url = feeds.example.org\n",
-		"2: public_url: \"feeds.example.org\" is not an http:// or "
+	    {"[server]\npublic_url = feeds.example-org.localhost\n",
+		"2: public_url: \"feeds.example-org.localhost\" is not an http:// or "
 		"https:// URL"},
 	    {"[poll]\ninterval = 15x\n", "2: interval: bad duration "
 					 "\"15x\" (use 90s, 15m, 2h, 1d)"},
@@ -392,7 +392,7 @@ test_error_kinds(void **state)
 		"2: max_size: \"2G\" out of range (1k to 1G)"},
 	    {"[poll]\ntimeout = 0s\n",
 		"2: timeout: \"0s\" out of range (1s to 1h)"},
-	    {"[poll]\ncontact = ftp://example.org/\n",
+	    {"[poll]\ncontact = ftp://example-org.localhost/\n",
 		"2: contact: scheme \"ftp\" not supported (http or https)"},
 	    {"[poll]\nproxy = ftp://127.0.0.1/\n",
 		"2: proxy: \"ftp://127.0.0.1/\" is not a proxy URL (http://, "
@@ -464,15 +464,15 @@ test_error_kinds(void **state)
 	    {"[feed a]\ninterval = 5m\n\n[poll]\n",
 		"1: missing url in [feed a]"},
 	    {"[feed a]\n", "1: missing url in [feed a]"},
-	    {"[feed a]\nurl = ftp://example.com/rss\n",
+	    {"[feed a]\nurl = ftp://example-com.localhost/rss\n",
 		"2: url: scheme "
 		"\"ftp\" not supported (http or https)"},
 	    {"[feed a]\nurl = file:///etc/passwd\n",
 		"2: url: scheme "
 		"\"file\" not supported (http or https)"},
-	    {"[feed a]\nurl = example.com/rss\n",
+	    {"[feed a]\nurl = example-com.localhost/rss\n",
 		"2: url: "
-		"\"example.com/rss\" is not an http:// or https:// URL"},
+		"\"example-com.localhost/rss\" is not an http:// or https:// URL"},
 	    {"[feed a]\nurl = javascript:alert(1)\n",
 		"2: url: "
 		"\"javascript:alert(1)\" is not an http:// or https:// "
@@ -597,7 +597,7 @@ test_listen(void **state)
 	    {"[fe80::1:2]:80", "fe80::1:2", 80},
 	    {"*:443", "*", 443},
 	    {"localhost:8080", "localhost", 8080},
-	    {"feeds.example.org:1", "feeds.example.org", 1},
+	    {"feeds.example-org.localhost:1", "feeds.example-org.localhost", 1},
 	};
 	static const struct {
 		const char *value;
@@ -643,13 +643,13 @@ static void
 test_urls(void **state)
 {
 	static const char *good[] = {
-	    "http://example.com/rss",
-	    "https://example.com",
-	    "HTTPS://Example.COM:8443/a/b?c=d&e=f#g",
+	    "http://example-com.localhost/rss",
+	    "https://example-com.localhost",
+	    "HTTPS://Example-COM.localhost:8443/a/b?c=d&e=f#g",
 	    "http://[::1]:8080/feed.xml",
 	    "http://127.0.0.1/",
-	    "https://user:pw@example.com/x",
-	    "https://ar.example.com/%D8%B1%D9%88%D8%B3%D9%8A%D8%A7",
+	    "https://user:pw@example-com.localhost/x",
+	    "https://ar.example-com.localhost/%D8%B1%D9%88%D8%B3%D9%8A%D8%A7",
 	    /* curl reads a missing host as browsers do: host "rss". */
 	    "https:///rss",
 	};

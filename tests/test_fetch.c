@@ -98,7 +98,7 @@ test_host(void **state)
 	static const struct {
 		const char *url, *host;
 	} cases[] = {
-	    {"http://Example.COM/feed", "example.com"},
+	    {"http://Example-COM.localhost/feed", "example-com.localhost"},
 	    {"https://a.b:8443/x?y#z", "a.b"},
 	    {"http://127.0.0.1:8080/", "127.0.0.1"},
 	    {"http://[::1]:80/", "[::1]"},
@@ -127,9 +127,9 @@ test_user_agent(void **state)
 	ua = fetch_user_agent(NULL);
 	assert_string_equal(ua, "feedmux/" FEEDMUX_VERSION);
 	free(ua);
-	ua = fetch_user_agent("https://example.org/me");
+	ua = fetch_user_agent("https://example-org.localhost/me");
 	assert_string_equal(ua,
-	    "feedmux/" FEEDMUX_VERSION " (+https://example.org/me)");
+	    "feedmux/" FEEDMUX_VERSION " (+https://example-org.localhost/me)");
 	free(ua);
 }
 

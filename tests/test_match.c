@@ -180,8 +180,8 @@ static const struct tok_case html_tags[] = {
     /* Only the first ">" ends a tag, quoted or not. */
     {"<a title=\"x>y\">z</a>", "y|z"},
     {"كوريا<br>الشمالية", "كوريا|الشماليه"},
-    {"URL http://example.com/japan in text",
-	"url|http|example|com|japan|in|text"},
+    {"URL http://example-com.localhost/japan in text",
+	"url|http|example|com|localhost|japan|in|text"},
 };
 
 static const struct tok_case html_refs[] = {

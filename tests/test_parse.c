@@ -52,20 +52,20 @@ struct feed_case {
 	.summary = "<p>نص الخبر</p>", .categories = { "سياسة" }, \
 	.published = NONE, .updated = NONE }
 
-#define BASE_URL "http://example.com/news/feed.rss"
+#define BASE_URL "http://example-com.localhost/news/feed.rss"
 
 static const struct feed_case feed_cases[] = {
 	{
 		.name = "rss 2.0, every field",
 		.file = "rss2.xml",
 		.title = "Example News",
-		.link = "https://news.example.com/",
+		.link = "https://news.example-com.localhost/",
 		.lang = "ar",
 		.nitems = 3,
 		.items = {
 			{
 				.guid = "urn:example:1",
-				.link = "https://news.example.com/2024/first",
+				.link = "https://news.example-com.localhost/2024/first",
 				.title = "First & foremost",
 				.author = "Jo Editor",
 				.summary = "<p>Summary <b>one</b></p>",
@@ -75,8 +75,8 @@ static const struct feed_case feed_cases[] = {
 				.updated = 1704240000,
 			},
 			{
-				.guid = "https://news.example.com/2024/second",
-				.link = "https://news.example.com/2024/second",
+				.guid = "https://news.example-com.localhost/2024/second",
+				.link = "https://news.example-com.localhost/2024/second",
 				.title = "Second",
 				.author = "Sam Writer",
 				.categories = { "Politics" },
@@ -85,7 +85,7 @@ static const struct feed_case feed_cases[] = {
 			},
 			{
 				.guid = "not-a-url-42",
-				.author = "someone@example.com",
+				.author = "someone@example-com.localhost",
 				.published = NONE,
 				.updated = NONE,
 			},
@@ -95,13 +95,13 @@ static const struct feed_case feed_cases[] = {
 		.name = "atom 1.0, every field",
 		.file = "atom.xml",
 		.title = "Example Atom & more",
-		.link = "https://atom.example.org/",
+		.link = "https://atom.example-org.localhost/",
 		.lang = "en-GB",
 		.nitems = 2,
 		.items = {
 			{
-				.guid = "tag:atom.example.org,2024:1",
-				.link = "https://atom.example.org/1",
+				.guid = "tag:atom.example-org.localhost,2024:1",
+				.link = "https://atom.example-org.localhost/1",
 				.title = "A <tag> in text",
 				.author = "Ann Author",
 				.summary = "1 &lt; 2 &amp; 3 &gt; 2",
@@ -112,10 +112,10 @@ static const struct feed_case feed_cases[] = {
 				.updated = 1706949000,
 			},
 			{
-				.guid = "tag:atom.example.org,2024:2",
-				.link = "https://atom.example.org/2",
+				.guid = "tag:atom.example-org.localhost,2024:2",
+				.link = "https://atom.example-org.localhost/2",
 				.title = "Bold move & more",
-				.author = "anon@example.org",
+				.author = "anon@example-org.localhost",
 				.summary = "<p>Escaped <b>HTML</b></p>",
 				.content = "<div>cdata <i>html</i></div>",
 				.published = NONE,
@@ -127,13 +127,13 @@ static const struct feed_case feed_cases[] = {
 		.name = "rss 1.0",
 		.file = "rss1.rdf",
 		.title = "RDF Site",
-		.link = "http://rdf.example.net/",
+		.link = "http://rdf.example-net.localhost/",
 		.lang = "fr",
 		.nitems = 2,
 		.items = {
 			{
-				.guid = "http://rdf.example.net/a",
-				.link = "http://rdf.example.net/a.html",
+				.guid = "http://rdf.example-net.localhost/a",
+				.link = "http://rdf.example-net.localhost/a.html",
 				.title = "Item A",
 				.author = "Ann",
 				.summary = "About <em>A</em>",
@@ -142,8 +142,8 @@ static const struct feed_case feed_cases[] = {
 				.updated = 1072894495,
 			},
 			{
-				.guid = "http://rdf.example.net/b",
-				.link = "http://rdf.example.net/b.html",
+				.guid = "http://rdf.example-net.localhost/b",
+				.link = "http://rdf.example-net.localhost/b.html",
 				.title = "Item B",
 				.published = NONE,
 				.updated = NONE,
@@ -154,12 +154,12 @@ static const struct feed_case feed_cases[] = {
 		.name = "atom 0.3",
 		.file = "atom03.xml",
 		.title = "Old Atom",
-		.link = "http://old.example.com/",
+		.link = "http://old.example-com.localhost/",
 		.nitems = 2,
 		.items = {
 			{
-				.guid = "tag:old.example.com,2003:3",
-				.link = "http://old.example.com/03",
+				.guid = "tag:old.example-com.localhost,2003:3",
+				.link = "http://old.example-com.localhost/03",
 				.title = "Zero three",
 				.author = "Mark",
 				.summary = "Plain &amp; simple",
@@ -168,7 +168,7 @@ static const struct feed_case feed_cases[] = {
 				.updated = 1071340202,
 			},
 			{
-				.guid = "tag:old.example.com,2003:4",
+				.guid = "tag:old.example-com.localhost,2003:4",
 				.title = "Inline",
 				.content = "<p>Inline xhtml</p>",
 				.published = NONE,
@@ -223,21 +223,21 @@ static const struct feed_case feed_cases[] = {
 		.file = "base.xml",
 		.ctx = { .url = BASE_URL },
 		.title = "Relative links",
-		.link = "http://example.com/news/",
+		.link = "http://example-com.localhost/news/",
 		.nitems = 6,
 		.items = {
 			{ .guid = "a",
-			    .link = "http://example.com/news/2024/a.html",
+			    .link = "http://example-com.localhost/news/2024/a.html",
 			    .title = "relative",
 			    .published = NONE, .updated = NONE },
 			{ .link = "http://other.example/dir/b.html",
 			    .title = "absolute xml:base",
 			    .published = NONE, .updated = NONE },
-			{ .link = "http://example.com/news/sub/c.html",
+			{ .link = "http://example-com.localhost/news/sub/c.html",
 			    .title = "relative xml:base",
 			    .published = NONE, .updated = NONE },
-			{ .guid = "http://example.com/guid/d",
-			    .link = "http://example.com/guid/d",
+			{ .guid = "http://example-com.localhost/guid/d",
+			    .link = "http://example-com.localhost/guid/d",
 			    .title = "permalink guid",
 			    .published = NONE, .updated = NONE },
 			{ .link = "https://elsewhere.example/x?y=1",
@@ -252,27 +252,27 @@ static const struct feed_case feed_cases[] = {
 		.file = "base.xml",
 		.ctx = { .url = BASE_URL, .content_location = "/mirror/x.xml" },
 		.title = "Relative links",
-		.link = "http://example.com/mirror/",
+		.link = "http://example-com.localhost/mirror/",
 		.nitems = 6,
 		.items = {
 			{ .guid = "a",
-			    .link = "http://example.com/mirror/2024/a.html",
+			    .link = "http://example-com.localhost/mirror/2024/a.html",
 			    .title = "relative",
 			    .published = NONE, .updated = NONE },
 			{ .link = "http://other.example/dir/b.html",
 			    .title = "absolute xml:base",
 			    .published = NONE, .updated = NONE },
-			{ .link = "http://example.com/mirror/sub/c.html",
+			{ .link = "http://example-com.localhost/mirror/sub/c.html",
 			    .title = "relative xml:base",
 			    .published = NONE, .updated = NONE },
-			{ .guid = "http://example.com/guid/d",
-			    .link = "http://example.com/guid/d",
+			{ .guid = "http://example-com.localhost/guid/d",
+			    .link = "http://example-com.localhost/guid/d",
 			    .title = "permalink guid",
 			    .published = NONE, .updated = NONE },
 			{ .link = "https://elsewhere.example/x?y=1",
 			    .title = "absolute",
 			    .published = NONE, .updated = NONE },
-			{ .link = "http://example.com/mirror/x.xml#top",
+			{ .link = "http://example-com.localhost/mirror/x.xml#top",
 			    .title = "fragment",
 			    .published = NONE, .updated = NONE },
 		},
@@ -611,11 +611,11 @@ static const struct feed_case feed_cases[] = {
 		    "</item>tail text<item><title>three</title></item>"
 		    "<!-- c --><item><title>four</title></item>&amp;"
 		    "<item><title>five</title><item><title>nested</title>"
-		    "</item></item><link>http://example.com/</link></channel>"
+		    "</item></item><link>http://example-com.localhost/</link></channel>"
 		    "<channel><item><title>other channel</title></item>"
 		    "</channel><item><title>root 2</title></item></rss>",
 		.title = "c",
-		.link = "http://example.com/",
+		.link = "http://example-com.localhost/",
 		.nitems = 7,
 		.items = {
 			{ .title = "one", .published = NONE, .updated = NONE },
@@ -664,16 +664,16 @@ static const struct feed_case feed_cases[] = {
 		.name = "entries read as they close, xml:base of the feed "
 		    "after them, an entry cut off by the end",
 		.data = "<feed xmlns=\"http://www.w3.org/2005/Atom\" "
-		    "xml:base=\"http://example.com/a/\"><entry><id>1</id>"
+		    "xml:base=\"http://example-com.localhost/a/\"><entry><id>1</id>"
 		    "<link href=\"one\"/></entry><entry xml:base=\"b/\">"
 		    "<id>2</id><link href=\"two\"/></entry>"
 		    "<title>late title</title><entry><id>3</id>",
 		.title = "late title",
 		.nitems = 2,
 		.items = {
-			{ .guid = "1", .link = "http://example.com/a/one",
+			{ .guid = "1", .link = "http://example-com.localhost/a/one",
 			    .published = NONE, .updated = NONE },
-			{ .guid = "2", .link = "http://example.com/a/b/two",
+			{ .guid = "2", .link = "http://example-com.localhost/a/b/two",
 			    .published = NONE, .updated = NONE },
 		},
 	},
@@ -798,7 +798,7 @@ static const struct {
 	{ "other xml", NULL, "<?xml version=\"1.0\"?><opml><body/></opml>",
 	    "not a feed: root element <opml>" },
 	{ "atom root in a foreign namespace", NULL,
-	    "<feed xmlns=\"http://example.com/ns\"><entry/></feed>",
+	    "<feed xmlns=\"http://example-com.localhost/ns\"><entry/></feed>",
 	    "not a feed: root element <feed>" },
 	{ "billion laughs", "billion-laughs.xml", NULL,
 	    "refused: entity reference loop" },
@@ -872,7 +872,7 @@ test_item_text_aside(void **state)
 	    "<rss version=\"2.0\"><channel><title>t</title>"
 	    "<item><title>one &amp; <![CDATA[two]]></title>"
 	    "<body xmlns=\"http://www.w3.org/1999/xhtml\">a &lt;b&gt; c</body>"
-	    "<author>jo@example.com (Jo)</author><unknown>u</unknown>"
+	    "<author>jo@example-com.localhost (Jo)</author><unknown>u</unknown>"
 	    "<guid isPermaLink=\"false\">g1</guid></item>"
 	    "<item><title>open</title><guid>g2</guid><x>y</x>";
 	static const char atom[] =
@@ -880,7 +880,7 @@ test_item_text_aside(void **state)
 	    "<entry><title type=\"html\">&lt;b&gt;T&lt;/b&gt;</title>"
 	    "<author>only text</author><id> i1 </id>"
 	    "<content type=\"xhtml\">plain</content>"
-	    "<link href=\"http://example.com/a\">ignored</link></entry>"
+	    "<link href=\"http://example-com.localhost/a\">ignored</link></entry>"
 	    "<entry><id>i2</id><x>y</x>";
 	struct feed *f;
 	char *cause = NULL;
@@ -904,7 +904,7 @@ test_item_text_aside(void **state)
 	assert_null(f->items[0].author);
 	assert_string_equal(f->items[0].guid, "i1");
 	assert_string_equal(f->items[0].content, "plain");
-	assert_string_equal(f->items[0].link, "http://example.com/a");
+	assert_string_equal(f->items[0].link, "http://example-com.localhost/a");
 	parse_feed_free(f);
 	free(cause);
 }
@@ -1049,18 +1049,18 @@ test_light_kids_edges(void **state)
 	(void)state;
 	f = light_parse(
 	    "<rss version=\"2.0\"><channel "
-	    "xml:base=\"http://example.com/a/\"><title>t</title>"
+	    "xml:base=\"http://example-com.localhost/a/\"><title>t</title>"
 	    "<item xml:base=\"dir/\"><link>page.html</link>"
 	    "<guid>g.html</guid></item>"
 	    "<item><link>other.html</link></item>"
 	    "<item><title>open</title><link>x</link><description>half");
 	assert_int_equal(f->nitems, 2);
 	assert_string_equal(
-	    f->items[0].link, "http://example.com/a/dir/page.html");
+	    f->items[0].link, "http://example-com.localhost/a/dir/page.html");
 	assert_string_equal(
-	    f->items[0].guid, "http://example.com/a/dir/g.html");
+	    f->items[0].guid, "http://example-com.localhost/a/dir/g.html");
 	assert_string_equal(
-	    f->items[1].link, "http://example.com/a/other.html");
+	    f->items[1].link, "http://example-com.localhost/a/other.html");
 	parse_feed_free(f);
 
 	/* Cut off right after a light kid's start, and after its end. */

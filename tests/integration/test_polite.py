@@ -17,7 +17,7 @@ import expect
 import harness
 from harness import check, soft_check
 
-CONTACT = "https://example.org/feedmux-test"
+CONTACT = "https://example-org.localhost/feedmux-test"
 MAX_SIZE = 1024 * 1024
 # interval, then the path; every feed on the one feedserver.
 FEEDS = {
