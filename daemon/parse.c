@@ -249,6 +249,15 @@ struct pstate {
 	} rule_memo[64];
 };
 
+/* Whether elements of items may be light kids (see parse_light_kids). */
+static int light_kids = 1;
+
+void
+parse_light_kids(int on)
+{
+	light_kids = on;
+}
+
 /* Attributes a light kid may have (item_kid makes their nodes). */
 #define KID_MAX_ATTRS 8
 
@@ -3102,7 +3111,7 @@ parse_start_element(void *arg, const xmlChar *localname,
 	 * An element of the open item without attributes: a light kid (an
 	 * undeclared prefix would make libxml2 name it "prefix:name").
 	 */
-	if (doc && st->cur != NULL && ctxt->node == st->cur &&
+	if (light_kids && doc && st->cur != NULL && ctxt->node == st->cur &&
 	    nnamespaces == 0 && (prefix == NULL || uri != NULL) &&
 	    kid_attrs_plain(nattributes, ndefaulted, attributes) &&
 	    start_tag_ends(ctxt)) {

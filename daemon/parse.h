@@ -80,4 +80,11 @@ size_t parse_html_text_buf(const char *html, struct buf *b,
 /* Dates as feeds write them (RFC 822 and variants, RFC 3339 / W3C-DTF). */
 int64_t parse_date(const char *);
 
+/*
+ * For tests: with 0, every element of an item enters libxml2's tree, as
+ * none did before light kids (see parse.c); parse_feed must give the same
+ * feed either way. 1, the default, lets them stay out of it.
+ */
+void parse_light_kids(int on);
+
 #endif
