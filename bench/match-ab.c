@@ -161,7 +161,7 @@ main(int argc, char **argv)
 	struct feed **feeds = NULL, *f;
 	const char *list = NULL;
 	char line[4096], *end, *cause = NULL, *const * k;
-	double *ratio;
+	double *ratio, med;
 	size_t nfeeds = 0, r, i, o, n, nany, nall, nnone;
 	long rounds = 5;
 	FILE *fp;
@@ -220,13 +220,13 @@ main(int argc, char **argv)
 	printf("feeds: %zu, rounds: %ld, CPU seconds, median (min-max)\n",
 	    nfeeds, rounds);
 	for (i = 0; i < 2; i++) {
-		double med = median(vs[i].t, (size_t)rounds);
-
+		med = median(vs[i].t, (size_t)rounds);
 		printf("%s: %.4f s (%.4f-%.4f)\n", i == 0 ? "old" : "new", med,
 		    vs[i].t[0], vs[i].t[rounds - 1]);
 	}
-	printf("new / old: %.3f (%.3f-%.3f)\n", median(ratio, (size_t)rounds),
-	    ratio[0], ratio[rounds - 1]);
+	med = median(ratio, (size_t)rounds); /* sorts them */
+	printf(
+	    "new / old: %.3f (%.3f-%.3f)\n", med, ratio[0], ratio[rounds - 1]);
 	for (o = 0; o < OUTPUTS; o++) {
 		if (vs[0].passes[o] != vs[1].passes[o]) {
 			printf("output %zu: old let %zu through, new %zu\n", o,
