@@ -78,11 +78,17 @@ struct passed {
 };
 
 /*
- * The union's bitmap (below), here so that tokens are tested against it as
- * they end: 2^22 bits, 512 KB. Never NULL: with no filter it is all zero.
+ * The union's bitmaps (below), here so that tokens are tested against them
+ * as they end: 2^22 bits, 512 KB, for the hashes of whole strings; 2^16
+ * bits, 8 KB, for the heads of prefix strings, which are few (a few per
+ * prefix keyword) but looked up for most tokens, two heads each: in a
+ * bitmap of their own they stay in the nearest cache, and a token costs one
+ * access to the large one. Never NULL: with no filter they are all zero.
  */
 #define UNION_BITS_LOG 22
+#define UNION_HBITS_LOG 16
 static uint64_t union_bits[((size_t)1 << UNION_BITS_LOG) / 64];
+static uint64_t union_hbits[((size_t)1 << UNION_HBITS_LOG) / 64];
 
 /*
  * A token that a filter of the union (below) may want, and how
@@ -252,6 +258,21 @@ union_test(uint32_t h)
 	return (unsigned)(union_bits[b >> 6] >> (b & 63)) & 1;
 }
 
+/* Likewise for a head, in the small bitmap. */
+static uint32_t
+union_hbit(uint32_t h)
+{
+	return h >> (32 - UNION_HBITS_LOG);
+}
+
+static unsigned
+union_htest(uint32_t h)
+{
+	uint32_t b = union_hbit(h);
+
+	return (unsigned)(union_hbits[b >> 6] >> (b & 63)) & 1;
+}
+
 /*
  * Whether a token of hash h and nch code points (HEAD_LONG or more: at
  * least as many) passes the union's bitmap by its hash (1) or one of its
@@ -266,9 +287,9 @@ union_passes(uint32_t h, const struct tok *t, uint32_t nch)
 	unsigned pass = union_test(h);
 
 	if (nch > HEAD_SHORT) {
-		pass |= union_test(t->head) << 1;
+		pass |= union_htest(t->head) << 1;
 		if (nch >= HEAD_LONG)
-			pass |= union_test(t->head5) << 1;
+			pass |= union_htest(t->head5) << 1;
 	}
 	return pass;
 }
@@ -1266,9 +1287,9 @@ arabic_words(struct tstate *st, uint32_t v, const uint32_t *fast,
 		*w++ = '\0';                                                   \
 		pass = union_test(h);                                          \
 		if ((nc) > HEAD_SHORT)                                         \
-			pass |= union_test(t->head) << 1;                      \
+			pass |= union_htest(t->head) << 1;                     \
 		if ((nc) > HEAD_LONG)                                          \
-			pass |= union_test(t->head5) << 1;                     \
+			pass |= union_htest(t->head5) << 1;                    \
 		if (pass != 0)                                                 \
 			toklist_cand(tl, t, pass);                             \
 		goto next;                                                     \
@@ -2434,10 +2455,14 @@ union_mask_at(uint32_t h)
 	return (h * 0x27d4eb2fu) >> (32 - UNION_MASK_LOG);
 }
 
+/* A whole string's hash (UNION_WHOLE) or a prefix string's head. */
 static void
 union_set(uint32_t h, uint32_t mask)
 {
-	bit_set(union_bits, union_bit(h));
+	if (mask & UNION_HEADS)
+		bit_set(union_hbits, union_hbit(h));
+	else
+		bit_set(union_bits, union_bit(h));
 	union_mask[union_mask_at(h)] |= mask;
 }
 
@@ -2495,6 +2520,7 @@ union_leave(struct match_filter *mf)
 	if (mf->next != NULL)
 		mf->next->prev = mf->prev;
 	memset(union_bits, 0, sizeof union_bits);
+	memset(union_hbits, 0, sizeof union_hbits);
 	memset(
 	    union_mask, 0, ((size_t)1 << UNION_MASK_LOG) * sizeof *union_mask);
 	for (o = union_first; o != NULL; o = o->next)
