@@ -387,7 +387,7 @@ text_finish_repair(char *s, int collapse)
 		if (!is_trim_space(cp))
 			keep = b.len;
 	}
-	free(s);
+	pool_free(s);
 
 	if (keep == 0) {
 		buf_free(&b);
@@ -521,7 +521,7 @@ text_finish_len(char *s, size_t len, int collapse, int valid)
 	p += off;
 	end = p + n;
 	if (p == end) {
-		free(s);
+		pool_free(s);
 		return NULL;
 	}
 	*end = '\0';
@@ -803,7 +803,7 @@ link_resolve(struct pstate *st, xmlNodePtr node, char *ref)
 	base = xmlNodeGetBase(st->doc, node);
 	s = url_resolve((const char *)base, ref);
 	xmlFree(base);
-	free(ref);
+	pool_free(ref);
 	/*
 	 * An xml:base read under a broken encoding label may hold bytes that
 	 * are not UTF-8; the link must not carry them (parse.h promises).
@@ -927,7 +927,7 @@ node_attr_mime(xmlNodePtr n, const char *name, char *buf, size_t size,
 	if ((a = node_attr(n, name)) == NULL)
 		return NULL;
 	*heap = mime_base(a);
-	free(a);
+	pool_free(a);
 	return *heap;
 }
 
@@ -1055,7 +1055,7 @@ stash_to_tree(xmlNodePtr n)
 		return;
 	if ((t = xmlNewDocText(n->doc, n->_private)) == NULL)
 		fatalx("xmlNewDocText");
-	free(n->_private);
+	pool_free(n->_private);
 	n->_private = NULL;
 	xmlAddChild(n, t);
 }
@@ -1068,7 +1068,7 @@ stash_free(xmlNodePtr item)
 
 	for (n = item->children; n != NULL; n = n->next) {
 		if (n->type == XML_ELEMENT_NODE && n->_private != NULL) {
-			free(n->_private);
+			pool_free(n->_private);
 			n->_private = NULL;
 		}
 	}
@@ -1627,7 +1627,7 @@ html_to_text(char *html, int valid)
 		return NULL;
 	buf_init(&b);
 	html_text_put(html, &b);
-	free(html);
+	pool_free(html);
 	/* References decode to valid UTF-8: only the input can spoil it. */
 	return text_finish_checked(buf_steal(&b, NULL), 1, valid);
 }
@@ -1689,7 +1689,7 @@ construct_kind(xmlNodePtr n)
 	if ((t = node_attr_mime(n, "type", buf, sizeof buf, &heap)) == NULL)
 		return K_TEXT;
 	k = mime_kind(t);
-	free(heap);
+	pool_free(heap);
 	return k;
 }
 
@@ -1715,7 +1715,7 @@ construct_read(struct pstate *st, xmlNodePtr n, int want_html)
 			escaped = 1;
 		else if (strcasecmp(mode, "base64") == 0)
 			base64 = 1;
-		free(mode);
+		pool_free(mode);
 	}
 
 	/* Decoded base64 is any bytes at all. */
@@ -1723,7 +1723,7 @@ construct_read(struct pstate *st, xmlNodePtr n, int want_html)
 	if (kind == K_BINARY || base64) {
 		raw = node_text_raw(st, n);
 		s = base64_decode(raw);
-		free(raw);
+		pool_free(raw);
 		if (s == NULL)
 			return NULL;
 		raw = s;
@@ -1745,7 +1745,7 @@ construct_read(struct pstate *st, xmlNodePtr n, int want_html)
 			return text_finish_checked(raw, 1, valid);
 		buf_init(&b);
 		html_escape(&b, raw, 0);
-		free(raw);
+		pool_free(raw);
 		return text_finish_checked(buf_steal(&b, NULL), 0, valid);
 	}
 	if (want_html)
@@ -1861,7 +1861,7 @@ atom_person(struct pstate *st, xmlNodePtr n)
 			email = node_text(st, c);
 	}
 	if (name != NULL) {
-		free(email);
+		pool_free(email);
 		return name;
 	}
 	return email;
@@ -1893,12 +1893,12 @@ atom_link(struct pstate *st, xmlNodePtr n)
 
 	if ((rel = node_attr(n, "rel")) != NULL) {
 		ok = link_rel_ok(rel);
-		free(rel);
+		pool_free(rel);
 	}
 	if (ok && (t = node_attr_mime(n, "type", buf, sizeof buf, &heap)) !=
 	    NULL) {
 		ok = link_type_ok(t);
-		free(heap);
+		pool_free(heap);
 	}
 	if (!ok)
 		return NULL;
@@ -1914,12 +1914,12 @@ item_add_category(struct item *it, char *s)
 		return;
 	for (i = 0; i < it->ncategories; i++) {
 		if (strcmp(it->categories[i], s) == 0) {
-			free(s);
+			pool_free(s);
 			return;
 		}
 	}
 	if (it->ncategories >= PARSE_MAX_CATEGORIES) {
-		free(s);
+		pool_free(s);
 		return;
 	}
 	it->categories = xreallocarray(it->categories, it->ncategories + 1,
@@ -1934,7 +1934,7 @@ set_first(char **slot, char *s)
 	if (*slot == NULL)
 		*slot = s;
 	else
-		free(s);
+		pool_free(s);
 }
 
 /* Keep the last value of a field (a repeated link: the last one counts). */
@@ -1943,7 +1943,7 @@ set_last(char **slot, char *s)
 {
 	if (s == NULL)
 		return;
-	free(*slot);
+	pool_free(*slot);
 	*slot = s;
 }
 
@@ -1955,7 +1955,7 @@ set_date(int64_t *slot, char *s)
 	if (s == NULL)
 		return;
 	t = parse_date(s);
-	free(s);
+	pool_free(s);
 	if (*slot == PARSE_NO_TIME)
 		*slot = t;
 }
@@ -2024,7 +2024,7 @@ item_guid(struct pstate *st, struct draft *d, xmlNodePtr n)
 		return;
 	if ((perma = node_attr(n, "isPermaLink")) != NULL) {
 		permalink = strcasecmp(perma, "false") != 0;
-		free(perma);
+		pool_free(perma);
 	}
 	if (permalink) {
 		s = link_resolve(st, n, s);
@@ -2087,7 +2087,7 @@ item_set(struct item *it, const struct rule *r, char *s)
 		set_date(&it->updated, s);
 		break;
 	case F_LANG:
-		free(s);
+		pool_free(s);
 		break;
 	}
 }
@@ -2251,7 +2251,7 @@ item_read(struct pstate *st, xmlNodePtr node, struct item *it, struct kid *kids,
 		it->link = d.permalink;
 		d.permalink = NULL;
 	}
-	free(d.permalink);
+	pool_free(d.permalink);
 
 	/* RSS 1.0 names every item by its rdf:about. */
 	if (it->guid == NULL &&
@@ -2267,15 +2267,15 @@ parse_item_clear(struct item *it)
 {
 	size_t i;
 
-	free(it->guid);
-	free(it->link);
-	free(it->title);
-	free(it->author);
-	free(it->summary);
-	free(it->content);
+	pool_free(it->guid);
+	pool_free(it->link);
+	pool_free(it->title);
+	pool_free(it->author);
+	pool_free(it->summary);
+	pool_free(it->content);
 	for (i = 0; i < it->ncategories; i++)
-		free(it->categories[i]);
-	free(it->categories);
+		pool_free(it->categories[i]);
+	pool_free(it->categories);
 }
 
 /* A whole non-negative number of at most 9 digits; -1 otherwise. */
@@ -2325,7 +2325,7 @@ feed_read_hints(struct pstate *st, xmlNodePtr channel, struct feed *f)
 			s = node_text(st, n);
 			if ((v = hint_number(s)) > 0)
 				f->ttl = (int64_t)v * 60;
-			free(s);
+			pool_free(s);
 		} else if (node_is(st, n, NS_RSS, "skipHours")) {
 			for (c = n->children; c != NULL; c = c->next) {
 				if (!node_is(st, c, NS_RSS, "hour"))
@@ -2334,7 +2334,7 @@ feed_read_hints(struct pstate *st, xmlNodePtr channel, struct feed *f)
 				/* Some write 1 to 24 for 0 to 23. */
 				if ((v = hint_number(s)) >= 0 && v <= 24)
 					f->skip_hours |= 1U << (v % 24);
-				free(s);
+				pool_free(s);
 			}
 		} else if (node_is(st, n, NS_RSS, "skipDays")) {
 			for (c = n->children; c != NULL; c = c->next) {
@@ -2344,19 +2344,19 @@ feed_read_hints(struct pstate *st, xmlNodePtr channel, struct feed *f)
 				for (i = 0; s != NULL && i < nitems(days); i++)
 					if (strcasecmp(s, days[i]) == 0)
 						f->skip_days |= 1U << i;
-				free(s);
+				pool_free(s);
 			}
 		} else if (node_is(st, n, NS_SY, "updatePeriod")) {
 			s = node_text(st, n);
 			for (i = 0; s != NULL && i < nitems(periods); i++)
 				if (strcasecmp(s, periods[i].name) == 0)
 					period = periods[i].seconds;
-			free(s);
+			pool_free(s);
 		} else if (node_is(st, n, NS_SY, "updateFrequency")) {
 			s = node_text(st, n);
 			if ((v = hint_number(s)) > 0)
 				frequency = v;
-			free(s);
+			pool_free(s);
 		}
 	}
 	if (period > 0)
@@ -2389,7 +2389,7 @@ feed_read_meta(struct pstate *st, xmlNodePtr channel, struct feed *f)
 			set_first(&f->lang, s);
 			break;
 		default:
-			free(s);
+			pool_free(s);
 			break;
 		}
 	}
@@ -2460,7 +2460,7 @@ document_uri(const struct parse_context *ctx)
 		s = url_resolve(ctx->url, ctx->content_location);
 		if (url_has_scheme(s))
 			return s;
-		free(s);
+		pool_free(s);
 	}
 	if (ctx->url != NULL && *ctx->url != '\0')
 		return xstrdup(ctx->url);
@@ -2602,12 +2602,12 @@ utf8_mend(const char *data, size_t *len, char **charset, int *options,
 		/* ASCII declared, UTF-8 given: UTF-8 it is. */
 		if (strcasecmp(enc, "utf-8") == 0 || strcasecmp(enc, "utf8") == 0)
 			return 0;
-		free(*charset);
+		pool_free(*charset);
 		*charset = xstrdup("utf-8");
 		*options |= XML_PARSE_IGNORE_ENC;
 		return 1;
 	}
-	free(*charset);
+	pool_free(*charset);
 	*options |= XML_PARSE_IGNORE_ENC;
 	if (!has_multibyte((const unsigned char *)data, *len)) {
 		*charset = xstrdup("windows-1252");
@@ -2825,7 +2825,7 @@ kids_clear(struct pstate *st)
 	size_t i;
 
 	for (i = 0; i < st->nkids; i++)
-		free(st->kids[i].text);
+		pool_free(st->kids[i].text);
 	st->nkids = 0;
 	st->light = 0;
 	st->nkid_attrs = 0;
@@ -3065,7 +3065,7 @@ stream_clear(struct pstate *st)
 	kids_clear(st);
 	for (i = 0; i < st->nread; i++)
 		parse_item_clear(&st->items[i]);
-	free(st->items);
+	pool_free(st->items);
 	st->items = NULL;
 	st->nread = st->nalloc = 0;
 	st->root = st->channel = st->done = st->cur = NULL;
@@ -3347,7 +3347,7 @@ document_read(struct pstate *st, const char *data, size_t len,
 		charset = content_type_charset(ctx->content_type);
 	if (charset != NULL) {
 		if ((handler = xmlFindCharEncodingHandler(charset)) == NULL) {
-			free(charset);
+			pool_free(charset);
 			charset = NULL;
 		} else {
 			xmlCharEncCloseFunc(handler);
@@ -3356,7 +3356,7 @@ document_read(struct pstate *st, const char *data, size_t len,
 	}
 	if ((mended = utf32_convert(data, &len)) != NULL) {
 		data = mended;
-		free(charset);
+		pool_free(charset);
 		charset = xstrdup("utf-8");
 		options |= XML_PARSE_IGNORE_ENC;
 	}
@@ -3373,7 +3373,7 @@ document_read(struct pstate *st, const char *data, size_t len,
 		if (ascii_compatible(data, len, charset) &&
 		    (fixed = amp_repair(mended != NULL ? mended : data,
 		    &len)) != NULL) {
-			free(mended);
+			pool_free(mended);
 			mended = fixed;
 			again = 1;
 		}
@@ -3384,8 +3384,8 @@ document_read(struct pstate *st, const char *data, size_t len,
 		st->entity_bytes = PARSE_MAX_ENTITY_BYTES;
 		st->entity_overflow = 0;
 		xmlFreeDoc(st->doc);
-		free(st->open);
-		free(st->error);
+		pool_free(st->open);
+		pool_free(st->error);
 		st->doc = NULL;
 		st->open = NULL;
 		st->nopen = 0;
@@ -3394,9 +3394,9 @@ document_read(struct pstate *st, const char *data, size_t len,
 		document_push(st, mended != NULL ? mended : data, len, uri,
 		    charset, options);
 	}
-	free(uri);
-	free(charset);
-	free(mended);
+	pool_free(uri);
+	pool_free(charset);
+	pool_free(mended);
 
 	if (st->entity_loop) {
 		*cause = xstrdup("refused: entity reference loop");
@@ -3526,17 +3526,17 @@ parse_feed(const char *data, size_t len, const struct parse_context *ctx,
 	xmlSetGenericErrorFunc(old_error_ctx, old_error);
 	stream_clear(&st);	/* what no feed took */
 	buf_free(&st.text);
-	free(st.kids);
-	free(st.kid_attrs);
+	pool_free(st.kids);
+	pool_free(st.kid_attrs);
 	buf_free(&st.kid_values);
 	xmlFreeDoc(st.doc);
-	free(st.open);
-	free(st.error);
+	pool_free(st.open);
+	pool_free(st.error);
 out:
 	if (cause != NULL)
 		*cause = why;
 	else
-		free(why);
+		pool_free(why);
 	return f;
 }
 
@@ -3549,11 +3549,11 @@ parse_feed_free(struct feed *f)
 		return;
 	for (i = 0; i < f->nitems; i++)
 		parse_item_clear(&f->items[i]);
-	free(f->items);
-	free(f->title);
-	free(f->link);
-	free(f->lang);
-	free(f);
+	pool_free(f->items);
+	pool_free(f->title);
+	pool_free(f->link);
+	pool_free(f->lang);
+	pool_free(f);
 }
 
 /* --- dates ------------------------------------------------------------ */
