@@ -442,9 +442,6 @@ main(int argc, char **argv)
 	if (strcmp(cmd, "parse") == 0) {
 		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 			fatalx("curl_global_init failed");
-		/* Before libxml2 allocates anything (see pool_enable). */
-		pool_enable(1);
-		xmlMemSetup(pool_free, pool_alloc, realloc, pool_strdup);
 		xmlInitParser();
 		rc = cmd_parse(argc, argv);
 		xmlCleanupParser();

@@ -387,7 +387,7 @@ text_finish_repair(char *s, int collapse)
 		if (!is_trim_space(cp))
 			keep = b.len;
 	}
-	pool_free(s);
+	free(s);
 
 	if (keep == 0) {
 		buf_free(&b);
@@ -523,7 +523,7 @@ text_finish_len(char *s, size_t len, int collapse, int valid)
 	p += off;
 	end = p + n;
 	if (p == end) {
-		pool_free(s);
+		free(s);
 		return NULL;
 	}
 	*end = '\0';
@@ -804,7 +804,7 @@ link_resolve(struct pstate *st, xmlNodePtr node, char *ref)
 	base = xmlNodeGetBase(st->doc, node);
 	s = url_resolve((const char *)base, ref);
 	xmlFree(base);
-	pool_free(ref);
+	free(ref);
 	/*
 	 * An xml:base read under a broken encoding label may hold bytes that
 	 * are not UTF-8; the link must not carry them (parse.h promises).
@@ -928,7 +928,7 @@ node_attr_mime(xmlNodePtr n, const char *name, char *buf, size_t size,
 	if ((a = node_attr(n, name)) == NULL)
 		return NULL;
 	*heap = mime_base(a);
-	pool_free(a);
+	free(a);
 	return *heap;
 }
 
@@ -1056,7 +1056,7 @@ stash_to_tree(xmlNodePtr n)
 		return;
 	if ((t = xmlNewDocText(n->doc, n->_private)) == NULL)
 		fatalx("xmlNewDocText");
-	pool_free(n->_private);
+	free(n->_private);
 	n->_private = NULL;
 	xmlAddChild(n, t);
 }
@@ -1069,7 +1069,7 @@ stash_free(xmlNodePtr item)
 
 	for (n = item->children; n != NULL; n = n->next) {
 		if (n->type == XML_ELEMENT_NODE && n->_private != NULL) {
-			pool_free(n->_private);
+			free(n->_private);
 			n->_private = NULL;
 		}
 	}
@@ -1628,7 +1628,7 @@ html_to_text(char *html, int valid)
 		return NULL;
 	buf_init(&b);
 	html_text_put(html, &b);
-	pool_free(html);
+	free(html);
 	/* References decode to valid UTF-8: only the input can spoil it. */
 	return text_finish_checked(buf_steal(&b, NULL), 1, valid);
 }
@@ -1690,7 +1690,7 @@ construct_kind(xmlNodePtr n)
 	if ((t = node_attr_mime(n, "type", buf, sizeof buf, &heap)) == NULL)
 		return K_TEXT;
 	k = mime_kind(t);
-	pool_free(heap);
+	free(heap);
 	return k;
 }
 
@@ -1716,7 +1716,7 @@ construct_read(struct pstate *st, xmlNodePtr n, int want_html)
 			escaped = 1;
 		else if (strcasecmp(mode, "base64") == 0)
 			base64 = 1;
-		pool_free(mode);
+		free(mode);
 	}
 
 	/* Decoded base64 is any bytes at all. */
@@ -1724,7 +1724,7 @@ construct_read(struct pstate *st, xmlNodePtr n, int want_html)
 	if (kind == K_BINARY || base64) {
 		raw = node_text_raw(st, n);
 		s = base64_decode(raw);
-		pool_free(raw);
+		free(raw);
 		if (s == NULL)
 			return NULL;
 		raw = s;
@@ -1746,7 +1746,7 @@ construct_read(struct pstate *st, xmlNodePtr n, int want_html)
 			return text_finish_checked(raw, 1, valid);
 		buf_init(&b);
 		html_escape(&b, raw, 0);
-		pool_free(raw);
+		free(raw);
 		return text_finish_checked(buf_steal(&b, NULL), 0, valid);
 	}
 	if (want_html)
@@ -1862,7 +1862,7 @@ atom_person(struct pstate *st, xmlNodePtr n)
 			email = node_text(st, c);
 	}
 	if (name != NULL) {
-		pool_free(email);
+		free(email);
 		return name;
 	}
 	return email;
@@ -1894,12 +1894,12 @@ atom_link(struct pstate *st, xmlNodePtr n)
 
 	if ((rel = node_attr(n, "rel")) != NULL) {
 		ok = link_rel_ok(rel);
-		pool_free(rel);
+		free(rel);
 	}
 	if (ok && (t = node_attr_mime(n, "type", buf, sizeof buf, &heap)) !=
 	    NULL) {
 		ok = link_type_ok(t);
-		pool_free(heap);
+		free(heap);
 	}
 	if (!ok)
 		return NULL;
@@ -1915,12 +1915,12 @@ item_add_category(struct item *it, char *s)
 		return;
 	for (i = 0; i < it->ncategories; i++) {
 		if (strcmp(it->categories[i], s) == 0) {
-			pool_free(s);
+			free(s);
 			return;
 		}
 	}
 	if (it->ncategories >= PARSE_MAX_CATEGORIES) {
-		pool_free(s);
+		free(s);
 		return;
 	}
 	it->categories = xreallocarray(it->categories, it->ncategories + 1,
@@ -1935,7 +1935,7 @@ set_first(char **slot, char *s)
 	if (*slot == NULL)
 		*slot = s;
 	else
-		pool_free(s);
+		free(s);
 }
 
 /* Keep the last value of a field (a repeated link: the last one counts). */
@@ -1944,7 +1944,7 @@ set_last(char **slot, char *s)
 {
 	if (s == NULL)
 		return;
-	pool_free(*slot);
+	free(*slot);
 	*slot = s;
 }
 
@@ -1956,7 +1956,7 @@ set_date(int64_t *slot, char *s)
 	if (s == NULL)
 		return;
 	t = parse_date(s);
-	pool_free(s);
+	free(s);
 	if (*slot == PARSE_NO_TIME)
 		*slot = t;
 }
@@ -2025,7 +2025,7 @@ item_guid(struct pstate *st, struct draft *d, xmlNodePtr n)
 		return;
 	if ((perma = node_attr(n, "isPermaLink")) != NULL) {
 		permalink = strcasecmp(perma, "false") != 0;
-		pool_free(perma);
+		free(perma);
 	}
 	if (permalink) {
 		s = link_resolve(st, n, s);
@@ -2088,7 +2088,7 @@ item_set(struct item *it, const struct rule *r, char *s)
 		set_date(&it->updated, s);
 		break;
 	case F_LANG:
-		pool_free(s);
+		free(s);
 		break;
 	}
 }
@@ -2252,7 +2252,7 @@ item_read(struct pstate *st, xmlNodePtr node, struct item *it, struct kid *kids,
 		it->link = d.permalink;
 		d.permalink = NULL;
 	}
-	pool_free(d.permalink);
+	free(d.permalink);
 
 	/* RSS 1.0 names every item by its rdf:about. */
 	if (it->guid == NULL &&
@@ -2268,15 +2268,15 @@ parse_item_clear(struct item *it)
 {
 	size_t i;
 
-	pool_free(it->guid);
-	pool_free(it->link);
-	pool_free(it->title);
-	pool_free(it->author);
-	pool_free(it->summary);
-	pool_free(it->content);
+	free(it->guid);
+	free(it->link);
+	free(it->title);
+	free(it->author);
+	free(it->summary);
+	free(it->content);
 	for (i = 0; i < it->ncategories; i++)
-		pool_free(it->categories[i]);
-	pool_free(it->categories);
+		free(it->categories[i]);
+	free(it->categories);
 }
 
 /* A whole non-negative number of at most 9 digits; -1 otherwise. */
@@ -2326,7 +2326,7 @@ feed_read_hints(struct pstate *st, xmlNodePtr channel, struct feed *f)
 			s = node_text(st, n);
 			if ((v = hint_number(s)) > 0)
 				f->ttl = (int64_t)v * 60;
-			pool_free(s);
+			free(s);
 		} else if (node_is(st, n, NS_RSS, "skipHours")) {
 			for (c = n->children; c != NULL; c = c->next) {
 				if (!node_is(st, c, NS_RSS, "hour"))
@@ -2335,7 +2335,7 @@ feed_read_hints(struct pstate *st, xmlNodePtr channel, struct feed *f)
 				/* Some write 1 to 24 for 0 to 23. */
 				if ((v = hint_number(s)) >= 0 && v <= 24)
 					f->skip_hours |= 1U << (v % 24);
-				pool_free(s);
+				free(s);
 			}
 		} else if (node_is(st, n, NS_RSS, "skipDays")) {
 			for (c = n->children; c != NULL; c = c->next) {
@@ -2345,19 +2345,19 @@ feed_read_hints(struct pstate *st, xmlNodePtr channel, struct feed *f)
 				for (i = 0; s != NULL && i < nitems(days); i++)
 					if (strcasecmp(s, days[i]) == 0)
 						f->skip_days |= 1U << i;
-				pool_free(s);
+				free(s);
 			}
 		} else if (node_is(st, n, NS_SY, "updatePeriod")) {
 			s = node_text(st, n);
 			for (i = 0; s != NULL && i < nitems(periods); i++)
 				if (strcasecmp(s, periods[i].name) == 0)
 					period = periods[i].seconds;
-			pool_free(s);
+			free(s);
 		} else if (node_is(st, n, NS_SY, "updateFrequency")) {
 			s = node_text(st, n);
 			if ((v = hint_number(s)) > 0)
 				frequency = v;
-			pool_free(s);
+			free(s);
 		}
 	}
 	if (period > 0)
@@ -2390,7 +2390,7 @@ feed_read_meta(struct pstate *st, xmlNodePtr channel, struct feed *f)
 			set_first(&f->lang, s);
 			break;
 		default:
-			pool_free(s);
+			free(s);
 			break;
 		}
 	}
@@ -2461,7 +2461,7 @@ document_uri(const struct parse_context *ctx)
 		s = url_resolve(ctx->url, ctx->content_location);
 		if (url_has_scheme(s))
 			return s;
-		pool_free(s);
+		free(s);
 	}
 	if (ctx->url != NULL && *ctx->url != '\0')
 		return xstrdup(ctx->url);
@@ -2603,12 +2603,12 @@ utf8_mend(const char *data, size_t *len, char **charset, int *options,
 		/* ASCII declared, UTF-8 given: UTF-8 it is. */
 		if (strcasecmp(enc, "utf-8") == 0 || strcasecmp(enc, "utf8") == 0)
 			return 0;
-		pool_free(*charset);
+		free(*charset);
 		*charset = xstrdup("utf-8");
 		*options |= XML_PARSE_IGNORE_ENC;
 		return 1;
 	}
-	pool_free(*charset);
+	free(*charset);
 	*options |= XML_PARSE_IGNORE_ENC;
 	if (!has_multibyte((const unsigned char *)data, *len)) {
 		*charset = xstrdup("windows-1252");
@@ -2826,7 +2826,7 @@ kids_clear(struct pstate *st)
 	size_t i;
 
 	for (i = 0; i < st->nkids; i++)
-		pool_free(st->kids[i].text);
+		free(st->kids[i].text);
 	st->nkids = 0;
 	st->light = 0;
 	st->nkid_attrs = 0;
@@ -3066,7 +3066,7 @@ stream_clear(struct pstate *st)
 	kids_clear(st);
 	for (i = 0; i < st->nread; i++)
 		parse_item_clear(&st->items[i]);
-	pool_free(st->items);
+	free(st->items);
 	st->items = NULL;
 	st->nread = st->nalloc = 0;
 	st->root = st->channel = st->done = st->cur = NULL;
@@ -3348,7 +3348,7 @@ document_read(struct pstate *st, const char *data, size_t len,
 		charset = content_type_charset(ctx->content_type);
 	if (charset != NULL) {
 		if ((handler = xmlFindCharEncodingHandler(charset)) == NULL) {
-			pool_free(charset);
+			free(charset);
 			charset = NULL;
 		} else {
 			xmlCharEncCloseFunc(handler);
@@ -3357,7 +3357,7 @@ document_read(struct pstate *st, const char *data, size_t len,
 	}
 	if ((mended = utf32_convert(data, &len)) != NULL) {
 		data = mended;
-		pool_free(charset);
+		free(charset);
 		charset = xstrdup("utf-8");
 		options |= XML_PARSE_IGNORE_ENC;
 	}
@@ -3374,7 +3374,7 @@ document_read(struct pstate *st, const char *data, size_t len,
 		if (ascii_compatible(data, len, charset) &&
 		    (fixed = amp_repair(mended != NULL ? mended : data,
 		    &len)) != NULL) {
-			pool_free(mended);
+			free(mended);
 			mended = fixed;
 			again = 1;
 		}
@@ -3385,8 +3385,8 @@ document_read(struct pstate *st, const char *data, size_t len,
 		st->entity_bytes = PARSE_MAX_ENTITY_BYTES;
 		st->entity_overflow = 0;
 		xmlFreeDoc(st->doc);
-		pool_free(st->open);
-		pool_free(st->error);
+		free(st->open);
+		free(st->error);
 		st->doc = NULL;
 		st->open = NULL;
 		st->nopen = 0;
@@ -3395,9 +3395,9 @@ document_read(struct pstate *st, const char *data, size_t len,
 		document_push(st, mended != NULL ? mended : data, len, uri,
 		    charset, options);
 	}
-	pool_free(uri);
-	pool_free(charset);
-	pool_free(mended);
+	free(uri);
+	free(charset);
+	free(mended);
 
 	if (st->entity_loop) {
 		*cause = xstrdup("refused: entity reference loop");
@@ -3527,17 +3527,17 @@ parse_feed(const char *data, size_t len, const struct parse_context *ctx,
 	xmlSetGenericErrorFunc(old_error_ctx, old_error);
 	stream_clear(&st);	/* what no feed took */
 	buf_free(&st.text);
-	pool_free(st.kids);
-	pool_free(st.kid_attrs);
+	free(st.kids);
+	free(st.kid_attrs);
 	buf_free(&st.kid_values);
 	xmlFreeDoc(st.doc);
-	pool_free(st.open);
-	pool_free(st.error);
+	free(st.open);
+	free(st.error);
 out:
 	if (cause != NULL)
 		*cause = why;
 	else
-		pool_free(why);
+		free(why);
 	return f;
 }
 
@@ -3550,11 +3550,11 @@ parse_feed_free(struct feed *f)
 		return;
 	for (i = 0; i < f->nitems; i++)
 		parse_item_clear(&f->items[i]);
-	pool_free(f->items);
-	pool_free(f->title);
-	pool_free(f->link);
-	pool_free(f->lang);
-	pool_free(f);
+	free(f->items);
+	free(f->title);
+	free(f->link);
+	free(f->lang);
+	free(f);
 }
 
 /* --- dates ------------------------------------------------------------ */

@@ -1,6 +1,5 @@
 #define _GNU_SOURCE
 #include <ctype.h>
-#include <malloc.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,115 +18,8 @@ xmalloc(size_t size)
 
 	if (size == 0)
 		size = 1;
-	if ((p = pool_alloc(size)) == NULL)
+	if ((p = malloc(size)) == NULL)
 		fatal("malloc %zu", size);
-	return p;
-}
-
-/*
- * The pool: lists of free blocks by usable size (malloc_usable_size) in
- * steps of POOL_STEP, up to POOL_MAX bytes, each list at most POOL_DEPTH
- * long and all at most POOL_BYTES together. A block on list i has at least
- * i * POOL_STEP usable bytes; a request of n bytes takes from list
- * ceil(n / POOL_STEP). Under AddressSanitizer it stays off, so that a
- * block used after it was freed is still caught.
- */
-#define POOL_STEP	16
-#define POOL_MAX	512
-#define POOL_DEPTH	4096
-#define POOL_BYTES	(4 * 1024 * 1024)
-
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define POOL_NEVER 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__) && !defined(POOL_NEVER)
-#define POOL_NEVER 1
-#endif
-
-struct pool_block {
-	struct pool_block *next;
-};
-
-static struct pool_block *pool_lists[POOL_MAX / POOL_STEP + 1];
-static unsigned pool_counts[POOL_MAX / POOL_STEP + 1];
-static size_t pool_bytes;
-static int pool_on;
-
-void
-pool_enable(int on)
-{
-	struct pool_block *b;
-	size_t i;
-
-#ifdef POOL_NEVER
-	on = 0;
-#endif
-	pool_on = on;
-	if (on)
-		return;
-	for (i = 0; i < nitems(pool_lists); i++) {
-		while ((b = pool_lists[i]) != NULL) {
-			pool_lists[i] = b->next;
-			free(b);
-		}
-		pool_counts[i] = 0;
-	}
-	pool_bytes = 0;
-}
-
-void *
-pool_alloc(size_t size)
-{
-	struct pool_block *b;
-	size_t i;
-
-	if (pool_on && size <= POOL_MAX) {
-		i = (size + POOL_STEP - 1) / POOL_STEP;
-		if (i == 0)
-			i = 1;
-		if ((b = pool_lists[i]) != NULL) {
-			pool_lists[i] = b->next;
-			pool_counts[i]--;
-			pool_bytes -= i * POOL_STEP;
-			return b;
-		}
-	}
-	return malloc(size);
-}
-
-void
-pool_free(void *p)
-{
-	struct pool_block *b = p;
-	size_t i, n;
-
-	if (p == NULL)
-		return;
-	if (pool_on && (n = malloc_usable_size(p)) >= sizeof *b) {
-		i = n / POOL_STEP;
-		if (i < nitems(pool_lists) && i > 0 &&
-		    pool_counts[i] < POOL_DEPTH &&
-		    pool_bytes + i * POOL_STEP <= POOL_BYTES) {
-			b->next = pool_lists[i];
-			pool_lists[i] = b;
-			pool_counts[i]++;
-			pool_bytes += i * POOL_STEP;
-			return;
-		}
-	}
-	free(p);
-}
-
-char *
-pool_strdup(const char *s)
-{
-	size_t n = strlen(s) + 1;
-	char *p;
-
-	if ((p = pool_alloc(n)) != NULL)
-		memcpy(p, s, n);
 	return p;
 }
 
@@ -162,7 +54,7 @@ xstrdup(const char *s)
 {
 	char *p;
 
-	if ((p = pool_strdup(s)) == NULL)
+	if ((p = strdup(s)) == NULL)
 		fatal("strdup");
 	return p;
 }
@@ -172,11 +64,8 @@ xstrndup(const char *s, size_t n)
 {
 	char *p;
 
-	n = strnlen(s, n);
-	if ((p = pool_alloc(n + 1)) == NULL)
+	if ((p = strndup(s, n)) == NULL)
 		fatal("strndup");
-	memcpy(p, s, n);
-	p[n] = '\0';
 	return p;
 }
 

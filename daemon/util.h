@@ -21,10 +21,7 @@
 #define EVPRIO_POLL	2
 #define EVPRIO_COUNT	3
 
-/*
- * Allocation: on failure these call fatalx(), so callers never check.
- * xmalloc, xstrdup and xstrndup take from the pool when it is on.
- */
+/* Allocation: on failure these call fatalx(), so callers never check. */
 void *xmalloc(size_t);
 void *xcalloc(size_t, size_t);
 void *xreallocarray(void *, size_t, size_t);
@@ -32,21 +29,6 @@ char *xstrdup(const char *);
 char *xstrndup(const char *, size_t);
 int xasprintf(char **, const char *, ...) __attribute__((format(printf, 2, 3)));
 int xvasprintf(char **, const char *, va_list) __attribute__((format(printf, 2, 0)));
-
-/*
- * Small blocks kept for reuse (pool_*): a block given to pool_free goes on
- * a list by its size instead of back to malloc, and pool_alloc takes one
- * from there first. Off by default, when they are malloc and free. Any
- * block from malloc may be given to pool_free, and a block from pool_alloc
- * to free or realloc. For `feedmux parse`, which makes and frees the same
- * small blocks (libxml2's nodes, item fields) document after document,
- * more of them than malloc keeps at hand (see BENCHMARKS.md); not thread
- * safe, so only for a process that allocates in one thread.
- */
-void pool_enable(int);
-void *pool_alloc(size_t);
-void pool_free(void *);
-char *pool_strdup(const char *);
 
 /* A growable buffer; data is always NUL-terminated (len excludes the NUL). */
 struct buf {

@@ -7,8 +7,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <malloc.h>
-
 #include <cmocka.h>
 
 #include "util.h"
@@ -503,80 +501,6 @@ test_days_hex(void **state)
 	}
 }
 
-/* pool_*: blocks come back by size, any malloc block goes in, off is malloc. */
-static void
-test_pool(void **state)
-{
-	void *p, *q, *blocks[64];
-	char *s;
-	size_t i, n, u;
-	int sanitized = 0;
-
-	(void)state;
-#if defined(__SANITIZE_ADDRESS__)
-	sanitized = 1;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-	sanitized = 1;
-#endif
-#endif
-	/* Off: plain malloc and free. */
-	pool_free(NULL);
-	p = xmalloc(0);
-	assert_non_null(p);
-	pool_free(p);
-
-	pool_enable(1);
-	pool_free(NULL);
-	/* Every size up to past the largest kept: room for what was asked. */
-	for (n = 0; n < 700; n++) {
-		p = xmalloc(n);
-		memset(p, 'x', n);
-		assert_true((u = malloc_usable_size(p)) >= n);
-		pool_free(p);
-		q = xmalloc(n);
-		assert_true(malloc_usable_size(q) >= n);
-		memset(q, 'y', n);
-		/* Kept by 16 bytes of room, wanted by 16 bytes asked. */
-		if (!sanitized && n > 0 && n <= 16 * (u / 16) && u <= 512)
-			assert_ptr_equal(p, q);
-		pool_free(q);
-	}
-	/* A block of malloc's own, and blocks taken back in another order. */
-	p = malloc(100);
-	assert_non_null(p);
-	pool_free(p);
-	for (i = 0; i < nitems(blocks); i++)
-		blocks[i] = xmalloc(16 * (i % 8) + 1);
-	for (i = 0; i < nitems(blocks); i++)
-		pool_free(blocks[nitems(blocks) - 1 - i]);
-	for (i = 0; i < nitems(blocks); i++) {
-		n = 16 * ((i + 3) % 8) + 1;
-		blocks[i] = xmalloc(n);
-		assert_true(malloc_usable_size(blocks[i]) >= n);
-		memset(blocks[i], 'z', n);
-	}
-	for (i = 0; i < nitems(blocks); i++)
-		free(blocks[i]);
-	/* The string helpers go through it too. */
-	s = xstrndup("abcdef", 3);
-	assert_string_equal(s, "abc");
-	pool_free(s);
-	s = xstrndup("ab", 10);
-	assert_string_equal(s, "ab");
-	pool_free(s);
-	s = xstrdup("feed");
-	assert_string_equal(s, "feed");
-	pool_free(s);
-	s = pool_strdup("");
-	assert_string_equal(s, "");
-	pool_free(s);
-	/* Off again: what it kept goes back to malloc. */
-	pool_enable(0);
-	p = xmalloc(32);
-	pool_free(p);
-}
-
 int
 main(void)
 {
@@ -594,7 +518,6 @@ main(void)
 	    cmocka_unit_test(test_text_span16),
 	    cmocka_unit_test(test_hash_sha256_hex),
 	    cmocka_unit_test(test_clocks),
-	    cmocka_unit_test(test_pool),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
