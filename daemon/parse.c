@@ -430,16 +430,16 @@ utf8_valid(const unsigned char *p, const unsigned char *end)
 }
 
 /*
- * How many of the 16 bytes at p (p[16] readable), from the first, need
- * nothing of a collapse of white space: up to the first white space but a
- * single space, or space followed by white space. Always 0 without SSE2.
+ * Whether the 16 bytes at p (p[16] readable) need nothing of a collapse of
+ * white space: no white space but single spaces, none of them followed by
+ * white space. Always 0 without SSE2.
  */
-static size_t
+static int
 collapse_span16(const unsigned char *p)
 {
 #ifdef __SSE2__
 	__m128i v;
-	unsigned ws, sp, next, bad;
+	unsigned ws, sp;
 
 	v = _mm_loadu_si128((const __m128i *)p);
 	sp = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')));
@@ -447,10 +447,8 @@ collapse_span16(const unsigned char *p)
 	ws = sp | (unsigned)_mm_movemask_epi8(_mm_and_si128(
 	    _mm_cmpgt_epi8(v, _mm_set1_epi8('\t' - 1)),
 	    _mm_cmplt_epi8(v, _mm_set1_epi8('\r' + 1))));
-	/* Which byte is followed by white space, p[16] included. */
-	next = (ws >> 1) | ((unsigned)is_ascii_space(p[16]) << 15);
-	bad = (ws & ~sp) | (sp & next);
-	return bad == 0 ? 16 : (size_t)__builtin_ctz(bad);
+	return ws == sp && (ws & (ws >> 1)) == 0 &&
+	    !((ws & 0x8000) != 0 && is_ascii_space(p[16]));
 #else
 	(void)p;
 	return 0;
@@ -534,14 +532,15 @@ text_finish_len(char *s, size_t len, int collapse, int valid)
 	}
 	/* No white space is left at either end, so runs are inside. */
 	for (w = start; p < end;) {
-		/* Up to the next white space to change, 16 bytes a look. */
-		if (end - p >= 16 && (n = collapse_span16(p)) > 0) {
+		/* Sixteen bytes at a time while spaces come one by one. */
+		while (end - p >= 16 && collapse_span16(p)) {
 			if (w != p)
-				memmove(w, p, n);
-			w += n;
-			p += n;
-			continue;
+				memmove(w, p, 16);
+			w += 16;
+			p += 16;
 		}
+		if (p == end)
+			break;
 		if (!is_ascii_space(*p)) {
 			*w++ = *p++;
 			continue;
