@@ -2874,6 +2874,40 @@ kid_attrs_plain(int nattributes, int ndefaulted, const xmlChar **a)
 	return 1;
 }
 
+/*
+ * Whether the namespace libxml2 gives for a prefix of a light kid (or one
+ * of its attributes) is the one its node would find in the tree: it finds
+ * the declaration on an ancestor, while libxml2's parser keeps those of a
+ * start tag it dropped for want of its '>' (xmlns="..." of an element
+ * that is not there). No uri: no namespace either way.
+ */
+static int
+kid_ns_same(xmlParserCtxtPtr ctxt, xmlNodePtr parent, const xmlChar *prefix,
+    const xmlChar *uri)
+{
+	xmlNsPtr ns;
+
+	if (uri == NULL)
+		return 1;
+	ns = xmlSearchNs(ctxt->myDoc, parent, prefix);
+	return ns != NULL && ns->href != NULL &&
+	    strcmp((const char *)ns->href, (const char *)uri) == 0;
+}
+
+/* Whether every prefixed attribute's namespace is the tree's (kid_ns_same). */
+static int
+kid_attrs_ns_same(xmlParserCtxtPtr ctxt, xmlNodePtr parent, int nattributes,
+    const xmlChar **a)
+{
+	int i;
+
+	for (i = 0; i < nattributes; i++, a += 5) {
+		if (a[1] != NULL && !kid_ns_same(ctxt, parent, a[1], a[2]))
+			return 0;
+	}
+	return 1;
+}
+
 /* Keep the attributes of the light kid just added. */
 static void
 kid_attrs_keep(struct pstate *st, int nattributes, const xmlChar **a)
@@ -3114,6 +3148,8 @@ parse_start_element(void *arg, const xmlChar *localname,
 	if (light_kids && doc && st->cur != NULL && ctxt->node == st->cur &&
 	    nnamespaces == 0 && (prefix == NULL || uri != NULL) &&
 	    kid_attrs_plain(nattributes, ndefaulted, attributes) &&
+	    kid_ns_same(ctxt, st->cur, prefix, uri) &&
+	    kid_attrs_ns_same(ctxt, st->cur, nattributes, attributes) &&
 	    start_tag_ends(ctxt)) {
 		kid_add(st, NULL, localname, prefix, uri);
 		if (nattributes > 0)
