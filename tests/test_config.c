@@ -174,14 +174,14 @@ test_full(void **state)
 	f = &conf->feeds[0];
 	assert_string_equal(f->name, "sputnik-ar");
 	assert_string_equal(
-	    f->url, "https://sarabic.ae/export/rss2/archive/index.xml");
+	    f->url, "https://sarabic.localhost/export/rss2/archive/index.xml");
 	assert_int_equal(f->interval, 600);
 	assert_int_equal(f->line, 9);
 	assert_int_equal(f->url_line, 10);
 	f = &conf->feeds[1];
 	assert_string_equal(f->name, "bbc_arabic.2");
 	assert_string_equal(
-	    f->url, "https://feeds.bbci.co.uk/arabic/rss.xml?a=1#frag");
+	    f->url, "https://feeds.bbci.localhost/arabic/rss.xml?a=1#frag");
 	/* [poll] comes later in the file and still counts. */
 	assert_int_equal(f->interval, 5400);
 	assert_int_equal(f->line, 13);
@@ -657,7 +657,7 @@ test_urls(void **state)
 		const char *url;
 		CURLUcode code;
 	} bad[] = {
-	    {"http://exa mple.com/", CURLUE_BAD_HOSTNAME},
+	    {"http://exa mple.localhost/", CURLUE_BAD_HOSTNAME},
 	    {"http://a/b c", CURLUE_BAD_PATH},
 	    {"http://[::1/", CURLUE_BAD_IPV6},
 	    {"http://a:99999/", CURLUE_BAD_PORT_NUMBER},

@@ -1030,12 +1030,12 @@ test_light_kids_become_real(void **state)
 	f = light_parse(
 	    "<!DOCTYPE rss [<!ENTITY e \"E<i>I</i>\">]>"
 	    "<rss version=\"2.0\"><channel><item><title>a &e; b</title>"
-	    "<description>&e;</description><link>http://e.com/</link>"
+	    "<description>&e;</description><link>http://e.localhost/</link>"
 	    "</item><item><title>&e;</title></item></channel></rss>");
 	assert_int_equal(f->nitems, 2);
 	assert_string_equal(f->items[0].title, "a EI b");
 	assert_string_equal(f->items[0].summary, "EI");
-	assert_string_equal(f->items[0].link, "http://e.com/");
+	assert_string_equal(f->items[0].link, "http://e.localhost/");
 	assert_string_equal(f->items[1].title, "EI");
 	parse_feed_free(f);
 
@@ -1074,8 +1074,8 @@ test_light_kids_order(void **state)
 	    "<category domain=\"d\">real</category><category>light</category>"
 	    "<category>real</category><link>first</link>"
 	    "<guid isPermaLink=\"false\">g1</guid><guid>g2</guid>"
-	    "<link>http://e.com/second</link><title>dup</title>"
-	    "<dc:creator>dc</dc:creator><author>a@e.com (A)</author>"
+	    "<link>http://e.localhost/second</link><title>dup</title>"
+	    "<dc:creator>dc</dc:creator><author>a@e.localhost (A)</author>"
 	    "<pubDate>Mon, 01 Jan 2024 00:00:00 GMT</pubDate>"
 	    "<pubDate>Tue, 02 Jan 2024 00:00:00 GMT</pubDate>"
 	    "<empty/><dc:date>2024-01-03T00:00:00Z</dc:date>"
@@ -1087,7 +1087,7 @@ test_light_kids_order(void **state)
 	assert_int_equal(f->items[0].ncategories, 2);
 	assert_string_equal(f->items[0].categories[0], "real");
 	assert_string_equal(f->items[0].categories[1], "light");
-	assert_string_equal(f->items[0].link, "http://e.com/second");
+	assert_string_equal(f->items[0].link, "http://e.localhost/second");
 	assert_string_equal(f->items[0].guid, "g1");
 	assert_string_equal(f->items[0].author, "dc");
 	assert_int_equal(f->items[0].published, 1704067200);
@@ -1099,14 +1099,14 @@ test_light_kids_order(void **state)
 	    "<feed xmlns=\"http://www.w3.org/2005/Atom\">"
 	    "<entry><id>i1</id><title type=\"html\">&lt;b&gt;T&lt;/b&gt;"
 	    "</title><title>second</title><summary>s &amp; s</summary>"
-	    "<link href=\"http://e.com/a\"/><link>ignored</link>"
+	    "<link href=\"http://e.localhost/a\"/><link>ignored</link>"
 	    "<author><name>N</name></author><updated>2024-01-02T00:00:00Z"
 	    "</updated></entry></feed>");
 	assert_int_equal(f->nitems, 1);
 	assert_string_equal(f->items[0].guid, "i1");
 	assert_string_equal(f->items[0].title, "T");
 	assert_string_equal(f->items[0].summary, "s &amp; s");
-	assert_string_equal(f->items[0].link, "http://e.com/a");
+	assert_string_equal(f->items[0].link, "http://e.localhost/a");
 	assert_string_equal(f->items[0].author, "N");
 	assert_int_equal(f->items[0].updated, 1704153600);
 	parse_feed_free(f);
@@ -1158,12 +1158,12 @@ test_light_kids_edges(void **state)
 	 */
 	f = light_parse(
 	    "<rss version=\"2.0\"><channel><title>t</title><item>"
-	    "<title \"x\">T</title><link>http://e.com/3</link></item>"
+	    "<title \"x\">T</title><link>http://e.localhost/3</link></item>"
 	    "<item><title>next</title></item></channel></rss>");
 	assert_int_equal(f->nitems, 2);
 	assert_null(f->items[0].title);
 	assert_null(f->items[0].link);
-	assert_string_equal(f->link, "http://e.com/3");
+	assert_string_equal(f->link, "http://e.localhost/3");
 	assert_string_equal(f->items[1].title, "next");
 	parse_feed_free(f);
 
@@ -1204,7 +1204,7 @@ test_light_kids_attributes(void **state)
 	(void)state;
 	f = light_parse(
 	    "<feed xmlns=\"http://www.w3.org/2005/Atom\" "
-	    "xmlns:x=\"urn:x\" xml:base=\"http://e.com/feed/\">"
+	    "xmlns:x=\"urn:x\" xml:base=\"http://e.localhost/feed/\">"
 	    "<entry><title type=\"html\" x:a=\"1\">&lt;i&gt;A&lt;/i&gt;</title>"
 	    "<link rel=\"self\" href=\"self\"/>"
 	    "<link rel=\"alternate\" type=\"text/html\" xml:base=\"/b/\" "
@@ -1222,7 +1222,7 @@ test_light_kids_attributes(void **state)
 	    "</entry></feed>");
 	assert_int_equal(f->nitems, 2);
 	assert_string_equal(f->items[0].title, "A");
-	assert_string_equal(f->items[0].link, "http://e.com/b/page?a=1");
+	assert_string_equal(f->items[0].link, "http://e.localhost/b/page?a=1");
 	assert_int_equal(f->items[0].ncategories, 3);
 	assert_string_equal(f->items[0].categories[0], "c & d");
 	assert_string_equal(f->items[0].categories[1], "plain");
@@ -1231,7 +1231,7 @@ test_light_kids_attributes(void **state)
 	    f->items[0].content, "<p class=\"k\">x &amp; <b>y</b></p>");
 	assert_string_equal(f->items[0].summary, "nine");
 	assert_string_equal(f->items[0].guid, "i1");
-	assert_string_equal(f->items[1].link, "http://e.com/feed/a?x=1&y=2");
+	assert_string_equal(f->items[1].link, "http://e.localhost/feed/a?x=1&y=2");
 	assert_string_equal(f->items[1].title, "tu");
 	assert_null(f->items[1].content);
 	parse_feed_free(f);
@@ -1239,17 +1239,17 @@ test_light_kids_attributes(void **state)
 	/* RSS: guid isPermaLink, and a permalink guid's base. */
 	f = light_parse(
 	    "<rss version=\"2.0\"><channel><item "
-	    "xml:base=\"http://e.com/d/\"><guid isPermaLink=\"false\">g1</guid>"
+	    "xml:base=\"http://e.localhost/d/\"><guid isPermaLink=\"false\">g1</guid>"
 	    "<title>t</title></item><item><guid isPermaLink=\"true\" "
-	    "xml:base=\"http://e.com/other/\">p.html</guid></item>"
-	    "<item><enclosure url=\"http://e.com/m.mp3\" type=\"audio/mpeg\" "
+	    "xml:base=\"http://e.localhost/other/\">p.html</guid></item>"
+	    "<item><enclosure url=\"http://e.localhost/m.mp3\" type=\"audio/mpeg\" "
 	    "length=\"1\"/><guid isPermaLink=\"false\">g3</guid></item>"
 	    "</channel></rss>");
 	assert_int_equal(f->nitems, 3);
 	assert_string_equal(f->items[0].guid, "g1");
 	assert_null(f->items[0].link);
-	assert_string_equal(f->items[1].guid, "http://e.com/other/p.html");
-	assert_string_equal(f->items[1].link, "http://e.com/other/p.html");
+	assert_string_equal(f->items[1].guid, "http://e.localhost/other/p.html");
+	assert_string_equal(f->items[1].link, "http://e.localhost/other/p.html");
 	assert_string_equal(f->items[2].guid, "g3");
 	parse_feed_free(f);
 }

@@ -1341,11 +1341,11 @@ static void
 test_story_keys(void **state)
 {
 	struct fixture *fx = *state;
-	struct store_keys k1 = {.canon = "http://x.org/1",
+	struct store_keys k1 = {.canon = "http://x.localhost/1",
 	    .title = "one two three"};
-	struct store_keys k2 = {.canon = "http://x.org/1",
+	struct store_keys k2 = {.canon = "http://x.localhost/1",
 	    .title = "four five six"};
-	struct store_keys k3 = {.canon = "http://y.org/2",
+	struct store_keys k3 = {.canon = "http://y.localhost/2",
 	    .title = "one two three"};
 	struct store_keys k4 = {.title = "one two three"};
 	struct store_keys none = {.canon = NULL};
@@ -1356,15 +1356,15 @@ test_story_keys(void **state)
 
 	fx_open(fx);
 	sync_feeds(fx->s, "a", "b");
-	it = mkitem("1", "http://x.org/1", "T1", NULL, NOW - 100);
+	it = mkitem("1", "http://x.localhost/1", "T1", NULL, NOW - 100);
 	assert_int_equal(store_item_upsert(fx->s, "a", &it, &k1, NOW, &a),
 	    STORE_ITEM_NEW);
-	it = mkitem("2", "http://x.org/1", "T2", NULL, NOW - 100);
+	it = mkitem("2", "http://x.localhost/1", "T2", NULL, NOW - 100);
 	/* Same link, even in the same feed: the same story. */
 	assert_int_equal(store_item_upsert(fx->s, "a", &it, &k2, NOW, &b),
 	    STORE_ITEM_NEW);
 	/* Same title, same feed: not enough. */
-	it = mkitem("3", "http://y.org/2", "T3", NULL, NOW - 100);
+	it = mkitem("3", "http://y.localhost/2", "T3", NULL, NOW - 100);
 	assert_int_equal(store_item_upsert(fx->s, "a", &it, &k3, NOW, &c),
 	    STORE_ITEM_NEW);
 	/* Same title, other feed: the same story, the nearest in date. */
@@ -1579,19 +1579,19 @@ test_keys_on_demand(void **state)
 {
 	struct fixture *fx = *state;
 	struct store_keys k;
-	struct item it = mkitem("1", "http://x.org/1", "T", NULL, NOW);
+	struct item it = mkitem("1", "http://x.localhost/1", "T", NULL, NOW);
 	struct store_item *items;
 	int64_t id;
 
 	fx_open(fx);
 	sync_feeds(fx->s, "a", NULL);
 	nfills = 0;
-	k = (struct store_keys){.fill = count_fill, .arg = "http://x.org/c"};
+	k = (struct store_keys){.fill = count_fill, .arg = "http://x.localhost/c"};
 	assert_int_equal(store_item_upsert(fx->s, "a", &it, &k, NOW, &id),
 	    STORE_ITEM_NEW);
 	assert_int_equal(nfills, 1);
 	assert_null(k.fill);
-	k = (struct store_keys){.fill = count_fill, .arg = "http://x.org/c"};
+	k = (struct store_keys){.fill = count_fill, .arg = "http://x.localhost/c"};
 	assert_int_equal(store_item_upsert(fx->s, "a", &it, &k, NOW, &id),
 	    STORE_ITEM_SAME);
 	assert_int_equal(nfills, 1);
@@ -1601,7 +1601,7 @@ test_keys_on_demand(void **state)
 	assert_int_equal(nfills, 2);
 	/* Pruned and listed again: gone, no keys needed. */
 	assert_int_equal(store_prune(fx->s, "a", INT64_MAX, 0, 10, NOW), 1);
-	k = (struct store_keys){.fill = count_fill, .arg = "http://x.org/c"};
+	k = (struct store_keys){.fill = count_fill, .arg = "http://x.localhost/c"};
 	assert_int_equal(store_item_upsert(fx->s, "a", &it, &k, NOW, &id),
 	    STORE_ITEM_GONE);
 	assert_int_equal(id, 0);

@@ -38,15 +38,15 @@ def main(env):
     # With -c, names and URLs of the config are kept clear of.
     mine = os.path.join(env.dir, "mine.conf")
     env.write_file(mine, "[feed bbc-arabic]\nurl = http://127.0.0.1:1/a\n\n"
-                   "[feed f24]\nurl = https://www.france24.com/ar/rss\n")
+                   "[feed f24]\nurl = https://www.france24.localhost/ar/rss\n")
     rc, out, err = run("import-opml", "-c", mine, "subscriptions.opml")
     check(rc == 0, "exit %d: %s", rc, err)
     check("[feed bbc-arabic]" not in out, "a name of the config reused")
-    check("[feed bbc-arabic-2]\nurl = https://feeds.bbci.co.uk/arabic/rss.xml"
+    check("[feed bbc-arabic-2]\nurl = https://feeds.bbci.localhost/arabic/rss.xml"
           in out, "first BBC feed not renamed:\n%s", out)
-    check("[feed bbc-arabic-3]\nurl = https://feeds.bbci.co.uk/arabic/"
+    check("[feed bbc-arabic-3]\nurl = https://feeds.bbci.localhost/arabic/"
           "middle_east/rss.xml" in out, "second BBC feed:\n%s", out)
-    check("# line 12: skipped: https://www.france24.com/ar/rss is [feed f24] "
+    check("# line 12: skipped: https://www.france24.localhost/ar/rss is [feed f24] "
           "already" in out, "a URL of the config imported again:\n%s", out)
     check("6 feeds, 4 skipped" in err, "stderr %r", err)
 
