@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "match-keywords.h"
+#include "match-bench.h"
 #include "match.h"
 #include "parse.h"
 #include "util.h"
@@ -50,16 +50,6 @@ struct version {
 };
 
 static volatile size_t sink;
-
-static double
-cpu_seconds(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0)
-		fatal("clock_gettime");
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* Read a feed's item text, so that the next version finds it cached. */
 static void
@@ -101,46 +91,6 @@ run(struct version *v, const struct feed *f)
 	return cpu_seconds() - t0;
 }
 
-static struct feed *
-parse_file(const char *path)
-{
-	struct feed *f;
-	struct buf b;
-	char chunk[65536], *data, *cause = NULL;
-	size_t n, len;
-	FILE *fp;
-
-	if ((fp = fopen(path, "rb")) == NULL)
-		fatal("%s", path);
-	buf_init(&b);
-	buf_add(&b, "", 0);
-	while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0)
-		buf_add(&b, chunk, n);
-	if (ferror(fp))
-		fatal("%s", path);
-	fclose(fp);
-	data = buf_steal(&b, &len);
-	if ((f = parse_feed(data, len, NULL, &cause)) == NULL)
-		free(cause);
-	free(data);
-	return f;
-}
-
-static int
-dbl_cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double
-median(double *v, size_t n)
-{
-	qsort(v, n, sizeof *v, dbl_cmp);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 static void
 usage(void)
 {
@@ -160,11 +110,11 @@ main(int argc, char **argv)
 	};
 	struct feed **feeds = NULL, *f;
 	const char *list = NULL;
-	char line[4096], *end, *cause = NULL, *const * k;
+	struct source src;
+	char **paths = NULL, *end, *cause = NULL, *const * k;
 	double *ratio, med;
-	size_t nfeeds = 0, r, i, o, n, nany, nall, nnone;
+	size_t nfeeds = 0, npaths = 0, r, i, o, n, nany, nall, nnone;
 	long rounds = 5;
-	FILE *fp;
 	int ch;
 
 	log_init("match-ab", LOG_LEVEL_WARN);
@@ -184,16 +134,21 @@ main(int argc, char **argv)
 	}
 	if (list == NULL || optind != argc)
 		usage();
-	if ((fp = fopen(list, "r")) == NULL)
-		fatal("%s", list);
-	while (fgets(line, sizeof line, fp) != NULL) {
-		line[strcspn(line, "\n")] = '\0';
-		if (line[0] == '\0' || (f = parse_file(line)) == NULL)
+	if (read_list(list, &paths, &npaths) != 0)
+		exit(1);
+	for (i = 0; i < npaths; i++) {
+		if (read_file(paths[i], &src) != 0)
+			continue;
+		f = parse_feed(src.data, src.len, NULL, &cause);
+		free(cause);
+		cause = NULL;
+		free(src.path);
+		free(src.data);
+		if (f == NULL)
 			continue;
 		feeds = xreallocarray(feeds, nfeeds + 1, sizeof *feeds);
 		feeds[nfeeds++] = f;
 	}
-	fclose(fp);
 	for (i = 0; i < 2; i++) {
 		for (o = 0; o < OUTPUTS; o++) {
 			output_lists(o, &k, &nany, &nall, &nnone);

@@ -28,73 +28,10 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "match-keywords.h"
+#include "match-bench.h"
 #include "match.h"
 #include "parse.h"
 #include "util.h"
-
-struct source {
-	char *path;
-	char *data;
-	size_t len;
-};
-
-static double
-cpu_seconds(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0)
-		fatal("clock_gettime");
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int
-read_file(const char *path, struct source *src)
-{
-	struct buf b;
-	char chunk[65536];
-	size_t n;
-	FILE *f;
-
-	if ((f = fopen(path, "rb")) == NULL) {
-		log_warn("%s", path);
-		return -1;
-	}
-	buf_init(&b);
-	buf_add(&b, "", 0);
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		buf_add(&b, chunk, n);
-	if (ferror(f)) {
-		log_warn("%s", path);
-		fclose(f);
-		buf_free(&b);
-		return -1;
-	}
-	fclose(f);
-	src->path = xstrdup(path);
-	src->data = buf_steal(&b, &src->len);
-	return 0;
-}
-
-/* Adds the paths in a file, one a line, to *paths. */
-static int
-read_list(const char *path, char ***paths, size_t *n)
-{
-	struct source l;
-	char *line, *save = NULL;
-
-	if (read_file(path, &l) != 0)
-		return -1;
-	for (line = strtok_r(l.data, "\n", &save); line != NULL;
-	     line = strtok_r(NULL, "\n", &save)) {
-		*paths = xreallocarray(*paths, *n + 1, sizeof **paths);
-		(*paths)[(*n)++] = xstrdup(line);
-	}
-	free(l.path);
-	free(l.data);
-	return 0;
-}
 
 static struct match_filter *
 output_filter(size_t o)
@@ -168,21 +105,6 @@ filter_feed(const struct feed *f, struct match_filter **filters, size_t *passes,
 			fprintf(out, " %08x\n", tokens_hash(mt, 3));
 		match_text_free(mt);
 	}
-}
-
-static int
-dbl_cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double
-median(double *v, size_t n)
-{
-	qsort(v, n, sizeof *v, dbl_cmp);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 static void

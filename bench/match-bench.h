@@ -1,12 +1,19 @@
 /*
- * The outputs of bench/match-speed and bench/match-ab (issue #7): 10 of 20
- * keywords each, and which of them are any, all and none keywords.
+ * What bench/match-speed and bench/match-ab (issue #7) share: the outputs,
+ * 10 of 20 keywords each, and which of them are any, all and none
+ * keywords; reading the corpus's files and their list; CPU time and the
+ * median of the rounds.
  */
-#ifndef FEEDMUX_BENCH_MATCH_KEYWORDS_H
-#define FEEDMUX_BENCH_MATCH_KEYWORDS_H
+#ifndef FEEDMUX_BENCH_MATCH_BENCH_H
+#define FEEDMUX_BENCH_MATCH_BENCH_H
 
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
+#include "log.h"
 #include "util.h"
 
 #define OUTPUTS 10
@@ -248,6 +255,86 @@ output_lists(
 		*nall = 1;
 		*nnone = 3;
 	}
+}
+
+/* A file read whole, NUL-terminated. */
+struct source {
+	char *path;
+	char *data;
+	size_t len;
+};
+
+static inline double
+cpu_seconds(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0)
+		fatal("clock_gettime");
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static inline int
+read_file(const char *path, struct source *src)
+{
+	struct buf b;
+	char chunk[65536];
+	size_t n;
+	FILE *f;
+
+	if ((f = fopen(path, "rb")) == NULL) {
+		log_warn("%s", path);
+		return -1;
+	}
+	buf_init(&b);
+	buf_add(&b, "", 0);
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+		buf_add(&b, chunk, n);
+	if (ferror(f)) {
+		log_warn("%s", path);
+		fclose(f);
+		buf_free(&b);
+		return -1;
+	}
+	fclose(f);
+	src->path = xstrdup(path);
+	src->data = buf_steal(&b, &src->len);
+	return 0;
+}
+
+/* Adds the paths in a file, one a line, to *paths. */
+static inline int
+read_list(const char *path, char ***paths, size_t *n)
+{
+	struct source l;
+	char *line, *save = NULL;
+
+	if (read_file(path, &l) != 0)
+		return -1;
+	for (line = strtok_r(l.data, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save)) {
+		*paths = xreallocarray(*paths, *n + 1, sizeof **paths);
+		(*paths)[(*n)++] = xstrdup(line);
+	}
+	free(l.path);
+	free(l.data);
+	return 0;
+}
+
+static inline int
+dbl_cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The median of v[0..n-1], which it sorts. */
+static inline double
+median(double *v, size_t n)
+{
+	qsort(v, n, sizeof *v, dbl_cmp);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 #endif
