@@ -244,6 +244,18 @@ toklist_free(struct toklist *tl)
  * shift and one memory access: the bit is the hash's high bits, mixed
  * enough by its last multiplication (hash_step).
  */
+static void
+bit_set(uint64_t *bits, uint32_t b)
+{
+	bits[b >> 6] |= (uint64_t)1 << (b & 63);
+}
+
+static unsigned
+bit_test(const uint64_t *bits, uint32_t b)
+{
+	return (unsigned)(bits[b >> 6] >> (b & 63)) & 1;
+}
+
 static uint32_t
 union_bit(uint32_t h)
 {
@@ -253,9 +265,7 @@ union_bit(uint32_t h)
 static unsigned
 union_test(uint32_t h)
 {
-	uint32_t b = union_bit(h);
-
-	return (unsigned)(union_bits[b >> 6] >> (b & 63)) & 1;
+	return bit_test(union_bits, union_bit(h));
 }
 
 /* Likewise for a head, in the small bitmap. */
@@ -268,9 +278,7 @@ union_hbit(uint32_t h)
 static unsigned
 union_htest(uint32_t h)
 {
-	uint32_t b = union_hbit(h);
-
-	return (unsigned)(union_hbits[b >> 6] >> (b & 63)) & 1;
+	return bit_test(union_hbits, union_hbit(h));
 }
 
 /*
@@ -2415,18 +2423,6 @@ static uint32_t
 bit_of(uint32_t h, int log)
 {
 	return (h * 0x9e3779b1u) >> (32 - log);
-}
-
-static void
-bit_set(uint64_t *bits, uint32_t b)
-{
-	bits[b >> 6] |= (uint64_t)1 << (b & 63);
-}
-
-static int
-bit_test(const uint64_t *bits, uint32_t b)
-{
-	return (bits[b >> 6] >> (b & 63)) & 1;
 }
 
 /*
