@@ -3176,6 +3176,17 @@ parse_start_element(void *arg, const xmlChar *localname,
 	stream_release(st, ctxt);
 }
 
+/* The text gathered for the element ending now, in a block of its own. */
+static char *
+text_take(struct pstate *st)
+{
+	char *s = xmalloc(st->text.len + 1);
+
+	memcpy(s, st->text.data, st->text.len + 1);
+	st->text.len = 0;
+	return s;
+}
+
 /* libxml2's end of an element: a closed item is read there and then. */
 static void
 parse_end_element(void *arg, const xmlChar *localname,
@@ -3184,17 +3195,12 @@ parse_end_element(void *arg, const xmlChar *localname,
 	xmlParserCtxtPtr ctxt = arg;
 	struct pstate *st = ctxt->_private;
 	xmlNodePtr n = ctxt->node;
-	struct kid *k;
 
 	if (ctxt == st->ctxt && st->light) {
 		/* Nothing but text came since it started: its end. */
 		st->light = 0;
-		if (st->text.len > 0) {
-			k = &st->kids[st->nkids - 1];
-			k->text = xmalloc(st->text.len + 1);
-			memcpy(k->text, st->text.data, st->text.len + 1);
-			st->text.len = 0;
-		}
+		if (st->text.len > 0)
+			st->kids[st->nkids - 1].text = text_take(st);
 		return;
 	}
 	if (ctxt == st->ctxt) {
@@ -3206,11 +3212,9 @@ parse_end_element(void *arg, const xmlChar *localname,
 		 */
 		if (n != NULL && st->cur != NULL && n->parent == st->cur &&
 		    n->children == NULL && n->_private == NULL &&
-		    st->text_node == n && st->text.len > 0) {
-			n->_private = xmalloc(st->text.len + 1);
-			memcpy(n->_private, st->text.data, st->text.len + 1);
-			st->text.len = 0;
-		} else
+		    st->text_node == n && st->text.len > 0)
+			n->_private = text_take(st);
+		else
 			text_flush(st, ctxt);
 	}
 	xmlSAX2EndElementNs(arg, localname, prefix, uri);
