@@ -820,15 +820,15 @@ url_is_http(const char *s)
 
 /* --- reading the tree ------------------------------------------------- */
 
+/* The vocabulary of a namespace URI; NULL or "" for none. */
 static enum ns
-node_ns(struct pstate *st, xmlNodePtr n)
+uri_ns(struct pstate *st, const xmlChar *uri)
 {
-	const char *href;
+	const char *href = (const char *)uri;
 	size_t i;
 
-	if (n->ns == NULL || n->ns->href == NULL || *n->ns->href == '\0')
+	if (href == NULL || *href == '\0')
 		return st->bare;
-	href = (const char *)n->ns->href;
 	/* Elements come in runs of one namespace: the last one first. */
 	if (strcmp(href, namespaces[st->last_ns].uri) == 0)
 		return namespaces[st->last_ns].ns;
@@ -839,6 +839,12 @@ node_ns(struct pstate *st, xmlNodePtr n)
 		}
 	}
 	return NS_OTHER;
+}
+
+static enum ns
+node_ns(struct pstate *st, xmlNodePtr n)
+{
+	return uri_ns(st, n->ns == NULL ? NULL : n->ns->href);
 }
 
 static int
@@ -1960,20 +1966,26 @@ set_date(int64_t *slot, char *s)
 		*slot = t;
 }
 
+/* The rule of an element of vocabulary ns and this local name, or NULL. */
+static const struct rule *
+rule_lookup(const struct rule *rules, size_t n, enum ns ns,
+    const xmlChar *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (rules[i].ns == ns && rules[i].name[0] == name[0] &&
+		    strcmp(rules[i].name, (const char *)name) == 0)
+			return &rules[i];
+	}
+	return NULL;
+}
+
 static const struct rule *
 rule_find(struct pstate *st, const struct rule *rules, size_t n,
     xmlNodePtr node)
 {
-	enum ns ns;
-	size_t i;
-
-	ns = node_ns(st, node);
-	for (i = 0; i < n; i++) {
-		if (rules[i].ns == ns && rules[i].name[0] == node->name[0] &&
-		    strcmp(rules[i].name, (const char *)node->name) == 0)
-			return &rules[i];
-	}
-	return NULL;
+	return rule_lookup(rules, n, node_ns(st, node), node->name);
 }
 
 /* The text of an element as a rule reads it, for the plain fields. */
@@ -2101,34 +2113,15 @@ static const struct rule *
 kid_rule(struct pstate *st, const struct kid *k)
 {
 	struct rule_memo *m;
-	const struct rule *r = NULL;
-	enum ns ns;
-	size_t i;
+	const struct rule *r;
 
 	m = &st->rule_memo[(((uintptr_t)k->name >> 3) ^
 			       ((uintptr_t)k->uri >> 5)) %
 			   nitems(st->rule_memo)];
 	if (m->name == k->name && m->uri == k->uri && m->name != NULL)
 		return m->rule;
-	if (k->uri == NULL || *k->uri == '\0')
-		ns = st->bare;
-	else {
-		ns = NS_OTHER;
-		for (i = 0; i < nitems(namespaces); i++) {
-			if (strcmp((const char *)k->uri, namespaces[i].uri) ==
-			    0) {
-				ns = namespaces[i].ns;
-				break;
-			}
-		}
-	}
-	for (i = 0; i < nitems(item_rules); i++) {
-		if (item_rules[i].ns == ns &&
-		    strcmp(item_rules[i].name, (const char *)k->name) == 0) {
-			r = &item_rules[i];
-			break;
-		}
-	}
+	r = rule_lookup(item_rules, nitems(item_rules), uri_ns(st, k->uri),
+	    k->name);
 	m->name = k->name;
 	m->uri = k->uri;
 	m->rule = r;
