@@ -2226,10 +2226,8 @@ item_read(struct pstate *st, xmlNodePtr node, struct item *it, struct kid *kids,
 				s = kids[i].text;
 				kids[i].text = NULL;
 				item_set(it, r,
-				    s == NULL ? NULL
-					      : text_finish_len(s, strlen(s),
-						    r->how != H_HTML,
-						    tree_valid(st)));
+				    text_finish_checked(s, r->how != H_HTML,
+					tree_valid(st)));
 			} else
 				item_kid(st, &d, node, &kids[i], r);
 		}
