@@ -112,22 +112,12 @@ dump_text(struct buf *b, const char *key, const char *value, int comma)
 		buf_addc(b, ',');
 }
 
-/*
- * The plain text of an HTML field, as the oracle's *_text keys hold it,
- * worked out in a buffer kept for the next field.
- */
+/* The plain text of an HTML field, as the oracle's *_text keys hold it. */
 static inline void
-dump_html_text(struct buf *b, const char *key, const char *html,
-    struct buf *scratch)
+dump_html_text(struct buf *b, const char *key, const char *html)
 {
-	const char *text = NULL;
-	size_t len = 0;
-
-	if (html != NULL && (len = parse_html_text_buf(html, scratch,
-	    &text)) == 0)
-		text = NULL;
 	dump_key(b, key);
-	buf_add_json_utf8(b, text, len);
+	parse_html_text_json(b, html);
 	buf_addc(b, ',');
 }
 
@@ -148,7 +138,7 @@ dump_date(struct buf *b, const char *key, int64_t t)
 }
 
 static void
-dump_item(struct buf *b, const struct item *it, struct buf *scratch)
+dump_item(struct buf *b, const struct item *it)
 {
 	size_t i;
 
@@ -159,8 +149,8 @@ dump_item(struct buf *b, const struct item *it, struct buf *scratch)
 	dump_date(b, "published", it->published);
 	dump_date(b, "updated", it->updated);
 	dump_text(b, "author", it->author, 1);
-	dump_html_text(b, "summary_text", it->summary, scratch);
-	dump_html_text(b, "content_text", it->content, scratch);
+	dump_html_text(b, "summary_text", it->summary);
+	dump_html_text(b, "content_text", it->content);
 	dump_key(b, "categories");
 	buf_addc(b, '[');
 	for (i = 0; i < it->ncategories; i++) {
@@ -176,8 +166,6 @@ void
 dump_feed(struct buf *b, const char *file, const struct feed *f,
     const char *error)
 {
-	/* Kept from one feed to the next: a line of JSON per feed is its use. */
-	static struct buf scratch;
 	size_t i;
 
 	buf_addc(b, '{');
@@ -195,7 +183,7 @@ dump_feed(struct buf *b, const char *file, const struct feed *f,
 	for (i = 0; f != NULL && i < f->nitems; i++) {
 		if (i > 0)
 			buf_addc(b, ',');
-		dump_item(b, &f->items[i], &scratch);
+		dump_item(b, &f->items[i]);
 	}
 	buf_adds(b, "]}\n");
 }

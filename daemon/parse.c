@@ -1421,8 +1421,8 @@ html_skip_to_close(const char *p, const char *name, size_t len)
 	return NULL;
 }
 
-/* How html_text_put treats each byte of text. */
-enum { HT_TEXT, HT_SPACE, HT_STOP };
+/* How html_text_emit treats each byte of text. */
+enum { HT_TEXT, HT_SPACE, HT_STOP, HT_ESC };
 static const unsigned char html_text_class[256] = {
 	['\0'] = HT_STOP, ['&'] = HT_STOP, ['<'] = HT_STOP,
 	['\t'] = HT_SPACE, ['\n'] = HT_SPACE, ['\v'] = HT_SPACE,
@@ -1430,17 +1430,39 @@ static const unsigned char html_text_class[256] = {
 };
 
 /*
+ * The same for text written as a JSON string's: what a JSON string cannot
+ * hold as it is (the other control characters, '"' and '\\') and 0xe2, the
+ * first byte of U+2028 and U+2029 (escaped, as buf_add_json does, for
+ * JavaScript's sake) and of many other characters, which go as they are.
+ */
+static const unsigned char html_json_class[256] = {
+	['\0'] = HT_STOP, ['&'] = HT_STOP, ['<'] = HT_STOP,
+	['\t'] = HT_SPACE, ['\n'] = HT_SPACE, ['\v'] = HT_SPACE,
+	['\f'] = HT_SPACE, ['\r'] = HT_SPACE, [' '] = HT_SPACE,
+	[0x01] = HT_ESC, [0x02] = HT_ESC, [0x03] = HT_ESC, [0x04] = HT_ESC,
+	[0x05] = HT_ESC, [0x06] = HT_ESC, [0x07] = HT_ESC, [0x08] = HT_ESC,
+	[0x0e] = HT_ESC, [0x0f] = HT_ESC, [0x10] = HT_ESC, [0x11] = HT_ESC,
+	[0x12] = HT_ESC, [0x13] = HT_ESC, [0x14] = HT_ESC, [0x15] = HT_ESC,
+	[0x16] = HT_ESC, [0x17] = HT_ESC, [0x18] = HT_ESC, [0x19] = HT_ESC,
+	[0x1a] = HT_ESC, [0x1b] = HT_ESC, [0x1c] = HT_ESC, [0x1d] = HT_ESC,
+	[0x1e] = HT_ESC, [0x1f] = HT_ESC, ['"'] = HT_ESC, ['\\'] = HT_ESC,
+	[0xe2] = HT_ESC,
+};
+
+/*
  * How many of the 16 bytes at p (p[16] readable), from the first, html_text_run
  * copies as they are: not '&', '<', NUL, another control character or white
  * space, but for single spaces (a space the next byte of which is neither a
- * control character nor a space); 0 without SSE2.
+ * control character nor a space); with json set, not '"', '\\' or the first
+ * byte of U+2028 or U+2029 either (0xe2 in the last two places always, as
+ * what follows it is not looked at). 0 without SSE2.
  */
-static size_t
-html_span16(const unsigned char *p)
+static inline size_t
+html_span16(const unsigned char *p, int json)
 {
 #ifdef __SSE2__
 	__m128i v;
-	unsigned ctl, sp, bad;
+	unsigned ctl, sp, bad, e2;
 
 	v = _mm_loadu_si128((const __m128i *)p);
 	/* Signed: bytes from 0x80 compare below 0x21 too, hence the ~. */
@@ -1456,44 +1478,159 @@ html_span16(const unsigned char *p)
 	    (unsigned)_mm_movemask_epi8(_mm_or_si128(
 	    _mm_cmpeq_epi8(v, _mm_set1_epi8('&')),
 	    _mm_cmpeq_epi8(v, _mm_set1_epi8('<'))));
+	if (json) {
+		bad |= (unsigned)_mm_movemask_epi8(_mm_or_si128(
+		    _mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+		    _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
+		e2 = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v,
+		    _mm_set1_epi8((char)0xe2)));
+		/* U+2028 and U+2029 are e2 80 a8 and e2 80 a9. */
+		if (e2 != 0)
+			bad |= e2 & (0xc000 |
+			    ((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v,
+			    _mm_set1_epi8((char)0x80))) >> 1 &
+			    (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
+			    _mm_and_si128(v, _mm_set1_epi8((char)0xfe)),
+			    _mm_set1_epi8((char)0xa8))) >> 2));
+	}
 	bad &= 0xffff;
 	return bad == 0 ? 16 : (size_t)__builtin_ctz(bad);
 #else
 	(void)p;
+	(void)json;
 	return 0;
 #endif
 }
 
 /*
+ * The JSON string form of code point cp, which is valid (no surrogate):
+ * escaped as buf_add_json escapes it, or its UTF-8. Writes at most 6 bytes
+ * and returns how many.
+ */
+static size_t
+json_put(char *w, unsigned long cp)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	switch (cp) {
+	case '"':
+	case '\\':
+		w[0] = '\\';
+		w[1] = (char)cp;
+		return 2;
+	case '\n':
+		memcpy(w, "\\n", 2);
+		return 2;
+	case '\r':
+		memcpy(w, "\\r", 2);
+		return 2;
+	case '\t':
+		memcpy(w, "\\t", 2);
+		return 2;
+	}
+	if (cp < 0x20 || cp == 0x2028 || cp == 0x2029) {
+		w[0] = '\\';
+		w[1] = 'u';
+		w[2] = hex[(cp >> 12) & 0xf];
+		w[3] = hex[(cp >> 8) & 0xf];
+		w[4] = hex[(cp >> 4) & 0xf];
+		w[5] = hex[cp & 0xf];
+		return 6;
+	}
+	return utf8_put((unsigned char *)w, cp);
+}
+
+/* Whether json_put escapes cp. */
+static int
+json_escaped(unsigned long cp)
+{
+	return cp < 0x20 || cp == '"' || cp == '\\' || cp == 0x2028 ||
+	    cp == 0x2029;
+}
+
+/*
+ * w (a place in b's bytes) with room for n more bytes and the NUL after it:
+ * b grows when it has to, and w moves with it. The caller's text goes on at
+ * w (b's length is not kept up meanwhile).
+ */
+static char *
+html_json_room(struct buf *b, char *w, size_t n)
+{
+	b->len = (size_t)(w - b->data);
+	if (b->size - b->len <= n)
+		buf_make_room(b, n);
+	return b->data + b->len;
+}
+
+/*
+ * The character at *pp, which html_json_class calls HT_ESC, to w as a JSON
+ * string holds it; end is the text's end. Text written as JSON keeps room
+ * for what is left of it and 16 bytes more: an escape, up to 6 bytes for
+ * the 1 or 3 it stands for, makes sure of that again first.
+ */
+static char *
+html_json_byte(struct buf *b, char *w, const unsigned char **pp,
+    const char *end)
+{
+	const unsigned char *p = *pp;
+	unsigned long cp = *p;
+	size_t n = 1;
+
+	if (cp == 0xe2) {
+		/* Valid UTF-8 and a NUL at the end: p[1] and p[2] are there. */
+		if (p[1] != 0x80 || (p[2] & 0xfe) != 0xa8) {
+			*w++ = (char)*p;
+			*pp = p + 1;
+			return w;
+		}
+		cp = 0x2028 | (p[2] & 1);
+		n = 3;
+	}
+	w = html_json_room(b, w, (size_t)(end - (const char *)p) + 16);
+	w += json_put(w, cp);
+	*pp = p + n;
+	return w;
+}
+
+/*
  * Copy the text at *pp up to the next '&', '<' or NUL (end is the string's
  * end) to *wp, each run of ASCII white space written as one space; *sp says
- * whether the last byte written was such a space, across calls.
+ * whether the last byte written was such a space, across calls. With json
+ * set, what a JSON string cannot hold as it is goes as html_json_byte
+ * writes it (b is what *wp writes into).
  */
-static void
-html_text_run(const char **pp, const char *end, char **wp, int *sp)
+static inline void
+html_text_run(const char **pp, const char *end, char **wp, int *sp,
+    struct buf *b, int json)
 {
+	const unsigned char *cls = json ? html_json_class : html_text_class;
 	const unsigned char *p = (const unsigned char *)*pp;
 	char *w = *wp;
 	size_t n;
 	int space = *sp;
 
 	for (;;) {
-		if (html_text_class[*p] == HT_TEXT) {
+		if (cls[*p] == HT_TEXT) {
 			/* Sixteen bytes at a time while none is special. */
 			while ((const char *)p + 16 <= end &&
-			    (n = html_span16(p)) != 0) {
+			    (n = html_span16(p, json)) != 0) {
 				memcpy(w, p, 16);
 				w += n;
 				p += n;
 				if (n < 16)
 					break;
 			}
-			while (html_text_class[*p] == HT_TEXT)
+			while (cls[*p] == HT_TEXT)
 				*w++ = (char)*p++;
 			/* The last byte may be a single space of a span. */
 			space = w[-1] == ' ';
 		}
-		if (html_text_class[*p] != HT_SPACE)
+		if (json && cls[*p] == HT_ESC) {
+			w = html_json_byte(b, w, &p, end);
+			space = 0;
+			continue;
+		}
+		if (cls[*p] != HT_SPACE)
 			break;
 		if (!space)
 			*w++ = ' ';
@@ -1506,19 +1643,26 @@ html_text_run(const char **pp, const char *end, char **wp, int *sp)
 }
 
 /* n bytes at p to *wp, white space collapsed as html_text_run does. */
-static void
-html_text_copy(const char *p, size_t n, char **wp, int *sp)
+static inline void
+html_text_copy(const char *p, size_t n, char **wp, int *sp, struct buf *b,
+    const char *hend, int json)
 {
 	const char *end = p + n;
 	char *w = *wp;
 
-	for (; p < end; p++) {
+	while (p < end) {
 		if (is_ascii_space((unsigned char)*p)) {
 			if (!*sp)
 				*w++ = ' ';
 			*sp = 1;
+			p++;
+		} else if (json &&
+		    html_json_class[(unsigned char)*p] == HT_ESC) {
+			w = html_json_byte(b, w, (const unsigned char **)&p,
+			    hend);
+			*sp = 0;
 		} else {
-			*w++ = *p;
+			*w++ = *p++;
 			*sp = 0;
 		}
 	}
@@ -1530,26 +1674,26 @@ html_text_copy(const char *p, size_t n, char **wp, int *sp)
  * processing instructions dropped, with what script, style and applet hold;
  * CDATA sections kept as they are; character references decoded. It is the
  * text a feed reader shows, read the way the conformance oracle reads it
- * (../shared/conformance/oracle.py, HTML_TO_TEXT), in one pass. The text
- * replaces what b holds, with each run of ASCII white space made one space
- * (at either end too: the caller trims); it is never longer than the
- * fragment, as every reference is at least as long as the UTF-8 it stands
- * for.
+ * (../shared/conformance/oracle.py, HTML_TO_TEXT), in one pass. The text of
+ * [html, hend) (a NUL at hend) goes to w, in b's bytes, with each run of
+ * ASCII white space made one space (at either end too: the caller trims);
+ * the end of what was written is returned. Without json, it is never longer
+ * than the fragment, as every reference is at least as long as the UTF-8 it
+ * stands for. With json, the text is written as the body of a JSON string,
+ * escaped as buf_add_json escapes it: w needs room for the fragment and 16
+ * bytes more, and html_json_byte grows b when an escape needs more.
  */
-static void
-html_text_put(const char *html, struct buf *b)
+static inline __attribute__((always_inline)) char *
+html_text_emit(const char *html, const char *hend, struct buf *b, char *w,
+    int json)
 {
-	char *w, name[8];
-	const char *p, *q, *end, *hend;
+	char name[8];
+	const char *p, *q, *end;
 	size_t len, n;
 	long cp;
 	int sp = 1;	/* leading white space goes */
 
-	buf_reset(b);
-	hend = html + strlen(html);
-	buf_make_room(b, (size_t)(hend - html));
 	p = html;
-	w = b->data;
 	while (*p != '\0') {
 		if (*p == '&') {
 			if ((cp = html_reference(p, &len)) < 0) {
@@ -1563,33 +1707,37 @@ html_text_put(const char *html, struct buf *b)
 					*w++ = ' ';
 				sp = 1;
 			} else {
-				w += utf8_put((unsigned char *)w,
-				    (unsigned long)cp);
+				if (json && json_escaped((unsigned long)cp)) {
+					w = html_json_room(b, w,
+					    (size_t)(hend - p) + 16);
+					w += json_put(w, (unsigned long)cp);
+				} else
+					w += utf8_put((unsigned char *)w,
+					    (unsigned long)cp);
 				sp = 0;
 			}
 			continue;
 		}
 		if (*p != '<') {
 			/* Up to the next markup in one step. */
-			html_text_run(&p, hend, &w, &sp);
+			html_text_run(&p, hend, &w, &sp, b, json);
 			continue;
 		}
 		if (p[1] == '!' && strncmp(p, "<!--", 4) == 0) {
 			p = (end = strstr(p + 4, "-->")) != NULL ? end + 3 :
-			    p + strlen(p);
+			    hend;
 			continue;
 		}
 		if (p[1] == '!' && strncmp(p, "<![CDATA[", 9) == 0) {
 			p += 9;
 			n = (end = strstr(p, "]]>")) != NULL ? (size_t)(end - p) :
-			    strlen(p);
-			html_text_copy(p, n, &w, &sp);
+			    (size_t)(hend - p);
+			html_text_copy(p, n, &w, &sp, b, hend, json);
 			p += n + (end != NULL ? 3 : 0);
 			continue;
 		}
 		if (p[1] == '!' || p[1] == '?') {
-			p = (end = strchr(p, '>')) != NULL ? end + 1 :
-			    p + strlen(p);
+			p = (end = strchr(p, '>')) != NULL ? end + 1 : hend;
 			continue;
 		}
 		q = p + 1 + (p[1] == '/');
@@ -1611,11 +1759,28 @@ html_text_put(const char *html, struct buf *b)
 			    strcasecmp(name, "applet") == 0) {
 				end = html_skip_to_close(end, name, len);
 				if (end == NULL)
-					end = p + strlen(p);
+					end = hend;
 			}
 		}
 		p = end;
 	}
+	return w;
+}
+
+/*
+ * html_text_emit's plain text: what b holds is replaced by it, not yet
+ * trimmed.
+ */
+static void
+html_text_put(const char *html, struct buf *b)
+{
+	const char *hend;
+	char *w;
+
+	buf_reset(b);
+	hend = html + strlen(html);
+	buf_make_room(b, (size_t)(hend - html));
+	w = html_text_emit(html, hend, b, b->data, 0);
 	*w = '\0';
 	b->len = (size_t)(w - b->data);
 }
@@ -1638,31 +1803,115 @@ html_to_text(char *html, int valid)
 	return text_finish_checked(buf_steal(&b, NULL), 1, valid);
 }
 
-size_t
-parse_html_text_buf(const char *html, struct buf *b, const char **text)
-{
-	size_t off, len;
-
-	html_text_put(html, b);
-	len = text_trim(b->data, b->len, &off);
-	b->data[off + len] = '\0';
-	*text = b->data + off;
-	return len;
-}
-
 char *
 parse_html_text(const char *html)
 {
 	struct buf b;
-	const char *text;
+	size_t off, len;
 	char *s = NULL;
-	size_t len;
 
 	buf_init(&b);
-	if ((len = parse_html_text_buf(html, &b, &text)) > 0)
-		s = xstrndup(text, len);
+	html_text_put(html, &b);
+	if ((len = text_trim(b.data, b.len, &off)) > 0)
+		s = xstrndup(b.data + off, len);
 	buf_free(&b);
 	return s;
+}
+
+/*
+ * The length of the character at p, before e, in the body of a JSON string
+ * html_text_emit wrote, when is_trim_space calls it white space, as it is or
+ * escaped ("\u2028"); 0 for any other.
+ */
+static size_t
+json_space_len(const unsigned char *p, const unsigned char *e)
+{
+	size_t n;
+	long cp;
+	int i, v;
+
+	if (*p == '\\') {
+		if (e - p < 6 || p[1] != 'u')
+			return 0;
+		for (cp = 0, i = 2; i < 6; i++) {
+			if ((v = hex_value(p[i])) < 0)
+				return 0;
+			cp = cp * 16 + v;
+		}
+		return is_trim_space(cp) ? 6 : 0;
+	}
+	if (trim_never(*p))
+		return 0;
+	cp = utf8_decode(p, (size_t)(e - p), &n);
+	return cp >= 0 && is_trim_space(cp) ? n : 0;
+}
+
+/*
+ * Where the last character of the body of a JSON string [s, e) starts (not
+ * empty): the escape "\uXXXX" ends it when its backslash is no escaped one,
+ * the last of an odd run.
+ */
+static const unsigned char *
+json_last_char(const unsigned char *s, const unsigned char *e)
+{
+	const unsigned char *q = e - 1;
+
+	if (*q >= 0x80) {
+		while (q > s && (*q & 0xc0) == 0x80)
+			q--;
+		return q;
+	}
+	if (e - s >= 6 && e[-6] == '\\' && e[-5] == 'u') {
+		for (q = e - 6; q > s && q[-1] == '\\'; q--)
+			;
+		if ((e - 6 - q) % 2 == 0)
+			return e - 6;
+	}
+	return e - 1;
+}
+
+void
+parse_html_text_json(struct buf *b, const char *html)
+{
+	const unsigned char *s, *e, *q;
+	size_t start, hlen, n;
+	char *w;
+
+	if (html == NULL) {
+		buf_add(b, "null", 4);
+		return;
+	}
+	hlen = strlen(html);
+	buf_make_room(b, hlen + 17);
+	start = b->len;
+	w = b->data + start;
+	*w++ = '"';
+	w = html_text_emit(html, html + hlen, b, w, 1);
+	/* Trimmed as parse_html_text trims, a character or escape at a time. */
+	s = (const unsigned char *)b->data + start + 1;
+	e = (const unsigned char *)w;
+	while (s < e && (n = json_space_len(s, e)) != 0)
+		s += n;
+	while (e > s) {
+		q = json_last_char(s, e);
+		if ((n = json_space_len(q, e)) == 0 || q + n != e)
+			break;
+		e = q;
+	}
+	w = b->data + start;
+	if (s == e) {
+		memcpy(w, "null", 4);
+		w += 4;
+	} else {
+		w++;
+		n = (size_t)(e - s);
+		if ((const char *)s != w)
+			memmove(w, s, n);
+		w += n;
+		*w++ = '"';
+	}
+	*w = '\0';
+	b->len = (size_t)(w - b->data);
 }
 
 /* What a text construct of MIME type t (as mime_base makes it) holds. */

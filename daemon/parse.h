@@ -69,13 +69,13 @@ void parse_item_clear(struct item *);
  */
 char *parse_html_text(const char *html);
 /*
- * The same text in a buffer the caller keeps for the next call: b's bytes
- * are replaced, *text points into them (NUL-terminated) and the length is
- * returned; 0 where parse_html_text returns NULL.
+ * The same text appended to b as a JSON string, quotes included, escaped as
+ * buf_add_json escapes it (buf_add_json_utf8 of parse_html_text's string,
+ * byte for byte, in one pass): null where parse_html_text returns NULL, and
+ * for a NULL html.
  */
 struct buf;
-size_t parse_html_text_buf(const char *html, struct buf *b,
-    const char **text);
+void parse_html_text_json(struct buf *b, const char *html);
 
 /* Dates as feeds write them (RFC 822 and variants, RFC 3339 / W3C-DTF). */
 int64_t parse_date(const char *);

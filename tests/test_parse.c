@@ -1783,6 +1783,114 @@ test_html_text(void **state)
 	}
 }
 
+/*
+ * parse_html_text_json's string for html: what buf_add_json_utf8 makes of
+ * parse_html_text's text, or null. Fails the test when the one pass wrote
+ * anything else, or touched what b held before.
+ */
+static void
+html_json_check(const char *html)
+{
+	struct buf got, want;
+	char *text;
+
+	buf_init(&got);
+	buf_init(&want);
+	/* Something before it, as in a line of `feedmux parse`. */
+	buf_adds(&got, "{\"k\":");
+	buf_adds(&want, "{\"k\":");
+	parse_html_text_json(&got, html);
+	text = parse_html_text(html);
+	buf_add_json_utf8(&want, text, text != NULL ? strlen(text) : 0);
+	free(text);
+	if (got.len != want.len || memcmp(got.data, want.data, got.len) != 0 ||
+	    got.data[got.len] != '\0')
+		fail_msg("\"%s\": got %s, want %s", html, got.data, want.data);
+	buf_free(&got);
+	buf_free(&want);
+}
+
+/* HTML to text written as JSON in one pass, and what it must give. */
+static const struct {
+	const char *html;
+	const char *json;
+} html_jsons[] = {
+	{ "a\"b\\c", "\"a\\\"b\\\\c\"" },
+	{ "\x01x\x08 \x0e\x7f", "\"\\u0001x\\u0008 \\u000e\x7f\"" },
+	/* U+001C to U+001F, U+2028 and U+2029 are trimmed at the ends. */
+	{ "\x1c\x1fx\x1ey\x1f", "\"x\\u001ey\"" },
+	{ "&#x2028;a&#x2029;b\xe2\x80\xa8 &#x2029;", "\"a\\u2029b\"" },
+	{ "\xe2\x80\xa8\xe2\x80\x99q\xe2\x80\xa9z", "\"\xe2\x80\x99q\\u2029z\"" },
+	{ " &nbsp; x\xc2\xa0y &#160;\xe3\x80\x80", "\"x\xc2\xa0y\"" },
+	{ "&quot;&#92;&#1;&#28;&#10;&#9;z", "\"\\\"\\\\\\u0001\\u001c z\"" },
+	/* A backslash and "u2028" are text, not an escape, at either end. */
+	{ "\\u2028", "\"\\\\u2028\"" },
+	{ "\\\\u001c", "\"\\\\\\\\u001c\"" },
+	{ "x\\\xe2\x80\xa8", "\"x\\\\\"" },
+	{ "<script>\"\\</script>\"<style>\x01</style>\\", "\"\\\"\\\\\"" },
+	{ "<![CDATA[\"\\\x01 \xe2\x80\xa8\t]]>x", "\"\\\"\\\\\\u0001 \\u2028 x\"" },
+	{ "<b> </b>&nbsp;\x1c", "null" },
+	{ "", "null" },
+	{ "\"", "\"\\\"\"" },
+	{ "0123456789abcd\xe2\x80\xa8y", "\"0123456789abcd\\u2028y\"" },
+	{ "0123456789abc\"\xe2\x80\xa9yyyyyyyyyyyyyyyyyy",
+	    "\"0123456789abc\\\"\\u2029yyyyyyyyyyyyyyyyyy\"" },
+};
+
+static void
+test_html_text_json(void **state)
+{
+	static const char *pieces[] = {
+		"a", "bc", "defghij", " ", "  ", "\t\n", "\"", "\\", "\x01",
+		"\x1c", "\x1f", "\x7f", "\xe2\x80\xa8", "\xe2\x80\xa9",
+		"\xe2\x80\x99", "\xe2\x80\xaf", "\xc2\xa0", "\xc2\x85",
+		"\xe3\x80\x80", "\xf0\x9f\x98\x80", "\xc3\xa9", "&nbsp;",
+		"&#x2028;", "&#1;", "&#28;", "&quot;", "&#92;", "&#10;",
+		"&amp;", "&bogus;", "<b>", "</b>", "<script>x\"</script>",
+		"<style>\\</style>", "<![CDATA[\"\\\x01 \xe2\x80\xa8]]>",
+		"<!-- \" -->", "<", "&", "\\u2028", "\\u001c", "\\\\",
+	};
+	struct buf b;
+	char html[1024];
+	size_t i, k, n, len;
+	unsigned long r = 1;
+
+	(void)state;
+	buf_init(&b);
+	for (i = 0; i < nitems(html_jsons); i++) {
+		buf_reset(&b);
+		parse_html_text_json(&b, html_jsons[i].html);
+		if (strcmp(b.data, html_jsons[i].json) != 0)
+			fail_msg("\"%s\": got %s, want %s", html_jsons[i].html,
+			    b.data, html_jsons[i].json);
+		html_json_check(html_jsons[i].html);
+	}
+	buf_reset(&b);
+	parse_html_text_json(&b, NULL);
+	assert_string_equal(b.data, "null");
+	for (i = 0; i < nitems(html_texts); i++)
+		html_json_check(html_texts[i].html);
+	/* Pieces in random order, so that each falls on every offset. */
+	for (i = 0; i < 30000; i++) {
+		r = r * 6364136223846793005UL + 1442695040888963407UL;
+		n = 1 + (r >> 33) % 40;
+		for (len = 0, k = 0; k < n && len < sizeof html - 64; k++) {
+			r = r * 6364136223846793005UL + 1442695040888963407UL;
+			len += (size_t)snprintf(html + len, sizeof html - len,
+			    "%s", pieces[(r >> 33) % nitems(pieces)]);
+		}
+		html_json_check(html);
+	}
+	/* Escapes six times as long as their bytes: b grows on the way. */
+	memset(html, 0x01, 1000);
+	html[1000] = '\0';
+	html_json_check(html);
+	for (i = 0; i + 4 < 1000; i += 4)
+		memcpy(html + i, "&#1;", 4);
+	html_json_check(html);
+	buf_free(&b);
+}
+
 static const struct {
 	const char *s;
 	int64_t want;
@@ -1930,6 +2038,7 @@ main(void)
 	    cmocka_unit_test(test_field_cut_in_character),
 	    cmocka_unit_test(test_html_text),
 	    cmocka_unit_test(test_html_text_spaces),
+	    cmocka_unit_test(test_html_text_json),
 	    cmocka_unit_test(test_item_text_aside),
 	    cmocka_unit_test(test_collapse_steps),
 	    cmocka_unit_test(test_light_kids_become_real),

@@ -5,7 +5,10 @@
  * printed as `feedmux parse` would, so the HTML-to-text and JSON code runs
  * on whatever the parser let through. Each input is parsed twice, with and
  * without light kids (parse_light_kids), and the two outputs must be the
- * same bytes.
+ * same bytes. HTML to text written as JSON in one pass
+ * (parse_html_text_json) must give what buf_add_json_utf8 makes of
+ * parse_html_text's text, for every summary and content and for the input
+ * itself when it is valid UTF-8.
  *
  * Built with -fsanitize=fuzzer when FEEDMUX_FUZZ is on (clang); always
  * built as fuzz_parse_replay too, which runs each file named on its command
@@ -24,15 +27,13 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
-/* parse.h promises valid UTF-8 in every string; hold it to that. */
-static void
-check_utf8(const char *s)
+/* Whether the string s is valid UTF-8. */
+static int
+valid_utf8(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t n, i;
 
-	if (s == NULL)
-		return;
 	while (*p != '\0') {
 		if (*p < 0x80) {
 			p++;
@@ -45,18 +46,52 @@ check_utf8(const char *s)
 		else if (*p >= 0xf0 && *p <= 0xf4)
 			n = 3;
 		else
-			abort();
+			return 0;
 		for (i = 1; i <= n; i++) {
 			if ((p[i] & 0xc0) != 0x80)
-				abort();
+				return 0;
 		}
 		if ((p[0] == 0xe0 && p[1] < 0xa0) ||
 		    (p[0] == 0xed && p[1] >= 0xa0) ||
 		    (p[0] == 0xf0 && p[1] < 0x90) ||
 		    (p[0] == 0xf4 && p[1] >= 0x90))
-			abort();
+			return 0;
 		p += n + 1;
 	}
+	return 1;
+}
+
+/*
+ * HTML to text as JSON, in one pass and in two; html is valid UTF-8 (or
+ * NULL).
+ */
+static void
+check_html_json(const char *html)
+{
+	struct buf one, two;
+	char *text;
+
+	buf_init(&one);
+	buf_init(&two);
+	parse_html_text_json(&one, html);
+	text = html != NULL ? parse_html_text(html) : NULL;
+	buf_add_json_utf8(&two, text, text != NULL ? strlen(text) : 0);
+	if (one.len != two.len || memcmp(one.data, two.data, one.len) != 0) {
+		fprintf(stderr, "fuzz_parse: one pass\n%s\ntwo passes\n%s\n",
+		    one.data, two.data);
+		abort();
+	}
+	free(text);
+	buf_free(&one);
+	buf_free(&two);
+}
+
+/* parse.h promises valid UTF-8 in every string; hold it to that. */
+static void
+check_utf8(const char *s)
+{
+	if (s != NULL && !valid_utf8(s))
+		abort();
 }
 
 static void
@@ -76,6 +111,8 @@ check_feed(const struct feed *f)
 		check_utf8(it->author);
 		check_utf8(it->summary);
 		check_utf8(it->content);
+		check_html_json(it->summary);
+		check_html_json(it->content);
 		for (j = 0; j < it->ncategories; j++)
 			check_utf8(it->categories[j]);
 	}
@@ -98,10 +135,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	struct parse_context ctx;
 	struct feed *f;
 	struct buf b, tree;
-	char *cause = NULL;
+	char *cause = NULL, *html;
 
 	if (len == 0)
 		return 0;
+	/* The input itself as an HTML fragment, up to its first NUL. */
+	if ((html = malloc(len)) == NULL)
+		abort();
+	memcpy(html, data + 1, len - 1);
+	html[len - 1] = '\0';
+	if (valid_utf8(html))
+		check_html_json(html);
+	free(html);
 	memset(&ctx, 0, sizeof ctx);
 	ctx.content_type = types[data[0] % nitems(types)];
 	if (data[0] & 0x08)
