@@ -114,7 +114,7 @@ buf_reset(struct buf *b)
 		b->data[0] = '\0';
 }
 
-static void
+void
 buf_grow(struct buf *b, size_t add)
 {
 	size_t need;
@@ -129,35 +129,6 @@ buf_grow(struct buf *b, size_t add)
 	while (b->size < need)
 		b->size = b->size > SIZE_MAX / 2 ? need : b->size * 2;
 	b->data = xreallocarray(b->data, b->size, 1);
-}
-
-void
-buf_make_room(struct buf *b, size_t n)
-{
-	buf_grow(b, n);
-	b->data[b->len] = '\0';
-}
-
-void
-buf_add(struct buf *b, const void *p, size_t n)
-{
-	buf_grow(b, n);
-	if (n > 0)
-		memcpy(b->data + b->len, p, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-}
-
-void
-buf_adds(struct buf *b, const char *s)
-{
-	buf_add(b, s, strlen(s));
-}
-
-void
-buf_addc(struct buf *b, char c)
-{
-	buf_add(b, &c, 1);
 }
 
 void

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define nitems(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -40,11 +41,49 @@ struct buf {
 void buf_init(struct buf *);
 void buf_free(struct buf *);
 void buf_reset(struct buf *);
+/* buf_make_room's growth, when b has less room than n bytes and the NUL. */
+void buf_grow(struct buf *, size_t n);
+
+/*
+ * The calls below are made for every few bytes of output: inline, they are
+ * a test and a copy while there is room.
+ */
+
 /* Make room for n more bytes (and the NUL) past len; data is not NULL after. */
-void buf_make_room(struct buf *, size_t n);
-void buf_add(struct buf *, const void *, size_t);
-void buf_adds(struct buf *, const char *);
-void buf_addc(struct buf *, char);
+static inline void
+buf_make_room(struct buf *b, size_t n)
+{
+	if (b->size - b->len <= n)
+		buf_grow(b, n);
+	b->data[b->len] = '\0';
+}
+
+static inline void
+buf_add(struct buf *b, const void *p, size_t n)
+{
+	if (b->size - b->len <= n)
+		buf_grow(b, n);
+	if (n > 0)
+		memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+static inline void
+buf_adds(struct buf *b, const char *s)
+{
+	buf_add(b, s, strlen(s));
+}
+
+static inline void
+buf_addc(struct buf *b, char c)
+{
+	if (b->size - b->len <= 1)
+		buf_grow(b, 1);
+	b->data[b->len++] = c;
+	b->data[b->len] = '\0';
+}
+
 void buf_printf(struct buf *, const char *, ...) __attribute__((format(printf, 2, 3)));
 /*
  * Append s as a JSON string, quotes included: RFC 8259 escapes, invalid UTF-8
