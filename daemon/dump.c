@@ -121,20 +121,28 @@ dump_html_text(struct buf *b, const char *key, const char *html)
 	buf_addc(b, ',');
 }
 
-/* Years outside 0000-9999 have no RFC 3339 form: null, like no date. */
+/*
+ * Years outside 0000-9999 have no RFC 3339 form: null, like no date. The
+ * form is digits and "-:TZ", nothing to escape: written in place.
+ */
 static inline void
 dump_date(struct buf *b, const char *key, int64_t t)
 {
-	char s[21];
+	char *w;
 
 	dump_key(b, key);
 	if (t == PARSE_NO_TIME || t < -62167219200LL || t > 253402300799LL) {
 		buf_adds(b, "null,");
 		return;
 	}
-	time_rfc3339(t, s);
-	buf_add_json(b, s);
-	buf_addc(b, ',');
+	buf_make_room(b, 23);
+	w = b->data + b->len;
+	w[0] = '"';
+	time_rfc3339(t, w + 1);
+	w[21] = '"';
+	w[22] = ',';
+	w[23] = '\0';
+	b->len += 23;
 }
 
 static void

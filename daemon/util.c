@@ -327,7 +327,7 @@ buf_add_json_utf8(struct buf *b, const char *s, size_t len)
 	}
 	end = p + len;
 	/* The quotes and the text as it mostly is, escapes grow it further. */
-	buf_grow(b, len + 2);
+	buf_make_room(b, len + 2);
 	b->data[b->len++] = '"';
 	while (p < end) {
 		for (run = p; end - p >= 16; p += n) {
