@@ -1375,34 +1375,73 @@ html_reference(const char *p, size_t *len)
 	return (long)e->value;
 }
 
-/* Past the end of an HTML tag that starts at p ('<'), quotes respected. */
-static const char *
-html_tag_end(const char *p)
+/*
+ * The first of '>', '"' and '\'' at or after s, or hend (the end of the
+ * string, its NUL) when there is none: sixteen bytes at a time where SSE2
+ * is there, never reading past hend.
+ */
+static inline const char *
+html_tag_stop(const char *s, const char *hend)
 {
-	char quote = 0, prev = 0;
+#ifdef __SSE2__
+	__m128i v;
+	unsigned m;
 
-	for (p++; *p != '\0'; p++) {
-		if (quote != 0) {
-			if (*p == quote) {
-				quote = 0;
-				prev = *p;
-			}
-			continue;
-		}
-		if (*p == '>')
-			return p + 1;
-		if ((*p == '"' || *p == '\'') && prev == '=')
-			quote = *p;
-		else if (!is_ascii_space((unsigned char)*p))
-			prev = *p;
+	for (; s + 16 <= hend; s += 16) {
+		v = _mm_loadu_si128((const __m128i *)s);
+		m = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(
+		    _mm_cmpeq_epi8(v, _mm_set1_epi8('>')),
+		    _mm_cmpeq_epi8(v, _mm_set1_epi8('"'))),
+		    _mm_cmpeq_epi8(v, _mm_set1_epi8('\''))));
+		if (m != 0)
+			return s + __builtin_ctz(m);
 	}
-	return p;
+#endif
+	while (s < hend && *s != '>' && *s != '"' && *s != '\'')
+		s++;
+	return s;
+}
+
+/*
+ * Past the end of an HTML tag that starts at p ('<'), quotes respected: a
+ * quote opens a value when the last byte before it but white space is '=',
+ * and that since the tag's name or the last value's closing quote (which
+ * counts as such a byte). hend is the string's end; it is returned when the
+ * tag has no end.
+ */
+static const char *
+html_tag_end(const char *p, const char *hend)
+{
+	const char *from = p + 1, *q, *r;
+	char prev = 0;
+
+	for (q = from; (q = html_tag_stop(q, hend)) < hend; q++) {
+		if (*q == '>')
+			return q + 1;
+		for (r = q; r > from && is_ascii_space((unsigned char)r[-1]); r--)
+			;
+		if ((r > from ? r[-1] : prev) != '=')
+			continue;
+		if ((r = memchr(q + 1, *q, (size_t)(hend - q - 1))) == NULL)
+			return hend;
+		prev = *q;
+		from = r + 1;
+		q = r;
+	}
+	return hend;
+}
+
+/* ASCII letters and digits: isalnum's in the C locale, without its call. */
+static int
+html_alnum(int c)
+{
+	return (unsigned)((c | 0x20) - 'a') < 26 || (unsigned)(c - '0') < 10;
 }
 
 static int
 html_name_char(int c)
 {
-	return isalnum(c) || c == ':' || c == '_' || c == '.' || c == '-';
+	return html_alnum(c) || c == ':' || c == '_' || c == '.' || c == '-';
 }
 
 /* Past "</name" and the next '>' after p, or the end of the string. */
@@ -1461,37 +1500,40 @@ static inline size_t
 html_span16(const unsigned char *p, int json)
 {
 #ifdef __SSE2__
-	__m128i v;
+	__m128i v, sv, special;
 	unsigned ctl, sp, bad, e2;
 
 	v = _mm_loadu_si128((const __m128i *)p);
-	/* Signed: bytes from 0x80 compare below 0x21 too, hence the ~. */
-	ctl = (unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(v,
-	    _mm_set1_epi8(0x21))) & ~(unsigned)_mm_movemask_epi8(v);
-	sp = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')));
+	sv = _mm_cmpeq_epi8(v, _mm_set1_epi8(' '));
+	/* Bytes up to the space, unsigned: NUL, control characters, spaces. */
+	ctl = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(v,
+	    _mm_set1_epi8(' ')), v));
+	special = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('&')),
+	    _mm_cmpeq_epi8(v, _mm_set1_epi8('<')));
+	if (json)
+		special = _mm_or_si128(special, _mm_or_si128(
+		    _mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+		    _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
+	sp = (unsigned)_mm_movemask_epi8(sv);
 	/*
 	 * A space before any control character or space stops the run (that
 	 * byte would anyway), so white space after it needs no test of its own.
 	 */
 	ctl |= (unsigned)(p[16] <= ' ') << 16;
-	bad = (ctl & ~sp) | (sp & (ctl >> 1)) |
-	    (unsigned)_mm_movemask_epi8(_mm_or_si128(
-	    _mm_cmpeq_epi8(v, _mm_set1_epi8('&')),
-	    _mm_cmpeq_epi8(v, _mm_set1_epi8('<'))));
+	bad = (unsigned)_mm_movemask_epi8(_mm_or_si128(special,
+	    _mm_andnot_si128(sv, _mm_cmpeq_epi8(_mm_min_epu8(v,
+	    _mm_set1_epi8(' ')), v)))) | (sp & (ctl >> 1));
 	if (json) {
-		bad |= (unsigned)_mm_movemask_epi8(_mm_or_si128(
-		    _mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
-		    _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
 		e2 = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v,
 		    _mm_set1_epi8((char)0xe2)));
 		/* U+2028 and U+2029 are e2 80 a8 and e2 80 a9. */
 		if (e2 != 0)
 			bad |= e2 & (0xc000 |
-			    ((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v,
-			    _mm_set1_epi8((char)0x80))) >> 1 &
-			    (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
+			    (((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v,
+			    _mm_set1_epi8((char)0x80))) >> 1) &
+			    ((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
 			    _mm_and_si128(v, _mm_set1_epi8((char)0xfe)),
-			    _mm_set1_epi8((char)0xa8))) >> 2));
+			    _mm_set1_epi8((char)0xa8))) >> 2)));
 	}
 	bad &= 0xffff;
 	return bad == 0 ? 16 : (size_t)__builtin_ctz(bad);
@@ -1741,14 +1783,14 @@ html_text_emit(const char *html, const char *hend, struct buf *b, char *w,
 			continue;
 		}
 		q = p + 1 + (p[1] == '/');
-		if (!isalpha((unsigned char)*q)) {
+		if ((unsigned)((*q | 0x20) - 'a') >= 26) {
 			*w++ = *p++;
 			sp = 0;
 			continue;
 		}
 		for (len = 0; html_name_char((unsigned char)q[len]); len++)
 			;
-		end = html_tag_end(p);
+		end = html_tag_end(p, hend);
 		/* Code is not text a reader sees. */
 		if (p[1] != '/' && (len == 5 || len == 6) && !(end[-1] == '>' &&
 		    end - p > 2 && end[-2] == '/')) {

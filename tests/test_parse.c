@@ -1891,6 +1891,79 @@ test_html_text_json(void **state)
 	buf_free(&b);
 }
 
+/*
+ * Where a tag ends, byte by byte: a quote opens a value when the last byte
+ * before it but white space is '='. The model html_text_put's faster scan
+ * must agree with.
+ */
+static const char *
+tag_end_model(const char *p)
+{
+	char quote = 0, prev = 0;
+
+	for (p++; *p != '\0'; p++) {
+		if (quote != 0) {
+			if (*p == quote) {
+				quote = 0;
+				prev = *p;
+			}
+			continue;
+		}
+		if (*p == '>')
+			return p + 1;
+		if ((*p == '"' || *p == '\'') && prev == '=')
+			quote = *p;
+		else if (*p != ' ' && *p != '\t')
+			prev = *p;
+	}
+	return p;
+}
+
+/*
+ * Tags of quotes, '=', '>', white space and letters, at every length up to
+ * 60 bytes: the text after one is what follows the end tag_end_model finds.
+ */
+static void
+test_html_tag_ends(void **state)
+{
+	static const char alphabet[] = "ab=\"'> \t";
+	char html[128], want[128], *got;
+	const char *end;
+	size_t i, k, n, w;
+	unsigned long r = 7;
+
+	(void)state;
+	for (i = 0; i < 40000; i++) {
+		r = r * 6364136223846793005UL + 1442695040888963407UL;
+		n = (r >> 33) % 60;
+		memcpy(html, "x<a", 3);
+		for (k = 0; k < n; k++) {
+			r = r * 6364136223846793005UL + 1442695040888963407UL;
+			html[3 + k] = alphabet[(r >> 33) % (sizeof alphabet - 1)];
+		}
+		html[3 + n] = '\0';
+		/* x, then the rest after the tag, white space collapsed. */
+		end = tag_end_model(html + 1);
+		w = 0;
+		want[w++] = 'x';
+		for (; *end != '\0'; end++) {
+			if (*end == ' ' || *end == '\t') {
+				if (want[w - 1] != ' ')
+					want[w++] = ' ';
+			} else
+				want[w++] = *end;
+		}
+		while (want[w - 1] == ' ')
+			w--;
+		want[w] = '\0';
+		got = parse_html_text(html);
+		if (got == NULL || strcmp(got, want) != 0)
+			fail_msg("\"%s\": got \"%s\", want \"%s\"", html,
+			    got ? got : "(null)", want);
+		free(got);
+	}
+}
+
 static const struct {
 	const char *s;
 	int64_t want;
@@ -2039,6 +2112,7 @@ main(void)
 	    cmocka_unit_test(test_html_text),
 	    cmocka_unit_test(test_html_text_spaces),
 	    cmocka_unit_test(test_html_text_json),
+	    cmocka_unit_test(test_html_tag_ends),
 	    cmocka_unit_test(test_item_text_aside),
 	    cmocka_unit_test(test_collapse_steps),
 	    cmocka_unit_test(test_light_kids_become_real),
