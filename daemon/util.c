@@ -287,24 +287,34 @@ static const unsigned char json_quiet[256] = {
 	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
 };
 
-/* How many of the 16 bytes at p, from the first, json_quiet holds. */
+/*
+ * How many of the 16 bytes at p, from the first, json_quiet holds, or may
+ * be copied as they are: 0xe2 stops the count only where U+2028 or U+2029
+ * (e2 80 a8, e2 80 a9) may start, and in the last two places, where what
+ * follows is not looked at.
+ */
 static size_t
 json_quiet16(const unsigned char *p)
 {
 #ifdef __SSE2__
 	__m128i v;
-	unsigned hi, bad;
+	unsigned bad, e2;
 
 	v = _mm_loadu_si128((const __m128i *)p);
-	hi = (unsigned)_mm_movemask_epi8(v);
-	/* Signed: bytes from 0x80 are below 0x20 too, hence ~hi. */
-	bad = ((unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(v,
-	    _mm_set1_epi8(0x20))) & ~hi) |
-	    (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(
-	    _mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
-	    _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
-	    _mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xe2))));
-	bad &= 0xffff;
+	/* Bytes below the space, unsigned: min(v, 0x1f) == v. */
+	bad = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(
+	    _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1f)), v),
+	    _mm_cmpeq_epi8(v, _mm_set1_epi8('"'))),
+	    _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
+	e2 = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v,
+	    _mm_set1_epi8((char)0xe2)));
+	if (e2 != 0)
+		bad |= e2 & (0xc000 |
+		    (((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v,
+		    _mm_set1_epi8((char)0x80))) >> 1) &
+		    ((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
+		    _mm_and_si128(v, _mm_set1_epi8((char)0xfe)),
+		    _mm_set1_epi8((char)0xa8))) >> 2)));
 	return bad == 0 ? 16 : (size_t)__builtin_ctz(bad);
 #else
 	size_t n;
@@ -315,10 +325,16 @@ json_quiet16(const unsigned char *p)
 #endif
 }
 
+/*
+ * The text is written as it comes, sixteen bytes at a time, into room made
+ * for what is left of it and the closing quote; an escape makes that room
+ * again after it.
+ */
 void
 buf_add_json_utf8(struct buf *b, const char *s, size_t len)
 {
-	const unsigned char *p = (const unsigned char *)s, *run, *end;
+	const unsigned char *p = (const unsigned char *)s, *end;
+	char *w;
 	size_t n;
 
 	if (s == NULL) {
@@ -326,31 +342,37 @@ buf_add_json_utf8(struct buf *b, const char *s, size_t len)
 		return;
 	}
 	end = p + len;
-	/* The quotes and the text as it mostly is, escapes grow it further. */
 	buf_make_room(b, len + 2);
-	b->data[b->len++] = '"';
-	while (p < end) {
-		for (run = p; end - p >= 16; p += n) {
-			if ((n = json_quiet16(p)) < 16) {
-				p += n;
+	w = b->data + b->len;
+	*w++ = '"';
+	for (;;) {
+		while (end - p >= 16) {
+			n = json_quiet16(p);
+			memcpy(w, p, 16);
+			w += n;
+			p += n;
+			if (n < 16)
 				break;
-			}
 		}
 		if (end - p < 16)
 			while (p < end && json_quiet[*p])
-				p++;
-		if (p > run)
-			buf_add(b, run, (size_t)(p - run));
+				*w++ = (char)*p++;
 		if (p == end)
 			break;
-		if ((n = json_escape(b, p, end)) == 0) {
+		if (*p == 0xe2 && (end - p < 3 || p[1] != 0x80 ||
+		    (p[2] & 0xfe) != 0xa8)) {
 			/* 0xe2, not of U+2028 or U+2029. */
-			buf_addc(b, (char)*p);
-			n = 1;
+			*w++ = (char)*p++;
+			continue;
 		}
-		p += n;
+		b->len = (size_t)(w - b->data);
+		p += json_escape(b, p, end);
+		buf_make_room(b, (size_t)(end - p) + 1);
+		w = b->data + b->len;
 	}
-	buf_addc(b, '"');
+	*w++ = '"';
+	*w = '\0';
+	b->len = (size_t)(w - b->data);
 }
 
 char *

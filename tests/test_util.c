@@ -466,6 +466,55 @@ test_json_utf8(void **state)
 	buf_free(&b);
 }
 
+/*
+ * The same in random mixes, written after what a buffer holds already:
+ * runs of escapes six times as long as their bytes, and 0xe2 of characters
+ * that are not escaped, at every place against the sixteen bytes.
+ */
+static void
+test_json_utf8_mixed(void **state)
+{
+	static const char *pieces[] = { "a", "bcdefgh", "\"", "\\", "\n",
+	    "\x01", "\x1f", "\x7f", "\xe2\x80\xa8", "\xe2\x80\xa9",
+	    "\xe2\x80\x99", "\xe2\x80\xaf", "\xe2\x82\xac", "\xc3\xa9",
+	    "\xf0\x9f\x98\x80", " " };
+	char s[512];
+	struct buf a, b;
+	size_t i, k, n, len;
+	unsigned long r = 3;
+
+	(void)state;
+	for (i = 0; i < 20000; i++) {
+		r = r * 6364136223846793005UL + 1442695040888963407UL;
+		n = (r >> 33) % 60;
+		s[0] = '\0';
+		for (len = 0, k = 0; k < n; k++) {
+			r = r * 6364136223846793005UL + 1442695040888963407UL;
+			len += (size_t)snprintf(s + len, sizeof s - len, "%s",
+			    pieces[(r >> 33) % nitems(pieces)]);
+		}
+		buf_init(&a);
+		buf_init(&b);
+		buf_adds(&a, "[1,");
+		buf_adds(&b, "[1,");
+		buf_add_json(&a, s);
+		buf_add_json_utf8(&b, s, len);
+		assert_string_equal(a.data, b.data);
+		assert_int_equal(a.len, b.len);
+		buf_free(&a);
+		buf_free(&b);
+	}
+	memset(s, 0x01, 500);
+	s[500] = '\0';
+	buf_init(&a);
+	buf_init(&b);
+	buf_add_json(&a, s);
+	buf_add_json_utf8(&b, s, 500);
+	assert_string_equal(a.data, b.data);
+	buf_free(&a);
+	buf_free(&b);
+}
+
 /* Civil dates against the epoch, leap rules and hex digits. */
 static void
 test_days_hex(void **state)
@@ -507,6 +556,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_json),
 	    cmocka_unit_test(test_json_utf8),
+	    cmocka_unit_test(test_json_utf8_mixed),
 	    cmocka_unit_test(test_days_hex),
 	    cmocka_unit_test(test_str_trim),
 	    cmocka_unit_test(test_str_prefix_suffix),
