@@ -1788,11 +1788,18 @@ html_text_emit(const char *html, const char *hend, struct buf *b, char *w,
 			sp = 0;
 			continue;
 		}
-		for (len = 0; html_name_char((unsigned char)q[len]); len++)
-			;
 		end = html_tag_end(p, hend);
-		/* Code is not text a reader sees. */
-		if (p[1] != '/' && (len == 5 || len == 6) && !(end[-1] == '>' &&
+		/*
+		 * Code is not text a reader sees: script, style and applet, of
+		 * which only the first letters need a look at every tag.
+		 */
+		if (p[1] != '/' && ((*q | 0x20) == 's' || (*q | 0x20) == 'a')) {
+			for (len = 0; html_name_char((unsigned char)q[len]);
+			    len++)
+				;
+		} else
+			len = 0;
+		if ((len == 5 || len == 6) && !(end[-1] == '>' &&
 		    end - p > 2 && end[-2] == '/')) {
 			memcpy(name, q, len);
 			name[len] = '\0';
