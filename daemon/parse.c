@@ -280,6 +280,7 @@ struct kid {
 	const xmlChar *prefix;
 	const xmlChar *uri;
 	char *text; /* a light kid's text; NULL if none */
+	size_t len; /* its length */
 	size_t attr, nattrs; /* its attributes, in kid_attrs */
 };
 
@@ -336,6 +337,33 @@ arena_alloc(struct arena **a, size_t n)
 	}
 	b->used += n;
 	return b->data + b->used - n;
+}
+
+/* n bytes in the document's arena, aligned for any pointer. */
+static void *
+arena_alloc_aligned(size_t n)
+{
+	struct arena *b = parse_arena;
+	size_t pad;
+
+	if (b != NULL) {
+		pad = (sizeof(void *) - b->used % sizeof(void *)) %
+		    sizeof(void *);
+		if (b->size - b->used >= pad + n)
+			b->used += pad;
+	}
+	return arena_alloc(&parse_arena, n);
+}
+
+/* A copy of the len bytes at s, NUL-terminated, in the document's arena. */
+static char *
+arena_strndup(const char *s, size_t len)
+{
+	char *d = arena_alloc(&parse_arena, len + 1);
+
+	memcpy(d, s, len);
+	d[len] = '\0';
+	return d;
 }
 
 static int
@@ -981,7 +1009,7 @@ node_attr(xmlNodePtr n, const char *name)
 	char *s;
 
 	if ((plain = node_attr_plain(n, name)) != NULL)
-		return xstrdup(plain);
+		return arena_strndup(plain, strlen(plain));
 	if ((v = xmlGetNoNsProp(n, (const xmlChar *)name)) == NULL)
 		return NULL;
 	s = text_plain(xstrdup((const char *)v));
@@ -1015,7 +1043,7 @@ node_attr_mime(xmlNodePtr n, const char *name, char *buf, size_t size,
 	if ((a = node_attr(n, name)) == NULL)
 		return NULL;
 	*heap = mime_base(a);
-	free(a);
+	str_free(a);
 	return *heap;
 }
 
@@ -1803,7 +1831,7 @@ construct_read(struct pstate *st, xmlNodePtr n, int want_html)
 			escaped = 1;
 		else if (strcasecmp(mode, "base64") == 0)
 			base64 = 1;
-		free(mode);
+		str_free(mode);
 	}
 
 	/* Decoded base64 is any bytes at all. */
@@ -1981,7 +2009,7 @@ atom_link(struct pstate *st, xmlNodePtr n)
 
 	if ((rel = node_attr(n, "rel")) != NULL) {
 		ok = link_rel_ok(rel);
-		free(rel);
+		str_free(rel);
 	}
 	if (ok && (t = node_attr_mime(n, "type", buf, sizeof buf, &heap)) !=
 	    NULL) {
@@ -1996,7 +2024,8 @@ atom_link(struct pstate *st, xmlNodePtr n)
 static void
 item_add_category(struct item *it, char *s)
 {
-	size_t i;
+	char **grown;
+	size_t i, n;
 
 	if (s == NULL)
 		return;
@@ -2010,8 +2039,15 @@ item_add_category(struct item *it, char *s)
 		str_free(s);
 		return;
 	}
-	it->categories = xreallocarray(it->categories, it->ncategories + 1,
-	    sizeof *it->categories);
+	/* In the arena, room for twice as many each time it is full. */
+	n = it->ncategories;
+	if (n == 0 || (n >= 4 && (n & (n - 1)) == 0)) {
+		grown = arena_alloc_aligned(
+		    (n == 0 ? 4 : 2 * n) * sizeof *it->categories);
+		if (n > 0)
+			memcpy(grown, it->categories, n * sizeof *grown);
+		it->categories = grown;
+	}
 	it->categories[it->ncategories++] = s;
 }
 
@@ -2118,12 +2154,12 @@ item_guid(struct pstate *st, struct draft *d, xmlNodePtr n)
 		return;
 	if ((perma = node_attr(n, "isPermaLink")) != NULL) {
 		permalink = strcasecmp(perma, "false") != 0;
-		free(perma);
+		str_free(perma);
 	}
 	if (permalink) {
 		s = link_resolve(st, n, s);
 		if (d->permalink == NULL && url_is_http(s))
-			d->permalink = xstrdup(s);
+			d->permalink = arena_strndup(s, strlen(s));
 	}
 	set_first(&d->item->guid, s);
 }
@@ -2308,8 +2344,8 @@ item_read(struct pstate *st, xmlNodePtr node, struct item *it, struct kid *kids,
 				s = kids[i].text;
 				kids[i].text = NULL;
 				item_set(it, r,
-				    text_finish_checked(s, r->how != H_HTML,
-					tree_valid(st)));
+				    text_finish_len(s, kids[i].len,
+					r->how != H_HTML, tree_valid(st)));
 			} else
 				item_kid(st, &d, node, &kids[i], r);
 		}
@@ -2349,7 +2385,7 @@ item_clear(const struct arena *a, struct item *it)
 	arena_str_free(a, it->content);
 	for (i = 0; i < it->ncategories; i++)
 		arena_str_free(a, it->categories[i]);
-	free(it->categories);
+	arena_str_free(a, it->categories);
 }
 
 void
@@ -2929,6 +2965,7 @@ kid_add(struct pstate *st, xmlNodePtr node, const xmlChar *name,
 	k->prefix = prefix;
 	k->uri = uri;
 	k->text = NULL;
+	k->len = 0;
 	k->attr = st->nkid_attrs;
 	k->nattrs = 0;
 }
@@ -3279,8 +3316,10 @@ parse_end_element(void *arg, const xmlChar *localname,
 	if (ctxt == st->ctxt && st->light) {
 		/* Nothing but text came since it started: its end. */
 		st->light = 0;
-		if (st->text.len > 0)
+		if (st->text.len > 0) {
+			st->kids[st->nkids - 1].len = st->text.len;
 			st->kids[st->nkids - 1].text = text_take(st);
+		}
 		return;
 	}
 	if (ctxt == st->ctxt) {
