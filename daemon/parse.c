@@ -3316,7 +3316,10 @@ parse_end_element(void *arg, const xmlChar *localname,
 	if (ctxt == st->ctxt && st->light) {
 		/* Nothing but text came since it started: its end. */
 		st->light = 0;
-		if (st->text.len > 0) {
+		/* Past the cap the item is dropped: nothing to keep. */
+		if (st->nread >= PARSE_MAX_ITEMS)
+			st->text.len = 0;
+		else if (st->text.len > 0) {
 			st->kids[st->nkids - 1].len = st->text.len;
 			st->kids[st->nkids - 1].text = text_take(st);
 		}
@@ -3331,9 +3334,12 @@ parse_end_element(void *arg, const xmlChar *localname,
 		 */
 		if (n != NULL && st->cur != NULL && n->parent == st->cur &&
 		    n->children == NULL && n->_private == NULL &&
-		    st->text_node == n && st->text.len > 0)
-			n->_private = text_take(st);
-		else
+		    st->text_node == n && st->text.len > 0) {
+			if (st->nread >= PARSE_MAX_ITEMS)
+				st->text.len = 0; /* a dropped item's */
+			else
+				n->_private = text_take(st);
+		} else
 			text_flush(st, ctxt);
 	}
 	xmlSAX2EndElementNs(arg, localname, prefix, uri);

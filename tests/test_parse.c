@@ -1553,14 +1553,20 @@ test_item_cap(void **state)
 	(void)state;
 	buf_init(&b);
 	buf_adds(&b, "<rss><channel><title>many</title>");
+	/* A light kid, and an element that gets a node, in each item. */
 	for (i = 0; i < 10050; i++)
-		buf_printf(&b, "<item><title>item %d</title></item>", i);
+		buf_printf(&b,
+		    "<item><title>item %d</title>"
+		    "<description xmlns:x=\"urn:x\">text %d"
+		    "</description></item>",
+		    i, i);
 	buf_adds(&b, "</channel></rss>");
 	f = parse_feed(b.data, b.len, NULL, &cause);
 	assert_non_null(f);
 	assert_int_equal(f->nitems, 10000);
 	assert_string_equal(f->items[0].title, "item 0");
 	assert_string_equal(f->items[9999].title, "item 9999");
+	assert_string_equal(f->items[9999].summary, "text 9999");
 	parse_feed_free(f);
 	buf_free(&b);
 }
