@@ -280,6 +280,7 @@ struct kid {
 	const xmlChar *prefix;
 	const xmlChar *uri;
 	char *text; /* a light kid's text; NULL if none */
+	size_t len; /* its length */
 	size_t attr, nattrs; /* its attributes, in kid_attrs */
 };
 
@@ -293,6 +294,115 @@ static const char *void_elements[] = {
 	"area", "base", "br", "col", "embed", "hr", "img", "input", "link",
 	"meta", "param", "source", "track", "wbr",
 };
+
+/*
+ * The text of a document's items lives in blocks of its own, an arena,
+ * taken in order and never freed one string at a time: text_take copies the
+ * text of an item's elements there, where it is finished in place (it only
+ * shrinks), and most item strings stay there until parse_feed_free frees the
+ * blocks (the feed keeps them in strings). Other item strings are malloc'd
+ * as before; str_free tells them apart by address and frees only those.
+ * parse_arena is the arena of the document being parsed (parse_feed is not
+ * re-entered: libxml2 calls back only into the handlers below).
+ */
+struct arena {
+	struct arena *next; /* the block filled before */
+	size_t size, used;
+	char data[];
+};
+
+#define ARENA_FIRST (16 * 1024)
+#define ARENA_MAX (1024 * 1024)
+
+static struct arena *parse_arena;
+
+/* n bytes in the arena at *a, a new block when the last one is full. */
+static char *
+arena_alloc(struct arena **a, size_t n)
+{
+	struct arena *b = *a;
+	size_t size;
+
+	if (b == NULL || b->size - b->used < n) {
+		size = b == NULL ? ARENA_FIRST : b->size * 2;
+		if (size > ARENA_MAX)
+			size = ARENA_MAX;
+		if (size < n)
+			size = n;
+		b = xmalloc(sizeof *b + size);
+		b->next = *a;
+		b->size = size;
+		b->used = 0;
+		*a = b;
+	}
+	b->used += n;
+	return b->data + b->used - n;
+}
+
+/* n bytes in the document's arena, aligned for any pointer. */
+static void *
+arena_alloc_aligned(size_t n)
+{
+	struct arena *b = parse_arena;
+	size_t pad;
+
+	if (b != NULL) {
+		pad = (sizeof(void *) - b->used % sizeof(void *)) %
+		    sizeof(void *);
+		if (b->size - b->used >= pad + n)
+			b->used += pad;
+	}
+	return arena_alloc(&parse_arena, n);
+}
+
+/* A copy of the len bytes at s, NUL-terminated, in the document's arena. */
+static char *
+arena_strndup(const char *s, size_t len)
+{
+	char *d = arena_alloc(&parse_arena, len + 1);
+
+	memcpy(d, s, len);
+	d[len] = '\0';
+	return d;
+}
+
+static int
+arena_owns(const struct arena *a, const void *p)
+{
+	uintptr_t u = (uintptr_t)p;
+
+	for (; a != NULL; a = a->next) {
+		if (u >= (uintptr_t)a->data && u < (uintptr_t)a->data + a->size)
+			return 1;
+	}
+	return 0;
+}
+
+static void
+arena_free(struct arena *a)
+{
+	struct arena *next;
+
+	for (; a != NULL; a = next) {
+		next = a->next;
+		free(a);
+	}
+}
+
+/* Free a string unless it is in the arena a. */
+static void
+arena_str_free(const struct arena *a, void *p)
+{
+	if (p != NULL && !arena_owns(a, p))
+		free(p);
+}
+
+/* Free a string of the document being parsed (see struct arena). */
+static void
+str_free(void *p)
+{
+	arena_str_free(parse_arena, p);
+}
 
 /* --- strings ---------------------------------------------------------- */
 
@@ -387,7 +497,7 @@ text_finish_repair(char *s, int collapse)
 		if (!is_trim_space(cp))
 			keep = b.len;
 	}
-	free(s);
+	str_free(s);
 
 	if (keep == 0) {
 		buf_free(&b);
@@ -521,7 +631,7 @@ text_finish_len(char *s, size_t len, int collapse, int valid)
 	p += off;
 	end = p + n;
 	if (p == end) {
-		free(s);
+		str_free(s);
 		return NULL;
 	}
 	*end = '\0';
@@ -803,7 +913,7 @@ link_resolve(struct pstate *st, xmlNodePtr node, char *ref)
 	base = xmlNodeGetBase(st->doc, node);
 	s = url_resolve((const char *)base, ref);
 	xmlFree(base);
-	free(ref);
+	str_free(ref);
 	/*
 	 * An xml:base read under a broken encoding label may hold bytes that
 	 * are not UTF-8; the link must not carry them (parse.h promises).
@@ -899,7 +1009,7 @@ node_attr(xmlNodePtr n, const char *name)
 	char *s;
 
 	if ((plain = node_attr_plain(n, name)) != NULL)
-		return xstrdup(plain);
+		return arena_strndup(plain, strlen(plain));
 	if ((v = xmlGetNoNsProp(n, (const xmlChar *)name)) == NULL)
 		return NULL;
 	s = text_plain(xstrdup((const char *)v));
@@ -933,7 +1043,7 @@ node_attr_mime(xmlNodePtr n, const char *name, char *buf, size_t size,
 	if ((a = node_attr(n, name)) == NULL)
 		return NULL;
 	*heap = mime_base(a);
-	free(a);
+	str_free(a);
 	return *heap;
 }
 
@@ -1061,7 +1171,7 @@ stash_to_tree(xmlNodePtr n)
 		return;
 	if ((t = xmlNewDocText(n->doc, n->_private)) == NULL)
 		fatalx("xmlNewDocText");
-	free(n->_private);
+	str_free(n->_private);
 	n->_private = NULL;
 	xmlAddChild(n, t);
 }
@@ -1074,7 +1184,7 @@ stash_free(xmlNodePtr item)
 
 	for (n = item->children; n != NULL; n = n->next) {
 		if (n->type == XML_ELEMENT_NODE && n->_private != NULL) {
-			free(n->_private);
+			str_free(n->_private);
 			n->_private = NULL;
 		}
 	}
@@ -1847,7 +1957,7 @@ html_to_text(char *html, int valid)
 		return NULL;
 	buf_init(&b);
 	html_text_put(html, &b);
-	free(html);
+	str_free(html);
 	/* References decode to valid UTF-8: only the input can spoil it. */
 	return text_finish_checked(buf_steal(&b, NULL), 1, valid);
 }
@@ -2019,7 +2129,7 @@ construct_read(struct pstate *st, xmlNodePtr n, int want_html)
 			escaped = 1;
 		else if (strcasecmp(mode, "base64") == 0)
 			base64 = 1;
-		free(mode);
+		str_free(mode);
 	}
 
 	/* Decoded base64 is any bytes at all. */
@@ -2027,7 +2137,7 @@ construct_read(struct pstate *st, xmlNodePtr n, int want_html)
 	if (kind == K_BINARY || base64) {
 		raw = node_text_raw(st, n);
 		s = base64_decode(raw);
-		free(raw);
+		str_free(raw);
 		if (s == NULL)
 			return NULL;
 		raw = s;
@@ -2049,7 +2159,7 @@ construct_read(struct pstate *st, xmlNodePtr n, int want_html)
 			return text_finish_checked(raw, 1, valid);
 		buf_init(&b);
 		html_escape(&b, raw, 0);
-		free(raw);
+		str_free(raw);
 		return text_finish_checked(buf_steal(&b, NULL), 0, valid);
 	}
 	if (want_html)
@@ -2165,7 +2275,7 @@ atom_person(struct pstate *st, xmlNodePtr n)
 			email = node_text(st, c);
 	}
 	if (name != NULL) {
-		free(email);
+		str_free(email);
 		return name;
 	}
 	return email;
@@ -2197,7 +2307,7 @@ atom_link(struct pstate *st, xmlNodePtr n)
 
 	if ((rel = node_attr(n, "rel")) != NULL) {
 		ok = link_rel_ok(rel);
-		free(rel);
+		str_free(rel);
 	}
 	if (ok && (t = node_attr_mime(n, "type", buf, sizeof buf, &heap)) !=
 	    NULL) {
@@ -2212,22 +2322,30 @@ atom_link(struct pstate *st, xmlNodePtr n)
 static void
 item_add_category(struct item *it, char *s)
 {
-	size_t i;
+	char **grown;
+	size_t i, n;
 
 	if (s == NULL)
 		return;
 	for (i = 0; i < it->ncategories; i++) {
 		if (strcmp(it->categories[i], s) == 0) {
-			free(s);
+			str_free(s);
 			return;
 		}
 	}
 	if (it->ncategories >= PARSE_MAX_CATEGORIES) {
-		free(s);
+		str_free(s);
 		return;
 	}
-	it->categories = xreallocarray(it->categories, it->ncategories + 1,
-	    sizeof *it->categories);
+	/* In the arena, room for twice as many each time it is full. */
+	n = it->ncategories;
+	if (n == 0 || (n >= 4 && (n & (n - 1)) == 0)) {
+		grown = arena_alloc_aligned(
+		    (n == 0 ? 4 : 2 * n) * sizeof *it->categories);
+		if (n > 0)
+			memcpy(grown, it->categories, n * sizeof *grown);
+		it->categories = grown;
+	}
 	it->categories[it->ncategories++] = s;
 }
 
@@ -2238,7 +2356,7 @@ set_first(char **slot, char *s)
 	if (*slot == NULL)
 		*slot = s;
 	else
-		free(s);
+		str_free(s);
 }
 
 /* Keep the last value of a field (a repeated link: the last one counts). */
@@ -2247,7 +2365,7 @@ set_last(char **slot, char *s)
 {
 	if (s == NULL)
 		return;
-	free(*slot);
+	str_free(*slot);
 	*slot = s;
 }
 
@@ -2259,7 +2377,7 @@ set_date(int64_t *slot, char *s)
 	if (s == NULL)
 		return;
 	t = parse_date(s);
-	free(s);
+	str_free(s);
 	if (*slot == PARSE_NO_TIME)
 		*slot = t;
 }
@@ -2334,12 +2452,12 @@ item_guid(struct pstate *st, struct draft *d, xmlNodePtr n)
 		return;
 	if ((perma = node_attr(n, "isPermaLink")) != NULL) {
 		permalink = strcasecmp(perma, "false") != 0;
-		free(perma);
+		str_free(perma);
 	}
 	if (permalink) {
 		s = link_resolve(st, n, s);
 		if (d->permalink == NULL && url_is_http(s))
-			d->permalink = xstrdup(s);
+			d->permalink = arena_strndup(s, strlen(s));
 	}
 	set_first(&d->item->guid, s);
 }
@@ -2397,7 +2515,7 @@ item_set(struct item *it, const struct rule *r, char *s)
 		set_date(&it->updated, s);
 		break;
 	case F_LANG:
-		free(s);
+		str_free(s);
 		break;
 	}
 }
@@ -2524,8 +2642,8 @@ item_read(struct pstate *st, xmlNodePtr node, struct item *it, struct kid *kids,
 				s = kids[i].text;
 				kids[i].text = NULL;
 				item_set(it, r,
-				    text_finish_checked(s, r->how != H_HTML,
-					tree_valid(st)));
+				    text_finish_len(s, kids[i].len,
+					r->how != H_HTML, tree_valid(st)));
 			} else
 				item_kid(st, &d, node, &kids[i], r);
 		}
@@ -2540,7 +2658,7 @@ item_read(struct pstate *st, xmlNodePtr node, struct item *it, struct kid *kids,
 		it->link = d.permalink;
 		d.permalink = NULL;
 	}
-	free(d.permalink);
+	str_free(d.permalink);
 
 	/* RSS 1.0 names every item by its rdf:about. */
 	if (it->guid == NULL &&
@@ -2551,20 +2669,27 @@ item_read(struct pstate *st, xmlNodePtr node, struct item *it, struct kid *kids,
 	}
 }
 
-void
-parse_item_clear(struct item *it)
+/* Free the fields of an item that are not in the arena a. */
+static void
+item_clear(const struct arena *a, struct item *it)
 {
 	size_t i;
 
-	free(it->guid);
-	free(it->link);
-	free(it->title);
-	free(it->author);
-	free(it->summary);
-	free(it->content);
+	arena_str_free(a, it->guid);
+	arena_str_free(a, it->link);
+	arena_str_free(a, it->title);
+	arena_str_free(a, it->author);
+	arena_str_free(a, it->summary);
+	arena_str_free(a, it->content);
 	for (i = 0; i < it->ncategories; i++)
-		free(it->categories[i]);
-	free(it->categories);
+		arena_str_free(a, it->categories[i]);
+	arena_str_free(a, it->categories);
+}
+
+void
+parse_item_clear(struct item *it)
+{
+	item_clear(NULL, it);
 }
 
 /* A whole non-negative number of at most 9 digits; -1 otherwise. */
@@ -2614,7 +2739,7 @@ feed_read_hints(struct pstate *st, xmlNodePtr channel, struct feed *f)
 			s = node_text(st, n);
 			if ((v = hint_number(s)) > 0)
 				f->ttl = (int64_t)v * 60;
-			free(s);
+			str_free(s);
 		} else if (node_is(st, n, NS_RSS, "skipHours")) {
 			for (c = n->children; c != NULL; c = c->next) {
 				if (!node_is(st, c, NS_RSS, "hour"))
@@ -2623,7 +2748,7 @@ feed_read_hints(struct pstate *st, xmlNodePtr channel, struct feed *f)
 				/* Some write 1 to 24 for 0 to 23. */
 				if ((v = hint_number(s)) >= 0 && v <= 24)
 					f->skip_hours |= 1U << (v % 24);
-				free(s);
+				str_free(s);
 			}
 		} else if (node_is(st, n, NS_RSS, "skipDays")) {
 			for (c = n->children; c != NULL; c = c->next) {
@@ -2633,19 +2758,19 @@ feed_read_hints(struct pstate *st, xmlNodePtr channel, struct feed *f)
 				for (i = 0; s != NULL && i < nitems(days); i++)
 					if (strcasecmp(s, days[i]) == 0)
 						f->skip_days |= 1U << i;
-				free(s);
+				str_free(s);
 			}
 		} else if (node_is(st, n, NS_SY, "updatePeriod")) {
 			s = node_text(st, n);
 			for (i = 0; s != NULL && i < nitems(periods); i++)
 				if (strcasecmp(s, periods[i].name) == 0)
 					period = periods[i].seconds;
-			free(s);
+			str_free(s);
 		} else if (node_is(st, n, NS_SY, "updateFrequency")) {
 			s = node_text(st, n);
 			if ((v = hint_number(s)) > 0)
 				frequency = v;
-			free(s);
+			str_free(s);
 		}
 	}
 	if (period > 0)
@@ -2678,7 +2803,7 @@ feed_read_meta(struct pstate *st, xmlNodePtr channel, struct feed *f)
 			set_first(&f->lang, s);
 			break;
 		default:
-			free(s);
+			str_free(s);
 			break;
 		}
 	}
@@ -3114,7 +3239,7 @@ kids_clear(struct pstate *st)
 	size_t i;
 
 	for (i = 0; i < st->nkids; i++)
-		free(st->kids[i].text);
+		str_free(st->kids[i].text);
 	st->nkids = 0;
 	st->light = 0;
 	st->nkid_attrs = 0;
@@ -3138,6 +3263,7 @@ kid_add(struct pstate *st, xmlNodePtr node, const xmlChar *name,
 	k->prefix = prefix;
 	k->uri = uri;
 	k->text = NULL;
+	k->len = 0;
 	k->attr = st->nkid_attrs;
 	k->nattrs = 0;
 }
@@ -3387,7 +3513,7 @@ stream_clear(struct pstate *st)
 		stash_free(st->cur);
 	kids_clear(st);
 	for (i = 0; i < st->nread; i++)
-		parse_item_clear(&st->items[i]);
+		item_clear(parse_arena, &st->items[i]);
 	free(st->items);
 	st->items = NULL;
 	st->nread = st->nalloc = 0;
@@ -3465,11 +3591,11 @@ parse_start_element(void *arg, const xmlChar *localname,
 	stream_release(st, ctxt);
 }
 
-/* The text gathered for the element ending now, in a block of its own. */
+/* The text gathered for the element ending now, in the arena. */
 static char *
 text_take(struct pstate *st)
 {
-	char *s = xmalloc(st->text.len + 1);
+	char *s = arena_alloc(&parse_arena, st->text.len + 1);
 
 	memcpy(s, st->text.data, st->text.len + 1);
 	st->text.len = 0;
@@ -3488,8 +3614,13 @@ parse_end_element(void *arg, const xmlChar *localname,
 	if (ctxt == st->ctxt && st->light) {
 		/* Nothing but text came since it started: its end. */
 		st->light = 0;
-		if (st->text.len > 0)
+		/* Past the cap the item is dropped: nothing to keep. */
+		if (st->nread >= PARSE_MAX_ITEMS)
+			st->text.len = 0;
+		else if (st->text.len > 0) {
+			st->kids[st->nkids - 1].len = st->text.len;
 			st->kids[st->nkids - 1].text = text_take(st);
+		}
 		return;
 	}
 	if (ctxt == st->ctxt) {
@@ -3501,9 +3632,12 @@ parse_end_element(void *arg, const xmlChar *localname,
 		 */
 		if (n != NULL && st->cur != NULL && n->parent == st->cur &&
 		    n->children == NULL && n->_private == NULL &&
-		    st->text_node == n && st->text.len > 0)
-			n->_private = text_take(st);
-		else
+		    st->text_node == n && st->text.len > 0) {
+			if (st->nread >= PARSE_MAX_ITEMS)
+				st->text.len = 0; /* a dropped item's */
+			else
+				n->_private = text_take(st);
+		} else
 			text_flush(st, ctxt);
 	}
 	xmlSAX2EndElementNs(arg, localname, prefix, uri);
@@ -3709,6 +3843,9 @@ document_read(struct pstate *st, const char *data, size_t len,
 	}
 	if (again) {
 		stream_clear(st);
+		/* Nothing refers to the first run's item text any more. */
+		arena_free(parse_arena);
+		parse_arena = NULL;
 		st->entities = PARSE_MAX_ENTITIES;
 		st->entity_bytes = PARSE_MAX_ENTITY_BYTES;
 		st->entity_overflow = 0;
@@ -3818,6 +3955,7 @@ parse_feed(const char *data, size_t len, const struct parse_context *ctx,
 {
 	struct pstate st;
 	struct feed *f = NULL;
+	struct arena *old_arena;
 	xmlStructuredErrorFunc old_serror;
 	xmlGenericErrorFunc old_error;
 	void *old_serror_ctx, *old_error_ctx;
@@ -3842,18 +3980,26 @@ parse_feed(const char *data, size_t len, const struct parse_context *ctx,
 	old_error_ctx = xmlGenericErrorContext;
 	xmlSetStructuredErrorFunc(&st, parse_error);
 	xmlSetGenericErrorFunc(NULL, parse_silent);
+	old_arena = parse_arena;
+	parse_arena = NULL;
 
 	if (document_read(&st, data, len, ctx, &why) == 0)
 		f = feed_build(&st, &why);
+
+	xmlSetStructuredErrorFunc(old_serror_ctx, old_serror);
+	xmlSetGenericErrorFunc(old_error_ctx, old_error);
+	stream_clear(&st); /* what no feed took */
+	/* The item text the feed holds is the feed's now. */
+	if (f != NULL)
+		f->strings = parse_arena;
+	else
+		arena_free(parse_arena);
+	parse_arena = old_arena;
 	if (f != NULL && st.entity_overflow) {
 		parse_feed_free(f);
 		f = NULL;
 		why = xstrdup("refused: entities expand too much");
 	}
-
-	xmlSetStructuredErrorFunc(old_serror_ctx, old_serror);
-	xmlSetGenericErrorFunc(old_error_ctx, old_error);
-	stream_clear(&st);	/* what no feed took */
 	buf_free(&st.text);
 	free(st.kids);
 	free(st.kid_attrs);
@@ -3877,11 +4023,12 @@ parse_feed_free(struct feed *f)
 	if (f == NULL)
 		return;
 	for (i = 0; i < f->nitems; i++)
-		parse_item_clear(&f->items[i]);
+		item_clear(f->strings, &f->items[i]);
 	free(f->items);
-	free(f->title);
-	free(f->link);
-	free(f->lang);
+	arena_str_free(f->strings, f->title);
+	arena_str_free(f->strings, f->link);
+	arena_str_free(f->strings, f->lang);
+	arena_free(f->strings);
 	free(f);
 }
 

@@ -42,6 +42,11 @@ struct feed {
 	uint8_t skip_days;	/* bit d: not on day d, 0 Sunday, UTC (RSS) */
 	struct item *items;
 	size_t nitems;
+	/*
+	 * parse's own: the blocks that hold most of the items' strings (see
+	 * parse_feed_free). NULL in a feed made by hand.
+	 */
+	struct arena *strings;
 };
 
 /* What the transport knew about the bytes; every member may be NULL. */
@@ -53,12 +58,19 @@ struct parse_context {
 
 /*
  * Parse a feed. Returns NULL and sets *cause (caller frees) when the bytes
- * are not a feed at all; a feed with zero items is not an error.
+ * are not a feed at all; a feed with zero items is not an error. The
+ * feed's strings are its own: many share blocks of memory (strings), so
+ * none may be freed, kept or given away apart from the feed; copy what
+ * must outlive parse_feed_free.
  */
 struct feed *parse_feed(const char *data, size_t len,
     const struct parse_context *, char **cause);
+/* Frees a feed: one of parse_feed's, or one made by hand (strings NULL). */
 void parse_feed_free(struct feed *);
-/* Frees the fields of an item (not the item itself). */
+/*
+ * Frees the fields of an item whose strings are each malloc'd (not the item
+ * itself); not for the items of a feed parse_feed made.
+ */
 void parse_item_clear(struct item *);
 
 /*

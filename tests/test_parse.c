@@ -1313,6 +1313,137 @@ test_billion_laughs_fast(void **state)
 	free(cause);
 }
 
+/*
+ * An item document of n items whose texts fill several of parse's blocks
+ * of item text (see struct arena in parse.c); bad, when set, puts a byte
+ * that is not UTF-8 and a bare '&' into item bad, so that the document is
+ * read a second time, mended.
+ */
+static void
+arena_doc(struct buf *b, int n, int bad)
+{
+	int i, j;
+
+	buf_adds(b, "<rss version=\"2.0\" "
+		    "xmlns:dc=\"http://purl.org/dc/elements/1.1/\"><channel>"
+		    "<title>many</title>");
+	for (i = 0; i < n; i++) {
+		buf_printf(b, "<item><title>  title %d ", i);
+		for (j = 0; j < 40; j++)
+			buf_adds(b, "word\n\t ");
+		if (bad && i == n / 2)
+			buf_adds(b, "\xff & ");
+		buf_printf(b,
+		    "end</title><dc:title>second %d</dc:title>"
+		    "<description>&lt;p&gt;%d",
+		    i, i);
+		for (j = 0; j < 100; j++)
+			buf_adds(b, " text");
+		buf_printf(b,
+		    "&lt;/p&gt;</description>"
+		    "<pubDate>Mon, 02 Jan 2006 15:04:05 GMT</pubDate>"
+		    "<category>a</category><category>a</category>"
+		    "<category>b%d</category>"
+		    "<link>http://e.localhost/%d</link>"
+		    "<link>http://e.localhost/last/%d</link>"
+		    "<guid isPermaLink=\"false\">g%d</guid></item>",
+		    i, i, i, i);
+	}
+	buf_adds(b, "</channel></rss>");
+}
+
+static void
+arena_check(struct feed *f, int n, int bad)
+{
+	char want[1024], *w;
+	int i, j;
+
+	assert_int_equal(f->nitems, n);
+	assert_string_equal(f->title, "many");
+	for (i = 0; i < n; i++) {
+		const struct item *it = &f->items[i];
+
+		w = want + snprintf(want, sizeof want, "title %d ", i);
+		for (j = 0; j < 40; j++)
+			w += snprintf(w, 6, "word ");
+		if (bad && i == n / 2)
+			w += snprintf(w, 10, "\xc3\xbf & ");
+		snprintf(w, 4, "end");
+		assert_string_equal(it->title, want);
+		w = want + snprintf(want, sizeof want, "<p>%d", i);
+		for (j = 0; j < 100; j++)
+			w += snprintf(w, 6, " text");
+		snprintf(w, 5, "</p>");
+		assert_string_equal(it->summary, want);
+		assert_int_equal(it->published, 1136214245);
+		assert_int_equal(it->ncategories, 2);
+		assert_string_equal(it->categories[0], "a");
+		snprintf(want, sizeof want, "b%d", i);
+		assert_string_equal(it->categories[1], want);
+		snprintf(want, sizeof want, "http://e.localhost/last/%d", i);
+		assert_string_equal(it->link, want);
+		snprintf(want, sizeof want, "g%d", i);
+		assert_string_equal(it->guid, want);
+	}
+}
+
+/*
+ * Item strings kept in parse's blocks, malloc'd ones beside them, text
+ * dropped there (a second title, a repeated category, a link replaced, a
+ * date), a document read twice, refused after its items were read, and a
+ * feed made by hand: all freed by parse_feed_free (ASan and valgrind see
+ * what is not).
+ */
+static void
+test_item_strings(void **state)
+{
+	struct buf b;
+	struct feed *f;
+	char *cause = NULL;
+	int bad;
+
+	(void)state;
+	for (bad = 0; bad <= 1; bad++) {
+		buf_init(&b);
+		arena_doc(&b, 300, bad);
+		f = parse_feed(b.data, b.len, NULL, &cause);
+		assert_non_null(f);
+		arena_check(f, 300, bad);
+		parse_feed_free(f);
+		free(cause);
+		cause = NULL;
+		buf_free(&b);
+	}
+
+	/* Refused after its items were read: their strings go too. */
+	buf_init(&b);
+	buf_adds(&b, "<?xml version=\"1.0\"?>\n<!DOCTYPE rss [<!ENTITY e \"");
+	for (bad = 0; bad < 20000; bad++)
+		buf_addc(&b, 'x');
+	buf_adds(&b, "\">]>\n");
+	arena_doc(&b, 50, 0);
+	b.len -= strlen("</channel></rss>");
+	buf_adds(&b, "<item><title>");
+	for (bad = 0; bad < 100; bad++)
+		buf_adds(&b, "&e;");
+	buf_adds(&b, "</title></item></channel></rss>");
+	assert_null(parse_feed(b.data, b.len, NULL, &cause));
+	assert_string_equal(cause, "refused: entities expand too much");
+	free(cause);
+	buf_free(&b);
+
+	/* A feed made by hand: every string its own. */
+	f = xcalloc(1, sizeof *f);
+	f->title = xstrdup("t");
+	f->items = xcalloc(1, sizeof *f->items);
+	f->nitems = 1;
+	f->items[0].title = xstrdup("i");
+	f->items[0].categories = xcalloc(1, sizeof *f->items[0].categories);
+	f->items[0].categories[0] = xstrdup("c");
+	f->items[0].ncategories = 1;
+	parse_feed_free(f);
+}
+
 /* One large entity referenced many times costs nothing in the tree. */
 static void
 test_quadratic_blowup(void **state)
@@ -1422,14 +1553,20 @@ test_item_cap(void **state)
 	(void)state;
 	buf_init(&b);
 	buf_adds(&b, "<rss><channel><title>many</title>");
+	/* A light kid, and an element that gets a node, in each item. */
 	for (i = 0; i < 10050; i++)
-		buf_printf(&b, "<item><title>item %d</title></item>", i);
+		buf_printf(&b,
+		    "<item><title>item %d</title>"
+		    "<description xmlns:x=\"urn:x\">text %d"
+		    "</description></item>",
+		    i, i);
 	buf_adds(&b, "</channel></rss>");
 	f = parse_feed(b.data, b.len, NULL, &cause);
 	assert_non_null(f);
 	assert_int_equal(f->nitems, 10000);
 	assert_string_equal(f->items[0].title, "item 0");
 	assert_string_equal(f->items[9999].title, "item 9999");
+	assert_string_equal(f->items[9999].summary, "text 9999");
 	parse_feed_free(f);
 	buf_free(&b);
 }
@@ -2122,6 +2259,7 @@ main(void)
 	    cmocka_unit_test(test_light_kids_order),
 	    cmocka_unit_test(test_light_kids_edges),
 	    cmocka_unit_test(test_light_kids_attributes),
+	    cmocka_unit_test(test_item_strings),
 	    cmocka_unit_test(test_dates),
 	    cmocka_unit_test(test_dates_like_curl),
 	};
