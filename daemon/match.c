@@ -2487,10 +2487,16 @@ static size_t union_msize;
 static struct ustr *union_strs; /* while it is made */
 static uint64_t *union_pool;	/* the records (struct urec) */
 /*
- * Slots as in struct strtab, whole strings by hash, prefixes by head, but
- * their low half is 1 + where the string's record is in union_pool, in
- * words (1 + its index in union_strs while the union is made).
+ * Slots as in struct strtab, whole strings by hash, prefixes by head (and
+ * so while the union is made, with 1 + an index in union_strs), then as
+ * the lookups read them: the hash's high 16 bits (UNION_TAG), which
+ * members have postings in the record (UNION_MEMBERS: union_bit16's; all
+ * 16 bits with more than 16 live members), and 1 + where the record is in
+ * union_pool, in words. A record all of whose members' verdicts are
+ * decided for the text being made is not read at all.
  */
+#define UNION_TAG(v) ((uint32_t)((v) >> 48))
+#define UNION_MEMBERS(v) ((uint32_t)((v) >> 32) & 0xffff)
 static uint64_t *union_whole;
 static uint64_t *union_pfx;
 static uint32_t union_smask;
@@ -2502,6 +2508,14 @@ static uint32_t union_smask;
  */
 static uint64_t *union_empty; /* union_npass words */
 static uint64_t *union_done;  /* likewise */
+/*
+ * With 16 live members or fewer, each has a bit of its own in
+ * UNION_MEMBERS (union_bit16, by member), and union_done16 has the bits
+ * of those decided.
+ */
+static int union_few;
+static uint32_t *union_bit16;
+static uint32_t union_done16;
 static uint64_t *union_seen;
 static uint32_t *union_seen_list;
 static size_t union_nseen;
@@ -2591,6 +2605,28 @@ union_post(uint32_t i, uint32_t m, uint32_t kw, uint32_t base)
 	    up->list == 2 || (up->list == 0 && mf->nall == 0 && mf->nnone == 0);
 }
 
+/*
+ * A slot as union_str makes it (a hash, 1 + an index in union_strs) as the
+ * lookups read it (UNION_TAG, UNION_MEMBERS, 1 + where its record is).
+ */
+static uint64_t
+union_slot(uint64_t v)
+{
+	const struct ustr *u;
+	const struct urec *r;
+	uint64_t members = 0;
+
+	if (v == 0)
+		return 0;
+	u = &union_strs[(uint32_t)v - 1];
+	r = (const struct urec *)(union_pool + u->post);
+	for (uint32_t j = 0; j < r->npost; j++)
+		members |= union_bit16[r->post[j].member];
+	if (!union_few)
+		members = 0xffff;
+	return (v >> 48) << 48 | members << 32 | (u->post + 1);
+}
+
 /* The union made again from the live filters. */
 static void
 union_build(void)
@@ -2599,7 +2635,8 @@ union_build(void)
 	const struct entry *e;
 	struct urec *r;
 	uint32_t *at, base;
-	size_t i, j, n = 0, nkw = 0, nstrs = 0, nslots = 16, k, words;
+	size_t i, j, n = 0, nkw = 0, nstrs = 0, nslots = 16, k, words,
+		     nlive = 0;
 
 	union_dirty = 0;
 	memset(union_bits, 0, sizeof union_bits);
@@ -2613,7 +2650,9 @@ union_build(void)
 	free(union_seen_list);
 	free(union_counts);
 	free(union_touched);
+	free(union_bit16);
 	union_npass = (union_nmembers + 63) / 64;
+	union_bit16 = xcalloc(union_nmembers + 1, sizeof *union_bit16);
 	union_empty = xcalloc(union_npass + 1, sizeof *union_empty);
 	union_done = xcalloc(union_npass + 1, sizeof *union_done);
 	for (i = 0; i < union_nmembers; i++) {
@@ -2624,7 +2663,13 @@ union_build(void)
 		nkw += mf->nany + mf->nall + mf->nnone;
 		if (mf->nany == 0 && mf->nall == 0)
 			bit_set(union_empty, (uint32_t)i);
+		if (nlive < 16)
+			union_bit16[i] = 1u << nlive;
+		nlive++;
 	}
+	union_few = nlive <= 16;
+	if (!union_few)
+		memset(union_bit16, 0, union_nmembers * sizeof *union_bit16);
 	if (n >= UINT32_MAX / 4 || nkw >= UINT32_MAX / 4)
 		fatalx("%s: too many strings", __func__);
 	while (nslots < 2 * n)
@@ -2670,16 +2715,6 @@ union_build(void)
 		memcpy((char *)(r->post + r->npost), union_strs[i].s, r->len);
 		union_strs[i].npost = 0;
 	}
-	for (i = 0; i < nslots; i++) {
-		if (union_whole[i] != 0)
-			union_whole[i] =
-			    (union_whole[i] >> 32) << 32 |
-			    (union_strs[(uint32_t)union_whole[i] - 1].post + 1);
-		if (union_pfx[i] != 0)
-			union_pfx[i] =
-			    (union_pfx[i] >> 32) << 32 |
-			    (union_strs[(uint32_t)union_pfx[i] - 1].post + 1);
-	}
 	for (i = 0, k = 0, base = 0; i < union_nmembers; i++) {
 		if ((mf = union_members[i]) == NULL)
 			continue;
@@ -2690,6 +2725,10 @@ union_build(void)
 				union_post(at[k++], (uint32_t)i, e->kw, base);
 		}
 		base += (uint32_t)(mf->nany + mf->nall + mf->nnone);
+	}
+	for (i = 0; i < nslots; i++) {
+		union_whole[i] = union_slot(union_whole[i]);
+		union_pfx[i] = union_slot(union_pfx[i]);
 	}
 	free(at);
 	free(union_strs);
@@ -2744,8 +2783,10 @@ union_note(const struct urec *r, unsigned kind, const struct tok *toks,
 		if (c->n[0] + c->n[1] + c->n[2] == 0)
 			union_touched[union_ntouched++] = up->member;
 		c->n[up->list]++;
-		if (up->decides)
+		if (up->decides) {
 			bit_set(union_done, up->member);
+			union_done16 |= union_bit16[up->member];
+		}
 	}
 }
 
@@ -2762,7 +2803,8 @@ union_prefixes(uint32_t head, unsigned kind, const struct tok *toks, size_t n,
 
 	for (k = slot_of(head, union_smask); (v = union_pfx[k]) != 0;
 	     k = (k + 1) & union_smask) {
-		if ((uint32_t)(v >> 32) != head)
+		if (UNION_TAG(v) != head >> 16 ||
+		    (UNION_MEMBERS(v) & ~union_done16) == 0)
 			continue;
 		r = (const struct urec *)(union_pool + (uint32_t)v - 1);
 		if (r->len < t->len && same_bytes(urec_str(r), s, r->len))
@@ -2789,7 +2831,8 @@ union_lookup(unsigned pass, unsigned kind, const struct tok *toks, size_t n,
 	if (pass & 1) {
 		for (k = slot_of(t->hash, union_smask);
 		     (v = union_whole[k]) != 0; k = (k + 1) & union_smask) {
-			if ((uint32_t)(v >> 32) != t->hash)
+			if (UNION_TAG(v) != t->hash >> 16 ||
+			    (UNION_MEMBERS(v) & ~union_done16) == 0)
 				continue;
 			r = (const struct urec *)(union_pool + (uint32_t)v - 1);
 			/* The union holds each string once. */
@@ -2833,6 +2876,7 @@ union_verdicts(uint64_t *pass)
 		memset(c, 0, sizeof *c);
 		union_done[m >> 6] = 0;
 	}
+	union_done16 = 0;
 	union_ntouched = 0;
 	for (i = 0; i < union_nseen; i++)
 		union_seen[union_seen_list[i] >> 6] = 0;

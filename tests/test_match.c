@@ -1879,11 +1879,12 @@ random_keyword(
 
 /*
  * A text works out, as it is made, whether it passes each filter of the
- * union of live filters: with several filters live at once (sharing
- * keywords, looking at different fields, any, all and none lists mixed),
- * some freed and others made between texts, and fields changed after a
- * text was made, every filter must decide as a twin made after the text,
- * which looks at every token itself (filter_scan).
+ * union of live filters: with several filters live at once (up to 16 or
+ * more: UNION_MEMBERS in match.c), sharing keywords, looking at different
+ * fields, any, all and none lists mixed, some freed and others made
+ * between texts, and fields changed after a text was made, every filter
+ * must decide as a twin made after the text, which looks at every token
+ * itself (filter_scan).
  */
 static void
 test_union_sets(void **state)
@@ -1893,7 +1894,7 @@ test_union_sets(void **state)
 	static const unsigned kindset[] = {MATCH_FIELD_TITLE,
 	    MATCH_FIELD_SUMMARY, MATCH_FIELD_CONTENT, MATCH_FIELD_CATEGORIES,
 	    MATCH_FIELD_AUTHOR};
-	enum { NF = 8, NK = 5, NFIELD = 3 };
+	enum { NF = 20, NK = 5, NFIELD = 3 };
 	struct match_filter *live[NF], *twin;
 	unsigned fields_of[NF];
 	char *kws[NF][NK], *cause = NULL, *texts[NFIELD];
@@ -1902,7 +1903,7 @@ test_union_sets(void **state)
 	const char *tf[NFIELD];
 	unsigned tk[NFIELD];
 	struct match_text *mt;
-	size_t i, j, f, n, nalpha, npass = 0, ntests = 0, fails = 0;
+	size_t i, j, f, n, nalpha, nlive, npass = 0, ntests = 0, fails = 0;
 	struct buf b[NFIELD], kb;
 	unsigned seed = 17;
 	int a, z;
@@ -1915,18 +1916,33 @@ test_union_sets(void **state)
 	for (i = 0; i < 3000; i++) {
 		alpha = i % 2 ? ar : la;
 		nalpha = i % 2 ? nitems(ar) : nitems(la);
+		/* Up to 16 filters, or more (UNION_MEMBERS), by turns. */
+		nlive = (i / 300) % 2 ? NF : 6;
 		/* Some filters leave, others join. */
 		for (j = 0; j < NF; j++) {
 			seed = seed * 1103515245 + 12345;
-			if (live[j] != NULL && (seed >> 16) % 3 != 0)
+			if (live[j] != NULL && j < nlive &&
+			    (seed >> 16) % 3 != 0)
 				continue;
 			if (live[j] != NULL) {
 				match_filter_free(live[j]);
+				live[j] = NULL;
 				for (n = 0; n < nkw[j]; n++)
 					free(kws[j][n]);
 			}
+			if (j >= nlive)
+				continue;
 			for (nkw[j] = 0; nkw[j] < 1 + (seed >> 18) % NK;) {
 				random_keyword(&kb, alpha, nalpha, &seed);
+				/* Often another filter's, so that they share.
+				 */
+				n = (seed >> 16) % NF;
+				if ((seed >> 20) % 2 == 0 && n != j &&
+				    live[n] != NULL) {
+					buf_reset(&kb);
+					buf_adds(
+					    &kb, kws[n][(seed >> 22) % nkw[n]]);
+				}
 				if (match_keyword_check(kb.data, &cause) != 0) {
 					free(cause);
 					cause = NULL;
@@ -1970,11 +1986,11 @@ test_union_sets(void **state)
 		/* A filter's fields changed after the text was made. */
 		seed = seed * 1103515245 + 12345;
 		if ((seed >> 16) % 4 == 0) {
-			j = (seed >> 18) % NF;
+			j = (seed >> 18) % nlive;
 			fields_of[j] = (seed >> 22) & MATCH_FIELDS_ALL;
 			match_filter_set_fields(live[j], fields_of[j]);
 		}
-		for (j = 0; j < NF; j++) {
+		for (j = 0; j < nlive; j++) {
 			twin = match_filter_new(kws[j], lists[j][0],
 			    kws[j] + lists[j][0], lists[j][1],
 			    kws[j] + lists[j][0] + lists[j][1], lists[j][2],
@@ -1994,6 +2010,8 @@ test_union_sets(void **state)
 		match_text_free(mt);
 	}
 	for (j = 0; j < NF; j++) {
+		if (live[j] == NULL)
+			continue;
 		match_filter_free(live[j]);
 		for (n = 0; n < nkw[j]; n++)
 			free(kws[j][n]);
@@ -2005,6 +2023,51 @@ test_union_sets(void **state)
 	/* Both verdicts came up often. */
 	print_message("union sets: %zu of %zu pass\n", npass, ntests);
 	assert_true(npass > ntests / 10 && npass < ntests * 9 / 10);
+}
+
+/*
+ * A string that two filters' keywords share: once one filter's verdict is
+ * decided, the other still sees it (a text skips only what no undecided
+ * filter wants), with few filters and with more than 16.
+ */
+static void
+test_union_shared(void **state)
+{
+	char *a_any[] = {"Japan", "Tokyo"}, *b_all[] = {"Tokyo"};
+	char *c_any[] = {"Japan"}, *c_none[] = {"Tokyo"};
+	const char *text = "Japan and Tokyo";
+	struct match_filter *a, *b, *c, *more[20];
+	struct match_text *mt;
+	char *cause = NULL;
+	size_t i, n;
+
+	(void)state;
+	for (n = 0; n <= 20; n += 20) {
+		for (i = 0; i < n; i++) {
+			more[i] = match_filter_new(
+			    c_any, 1, NULL, 0, NULL, 0, &cause);
+			assert_non_null(more[i]);
+		}
+		/* a is decided at Japan; b and c need Tokyo too. */
+		a = match_filter_new(a_any, 2, NULL, 0, NULL, 0, &cause);
+		b = match_filter_new(NULL, 0, b_all, 1, NULL, 0, &cause);
+		c = match_filter_new(c_any, 1, NULL, 0, c_none, 1, &cause);
+		assert_non_null(a);
+		assert_non_null(b);
+		assert_non_null(c);
+		mt = match_text_new(&text, 1);
+		assert_int_equal(match_filter_test(a, mt), 1);
+		assert_int_equal(match_filter_test(b, mt), 1);
+		assert_int_equal(match_filter_test(c, mt), 0);
+		for (i = 0; i < n; i++) {
+			assert_int_equal(match_filter_test(more[i], mt), 1);
+			match_filter_free(more[i]);
+		}
+		match_text_free(mt);
+		match_filter_free(a);
+		match_filter_free(b);
+		match_filter_free(c);
+	}
 }
 
 /* A compiled filter is reused across texts. */
@@ -2070,6 +2133,7 @@ main(void)
 	    cmocka_unit_test(test_fast_path_words),
 	    cmocka_unit_test(test_union_prefilter),
 	    cmocka_unit_test(test_union_sets),
+	    cmocka_unit_test(test_union_shared),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
