@@ -3,7 +3,7 @@
  * a change's effect on their time can be told from the noise of a shared
  * machine (issue #7). bench/match-ab builds and runs it; see there.
  *
- *	match-ab [-r ROUNDS] -f LIST
+ *	match-ab [-P] [-r ROUNDS] -f LIST
  *
  * The old version is daemon/match.c of another revision compiled with its
  * functions renamed old_match_*; the new one is this build's. Every feed
@@ -11,7 +11,9 @@
  * filtered by both (10 outputs of 20 keywords, as in match-speed), one
  * version after the other, the order swapped from one feed to the next,
  * each after the feed's text was read once more (so that both find it in
- * the cache, as they find it after the parser in the daemon). Prints the
+ * the cache, as they find it after the parser in the daemon); with -P, the
+ * feed is also parsed again (untimed) before each version's turn, so that
+ * the filters' tables are where the parser leaves them too. Prints the
  * median and range of the rounds' CPU seconds and of their ratios new /
  * old, and fails if the two let different items through.
  */
@@ -50,6 +52,9 @@ struct version {
 };
 
 static volatile size_t sink;
+/* -P: each feed's file, parsed again before each version's turn. */
+static int reparse;
+static struct source *sources;
 
 /* Read a feed's item text, so that the next version finds it cached. */
 static void
@@ -69,7 +74,7 @@ touch(const struct feed *f)
 
 /* A feed's items filtered by one version, as match-speed does. */
 static double
-run(struct version *v, const struct feed *f)
+run(struct version *v, const struct feed *f, const struct source *src)
 {
 	static const unsigned kinds[] = {MATCH_FIELD_TITLE | MATCH_FIELD_PLAIN,
 	    MATCH_FIELD_SUMMARY, MATCH_FIELD_CONTENT};
@@ -77,6 +82,14 @@ run(struct version *v, const struct feed *f)
 	double t0;
 	size_t j, o;
 
+	if (reparse) {
+		struct feed *again;
+		char *cause = NULL;
+
+		again = parse_feed(src->data, src->len, NULL, &cause);
+		free(cause);
+		parse_feed_free(again);
+	}
 	touch(f);
 	t0 = cpu_seconds();
 	for (j = 0; j < f->nitems; j++) {
@@ -94,7 +107,7 @@ run(struct version *v, const struct feed *f)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: match-ab [-r ROUNDS] -f LIST\n");
+	fprintf(stderr, "usage: match-ab [-P] [-r ROUNDS] -f LIST\n");
 	exit(2);
 }
 
@@ -118,8 +131,11 @@ main(int argc, char **argv)
 	int ch;
 
 	log_init("match-ab", LOG_LEVEL_WARN);
-	while ((ch = getopt(argc, argv, "f:r:")) != -1) {
+	while ((ch = getopt(argc, argv, "Pf:r:")) != -1) {
 		switch (ch) {
+		case 'P':
+			reparse = 1;
+			break;
 		case 'f':
 			list = optarg;
 			break;
@@ -143,10 +159,13 @@ main(int argc, char **argv)
 		free(cause);
 		cause = NULL;
 		free(src.path);
-		free(src.data);
-		if (f == NULL)
+		if (f == NULL) {
+			free(src.data);
 			continue;
+		}
 		feeds = xreallocarray(feeds, nfeeds + 1, sizeof *feeds);
+		sources = xreallocarray(sources, nfeeds + 1, sizeof *sources);
+		sources[nfeeds] = src;
 		feeds[nfeeds++] = f;
 	}
 	for (i = 0; i < 2; i++) {
@@ -166,8 +185,9 @@ main(int argc, char **argv)
 	for (r = 0; r < (size_t)rounds; r++) {
 		for (i = 0; i < nfeeds; i++) {
 			n = (i + r) % 2;
-			vs[n].t[r] += run(&vs[n], feeds[i]);
-			vs[1 - n].t[r] += run(&vs[1 - n], feeds[i]);
+			vs[n].t[r] += run(&vs[n], feeds[i], &sources[i]);
+			vs[1 - n].t[r] +=
+			    run(&vs[1 - n], feeds[i], &sources[i]);
 		}
 		ratio[r] = vs[1].t[r] / vs[0].t[r];
 	}

@@ -68,9 +68,6 @@ struct toklist {
 	size_t candsize;
 };
 
-/* The slots of the union of live filters (below). */
-#define UNION_SLOTS 16
-
 /* A token that passed the union's bitmap (struct toklist). */
 struct passed {
 	uint32_t tok;
@@ -90,16 +87,6 @@ struct passed {
 static uint64_t union_bits[((size_t)1 << UNION_BITS_LOG) / 64];
 static uint64_t union_hbits[((size_t)1 << UNION_HBITS_LOG) / 64];
 
-/*
- * A token that a filter of the union (below) may want, and how
- * (UNION_WHOLE, UNION_HEAD): token tok of field field.
- */
-struct hit {
-	uint32_t tok;
-	uint32_t field : 30;
-	uint32_t how : 2;
-};
-
 /* A field's tokens: a range of its text's. */
 struct match_field {
 	unsigned kind; /* a MATCH_FIELD_* bit, or all of them */
@@ -114,11 +101,11 @@ struct match_text {
 	struct tok *toks;
 	size_t ntoks;
 	/*
-	 * The hits of the filters in union slot i, in the order of fields
-	 * and tokens: hits[slot_hits[i]] up to hits[slot_hits[i + 1]].
+	 * Whether the text passes each filter of the union (below) that it
+	 * saw, a bit by its index among the union's members (npass words).
 	 */
-	struct hit *hits;
-	uint32_t slot_hits[UNION_SLOTS + 1];
+	uint64_t *pass;
+	size_t npass;
 	uint64_t gen;	     /* of the union when it was made */
 	const char **tokens; /* for match_text_tokens, made on demand */
 	size_t size;	     /* of its block */
@@ -192,10 +179,8 @@ struct match_filter {
 	uint64_t *pbits;   /* the prefix ones' heads; NULL if none */
 	unsigned fields;   /* the kinds of field it looks at */
 	/* In the union (below). */
-	uint64_t gen; /* when it joined */
-	unsigned slot;
-	struct match_filter *prev;
-	struct match_filter *next;
+	uint64_t gen;	 /* when it joined */
+	uint32_t member; /* its index among the union's members */
 };
 
 /*
@@ -1792,9 +1777,15 @@ normalize_field(
 	normalize_slow(a->data, a->len, tl);
 }
 
-static uint32_t union_mask_of(const struct tok *, unsigned);
-/* The union of the live filters (below) changes when this does. */
+static void union_lookup(
+    unsigned, unsigned, const struct tok *, size_t, size_t, const char *);
+static void union_verdicts(uint64_t *);
+static void union_build(void);
+static size_t union_npass;
+/* A filter joined the union of the live filters (below) when this grew. */
 static uint64_t union_gen;
+/* A filter joined or left since the union was made. */
+static int union_dirty;
 
 struct match_text *
 match_text_new(const char *const *fields, size_t nfields)
@@ -1813,15 +1804,14 @@ match_text_new_kinds(
 	/* Scratch space, kept from one text to the next. */
 	static struct toklist tl;
 	static struct buf a, b;
-	static struct {
-		uint32_t field, tok, mask;
-	} * cand;
-	static size_t *marks, cand_size, marks_size;
+	static size_t *marks, marks_size;
 	struct match_text *mt;
 	struct match_field *f;
-	size_t i, j, k, ncand = 0, nhits = 0, size;
-	uint32_t m, ms, slot, at[UNION_SLOTS + 1];
+	size_t i, j, k, size;
+	unsigned kind;
 
+	if (union_dirty)
+		union_build();
 	if (nfields + 1 > marks_size) {
 		marks_size = nfields + 1;
 		marks = xreallocarray(marks, marks_size, sizeof *marks);
@@ -1836,36 +1826,23 @@ match_text_new_kinds(
 			    &tl, &a, &b);
 	}
 	marks[nfields] = tl.n;
-	if (tl.ncands > cand_size) {
-		cand_size = tl.ncands;
-		cand = xreallocarray(cand, cand_size, sizeof *cand);
-	}
 	/*
-	 * The tokens the union let through as they were cut (in order), the
-	 * filters that may want them, and how many hits per slot.
+	 * The tokens the union's bitmaps let through as they were cut (in
+	 * order): the keywords that match there.
 	 */
-	memset(at, 0, sizeof at);
 	for (i = 0, k = 0; k < tl.ncands; k++) {
 		j = tl.cands[k].tok;
 		while (j >= marks[i + 1])
 			i++;
-		if ((m = union_mask_of(&tl.toks[j], tl.cands[k].pass)) == 0)
-			continue;
-		cand[ncand].field = (uint32_t)i;
-		cand[ncand].tok = (uint32_t)(j - marks[i]);
-		cand[ncand++].mask = m;
-		for (ms = m; ms != 0; ms &= ~(3u << 2 * slot)) {
-			slot = (uint32_t)__builtin_ctz(ms) / 2;
-			at[slot + 1]++;
-			nhits++;
-		}
+		kind = kinds != NULL ? kinds[i] & MATCH_FIELDS_ALL
+				     : MATCH_FIELDS_ALL;
+		union_lookup(tl.cands[k].pass, kind, tl.toks + marks[i],
+		    marks[i + 1] - marks[i], j - marks[i], tl.data.data);
 	}
-	for (i = 0; i < UNION_SLOTS; i++)
-		at[i + 1] += at[i];
 
-	/* One block: the text, its fields and hits. */
+	/* One block: the text, its fields and verdicts. */
 	size = sizeof *mt + nfields * sizeof *mt->fields +
-	       nhits * sizeof *mt->hits;
+	       union_npass * sizeof *mt->pass;
 	if (match_spare != NULL && match_spare->size >= size) {
 		mt = match_spare;
 		size = mt->size;
@@ -1874,9 +1851,11 @@ match_text_new_kinds(
 		mt = xmalloc(size);
 	memset(mt, 0, sizeof *mt);
 	mt->size = size;
-	mt->fields = (struct match_field *)(mt + 1);
+	mt->pass = (uint64_t *)(mt + 1);
+	mt->npass = union_npass;
+	union_verdicts(mt->pass);
+	mt->fields = (struct match_field *)(mt->pass + mt->npass);
 	mt->nfields = nfields;
-	mt->hits = (struct hit *)(mt->fields + nfields);
 	/*
 	 * The tokens stay where they were cut; the spare list takes over.
 	 * Never a NULL array, which the fields' pointers are made from.
@@ -1890,16 +1869,6 @@ match_text_new_kinds(
 	mt->ntoks = mt->tl.n;
 	mt->data = mt->tl.data.data != NULL ? mt->tl.data.data : (char *)"";
 	mt->gen = union_gen;
-	memcpy(mt->slot_hits, at, sizeof mt->slot_hits);
-	for (i = 0; i < ncand; i++) {
-		m = cand[i].mask;
-		for (ms = m; ms != 0; ms &= ~(3u << 2 * slot)) {
-			slot = (uint32_t)__builtin_ctz(ms) / 2;
-			mt->hits[at[slot]].field = cand[i].field;
-			mt->hits[at[slot]].tok = cand[i].tok;
-			mt->hits[at[slot]++].how = m >> 2 * slot & 3;
-		}
-	}
 	for (i = 0; i < nfields; i++) {
 		f = &mt->fields[i];
 		f->kind = kinds != NULL ? kinds[i] & MATCH_FIELDS_ALL
@@ -1909,11 +1878,6 @@ match_text_new_kinds(
 	}
 
 	/* A huge text leaves no huge scratch space behind. */
-	if (cand_size > 64 * 1024) {
-		free(cand);
-		cand = NULL;
-		cand_size = 0;
-	}
 	if (a.size > 1024 * 1024)
 		buf_free(&a);
 	if (b.size > 1024 * 1024)
@@ -2297,6 +2261,41 @@ str_hashes(const char *s, enum tclass c, uint32_t *hash, uint32_t *head)
 		*head = h;
 }
 
+/*
+ * Whether n bytes at a and b are the same: memcmp for the few bytes of a
+ * token, inline, by words that may overlap (both have n bytes at least).
+ */
+static inline int
+same_bytes(const char *a, const char *b, size_t n)
+{
+	uint64_t x, y;
+	uint32_t u, v;
+	size_t i;
+
+	if (n >= 8) {
+		for (i = 0; i + 8 < n; i += 8) {
+			memcpy(&x, a + i, 8);
+			memcpy(&y, b + i, 8);
+			if (x != y)
+				return 0;
+		}
+		memcpy(&x, a + n - 8, 8);
+		memcpy(&y, b + n - 8, 8);
+		return x == y;
+	}
+	if (n >= 4) {
+		memcpy(&u, a, 4);
+		memcpy(&v, b, 4);
+		if (u != v)
+			return 0;
+		memcpy(&u, a + n - 4, 4);
+		memcpy(&v, b + n - 4, 4);
+		return u == v;
+	}
+	return n == 0 ||
+	       (a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1]);
+}
+
 /* The first slot to look at for a hash. */
 static uint32_t
 slot_of(uint32_t h, uint32_t mask)
@@ -2373,7 +2372,7 @@ strtab_whole(
 		if ((uint32_t)(v >> 32) != t->hash)
 			continue;
 		e = &tab->entries[(uint32_t)v - 1];
-		if (e->len == t->len && memcmp(e->s, s, e->len) == 0) {
+		if (e->len == t->len && same_bytes(e->s, s, e->len)) {
 			*pos = (*pos + 1) & tab->mask;
 			return e;
 		}
@@ -2399,7 +2398,7 @@ strtab_prefix(const struct strtab *tab, const struct tok *t, const char *s,
 		if ((uint32_t)(v >> 32) != head)
 			continue;
 		e = &tab->entries[(uint32_t)v - 1];
-		if (e->len < t->len && memcmp(e->s, s, e->len) == 0) {
+		if (e->len < t->len && same_bytes(e->s, s, e->len)) {
 			*pos = (*pos + 1) & tab->mask;
 			return e;
 		}
@@ -2426,122 +2425,462 @@ bit_of(uint32_t h, int log)
 }
 
 /*
- * The union of every live filter's hashes and heads: a bitmap, and behind
- * it which filters each bit stands for, two bits of a 32-bit mask per
- * filter, one for its whole strings and one for its prefixes' heads
- * (filters beyond 16 share bits). A text notes once the tokens that pass
- * the bitmap and the filters they may interest, and how; each filter then
- * looks at its own few, not at every token again. A filter made after a
- * text is not in the union that the text saw (gen tells): it looks at every
- * token. Single-threaded, as the daemon is.
+ * The union of every live filter: each string that the first token of one
+ * of their keywords accepts, once, whole (found by its hash) and, for a
+ * prefix keyword, as a prefix (found by its head), with the keywords that
+ * accept it (its postings). The bitmaps (union_bits, union_hbits) stand in
+ * front of it. A text looks up the tokens that pass the bitmaps as it is
+ * made, follows the postings of those found to the keywords that match
+ * (their phrases' other tokens checked at once), and so knows whether it
+ * passes each filter of the union: testing a filter then costs a bit test,
+ * and a token costs nothing per filter. A filter made (or set to other
+ * fields) after a text is not in the union that the text saw (gen tells):
+ * it looks at every token. The union is made again from the live filters
+ * when the next text is made after one joined, left or changed its
+ * fields. Single-threaded, as the daemon is.
  */
-#define UNION_MASK_LOG 19 /* 2 MB of masks, read only for tokens that pass */
-#define UNION_WHOLE 1u
-#define UNION_HEAD 2u
-#define UNION_WHOLES 0x55555555u
-#define UNION_HEADS 0xaaaaaaaau
+struct ustr {
+	const char *s;
+	uint32_t len;
+	uint32_t post; /* where its record is in union_pool, in words */
+	uint32_t npost;
+};
 
-static struct match_filter *union_first;
-static uint32_t *union_mask;
+/* A keyword whose first token accepts a union string. */
+struct upost {
+	uint32_t member; /* the filter's index among the members */
+	uint32_t kw;	 /* the keyword's index in the filter */
+	uint32_t seen;	 /* the keyword's index in the union (union_seen) */
+	uint8_t fields;	 /* the fields the filter looks at */
+	uint8_t list;	 /* 0: any, 1: all, 2: none */
+	uint8_t phrase;	 /* more tokens follow the first */
+	uint8_t decides; /* a match decides the filter's verdict */
+};
 
-/* A hash's mask is found by another index than its bit (union_bit). */
-static uint32_t
-union_mask_at(uint32_t h)
+/*
+ * A union string's record in union_pool, where its slot leads: its length,
+ * its postings and its bytes, together, so that a token found costs a
+ * line or two of memory, not one for each.
+ */
+struct urec {
+	uint32_t len;
+	uint32_t npost;
+	struct upost post[];
+	/* then its len bytes */
+};
+
+/* A record's bytes. */
+static const char *
+urec_str(const struct urec *r)
 {
-	return (h * 0x27d4eb2fu) >> (32 - UNION_MASK_LOG);
+	return (const char *)(r->post + r->npost);
 }
 
-/* A whole string's hash (UNION_WHOLE) or a prefix string's head. */
-static void
-union_set(uint32_t h, uint32_t mask)
-{
-	if (mask & UNION_HEADS)
-		bit_set(union_hbits, union_hbit(h));
-	else
-		bit_set(union_bits, union_bit(h));
-	union_mask[union_mask_at(h)] |= mask;
-}
+/* A member's keywords matched in the text being made (union_note). */
+struct ucount {
+	uint32_t n[3]; /* any, all and none keywords */
+};
 
-static void
-union_add(const struct match_filter *mf)
-{
-	const struct entry *e;
-	uint32_t whole = UNION_WHOLE << 2 * mf->slot;
-	uint32_t head = UNION_HEAD << 2 * mf->slot;
+static struct match_filter **union_members; /* NULL: a free index */
+static size_t union_nmembers;		    /* the highest used + 1, ever */
+static size_t union_msize;
+static struct ustr *union_strs; /* while it is made */
+static uint64_t *union_pool;	/* the records (struct urec) */
+/*
+ * Slots as in struct strtab, whole strings by hash, prefixes by head (and
+ * so while the union is made, with 1 + an index in union_strs), then as
+ * the lookups read them: the hash's high 16 bits (UNION_TAG), which
+ * members have postings in the record (UNION_MEMBERS: union_bit16's; all
+ * 16 bits with more than 16 live members), and 1 + where the record is in
+ * union_pool, in words. A record all of whose members' verdicts are
+ * decided for the text being made is not read at all.
+ */
+#define UNION_TAG(v) ((uint32_t)((v) >> 48))
+#define UNION_MEMBERS(v) ((uint32_t)((v) >> 32) & 0xffff)
+static uint64_t *union_whole;
+static uint64_t *union_pfx;
+static uint32_t union_smask;
+/*
+ * What a text passes when no keyword matches (a bit per member), and
+ * scratch space for union_note: the members whose verdict is decided (a
+ * bit each), the keywords matched (a bit each), and how many of each
+ * member's, for the members touched.
+ */
+static uint64_t *union_empty; /* union_npass words */
+static uint64_t *union_done;  /* likewise */
+/*
+ * With 16 live members or fewer, each has a bit of its own in
+ * UNION_MEMBERS (union_bit16, by member), and union_done16 has the bits
+ * of those decided.
+ */
+static int union_few;
+static uint32_t *union_bit16;
+static uint32_t union_done16;
+static uint64_t *union_seen;
+static uint32_t *union_seen_list;
+static size_t union_nseen;
+static struct ucount *union_counts;
+static uint32_t *union_touched;
+static size_t union_ntouched;
 
-	for (size_t i = 0; i < mf->tab.n; i++) {
-		e = &mf->tab.entries[i];
-		union_set(e->hash, whole);
-		if (e->prefix)
-			union_set(e->head, head);
-	}
-}
-
-/* A new filter joins: the lowest slot no other holds, or a shared one. */
+/* A new filter joins: the lowest free index. */
 static void
 union_join(struct match_filter *mf)
 {
-	const struct match_filter *o;
-	unsigned used = 0, n = 0;
+	size_t i;
 
-	if (union_mask == NULL) {
-		union_mask =
-		    xcalloc((size_t)1 << UNION_MASK_LOG, sizeof *union_mask);
-	}
-	for (o = union_first; o != NULL; o = o->next, n++)
-		used |= 1u << o->slot;
-	for (mf->slot = 0; mf->slot < UNION_SLOTS; mf->slot++)
-		if ((used & 1u << mf->slot) == 0)
+	for (i = 0; i < union_nmembers; i++)
+		if (union_members[i] == NULL)
 			break;
-	if (mf->slot == UNION_SLOTS)
-		mf->slot = n % UNION_SLOTS;
-	mf->next = union_first;
-	if (union_first != NULL)
-		union_first->prev = mf;
-	union_first = mf;
-	union_add(mf);
+	if (i == union_nmembers) {
+		if (union_nmembers == union_msize) {
+			union_msize = union_msize == 0 ? 16 : union_msize * 2;
+			union_members = xreallocarray(
+			    union_members, union_msize, sizeof *union_members);
+		}
+		union_nmembers++;
+	}
+	union_members[i] = mf;
+	mf->member = (uint32_t)i;
 	mf->gen = ++union_gen;
+	union_dirty = 1;
 }
 
-/* A filter leaves: the union is made again from those that stay. */
+/* A filter leaves: its index is free for the next to join. */
 static void
 union_leave(struct match_filter *mf)
 {
-	const struct match_filter *o;
-
-	if (mf->prev != NULL)
-		mf->prev->next = mf->next;
-	else
-		union_first = mf->next;
-	if (mf->next != NULL)
-		mf->next->prev = mf->prev;
-	memset(union_bits, 0, sizeof union_bits);
-	memset(union_hbits, 0, sizeof union_hbits);
-	memset(
-	    union_mask, 0, ((size_t)1 << UNION_MASK_LOG) * sizeof *union_mask);
-	for (o = union_first; o != NULL; o = o->next)
-		union_add(o);
+	union_members[mf->member] = NULL;
+	union_dirty = 1;
 }
 
 /*
- * The filters of the union that may want a token that passed its bitmap
- * (passes from union_passes, not 0), and how: two bits each.
+ * The union's string for entry e of a filter (whole, or as a prefix if
+ * prefix), added if it is not there yet; returns its index.
  */
 static uint32_t
-union_mask_of(const struct tok *t, unsigned passes)
+union_str(const struct entry *e, int prefix, size_t *nstrs)
 {
-	uint32_t m = 0;
+	uint64_t *slots = prefix ? union_pfx : union_whole;
+	uint32_t key = prefix ? e->head : e->hash, i;
+	const struct ustr *u;
+	uint64_t v;
 
-	/* A token of HEAD_SHORT code points or fewer is its own heads. */
-	if (t->head == t->hash)
-		return union_mask[union_mask_at(t->hash)];
-	if (passes & 1)
-		m |= union_mask[union_mask_at(t->hash)] & UNION_WHOLES;
-	if (passes & 2)
-		m |= (union_mask[union_mask_at(t->head)] |
-			 union_mask[union_mask_at(t->head5)]) &
-		     UNION_HEADS;
-	return m;
+	for (i = slot_of(key, union_smask); (v = slots[i]) != 0;
+	     i = (i + 1) & union_smask) {
+		if ((uint32_t)(v >> 32) != key)
+			continue;
+		u = &union_strs[(uint32_t)v - 1];
+		if (u->len == e->len && memcmp(u->s, e->s, e->len) == 0)
+			return (uint32_t)v - 1;
+	}
+	union_strs[*nstrs].s = e->s;
+	union_strs[*nstrs].len = e->len;
+	union_strs[*nstrs].npost = 0;
+	slots[i] = (uint64_t)key << 32 | (uint32_t)(*nstrs + 1);
+	if (prefix)
+		bit_set(union_hbits, union_hbit(key));
+	else
+		bit_set(union_bits, union_bit(key));
+	return (uint32_t)(*nstrs)++;
+}
+
+/* Keyword kw of member m (its first in the union at base) accepts string i. */
+static void
+union_post(uint32_t i, uint32_t m, uint32_t kw, uint32_t base)
+{
+	const struct match_filter *mf = union_members[m];
+	struct ustr *u = &union_strs[i];
+	struct urec *r = (struct urec *)(union_pool + u->post);
+	struct upost *up = &r->post[u->npost++];
+
+	up->member = m;
+	up->kw = kw;
+	up->seen = base + kw;
+	up->fields = (uint8_t)mf->fields;
+	up->list = kw < mf->nany ? 0 : kw < mf->nany + mf->nall ? 1 : 2;
+	up->phrase = mf->kws[kw].ntoks > 1;
+	/* A veto, or an any-match with nothing else to ask (decided). */
+	up->decides =
+	    up->list == 2 || (up->list == 0 && mf->nall == 0 && mf->nnone == 0);
+}
+
+/*
+ * A slot as union_str makes it (a hash, 1 + an index in union_strs) as the
+ * lookups read it (UNION_TAG, UNION_MEMBERS, 1 + where its record is).
+ */
+static uint64_t
+union_slot(uint64_t v)
+{
+	const struct ustr *u;
+	const struct urec *r;
+	uint64_t members = 0;
+
+	if (v == 0)
+		return 0;
+	u = &union_strs[(uint32_t)v - 1];
+	r = (const struct urec *)(union_pool + u->post);
+	for (uint32_t j = 0; j < r->npost; j++)
+		members |= union_bit16[r->post[j].member];
+	if (!union_few)
+		members = 0xffff;
+	return (v >> 48) << 48 | members << 32 | (u->post + 1);
+}
+
+/* The union made again from the live filters. */
+static void
+union_build(void)
+{
+	const struct match_filter *mf;
+	const struct entry *e;
+	struct urec *r;
+	uint32_t *at, base;
+	size_t i, j, n = 0, nkw = 0, nstrs = 0, nslots = 16, k, words,
+		     nlive = 0;
+
+	union_dirty = 0;
+	memset(union_bits, 0, sizeof union_bits);
+	memset(union_hbits, 0, sizeof union_hbits);
+	free(union_pool);
+	free(union_whole);
+	free(union_pfx);
+	free(union_empty);
+	free(union_done);
+	free(union_seen);
+	free(union_seen_list);
+	free(union_counts);
+	free(union_touched);
+	free(union_bit16);
+	union_npass = (union_nmembers + 63) / 64;
+	union_bit16 = xcalloc(union_nmembers + 1, sizeof *union_bit16);
+	union_empty = xcalloc(union_npass + 1, sizeof *union_empty);
+	union_done = xcalloc(union_npass + 1, sizeof *union_done);
+	for (i = 0; i < union_nmembers; i++) {
+		if ((mf = union_members[i]) == NULL)
+			continue;
+		for (j = 0; j < mf->tab.n; j++)
+			n += 1 + (size_t)(mf->tab.entries[j].prefix != 0);
+		nkw += mf->nany + mf->nall + mf->nnone;
+		if (mf->nany == 0 && mf->nall == 0)
+			bit_set(union_empty, (uint32_t)i);
+		if (nlive < 16)
+			union_bit16[i] = 1u << nlive;
+		nlive++;
+	}
+	union_few = nlive <= 16;
+	if (!union_few)
+		memset(union_bit16, 0, union_nmembers * sizeof *union_bit16);
+	if (n >= UINT32_MAX / 4 || nkw >= UINT32_MAX / 4)
+		fatalx("%s: too many strings", __func__);
+	while (nslots < 2 * n)
+		nslots *= 2;
+	union_smask = (uint32_t)(nslots - 1);
+	union_whole = xcalloc(nslots, sizeof *union_whole);
+	union_pfx = xcalloc(nslots, sizeof *union_pfx);
+	union_strs = xcalloc(n + 1, sizeof *union_strs);
+	union_seen = xcalloc(nkw / 64 + 1, sizeof *union_seen);
+	union_seen_list = xcalloc(nkw + 1, sizeof *union_seen_list);
+	union_counts = xcalloc(union_nmembers + 1, sizeof *union_counts);
+	union_touched = xcalloc(union_nmembers + 1, sizeof *union_touched);
+	/* Each entry's strings, their postings counted, then laid out. */
+	at = xcalloc(n + 1, sizeof *at);
+	for (i = 0, k = 0; i < union_nmembers; i++) {
+		if ((mf = union_members[i]) == NULL)
+			continue;
+		for (j = 0; j < mf->tab.n; j++) {
+			e = &mf->tab.entries[j];
+			at[k] = union_str(e, 0, &nstrs);
+			union_strs[at[k++]].npost++;
+			if (e->prefix) {
+				at[k] = union_str(e, 1, &nstrs);
+				union_strs[at[k++]].npost++;
+			}
+		}
+	}
+	/* The records, each in whole words. */
+	for (i = 0, words = 0; i < nstrs; i++) {
+		union_strs[i].post = (uint32_t)words;
+		words += (sizeof(struct urec) +
+			     union_strs[i].npost * sizeof(struct upost) +
+			     union_strs[i].len + 7) /
+			 8;
+		if (words >= UINT32_MAX / 2)
+			fatalx("%s: too many strings", __func__);
+	}
+	union_pool = xcalloc(words + 1, sizeof *union_pool);
+	for (i = 0; i < nstrs; i++) {
+		r = (struct urec *)(union_pool + union_strs[i].post);
+		r->len = union_strs[i].len;
+		r->npost = union_strs[i].npost;
+		memcpy((char *)(r->post + r->npost), union_strs[i].s, r->len);
+		union_strs[i].npost = 0;
+	}
+	for (i = 0, k = 0, base = 0; i < union_nmembers; i++) {
+		if ((mf = union_members[i]) == NULL)
+			continue;
+		for (j = 0; j < mf->tab.n; j++) {
+			e = &mf->tab.entries[j];
+			union_post(at[k++], (uint32_t)i, e->kw, base);
+			if (e->prefix)
+				union_post(at[k++], (uint32_t)i, e->kw, base);
+		}
+		base += (uint32_t)(mf->nany + mf->nall + mf->nnone);
+	}
+	for (i = 0; i < nslots; i++) {
+		union_whole[i] = union_slot(union_whole[i]);
+		union_pfx[i] = union_slot(union_pfx[i]);
+	}
+	free(at);
+	free(union_strs);
+	union_strs = NULL;
+}
+
+/*
+ * Keyword kw, whose first token accepts token i of a field's tokens (toks,
+ * n of them, their text in data), matches there if the rest of its phrase
+ * follows.
+ */
+static int
+phrase_follows(const struct keyword *kw, const struct tok *toks, size_t n,
+    size_t i, const char *data)
+{
+	size_t j;
+
+	if (n - i < kw->ntoks)
+		return 0;
+	for (j = 1; j < kw->ntoks; j++)
+		if (!kwtok_accepts(
+			&kw->toks[j], &toks[i + j], data + toks[i + j].off))
+			return 0;
+	return 1;
+}
+
+/*
+ * The keywords whose first token accepts union string r match at token i
+ * of a field of this kind (its tokens toks, n of them, their text in
+ * data), unless their filter does not look at such fields, they matched
+ * already or the rest of their phrase does not follow.
+ */
+static void
+union_note(const struct urec *r, unsigned kind, const struct tok *toks,
+    size_t n, size_t i, const char *data)
+{
+	const struct upost *up = r->post;
+	const struct upost *end = up + r->npost;
+	struct ucount *c;
+
+	for (; up < end; up++) {
+		if (bit_test(union_done, up->member) ||
+		    (up->fields & kind) == 0 || bit_test(union_seen, up->seen))
+			continue;
+		if (up->phrase &&
+		    !phrase_follows(&union_members[up->member]->kws[up->kw],
+			toks, n, i, data))
+			continue;
+		bit_set(union_seen, up->seen);
+		union_seen_list[union_nseen++] = up->seen;
+		c = &union_counts[up->member];
+		if (c->n[0] + c->n[1] + c->n[2] == 0)
+			union_touched[union_ntouched++] = up->member;
+		c->n[up->list]++;
+		if (up->decides) {
+			bit_set(union_done, up->member);
+			union_done16 |= union_bit16[up->member];
+		}
+	}
+}
+
+/* Prefix strings of head head that token i (its text at s) starts with. */
+static void
+union_prefixes(uint32_t head, unsigned kind, const struct tok *toks, size_t n,
+    size_t i, const char *data)
+{
+	const struct tok *t = &toks[i];
+	const char *s = data + t->off;
+	const struct urec *r;
+	uint32_t k;
+	uint64_t v;
+
+	for (k = slot_of(head, union_smask); (v = union_pfx[k]) != 0;
+	     k = (k + 1) & union_smask) {
+		if (UNION_TAG(v) != head >> 16 ||
+		    (UNION_MEMBERS(v) & ~union_done16) == 0)
+			continue;
+		r = (const struct urec *)(union_pool + (uint32_t)v - 1);
+		if (r->len < t->len && same_bytes(urec_str(r), s, r->len))
+			union_note(r, kind, toks, n, i, data);
+	}
+}
+
+/*
+ * Token i of a field of this kind (its tokens toks, n of them, their text
+ * in data), which passed the union's bitmaps (pass from union_passes, not
+ * 0): the keywords that match there, whole by its hash, as a prefix by its
+ * heads.
+ */
+static void
+union_lookup(unsigned pass, unsigned kind, const struct tok *toks, size_t n,
+    size_t i, const char *data)
+{
+	const struct tok *t = &toks[i];
+	const char *s = data + t->off;
+	const struct urec *r;
+	uint32_t k;
+	uint64_t v;
+
+	if (pass & 1) {
+		for (k = slot_of(t->hash, union_smask);
+		     (v = union_whole[k]) != 0; k = (k + 1) & union_smask) {
+			if (UNION_TAG(v) != t->hash >> 16 ||
+			    (UNION_MEMBERS(v) & ~union_done16) == 0)
+				continue;
+			r = (const struct urec *)(union_pool + (uint32_t)v - 1);
+			/* The union holds each string once. */
+			if (r->len == t->len &&
+			    same_bytes(urec_str(r), s, r->len)) {
+				union_note(r, kind, toks, n, i, data);
+				break;
+			}
+		}
+	}
+	if (pass & 2) {
+		union_prefixes(t->head, kind, toks, n, i, data);
+		if (t->head5 != t->head)
+			union_prefixes(t->head5, kind, toks, n, i, data);
+	}
+}
+
+/*
+ * After a text's tokens were looked up: whether it passes each member
+ * (pass, union_npass words), and the scratch space cleared.
+ */
+static void
+union_verdicts(uint64_t *pass)
+{
+	const struct match_filter *mf;
+	struct ucount *c;
+	uint32_t m;
+	size_t i;
+
+	if (union_npass > 0)
+		memcpy(pass, union_empty, union_npass * sizeof *pass);
+	for (i = 0; i < union_ntouched; i++) {
+		m = union_touched[i];
+		mf = union_members[m];
+		c = &union_counts[m];
+		if ((mf->nany == 0 || c->n[0] > 0) && c->n[1] == mf->nall &&
+		    c->n[2] == 0)
+			bit_set(pass, m);
+		else
+			pass[m >> 6] &= ~((uint64_t)1 << (m & 63));
+		memset(c, 0, sizeof *c);
+		union_done[m >> 6] = 0;
+	}
+	union_done16 = 0;
+	union_ntouched = 0;
+	for (i = 0; i < union_nseen; i++)
+		union_seen[union_seen_list[i] >> 6] = 0;
+	union_nseen = 0;
 }
 
 /* The table and bitmaps of the first tokens' accepted strings. */
@@ -2624,10 +2963,18 @@ match_filter_free(struct match_filter *mf)
 	free(mf);
 }
 
+/*
+ * The texts made before see the filter as one that was not in their union
+ * (gen), and the union takes the new fields the next time a text is made.
+ */
 void
 match_filter_set_fields(struct match_filter *mf, unsigned kinds)
 {
 	mf->fields = kinds;
+	if (mf->bits != NULL) {
+		mf->gen = ++union_gen;
+		union_dirty = 1;
+	}
 }
 
 unsigned
@@ -2636,7 +2983,7 @@ match_filter_fields(const struct match_filter *mf)
 	return mf->nany + mf->nall + mf->nnone == 0 ? 0 : mf->fields;
 }
 
-/* What the keywords matched so far make of a text. */
+/* What the keywords matched so far make of a text (filter_scan). */
 struct verdict {
 	const char *data; /* the text's tokens */
 	char *matched;	  /* by keyword */
@@ -2645,68 +2992,50 @@ struct verdict {
 	size_t nnone;	  /* none-keywords matched */
 };
 
-/* Keyword e->kw matches at token i if the rest of its phrase follows. */
+/* Keyword k matches at token i if the rest of its phrase follows. */
 static void
-candidate(const struct match_filter *mf, const struct entry *e,
+candidate(const struct match_filter *mf, uint32_t k,
     const struct match_field *f, size_t i, struct verdict *v)
 {
-	const struct keyword *kw = &mf->kws[e->kw];
-	size_t j;
-
-	if (v->matched[e->kw] || f->ntokens - i < kw->ntoks)
+	if (v->matched[k] ||
+	    !phrase_follows(&mf->kws[k], f->toks, f->ntokens, i, v->data))
 		return;
-	for (j = 1; j < kw->ntoks; j++) {
-		if (!kwtok_accepts(&kw->toks[j], &f->toks[i + j],
-			v->data + f->toks[i + j].off))
-			return;
-	}
-	v->matched[e->kw] = 1;
-	if (e->kw < mf->nany)
+	v->matched[k] = 1;
+	if (k < mf->nany)
 		v->nany++;
-	else if (e->kw < mf->nany + mf->nall)
+	else if (k < mf->nany + mf->nall)
 		v->nall++;
 	else
 		v->nnone++;
 }
 
-/*
- * Token i of a field against the filter's strings, whole and as prefixes
- * as how says (UNION_WHOLE, UNION_HEAD); without it, the filter's own
- * bitmaps say.
- */
+/* Token i of a field against the filter's strings, as its bitmaps say. */
 static void
 filter_token(const struct match_filter *mf, const struct match_field *f,
-    size_t i, unsigned how, struct verdict *v)
+    size_t i, struct verdict *v)
 {
 	const struct tok *t = &f->toks[i];
 	const char *s = v->data + t->off;
 	const struct entry *e;
 	uint32_t pos;
 
-	if (how == 0) {
-		if (bit_test(mf->bits, bit_of(t->hash, FILTER_BITS_LOG)))
-			how |= UNION_WHOLE;
-		if (mf->pbits != NULL &&
-		    (bit_test(mf->pbits, bit_of(t->head, FILTER_BITS_LOG)) ||
-			bit_test(mf->pbits, bit_of(t->head5, FILTER_BITS_LOG))))
-			how |= UNION_HEAD;
-	}
-	if (how & UNION_WHOLE) {
+	if (bit_test(mf->bits, bit_of(t->hash, FILTER_BITS_LOG))) {
 		pos = slot_of(t->hash, mf->tab.mask);
 		while ((e = strtab_whole(&mf->tab, t, s, &pos)) != NULL)
-			candidate(mf, e, f, i, v);
+			candidate(mf, e->kw, f, i, v);
 	}
-	if (how & UNION_HEAD) {
-		pos = slot_of(t->head, mf->tab.mask);
-		while (
-		    (e = strtab_prefix(&mf->tab, t, s, t->head, &pos)) != NULL)
-			candidate(mf, e, f, i, v);
-	}
-	if ((how & UNION_HEAD) && t->head5 != t->head) {
+	if (mf->pbits == NULL ||
+	    !(bit_test(mf->pbits, bit_of(t->head, FILTER_BITS_LOG)) ||
+		bit_test(mf->pbits, bit_of(t->head5, FILTER_BITS_LOG))))
+		return;
+	pos = slot_of(t->head, mf->tab.mask);
+	while ((e = strtab_prefix(&mf->tab, t, s, t->head, &pos)) != NULL)
+		candidate(mf, e->kw, f, i, v);
+	if (t->head5 != t->head) {
 		pos = slot_of(t->head5, mf->tab.mask);
 		while (
 		    (e = strtab_prefix(&mf->tab, t, s, t->head5, &pos)) != NULL)
-			candidate(mf, e, f, i, v);
+			candidate(mf, e->kw, f, i, v);
 	}
 }
 
@@ -2717,52 +3046,41 @@ decided(const struct match_filter *mf, const struct verdict *v)
 	return v->nnone > 0 || (v->nany > 0 && mf->nall == 0 && mf->nnone == 0);
 }
 
-int
-match_filter_test(const struct match_filter *mf, const struct match_text *mt)
+/*
+ * A filter that was not in the union when the text was made: every token
+ * of the fields it looks at against its own strings.
+ */
+static int __attribute__((noinline))
+filter_scan(const struct match_filter *mf, const struct match_text *mt)
 {
 	const struct match_field *f;
-	const struct hit *h;
 	struct verdict v;
-	char small[64];
-	size_t nkw, i, j;
+	size_t i, j;
 	int pass;
 
-	nkw = mf->nany + mf->nall + mf->nnone;
-	if (nkw == 0)
-		return 1;
-	/* In the union and no hit in its slot: no keyword matches. */
-	if (mf->gen <= mt->gen &&
-	    mt->slot_hits[mf->slot] == mt->slot_hits[mf->slot + 1])
-		return mf->nany == 0 && mf->nall == 0;
 	memset(&v, 0, sizeof v);
 	v.data = mt->data;
-	if (nkw <= sizeof small) {
-		/* Of a constant size: a few stores, no call. */
-		memset(small, 0, sizeof small);
-		v.matched = small;
-	} else
-		v.matched = xcalloc(1, nkw);
-	if (mf->gen <= mt->gen) {
-		/* The filter was in the union: the hits of its slot. */
-		for (j = mt->slot_hits[mf->slot];
-		     j < mt->slot_hits[mf->slot + 1] && !decided(mf, &v); j++) {
-			h = &mt->hits[j];
-			f = &mt->fields[h->field];
-			if ((f->kind & mf->fields) != 0)
-				filter_token(mf, f, h->tok, h->how, &v);
-		}
-	} else {
-		for (i = 0; i < mt->nfields && !decided(mf, &v); i++) {
-			f = &mt->fields[i];
-			if ((f->kind & mf->fields) == 0)
-				continue;
-			for (j = 0; j < f->ntokens && !decided(mf, &v); j++)
-				filter_token(mf, f, j, 0, &v);
-		}
+	v.matched = xcalloc(1, mf->nany + mf->nall + mf->nnone);
+	for (i = 0; i < mt->nfields && !decided(mf, &v); i++) {
+		f = &mt->fields[i];
+		if ((f->kind & mf->fields) == 0)
+			continue;
+		for (j = 0; j < f->ntokens && !decided(mf, &v); j++)
+			filter_token(mf, f, j, &v);
 	}
 	pass =
 	    (mf->nany == 0 || v.nany > 0) && v.nall == mf->nall && v.nnone == 0;
-	if (v.matched != small)
-		free(v.matched);
+	free(v.matched);
 	return pass;
+}
+
+int
+match_filter_test(const struct match_filter *mf, const struct match_text *mt)
+{
+	if (mf->nany + mf->nall + mf->nnone == 0)
+		return 1;
+	/* In the union the text saw: it knows. */
+	if (mf->gen <= mt->gen && mf->member < 64 * mt->npass)
+		return (int)bit_test(mt->pass, mf->member);
+	return filter_scan(mf, mt);
 }

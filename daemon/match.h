@@ -86,7 +86,12 @@ struct match_text *match_text_new_kinds(const char *const *fields,
     const unsigned *kinds, size_t nfields);
 void match_text_free(struct match_text *);
 
-/* 1 when the text passes the filter, 0 when it does not. */
+/*
+ * 1 when the text passes the filter, 0 when it does not. A text works out
+ * as it is made whether it passes each live filter, so that this is a bit
+ * test for a filter that was live (and had its fields set) then; a filter
+ * made or set to other fields later looks at the text's tokens itself.
+ */
 int match_filter_test(const struct match_filter *, const struct match_text *);
 
 /*

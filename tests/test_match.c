@@ -1856,6 +1856,220 @@ test_union_prefilter(void **state)
 	assert_true(npass > 2000 && npass < 18000);
 }
 
+/* A random keyword of the alphabet (see test_union_sets), appended to kb. */
+static void
+random_keyword(
+    struct buf *kb, const char *const *alpha, size_t nalpha, unsigned *seed)
+{
+	buf_reset(kb);
+	buf_add(kb, "", 0);
+	*seed = *seed * 1103515245 + 12345;
+	if ((*seed >> 16) % 5 == 0)
+		buf_adds(kb, "=");
+	random_word(kb, alpha, nalpha, 6, seed);
+	*seed = *seed * 1103515245 + 12345;
+	if ((*seed >> 16) % 4 == 0) {
+		buf_adds(kb, " ");
+		random_word(kb, alpha, nalpha, 4, seed);
+	}
+	*seed = *seed * 1103515245 + 12345;
+	if ((*seed >> 16) % 3 == 0)
+		buf_adds(kb, "*");
+}
+
+/*
+ * A text works out, as it is made, whether it passes each filter of the
+ * union of live filters: with several filters live at once (up to 16 or
+ * more: UNION_MEMBERS in match.c), sharing keywords, looking at different
+ * fields, any, all and none lists mixed, some freed and others made
+ * between texts, and fields changed after a text was made, every filter
+ * must decide as a twin made after the text, which looks at every token
+ * itself (filter_scan).
+ */
+static void
+test_union_sets(void **state)
+{
+	static const char *ar[] = {"ب", "ر", "ا", "ل", "و", "ة"};
+	static const char *la[] = {"a", "b", "B", "c"};
+	static const unsigned kindset[] = {MATCH_FIELD_TITLE,
+	    MATCH_FIELD_SUMMARY, MATCH_FIELD_CONTENT, MATCH_FIELD_CATEGORIES,
+	    MATCH_FIELD_AUTHOR};
+	enum { NF = 20, NK = 5, NFIELD = 3 };
+	struct match_filter *live[NF], *twin;
+	unsigned fields_of[NF];
+	char *kws[NF][NK], *cause = NULL, *texts[NFIELD];
+	size_t nkw[NF], lists[NF][3];
+	const char *const *alpha;
+	const char *tf[NFIELD];
+	unsigned tk[NFIELD];
+	struct match_text *mt;
+	size_t i, j, f, n, nalpha, nlive, npass = 0, ntests = 0, fails = 0;
+	struct buf b[NFIELD], kb;
+	unsigned seed = 17;
+	int a, z;
+
+	(void)state;
+	memset(live, 0, sizeof live);
+	buf_init(&kb);
+	for (f = 0; f < NFIELD; f++)
+		buf_init(&b[f]);
+	for (i = 0; i < 3000; i++) {
+		alpha = i % 2 ? ar : la;
+		nalpha = i % 2 ? nitems(ar) : nitems(la);
+		/* Up to 16 filters, or more (UNION_MEMBERS), by turns. */
+		nlive = (i / 300) % 2 ? NF : 6;
+		/* Some filters leave, others join. */
+		for (j = 0; j < NF; j++) {
+			seed = seed * 1103515245 + 12345;
+			if (live[j] != NULL && j < nlive &&
+			    (seed >> 16) % 3 != 0)
+				continue;
+			if (live[j] != NULL) {
+				match_filter_free(live[j]);
+				live[j] = NULL;
+				for (n = 0; n < nkw[j]; n++)
+					free(kws[j][n]);
+			}
+			if (j >= nlive)
+				continue;
+			for (nkw[j] = 0; nkw[j] < 1 + (seed >> 18) % NK;) {
+				random_keyword(&kb, alpha, nalpha, &seed);
+				/* Often another filter's, so that they share.
+				 */
+				n = (seed >> 16) % NF;
+				if ((seed >> 20) % 2 == 0 && n != j &&
+				    live[n] != NULL) {
+					buf_reset(&kb);
+					buf_adds(
+					    &kb, kws[n][(seed >> 22) % nkw[n]]);
+				}
+				if (match_keyword_check(kb.data, &cause) != 0) {
+					free(cause);
+					cause = NULL;
+					continue;
+				}
+				kws[j][nkw[j]++] = xstrdup(kb.data);
+			}
+			/* How many are any, all and none keywords. */
+			seed = seed * 1103515245 + 12345;
+			lists[j][0] = (seed >> 16) % (nkw[j] + 1);
+			lists[j][1] = (seed >> 20) % (nkw[j] - lists[j][0] + 1);
+			lists[j][2] = nkw[j] - lists[j][0] - lists[j][1];
+			live[j] = match_filter_new(kws[j], lists[j][0],
+			    kws[j] + lists[j][0], lists[j][1],
+			    kws[j] + lists[j][0] + lists[j][1], lists[j][2],
+			    &cause);
+			assert_non_null(live[j]);
+			seed = seed * 1103515245 + 12345;
+			fields_of[j] =
+			    (seed >> 16) % 4 == 0
+				? MATCH_FIELDS_ALL
+				: (unsigned)(seed >> 18) & MATCH_FIELDS_ALL;
+			match_filter_set_fields(live[j], fields_of[j]);
+		}
+		for (f = 0; f < NFIELD; f++) {
+			buf_reset(&b[f]);
+			buf_add(&b[f], "", 0);
+			seed = seed * 1103515245 + 12345;
+			n = (seed >> 16) % 7;
+			for (j = 0; j < n; j++) {
+				random_word(&b[f], alpha, nalpha, 8, &seed);
+				buf_adds(&b[f], j % 3 == 2 ? ", " : " ");
+			}
+			texts[f] = b[f].data;
+			tf[f] = texts[f];
+			seed = seed * 1103515245 + 12345;
+			tk[f] = kindset[(seed >> 16) % nitems(kindset)] |
+				((seed >> 20) % 2 ? MATCH_FIELD_PLAIN : 0);
+		}
+		mt = match_text_new_kinds(tf, tk, NFIELD);
+		/* A filter's fields changed after the text was made. */
+		seed = seed * 1103515245 + 12345;
+		if ((seed >> 16) % 4 == 0) {
+			j = (seed >> 18) % nlive;
+			fields_of[j] = (seed >> 22) & MATCH_FIELDS_ALL;
+			match_filter_set_fields(live[j], fields_of[j]);
+		}
+		for (j = 0; j < nlive; j++) {
+			twin = match_filter_new(kws[j], lists[j][0],
+			    kws[j] + lists[j][0], lists[j][1],
+			    kws[j] + lists[j][0] + lists[j][1], lists[j][2],
+			    &cause);
+			assert_non_null(twin);
+			match_filter_set_fields(twin, fields_of[j]);
+			a = match_filter_test(live[j], mt);
+			z = match_filter_test(twin, mt);
+			npass += (size_t)a;
+			ntests++;
+			if (a != z && fails++ < 20)
+				print_error("text %zu, filter %zu (\"%s\"...): "
+					    "%d in the union, %d after\n",
+				    i, j, kws[j][0], a, z);
+			match_filter_free(twin);
+		}
+		match_text_free(mt);
+	}
+	for (j = 0; j < NF; j++) {
+		if (live[j] == NULL)
+			continue;
+		match_filter_free(live[j]);
+		for (n = 0; n < nkw[j]; n++)
+			free(kws[j][n]);
+	}
+	for (f = 0; f < NFIELD; f++)
+		buf_free(&b[f]);
+	buf_free(&kb);
+	assert_int_equal(fails, 0);
+	/* Both verdicts came up often. */
+	print_message("union sets: %zu of %zu pass\n", npass, ntests);
+	assert_true(npass > ntests / 10 && npass < ntests * 9 / 10);
+}
+
+/*
+ * A string that two filters' keywords share: once one filter's verdict is
+ * decided, the other still sees it (a text skips only what no undecided
+ * filter wants), with few filters and with more than 16.
+ */
+static void
+test_union_shared(void **state)
+{
+	char *a_any[] = {"Japan", "Tokyo"}, *b_all[] = {"Tokyo"};
+	char *c_any[] = {"Japan"}, *c_none[] = {"Tokyo"};
+	const char *text = "Japan and Tokyo";
+	struct match_filter *a, *b, *c, *more[20];
+	struct match_text *mt;
+	char *cause = NULL;
+	size_t i, n;
+
+	(void)state;
+	for (n = 0; n <= 20; n += 20) {
+		for (i = 0; i < n; i++) {
+			more[i] = match_filter_new(
+			    c_any, 1, NULL, 0, NULL, 0, &cause);
+			assert_non_null(more[i]);
+		}
+		/* a is decided at Japan; b and c need Tokyo too. */
+		a = match_filter_new(a_any, 2, NULL, 0, NULL, 0, &cause);
+		b = match_filter_new(NULL, 0, b_all, 1, NULL, 0, &cause);
+		c = match_filter_new(c_any, 1, NULL, 0, c_none, 1, &cause);
+		assert_non_null(a);
+		assert_non_null(b);
+		assert_non_null(c);
+		mt = match_text_new(&text, 1);
+		assert_int_equal(match_filter_test(a, mt), 1);
+		assert_int_equal(match_filter_test(b, mt), 1);
+		assert_int_equal(match_filter_test(c, mt), 0);
+		for (i = 0; i < n; i++) {
+			assert_int_equal(match_filter_test(more[i], mt), 1);
+			match_filter_free(more[i]);
+		}
+		match_text_free(mt);
+		match_filter_free(a);
+		match_filter_free(b);
+		match_filter_free(c);
+	}
+}
+
 /* A compiled filter is reused across texts. */
 static void
 test_filter_reuse(void **state)
@@ -1918,6 +2132,8 @@ main(void)
 	    cmocka_unit_test(test_arabic_marks),
 	    cmocka_unit_test(test_fast_path_words),
 	    cmocka_unit_test(test_union_prefilter),
+	    cmocka_unit_test(test_union_sets),
+	    cmocka_unit_test(test_union_shared),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
