@@ -4298,89 +4298,172 @@ date_rfc822(const char *p)
 	return date_make(y, mo, d, h, mi, s, zone);
 }
 
+/* The letters A-Z folded to a-z; other bytes as they are. */
+static inline int
+date_fold(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? c | 0x20 : c;
+}
+
 /*
- * The form most RSS dates take, "Sun, 06 Nov 1994 08:49:37 GMT" or with a
- * zone "+hhmm" below +1300: read here to the value curl_getdate gives it, at
- * a fraction of curl's cost (sscanf and strtol for every part). Anything
- * else, or out of range, is PARSE_NO_TIME: not taken, and left to curl.
+ * Which of the n names (each of width bytes, lower case) the bytes at p
+ * are, ignoring case, with no letter after them: 0 for the first, -1 if
+ * none.
+ */
+static int
+date_name(const char *p, const char *names, int n, int width)
+{
+	int i, j;
+
+	for (j = 0; j < width; j++) {
+		if (p[j] == '\0')
+			return -1;
+	}
+	if (isalpha((unsigned char)p[width]))
+		return -1;
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < width && date_fold((unsigned char)p[j]) ==
+					     names[i * width + j];
+		     j++)
+			;
+		if (j == width)
+			return i;
+	}
+	return -1;
+}
+
+/*
+ * The forms RSS dates take, "Sun, 06 Nov 1994 08:49:37 GMT" and its
+ * common variants: weekday short, long or none, day of one or two digits,
+ * month of three letters in any case, year of two or four digits, seconds
+ * or none, zone as "+hhmm", "+hh:mm", a US name or none (UTC). Read here
+ * to the value parse_date's fallback gives them (curl_getdate, or
+ * date_rfc822 where curl refuses them: "+hh:mm") at a fraction of curl's
+ * cost (sscanf and strtol for every part). Anything else, out of range, or
+ * where the two read alike forms otherwise (a two-digit year or no seconds
+ * with "+hh:mm"; day 31 of a shorter month; second 60) is PARSE_NO_TIME:
+ * not taken, and left to the fallback.
  */
 static int64_t
 date_rfc822_common(const char *p)
 {
-	static const char wdays[] = "MonTueWedThuFriSatSun";
-	static const char mons[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	static const char wdays[] = "montuewedthufrisatsun";
+	static const char *wlong[] = {"monday", "tuesday", "wednesday",
+	    "thursday", "friday", "saturday", "sunday"};
+	static const char mons[] = "janfebmaraprmayjunjulaugsepoctnovdec";
+	static const struct {
+		const char *name;
+		int minutes;
+	} tz[] = {
+	    {"GMT", 0},
+	    {"UT", 0},
+	    {"UTC", 0},
+	    {"EST", -300},
+	    {"EDT", -240},
+	    {"CST", -360},
+	    {"CDT", -300},
+	    {"MST", -420},
+	    {"MDT", -360},
+	    {"PST", -480},
+	    {"PDT", -420},
+	};
 	const char *q;
-	int i, d, mo, y, h, mi, s, zone;
+	int i, n, d, mo, y, ny, h, mi, s = 0, secs = 0, zone = 0, colon = 0;
 
-	for (i = 0; i < 7 && (p[0] != wdays[3 * i] ||
-	    p[1] != wdays[3 * i + 1] || p[2] != wdays[3 * i + 2]); i++)
-		;
-	if (i == 7 || p[3] != ',' || p[4] != ' ')
-		return PARSE_NO_TIME;
-	p += 5;
+	if (isalpha((unsigned char)p[0])) {
+		if (date_name(p, wdays, 7, 3) >= 0)
+			p += 3;
+		else {
+			for (i = 0; i < 7; i++) {
+				n = (int)strlen(wlong[i]);
+				if (date_name(p, wlong[i], 1, n) == 0)
+					break;
+			}
+			if (i == 7)
+				return PARSE_NO_TIME;
+			p += n;
+		}
+		if (p[0] != ',' || p[1] != ' ')
+			return PARSE_NO_TIME;
+		p += 2;
+	}
 	if (!isdigit((unsigned char)p[0]))
 		return PARSE_NO_TIME;
 	d = *p++ - '0';
 	if (isdigit((unsigned char)*p))
 		d = d * 10 + (*p++ - '0');
-	if (*p++ != ' ')
-		return PARSE_NO_TIME;
-	for (mo = 0; mo < 12 && (p[0] != mons[3 * mo] ||
-	    p[1] != mons[3 * mo + 1] || p[2] != mons[3 * mo + 2]); mo++)
-		;
-	if (mo == 12 || p[3] != ' ')
+	if (*p++ != ' ' || (mo = date_name(p, mons, 12, 3)) < 0 || p[3] != ' ')
 		return PARSE_NO_TIME;
 	p += 4;
-	if (date_digits(&p, 4, &y) != 0 || *p++ != ' ' ||
-	    date_digits(&p, 2, &h) != 0 || *p++ != ':' ||
-	    date_digits(&p, 2, &mi) != 0 || *p++ != ':' ||
-	    date_digits(&p, 2, &s) != 0 || *p++ != ' ')
+	for (y = 0, ny = 0; ny < 5 && isdigit((unsigned char)p[ny]); ny++)
+		y = y * 10 + (p[ny] - '0');
+	if ((ny != 2 && ny != 4) || p[ny] != ' ')
 		return PARSE_NO_TIME;
-	if (strcmp(p, "GMT") == 0)
-		zone = 0;
-	else if (*p == '+' || *p == '-') {
-		q = p + 1;
-		if (date_digits(&q, 4, &zone) != 0 || *q != '\0' ||
-		    zone >= 1300 || zone % 100 > 59)
+	p += ny + 1;
+	if (date_digits(&p, 2, &h) != 0 || *p++ != ':' ||
+	    date_digits(&p, 2, &mi) != 0)
+		return PARSE_NO_TIME;
+	if (*p == ':') {
+		p++;
+		if (date_digits(&p, 2, &s) != 0)
 			return PARSE_NO_TIME;
-		zone = (*p == '-' ? -1 : 1) * (zone / 100 * 60 + zone % 100);
-	} else
+		secs = 1;
+	}
+	if (*p == ' ') {
+		p++;
+		if (*p == '+' || *p == '-') {
+			q = p + 1;
+			if (date_digits(&q, 4, &zone) == 0) {
+				if (zone >= 1300 || zone % 100 > 59)
+					return PARSE_NO_TIME;
+				n = zone / 100 * 60 + zone % 100;
+			} else if (date_digits(&q, 2, &n) == 0 && *q == ':') {
+				q++;
+				if (date_digits(&q, 2, &zone) != 0 || n > 23 ||
+				    zone > 59)
+					return PARSE_NO_TIME;
+				n = n * 60 + zone;
+				colon = 1;
+			} else
+				return PARSE_NO_TIME;
+			zone = *p == '-' ? -n : n;
+			p = q;
+		} else {
+			for (i = 0; i < (int)nitems(tz); i++) {
+				if (strcmp(p, tz[i].name) == 0)
+					break;
+			}
+			if (i == (int)nitems(tz))
+				return PARSE_NO_TIME;
+			p += strlen(tz[i].name);
+			zone = tz[i].minutes;
+		}
+	}
+	if (*p != '\0')
 		return PARSE_NO_TIME;
-	if (y < 1970 || d < 1 || d > days_in_month(y, mo + 1) || h > 23 ||
+	/*
+	 * curl refuses "+hh:mm" after seconds (date_rfc822 reads it, and
+	 * two-digit years otherwise than curl), and misreads it without.
+	 */
+	if (colon && (!secs || ny != 4))
+		return PARSE_NO_TIME;
+	if (ny == 2)
+		y += y > 70 ? 1900 : 2000;
+	if (y < 1971 || d < 1 || d > days_in_month(y, mo + 1) || h > 23 ||
 	    mi > 59 || s > 59)
 		return PARSE_NO_TIME;
 	return date_make(y, mo + 1, d, h, mi, s, zone);
 }
 
-int64_t
-parse_date(const char *s)
+/*
+ * What the forms date_rfc822_common does not read give: curl_getdate's
+ * value, or date_rfc822's where curl refuses the date.
+ */
+static int64_t
+date_fallback(const char *tmp)
 {
-	char tmp[128];
-	const char *p;
-	size_t len;
-	int64_t t64;
 	time_t t;
 
-	if (s == NULL)
-		return PARSE_NO_TIME;
-	while (is_ascii_space((unsigned char)*s))
-		s++;
-	len = strlen(s);
-	while (len > 0 && is_ascii_space((unsigned char)s[len - 1]))
-		len--;
-	if (len == 0 || len >= sizeof tmp)
-		return PARSE_NO_TIME;
-	memcpy(tmp, s, len);
-	tmp[len] = '\0';
-
-	p = tmp;
-	if (isdigit((unsigned char)p[0]) && isdigit((unsigned char)p[1]) &&
-	    isdigit((unsigned char)p[2]) && isdigit((unsigned char)p[3]) &&
-	    (p[4] == '-' || p[4] == '\0'))
-		return date_w3c(p);
-
-	if ((t64 = date_rfc822_common(p)) != PARSE_NO_TIME)
-		return t64;
 	/*
 	 * curl says -1 for failure, and 0 both for the epoch and for the
 	 * second before it, which only our own reading tells apart.
@@ -4391,4 +4474,57 @@ parse_date(const char *s)
 	if (t != -1)
 		return (int64_t)t;
 	return date_rfc822(tmp);
+}
+
+/* The date s trimmed into tmp; 0 if empty or too long. */
+static int
+date_trimmed(const char *s, char *tmp, size_t size)
+{
+	size_t len;
+
+	while (is_ascii_space((unsigned char)*s))
+		s++;
+	len = strlen(s);
+	while (len > 0 && is_ascii_space((unsigned char)s[len - 1]))
+		len--;
+	if (len == 0 || len >= size)
+		return 0;
+	memcpy(tmp, s, len);
+	tmp[len] = '\0';
+	return 1;
+}
+
+static int
+date_is_w3c(const char *p)
+{
+	return isdigit((unsigned char)p[0]) && isdigit((unsigned char)p[1]) &&
+	       isdigit((unsigned char)p[2]) && isdigit((unsigned char)p[3]) &&
+	       (p[4] == '-' || p[4] == '\0');
+}
+
+int64_t
+parse_date_reference(const char *s)
+{
+	char tmp[128];
+
+	if (s == NULL || !date_trimmed(s, tmp, sizeof tmp))
+		return PARSE_NO_TIME;
+	if (date_is_w3c(tmp))
+		return date_w3c(tmp);
+	return date_fallback(tmp);
+}
+
+int64_t
+parse_date(const char *s)
+{
+	char tmp[128];
+	int64_t t;
+
+	if (s == NULL || !date_trimmed(s, tmp, sizeof tmp))
+		return PARSE_NO_TIME;
+	if (date_is_w3c(tmp))
+		return date_w3c(tmp);
+	if ((t = date_rfc822_common(tmp)) != PARSE_NO_TIME)
+		return t;
+	return date_fallback(tmp);
 }

@@ -91,6 +91,11 @@ void parse_html_text_json(struct buf *b, const char *html);
 
 /* Dates as feeds write them (RFC 822 and variants, RFC 3339 / W3C-DTF). */
 int64_t parse_date(const char *);
+/*
+ * For tests: parse_date without its own reading of the common RFC 822
+ * forms (curl_getdate and the fallbacks after it), which must agree.
+ */
+int64_t parse_date_reference(const char *);
 
 /*
  * For tests: with 0, every element of an item enters libxml2's tree, as

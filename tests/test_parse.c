@@ -2232,6 +2232,67 @@ test_dates_like_curl(void **state)
 	}
 }
 
+/*
+ * parse_date reads the common RFC 822 variants itself (weekday short, long
+ * or none, month in any case, two-digit years, no seconds, zone names,
+ * "+hh:mm", no zone); over many generated strings of those forms and of
+ * near misses it must give what its fallback (curl_getdate, then its own
+ * reading where curl refuses) gives.
+ */
+static void
+test_dates_like_fallback(void **state)
+{
+	static const char *wdays[] = {"", "Mon, ", "Tue, ", "wed, ", "THU, ",
+	    "Friday, ", "saturday, ", "SUNDAY, ", "Thurs, ", "Mon,", "Mon ",
+	    "Tuesday,  ", "Sunday , ", "Mo, ", "Mondays, "};
+	static const char *months[] = {"Jan", "feb", "MAR", "Apr", "may", "Jun",
+	    "jul", "AUG", "Sep", "oct", "Nov", "dec", "November", "Ja", "Foo",
+	    "Sept", "nov."};
+	static const char *years[] = {"2026", "1999", "1970", "1971", "2000",
+	    "2024", "2100", "9999", "1582", "0999", "26", "99", "00", "70",
+	    "71", "69", "50", "49", "202", "20261", "2026,", "2023"};
+	static const char *times[] = {"08:49:37", "00:00:00", "23:59:59",
+	    "23:59:60", "24:00:00", "8:49:37", "08:49", "8:49", "23:59",
+	    "08:60", "08:49:3", "08:49:37.123", "08:4", "08:49:37:01",
+	    "12:00:00"};
+	static const char *zones[] = {"", " GMT", " UT", " UTC", " EST", " EDT",
+	    " CST", " CDT", " MST", " MDT", " PST", " PDT", " gmt", " Est",
+	    " Z", " BST", " CET", " XYZ", " +0000", " -0000", " +0530",
+	    " -0800", " +1259", " -1259", " +1300", " +1400", " +1401",
+	    " +0060", " +05:30", " -08:00", " +00:00", " +23:59", " +24:00",
+	    " +05:60", " +05", " +5", " +050", " +05:3", " GMT+0100",
+	    " GMT junk", "  GMT", " ", " +0530 (IST)"};
+	char s[128];
+	unsigned long n, x = 1;
+	int day;
+	int64_t got, want;
+
+	(void)state;
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	for (n = 0; n < 200000; n++) {
+		/* A linear congruential generator: the same strings each run.
+		 */
+		x = x * 6364136223846793005UL + 1442695040888963407UL;
+		day = (int)((x >> 20) % 34);
+		snprintf(s, sizeof s, "%s%0*d %s %s %s%s",
+		    wdays[(x >> 33) % nitems(wdays)],
+		    (x >> 29) % 3 == 0 ? 1 : 2, day,
+		    (x >> 40) % 4 == 0 ? months[(x >> 44) % nitems(months)]
+				       : months[(x >> 44) % 12],
+		    (x >> 48) % 3 == 0 ? years[(x >> 50) % nitems(years)]
+				       : years[(x >> 50) % 2],
+		    (x >> 54) % 3 == 0 ? times[(x >> 56) % nitems(times)]
+				       : times[(x >> 56) % 3],
+		    zones[(x >> 7) % nitems(zones)]);
+		got = parse_date(s);
+		want = parse_date_reference(s);
+		if (got != want)
+			fail_msg("\"%s\": got %lld, fallback %lld", s,
+			    (long long)got, (long long)want);
+	}
+	curl_global_cleanup();
+}
+
 int
 main(void)
 {
@@ -2262,6 +2323,7 @@ main(void)
 	    cmocka_unit_test(test_item_strings),
 	    cmocka_unit_test(test_dates),
 	    cmocka_unit_test(test_dates_like_curl),
+	    cmocka_unit_test(test_dates_like_fallback),
 	};
 	struct CMUnitTest tests[nitems(feed_cases) + nitems(fixed)];
 	size_t i, n = 0;
