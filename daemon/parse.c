@@ -241,6 +241,16 @@ struct pstate {
 	struct kid_attr *kid_attrs;
 	size_t nkid_attrs, kid_attrs_alloc;
 	struct buf kid_values;
+	/*
+	 * kid_ns_same's answers for the open item (its namespaces in scope
+	 * cannot change while it is open): prefixes and URIs as the parser
+	 * gives them, from its dictionary, found the same as the tree's.
+	 */
+	struct ns_memo {
+		const xmlChar *prefix;
+		const xmlChar *uri;
+	} ns_memo[4];
+	unsigned nns_memo;
 	/* kid_rule's answers for this document's parser. */
 	struct rule_memo {
 		const xmlChar *name;
@@ -3297,27 +3307,41 @@ kid_attrs_plain(int nattributes, int ndefaulted, const xmlChar **a)
  * that is not there). No uri: no namespace either way.
  */
 static int
-kid_ns_same(xmlParserCtxtPtr ctxt, xmlNodePtr parent, const xmlChar *prefix,
-    const xmlChar *uri)
+kid_ns_same(struct pstate *st, xmlParserCtxtPtr ctxt, xmlNodePtr parent,
+    const xmlChar *prefix, const xmlChar *uri)
 {
 	xmlNsPtr ns;
+	unsigned i;
 
 	if (uri == NULL)
 		return 1;
+	for (i = 0; parent == st->cur && i < nitems(st->ns_memo); i++) {
+		if (st->ns_memo[i].uri == uri &&
+		    st->ns_memo[i].prefix == prefix)
+			return 1;
+	}
 	ns = xmlSearchNs(ctxt->myDoc, parent, prefix);
-	return ns != NULL && ns->href != NULL &&
-	    strcmp((const char *)ns->href, (const char *)uri) == 0;
+	if (ns == NULL || ns->href == NULL ||
+	    strcmp((const char *)ns->href, (const char *)uri) != 0)
+		return 0;
+	/* Only for the open item, whose scope is that of parent. */
+	if (parent == st->cur) {
+		i = st->nns_memo++ % nitems(st->ns_memo);
+		st->ns_memo[i].prefix = prefix;
+		st->ns_memo[i].uri = uri;
+	}
+	return 1;
 }
 
 /* Whether every prefixed attribute's namespace is the tree's (kid_ns_same). */
 static int
-kid_attrs_ns_same(xmlParserCtxtPtr ctxt, xmlNodePtr parent, int nattributes,
-    const xmlChar **a)
+kid_attrs_ns_same(struct pstate *st, xmlParserCtxtPtr ctxt, xmlNodePtr parent,
+    int nattributes, const xmlChar **a)
 {
 	int i;
 
 	for (i = 0; i < nattributes; i++, a += 5) {
-		if (a[1] != NULL && !kid_ns_same(ctxt, parent, a[1], a[2]))
+		if (a[1] != NULL && !kid_ns_same(st, ctxt, parent, a[1], a[2]))
 			return 0;
 	}
 	return 1;
@@ -3563,8 +3587,8 @@ parse_start_element(void *arg, const xmlChar *localname,
 	if (light_kids && doc && st->cur != NULL && ctxt->node == st->cur &&
 	    nnamespaces == 0 && (prefix == NULL || uri != NULL) &&
 	    kid_attrs_plain(nattributes, ndefaulted, attributes) &&
-	    kid_ns_same(ctxt, st->cur, prefix, uri) &&
-	    kid_attrs_ns_same(ctxt, st->cur, nattributes, attributes) &&
+	    kid_ns_same(st, ctxt, st->cur, prefix, uri) &&
+	    kid_attrs_ns_same(st, ctxt, st->cur, nattributes, attributes) &&
 	    start_tag_ends(ctxt)) {
 		kid_add(st, NULL, localname, prefix, uri);
 		if (nattributes > 0)
@@ -3585,9 +3609,12 @@ parse_start_element(void *arg, const xmlChar *localname,
 	    node_is(st, n, NS_RSS, "channel"))
 		st->channel = n;	/* the first, as feed_build's */
 	else if (st->channel != NULL && n->parent == st->channel &&
-	    ctxt->nodeNr >= 2 && ctxt->nodeTab[ctxt->nodeNr - 2] ==
-	    st->channel && node_is(st, n, st->item_ns, st->item_name))
+		 ctxt->nodeNr >= 2 &&
+		 ctxt->nodeTab[ctxt->nodeNr - 2] == st->channel &&
+		 node_is(st, n, st->item_ns, st->item_name)) {
 		st->cur = n;
+		memset(st->ns_memo, 0, sizeof st->ns_memo);
+	}
 	stream_release(st, ctxt);
 }
 
