@@ -3280,10 +3280,13 @@ kid_add(struct pstate *st, xmlNodePtr node, const xmlChar *name,
 
 /*
  * Whether an element libxml2 reports with these attributes can be a light
- * kid's: values as they are in the bytes (libxml2 copies those with a
- * reference, and ends the copy with a NUL, and makes other nodes of them),
- * every prefix declared (an undeclared one names the attribute
- * "prefix:name"), none from the DTD.
+ * kid's: values that become one text node of their bytes, every prefix
+ * declared (an undeclared one names the attribute "prefix:name"), none
+ * from the DTD. libxml2 copies a value that has a reference or a byte past
+ * ASCII, ends the copy with a NUL, and reads references in it again when
+ * it makes the attribute's nodes: such a copy will do if it holds no '&'
+ * (what is left of a reference) and is not empty (which would make no
+ * text node at all).
  */
 static int
 kid_attrs_plain(int nattributes, int ndefaulted, const xmlChar **a)
@@ -3293,7 +3296,10 @@ kid_attrs_plain(int nattributes, int ndefaulted, const xmlChar **a)
 	if (nattributes > KID_MAX_ATTRS || ndefaulted != 0)
 		return 0;
 	for (i = 0; i < nattributes; i++, a += 5) {
-		if ((a[1] != NULL && a[2] == NULL) || *a[4] == '\0')
+		if ((a[1] != NULL && a[2] == NULL) ||
+		    (*a[4] == '\0' &&
+			(a[3] == a[4] ||
+			    memchr(a[3], '&', (size_t)(a[4] - a[3])) != NULL)))
 			return 0;
 	}
 	return 1;

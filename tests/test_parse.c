@@ -1254,6 +1254,61 @@ test_light_kids_attributes(void **state)
 	parse_feed_free(f);
 }
 
+/*
+ * Attribute values that libxml2 copies (a byte past ASCII, a reference):
+ * light when the copy holds no '&' and is not empty; either way the same
+ * feed with light kids and without.
+ */
+static void
+test_light_kids_copied_values(void **state)
+{
+	static const char *doc =
+	    "<feed xmlns=\"http://www.w3.org/2005/Atom\" "
+	    "xml:base=\"http://e.localhost/f/\">"
+	    "<entry><category term=\"\xd8\xaa\xd9\x82\"/>"
+	    "<category term=\"caf\xc3\xa9 &amp; th\xc3\xa9\"/>"
+	    "<category term=\"&#233;t\xc3\xa9\" scheme=\"\xc3\xa9\"/>"
+	    "<category term=\"&lt;x&gt;\"/><category term=\"&undefined;\"/>"
+	    "<category term=\"  \xc3\xa9  sp  \"/>"
+	    "<link rel=\"alternate\" href=\"p\xc3\xa9ge?a=1\"/>"
+	    "<title type=\"t\xc3\xa9xt\">T</title>"
+	    "<summary type=\"h\xc3\xa9\">s<b>half</b></summary>"
+	    "<id>i</id></entry></feed>";
+	struct feed *f[2];
+	size_t i;
+	int on;
+
+	(void)state;
+	for (on = 0; on <= 1; on++) {
+		parse_light_kids(on);
+		f[on] = light_parse(doc);
+	}
+	parse_light_kids(1);
+	assert_int_equal(f[1]->nitems, 1);
+	assert_int_equal(f[1]->items[0].ncategories, 5);
+	assert_string_equal(f[1]->items[0].categories[0], "\xd8\xaa\xd9\x82");
+	assert_string_equal(
+	    f[1]->items[0].categories[1], "caf\xc3\xa9 & th\xc3\xa9");
+	assert_string_equal(f[1]->items[0].categories[2], "\xc3\xa9t\xc3\xa9");
+	assert_string_equal(f[1]->items[0].categories[3], "<x>");
+	assert_string_equal(f[1]->items[0].categories[4], "\xc3\xa9 sp");
+	assert_string_equal(
+	    f[1]->items[0].link, "http://e.localhost/f/p%c3%a9ge?a=1");
+	assert_int_equal(
+	    f[0]->items[0].ncategories, f[1]->items[0].ncategories);
+	for (i = 0; i < f[1]->items[0].ncategories; i++)
+		assert_string_equal(
+		    f[0]->items[0].categories[i], f[1]->items[0].categories[i]);
+	assert_string_equal(f[0]->items[0].link, f[1]->items[0].link);
+	/* A type past ASCII is no text type: base64, which "T" is not. */
+	assert_null(f[1]->items[0].title);
+	assert_null(f[0]->items[0].title);
+	assert_non_null(f[1]->items[0].summary);
+	assert_string_equal(f[0]->items[0].summary, f[1]->items[0].summary);
+	parse_feed_free(f[0]);
+	parse_feed_free(f[1]);
+}
+
 static int
 contains(const char *s, const char *needle)
 {
@@ -2320,6 +2375,7 @@ main(void)
 	    cmocka_unit_test(test_light_kids_order),
 	    cmocka_unit_test(test_light_kids_edges),
 	    cmocka_unit_test(test_light_kids_attributes),
+	    cmocka_unit_test(test_light_kids_copied_values),
 	    cmocka_unit_test(test_item_strings),
 	    cmocka_unit_test(test_dates),
 	    cmocka_unit_test(test_dates_like_curl),
