@@ -226,8 +226,8 @@ struct pstate {
 	/*
 	 * The elements of the open item, in document order, for item_read.
 	 * One that starts without namespace declarations and with at most
-	 * KID_MAX_ATTRS attributes whose values libxml2 gives as they are in
-	 * the bytes (no reference in them), the common case, gets no node of
+	 * KID_MAX_ATTRS attributes whose values become one text node of
+	 * their bytes (kid_attrs_plain), the common case, gets no node of
 	 * libxml2's: it is a light kid, its name and attributes kept (their
 	 * values in kid_values) and its text gathered in text, until it ends
 	 * (light is set while it is open). Anything but text inside it (an
