@@ -103,5 +103,10 @@ int64_t parse_date_reference(const char *);
  * feed either way. 1, the default, lets them stay out of it.
  */
 void parse_light_kids(int on);
+/*
+ * Whether the HTML-to-text functions may copy text 32 bytes at a time where
+ * the CPU has AVX2 (on at first); off, 16 bytes at a time (for tests).
+ */
+void parse_html_wide(int on);
 
 #endif

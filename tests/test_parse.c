@@ -2087,6 +2087,95 @@ test_html_text_json(void **state)
 }
 
 /*
+ * What parse_html_text_json and parse_html_text make of html with text
+ * copied 32 bytes at a time (where the CPU has AVX2) and 16 at a time: the
+ * same, and the same as the two passes.
+ */
+static void
+html_wide_check(const char *html)
+{
+	struct buf wide, narrow;
+	char *tw, *tn;
+
+	buf_init(&wide);
+	buf_init(&narrow);
+	parse_html_wide(1);
+	parse_html_text_json(&wide, html);
+	tw = parse_html_text(html);
+	parse_html_wide(0);
+	parse_html_text_json(&narrow, html);
+	tn = parse_html_text(html);
+	parse_html_wide(1);
+	if (strcmp(wide.data, narrow.data) != 0)
+		fail_msg("\"%s\": got %s, want %s", html, wide.data,
+		    narrow.data);
+	if ((tw == NULL) != (tn == NULL) || (tw != NULL && strcmp(tw, tn) != 0))
+		fail_msg("\"%s\": got \"%s\", want \"%s\"", html,
+		    tw ? tw : "(null)", tn ? tn : "(null)");
+	html_json_check(html);
+	free(tw);
+	free(tn);
+	buf_free(&wide);
+	buf_free(&narrow);
+}
+
+/*
+ * Long runs of text, which html_text_run copies 32 bytes at a time, with
+ * each kind of byte that ends a run at every offset in them, near their
+ * end and far from it.
+ */
+static void
+test_html_text_wide(void **state)
+{
+	static const char *stops[] = {
+		"<b>", "&amp;", "&nbsp;", "\"", "\\", "\x01", "\x1f", " ",
+		"  ", " \n", "\t", "\n", "\xe2\x80\xa8", "\xe2\x80\xa9",
+		"\xe2\x80\x99", "\xe2\x82\xac", "\xc3\xa9", "\x7f", "&",
+		"<", "<!-- x -->", "<![CDATA[\"\\ ]]>", "&#x2028;", "&#1;",
+	};
+	char html[512];
+	size_t i, o, t, len, k;
+	unsigned long r = 7;
+
+	(void)state;
+	for (o = 0; o < 100; o++) {
+		for (i = 0; i < nitems(stops); i++) {
+			for (t = 0; t < 70; t += 23) {
+				len = 0;
+				for (k = 0; k < o; k++)
+					html[len++] = (char)('a' + k % 26);
+				len += (size_t)snprintf(html + len,
+				    sizeof html - len, "%s", stops[i]);
+				/* t letters after it: the end near or far. */
+				for (k = 0; k < t; k++)
+					html[len++] = (char)('A' + k % 26);
+				html[len] = '\0';
+				html_wide_check(html);
+			}
+		}
+	}
+	/* Words of up to 80 letters and stops, in random order. */
+	for (i = 0; i < 20000; i++) {
+		len = 0;
+		while (len < sizeof html - 100) {
+			r = r * 6364136223846793005UL + 1442695040888963407UL;
+			if ((r >> 40) % 3 == 0) {
+				len += (size_t)snprintf(html + len,
+				    sizeof html - len, "%s",
+				    stops[(r >> 33) % nitems(stops)]);
+				continue;
+			}
+			for (k = (r >> 33) % 80; k > 0; k--)
+				html[len++] = (char)('a' + k % 26);
+			if ((r >> 50) % 16 == 0)
+				break;
+		}
+		html[len] = '\0';
+		html_wide_check(html);
+	}
+}
+
+/*
  * Where a tag ends, byte by byte: a quote opens a value when the last byte
  * before it but white space is '='. The model html_text_put's faster scan
  * must agree with.
@@ -2368,6 +2457,7 @@ main(void)
 	    cmocka_unit_test(test_html_text),
 	    cmocka_unit_test(test_html_text_spaces),
 	    cmocka_unit_test(test_html_text_json),
+	    cmocka_unit_test(test_html_text_wide),
 	    cmocka_unit_test(test_html_tag_ends),
 	    cmocka_unit_test(test_item_text_aside),
 	    cmocka_unit_test(test_collapse_steps),

@@ -8,7 +8,8 @@
  * same bytes. HTML to text written as JSON in one pass
  * (parse_html_text_json) must give what buf_add_json_utf8 makes of
  * parse_html_text's text, for every summary and content and for the input
- * itself when it is valid UTF-8.
+ * itself when it is valid UTF-8, and the same with text copied 16 bytes at a
+ * time as 32 (parse_html_wide).
  *
  * Built with -fsanitize=fuzzer when FEEDMUX_FUZZ is on (clang); always
  * built as fuzz_parse_replay too, which runs each file named on its command
@@ -78,6 +79,16 @@ check_html_json(const char *html)
 	buf_add_json_utf8(&two, text, text != NULL ? strlen(text) : 0);
 	if (one.len != two.len || memcmp(one.data, two.data, one.len) != 0) {
 		fprintf(stderr, "fuzz_parse: one pass\n%s\ntwo passes\n%s\n",
+		    one.data, two.data);
+		abort();
+	}
+	/* Text copied 16 bytes at a time, not 32: the same again. */
+	buf_reset(&two);
+	parse_html_wide(0);
+	parse_html_text_json(&two, html);
+	parse_html_wide(1);
+	if (one.len != two.len || memcmp(one.data, two.data, one.len) != 0) {
+		fprintf(stderr, "fuzz_parse: 32 bytes at a time\n%s\n16\n%s\n",
 		    one.data, two.data);
 		abort();
 	}
