@@ -1620,14 +1620,14 @@ static inline size_t
 html_span16(const unsigned char *p, int json)
 {
 #ifdef __SSE2__
-	__m128i v, sv, special;
-	unsigned ctl, sp, bad, e2;
+	__m128i v, sv, low, special;
+	unsigned ctl, sp, bad;
 
 	v = _mm_loadu_si128((const __m128i *)p);
 	sv = _mm_cmpeq_epi8(v, _mm_set1_epi8(' '));
 	/* Bytes up to the space, unsigned: NUL, control characters, spaces. */
-	ctl = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(v,
-	    _mm_set1_epi8(' ')), v));
+	low = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(' ')), v);
+	ctl = (unsigned)_mm_movemask_epi8(low);
 	special = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('&')),
 	    _mm_cmpeq_epi8(v, _mm_set1_epi8('<')));
 	if (json)
@@ -1641,20 +1641,9 @@ html_span16(const unsigned char *p, int json)
 	 */
 	ctl |= (unsigned)(p[16] <= ' ') << 16;
 	bad = (unsigned)_mm_movemask_epi8(_mm_or_si128(special,
-	    _mm_andnot_si128(sv, _mm_cmpeq_epi8(_mm_min_epu8(v,
-	    _mm_set1_epi8(' ')), v)))) | (sp & (ctl >> 1));
-	if (json) {
-		e2 = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v,
-		    _mm_set1_epi8((char)0xe2)));
-		/* U+2028 and U+2029 are e2 80 a8 and e2 80 a9. */
-		if (e2 != 0)
-			bad |= e2 & (0xc000 |
-			    (((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v,
-			    _mm_set1_epi8((char)0x80))) >> 1) &
-			    ((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
-			    _mm_and_si128(v, _mm_set1_epi8((char)0xfe)),
-			    _mm_set1_epi8((char)0xa8))) >> 2)));
-	}
+	    _mm_andnot_si128(sv, low))) | (sp & (ctl >> 1));
+	if (json)
+		bad |= json_line_sep16(v);
 	bad &= 0xffff;
 	return bad == 0 ? 16 : (size_t)__builtin_ctz(bad);
 #else

@@ -298,23 +298,14 @@ json_quiet16(const unsigned char *p)
 {
 #ifdef __SSE2__
 	__m128i v;
-	unsigned bad, e2;
+	unsigned bad;
 
 	v = _mm_loadu_si128((const __m128i *)p);
 	/* Bytes below the space, unsigned: min(v, 0x1f) == v. */
 	bad = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(
 	    _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1f)), v),
 	    _mm_cmpeq_epi8(v, _mm_set1_epi8('"'))),
-	    _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
-	e2 = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v,
-	    _mm_set1_epi8((char)0xe2)));
-	if (e2 != 0)
-		bad |= e2 & (0xc000 |
-		    (((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v,
-		    _mm_set1_epi8((char)0x80))) >> 1) &
-		    ((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
-		    _mm_and_si128(v, _mm_set1_epi8((char)0xfe)),
-		    _mm_set1_epi8((char)0xa8))) >> 2)));
+	    _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')))) | json_line_sep16(v);
 	return bad == 0 ? 16 : (size_t)__builtin_ctz(bad);
 #else
 	size_t n;

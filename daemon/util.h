@@ -144,6 +144,29 @@ text_span16(const void *p, int json)
 	bad &= 0xffff;
 	return bad == 0 ? 16 : (size_t)__builtin_ctz(bad);
 }
+
+/*
+ * Which of the 16 bytes in v may start U+2028 or U+2029 (e2 80 a8, e2 80
+ * a9), which JSON output escapes: an 0xe2 followed here by 0x80 and 0xa8 or
+ * 0xa9, and an 0xe2 in either of the last two places, whose followers are
+ * not in v. A bit per byte, as _mm_movemask_epi8 gives them.
+ */
+static inline unsigned
+json_line_sep16(__m128i v)
+{
+	unsigned e2;
+
+	e2 = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v,
+	    _mm_set1_epi8((char)0xe2)));
+	if (e2 == 0)
+		return 0;
+	return e2 & (0xc000 |
+	    (((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v,
+	    _mm_set1_epi8((char)0x80))) >> 1) &
+	    ((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
+	    _mm_and_si128(v, _mm_set1_epi8((char)0xfe)),
+	    _mm_set1_epi8((char)0xa8))) >> 2)));
+}
 #else
 static inline size_t
 text_span16(const void *p, int json)
