@@ -1744,42 +1744,9 @@ parse_html_wide(int on)
 static size_t
 json_put(char *w, unsigned long cp)
 {
-	static const char hex[] = "0123456789abcdef";
-
-	switch (cp) {
-	case '"':
-	case '\\':
-		w[0] = '\\';
-		w[1] = (char)cp;
-		return 2;
-	case '\n':
-		memcpy(w, "\\n", 2);
-		return 2;
-	case '\r':
-		memcpy(w, "\\r", 2);
-		return 2;
-	case '\t':
-		memcpy(w, "\\t", 2);
-		return 2;
-	}
-	if (cp < 0x20 || cp == 0x2028 || cp == 0x2029) {
-		w[0] = '\\';
-		w[1] = 'u';
-		w[2] = hex[(cp >> 12) & 0xf];
-		w[3] = hex[(cp >> 8) & 0xf];
-		w[4] = hex[(cp >> 4) & 0xf];
-		w[5] = hex[cp & 0xf];
-		return 6;
-	}
+	if (json_escapes(cp))
+		return json_escape_put(w, cp);
 	return utf8_put((unsigned char *)w, cp);
-}
-
-/* Whether json_put escapes cp. */
-static int
-json_escaped(unsigned long cp)
-{
-	return cp < 0x20 || cp == '"' || cp == '\\' || cp == 0x2028 ||
-	    cp == 0x2029;
 }
 
 /*
@@ -1951,7 +1918,7 @@ html_text_emit(const char *html, const char *hend, struct buf *b, char *w,
 					*w++ = ' ';
 				sp = 1;
 			} else {
-				if (json && json_escaped((unsigned long)cp)) {
+				if (json && json_escapes((unsigned long)cp)) {
 					w = html_json_room(b, w,
 					    (size_t)(hend - p) + 16);
 					w += json_put(w, (unsigned long)cp);

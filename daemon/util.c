@@ -173,6 +173,43 @@ utf8_valid_len(const unsigned char *s)
 	return n;
 }
 
+int
+json_escapes(unsigned long cp)
+{
+	return cp < 0x20 || cp == '"' || cp == '\\' || cp == 0x2028 ||
+	    cp == 0x2029;
+}
+
+size_t
+json_escape_put(char *w, unsigned long cp)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	switch (cp) {
+	case '"':
+	case '\\':
+		w[0] = '\\';
+		w[1] = (char)cp;
+		return 2;
+	case '\n':
+		memcpy(w, "\\n", 2);
+		return 2;
+	case '\r':
+		memcpy(w, "\\r", 2);
+		return 2;
+	case '\t':
+		memcpy(w, "\\t", 2);
+		return 2;
+	}
+	w[0] = '\\';
+	w[1] = 'u';
+	w[2] = hex[(cp >> 12) & 0xf];
+	w[3] = hex[(cp >> 8) & 0xf];
+	w[4] = hex[(cp >> 4) & 0xf];
+	w[5] = hex[cp & 0xf];
+	return 6;
+}
+
 /*
  * The escape of the character at p (before end) when a JSON string, or
  * JavaScript's, needs one: written to b, and its length in bytes returned
@@ -182,33 +219,20 @@ utf8_valid_len(const unsigned char *s)
 static size_t
 json_escape(struct buf *b, const unsigned char *p, const unsigned char *end)
 {
-	switch (*p) {
-	case '"':
-		buf_add(b, "\\\"", 2);
-		return 1;
-	case '\\':
-		buf_add(b, "\\\\", 2);
-		return 1;
-	case '\n':
-		buf_add(b, "\\n", 2);
-		return 1;
-	case '\r':
-		buf_add(b, "\\r", 2);
-		return 1;
-	case '\t':
-		buf_add(b, "\\t", 2);
-		return 1;
-	}
-	if (*p < 0x20) {
-		buf_printf(b, "\\u%04x", *p);
-		return 1;
-	}
+	unsigned long cp = *p;
+	size_t n = 1;
+
 	if (*p == 0xe2 && end - p >= 3 && p[1] == 0x80 &&
 	    (p[2] == 0xa8 || p[2] == 0xa9)) {
-		buf_add(b, p[2] == 0xa8 ? "\\u2028" : "\\u2029", 6);
-		return 3;
+		cp = p[2] == 0xa8 ? 0x2028 : 0x2029;
+		n = 3;
 	}
-	return 0;
+	if (!json_escapes(cp))
+		return 0;
+	buf_make_room(b, 6);
+	b->len += json_escape_put(b->data + b->len, cp);
+	b->data[b->len] = '\0';
+	return n;
 }
 
 /* The bytes a JSON string holds as they are: printable ASCII but " and \\. */

@@ -95,6 +95,13 @@ void buf_add_json(struct buf *, const char *s);
  * string parse returns): the same output, without a check of the UTF-8.
  */
 void buf_add_json_utf8(struct buf *, const char *s, size_t len);
+/*
+ * Whether a JSON string escapes code point cp (as buf_add_json does:
+ * control characters, '"', '\\', U+2028 and U+2029), and the escape
+ * written at w (at most 6 bytes; its length returned).
+ */
+int json_escapes(unsigned long cp);
+size_t json_escape_put(char *w, unsigned long cp);
 /* Hand over the bytes; the buffer is empty afterwards. */
 char *buf_steal(struct buf *, size_t *);
 
