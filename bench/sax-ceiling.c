@@ -135,7 +135,7 @@ main(int argc, char **argv)
 	unsigned long long due;
 	size_t len, off, n;
 	char *data, *end;
-	int i = 1, j, files = 0, rc = 0, memory = 0, floor = 0, bad = 0;
+	int i = 1, j, files = 0, rc = 0, memory = 0, writes = 0, bad = 0;
 
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "-m") == 0)
@@ -147,7 +147,7 @@ main(int argc, char **argv)
 				bad = 1;
 				break;
 			}
-			floor = 1;
+			writes = 1;
 		} else {
 			bad = 1;
 			break;
@@ -158,7 +158,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	/* -w: the input's whole size, so that each file's share is known. */
-	for (j = i; floor && j < argc; j++)
+	for (j = i; writes && j < argc; j++)
 		if (stat(argv[j], &sb) == 0)
 			in_total += (unsigned long long)sb.st_size;
 	LIBXML_TEST_VERSION
@@ -206,7 +206,7 @@ main(int argc, char **argv)
 		}
 		xmlFreeParserCtxt(ctxt);
 		total += len;
-		if (floor && in_total > 0) {
+		if (writes && in_total > 0) {
 			/* Its share, rounded so that the shares add up to BYTES. */
 			due = (unsigned long long)((long double)out_total *
 			    (long double)total / (long double)in_total);
@@ -225,9 +225,9 @@ main(int argc, char **argv)
 		free(data);
 		files++;
 	}
-	fprintf(floor ? stderr : stdout,
+	fprintf(writes ? stderr : stdout,
 	    "files %d bytes %llu seconds %.3f MB/s %.1f%s\n", files, total,
 	    seconds, seconds > 0 ? (double)total / 1e6 / seconds : 0.0,
-	    floor ? " (with the writing)" : "");
+	    writes ? " (with the writing)" : "");
 	return rc;
 }
