@@ -323,8 +323,15 @@ struct arena {
 
 #define ARENA_FIRST (16 * 1024)
 #define ARENA_MAX (1024 * 1024)
+/*
+ * The largest block up to this size that a freed arena had is kept for the
+ * next document's first (arena_spare), so that parsing one feed after
+ * another does not take and give back the same blocks every time.
+ */
+#define ARENA_KEEP (256 * 1024)
 
 static struct arena *parse_arena;
+static struct arena *arena_spare;
 
 /* n bytes in the arena at *a, a new block when the last one is full. */
 static char *
@@ -333,6 +340,13 @@ arena_alloc(struct arena **a, size_t n)
 	struct arena *b = *a;
 	size_t size;
 
+	if (b == NULL && arena_spare != NULL && arena_spare->size >= n) {
+		b = arena_spare;
+		arena_spare = NULL;
+		b->next = NULL;
+		b->used = 0;
+		*a = b;
+	}
 	if (b == NULL || b->size - b->used < n) {
 		size = b == NULL ? ARENA_FIRST : b->size * 2;
 		if (size > ARENA_MAX)
@@ -391,11 +405,23 @@ arena_owns(const struct arena *a, const void *p)
 static void
 arena_free(struct arena *a)
 {
-	struct arena *next;
+	struct arena *next, *keep = NULL;
 
 	for (; a != NULL; a = next) {
 		next = a->next;
-		free(a);
+		if (a->size <= ARENA_KEEP &&
+		    (keep == NULL || a->size > keep->size)) {
+			free(keep);
+			keep = a;
+		} else
+			free(a);
+	}
+	if (keep != NULL) {
+		if (arena_spare == NULL || arena_spare->size < keep->size) {
+			free(arena_spare);
+			arena_spare = keep;
+		} else
+			free(keep);
 	}
 }
 
@@ -986,22 +1012,31 @@ node_is_open(struct pstate *st, xmlNodePtr n)
 	return 0;
 }
 
-/*
- * The value of an attribute without namespace when it is one text node of
- * printable ASCII without white space, which node_attr would return as it
- * is; NULL otherwise (absent, empty, or to be read by node_attr).
- */
-static const char *
-node_attr_plain(xmlNodePtr n, const char *name)
+/* The attribute without namespace of that name in the tree, or NULL. */
+static xmlAttrPtr
+node_attr_find(xmlNodePtr n, const char *name)
 {
 	xmlAttrPtr a;
+
+	for (a = n->properties; a != NULL; a = a->next) {
+		if (a->ns == NULL && a->name[0] == (unsigned char)name[0] &&
+		    strcmp((const char *)a->name, name) == 0)
+			break;
+	}
+	return a;
+}
+
+/*
+ * The value of attribute a when it is one text node of printable ASCII
+ * without white space, which node_attr would return as it is; NULL
+ * otherwise (absent, empty, or to be read by node_attr).
+ */
+static const char *
+attr_plain(xmlAttrPtr a)
+{
 	xmlNodePtr c;
 	const unsigned char *p;
 
-	for (a = n->properties; a != NULL; a = a->next) {
-		if (a->ns == NULL && strcmp((const char *)a->name, name) == 0)
-			break;
-	}
 	if (a == NULL || (c = a->children) == NULL || c->next != NULL ||
 	    c->type != XML_TEXT_NODE || c->content == NULL)
 		return NULL;
@@ -1010,16 +1045,31 @@ node_attr_plain(xmlNodePtr n, const char *name)
 	return *p == '\0' && p != c->content ? (const char *)c->content : NULL;
 }
 
+/* attr_plain of the attribute without namespace of that name. */
+static const char *
+node_attr_plain(xmlNodePtr n, const char *name)
+{
+	return attr_plain(node_attr_find(n, name));
+}
+
 /* An attribute without namespace, trimmed; NULL if absent or empty. */
 static char *
 node_attr(xmlNodePtr n, const char *name)
 {
+	xmlAttrPtr a;
 	const char *plain;
 	xmlChar *v;
 	char *s;
 
-	if ((plain = node_attr_plain(n, name)) != NULL)
+	a = node_attr_find(n, name);
+	if ((plain = attr_plain(a)) != NULL)
 		return arena_strndup(plain, strlen(plain));
+	/*
+	 * Not in the tree: xmlGetNoNsProp could only find a default that the
+	 * internal subset declares.
+	 */
+	if (a == NULL && (n->doc == NULL || n->doc->intSubset == NULL))
+		return NULL;
 	if ((v = xmlGetNoNsProp(n, (const xmlChar *)name)) == NULL)
 		return NULL;
 	s = text_plain(xstrdup((const char *)v));
@@ -1200,6 +1250,16 @@ stash_free(xmlNodePtr item)
 	}
 }
 
+/* The length of a text that text_take made. */
+static size_t
+text_taken_len(const char *s)
+{
+	size_t len;
+
+	memcpy(&len, s - sizeof len, sizeof len);
+	return len;
+}
+
 /* The text of an element, raw (not trimmed), and its length; never NULL. */
 static char *
 node_text_len(struct pstate *st, xmlNodePtr n, size_t *lenp)
@@ -1209,11 +1269,14 @@ node_text_len(struct pstate *st, xmlNodePtr n, size_t *lenp)
 	size_t len;
 	char *s;
 
-	/* Text kept aside (parse_end_element): the element has no children. */
+	/*
+	 * Text kept aside (parse_end_element, text_take): the element has
+	 * no children.
+	 */
 	if (n->_private != NULL) {
 		s = n->_private;
 		n->_private = NULL;
-		len = strnlen(s, PARSE_MAX_FIELD + 1);
+		len = text_taken_len(s);
 		if (len > PARSE_MAX_FIELD) {
 			st->cut = 1;
 			len = PARSE_MAX_FIELD;
@@ -3600,6 +3663,17 @@ stream_clear(struct pstate *st)
 	st->item_name = NULL;
 }
 
+/* Whether an element's local name is "item" or "entry" (byte by byte). */
+static inline int
+is_item_name(const xmlChar *s)
+{
+	if (s[0] == 'i')
+		return s[1] == 't' && s[2] == 'e' && s[3] == 'm' &&
+		       s[4] == '\0';
+	return s[0] == 'e' && s[1] == 'n' && s[2] == 't' && s[3] == 'r' &&
+	       s[4] == 'y' && s[5] == '\0';
+}
+
 /* libxml2's element handler, with a budget of nodes (see PARSE_MAX_NODES). */
 static void
 parse_start_element(void *arg, const xmlChar *localname,
@@ -3625,11 +3699,7 @@ parse_start_element(void *arg, const xmlChar *localname,
 	}
 	st->nodes += 1 + nattributes + nnamespaces;
 	/* Items past twice the cap could only be dropped: stop there too. */
-	if (((localname[0] == 'i' &&
-	    strcmp((const char *)localname, "item") == 0) ||
-	    (localname[0] == 'e' &&
-	    strcmp((const char *)localname, "entry") == 0)) &&
-	    ++st->nitems > 2 * PARSE_MAX_ITEMS)
+	if (is_item_name(localname) && ++st->nitems > 2 * PARSE_MAX_ITEMS)
 		st->nodes = PARSE_MAX_NODES + 1;
 	if (st->nodes > PARSE_MAX_NODES) {
 		xmlStopParser(ctxt);
@@ -3673,12 +3743,18 @@ parse_start_element(void *arg, const xmlChar *localname,
 	stream_release(st, ctxt);
 }
 
-/* The text gathered for the element ending now, in the arena. */
+/*
+ * The text gathered for the element ending now, in the arena, its length
+ * stored right before it (text_taken_len).
+ */
 static char *
 text_take(struct pstate *st)
 {
-	char *s = arena_alloc(&parse_arena, st->text.len + 1);
+	char *s =
+	    arena_alloc(&parse_arena, sizeof st->text.len + st->text.len + 1);
 
+	memcpy(s, &st->text.len, sizeof st->text.len);
+	s += sizeof st->text.len;
 	memcpy(s, st->text.data, st->text.len + 1);
 	st->text.len = 0;
 	return s;
@@ -4031,6 +4107,60 @@ feed_build(struct pstate *st, char **cause)
 	return NULL;
 }
 
+/*
+ * The working buffers of the last document parsed, kept for the next one
+ * unless a hostile document made them large (PARSE_KEEP_MAX bytes each).
+ */
+#define PARSE_KEEP_MAX (256 * 1024)
+
+static struct {
+	struct buf text;
+	struct kid *kids;
+	size_t kids_alloc;
+	struct kid_attr *kid_attrs;
+	size_t kid_attrs_alloc;
+	struct buf kid_values;
+} parse_kept;
+
+static void
+pstate_take(struct pstate *st)
+{
+	st->text = parse_kept.text;
+	st->text.len = 0;
+	st->kids = parse_kept.kids;
+	st->kids_alloc = parse_kept.kids_alloc;
+	st->kid_attrs = parse_kept.kid_attrs;
+	st->kid_attrs_alloc = parse_kept.kid_attrs_alloc;
+	st->kid_values = parse_kept.kid_values;
+	st->kid_values.len = 0;
+	memset(&parse_kept, 0, sizeof parse_kept);
+}
+
+static void
+pstate_keep(struct pstate *st)
+{
+	if (st->text.size > PARSE_KEEP_MAX)
+		buf_free(&st->text);
+	parse_kept.text = st->text;
+	if (st->kids_alloc * sizeof *st->kids > PARSE_KEEP_MAX) {
+		free(st->kids);
+		st->kids = NULL;
+		st->kids_alloc = 0;
+	}
+	parse_kept.kids = st->kids;
+	parse_kept.kids_alloc = st->kids_alloc;
+	if (st->kid_attrs_alloc * sizeof *st->kid_attrs > PARSE_KEEP_MAX) {
+		free(st->kid_attrs);
+		st->kid_attrs = NULL;
+		st->kid_attrs_alloc = 0;
+	}
+	parse_kept.kid_attrs = st->kid_attrs;
+	parse_kept.kid_attrs_alloc = st->kid_attrs_alloc;
+	if (st->kid_values.size > PARSE_KEEP_MAX)
+		buf_free(&st->kid_values);
+	parse_kept.kid_values = st->kid_values;
+}
+
 struct feed *
 parse_feed(const char *data, size_t len, const struct parse_context *ctx,
     char **cause)
@@ -4051,6 +4181,7 @@ parse_feed(const char *data, size_t len, const struct parse_context *ctx,
 	memset(&st, 0, sizeof st);
 	st.entities = PARSE_MAX_ENTITIES;
 	st.entity_bytes = PARSE_MAX_ENTITY_BYTES;
+	pstate_take(&st);
 
 	/*
 	 * Some libxml2 messages (encoding errors) bypass the parser options;
@@ -4082,10 +4213,7 @@ parse_feed(const char *data, size_t len, const struct parse_context *ctx,
 		f = NULL;
 		why = xstrdup("refused: entities expand too much");
 	}
-	buf_free(&st.text);
-	free(st.kids);
-	free(st.kid_attrs);
-	buf_free(&st.kid_values);
+	pstate_keep(&st);
 	xmlFreeDoc(st.doc);
 	free(st.open);
 	free(st.error);

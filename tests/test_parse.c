@@ -1499,6 +1499,98 @@ test_item_strings(void **state)
 	parse_feed_free(f);
 }
 
+/*
+ * Documents parsed one after another reuse parse's working buffers and a
+ * block of the arena: each still reads as it does alone, whatever came
+ * before (a large one whose buffers are too big to keep, a small one, one
+ * refused, one that is no XML), and feeds freed out of order free it all.
+ */
+static void
+test_documents_in_turn(void **state)
+{
+	static const int sizes[] = {300, 1, 40, 0, 2000, 3, 300, 1};
+	struct feed *kept[nitems(sizes)];
+	struct buf b;
+	char *cause = NULL;
+	size_t i;
+	int j;
+
+	(void)state;
+	for (i = 0; i < nitems(sizes); i++) {
+		buf_init(&b);
+		if (sizes[i] == 0) {
+			/* A title of 300 KB: its text buffer is not kept. */
+			buf_adds(&b, "<rss><channel><item><title>");
+			for (j = 0; j < 300 * 1024 / 8; j++)
+				buf_adds(&b, "a b c d ");
+			buf_adds(&b, "</title><guid>big</guid></item>"
+				     "</channel></rss>");
+		} else
+			arena_doc(&b, sizes[i], (int)i % 2);
+		kept[i] = parse_feed(b.data, b.len, NULL, &cause);
+		assert_non_null(kept[i]);
+		free(cause);
+		cause = NULL;
+		buf_free(&b);
+		if (sizes[i] == 0) {
+			assert_int_equal(kept[i]->nitems, 1);
+			assert_string_equal(kept[i]->items[0].guid, "big");
+			assert_int_equal(
+			    strlen(kept[i]->items[0].title), 300 * 1024 - 1);
+		} else
+			arena_check(kept[i], sizes[i], (int)i % 2);
+		/* Between them, nothing to keep or something to refuse. */
+		assert_null(parse_feed("<a", 2, NULL, &cause));
+		free(cause);
+		cause = NULL;
+		if (i % 3 == 2) {
+			parse_feed_free(kept[i - 1]);
+			kept[i - 1] = NULL;
+		}
+	}
+	for (i = 0; i < nitems(sizes); i++) {
+		if (kept[i] != NULL && sizes[i] != 0)
+			arena_check(kept[i], sizes[i], (int)i % 2);
+		parse_feed_free(kept[i]);
+	}
+}
+
+/*
+ * An attribute that an item's element does not have may still have a
+ * default in the internal subset, which libxml2's lookup finds: content
+ * typed html, a link made an enclosure.
+ */
+static void
+test_attr_dtd_default(void **state)
+{
+	static const char body[] =
+	    "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>f</title>"
+	    "<entry><id>i1</id><content>&lt;b&gt;x&lt;/b&gt; y</content>"
+	    "<link href=\"http://e.localhost/a\"/></entry></feed>";
+	static const char subset[] =
+	    "<!DOCTYPE feed [<!ATTLIST content type CDATA \"html\">"
+	    "<!ATTLIST link rel CDATA \"enclosure\">]>";
+	struct buf b;
+	struct feed *f;
+
+	(void)state;
+	f = light_parse(body);
+	assert_int_equal(f->nitems, 1);
+	assert_string_equal(f->items[0].content, "&lt;b&gt;x&lt;/b&gt; y");
+	assert_string_equal(f->items[0].link, "http://e.localhost/a");
+	parse_feed_free(f);
+
+	buf_init(&b);
+	buf_adds(&b, subset);
+	buf_adds(&b, body);
+	f = light_parse(b.data);
+	assert_int_equal(f->nitems, 1);
+	assert_string_equal(f->items[0].content, "<b>x</b> y");
+	assert_null(f->items[0].link);
+	parse_feed_free(f);
+	buf_free(&b);
+}
+
 /* One large entity referenced many times costs nothing in the tree. */
 static void
 test_quadratic_blowup(void **state)
@@ -2467,6 +2559,8 @@ main(void)
 	    cmocka_unit_test(test_light_kids_attributes),
 	    cmocka_unit_test(test_light_kids_copied_values),
 	    cmocka_unit_test(test_item_strings),
+	    cmocka_unit_test(test_documents_in_turn),
+	    cmocka_unit_test(test_attr_dtd_default),
 	    cmocka_unit_test(test_dates),
 	    cmocka_unit_test(test_dates_like_curl),
 	    cmocka_unit_test(test_dates_like_fallback),
