@@ -4,9 +4,9 @@
  * libxml2 builds a tree (recovering from what it can); the tree is read
  * through tables of (namespace, element) rules, one for the feed level and
  * one for items, so that a new element is one more table row. Items of the
- * RSS channel and Atom entries are read as soon as they close, while the
- * rest of the document is still being parsed, and leave the tree then (see
- * stream_check); the feed level is read at the end. The elements of those
+ * RSS channel and Atom entries are read as they close, a few at a time,
+ * while the rest of the document is still being parsed, and leave the tree
+ * then (see stream_check); the feed level is read at the end. The elements of those
  * items that hold only text, nearly all, never enter the tree: they are
  * kept aside as "light kids" and read through nodes made on the stack (see
  * struct pstate and item_kid). Text comes out in the conventions of
@@ -62,6 +62,8 @@
 #define PARSE_TEXT_BATCH	(64 * 1024)
 /* Bytes handed to libxml2's push parser at a time. */
 #define PARSE_CHUNK		(256 * 1024)
+/* Items read at a time as they close (see struct pstate). */
+#define PARSE_BATCH 16
 
 /* Which vocabulary an element belongs to, whatever its prefix. */
 enum ns {
@@ -214,6 +216,24 @@ struct pstate {
 	struct item *items;
 	size_t nread, nalloc;
 	xmlNodePtr done;	/* a read item still in the tree */
+	/*
+	 * Items closed and not yet read: they are read PARSE_BATCH at a time
+	 * (stream_read), so that the code that reads them and libxml2's that
+	 * parses them each run long enough to stay in the instruction cache.
+	 * Each keeps its kids, from kid0, and whether libxml2 had reported
+	 * no error when it closed (tree_valid then).
+	 */
+	struct pending {
+		xmlNodePtr node;
+		size_t kid0, nkids;
+		int ok;
+	} pend[PARSE_BATCH];
+	size_t npend;
+	int reading; /* stream_read's item is read: its ok counts */
+	int read_ok;
+	size_t kid_base;	/* the open item's first kid */
+	size_t attr_base;	/* ... its first kid attribute */
+	size_t values_base;	/* ... and where its values start */
 	size_t last_ns;		/* in namespaces[], the last one found */
 	/*
 	 * The document parser's text, gathered for the element open now and
@@ -1214,7 +1234,7 @@ text_collect(struct pstate *st, xmlNodePtr n, struct buf *b, int depth)
 static int
 tree_valid(struct pstate *st)
 {
-	return st->error == NULL && !st->cut;
+	return (st->reading ? st->read_ok : st->error == NULL) && !st->cut;
 }
 
 /*
@@ -3354,7 +3374,7 @@ text_flush(struct pstate *st, xmlParserCtxtPtr ctxt)
 	st->text.len = 0;
 }
 
-/* Forget the kids of the item read or dropped last. */
+/* Forget the kids of the items read or dropped last. */
 static void
 kids_clear(struct pstate *st)
 {
@@ -3366,6 +3386,21 @@ kids_clear(struct pstate *st)
 	st->light = 0;
 	st->nkid_attrs = 0;
 	st->kid_values.len = 0;
+	st->kid_base = st->attr_base = st->values_base = 0;
+}
+
+/* Forget the kids of the item that closed last, dropped. */
+static void
+kids_drop(struct pstate *st)
+{
+	size_t i;
+
+	for (i = st->kid_base; i < st->nkids; i++)
+		str_free(st->kids[i].text);
+	st->nkids = st->kid_base;
+	st->light = 0;
+	st->nkid_attrs = st->attr_base;
+	st->kid_values.len = st->values_base;
 }
 
 static void
@@ -3607,13 +3642,52 @@ stream_release(struct pstate *st, xmlParserCtxtPtr ctxt)
 }
 
 /*
- * Read the open item if it has closed. libxml2 does not always say when
- * an element ends (a start tag without its '>' ends it at once, silently),
- * so every callback asks whether the item is still among the open elements.
+ * Read the items that closed (struct pstate), in order, each as it would
+ * have been read as it closed, and let them leave the tree.
  */
 static void
-stream_check(struct pstate *st, xmlParserCtxtPtr ctxt)
+stream_read(struct pstate *st, xmlParserCtxtPtr ctxt)
 {
+	struct pending *p;
+	xmlNodePtr n;
+	size_t i;
+
+	for (i = 0; i < st->npend; i++) {
+		p = &st->pend[i];
+		n = p->node;
+		if (st->nread == st->nalloc) {
+			st->nalloc = st->nalloc == 0 ? 16 : st->nalloc * 2;
+			st->items = xreallocarray(
+			    st->items, st->nalloc, sizeof *st->items);
+		}
+		st->reading = 1;
+		st->read_ok = p->ok;
+		item_read(st, n, &st->items[st->nread++], st->kids + p->kid0,
+		    p->nkids);
+		st->reading = 0;
+		stash_free(n);
+		/* The last child of the element parsed now waits (done). */
+		if (n->parent != ctxt->node || n->parent == NULL ||
+		    n->parent->last != n) {
+			xmlUnlinkNode(n);
+			xmlFreeNode(n);
+		} else if (st->done == NULL)
+			st->done = n; /* one waits at a time; others stay */
+	}
+	st->npend = 0;
+	kids_clear(st);
+}
+
+/*
+ * Note the open item if it has closed. libxml2 does not always say when
+ * an element ends (a start tag without its '>' ends it at once, silently),
+ * so every callback asks whether the item is still among the open elements.
+ * Closed items are read PARSE_BATCH at a time, and all of them at the end.
+ */
+static void
+stream_check(struct pstate *st, xmlParserCtxtPtr ctxt, int end)
+{
+	struct pending *p;
 	xmlNodePtr n = st->cur;
 	int i;
 
@@ -3624,23 +3698,26 @@ stream_check(struct pstate *st, xmlParserCtxtPtr ctxt)
 		}
 		if (i < 0) {
 			st->cur = NULL;
-			if (st->nread < PARSE_MAX_ITEMS) {
-				if (st->nread == st->nalloc) {
-					st->nalloc = st->nalloc == 0 ? 16 :
-					    st->nalloc * 2;
-					st->items = xreallocarray(st->items,
-					    st->nalloc, sizeof *st->items);
-				}
-				item_read(st, n, &st->items[st->nread++],
-				    st->kids, st->nkids);
-				/* One waits at a time; others stay. */
-				if (st->done == NULL)
-					st->done = n;
+			st->light = 0;
+			if (st->nread + st->npend < PARSE_MAX_ITEMS) {
+				p = &st->pend[st->npend++];
+				p->node = n;
+				p->kid0 = st->kid_base;
+				p->nkids = st->nkids - st->kid_base;
+				p->ok = st->error == NULL;
+				st->kid_base = st->nkids;
+				st->attr_base = st->nkid_attrs;
+				st->values_base = st->kid_values.len;
+			} else {
+				stash_free(n);
+				kids_drop(st);
 			}
-			stash_free(n);
-			kids_clear(st);
+			if (st->npend == PARSE_BATCH)
+				stream_read(st, ctxt);
 		}
 	}
+	if (end && st->npend > 0)
+		stream_read(st, ctxt);
 	stream_release(st, ctxt);
 }
 
@@ -3653,6 +3730,9 @@ stream_clear(struct pstate *st)
 	/* An item left open at the end, still in the tree. */
 	if (st->cur != NULL)
 		stash_free(st->cur);
+	for (i = 0; i < st->npend; i++)
+		stash_free(st->pend[i].node);
+	st->npend = 0;
 	kids_clear(st);
 	for (i = 0; i < st->nread; i++)
 		item_clear(parse_arena, &st->items[i]);
@@ -3695,7 +3775,7 @@ parse_start_element(void *arg, const xmlChar *localname,
 		if (st->light)
 			light_real(st, ctxt);
 		text_flush(st, ctxt);
-		stream_check(st, ctxt);
+		stream_check(st, ctxt, 0);
 	}
 	st->nodes += 1 + nattributes + nnamespaces;
 	/* Items past twice the cap could only be dropped: stop there too. */
@@ -3739,6 +3819,9 @@ parse_start_element(void *arg, const xmlChar *localname,
 		 node_is(st, n, st->item_ns, st->item_name)) {
 		st->cur = n;
 		memset(st->ns_memo, 0, sizeof st->ns_memo);
+		st->kid_base = st->nkids;
+		st->attr_base = st->nkid_attrs;
+		st->values_base = st->kid_values.len;
 	}
 	stream_release(st, ctxt);
 }
@@ -3773,7 +3856,7 @@ parse_end_element(void *arg, const xmlChar *localname,
 		/* Nothing but text came since it started: its end. */
 		st->light = 0;
 		/* Past the cap the item is dropped: nothing to keep. */
-		if (st->nread >= PARSE_MAX_ITEMS)
+		if (st->nread + st->npend >= PARSE_MAX_ITEMS)
 			st->text.len = 0;
 		else if (st->text.len > 0) {
 			st->kids[st->nkids - 1].len = st->text.len;
@@ -3791,7 +3874,7 @@ parse_end_element(void *arg, const xmlChar *localname,
 		if (n != NULL && st->cur != NULL && n->parent == st->cur &&
 		    n->children == NULL && n->_private == NULL &&
 		    st->text_node == n && st->text.len > 0) {
-			if (st->nread >= PARSE_MAX_ITEMS)
+			if (st->nread + st->npend >= PARSE_MAX_ITEMS)
 				st->text.len = 0; /* a dropped item's */
 			else
 				n->_private = text_take(st);
@@ -3800,7 +3883,7 @@ parse_end_element(void *arg, const xmlChar *localname,
 	}
 	xmlSAX2EndElementNs(arg, localname, prefix, uri);
 	if (ctxt == st->ctxt)	/* not an entity's parser */
-		stream_check(st, ctxt);
+		stream_check(st, ctxt, 0);
 }
 
 /*
@@ -3931,7 +4014,7 @@ document_push(struct pstate *st, const char *data, size_t len,
 		st->text.len = 0;
 	}
 	text_flush(st, ctxt);
-	stream_check(st, ctxt);
+	stream_check(st, ctxt, 1);
 	st->ctxt = NULL;
 	st->doc = ctxt->myDoc;
 	ctxt->myDoc = NULL;

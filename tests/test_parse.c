@@ -1556,6 +1556,60 @@ test_documents_in_turn(void **state)
 }
 
 /*
+ * Items are read a batch at a time as they close: every count around the
+ * batch's size reads each item as its own, with a light kid, an element
+ * that gets a node, entity text and a base of its own; a document cut
+ * short in a new item, or in its last item, reads the items before it and
+ * not that one.
+ */
+static void
+test_items_in_batches(void **state)
+{
+	static const int counts[] = {1, 15, 16, 17, 31, 32, 33, 50};
+	struct buf b;
+	struct feed *f;
+	char want[64];
+	size_t i;
+	int n, j, cut;
+
+	(void)state;
+	for (i = 0; i < nitems(counts); i++) {
+		for (cut = 0; cut <= 2; cut++) {
+			n = counts[i];
+			buf_init(&b);
+			buf_adds(&b, "<!DOCTYPE rss [<!ENTITY e \"ent\">]>"
+				     "<rss xml:base=\"http://e.localhost/\">"
+				     "<channel><title>t</title>");
+			for (j = 0; j < n; j++)
+				buf_printf(&b,
+				    "<item xml:base=\"d%d/\"><title>i %d "
+				    "&e;</title><description "
+				    "xmlns:x=\"urn:x\">s%d</description>"
+				    "<link>l%d</link>%s",
+				    j, j, j, j,
+				    cut == 2 && j == n - 1 ? "" : "</item>");
+			if (cut == 1)
+				buf_adds(&b, "<item><title>open</title><li");
+			else if (cut == 0)
+				buf_adds(&b, "</channel></rss>");
+			f = light_parse(b.data);
+			assert_int_equal(f->nitems, cut == 2 ? n - 1 : n);
+			for (j = 0; j < (int)f->nitems; j++) {
+				snprintf(want, sizeof want, "i %d ent", j);
+				assert_string_equal(f->items[j].title, want);
+				snprintf(want, sizeof want, "s%d", j);
+				assert_string_equal(f->items[j].summary, want);
+				snprintf(want, sizeof want,
+				    "http://e.localhost/d%d/l%d", j, j);
+				assert_string_equal(f->items[j].link, want);
+			}
+			parse_feed_free(f);
+			buf_free(&b);
+		}
+	}
+}
+
+/*
  * An attribute that an item's element does not have may still have a
  * default in the internal subset, which libxml2's lookup finds: content
  * typed html, a link made an enclosure.
@@ -2561,6 +2615,7 @@ main(void)
 	    cmocka_unit_test(test_item_strings),
 	    cmocka_unit_test(test_documents_in_turn),
 	    cmocka_unit_test(test_attr_dtd_default),
+	    cmocka_unit_test(test_items_in_batches),
 	    cmocka_unit_test(test_dates),
 	    cmocka_unit_test(test_dates_like_curl),
 	    cmocka_unit_test(test_dates_like_fallback),
