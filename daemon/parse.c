@@ -2299,6 +2299,9 @@ construct_read(struct pstate *st, xmlNodePtr n, int want_html)
 	if (kind == K_TEXT) {
 		if (!want_html)
 			return text_finish_checked(raw, 1, valid);
+		/* Text without '&', '<' or '>' is its own HTML. */
+		if (strpbrk(raw, "&<>") == NULL)
+			return text_finish_checked(raw, 0, valid);
 		buf_init(&b);
 		html_escape(&b, raw, 0);
 		str_free(raw);

@@ -1610,6 +1610,32 @@ test_items_in_batches(void **state)
 }
 
 /*
+ * An Atom text construct of type text read as HTML (summary, content) is
+ * escaped, and is itself when it holds nothing to escape.
+ */
+static void
+test_text_construct_as_html(void **state)
+{
+	static const char doc[] =
+	    "<feed xmlns=\"http://www.w3.org/2005/Atom\"><entry><id>1</id>"
+	    "<summary type=\"text\"> plain  words </summary>"
+	    "<content>a &lt; b &amp;amp; c &gt; d</content></entry>"
+	    "<entry><id>2</id><summary>x&amp;y</summary>"
+	    "<content type=\"text\">&#x5d8;&#x5d9; <![CDATA[<p>]]></content>"
+	    "</entry></feed>";
+	struct feed *f;
+
+	(void)state;
+	f = light_parse(doc);
+	assert_int_equal(f->nitems, 2);
+	assert_string_equal(f->items[0].summary, "plain  words");
+	assert_string_equal(f->items[0].content, "a &lt; b &amp;amp; c &gt; d");
+	assert_string_equal(f->items[1].summary, "x&amp;y");
+	assert_string_equal(f->items[1].content, "\xd7\x98\xd7\x99 &lt;p&gt;");
+	parse_feed_free(f);
+}
+
+/*
  * An attribute that an item's element does not have may still have a
  * default in the internal subset, which libxml2's lookup finds: content
  * typed html, a link made an enclosure.
@@ -2616,6 +2642,7 @@ main(void)
 	    cmocka_unit_test(test_documents_in_turn),
 	    cmocka_unit_test(test_attr_dtd_default),
 	    cmocka_unit_test(test_items_in_batches),
+	    cmocka_unit_test(test_text_construct_as_html),
 	    cmocka_unit_test(test_dates),
 	    cmocka_unit_test(test_dates_like_curl),
 	    cmocka_unit_test(test_dates_like_fallback),
