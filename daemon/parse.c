@@ -5,13 +5,13 @@
  * through tables of (namespace, element) rules, one for the feed level and
  * one for items, so that a new element is one more table row. Items of the
  * RSS channel and Atom entries are read as they close, a few at a time,
- * while the rest of the document is still being parsed, and leave the tree
- * then (see stream_check); the feed level is read at the end. The elements of those
- * items that hold only text, nearly all, never enter the tree: they are
- * kept aside as "light kids" and read through nodes made on the stack (see
- * struct pstate and item_kid). Text comes out in the conventions of
- * parse.h: plain text collapsed, HTML as given, every string valid UTF-8,
- * "" turned into NULL.
+ * while the rest of the document is still being parsed, and leave the
+ * tree then (see stream_check); the feed level is read at the end. The
+ * elements of those items that hold only text, nearly all, never enter the
+ * tree: they are kept aside as "light kids" and read through nodes made on
+ * the stack (see struct pstate and item_kid). Text comes out in the
+ * conventions of parse.h: plain text collapsed, HTML as given, every
+ * string valid UTF-8, "" turned into NULL.
  */
 #include <ctype.h>
 #include <limits.h>
