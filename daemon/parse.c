@@ -4,14 +4,14 @@
  * libxml2 builds a tree (recovering from what it can); the tree is read
  * through tables of (namespace, element) rules, one for the feed level and
  * one for items, so that a new element is one more table row. Items of the
- * RSS channel and Atom entries are read as soon as they close, while the
- * rest of the document is still being parsed, and leave the tree then (see
- * stream_check); the feed level is read at the end. The elements of those
- * items that hold only text, nearly all, never enter the tree: they are
- * kept aside as "light kids" and read through nodes made on the stack (see
- * struct pstate and item_kid). Text comes out in the conventions of
- * parse.h: plain text collapsed, HTML as given, every string valid UTF-8,
- * "" turned into NULL.
+ * RSS channel and Atom entries are read as they close, a few at a time,
+ * while the rest of the document is still being parsed, and leave the
+ * tree then (see stream_check); the feed level is read at the end. The
+ * elements of those items that hold only text, nearly all, never enter the
+ * tree: they are kept aside as "light kids" and read through nodes made on
+ * the stack (see struct pstate and item_kid). Text comes out in the
+ * conventions of parse.h: plain text collapsed, HTML as given, every
+ * string valid UTF-8, "" turned into NULL.
  */
 #include <ctype.h>
 #include <limits.h>
@@ -62,6 +62,8 @@
 #define PARSE_TEXT_BATCH	(64 * 1024)
 /* Bytes handed to libxml2's push parser at a time. */
 #define PARSE_CHUNK		(256 * 1024)
+/* Items read at a time as they close (see struct pstate). */
+#define PARSE_BATCH 16
 
 /* Which vocabulary an element belongs to, whatever its prefix. */
 enum ns {
@@ -214,6 +216,24 @@ struct pstate {
 	struct item *items;
 	size_t nread, nalloc;
 	xmlNodePtr done;	/* a read item still in the tree */
+	/*
+	 * Items closed and not yet read: they are read PARSE_BATCH at a time
+	 * (stream_read), so that the code that reads them and libxml2's that
+	 * parses them each run long enough to stay in the instruction cache.
+	 * Each keeps its kids, from kid0, and whether libxml2 had reported
+	 * no error when it closed (tree_valid then).
+	 */
+	struct pending {
+		xmlNodePtr node;
+		size_t kid0, nkids;
+		int ok;
+	} pend[PARSE_BATCH];
+	size_t npend;
+	int reading; /* stream_read's item is read: its ok counts */
+	int read_ok;
+	size_t kid_base;	/* the open item's first kid */
+	size_t attr_base;	/* ... its first kid attribute */
+	size_t values_base;	/* ... and where its values start */
 	size_t last_ns;		/* in namespaces[], the last one found */
 	/*
 	 * The document parser's text, gathered for the element open now and
@@ -323,8 +343,15 @@ struct arena {
 
 #define ARENA_FIRST (16 * 1024)
 #define ARENA_MAX (1024 * 1024)
+/*
+ * The largest block up to this size that a freed arena had is kept for the
+ * next document's first (arena_spare), so that parsing one feed after
+ * another does not take and give back the same blocks every time.
+ */
+#define ARENA_KEEP (256 * 1024)
 
 static struct arena *parse_arena;
+static struct arena *arena_spare;
 
 /* n bytes in the arena at *a, a new block when the last one is full. */
 static char *
@@ -333,6 +360,13 @@ arena_alloc(struct arena **a, size_t n)
 	struct arena *b = *a;
 	size_t size;
 
+	if (b == NULL && arena_spare != NULL && arena_spare->size >= n) {
+		b = arena_spare;
+		arena_spare = NULL;
+		b->next = NULL;
+		b->used = 0;
+		*a = b;
+	}
 	if (b == NULL || b->size - b->used < n) {
 		size = b == NULL ? ARENA_FIRST : b->size * 2;
 		if (size > ARENA_MAX)
@@ -391,11 +425,23 @@ arena_owns(const struct arena *a, const void *p)
 static void
 arena_free(struct arena *a)
 {
-	struct arena *next;
+	struct arena *next, *keep = NULL;
 
 	for (; a != NULL; a = next) {
 		next = a->next;
-		free(a);
+		if (a->size <= ARENA_KEEP &&
+		    (keep == NULL || a->size > keep->size)) {
+			free(keep);
+			keep = a;
+		} else
+			free(a);
+	}
+	if (keep != NULL) {
+		if (arena_spare == NULL || arena_spare->size < keep->size) {
+			free(arena_spare);
+			arena_spare = keep;
+		} else
+			free(keep);
 	}
 }
 
@@ -986,22 +1032,31 @@ node_is_open(struct pstate *st, xmlNodePtr n)
 	return 0;
 }
 
-/*
- * The value of an attribute without namespace when it is one text node of
- * printable ASCII without white space, which node_attr would return as it
- * is; NULL otherwise (absent, empty, or to be read by node_attr).
- */
-static const char *
-node_attr_plain(xmlNodePtr n, const char *name)
+/* The attribute without namespace of that name in the tree, or NULL. */
+static xmlAttrPtr
+node_attr_find(xmlNodePtr n, const char *name)
 {
 	xmlAttrPtr a;
+
+	for (a = n->properties; a != NULL; a = a->next) {
+		if (a->ns == NULL && a->name[0] == (unsigned char)name[0] &&
+		    strcmp((const char *)a->name, name) == 0)
+			break;
+	}
+	return a;
+}
+
+/*
+ * The value of attribute a when it is one text node of printable ASCII
+ * without white space, which node_attr would return as it is; NULL
+ * otherwise (absent, empty, or to be read by node_attr).
+ */
+static const char *
+attr_plain(xmlAttrPtr a)
+{
 	xmlNodePtr c;
 	const unsigned char *p;
 
-	for (a = n->properties; a != NULL; a = a->next) {
-		if (a->ns == NULL && strcmp((const char *)a->name, name) == 0)
-			break;
-	}
 	if (a == NULL || (c = a->children) == NULL || c->next != NULL ||
 	    c->type != XML_TEXT_NODE || c->content == NULL)
 		return NULL;
@@ -1010,16 +1065,31 @@ node_attr_plain(xmlNodePtr n, const char *name)
 	return *p == '\0' && p != c->content ? (const char *)c->content : NULL;
 }
 
+/* attr_plain of the attribute without namespace of that name. */
+static const char *
+node_attr_plain(xmlNodePtr n, const char *name)
+{
+	return attr_plain(node_attr_find(n, name));
+}
+
 /* An attribute without namespace, trimmed; NULL if absent or empty. */
 static char *
 node_attr(xmlNodePtr n, const char *name)
 {
+	xmlAttrPtr a;
 	const char *plain;
 	xmlChar *v;
 	char *s;
 
-	if ((plain = node_attr_plain(n, name)) != NULL)
+	a = node_attr_find(n, name);
+	if ((plain = attr_plain(a)) != NULL)
 		return arena_strndup(plain, strlen(plain));
+	/*
+	 * Not in the tree: xmlGetNoNsProp could only find a default that the
+	 * internal subset declares.
+	 */
+	if (a == NULL && (n->doc == NULL || n->doc->intSubset == NULL))
+		return NULL;
 	if ((v = xmlGetNoNsProp(n, (const xmlChar *)name)) == NULL)
 		return NULL;
 	s = text_plain(xstrdup((const char *)v));
@@ -1164,7 +1234,7 @@ text_collect(struct pstate *st, xmlNodePtr n, struct buf *b, int depth)
 static int
 tree_valid(struct pstate *st)
 {
-	return st->error == NULL && !st->cut;
+	return (st->reading ? st->read_ok : st->error == NULL) && !st->cut;
 }
 
 /*
@@ -1200,6 +1270,16 @@ stash_free(xmlNodePtr item)
 	}
 }
 
+/* The length of a text that text_take made. */
+static size_t
+text_taken_len(const char *s)
+{
+	size_t len;
+
+	memcpy(&len, s - sizeof len, sizeof len);
+	return len;
+}
+
 /* The text of an element, raw (not trimmed), and its length; never NULL. */
 static char *
 node_text_len(struct pstate *st, xmlNodePtr n, size_t *lenp)
@@ -1209,11 +1289,14 @@ node_text_len(struct pstate *st, xmlNodePtr n, size_t *lenp)
 	size_t len;
 	char *s;
 
-	/* Text kept aside (parse_end_element): the element has no children. */
+	/*
+	 * Text kept aside (parse_end_element, text_take): the element has
+	 * no children.
+	 */
 	if (n->_private != NULL) {
 		s = n->_private;
 		n->_private = NULL;
-		len = strnlen(s, PARSE_MAX_FIELD + 1);
+		len = text_taken_len(s);
 		if (len > PARSE_MAX_FIELD) {
 			st->cut = 1;
 			len = PARSE_MAX_FIELD;
@@ -2216,6 +2299,9 @@ construct_read(struct pstate *st, xmlNodePtr n, int want_html)
 	if (kind == K_TEXT) {
 		if (!want_html)
 			return text_finish_checked(raw, 1, valid);
+		/* Text without '&', '<' or '>' is its own HTML. */
+		if (strpbrk(raw, "&<>") == NULL)
+			return text_finish_checked(raw, 0, valid);
 		buf_init(&b);
 		html_escape(&b, raw, 0);
 		str_free(raw);
@@ -3291,7 +3377,7 @@ text_flush(struct pstate *st, xmlParserCtxtPtr ctxt)
 	st->text.len = 0;
 }
 
-/* Forget the kids of the item read or dropped last. */
+/* Forget the kids of the items read or dropped last. */
 static void
 kids_clear(struct pstate *st)
 {
@@ -3303,6 +3389,21 @@ kids_clear(struct pstate *st)
 	st->light = 0;
 	st->nkid_attrs = 0;
 	st->kid_values.len = 0;
+	st->kid_base = st->attr_base = st->values_base = 0;
+}
+
+/* Forget the kids of the item that closed last, dropped. */
+static void
+kids_drop(struct pstate *st)
+{
+	size_t i;
+
+	for (i = st->kid_base; i < st->nkids; i++)
+		str_free(st->kids[i].text);
+	st->nkids = st->kid_base;
+	st->light = 0;
+	st->nkid_attrs = st->attr_base;
+	st->kid_values.len = st->values_base;
 }
 
 static void
@@ -3544,13 +3645,52 @@ stream_release(struct pstate *st, xmlParserCtxtPtr ctxt)
 }
 
 /*
- * Read the open item if it has closed. libxml2 does not always say when
- * an element ends (a start tag without its '>' ends it at once, silently),
- * so every callback asks whether the item is still among the open elements.
+ * Read the items that closed (struct pstate), in order, each as it would
+ * have been read as it closed, and let them leave the tree.
  */
 static void
-stream_check(struct pstate *st, xmlParserCtxtPtr ctxt)
+stream_read(struct pstate *st, xmlParserCtxtPtr ctxt)
 {
+	struct pending *p;
+	xmlNodePtr n;
+	size_t i;
+
+	for (i = 0; i < st->npend; i++) {
+		p = &st->pend[i];
+		n = p->node;
+		if (st->nread == st->nalloc) {
+			st->nalloc = st->nalloc == 0 ? 16 : st->nalloc * 2;
+			st->items = xreallocarray(
+			    st->items, st->nalloc, sizeof *st->items);
+		}
+		st->reading = 1;
+		st->read_ok = p->ok;
+		item_read(st, n, &st->items[st->nread++], st->kids + p->kid0,
+		    p->nkids);
+		st->reading = 0;
+		stash_free(n);
+		/* The last child of the element parsed now waits (done). */
+		if (n->parent != ctxt->node || n->parent == NULL ||
+		    n->parent->last != n) {
+			xmlUnlinkNode(n);
+			xmlFreeNode(n);
+		} else if (st->done == NULL)
+			st->done = n; /* one waits at a time; others stay */
+	}
+	st->npend = 0;
+	kids_clear(st);
+}
+
+/*
+ * Note the open item if it has closed. libxml2 does not always say when
+ * an element ends (a start tag without its '>' ends it at once, silently),
+ * so every callback asks whether the item is still among the open elements.
+ * Closed items are read PARSE_BATCH at a time, and all of them at the end.
+ */
+static void
+stream_check(struct pstate *st, xmlParserCtxtPtr ctxt, int end)
+{
+	struct pending *p;
 	xmlNodePtr n = st->cur;
 	int i;
 
@@ -3561,23 +3701,26 @@ stream_check(struct pstate *st, xmlParserCtxtPtr ctxt)
 		}
 		if (i < 0) {
 			st->cur = NULL;
-			if (st->nread < PARSE_MAX_ITEMS) {
-				if (st->nread == st->nalloc) {
-					st->nalloc = st->nalloc == 0 ? 16 :
-					    st->nalloc * 2;
-					st->items = xreallocarray(st->items,
-					    st->nalloc, sizeof *st->items);
-				}
-				item_read(st, n, &st->items[st->nread++],
-				    st->kids, st->nkids);
-				/* One waits at a time; others stay. */
-				if (st->done == NULL)
-					st->done = n;
+			st->light = 0;
+			if (st->nread + st->npend < PARSE_MAX_ITEMS) {
+				p = &st->pend[st->npend++];
+				p->node = n;
+				p->kid0 = st->kid_base;
+				p->nkids = st->nkids - st->kid_base;
+				p->ok = st->error == NULL;
+				st->kid_base = st->nkids;
+				st->attr_base = st->nkid_attrs;
+				st->values_base = st->kid_values.len;
+			} else {
+				stash_free(n);
+				kids_drop(st);
 			}
-			stash_free(n);
-			kids_clear(st);
+			if (st->npend == PARSE_BATCH)
+				stream_read(st, ctxt);
 		}
 	}
+	if (end && st->npend > 0)
+		stream_read(st, ctxt);
 	stream_release(st, ctxt);
 }
 
@@ -3590,6 +3733,9 @@ stream_clear(struct pstate *st)
 	/* An item left open at the end, still in the tree. */
 	if (st->cur != NULL)
 		stash_free(st->cur);
+	for (i = 0; i < st->npend; i++)
+		stash_free(st->pend[i].node);
+	st->npend = 0;
 	kids_clear(st);
 	for (i = 0; i < st->nread; i++)
 		item_clear(parse_arena, &st->items[i]);
@@ -3598,6 +3744,17 @@ stream_clear(struct pstate *st)
 	st->nread = st->nalloc = 0;
 	st->root = st->channel = st->done = st->cur = NULL;
 	st->item_name = NULL;
+}
+
+/* Whether an element's local name is "item" or "entry" (byte by byte). */
+static inline int
+is_item_name(const xmlChar *s)
+{
+	if (s[0] == 'i')
+		return s[1] == 't' && s[2] == 'e' && s[3] == 'm' &&
+		       s[4] == '\0';
+	return s[0] == 'e' && s[1] == 'n' && s[2] == 't' && s[3] == 'r' &&
+	       s[4] == 'y' && s[5] == '\0';
 }
 
 /* libxml2's element handler, with a budget of nodes (see PARSE_MAX_NODES). */
@@ -3621,15 +3778,11 @@ parse_start_element(void *arg, const xmlChar *localname,
 		if (st->light)
 			light_real(st, ctxt);
 		text_flush(st, ctxt);
-		stream_check(st, ctxt);
+		stream_check(st, ctxt, 0);
 	}
 	st->nodes += 1 + nattributes + nnamespaces;
 	/* Items past twice the cap could only be dropped: stop there too. */
-	if (((localname[0] == 'i' &&
-	    strcmp((const char *)localname, "item") == 0) ||
-	    (localname[0] == 'e' &&
-	    strcmp((const char *)localname, "entry") == 0)) &&
-	    ++st->nitems > 2 * PARSE_MAX_ITEMS)
+	if (is_item_name(localname) && ++st->nitems > 2 * PARSE_MAX_ITEMS)
 		st->nodes = PARSE_MAX_NODES + 1;
 	if (st->nodes > PARSE_MAX_NODES) {
 		xmlStopParser(ctxt);
@@ -3669,16 +3822,25 @@ parse_start_element(void *arg, const xmlChar *localname,
 		 node_is(st, n, st->item_ns, st->item_name)) {
 		st->cur = n;
 		memset(st->ns_memo, 0, sizeof st->ns_memo);
+		st->kid_base = st->nkids;
+		st->attr_base = st->nkid_attrs;
+		st->values_base = st->kid_values.len;
 	}
 	stream_release(st, ctxt);
 }
 
-/* The text gathered for the element ending now, in the arena. */
+/*
+ * The text gathered for the element ending now, in the arena, its length
+ * stored right before it (text_taken_len).
+ */
 static char *
 text_take(struct pstate *st)
 {
-	char *s = arena_alloc(&parse_arena, st->text.len + 1);
+	char *s =
+	    arena_alloc(&parse_arena, sizeof st->text.len + st->text.len + 1);
 
+	memcpy(s, &st->text.len, sizeof st->text.len);
+	s += sizeof st->text.len;
 	memcpy(s, st->text.data, st->text.len + 1);
 	st->text.len = 0;
 	return s;
@@ -3697,7 +3859,7 @@ parse_end_element(void *arg, const xmlChar *localname,
 		/* Nothing but text came since it started: its end. */
 		st->light = 0;
 		/* Past the cap the item is dropped: nothing to keep. */
-		if (st->nread >= PARSE_MAX_ITEMS)
+		if (st->nread + st->npend >= PARSE_MAX_ITEMS)
 			st->text.len = 0;
 		else if (st->text.len > 0) {
 			st->kids[st->nkids - 1].len = st->text.len;
@@ -3715,7 +3877,7 @@ parse_end_element(void *arg, const xmlChar *localname,
 		if (n != NULL && st->cur != NULL && n->parent == st->cur &&
 		    n->children == NULL && n->_private == NULL &&
 		    st->text_node == n && st->text.len > 0) {
-			if (st->nread >= PARSE_MAX_ITEMS)
+			if (st->nread + st->npend >= PARSE_MAX_ITEMS)
 				st->text.len = 0; /* a dropped item's */
 			else
 				n->_private = text_take(st);
@@ -3724,7 +3886,7 @@ parse_end_element(void *arg, const xmlChar *localname,
 	}
 	xmlSAX2EndElementNs(arg, localname, prefix, uri);
 	if (ctxt == st->ctxt)	/* not an entity's parser */
-		stream_check(st, ctxt);
+		stream_check(st, ctxt, 0);
 }
 
 /*
@@ -3855,7 +4017,7 @@ document_push(struct pstate *st, const char *data, size_t len,
 		st->text.len = 0;
 	}
 	text_flush(st, ctxt);
-	stream_check(st, ctxt);
+	stream_check(st, ctxt, 1);
 	st->ctxt = NULL;
 	st->doc = ctxt->myDoc;
 	ctxt->myDoc = NULL;
@@ -4031,6 +4193,60 @@ feed_build(struct pstate *st, char **cause)
 	return NULL;
 }
 
+/*
+ * The working buffers of the last document parsed, kept for the next one
+ * unless a hostile document made them large (PARSE_KEEP_MAX bytes each).
+ */
+#define PARSE_KEEP_MAX (256 * 1024)
+
+static struct {
+	struct buf text;
+	struct kid *kids;
+	size_t kids_alloc;
+	struct kid_attr *kid_attrs;
+	size_t kid_attrs_alloc;
+	struct buf kid_values;
+} parse_kept;
+
+static void
+pstate_take(struct pstate *st)
+{
+	st->text = parse_kept.text;
+	st->text.len = 0;
+	st->kids = parse_kept.kids;
+	st->kids_alloc = parse_kept.kids_alloc;
+	st->kid_attrs = parse_kept.kid_attrs;
+	st->kid_attrs_alloc = parse_kept.kid_attrs_alloc;
+	st->kid_values = parse_kept.kid_values;
+	st->kid_values.len = 0;
+	memset(&parse_kept, 0, sizeof parse_kept);
+}
+
+static void
+pstate_keep(struct pstate *st)
+{
+	if (st->text.size > PARSE_KEEP_MAX)
+		buf_free(&st->text);
+	parse_kept.text = st->text;
+	if (st->kids_alloc * sizeof *st->kids > PARSE_KEEP_MAX) {
+		free(st->kids);
+		st->kids = NULL;
+		st->kids_alloc = 0;
+	}
+	parse_kept.kids = st->kids;
+	parse_kept.kids_alloc = st->kids_alloc;
+	if (st->kid_attrs_alloc * sizeof *st->kid_attrs > PARSE_KEEP_MAX) {
+		free(st->kid_attrs);
+		st->kid_attrs = NULL;
+		st->kid_attrs_alloc = 0;
+	}
+	parse_kept.kid_attrs = st->kid_attrs;
+	parse_kept.kid_attrs_alloc = st->kid_attrs_alloc;
+	if (st->kid_values.size > PARSE_KEEP_MAX)
+		buf_free(&st->kid_values);
+	parse_kept.kid_values = st->kid_values;
+}
+
 struct feed *
 parse_feed(const char *data, size_t len, const struct parse_context *ctx,
     char **cause)
@@ -4051,6 +4267,7 @@ parse_feed(const char *data, size_t len, const struct parse_context *ctx,
 	memset(&st, 0, sizeof st);
 	st.entities = PARSE_MAX_ENTITIES;
 	st.entity_bytes = PARSE_MAX_ENTITY_BYTES;
+	pstate_take(&st);
 
 	/*
 	 * Some libxml2 messages (encoding errors) bypass the parser options;
@@ -4082,10 +4299,7 @@ parse_feed(const char *data, size_t len, const struct parse_context *ctx,
 		f = NULL;
 		why = xstrdup("refused: entities expand too much");
 	}
-	buf_free(&st.text);
-	free(st.kids);
-	free(st.kid_attrs);
-	buf_free(&st.kid_values);
+	pstate_keep(&st);
 	xmlFreeDoc(st.doc);
 	free(st.open);
 	free(st.error);

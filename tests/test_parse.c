@@ -1499,6 +1499,178 @@ test_item_strings(void **state)
 	parse_feed_free(f);
 }
 
+/*
+ * Documents parsed one after another reuse parse's working buffers and a
+ * block of the arena: each still reads as it does alone, whatever came
+ * before (a large one whose buffers are too big to keep, a small one, one
+ * refused, one that is no XML), and feeds freed out of order free it all.
+ */
+static void
+test_documents_in_turn(void **state)
+{
+	static const int sizes[] = {300, 1, 40, 0, 2000, 3, 300, 1};
+	struct feed *kept[nitems(sizes)];
+	struct buf b;
+	char *cause = NULL;
+	size_t i;
+	int j;
+
+	(void)state;
+	for (i = 0; i < nitems(sizes); i++) {
+		buf_init(&b);
+		if (sizes[i] == 0) {
+			/* A title of 300 KB: its text buffer is not kept. */
+			buf_adds(&b, "<rss><channel><item><title>");
+			for (j = 0; j < 300 * 1024 / 8; j++)
+				buf_adds(&b, "a b c d ");
+			buf_adds(&b, "</title><guid>big</guid></item>"
+				     "</channel></rss>");
+		} else
+			arena_doc(&b, sizes[i], (int)i % 2);
+		kept[i] = parse_feed(b.data, b.len, NULL, &cause);
+		assert_non_null(kept[i]);
+		free(cause);
+		cause = NULL;
+		buf_free(&b);
+		if (sizes[i] == 0) {
+			assert_int_equal(kept[i]->nitems, 1);
+			assert_string_equal(kept[i]->items[0].guid, "big");
+			assert_int_equal(
+			    strlen(kept[i]->items[0].title), 300 * 1024 - 1);
+		} else
+			arena_check(kept[i], sizes[i], (int)i % 2);
+		/* Between them, nothing to keep or something to refuse. */
+		assert_null(parse_feed("<a", 2, NULL, &cause));
+		free(cause);
+		cause = NULL;
+		if (i % 3 == 2) {
+			parse_feed_free(kept[i - 1]);
+			kept[i - 1] = NULL;
+		}
+	}
+	for (i = 0; i < nitems(sizes); i++) {
+		if (kept[i] != NULL && sizes[i] != 0)
+			arena_check(kept[i], sizes[i], (int)i % 2);
+		parse_feed_free(kept[i]);
+	}
+}
+
+/*
+ * Items are read a batch at a time as they close: every count around the
+ * batch's size reads each item as its own, with a light kid, an element
+ * that gets a node, entity text and a base of its own; a document cut
+ * short in a new item, or in its last item, reads the items before it and
+ * not that one.
+ */
+static void
+test_items_in_batches(void **state)
+{
+	static const int counts[] = {1, 15, 16, 17, 31, 32, 33, 50};
+	struct buf b;
+	struct feed *f;
+	char want[64];
+	size_t i;
+	int n, j, cut;
+
+	(void)state;
+	for (i = 0; i < nitems(counts); i++) {
+		for (cut = 0; cut <= 2; cut++) {
+			n = counts[i];
+			buf_init(&b);
+			buf_adds(&b, "<!DOCTYPE rss [<!ENTITY e \"ent\">]>"
+				     "<rss xml:base=\"http://e.localhost/\">"
+				     "<channel><title>t</title>");
+			for (j = 0; j < n; j++)
+				buf_printf(&b,
+				    "<item xml:base=\"d%d/\"><title>i %d "
+				    "&e;</title><description "
+				    "xmlns:x=\"urn:x\">s%d</description>"
+				    "<link>l%d</link>%s",
+				    j, j, j, j,
+				    cut == 2 && j == n - 1 ? "" : "</item>");
+			if (cut == 1)
+				buf_adds(&b, "<item><title>open</title><li");
+			else if (cut == 0)
+				buf_adds(&b, "</channel></rss>");
+			f = light_parse(b.data);
+			assert_int_equal(f->nitems, cut == 2 ? n - 1 : n);
+			for (j = 0; j < (int)f->nitems; j++) {
+				snprintf(want, sizeof want, "i %d ent", j);
+				assert_string_equal(f->items[j].title, want);
+				snprintf(want, sizeof want, "s%d", j);
+				assert_string_equal(f->items[j].summary, want);
+				snprintf(want, sizeof want,
+				    "http://e.localhost/d%d/l%d", j, j);
+				assert_string_equal(f->items[j].link, want);
+			}
+			parse_feed_free(f);
+			buf_free(&b);
+		}
+	}
+}
+
+/*
+ * An Atom text construct of type text read as HTML (summary, content) is
+ * escaped, and is itself when it holds nothing to escape.
+ */
+static void
+test_text_construct_as_html(void **state)
+{
+	static const char doc[] =
+	    "<feed xmlns=\"http://www.w3.org/2005/Atom\"><entry><id>1</id>"
+	    "<summary type=\"text\"> plain  words </summary>"
+	    "<content>a &lt; b &amp;amp; c &gt; d</content></entry>"
+	    "<entry><id>2</id><summary>x&amp;y</summary>"
+	    "<content type=\"text\">&#x5d8;&#x5d9; <![CDATA[<p>]]></content>"
+	    "</entry></feed>";
+	struct feed *f;
+
+	(void)state;
+	f = light_parse(doc);
+	assert_int_equal(f->nitems, 2);
+	assert_string_equal(f->items[0].summary, "plain  words");
+	assert_string_equal(f->items[0].content, "a &lt; b &amp;amp; c &gt; d");
+	assert_string_equal(f->items[1].summary, "x&amp;y");
+	assert_string_equal(f->items[1].content, "\xd7\x98\xd7\x99 &lt;p&gt;");
+	parse_feed_free(f);
+}
+
+/*
+ * An attribute that an item's element does not have may still have a
+ * default in the internal subset, which libxml2's lookup finds: content
+ * typed html, a link made an enclosure.
+ */
+static void
+test_attr_dtd_default(void **state)
+{
+	static const char body[] =
+	    "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>f</title>"
+	    "<entry><id>i1</id><content>&lt;b&gt;x&lt;/b&gt; y</content>"
+	    "<link href=\"http://e.localhost/a\"/></entry></feed>";
+	static const char subset[] =
+	    "<!DOCTYPE feed [<!ATTLIST content type CDATA \"html\">"
+	    "<!ATTLIST link rel CDATA \"enclosure\">]>";
+	struct buf b;
+	struct feed *f;
+
+	(void)state;
+	f = light_parse(body);
+	assert_int_equal(f->nitems, 1);
+	assert_string_equal(f->items[0].content, "&lt;b&gt;x&lt;/b&gt; y");
+	assert_string_equal(f->items[0].link, "http://e.localhost/a");
+	parse_feed_free(f);
+
+	buf_init(&b);
+	buf_adds(&b, subset);
+	buf_adds(&b, body);
+	f = light_parse(b.data);
+	assert_int_equal(f->nitems, 1);
+	assert_string_equal(f->items[0].content, "<b>x</b> y");
+	assert_null(f->items[0].link);
+	parse_feed_free(f);
+	buf_free(&b);
+}
+
 /* One large entity referenced many times costs nothing in the tree. */
 static void
 test_quadratic_blowup(void **state)
@@ -2467,6 +2639,10 @@ main(void)
 	    cmocka_unit_test(test_light_kids_attributes),
 	    cmocka_unit_test(test_light_kids_copied_values),
 	    cmocka_unit_test(test_item_strings),
+	    cmocka_unit_test(test_documents_in_turn),
+	    cmocka_unit_test(test_attr_dtd_default),
+	    cmocka_unit_test(test_items_in_batches),
+	    cmocka_unit_test(test_text_construct_as_html),
 	    cmocka_unit_test(test_dates),
 	    cmocka_unit_test(test_dates_like_curl),
 	    cmocka_unit_test(test_dates_like_fallback),
