@@ -19,6 +19,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include <utf8proc.h>
 
 #include "log.h"
@@ -1063,22 +1067,47 @@ fold_compute_table(uint32_t cp)
 /*
  * Where the tag opened at q (a '<') ends, as H (2) sees it after H (1):
  * at its first '>' once the comments, scripts and styles inside it are
- * gone; at the end of the string if there is none.
+ * gone; at the end of the string if there is none. q is in normalize_fast's
+ * copy of the text, which has TAG_PAD bytes after its NUL, so that the
+ * next '<', '>' or NUL is looked for 16 bytes at a time.
  */
+#define TAG_PAD 16
 static const char *
 tag_end(const char *q)
 {
 	const char *p = q + 1, *e;
+#ifdef __SSE2__
+	__m128i v, lt = _mm_set1_epi8('<'), gt = _mm_set1_epi8('>'),
+		   nul = _mm_setzero_si128();
+	unsigned m;
+#endif
 
-	while ((p = strpbrk(p, "<>")) != NULL) {
+	for (;;) {
+#ifdef __SSE2__
+		for (;; p += 16) {
+			v = _mm_loadu_si128((const __m128i *)p);
+			m = (unsigned)_mm_movemask_epi8(
+			    _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, lt),
+					     _mm_cmpeq_epi8(v, gt)),
+				_mm_cmpeq_epi8(v, nul)));
+			if (m != 0) {
+				p += __builtin_ctz(m);
+				break;
+			}
+		}
+#else
+		while (*p != '\0' && *p != '<' && *p != '>')
+			p++;
+#endif
 		if (*p == '>')
 			return p + 1;
+		if (*p == '\0')
+			return p;
 		if ((e = block_end(p)) != NULL)
 			p = e;
 		else
 			p++;
 	}
-	return q + strlen(q);
 }
 
 /* The token being written by normalize_fast and tokens_run. */
@@ -1554,7 +1583,8 @@ out:
  * reference is decoded where it is, its result never read as markup.
  * Returns -1, with nothing added, when a code point needs the reference
  * path. The string is copied first, with two NULs at its end, so that the
- * loops stop on the first and may read two bytes there.
+ * loops stop on the first and may read two bytes there (and tag_end
+ * TAG_PAD more).
  */
 static int
 normalize_fast(const char *s, size_t len, struct toklist *tl, int html)
@@ -1579,9 +1609,9 @@ normalize_fast(const char *s, size_t len, struct toklist *tl, int html)
 	if (pad.size > 1024 * 1024 && len + 2 <= 1024 * 1024)
 		buf_free(&pad);
 	buf_reset(&pad);
-	buf_make_room(&pad, len + 2);
+	buf_make_room(&pad, len + 2 + TAG_PAD);
 	memcpy(pad.data, s, len);
-	pad.data[len] = pad.data[len + 1] = '\0';
+	memset(pad.data + len, 0, 2 + TAG_PAD);
 	p = s = pad.data;
 	end = s + len;
 	/* One code point folded to one at most doubles its bytes. */

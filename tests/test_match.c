@@ -1690,6 +1690,62 @@ test_fast_path_html(void **state)
 }
 
 /*
+ * Tags, unclosed tags and tags with a block or a '<' inside, of every
+ * length up to 40 and at every offset from the start of the field, so
+ * that their ends fall everywhere in tag_end's 16-byte steps and at the
+ * field's end: both paths, and what they must give.
+ */
+static void
+test_fast_path_long_tags(void **state)
+{
+	static const struct {
+		const char *mid; /* between the tag's name and its tail */
+		const char *tail;
+		const char *want;
+	} shapes[] = {
+	    {"", ">c", "a|c"},
+	    {"", "", "a"},
+	    {"<!-- > -->", ">c", "a|c"},
+	    {"<i>", "c", "a|c"},
+	    {"<i", "", "a"},
+	    {"<!-- never closed >c", "", "a"},
+	    {"<script>>", "</script>>c", "a|c"},
+	    {"'>'", "c", "a|c"},
+	};
+	char *fast, *ref, *got;
+	size_t lead, n, k, fails = 0;
+	struct buf b;
+
+	(void)state;
+	buf_init(&b);
+	for (k = 0; k < nitems(shapes); k++)
+		for (lead = 0; lead < 18; lead++)
+			for (n = 0; n <= 40; n++) {
+				buf_reset(&b);
+				buf_printf(&b, "a%*s<b%.*s%s%s", (int)lead, "",
+				    (int)n,
+				    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+				    shapes[k].mid, shapes[k].tail);
+				got = joined_tokens(b.data);
+				if (strcmp(got, shapes[k].want) != 0 &&
+				    fails++ < 20)
+					print_error("\"%s\": got \"%s\", want "
+						    "\"%s\"\n",
+					    b.data, got, shapes[k].want);
+				free(got);
+				if (!paths_agree(b.data, &fast, &ref) &&
+				    fails++ < 20)
+					print_error("\"%s\": fast \"%s\", "
+						    "reference \"%s\"\n",
+					    b.data, fast, ref);
+				free(fast);
+				free(ref);
+			}
+	buf_free(&b);
+	assert_int_equal(fails, 0);
+}
+
+/*
  * Arabic words of one to nine letters (some that fold, some that do not)
  * and what may end them: the loop for words ended by one byte, and every
  * way out of it, against the reference.
@@ -2129,6 +2185,7 @@ main(void)
 	    cmocka_unit_test(test_fast_path_code_points),
 	    cmocka_unit_test(test_fast_path_pairs),
 	    cmocka_unit_test(test_fast_path_html),
+	    cmocka_unit_test(test_fast_path_long_tags),
 	    cmocka_unit_test(test_arabic_marks),
 	    cmocka_unit_test(test_fast_path_words),
 	    cmocka_unit_test(test_union_prefilter),
