@@ -2552,6 +2552,23 @@ static size_t union_nseen;
 static struct ucount *union_counts;
 static uint32_t *union_touched;
 static size_t union_ntouched;
+/*
+ * A bit for the hash of each string that a live keyword's later tokens (a
+ * phrase's second, third ...) accept, and for the head of each they accept
+ * as a prefix (union_later_pfx: there is one): a token whose hash and
+ * heads all find their bits clear is not accepted there, and the keywords'
+ * own tables are not read (union_later). 2^15 bits, 4 KB, for a few
+ * thousand strings.
+ */
+#define UNION_LATER_LOG 15
+static uint64_t union_later_bits[((size_t)1 << UNION_LATER_LOG) / 64];
+static int union_later_pfx;
+
+static uint32_t
+later_bit(uint32_t h)
+{
+	return h >> (32 - UNION_LATER_LOG);
+}
 
 /* A new filter joins: the lowest free index. */
 static void
@@ -2657,6 +2674,20 @@ union_slot(uint64_t v)
 	return (v >> 48) << 48 | members << 32 | (u->post + 1);
 }
 
+/* A later token's strings into union_later_bits. */
+static void
+union_later_add(const struct strtab *tab)
+{
+	for (size_t i = 0; i < tab->n; i++) {
+		bit_set(union_later_bits, later_bit(tab->entries[i].hash));
+		if (tab->entries[i].prefix) {
+			bit_set(
+			    union_later_bits, later_bit(tab->entries[i].head));
+			union_later_pfx = 1;
+		}
+	}
+}
+
 /* The union made again from the live filters. */
 static void
 union_build(void)
@@ -2671,6 +2702,8 @@ union_build(void)
 	union_dirty = 0;
 	memset(union_bits, 0, sizeof union_bits);
 	memset(union_hbits, 0, sizeof union_hbits);
+	memset(union_later_bits, 0, sizeof union_later_bits);
+	union_later_pfx = 0;
 	free(union_pool);
 	free(union_whole);
 	free(union_pfx);
@@ -2691,6 +2724,9 @@ union_build(void)
 		for (j = 0; j < mf->tab.n; j++)
 			n += 1 + (size_t)(mf->tab.entries[j].prefix != 0);
 		nkw += mf->nany + mf->nall + mf->nnone;
+		for (j = 0; j < mf->nany + mf->nall + mf->nnone; j++)
+			for (k = 1; k < mf->kws[j].ntoks; k++)
+				union_later_add(&mf->kws[j].toks[k].tab);
 		if (mf->nany == 0 && mf->nall == 0)
 			bit_set(union_empty, (uint32_t)i);
 		if (nlive < 16)
@@ -2785,6 +2821,16 @@ phrase_follows(const struct keyword *kw, const struct tok *toks, size_t n,
 	return 1;
 }
 
+/* Whether token t may be accepted by some keyword's later token. */
+static int
+union_later(const struct tok *t)
+{
+	return bit_test(union_later_bits, later_bit(t->hash)) ||
+	       (union_later_pfx &&
+		   (bit_test(union_later_bits, later_bit(t->head)) ||
+		       bit_test(union_later_bits, later_bit(t->head5))));
+}
+
 /*
  * The keywords whose first token accepts union string r match at token i
  * of a field of this kind (its tokens toks, n of them, their text in
@@ -2804,8 +2850,9 @@ union_note(const struct urec *r, unsigned kind, const struct tok *toks,
 		    (up->fields & kind) == 0 || bit_test(union_seen, up->seen))
 			continue;
 		if (up->phrase &&
-		    !phrase_follows(&union_members[up->member]->kws[up->kw],
-			toks, n, i, data))
+		    (i + 1 >= n || !union_later(&toks[i + 1]) ||
+			!phrase_follows(&union_members[up->member]->kws[up->kw],
+			    toks, n, i, data)))
 			continue;
 		bit_set(union_seen, up->seen);
 		union_seen_list[union_nseen++] = up->seen;
