@@ -19,6 +19,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include <utf8proc.h>
 
 #include "log.h"
@@ -1063,22 +1067,47 @@ fold_compute_table(uint32_t cp)
 /*
  * Where the tag opened at q (a '<') ends, as H (2) sees it after H (1):
  * at its first '>' once the comments, scripts and styles inside it are
- * gone; at the end of the string if there is none.
+ * gone; at the end of the string if there is none. q is in normalize_fast's
+ * copy of the text, which has TAG_PAD bytes after its NUL, so that the
+ * next '<', '>' or NUL is looked for 16 bytes at a time.
  */
+#define TAG_PAD 16
 static const char *
 tag_end(const char *q)
 {
 	const char *p = q + 1, *e;
+#ifdef __SSE2__
+	__m128i v, lt = _mm_set1_epi8('<'), gt = _mm_set1_epi8('>'),
+		   nul = _mm_setzero_si128();
+	unsigned m;
+#endif
 
-	while ((p = strpbrk(p, "<>")) != NULL) {
+	for (;;) {
+#ifdef __SSE2__
+		for (;; p += 16) {
+			v = _mm_loadu_si128((const __m128i *)p);
+			m = (unsigned)_mm_movemask_epi8(
+			    _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, lt),
+					     _mm_cmpeq_epi8(v, gt)),
+				_mm_cmpeq_epi8(v, nul)));
+			if (m != 0) {
+				p += __builtin_ctz(m);
+				break;
+			}
+		}
+#else
+		while (*p != '\0' && *p != '<' && *p != '>')
+			p++;
+#endif
 		if (*p == '>')
 			return p + 1;
+		if (*p == '\0')
+			return p;
 		if ((e = block_end(p)) != NULL)
 			p = e;
 		else
 			p++;
 	}
-	return q + strlen(q);
 }
 
 /* The token being written by normalize_fast and tokens_run. */
@@ -1554,7 +1583,8 @@ out:
  * reference is decoded where it is, its result never read as markup.
  * Returns -1, with nothing added, when a code point needs the reference
  * path. The string is copied first, with two NULs at its end, so that the
- * loops stop on the first and may read two bytes there.
+ * loops stop on the first and may read two bytes there (and tag_end
+ * TAG_PAD more).
  */
 static int
 normalize_fast(const char *s, size_t len, struct toklist *tl, int html)
@@ -1579,9 +1609,9 @@ normalize_fast(const char *s, size_t len, struct toklist *tl, int html)
 	if (pad.size > 1024 * 1024 && len + 2 <= 1024 * 1024)
 		buf_free(&pad);
 	buf_reset(&pad);
-	buf_make_room(&pad, len + 2);
+	buf_make_room(&pad, len + 2 + TAG_PAD);
 	memcpy(pad.data, s, len);
-	pad.data[len] = pad.data[len + 1] = '\0';
+	memset(pad.data + len, 0, 2 + TAG_PAD);
 	p = s = pad.data;
 	end = s + len;
 	/* One code point folded to one at most doubles its bytes. */
@@ -2522,6 +2552,24 @@ static size_t union_nseen;
 static struct ucount *union_counts;
 static uint32_t *union_touched;
 static size_t union_ntouched;
+/*
+ * A bit for the hash of each string that a live keyword's later tokens (a
+ * phrase's second, third ...) accept, and for the head of each they accept
+ * as a prefix (union_later_pfx: there is one): a token whose hash and
+ * heads all find their bits clear is not accepted there, and the keywords'
+ * own tables are not read (union_later). 2^19 bits, 64 KB: with
+ * match-speed's outputs on its corpus, nearly only the tokens accepted
+ * pass; 2^15 and 2^17 bits let through half and an eighth of the others.
+ */
+#define UNION_LATER_LOG 19
+static uint64_t union_later_bits[((size_t)1 << UNION_LATER_LOG) / 64];
+static int union_later_pfx;
+
+static uint32_t
+later_bit(uint32_t h)
+{
+	return h >> (32 - UNION_LATER_LOG);
+}
 
 /* A new filter joins: the lowest free index. */
 static void
@@ -2627,6 +2675,20 @@ union_slot(uint64_t v)
 	return (v >> 48) << 48 | members << 32 | (u->post + 1);
 }
 
+/* A later token's strings into union_later_bits. */
+static void
+union_later_add(const struct strtab *tab)
+{
+	for (size_t i = 0; i < tab->n; i++) {
+		bit_set(union_later_bits, later_bit(tab->entries[i].hash));
+		if (tab->entries[i].prefix) {
+			bit_set(
+			    union_later_bits, later_bit(tab->entries[i].head));
+			union_later_pfx = 1;
+		}
+	}
+}
+
 /* The union made again from the live filters. */
 static void
 union_build(void)
@@ -2641,6 +2703,8 @@ union_build(void)
 	union_dirty = 0;
 	memset(union_bits, 0, sizeof union_bits);
 	memset(union_hbits, 0, sizeof union_hbits);
+	memset(union_later_bits, 0, sizeof union_later_bits);
+	union_later_pfx = 0;
 	free(union_pool);
 	free(union_whole);
 	free(union_pfx);
@@ -2661,6 +2725,9 @@ union_build(void)
 		for (j = 0; j < mf->tab.n; j++)
 			n += 1 + (size_t)(mf->tab.entries[j].prefix != 0);
 		nkw += mf->nany + mf->nall + mf->nnone;
+		for (j = 0; j < mf->nany + mf->nall + mf->nnone; j++)
+			for (k = 1; k < mf->kws[j].ntoks; k++)
+				union_later_add(&mf->kws[j].toks[k].tab);
 		if (mf->nany == 0 && mf->nall == 0)
 			bit_set(union_empty, (uint32_t)i);
 		if (nlive < 16)
@@ -2755,6 +2822,16 @@ phrase_follows(const struct keyword *kw, const struct tok *toks, size_t n,
 	return 1;
 }
 
+/* Whether token t may be accepted by some keyword's later token. */
+static int
+union_later(const struct tok *t)
+{
+	return bit_test(union_later_bits, later_bit(t->hash)) ||
+	       (union_later_pfx &&
+		   (bit_test(union_later_bits, later_bit(t->head)) ||
+		       bit_test(union_later_bits, later_bit(t->head5))));
+}
+
 /*
  * The keywords whose first token accepts union string r match at token i
  * of a field of this kind (its tokens toks, n of them, their text in
@@ -2774,8 +2851,9 @@ union_note(const struct urec *r, unsigned kind, const struct tok *toks,
 		    (up->fields & kind) == 0 || bit_test(union_seen, up->seen))
 			continue;
 		if (up->phrase &&
-		    !phrase_follows(&union_members[up->member]->kws[up->kw],
-			toks, n, i, data))
+		    (i + 1 >= n || !union_later(&toks[i + 1]) ||
+			!phrase_follows(&union_members[up->member]->kws[up->kw],
+			    toks, n, i, data)))
 			continue;
 		bit_set(union_seen, up->seen);
 		union_seen_list[union_nseen++] = up->seen;

@@ -1690,6 +1690,128 @@ test_fast_path_html(void **state)
 }
 
 /*
+ * Tags, unclosed tags and tags with a block or a '<' inside, of every
+ * length up to 40 and at every offset from the start of the field, so
+ * that their ends fall everywhere in tag_end's 16-byte steps and at the
+ * field's end: both paths, and what they must give.
+ */
+static void
+test_fast_path_long_tags(void **state)
+{
+	static const struct {
+		const char *mid; /* between the tag's name and its tail */
+		const char *tail;
+		const char *want;
+	} shapes[] = {
+	    {"", ">c", "a|c"},
+	    {"", "", "a"},
+	    {"<!-- > -->", ">c", "a|c"},
+	    {"<i>", "c", "a|c"},
+	    {"<i", "", "a"},
+	    {"<!-- never closed >c", "", "a"},
+	    {"<script>>", "</script>>c", "a|c"},
+	    {"'>'", "c", "a|c"},
+	};
+	char *fast, *ref, *got;
+	size_t lead, n, k, fails = 0;
+	struct buf b;
+
+	(void)state;
+	buf_init(&b);
+	for (k = 0; k < nitems(shapes); k++)
+		for (lead = 0; lead < 18; lead++)
+			for (n = 0; n <= 40; n++) {
+				buf_reset(&b);
+				buf_printf(&b, "a%*s<b%.*s%s%s", (int)lead, "",
+				    (int)n,
+				    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+				    shapes[k].mid, shapes[k].tail);
+				got = joined_tokens(b.data);
+				if (strcmp(got, shapes[k].want) != 0 &&
+				    fails++ < 20)
+					print_error("\"%s\": got \"%s\", want "
+						    "\"%s\"\n",
+					    b.data, got, shapes[k].want);
+				free(got);
+				if (!paths_agree(b.data, &fast, &ref) &&
+				    fails++ < 20)
+					print_error("\"%s\": fast \"%s\", "
+						    "reference \"%s\"\n",
+					    b.data, fast, ref);
+				free(fast);
+				free(ref);
+			}
+	buf_free(&b);
+	assert_int_equal(fails, 0);
+}
+
+/*
+ * A phrase's later tokens are first looked for in the union's bitmap of
+ * them (union_later): filters that join while others are live, later
+ * tokens that are prefixes by a short and a long head, whole later tokens,
+ * a phrase cut by the field's end, and a filter leaving.
+ */
+static struct match_filter *
+one_keyword(const char *kw)
+{
+	char *any[1], *cause = NULL;
+	struct match_filter *mf;
+
+	any[0] = (char *)kw;
+	mf = match_filter_new(any, 1, NULL, 0, NULL, 0, &cause);
+	assert_non_null(mf);
+	return mf;
+}
+
+static int
+passes(struct match_filter *mf, const char *text)
+{
+	struct match_text *mt;
+	int r;
+
+	mt = match_text_new(&text, 1);
+	r = match_filter_test(mf, mt);
+	match_text_free(mt);
+	return r;
+}
+
+static void
+test_union_later(void **state)
+{
+	struct match_filter *a, *b, *c, *d;
+
+	(void)state;
+	a = one_keyword("alpha beta");
+	assert_int_equal(passes(a, "x alpha beta y"), 1);
+	assert_int_equal(passes(a, "x alpha betas y"), 0);
+	assert_int_equal(passes(a, "x alpha"), 0);
+	/* Joins while a is live: its prefixes' heads, short and long. */
+	b = one_keyword("gamma del*");
+	c = one_keyword("gamma deltas*");
+	d = one_keyword("كوريا الشمال*");
+	assert_int_equal(passes(b, "gamma delta"), 1);
+	assert_int_equal(passes(b, "gamma del"), 1);
+	assert_int_equal(passes(b, "gamma de"), 0);
+	assert_int_equal(passes(b, "gamma alpha"), 0);
+	assert_int_equal(passes(c, "gamma deltasx"), 1);
+	assert_int_equal(passes(c, "gamma deltas"), 1);
+	assert_int_equal(passes(c, "gamma deltax"), 0);
+	assert_int_equal(passes(c, "gamma"), 0);
+	assert_int_equal(passes(d, "لكوريا الشمالية"), 1);
+	assert_int_equal(passes(d, "كوريا الشمال"), 1);
+	assert_int_equal(passes(d, "كوريا الجنوبية"), 0);
+	assert_int_equal(passes(a, "alpha beta gamma delta"), 1);
+	assert_int_equal(passes(b, "alpha beta gamma delta"), 1);
+	/* The prefix filters leave: a's whole later token still. */
+	match_filter_free(b);
+	match_filter_free(c);
+	match_filter_free(d);
+	assert_int_equal(passes(a, "alpha beta"), 1);
+	assert_int_equal(passes(a, "alpha betamax"), 0);
+	match_filter_free(a);
+}
+
+/*
  * Arabic words of one to nine letters (some that fold, some that do not)
  * and what may end them: the loop for words ended by one byte, and every
  * way out of it, against the reference.
@@ -2129,6 +2251,8 @@ main(void)
 	    cmocka_unit_test(test_fast_path_code_points),
 	    cmocka_unit_test(test_fast_path_pairs),
 	    cmocka_unit_test(test_fast_path_html),
+	    cmocka_unit_test(test_fast_path_long_tags),
+	    cmocka_unit_test(test_union_later),
 	    cmocka_unit_test(test_arabic_marks),
 	    cmocka_unit_test(test_fast_path_words),
 	    cmocka_unit_test(test_union_prefilter),
