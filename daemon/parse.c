@@ -3921,7 +3921,9 @@ parse_end_element(void *arg, const xmlChar *localname,
  * document itself: only UTF-8 that libxml2 reads without conversion, every
  * code point an XML Char and none of planes 15 and 16, raw or as a
  * reference; no DOCTYPE; markup it knows (tags, comments, CDATA sections,
- * PIs), with no '<' inside a tag. A run is text inside the root element
+ * PIs), with no '<' inside a tag, no "]]>" in text (libxml2 keeps it or
+ * drops some of the text before it, depending on whether it read that text
+ * a character at a time). A run is text inside the root element
  * without '<', '&', ']', '>' or CR (those stay libxml2's), with a byte of
  * 0x80 or more, at least runs_min bytes long and ended by markup or a
  * reference (so never cut by the end of the bytes).
@@ -3944,6 +3946,15 @@ parse_text_runs(int min)
 	else
 		runs_min = min == 0 ? 0 : min < RUNS_MIN_LEAST ? RUNS_MIN_LEAST :
 		    min;
+}
+
+/* Runs of the document libxml2 read last (parse_text_runs_count). */
+static size_t runs_last;
+
+size_t
+parse_text_runs_count(void)
+{
+	return runs_last;
 }
 
 static int
@@ -4207,6 +4218,8 @@ runs_text(struct pstate *st, const unsigned char *base, const unsigned char *p,
 				return -1;
 		} else if (*p == '\r' && p + 1 < end && p[1] == '\n')
 			p++;	/* CR LF is libxml2's, as one LF */
+		else if (*p == ']' && end - p >= 3 && p[1] == ']' && p[2] == '>')
+			return -1;
 		p++;
 	}
 }
@@ -4372,8 +4385,9 @@ runs_transform(struct pstate *st, const char *data, size_t *len,
 	char *w;
 
 	st->run_base = data;
-	if (runs_scan(st, data, *len, charset, (size_t)runs_threshold()) ==
-	    0)
+	runs_last = runs_scan(st, data, *len, charset,
+	    (size_t)runs_threshold());
+	if (runs_last == 0)
 		return data;
 	if (st->tdoc_size < *len) {
 		free(st->tdoc);

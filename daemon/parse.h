@@ -116,5 +116,7 @@ void parse_html_wide(int on);
  * off; a number: min, at least 10).
  */
 void parse_text_runs(int min);
+/* For tests: how many runs the last document libxml2 read had. */
+size_t parse_text_runs_count(void);
 
 #endif

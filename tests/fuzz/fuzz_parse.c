@@ -5,7 +5,9 @@
  * printed as `feedmux parse` would, so the HTML-to-text and JSON code runs
  * on whatever the parser let through. Each input is parsed twice, with and
  * without light kids (parse_light_kids), and the two outputs must be the
- * same bytes. HTML to text written as JSON in one pass
+ * same bytes; and a third time without text runs given to libxml2 as
+ * references (parse_text_runs: the first two give every run of 10 bytes
+ * or more, the least it takes, that way), the same bytes again. HTML to text written as JSON in one pass
  * (parse_html_text_json) must give what buf_add_json_utf8 makes of
  * parse_html_text's text, for every summary and content and for the input
  * itself when it is valid UTF-8, and the same with text copied 16 bytes at a
@@ -164,6 +166,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		ctx.url = "http://example-com.localhost/feeds/a/b.xml";
 	if (data[0] & 0x10)
 		ctx.content_location = "../c/";
+	parse_text_runs(10);
 	f = parse_feed((const char *)data + 1, len - 1, &ctx, &cause);
 	if (f != NULL)
 		check_feed(f);
@@ -184,6 +187,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	if (tree.len != b.len || memcmp(tree.data, b.data, b.len) != 0) {
 		fprintf(stderr, "fuzz_parse: light kids read\n%.*s\n"
 		    "the tree read\n%.*s\n", (int)b.len, b.data,
+		    (int)tree.len, tree.data);
+		abort();
+	}
+	parse_feed_free(f);
+	free(cause);
+
+	/* Every text run read by libxml2 itself: the same again. */
+	parse_text_runs(0);
+	f = parse_feed((const char *)data + 1, len - 1, &ctx, &cause);
+	parse_text_runs(-1);
+	buf_reset(&tree);
+	dump_feed(&tree, "fuzz", f, cause);
+	if (tree.len != b.len || memcmp(tree.data, b.data, b.len) != 0) {
+		fprintf(stderr, "fuzz_parse: text runs as references\n%.*s\n"
+		    "read by libxml2\n%.*s\n", (int)b.len, b.data,
 		    (int)tree.len, tree.data);
 		abort();
 	}
