@@ -4016,15 +4016,19 @@ runs_chars_ok(const unsigned char *p, const unsigned char *end)
 	long cp;
 
 	while (p < end) {
-		/* ASCII and two-byte sequences sixteen bytes at a time. */
+		/*
+		 * ASCII and two-byte sequences sixteen bytes at a time, the
+		 * next window from where this one's count stops (a sequence
+		 * cut by its end, mostly); others one at a time.
+		 */
 		while (end - p >= 16) {
 			n = text_span16(p, 0);
 			if ((ctl = runs_ctl16(p)) != 0 &&
 			    (size_t)__builtin_ctz(ctl) < n)
 				n = (size_t)__builtin_ctz(ctl);
-			p += n;
-			if (n < 16)
+			if (n == 0)
 				break;
+			p += n;
 		}
 		if (p == end)
 			break;
@@ -4139,8 +4143,8 @@ runs_add(struct pstate *st, const unsigned char *base, const unsigned char *a,
 }
 
 /*
- * The first byte of [p, end) that ends a run ('&', ']', '>', CR), or end;
- * *high set if a byte before it is 0x80 or more.
+ * The first byte of [p, end) that ends a run ('<', '&', ']', '>', CR), or
+ * end; *high set if a byte before it is 0x80 or more.
  */
 static inline const unsigned char *
 runs_stop(const unsigned char *p, const unsigned char *end, int *high)
@@ -4153,7 +4157,9 @@ runs_stop(const unsigned char *p, const unsigned char *end, int *high)
 		v = _mm_loadu_si128((const __m128i *)p);
 		hi = (unsigned)_mm_movemask_epi8(v);
 		stop = (unsigned)_mm_movemask_epi8(_mm_or_si128(
-		    _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('&')),
+		    _mm_or_si128(_mm_or_si128(
+		    _mm_cmpeq_epi8(v, _mm_set1_epi8('<')),
+		    _mm_cmpeq_epi8(v, _mm_set1_epi8('&'))),
 		    _mm_cmpeq_epi8(v, _mm_set1_epi8(']'))),
 		    _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('>')),
 		    _mm_cmpeq_epi8(v, _mm_set1_epi8('\r')))));
@@ -4169,17 +4175,20 @@ runs_stop(const unsigned char *p, const unsigned char *end, int *high)
 	for (; p < end; p++) {
 		if (*p >= 0x80)
 			*high = 1;
-		else if (*p == '&' || *p == ']' || *p == '>' || *p == '\r')
+		else if (*p == '<' || *p == '&' || *p == ']' || *p == '>' ||
+		    *p == '\r')
 			break;
 	}
 	return p;
 }
 
 /*
- * The runs of the text [p, end) of element content, end at a '<'. -1 when
- * a reference in it is not one the scanner knows.
+ * The runs of element content from p to the next '<', which it returns
+ * (end if there is none: a run there, which the bytes' end may have cut,
+ * stays). NULL when a reference in it is not one the scanner knows, or
+ * it holds "]]>".
  */
-static int
+static const unsigned char *
 runs_text(struct pstate *st, const unsigned char *base, const unsigned char *p,
     const unsigned char *end, size_t min)
 {
@@ -4190,10 +4199,12 @@ runs_text(struct pstate *st, const unsigned char *base, const unsigned char *p,
 		r = p;
 		high = 0;
 		p = runs_stop(p, end, &high);
+		if (p == end)
+			return end;
 		if (high && (size_t)(p - r) >= min && st->nruns < RUNS_MAX)
 			runs_add(st, base, r, p);
-		if (p == end)
-			return 0;
+		if (*p == '<')
+			return p;
 		if (*p == '&') {
 			/* &name; &#digits; &#xhex; and nothing else. */
 			p++;
@@ -4210,17 +4221,80 @@ runs_text(struct pstate *st, const unsigned char *base, const unsigned char *p,
 			} else {
 				if (p == end || !runs_name_start(*p) ||
 				    *p >= 0x80)
-					return -1;
+					return NULL;
 				for (r = p; p < end && runs_name_char(*p); p++)
 					;
 			}
 			if (p == r || p == end || *p != ';')
-				return -1;
+				return NULL;
 		} else if (*p == '\r' && p + 1 < end && p[1] == '\n')
 			p++;	/* CR LF is libxml2's, as one LF */
 		else if (*p == ']' && end - p >= 3 && p[1] == ']' && p[2] == '>')
-			return -1;
+			return NULL;
 		p++;
+	}
+}
+
+/*
+ * The first of '<', '>', '"', '\'' and '/' in [p, end) (the bytes that
+ * matter in a tag), or end.
+ */
+static inline const unsigned char *
+runs_tag_stop(const unsigned char *p, const unsigned char *end)
+{
+#ifdef __SSE2__
+	__m128i v;
+	unsigned stop;
+
+	for (; end - p >= 16; p += 16) {
+		v = _mm_loadu_si128((const __m128i *)p);
+		stop = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+		    _mm_or_si128(_mm_or_si128(
+		    _mm_cmpeq_epi8(v, _mm_set1_epi8('<')),
+		    _mm_cmpeq_epi8(v, _mm_set1_epi8('>'))),
+		    _mm_cmpeq_epi8(v, _mm_set1_epi8('"'))),
+		    _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\'')),
+		    _mm_cmpeq_epi8(v, _mm_set1_epi8('/')))));
+		if (stop != 0)
+			return p + __builtin_ctz(stop);
+	}
+#endif
+	for (; p < end; p++) {
+		if (*p == '<' || *p == '>' || *p == '"' || *p == '\'' ||
+		    *p == '/')
+			break;
+	}
+	return p;
+}
+
+/*
+ * The '>' that ends the tag at p ('<', then a name), quotes respected;
+ * end when the bytes end first, NULL for a '<' inside it (or a '/' not
+ * right before its '>', or a quote in an end tag).
+ */
+static const unsigned char *
+runs_tag_end(const unsigned char *p, const unsigned char *end, int endtag)
+{
+	const unsigned char *q;
+
+	for (p += 2;; p++) {
+		p = runs_tag_stop(p, end);
+		if (p == end || *p == '>')
+			return p;
+		if (*p == '<' || endtag)
+			return NULL;
+		if (*p == '/') {
+			if (p + 1 < end && p[1] != '>')
+				return NULL;
+			continue;
+		}
+		/* A quoted value, without '<'. */
+		if ((q = memchr(p + 1, *p, (size_t)(end - p - 1))) == NULL)
+			q = end;
+		if (memchr(p + 1, '<', (size_t)(q - p - 1)) != NULL)
+			return NULL;
+		if ((p = q) == end)
+			return end;
 	}
 }
 
@@ -4236,7 +4310,7 @@ runs_scan(struct pstate *st, const char *data, size_t len,
 	const unsigned char *p = d, *q;
 	char name[64];
 	long depth = 0;
-	int ended = 0, quote;
+	int ended = 0;
 
 	st->nruns = 0;
 	if (min == 0 || len < 4 || len > UINT32_MAX)
@@ -4270,11 +4344,15 @@ runs_scan(struct pstate *st, const char *data, size_t len,
 	while (p < end) {
 		if (*p != '<') {
 			/* Text: the tail, after the last markup, stays. */
-			if ((q = memchr(p, '<', (size_t)(end - p))) == NULL)
-				break;
-			if (depth > 0 && runs_text(st, d, p, q, min) < 0)
+			if (depth > 0)
+				q = runs_text(st, d, p, end, min);
+			else if ((q = memchr(p, '<', (size_t)(end - p))) ==
+			    NULL)
+				q = end;
+			if (q == NULL)
 				return st->nruns = 0;
-			p = q;
+			if ((p = q) == end)
+				break;
 			continue;
 		}
 		if (end - p < 3)
@@ -4310,12 +4388,9 @@ runs_scan(struct pstate *st, const char *data, size_t len,
 				return st->nruns = 0;
 			p = q + 2;
 		} else if (p[1] == '/') {
-			if (!runs_name_start(p[2]))
+			if (!runs_name_start(p[2]) ||
+			    (q = runs_tag_end(p, end, 1)) == NULL)
 				return st->nruns = 0;
-			for (q = p + 2; q < end && *q != '>'; q++) {
-				if (*q == '<' || *q == '"' || *q == '\'')
-					return st->nruns = 0;
-			}
 			if (q == end)
 				break;
 			if (--depth < 0)
@@ -4325,23 +4400,9 @@ runs_scan(struct pstate *st, const char *data, size_t len,
 			p = q + 1;
 		} else {
 			/* A start tag: its attribute values may hold '>'. */
-			if (ended || !runs_name_start(p[1]))
+			if (ended || !runs_name_start(p[1]) ||
+			    (q = runs_tag_end(p, end, 0)) == NULL)
 				return st->nruns = 0;
-			quote = 0;
-			for (q = p + 1; q < end; q++) {
-				if (*q == '<')
-					return st->nruns = 0;
-				if (quote != 0) {
-					if (*q == quote)
-						quote = 0;
-				} else if (*q == '"' || *q == '\'')
-					quote = *q;
-				else if (*q == '>')
-					break;
-				else if (*q == '/' && q + 1 < end &&
-				    q[1] != '>')
-					return st->nruns = 0;
-			}
 			if (q == end)
 				break;
 			if (q[-1] != '/')
