@@ -4003,6 +4003,64 @@ runs_ctl16(const unsigned char *p)
 #endif
 }
 
+#ifdef HTML_WIDE
+/*
+ * runs_chars_ok's first loop 32 bytes at a time, with AVX2: how many of
+ * the bytes from p (to end) are ASCII but C0 controls other than tab, LF
+ * and CR, or whole two-byte sequences but C0 and C1 (overlong); it stops
+ * where a window's count stops short (a sequence cut by the window's end
+ * starts the next one) and at the last 32 bytes.
+ */
+static __attribute__((target("avx2"))) size_t
+runs_span_wide(const unsigned char *p, const unsigned char *end)
+{
+	const unsigned char *q = p;
+	__m256i v;
+	unsigned hi, lead, cont, ctl, bad;
+	size_t n;
+
+	while (end - q >= 32) {
+		v = _mm256_loadu_si256((const __m256i *)q);
+		hi = (unsigned)_mm256_movemask_epi8(v);
+		/* Signed: bytes from 0x80 are below 0x20 too, hence ~hi. */
+		ctl = (unsigned)_mm256_movemask_epi8(_mm256_cmpgt_epi8(
+		    _mm256_set1_epi8(0x20), v)) & ~hi;
+		bad = 0;
+		if (ctl != 0)
+			bad = ctl & ~(unsigned)_mm256_movemask_epi8(
+			    _mm256_or_si256(
+			    _mm256_cmpeq_epi8(v, _mm256_set1_epi8('\t')),
+			    _mm256_or_si256(
+			    _mm256_cmpeq_epi8(v, _mm256_set1_epi8('\n')),
+			    _mm256_cmpeq_epi8(v, _mm256_set1_epi8('\r')))));
+		if (hi != 0) {
+			lead = (unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(
+			    _mm256_and_si256(v, _mm256_set1_epi8((char)0xe0)),
+			    _mm256_set1_epi8((char)0xc0)));
+			cont = (unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(
+			    _mm256_and_si256(v, _mm256_set1_epi8((char)0xc0)),
+			    _mm256_set1_epi8((char)0x80)));
+			bad |= (hi & ~lead & ~cont) |
+			    (unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(
+			    _mm256_and_si256(v, _mm256_set1_epi8((char)0xfe)),
+			    _mm256_set1_epi8((char)0xc0))) |
+			    (cont & ~(lead << 1)) | (lead & ~(cont >> 1));
+		}
+		if (bad == 0) {
+			q += 32;
+			continue;
+		}
+		if ((n = (size_t)__builtin_ctz(bad)) == 0)
+			break;
+		q += n;
+	}
+	return (size_t)(q - p);
+}
+
+/* Whether runs_span_wide may be used: the CPU has AVX2 (-1: not asked). */
+static int runs_wide = -1;
+#endif
+
 /*
  * Whether [p, end) is UTF-8 whose every code point is an XML Char (no C0
  * control but tab, LF and CR, no surrogate, U+FFFE or U+FFFF) below
@@ -4015,7 +4073,15 @@ runs_chars_ok(const unsigned char *p, const unsigned char *end)
 	size_t n;
 	long cp;
 
+#ifdef HTML_WIDE
+	if (runs_wide < 0)
+		runs_wide = __builtin_cpu_supports("avx2");
+#endif
 	while (p < end) {
+#ifdef HTML_WIDE
+		if (runs_wide)
+			p += runs_span_wide(p, end);
+#endif
 		/*
 		 * ASCII and two-byte sequences sixteen bytes at a time, the
 		 * next window from where this one's count stops (a sequence

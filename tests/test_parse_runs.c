@@ -410,6 +410,58 @@ test_runs_refused(void **state)
 	    "\xf3\xaf\xbf\xbf" AR "</title></item>" RSS_TAIL), 2);
 }
 
+/*
+ * A character the scanner refuses at every place in a long title (so in
+ * every position of the windows the check reads 32, 16 and 1 bytes at a
+ * time), among Arabic letters and ASCII.
+ */
+static void
+test_runs_refused_everywhere(void **state)
+{
+	static const char *bad[] = { "\x01", "\x1f", "\xef\xbf\xbe",
+		"\xf3\xb0\x80\x80", "\xf4\x80\x80\x80" };
+	static const char *mended[] = { "\x80", "\xc0\x80", "\xc1\xbf",
+		"\xd8", "\xe0\x80\x80", "\xed\xa0\x80", "\xf4\x90\x80\x80",
+		"\xff" };
+	static const char text[] = AR " abc " AR " " AR AR " d " AR;
+	struct buf b;
+	size_t i, k;
+
+	(void)state;
+	for (k = 0; k < nitems(bad); k++) {
+		for (i = 0; i <= sizeof text - 1; i++) {
+			/* Not inside a sequence. */
+			if (i < sizeof text - 1 &&
+			    (text[i] & 0xc0) == 0x80)
+				continue;
+			buf_init(&b);
+			buf_adds(&b, RSS_HEAD "<item><title>");
+			buf_add(&b, text, i);
+			buf_adds(&b, bad[k]);
+			buf_adds(&b, text + i);
+			buf_adds(&b, "</title></item>" RSS_TAIL);
+			assert_int_equal(both_ways_ct(b.data, b.len, NULL), 0);
+			buf_free(&b);
+		}
+	}
+	/* Bytes that are not UTF-8: read again mended; the same both ways. */
+	for (k = 0; k < nitems(mended); k++) {
+		for (i = 0; i <= sizeof text - 1; i++) {
+			buf_init(&b);
+			buf_adds(&b, RSS_HEAD "<item><title>");
+			buf_add(&b, text, i);
+			buf_adds(&b, mended[k]);
+			buf_adds(&b, text + i);
+			buf_adds(&b, "</title></item>" RSS_TAIL);
+			both_ways_ct(b.data, b.len, NULL);
+			buf_free(&b);
+		}
+	}
+	/* Without them: its runs. */
+	assert_int_equal(both_ways(RSS_HEAD "<item><title>" AR " abc " AR " "
+	    AR AR " d " AR "</title></item>" RSS_TAIL), 1);
+}
+
 /* A document read again mended (a bare '&'): its runs too. */
 static void
 test_runs_mended(void **state)
@@ -523,6 +575,7 @@ main(void)
 		cmocka_unit_test(test_runs_crlf),
 		cmocka_unit_test(test_runs_truncated),
 		cmocka_unit_test(test_runs_refused),
+		cmocka_unit_test(test_runs_refused_everywhere),
 		cmocka_unit_test(test_runs_mended),
 		cmocka_unit_test(test_runs_many),
 		cmocka_unit_test(test_runs_huge),
