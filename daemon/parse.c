@@ -281,8 +281,8 @@ struct pstate {
 	 * The text runs of the document libxml2 parses now, each given to it
 	 * as one character reference that names the run (see runs_find):
 	 * their bytes, at off and len in run_base, the document as it was.
-	 * The copy libxml2 reads is tdoc; nruns is 0 when it reads the
-	 * document itself.
+	 * The copy libxml2 reads is made a piece at a time in tdoc
+	 * (runs_piece); nruns is 0 when it reads the document itself.
 	 */
 	struct run {
 		uint32_t off, len;
@@ -4501,36 +4501,39 @@ runs_reference(char *w, size_t i)
 }
 
 /*
- * The document as libxml2 is to read it: a copy with the runs replaced,
- * in st->tdoc, or data itself (st->nruns 0).
+ * The next piece of the copy that libxml2 reads, the runs replaced: from
+ * *off in data and run *i on, at most PARSE_CHUNK bytes, in st->tdoc (so
+ * the copy never takes more memory than that). Returns its length.
  */
-static const char *
-runs_transform(struct pstate *st, const char *data, size_t *len,
-    const char *charset)
+static size_t
+runs_piece(struct pstate *st, const char *data, size_t len, size_t *off,
+    size_t *i)
 {
-	size_t i, off = 0, n = 0;
+	size_t n = 0, k, next;
 	char *w;
 
-	st->run_base = data;
-	runs_last = runs_scan(st, data, *len, charset,
-	    (size_t)runs_threshold());
-	if (runs_last == 0)
-		return data;
-	if (st->tdoc_size < *len) {
+	if (st->tdoc_size < PARSE_CHUNK) {
 		free(st->tdoc);
-		st->tdoc = xmalloc(*len);
-		st->tdoc_size = *len;
+		st->tdoc = xmalloc(PARSE_CHUNK);
+		st->tdoc_size = PARSE_CHUNK;
 	}
 	w = st->tdoc;
-	for (i = 0; i < st->nruns; i++) {
-		memcpy(w + n, data + off, st->runs[i].off - off);
-		n += st->runs[i].off - off;
-		n += runs_reference(w + n, i);
-		off = st->runs[i].off + st->runs[i].len;
+	while (*off < len && n < PARSE_CHUNK) {
+		if (*i < st->nruns && st->runs[*i].off == *off) {
+			if (PARSE_CHUNK - n < RUNS_MIN_LEAST)
+				break;
+			n += runs_reference(w + n, *i);
+			*off += st->runs[*i].len;
+			(*i)++;
+			continue;
+		}
+		next = *i < st->nruns ? st->runs[*i].off : len;
+		k = next - *off < PARSE_CHUNK - n ? next - *off : PARSE_CHUNK - n;
+		memcpy(w + n, data + *off, k);
+		n += k;
+		*off += k;
 	}
-	memcpy(w + n, data + off, *len - off);
-	*len = n + (*len - off);
-	return st->tdoc;
+	return n;
 }
 
 /*
@@ -4666,7 +4669,7 @@ document_push(struct pstate *st, const char *data, size_t len,
     const char *uri, const char *charset, int options)
 {
 	xmlParserCtxtPtr ctxt;
-	size_t off, n;
+	size_t off, n, roff = 0, ri = 0;
 	int i;
 
 	/*
@@ -4677,11 +4680,18 @@ document_push(struct pstate *st, const char *data, size_t len,
 	if ((ctxt = xmlCreatePushParserCtxt(NULL, NULL, NULL, 0, NULL)) ==
 	    NULL)
 		fatalx("xmlCreatePushParserCtxt");
-	/* Text runs as references, where the scanner is sure (runs_scan). */
-	data = runs_transform(st, data, &len, charset);
+	/*
+	 * Text runs as references, where the scanner is sure (runs_scan):
+	 * libxml2 reads a copy, made a piece at a time.
+	 */
+	st->run_base = data;
+	runs_last = runs_scan(st, data, len, charset,
+	    (size_t)runs_threshold());
+	n = st->nruns > 0 ? runs_piece(st, data, len, &roff, &ri) : len;
 	/* The first four bytes show a byte order mark or UTF-16/32. */
-	off = len < 4 ? len : 4;
-	xmlCtxtResetPush(ctxt, data, (int)off, uri, charset);
+	off = n < 4 ? n : 4;
+	xmlCtxtResetPush(ctxt, st->nruns > 0 ? st->tdoc : data, (int)off, uri,
+	    charset);
 	xmlCtxtUseOptions(ctxt, options);
 	ctxt->sax->getEntity = parse_get_entity;
 	ctxt->sax->startElementNs = parse_start_element;
@@ -4697,11 +4707,23 @@ document_push(struct pstate *st, const char *data, size_t len,
 	/* A new dictionary: its strings may be where the last one's were. */
 	memset(st->rule_memo, 0, sizeof st->rule_memo);
 	st->nodes = st->nitems = 0;
-	for (; off < len; off += n) {
-		n = len - off < PARSE_CHUNK ? len - off : PARSE_CHUNK;
-		if (xmlParseChunk(ctxt, data + off, (int)n, 0) != 0 &&
-		    ctxt->disableSAX)
-			break;
+	if (st->nruns > 0) {
+		for (;;) {
+			if (off < n && xmlParseChunk(ctxt, st->tdoc + off,
+			    (int)(n - off), 0) != 0 && ctxt->disableSAX)
+				break;
+			if (roff == len)
+				break;
+			n = runs_piece(st, data, len, &roff, &ri);
+			off = 0;
+		}
+	} else {
+		for (; off < len; off += n) {
+			n = len - off < PARSE_CHUNK ? len - off : PARSE_CHUNK;
+			if (xmlParseChunk(ctxt, data + off, (int)n, 0) != 0 &&
+			    ctxt->disableSAX)
+				break;
+		}
 	}
 	xmlParseChunk(ctxt, NULL, 0, 1);
 	/*
