@@ -12,6 +12,15 @@
  * the stack (see struct pstate and item_kid). Text comes out in the
  * conventions of parse.h: plain text collapsed, HTML as given, every
  * string valid UTF-8, "" turned into NULL.
+ *
+ * The bytes reach libxml2's push parser 256 KB at a time. In a UTF-8
+ * document that a scanner of ours (runs_scan) understands fully, each run
+ * of element text with bytes past ASCII is first replaced by a character
+ * reference to a private-use code point that names the run, and the
+ * handler of text (parse_characters) gives on the run's own bytes when the
+ * reference comes back: libxml2 2.9 reads such text a character at a time
+ * and a reference in one go. The copy is made 256 KB at a time; where the
+ * scanner is not sure, libxml2 reads the document itself.
  */
 #include <ctype.h>
 #include <limits.h>
@@ -187,6 +196,11 @@ enum kind {
 	K_BINARY,	/* anything else: base64 */
 };
 
+/* A run of text that libxml2 reads as a reference (see runs_scan). */
+struct run {
+	uint32_t off, len;
+};
+
 struct pstate {
 	xmlDocPtr doc;
 	enum ns bare;		/* what an element without namespace means */
@@ -284,9 +298,7 @@ struct pstate {
 	 * The copy libxml2 reads is made a piece at a time in tdoc
 	 * (runs_piece); nruns is 0 when it reads the document itself.
 	 */
-	struct run {
-		uint32_t off, len;
-	} *runs;
+	struct run *runs;
 	size_t nruns, runs_alloc;
 	const char *run_base;
 	char *tdoc;
@@ -3928,12 +3940,12 @@ parse_end_element(void *arg, const xmlChar *localname,
  * 0x80 or more, at least runs_min bytes long and ended by markup or a
  * reference (so never cut by the end of the bytes).
  */
-#define RUNS_MAX	 131068
-#define RUNS_PLANE15	 65534
+#define RUNS_MAX 131068
+#define RUNS_PLANE15 65534
 /* Runs shorter than this stay as they are (the reference costs more). */
 #define RUNS_MIN_DEFAULT 16
 /* The longest reference, "&#x10FFFD;": the copy is never longer. */
-#define RUNS_MIN_LEAST	 10
+#define RUNS_MIN_LEAST 10
 
 /* The shortest run replaced; 0: none (parse_text_runs, FEEDMUX_PARSE_RUNS). */
 static int runs_min = -1;
@@ -3941,11 +3953,9 @@ static int runs_min = -1;
 void
 parse_text_runs(int min)
 {
-	if (min < 0)
-		runs_min = -1;
-	else
-		runs_min = min == 0 ? 0 : min < RUNS_MIN_LEAST ? RUNS_MIN_LEAST :
-		    min;
+	if (min > 0 && min < RUNS_MIN_LEAST)
+		min = RUNS_MIN_LEAST;
+	runs_min = min < 0 ? -1 : min;
 }
 
 /* Runs of the document libxml2 read last (parse_text_runs_count). */
@@ -3970,8 +3980,13 @@ runs_threshold(void)
 		env = RUNS_MIN_DEFAULT;
 		if ((s = getenv("FEEDMUX_PARSE_RUNS")) != NULL && *s != '\0') {
 			v = strtol(s, NULL, 10);
-			env = v <= 0 ? 0 : v < RUNS_MIN_LEAST ? RUNS_MIN_LEAST :
-			    v > INT_MAX ? INT_MAX : (int)v;
+			if (v < 0)
+				v = 0;
+			else if (v > 0 && v < RUNS_MIN_LEAST)
+				v = RUNS_MIN_LEAST;
+			else if (v > INT_MAX)
+				v = INT_MAX;
+			env = (int)v;
 		}
 	}
 	return env;
@@ -3989,14 +4004,15 @@ runs_ctl16(const unsigned char *p)
 	unsigned ctl;
 
 	/* Signed: bytes from 0x80 are below 0x20 too, hence the mask. */
-	ctl = (unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(v,
-	    _mm_set1_epi8(0x20))) & ~(unsigned)_mm_movemask_epi8(v);
+	ctl = (unsigned)_mm_movemask_epi8(
+		  _mm_cmplt_epi8(v, _mm_set1_epi8(0x20))) &
+	      ~(unsigned)_mm_movemask_epi8(v);
 	if (ctl == 0)
 		return 0;
 	return ctl & ~(unsigned)_mm_movemask_epi8(_mm_or_si128(
-	    _mm_cmpeq_epi8(v, _mm_set1_epi8('\t')),
-	    _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\n')),
-	    _mm_cmpeq_epi8(v, _mm_set1_epi8('\r')))));
+			 _mm_cmpeq_epi8(v, _mm_set1_epi8('\t')),
+			 _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\n')),
+			     _mm_cmpeq_epi8(v, _mm_set1_epi8('\r')))));
 #else
 	(void)p;
 	return 0;
@@ -4023,16 +4039,18 @@ runs_span_wide(const unsigned char *p, const unsigned char *end)
 		v = _mm256_loadu_si256((const __m256i *)q);
 		hi = (unsigned)_mm256_movemask_epi8(v);
 		/* Signed: bytes from 0x80 are below 0x20 too, hence ~hi. */
-		ctl = (unsigned)_mm256_movemask_epi8(_mm256_cmpgt_epi8(
-		    _mm256_set1_epi8(0x20), v)) & ~hi;
+		ctl = (unsigned)_mm256_movemask_epi8(
+			  _mm256_cmpgt_epi8(_mm256_set1_epi8(0x20), v)) &
+		      ~hi;
 		bad = 0;
 		if (ctl != 0)
-			bad = ctl & ~(unsigned)_mm256_movemask_epi8(
-			    _mm256_or_si256(
-			    _mm256_cmpeq_epi8(v, _mm256_set1_epi8('\t')),
-			    _mm256_or_si256(
-			    _mm256_cmpeq_epi8(v, _mm256_set1_epi8('\n')),
-			    _mm256_cmpeq_epi8(v, _mm256_set1_epi8('\r')))));
+			bad = ctl &
+			      ~(unsigned)_mm256_movemask_epi8(_mm256_or_si256(
+				  _mm256_cmpeq_epi8(v, _mm256_set1_epi8('\t')),
+				  _mm256_or_si256(_mm256_cmpeq_epi8(v,
+						      _mm256_set1_epi8('\n')),
+				      _mm256_cmpeq_epi8(
+					  v, _mm256_set1_epi8('\r')))));
 		if (hi != 0) {
 			lead = (unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(
 			    _mm256_and_si256(v, _mm256_set1_epi8((char)0xe0)),
@@ -4041,10 +4059,11 @@ runs_span_wide(const unsigned char *p, const unsigned char *end)
 			    _mm256_and_si256(v, _mm256_set1_epi8((char)0xc0)),
 			    _mm256_set1_epi8((char)0x80)));
 			bad |= (hi & ~lead & ~cont) |
-			    (unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(
-			    _mm256_and_si256(v, _mm256_set1_epi8((char)0xfe)),
-			    _mm256_set1_epi8((char)0xc0))) |
-			    (cont & ~(lead << 1)) | (lead & ~(cont >> 1));
+			       (unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(
+				   _mm256_and_si256(
+				       v, _mm256_set1_epi8((char)0xfe)),
+				   _mm256_set1_epi8((char)0xc0))) |
+			       (cont & ~(lead << 1)) | (lead & ~(cont >> 1));
 		}
 		if (bad == 0) {
 			q += 32;
@@ -4132,7 +4151,8 @@ runs_high_reference(const unsigned char *p, const unsigned char *end)
 			for (p++; p < end; p++) {
 				if (*p >= '0' && *p <= '9')
 					d = *p - '0';
-				else if ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'f')
+				else if ((*p | 0x20) >= 'a' &&
+					 (*p | 0x20) <= 'f')
 					d = (*p | 0x20) - 'a' + 10;
 				else
 					break;
@@ -4153,11 +4173,11 @@ runs_high_reference(const unsigned char *p, const unsigned char *end)
 
 /* The first of three bytes a, b, c in a row in [p, end); NULL if none. */
 static const unsigned char *
-runs_find3(const unsigned char *p, const unsigned char *end, int a, int b,
-    int c)
+runs_find3(
+    const unsigned char *p, const unsigned char *end, int a, int b, int c)
 {
-	while (end - p >= 3 &&
-	    (p = memchr(p, a, (size_t)(end - p - 2))) != NULL) {
+	while (
+	    end - p >= 3 && (p = memchr(p, a, (size_t)(end - p - 2))) != NULL) {
 		if (p[1] == b && p[2] == c)
 			return p;
 		p++;
@@ -4170,7 +4190,7 @@ static int
 runs_doctype(const unsigned char *p, const unsigned char *end)
 {
 	while (end - p >= 9 &&
-	    (p = memchr(p, '<', (size_t)(end - p - 8))) != NULL) {
+	       (p = memchr(p, '<', (size_t)(end - p - 8))) != NULL) {
 		if (memcmp(p, "<!DOCTYPE", 9) == 0)
 			return 1;
 		p++;
@@ -4182,7 +4202,7 @@ static int
 runs_name_start(int c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
-	    c == ':' || c >= 0x80;
+	       c == ':' || c >= 0x80;
 }
 
 /* An entity name's bytes (ASCII only: others make the scanner give up). */
@@ -4190,8 +4210,8 @@ static int
 runs_name_char(int c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || c == '_' || c == ':' || c == '.' ||
-	    c == '-';
+	       (c >= '0' && c <= '9') || c == '_' || c == ':' || c == '.' ||
+	       c == '-';
 }
 
 static void
@@ -4200,8 +4220,8 @@ runs_add(struct pstate *st, const unsigned char *base, const unsigned char *a,
 {
 	if (st->nruns == st->runs_alloc) {
 		st->runs_alloc = st->runs_alloc == 0 ? 256 : st->runs_alloc * 2;
-		st->runs = xreallocarray(st->runs, st->runs_alloc,
-		    sizeof *st->runs);
+		st->runs =
+		    xreallocarray(st->runs, st->runs_alloc, sizeof *st->runs);
 	}
 	st->runs[st->nruns].off = (uint32_t)(a - base);
 	st->runs[st->nruns].len = (uint32_t)(b - a);
@@ -4223,12 +4243,12 @@ runs_stop(const unsigned char *p, const unsigned char *end, int *high)
 		v = _mm_loadu_si128((const __m128i *)p);
 		hi = (unsigned)_mm_movemask_epi8(v);
 		stop = (unsigned)_mm_movemask_epi8(_mm_or_si128(
-		    _mm_or_si128(_mm_or_si128(
-		    _mm_cmpeq_epi8(v, _mm_set1_epi8('<')),
-		    _mm_cmpeq_epi8(v, _mm_set1_epi8('&'))),
-		    _mm_cmpeq_epi8(v, _mm_set1_epi8(']'))),
+		    _mm_or_si128(
+			_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('<')),
+			    _mm_cmpeq_epi8(v, _mm_set1_epi8('&'))),
+			_mm_cmpeq_epi8(v, _mm_set1_epi8(']'))),
 		    _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('>')),
-		    _mm_cmpeq_epi8(v, _mm_set1_epi8('\r')))));
+			_mm_cmpeq_epi8(v, _mm_set1_epi8('\r')))));
 		if (stop != 0) {
 			if ((hi & (stop ^ (stop - 1))) != 0)
 				*high = 1;
@@ -4242,7 +4262,7 @@ runs_stop(const unsigned char *p, const unsigned char *end, int *high)
 		if (*p >= 0x80)
 			*high = 1;
 		else if (*p == '<' || *p == '&' || *p == ']' || *p == '>' ||
-		    *p == '\r')
+			 *p == '\r')
 			break;
 	}
 	return p;
@@ -4277,11 +4297,13 @@ runs_text(struct pstate *st, const unsigned char *base, const unsigned char *p,
 			if (p < end && *p == '#') {
 				p++;
 				if (p < end && *p == 'x') {
-					for (r = ++p; p < end && isxdigit(*p); p++)
+					for (r = ++p; p < end && isxdigit(*p);
+					     p++)
 						;
 				} else {
-					for (r = p; p < end && *p >= '0' &&
-					    *p <= '9'; p++)
+					for (r = p;
+					     p < end && *p >= '0' && *p <= '9';
+					     p++)
 						;
 				}
 			} else {
@@ -4294,8 +4316,9 @@ runs_text(struct pstate *st, const unsigned char *base, const unsigned char *p,
 			if (p == r || p == end || *p != ';')
 				return NULL;
 		} else if (*p == '\r' && p + 1 < end && p[1] == '\n')
-			p++;	/* CR LF is libxml2's, as one LF */
-		else if (*p == ']' && end - p >= 3 && p[1] == ']' && p[2] == '>')
+			p++; /* CR LF is libxml2's, as one LF */
+		else if (*p == ']' && end - p >= 3 && p[1] == ']' &&
+			 p[2] == '>')
 			return NULL;
 		p++;
 	}
@@ -4315,12 +4338,12 @@ runs_tag_stop(const unsigned char *p, const unsigned char *end)
 	for (; end - p >= 16; p += 16) {
 		v = _mm_loadu_si128((const __m128i *)p);
 		stop = (unsigned)_mm_movemask_epi8(_mm_or_si128(
-		    _mm_or_si128(_mm_or_si128(
-		    _mm_cmpeq_epi8(v, _mm_set1_epi8('<')),
-		    _mm_cmpeq_epi8(v, _mm_set1_epi8('>'))),
-		    _mm_cmpeq_epi8(v, _mm_set1_epi8('"'))),
+		    _mm_or_si128(
+			_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('<')),
+			    _mm_cmpeq_epi8(v, _mm_set1_epi8('>'))),
+			_mm_cmpeq_epi8(v, _mm_set1_epi8('"'))),
 		    _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\'')),
-		    _mm_cmpeq_epi8(v, _mm_set1_epi8('/')))));
+			_mm_cmpeq_epi8(v, _mm_set1_epi8('/')))));
 		if (stop != 0)
 			return p + __builtin_ctz(stop);
 	}
@@ -4369,8 +4392,8 @@ runs_tag_end(const unsigned char *p, const unsigned char *end, int endtag)
  * charset; 0 when there are none or the scanner gives up.
  */
 static size_t
-runs_scan(struct pstate *st, const char *data, size_t len,
-    const char *charset, size_t min)
+runs_scan(struct pstate *st, const char *data, size_t len, const char *charset,
+    size_t min)
 {
 	const unsigned char *d = (const unsigned char *)data, *end = d + len;
 	const unsigned char *p = d, *q;
@@ -4396,13 +4419,14 @@ runs_scan(struct pstate *st, const char *data, size_t len,
 	/* An XML declaration: its encoding, if any, is UTF-8. */
 	if (end - p >= 5 && memcmp(p, "<?xml", 5) == 0) {
 		for (q = p; q + 1 < end && q - p < 512 &&
-		    !(q[0] == '?' && q[1] == '>'); q++)
+			    !(q[0] == '?' && q[1] == '>');
+		     q++)
 			;
 		if (q + 1 >= end || q - p >= 512)
 			return 0;
 		if (runs_find3(p, q, 'e', 'n', 'c') != NULL &&
 		    (!declared_encoding(data, len, name, sizeof name) ||
-		    strcasecmp(name, "utf-8") != 0))
+			strcasecmp(name, "utf-8") != 0))
 			return 0;
 	}
 	if (!runs_chars_ok(d, end) || runs_high_reference(d, end))
@@ -4413,7 +4437,7 @@ runs_scan(struct pstate *st, const char *data, size_t len,
 			if (depth > 0)
 				q = runs_text(st, d, p, end, min);
 			else if ((q = memchr(p, '<', (size_t)(end - p))) ==
-			    NULL)
+				 NULL)
 				q = end;
 			if (q == NULL)
 				return st->nruns = 0;
@@ -4429,13 +4453,13 @@ runs_scan(struct pstate *st, const char *data, size_t len,
 				if (end - p < 6 || p[4] == '>' ||
 				    (p[4] == '-' && p[5] == '>'))
 					return st->nruns = 0;
-				if ((q = runs_find3(p + 4, end, '-', '-',
-				    '>')) == NULL)
+				if ((q = runs_find3(
+					 p + 4, end, '-', '-', '>')) == NULL)
 					break;
 			} else if (end - p >= 9 &&
-			    memcmp(p + 2, "[CDATA[", 7) == 0) {
-				if ((q = runs_find3(p + 9, end, ']', ']',
-				    '>')) == NULL)
+				   memcmp(p + 2, "[CDATA[", 7) == 0) {
+				if ((q = runs_find3(
+					 p + 9, end, ']', ']', '>')) == NULL)
 					break;
 			} else
 				return st->nruns = 0; /* a DOCTYPE, or what? */
@@ -4445,8 +4469,8 @@ runs_scan(struct pstate *st, const char *data, size_t len,
 		} else if (p[1] == '?') {
 			if (p[2] == '>')
 				return st->nruns = 0;
-			for (q = p + 2; q + 1 < end &&
-			    !(q[0] == '?' && q[1] == '>'); q++)
+			for (q = p + 2;
+			     q + 1 < end && !(q[0] == '?' && q[1] == '>'); q++)
 				;
 			if (q + 1 >= end)
 				break;
@@ -4506,8 +4530,8 @@ runs_reference(char *w, size_t i)
  * the copy never takes more memory than that). Returns its length.
  */
 static size_t
-runs_piece(struct pstate *st, const char *data, size_t len, size_t *off,
-    size_t *i)
+runs_piece(
+    struct pstate *st, const char *data, size_t len, size_t *off, size_t *i)
 {
 	size_t n = 0, k, next;
 	char *w;
@@ -4528,7 +4552,8 @@ runs_piece(struct pstate *st, const char *data, size_t len, size_t *off,
 			continue;
 		}
 		next = *i < st->nruns ? st->runs[*i].off : len;
-		k = next - *off < PARSE_CHUNK - n ? next - *off : PARSE_CHUNK - n;
+		k = next - *off < PARSE_CHUNK - n ? next - *off
+						  : PARSE_CHUNK - n;
 		memcpy(w + n, data + *off, k);
 		n += k;
 		*off += k;
@@ -4548,8 +4573,8 @@ runs_find(struct pstate *st, const xmlChar *ch, const char **s, size_t *n)
 	if ((ch[0] != 0xf3 || ch[1] < 0xb0) && (ch[0] != 0xf4 || ch[1] >= 0x90))
 		return 0;
 	cp = ((unsigned long)(ch[0] & 0x07) << 18) |
-	    ((unsigned long)(ch[1] & 0x3f) << 12) |
-	    ((unsigned long)(ch[2] & 0x3f) << 6) | (ch[3] & 0x3f);
+	     ((unsigned long)(ch[1] & 0x3f) << 12) |
+	     ((unsigned long)(ch[2] & 0x3f) << 6) | (ch[3] & 0x3f);
 	if (cp >= 0x100000)
 		i = cp - 0x100000 + RUNS_PLANE15;
 	else if (cp - 0xf0000 < RUNS_PLANE15)
@@ -4685,13 +4710,12 @@ document_push(struct pstate *st, const char *data, size_t len,
 	 * libxml2 reads a copy, made a piece at a time.
 	 */
 	st->run_base = data;
-	runs_last = runs_scan(st, data, len, charset,
-	    (size_t)runs_threshold());
+	runs_last = runs_scan(st, data, len, charset, (size_t)runs_threshold());
 	n = st->nruns > 0 ? runs_piece(st, data, len, &roff, &ri) : len;
 	/* The first four bytes show a byte order mark or UTF-16/32. */
 	off = n < 4 ? n : 4;
-	xmlCtxtResetPush(ctxt, st->nruns > 0 ? st->tdoc : data, (int)off, uri,
-	    charset);
+	xmlCtxtResetPush(
+	    ctxt, st->nruns > 0 ? st->tdoc : data, (int)off, uri, charset);
 	xmlCtxtUseOptions(ctxt, options);
 	ctxt->sax->getEntity = parse_get_entity;
 	ctxt->sax->startElementNs = parse_start_element;
@@ -4709,8 +4733,10 @@ document_push(struct pstate *st, const char *data, size_t len,
 	st->nodes = st->nitems = 0;
 	if (st->nruns > 0) {
 		for (;;) {
-			if (off < n && xmlParseChunk(ctxt, st->tdoc + off,
-			    (int)(n - off), 0) != 0 && ctxt->disableSAX)
+			if (off < n &&
+			    xmlParseChunk(
+				ctxt, st->tdoc + off, (int)(n - off), 0) != 0 &&
+			    ctxt->disableSAX)
 				break;
 			if (roff == len)
 				break;

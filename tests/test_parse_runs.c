@@ -30,8 +30,8 @@
 
 /* One parse, as `feedmux parse` prints it; *nruns: the runs replaced. */
 static char *
-parse_dump(const char *doc, size_t len, const char *ctype, int min,
-    size_t *nruns)
+parse_dump(
+    const char *doc, size_t len, const char *ctype, int min, size_t *nruns)
 {
 	struct parse_context ctx;
 	struct feed *f;
@@ -130,11 +130,11 @@ test_runs_places(void **state)
 static void
 test_runs_references(void **state)
 {
-	static const char doc[] = RSS_HEAD
-	    "<item><title>&amp;" AR "&lt;" AR "&#65;" AR "&#x42;" AR
-	    "&nbsp;" AR "&#x10000;" AR "</title>"
-	    "<description>&lt;p&gt;" AR "&lt;/p&gt;</description>"
-	    "</item>" RSS_TAIL;
+	static const char doc[] =
+	    RSS_HEAD "<item><title>&amp;" AR "&lt;" AR "&#65;" AR "&#x42;" AR
+		     "&nbsp;" AR "&#x10000;" AR "</title>"
+		     "<description>&lt;p&gt;" AR "&lt;/p&gt;</description>"
+		     "</item>" RSS_TAIL;
 	struct feed *f;
 	size_t n;
 
@@ -142,8 +142,7 @@ test_runs_references(void **state)
 	assert_int_equal(both_ways(doc), 7);
 	f = parse_runs(doc, sizeof doc - 1, &n);
 	assert_string_equal(f->items[0].title,
-	    "&" AR "<" AR "A" AR "B" AR "\xc2\xa0" AR
-	    "\xf0\x90\x80\x80" AR);
+	    "&" AR "<" AR "A" AR "B" AR "\xc2\xa0" AR "\xf0\x90\x80\x80" AR);
 	assert_string_equal(f->items[0].summary, "<p>" AR "</p>");
 	parse_feed_free(f);
 
@@ -153,30 +152,39 @@ test_runs_references(void **state)
 	 * "&amp;" (amp_repair), and that copy has its runs.
 	 */
 	assert_int_equal(both_ways(RSS_HEAD "<item><title>" AR "&#X41;" AR
-	    "</title></item>" RSS_TAIL), 2);
+					    "</title></item>" RSS_TAIL),
+	    2);
 	assert_int_equal(both_ways(RSS_HEAD "<item><title>" AR "& " AR
-	    "</title></item>" RSS_TAIL), 2);
+					    "</title></item>" RSS_TAIL),
+	    2);
 	assert_int_equal(both_ways(RSS_HEAD "<item><title>" AR "&amp" AR
-	    "</title></item>" RSS_TAIL), 2);
+					    "</title></item>" RSS_TAIL),
+	    2);
 	assert_int_equal(both_ways(RSS_HEAD "<item><title>" AR "&#;" AR
-	    "</title></item>" RSS_TAIL), 2);
+					    "</title></item>" RSS_TAIL),
+	    2);
 	/* Names libxml2 takes (undefined: no second read); not the scanner. */
-	assert_int_equal(both_ways(RSS_HEAD "<item><title>" AR
-	    "&\xd8\xb9;" AR "</title></item>" RSS_TAIL), 0);
-	assert_int_equal(both_ways(RSS_HEAD "<item><title>" AR
-	    "&a\xd8\xb9;" AR "</title></item>" RSS_TAIL), 0);
+	assert_int_equal(both_ways(RSS_HEAD "<item><title>" AR "&\xd8\xb9;" AR
+					    "</title></item>" RSS_TAIL),
+	    0);
+	assert_int_equal(both_ways(RSS_HEAD "<item><title>" AR "&a\xd8\xb9;" AR
+					    "</title></item>" RSS_TAIL),
+	    0);
 	/* Undefined entity, and a character reference that is no Char. */
-	assert_int_equal(both_ways(RSS_HEAD "<item><title>" AR "&nosuch;" AR
-	    "&#1;" AR "</title></item>" RSS_TAIL), 3);
+	assert_int_equal(
+	    both_ways(RSS_HEAD "<item><title>" AR "&nosuch;" AR "&#1;" AR
+			       "</title></item>" RSS_TAIL),
+	    3);
 }
 
 /* CDATA, comments and PIs: around runs, and holding what looks like runs. */
 static void
 test_runs_markup(void **state)
 {
-	static const char doc[] = "<?xml version=\"1.0\"?>\n"
-	    "<?pi " AR " <b> ?>" RSS_HEAD
-	    "<!-- " AR " <title>" AR "</title> -->"
+	static const char doc[] =
+	    "<?xml version=\"1.0\"?>\n"
+	    "<?pi " AR " <b> ?>" RSS_HEAD "<!-- " AR " <title>" AR
+	    "</title> -->"
 	    "<item><title>" AR "<![CDATA[" AR "<b>]]>" AR "<!--c-->" AR
 	    "<?p " AR "?>" AR "</title>"
 	    "<description><![CDATA[<p>" AR "</p>]]></description>"
@@ -192,16 +200,23 @@ test_runs_markup(void **state)
 	parse_feed_free(f);
 	/* Comments and PIs libxml2 might end early; "<!" of any other kind. */
 	assert_int_equal(both_ways(RSS_HEAD "<item><title>" AR "<!-->" AR
-	    "--></title></item>" RSS_TAIL), 0);
+					    "--></title></item>" RSS_TAIL),
+	    0);
 	assert_int_equal(both_ways(RSS_HEAD "<item><title>" AR "<!--->" AR
-	    "--></title></item>" RSS_TAIL), 0);
+					    "--></title></item>" RSS_TAIL),
+	    0);
 	assert_int_equal(both_ways(RSS_HEAD "<item><title>" AR "<?>" AR
-	    "?></title></item>" RSS_TAIL), 0);
+					    "?></title></item>" RSS_TAIL),
+	    0);
 	assert_int_equal(both_ways(RSS_HEAD "<item><title>" AR "<!ELEMENT>" AR
-	    "</title></item>" RSS_TAIL), 0);
+					    "</title></item>" RSS_TAIL),
+	    0);
 	/* Comments with "--" in them, an XML declaration later on. */
-	assert_int_equal(both_ways(RSS_HEAD "<item><title>" AR "<!-- a -- b -->"
-	    AR "<?xml version=\"1.0\"?>" AR "</title></item>" RSS_TAIL), 3);
+	assert_int_equal(
+	    both_ways(RSS_HEAD "<item><title>" AR "<!-- a -- b -->" AR
+			       "<?xml version=\"1.0\"?>" AR
+			       "</title></item>" RSS_TAIL),
+	    3);
 }
 
 /* Attribute values with '>' and quotes; self-closing and nested tags. */
@@ -213,8 +228,10 @@ test_runs_tags(void **state)
 	    "<title type='text' a=\"x>y\" b='\">'>" AR "</title>"
 	    "<entry><id>i</id><link href=\"h>'\"/>"
 	    "<title type=\"html\">" AR "&lt;b&gt;</title>"
-	    "<content type=\"xhtml\"><div xmlns=\"http://www.w3.org/1999/xhtml\">"
-	    "<p class='c>'>" AR "<br/>" AR "<span><i>" AR "</i>" AR "</span></p>"
+	    "<content type=\"xhtml\"><div "
+	    "xmlns=\"http://www.w3.org/1999/xhtml\">"
+	    "<p class='c>'>" AR "<br/>" AR "<span><i>" AR "</i>" AR
+	    "</span></p>"
 	    "</div></content>"
 	    "<summary  type = \"text\" >" AR "</summary ></entry></feed>";
 	struct feed *f;
@@ -232,22 +249,30 @@ test_runs_tags(void **state)
 	parse_feed_free(f);
 	/* '<' inside a tag, quoted or not; a '/' that ends nothing. */
 	assert_int_equal(both_ways(RSS_HEAD "<item a=\"<\"><title>" AR
-	    "</title></item>" RSS_TAIL), 0);
+					    "</title></item>" RSS_TAIL),
+	    0);
 	assert_int_equal(both_ways(RSS_HEAD "<item a<b><title>" AR
-	    "</title></item>" RSS_TAIL), 0);
-	assert_int_equal(both_ways(RSS_HEAD "<item/ ><title>" AR
-	    "</title></item>" RSS_TAIL), 0);
+					    "</title></item>" RSS_TAIL),
+	    0);
+	assert_int_equal(
+	    both_ways(RSS_HEAD "<item/ ><title>" AR "</title></item>" RSS_TAIL),
+	    0);
 	assert_int_equal(both_ways(RSS_HEAD "<item><title>" AR
-	    "</title x=\"1\"></item>" RSS_TAIL), 0);
+					    "</title x=\"1\"></item>" RSS_TAIL),
+	    0);
 	assert_int_equal(both_ways(RSS_HEAD "<item><title>" AR "< x" AR
-	    "</title></item>" RSS_TAIL), 0);
+					    "</title></item>" RSS_TAIL),
+	    0);
 	/* Tags libxml2 reads otherwise than the scanner, as text. */
 	assert_int_equal(both_ways(RSS_HEAD "<item><title a=b>" AR
-	    "</title><category c \"d\">" AR "</category></item>" RSS_TAIL),
+					    "</title><category c \"d\">" AR
+					    "</category></item>" RSS_TAIL),
 	    2);
 	/* More end tags than start tags. */
-	assert_int_equal(both_ways(RSS_HEAD "<item><title>" AR
-	    "</title></item>" RSS_TAIL "</x>" AR "<y>"), 0);
+	assert_int_equal(
+	    both_ways(RSS_HEAD "<item><title>" AR "</title></item>" RSS_TAIL
+			       "</x>" AR "<y>"),
+	    0);
 }
 
 /* Text before and after the root is never touched. */
@@ -255,29 +280,34 @@ static void
 test_runs_outside_root(void **state)
 {
 	(void)state;
-	assert_int_equal(both_ways(AR "<rss><channel><title>" AR
-	    "</title></channel></rss>"), 1);
+	assert_int_equal(
+	    both_ways(AR "<rss><channel><title>" AR "</title></channel></rss>"),
+	    1);
 	assert_int_equal(both_ways("<rss><channel><title>" AR
-	    "</title></channel></rss>" AR "<!-- -->"), 1);
+				   "</title></channel></rss>" AR "<!-- -->"),
+	    1);
 	assert_int_equal(both_ways("<rss><channel><title>t</title>"
-	    "</channel></rss>" AR "\n" AR "<!-- -->"), 0);
+				   "</channel></rss>" AR "\n" AR "<!-- -->"),
+	    0);
 	/* A second root. */
 	assert_int_equal(both_ways("<rss><channel><title>t</title>"
-	    "</channel></rss><rss>" AR "</rss>"), 0);
+				   "</channel></rss><rss>" AR "</rss>"),
+	    0);
 	assert_int_equal(both_ways("<rss/><rss>" AR "</rss>"), 0);
 	/* White space and text right inside the root and channel. */
-	assert_int_equal(both_ways("<rss>" AR "<channel>\n " AR "\n<title>"
-	    AR "</title>" AR "</channel>" AR "</rss>"), 5);
+	assert_int_equal(both_ways("<rss>" AR "<channel>\n " AR "\n<title>" AR
+				   "</title>" AR "</channel>" AR "</rss>"),
+	    5);
 }
 
 /* CR and LF stay libxml2's: CR LF as one LF, a lone CR as LF. */
 static void
 test_runs_crlf(void **state)
 {
-	static const char doc[] = RSS_HEAD
-	    "<item><title>" AR "\r\n" AR "\r" AR "\n\r\n" AR "</title>"
-	    "<description>\r\n" AR "\r\n\r\n" AR "\r</description></item>"
-	    RSS_TAIL;
+	static const char doc[] =
+	    RSS_HEAD "<item><title>" AR "\r\n" AR "\r" AR "\n\r\n" AR "</title>"
+		     "<description>\r\n" AR "\r\n\r\n" AR
+		     "\r</description></item>" RSS_TAIL;
 	struct feed *f;
 	size_t n;
 
@@ -288,17 +318,22 @@ test_runs_crlf(void **state)
 	assert_string_equal(f->items[0].summary, AR "\n\n" AR);
 	parse_feed_free(f);
 	/* ']' and '>' end runs. */
-	assert_int_equal(both_ways(RSS_HEAD "<item><title>" AR "]" AR "]>" AR
-	    ">" AR "]]" AR "></title></item>" RSS_TAIL), 5);
+	assert_int_equal(
+	    both_ways(RSS_HEAD "<item><title>" AR "]" AR "]>" AR ">" AR "]]" AR
+			       "></title></item>" RSS_TAIL),
+	    5);
 	/*
 	 * "]]>" in text is an error, and libxml2 keeps it or drops a ']'
 	 * and the ASCII text before it in the same stretch, depending on
 	 * whether a byte past ASCII came first there: the scanner gives up.
 	 */
-	assert_int_equal(both_ways(RSS_HEAD "<item><title>" AR "]]>" AR "]"
-	    AR "]>" AR "></title></item>" RSS_TAIL), 0);
+	assert_int_equal(
+	    both_ways(RSS_HEAD "<item><title>" AR "]]>" AR "]" AR "]>" AR
+			       "></title></item>" RSS_TAIL),
+	    0);
 	assert_int_equal(both_ways(RSS_HEAD "<item><title>" AR "ab]]>"
-	    "</title></item>" RSS_TAIL), 0);
+					    "</title></item>" RSS_TAIL),
+	    0);
 }
 
 /* Truncated documents, one cut inside a run. */
@@ -322,92 +357,131 @@ test_runs_truncated(void **state)
 	assert_int_equal(max, 6);
 	/* Cut inside a run: the run is the tail, left alone. */
 	assert_int_equal(both_ways(RSS_HEAD "<item><title>" AR "</title>"
-	    "<description>" AR), 1);
+					    "<description>" AR),
+	    1);
 }
 
 /* What the scanner refuses: DOCTYPE, encodings, bad or odd characters. */
 static void
 test_runs_refused(void **state)
 {
-	static const char body[] = RSS_HEAD "<item><title>" AR
-	    "</title></item>" RSS_TAIL;
+	static const char body[] =
+	    RSS_HEAD "<item><title>" AR "</title></item>" RSS_TAIL;
 	char doc[512];
 
 	(void)state;
 	assert_int_equal(both_ways(body), 1);
 	/* DOCTYPE, and its text inside a comment, CDATA or PI. */
-	assert_int_equal(both_ways("<!DOCTYPE rss>" RSS_HEAD "<item><title>"
-	    AR "</title></item>" RSS_TAIL), 0);
-	assert_int_equal(both_ways("<!DOCTYPE rss [<!ENTITY e \"" AR "\">]>"
-	    RSS_HEAD "<item><title>" AR "&e;</title></item>" RSS_TAIL), 0);
-	assert_int_equal(both_ways(RSS_HEAD "<!-- <!DOCTYPE x> --><item><title>"
-	    AR "</title></item>" RSS_TAIL), 0);
-	assert_int_equal(both_ways(RSS_HEAD "<item><title>" AR
-	    "<![CDATA[<!DOCTYPE x>]]></title></item>" RSS_TAIL), 0);
+	assert_int_equal(both_ways("<!DOCTYPE rss>" RSS_HEAD "<item><title>" AR
+				   "</title></item>" RSS_TAIL),
+	    0);
+	assert_int_equal(
+	    both_ways("<!DOCTYPE rss [<!ENTITY e \"" AR "\">]>" RSS_HEAD
+		      "<item><title>" AR "&e;</title></item>" RSS_TAIL),
+	    0);
+	assert_int_equal(
+	    both_ways(RSS_HEAD "<!-- <!DOCTYPE x> --><item><title>" AR
+			       "</title></item>" RSS_TAIL),
+	    0);
+	assert_int_equal(
+	    both_ways(
+		RSS_HEAD "<item><title>" AR
+			 "<![CDATA[<!DOCTYPE x>]]></title></item>" RSS_TAIL),
+	    0);
 	/* A UTF-8 BOM is fine; UTF-16 is not UTF-8. */
 	snprintf(doc, sizeof doc, "\xef\xbb\xbf%s", body);
 	assert_int_equal(both_ways(doc), 1);
-	snprintf(doc, sizeof doc, "\xef\xbb\xbf<?xml version=\"1.0\" "
-	    "encoding=\"UTF-8\"?>%s", body);
+	snprintf(doc, sizeof doc,
+	    "\xef\xbb\xbf<?xml version=\"1.0\" "
+	    "encoding=\"UTF-8\"?>%s",
+	    body);
 	assert_int_equal(both_ways(doc), 1);
 	assert_int_equal(both_ways_ct("\xff\xfe<\0r\0s\0s\0>\0", 10, NULL), 0);
 	/* Declared ISO-8859-6 (these bytes read as it, or as UTF-8). */
-	snprintf(doc, sizeof doc, "<?xml version=\"1.0\" "
-	    "encoding=\"ISO-8859-6\"?>%s", body);
+	snprintf(doc, sizeof doc,
+	    "<?xml version=\"1.0\" "
+	    "encoding=\"ISO-8859-6\"?>%s",
+	    body);
 	assert_int_equal(both_ways(doc), 0);
-	snprintf(doc, sizeof doc, "<?xml version=\"1.0\" "
-	    "encoding=\"utf-8\"?>%s", body);
+	snprintf(doc, sizeof doc,
+	    "<?xml version=\"1.0\" "
+	    "encoding=\"utf-8\"?>%s",
+	    body);
 	assert_int_equal(both_ways(doc), 1);
 	/* The HTTP charset: UTF-8 or nothing. */
-	assert_int_equal(both_ways_ct(body, strlen(body),
-	    "text/xml; charset=UTF-8"), 1);
-	assert_int_equal(both_ways_ct(body, strlen(body),
-	    "text/xml; charset=iso-8859-6"), 0);
-	assert_int_equal(both_ways_ct(body, strlen(body),
-	    "text/xml; charset=windows-1256"), 0);
+	assert_int_equal(
+	    both_ways_ct(body, strlen(body), "text/xml; charset=UTF-8"), 1);
+	assert_int_equal(
+	    both_ways_ct(body, strlen(body), "text/xml; charset=iso-8859-6"),
+	    0);
+	assert_int_equal(
+	    both_ways_ct(body, strlen(body), "text/xml; charset=windows-1256"),
+	    0);
 	/*
 	 * Invalid UTF-8 anywhere: libxml2 stops there, and the document is
 	 * read again with U+FFFD for each bad byte (utf8_mend), a copy whose
 	 * runs may go as references.
 	 */
 	assert_int_equal(both_ways(RSS_HEAD "<item><title>" AR "\xd8"
-	    "</title></item>" RSS_TAIL), 1);
+					    "</title></item>" RSS_TAIL),
+	    1);
 	assert_int_equal(both_ways(RSS_HEAD "<!-- \xff --><item><title>" AR
-	    "</title></item>" RSS_TAIL), 1);
+					    "</title></item>" RSS_TAIL),
+	    1);
 	/* Not a single valid sequence: windows-1252, no runs. */
-	assert_int_equal(both_ways(RSS_HEAD "<item><title>\xe1\xe1\xe1\xe1"
-	    "\xe1\xe1\xe1\xe1\xe1\xe1\xe1\xe1</title></item>" RSS_TAIL), 0);
+	assert_int_equal(
+	    both_ways(RSS_HEAD
+		"<item><title>\xe1\xe1\xe1\xe1"
+		"\xe1\xe1\xe1\xe1\xe1\xe1\xe1\xe1</title></item>" RSS_TAIL),
+	    0);
 	/* A C0 control, U+FFFE, U+FFFF, a surrogate. */
 	assert_int_equal(both_ways(RSS_HEAD "<item><title>" AR "\x01"
-	    "</title></item>" RSS_TAIL), 0);
+					    "</title></item>" RSS_TAIL),
+	    0);
 	assert_int_equal(both_ways(RSS_HEAD "<item><title>" AR "\xef\xbf\xbe"
-	    "</title></item>" RSS_TAIL), 0);
+					    "</title></item>" RSS_TAIL),
+	    0);
 	assert_int_equal(both_ways(RSS_HEAD "<item><title>" AR "\xef\xbf\xbf"
-	    "</title></item>" RSS_TAIL), 0);
+					    "</title></item>" RSS_TAIL),
+	    0);
 	/* A surrogate is not UTF-8: mended, as above. */
 	assert_int_equal(both_ways(RSS_HEAD "<item><title>" AR "\xed\xa0\x80"
-	    "</title></item>" RSS_TAIL), 1);
+					    "</title></item>" RSS_TAIL),
+	    1);
 	/* Tab, LF, CR, DEL and C1 controls are Chars. */
-	assert_int_equal(both_ways(RSS_HEAD "<item><title>" AR "\t\x7f\xc2\x85"
-	    AR "</title></item>" RSS_TAIL), 1);
+	assert_int_equal(
+	    both_ways(RSS_HEAD "<item><title>" AR "\t\x7f\xc2\x85" AR
+			       "</title></item>" RSS_TAIL),
+	    1);
 	/* Planes 15 and 16, raw and as references, anywhere. */
-	assert_int_equal(both_ways(RSS_HEAD "<item><title>" AR "\xf3\xb0\x80\x80"
-	    "</title></item>" RSS_TAIL), 0);
-	assert_int_equal(both_ways(RSS_HEAD "<item><title>" AR "\xf4\x8f\xbf\xbd"
-	    "</title></item>" RSS_TAIL), 0);
+	assert_int_equal(
+	    both_ways(RSS_HEAD "<item><title>" AR "\xf3\xb0\x80\x80"
+			       "</title></item>" RSS_TAIL),
+	    0);
+	assert_int_equal(
+	    both_ways(RSS_HEAD "<item><title>" AR "\xf4\x8f\xbf\xbd"
+			       "</title></item>" RSS_TAIL),
+	    0);
 	assert_int_equal(both_ways(RSS_HEAD "<item><title>" AR "&#xF0000;"
-	    "</title></item>" RSS_TAIL), 0);
+					    "</title></item>" RSS_TAIL),
+	    0);
 	assert_int_equal(both_ways(RSS_HEAD "<item><title>" AR "&#983040;"
-	    "</title></item>" RSS_TAIL), 0);
+					    "</title></item>" RSS_TAIL),
+	    0);
 	assert_int_equal(both_ways(RSS_HEAD "<item><title>" AR "&#x000f0003;"
-	    "</title></item>" RSS_TAIL), 0);
+					    "</title></item>" RSS_TAIL),
+	    0);
 	assert_int_equal(both_ways(RSS_HEAD "<item><title a=\"&#x10FFFD;\">" AR
-	    "</title></item>" RSS_TAIL), 0);
-	assert_int_equal(both_ways(RSS_HEAD "<!-- &#1114111 --><item><title>"
-	    AR "</title></item>" RSS_TAIL), 0);
+					    "</title></item>" RSS_TAIL),
+	    0);
+	assert_int_equal(both_ways(RSS_HEAD "<!-- &#1114111 --><item><title>" AR
+					    "</title></item>" RSS_TAIL),
+	    0);
 	/* Just below plane 15: fine. */
 	assert_int_equal(both_ways(RSS_HEAD "<item><title>" AR "&#xEFFFF;"
-	    "\xf3\xaf\xbf\xbf" AR "</title></item>" RSS_TAIL), 2);
+					    "\xf3\xaf\xbf\xbf" AR
+					    "</title></item>" RSS_TAIL),
+	    2);
 }
 
 /*
@@ -418,11 +492,10 @@ test_runs_refused(void **state)
 static void
 test_runs_refused_everywhere(void **state)
 {
-	static const char *bad[] = { "\x01", "\x1f", "\xef\xbf\xbe",
-		"\xf3\xb0\x80\x80", "\xf4\x80\x80\x80" };
-	static const char *mended[] = { "\x80", "\xc0\x80", "\xc1\xbf",
-		"\xd8", "\xe0\x80\x80", "\xed\xa0\x80", "\xf4\x90\x80\x80",
-		"\xff" };
+	static const char *bad[] = {"\x01", "\x1f", "\xef\xbf\xbe",
+	    "\xf3\xb0\x80\x80", "\xf4\x80\x80\x80"};
+	static const char *mended[] = {"\x80", "\xc0\x80", "\xc1\xbf", "\xd8",
+	    "\xe0\x80\x80", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xff"};
 	static const char text[] = AR " abc " AR " " AR AR " d " AR;
 	struct buf b;
 	size_t i, k;
@@ -431,8 +504,7 @@ test_runs_refused_everywhere(void **state)
 	for (k = 0; k < nitems(bad); k++) {
 		for (i = 0; i <= sizeof text - 1; i++) {
 			/* Not inside a sequence. */
-			if (i < sizeof text - 1 &&
-			    (text[i] & 0xc0) == 0x80)
+			if (i < sizeof text - 1 && (text[i] & 0xc0) == 0x80)
 				continue;
 			buf_init(&b);
 			buf_adds(&b, RSS_HEAD "<item><title>");
@@ -458,16 +530,19 @@ test_runs_refused_everywhere(void **state)
 		}
 	}
 	/* Without them: its runs. */
-	assert_int_equal(both_ways(RSS_HEAD "<item><title>" AR " abc " AR " "
-	    AR AR " d " AR "</title></item>" RSS_TAIL), 1);
+	assert_int_equal(
+	    both_ways(RSS_HEAD "<item><title>" AR " abc " AR " " AR AR " d " AR
+			       "</title></item>" RSS_TAIL),
+	    1);
 }
 
 /* A document read again mended (a bare '&'): its runs too. */
 static void
 test_runs_mended(void **state)
 {
-	static const char doc[] = RSS_HEAD "<item><title>" AR " & " AR
-	    "</title><description>" AR "</description></item>" RSS_TAIL;
+	static const char doc[] =
+	    RSS_HEAD "<item><title>" AR " & " AR "</title><description>" AR
+		     "</description></item>" RSS_TAIL;
 	struct feed *f;
 	size_t n;
 
@@ -522,7 +597,7 @@ test_runs_huge(void **state)
 		for (i = 0; i < mb * 1024 * 1024 / 17; i++)
 			buf_adds(&b, AR);
 		buf_adds(&b, "</description></item><item><title>" AR
-		    "</title></item>" RSS_TAIL);
+			     "</title></item>" RSS_TAIL);
 		assert_int_equal(both_ways_ct(b.data, b.len, NULL), 2);
 		f = parse_runs(b.data, b.len, &n);
 		assert_int_equal(n, 2);
@@ -533,7 +608,7 @@ test_runs_huge(void **state)
 			    strlen(f->items[0].summary) <= 4 * 1024 * 1024);
 			assert_memory_equal(f->items[0].summary, AR AR, 34);
 			assert_string_equal(f->items[1].title, AR);
-		} else	/* libxml2 stops at 10 MB: the item never ends. */
+		} else /* libxml2 stops at 10 MB: the item never ends. */
 			assert_int_equal(f->nitems, 0);
 		parse_feed_free(f);
 		buf_free(&b);
@@ -552,7 +627,10 @@ test_runs_lengths(void **state)
 		buf_init(&b);
 		buf_adds(&b, RSS_HEAD "<item><title>");
 		for (i = 0; i < len; i++)
-			buf_add(&b, i % 3 == 0 ? "\xd8" : i % 3 == 1 ? "\xb9" : "a",
+			buf_add(&b,
+			    i % 3 == 0	 ? "\xd8"
+			    : i % 3 == 1 ? "\xb9"
+					 : "a",
 			    1);
 		buf_adds(&b, "</title></item>" RSS_TAIL);
 		n = both_ways_ct(b.data, b.len, NULL);
@@ -567,19 +645,19 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_runs_places),
-		cmocka_unit_test(test_runs_references),
-		cmocka_unit_test(test_runs_markup),
-		cmocka_unit_test(test_runs_tags),
-		cmocka_unit_test(test_runs_outside_root),
-		cmocka_unit_test(test_runs_crlf),
-		cmocka_unit_test(test_runs_truncated),
-		cmocka_unit_test(test_runs_refused),
-		cmocka_unit_test(test_runs_refused_everywhere),
-		cmocka_unit_test(test_runs_mended),
-		cmocka_unit_test(test_runs_many),
-		cmocka_unit_test(test_runs_huge),
-		cmocka_unit_test(test_runs_lengths),
+	    cmocka_unit_test(test_runs_places),
+	    cmocka_unit_test(test_runs_references),
+	    cmocka_unit_test(test_runs_markup),
+	    cmocka_unit_test(test_runs_tags),
+	    cmocka_unit_test(test_runs_outside_root),
+	    cmocka_unit_test(test_runs_crlf),
+	    cmocka_unit_test(test_runs_truncated),
+	    cmocka_unit_test(test_runs_refused),
+	    cmocka_unit_test(test_runs_refused_everywhere),
+	    cmocka_unit_test(test_runs_mended),
+	    cmocka_unit_test(test_runs_many),
+	    cmocka_unit_test(test_runs_huge),
+	    cmocka_unit_test(test_runs_lengths),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

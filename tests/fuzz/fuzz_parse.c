@@ -7,11 +7,11 @@
  * without light kids (parse_light_kids), and the two outputs must be the
  * same bytes; and a third time without text runs given to libxml2 as
  * references (parse_text_runs: the first two give every run of 10 bytes
- * or more, the least it takes, that way), the same bytes again. HTML to text written as JSON in one pass
- * (parse_html_text_json) must give what buf_add_json_utf8 makes of
- * parse_html_text's text, for every summary and content and for the input
- * itself when it is valid UTF-8, and the same with text copied 16 bytes at a
- * time as 32 (parse_html_wide).
+ * or more, the least it takes, that way), the same bytes again. HTML to text
+ * written as JSON in one pass (parse_html_text_json) must give what
+ * buf_add_json_utf8 makes of parse_html_text's text, for every summary and
+ * content and for the input itself when it is valid UTF-8, and the same with
+ * text copied 16 bytes at a time as 32 (parse_html_wide).
  *
  * Built with -fsanitize=fuzzer when FEEDMUX_FUZZ is on (clang); always
  * built as fuzz_parse_replay too, which runs each file named on its command
@@ -200,9 +200,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	buf_reset(&tree);
 	dump_feed(&tree, "fuzz", f, cause);
 	if (tree.len != b.len || memcmp(tree.data, b.data, b.len) != 0) {
-		fprintf(stderr, "fuzz_parse: text runs as references\n%.*s\n"
-		    "read by libxml2\n%.*s\n", (int)b.len, b.data,
-		    (int)tree.len, tree.data);
+		fprintf(stderr,
+		    "fuzz_parse: text runs as references\n%.*s\n"
+		    "read by libxml2\n%.*s\n",
+		    (int)b.len, b.data, (int)tree.len, tree.data);
 		abort();
 	}
 	buf_free(&tree);
