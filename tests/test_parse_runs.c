@@ -615,7 +615,32 @@ test_runs_huge(void **state)
 	}
 }
 
-/* The Arabic fixtures, and every length of run around the threshold. */
+/*
+ * Runs about the end of the first 256 KB piece of the copy: a reference
+ * that does not fit goes whole into the next piece.
+ */
+static void
+test_runs_piece_ends(void **state)
+{
+	static const char head[] = RSS_HEAD "<item><title>t</title>"
+					    "<description>";
+	struct buf b;
+	size_t at, i;
+
+	(void)state;
+	for (at = 256 * 1024 - 12; at <= 256 * 1024 + 2; at++) {
+		buf_init(&b);
+		buf_adds(&b, head);
+		/* ASCII text: no run before the one at at. */
+		for (i = sizeof head - 1; i < at; i++)
+			buf_add(&b, i % 64 == 0 ? "\n" : "x", 1);
+		buf_adds(&b, AR "&amp;" AR "</description></item>" RSS_TAIL);
+		assert_int_equal(both_ways_ct(b.data, b.len, NULL), 2);
+		buf_free(&b);
+	}
+}
+
+/* Every length of run around the least one replaced. */
 static void
 test_runs_lengths(void **state)
 {
@@ -657,6 +682,7 @@ main(void)
 	    cmocka_unit_test(test_runs_mended),
 	    cmocka_unit_test(test_runs_many),
 	    cmocka_unit_test(test_runs_huge),
+	    cmocka_unit_test(test_runs_piece_ends),
 	    cmocka_unit_test(test_runs_lengths),
 	};
 
