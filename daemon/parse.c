@@ -3937,8 +3937,8 @@ parse_end_element(void *arg, const xmlChar *localname,
  * drops some of the text before it, depending on whether it read that text
  * a character at a time). A run is text inside the root element
  * without '<', '&', ']', '>' or CR (those stay libxml2's), with a byte of
- * 0x80 or more, at least runs_min bytes long and ended by markup or a
- * reference (so never cut by the end of the bytes).
+ * 0x80 or more, at least runs_min bytes long, with markup after it (so
+ * never in the text that the end of the bytes cuts).
  */
 #define RUNS_MAX 131068
 #define RUNS_PLANE15 65534
@@ -4270,23 +4270,31 @@ runs_stop(const unsigned char *p, const unsigned char *end, int *high)
 
 /*
  * The runs of element content from p to the next '<', which it returns
- * (end if there is none: a run there, which the bytes' end may have cut,
- * stays). NULL when a reference in it is not one the scanner knows, or
- * it holds "]]>".
+ * (end if there is none: that text stays as it is). NULL when a reference
+ * in it is not one the scanner knows, or it holds "]]>".
  */
 static const unsigned char *
 runs_text(struct pstate *st, const unsigned char *base, const unsigned char *p,
     const unsigned char *end, size_t min)
 {
 	const unsigned char *r;
+	size_t nruns = st->nruns;
 	int high;
 
 	for (;;) {
 		r = p;
 		high = 0;
 		p = runs_stop(p, end, &high);
-		if (p == end)
+		/*
+		 * The text after the last markup stays whole: libxml2 may
+		 * leave its last byte unread (fewer than two bytes left) when
+		 * a reference came before it, and not when it read the text
+		 * in one stretch.
+		 */
+		if (p == end) {
+			st->nruns = nruns;
 			return end;
+		}
 		if (high && (size_t)(p - r) >= min && st->nruns < RUNS_MAX)
 			runs_add(st, base, r, p);
 		if (*p == '<')
