@@ -28,6 +28,45 @@
 #define RSS_HEAD "<rss version=\"2.0\"><channel><title>t</title>"
 #define RSS_TAIL "</channel></rss>"
 
+/*
+ * Every string of the feed as parse gives it, after dump_feed's JSON
+ * (which has summary and content as text, their white space collapsed).
+ */
+static void
+raw_add(struct buf *b, const char *s)
+{
+	buf_adds(b, s != NULL ? s : "(null)");
+	buf_add(b, "\n", 1);
+}
+
+static void
+feed_raw(struct buf *b, const struct feed *f)
+{
+	const struct item *it;
+	char num[64];
+	size_t i, j;
+
+	if (f == NULL)
+		return;
+	raw_add(b, f->title);
+	raw_add(b, f->link);
+	raw_add(b, f->lang);
+	for (i = 0; i < f->nitems; i++) {
+		it = &f->items[i];
+		raw_add(b, it->guid);
+		raw_add(b, it->link);
+		raw_add(b, it->title);
+		raw_add(b, it->author);
+		raw_add(b, it->summary);
+		raw_add(b, it->content);
+		for (j = 0; j < it->ncategories; j++)
+			raw_add(b, it->categories[j]);
+		snprintf(num, sizeof num, "%lld %lld", (long long)it->published,
+		    (long long)it->updated);
+		raw_add(b, num);
+	}
+}
+
 /* One parse, as `feedmux parse` prints it; *nruns: the runs replaced. */
 static char *
 parse_dump(
@@ -47,6 +86,7 @@ parse_dump(
 	parse_text_runs(-1);
 	buf_init(&b);
 	dump_feed(&b, "t", f, cause);
+	feed_raw(&b, f);
 	parse_feed_free(f);
 	free(cause);
 	s = buf_steal(&b, NULL);
@@ -653,6 +693,31 @@ test_runs_piece_ends(void **state)
 	}
 }
 
+/*
+ * CR LF at every place about the ends of the 256 KB pieces (of the copy,
+ * and of the document read as it is): the same both ways, the summary's
+ * HTML with its line ends included.
+ */
+static void
+test_runs_piece_crlf(void **state)
+{
+	struct buf b;
+	size_t shift, i;
+
+	(void)state;
+	for (shift = 0; shift < 24; shift++) {
+		buf_init(&b);
+		buf_adds(&b, RSS_HEAD "<item><title>t</title><description>");
+		for (i = 0; i < shift; i++)
+			buf_add(&b, "x", 1);
+		while (b.len < 600 * 1024)
+			buf_adds(&b, AR "\r\n");
+		buf_adds(&b, "</description></item>" RSS_TAIL);
+		both_ways_ct(b.data, b.len, NULL);
+		buf_free(&b);
+	}
+}
+
 /* Every length of run around the least one replaced. */
 static void
 test_runs_lengths(void **state)
@@ -696,6 +761,7 @@ main(void)
 	    cmocka_unit_test(test_runs_many),
 	    cmocka_unit_test(test_runs_huge),
 	    cmocka_unit_test(test_runs_piece_ends),
+	    cmocka_unit_test(test_runs_piece_crlf),
 	    cmocka_unit_test(test_runs_lengths),
 	};
 

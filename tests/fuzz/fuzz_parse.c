@@ -7,7 +7,8 @@
  * without light kids (parse_light_kids), and the two outputs must be the
  * same bytes; and a third time without text runs given to libxml2 as
  * references (parse_text_runs: the first two give every run of 10 bytes
- * or more, the least it takes, that way), the same bytes again. HTML to text
+ * or more, the least it takes, that way), the same bytes again, and the
+ * same strings in the feed (its summary and content as HTML). HTML to text
  * written as JSON in one pass (parse_html_text_json) must give what
  * buf_add_json_utf8 makes of parse_html_text's text, for every summary and
  * content and for the input itself when it is valid UTF-8, and the same with
@@ -131,6 +132,46 @@ check_feed(const struct feed *f)
 	}
 }
 
+/*
+ * Every string of the feed as parse gives it, for the comparison with text
+ * runs read by libxml2 (dump_feed prints summary and content as text,
+ * their white space collapsed).
+ */
+static void
+raw_add(struct buf *b, const char *s)
+{
+	buf_adds(b, s != NULL ? s : "(null)");
+	buf_add(b, "\n", 1);
+}
+
+static void
+feed_raw(struct buf *b, const struct feed *f)
+{
+	const struct item *it;
+	char num[64];
+	size_t i, j;
+
+	if (f == NULL)
+		return;
+	raw_add(b, f->title);
+	raw_add(b, f->link);
+	raw_add(b, f->lang);
+	for (i = 0; i < f->nitems; i++) {
+		it = &f->items[i];
+		raw_add(b, it->guid);
+		raw_add(b, it->link);
+		raw_add(b, it->title);
+		raw_add(b, it->author);
+		raw_add(b, it->summary);
+		raw_add(b, it->content);
+		for (j = 0; j < it->ncategories; j++)
+			raw_add(b, it->categories[j]);
+		snprintf(num, sizeof num, "%lld %lld", (long long)it->published,
+		    (long long)it->updated);
+		raw_add(b, num);
+	}
+}
+
 static const char *types[] = {
 	NULL,
 	"application/rss+xml; charset=utf-8",
@@ -147,7 +188,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
 	struct parse_context ctx;
 	struct feed *f;
-	struct buf b, tree;
+	struct buf b, tree, raw;
 	char *cause = NULL, *html;
 
 	if (len == 0)
@@ -172,6 +213,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		check_feed(f);
 	buf_init(&b);
 	dump_feed(&b, "fuzz", f, cause);
+	buf_init(&raw);
+	feed_raw(&raw, f);
 	parse_feed_free(f);
 	free(cause);
 
@@ -199,6 +242,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	parse_text_runs(-1);
 	buf_reset(&tree);
 	dump_feed(&tree, "fuzz", f, cause);
+	buf_adds(&b, raw.data != NULL ? raw.data : "");
+	feed_raw(&tree, f);
 	if (tree.len != b.len || memcmp(tree.data, b.data, b.len) != 0) {
 		fprintf(stderr,
 		    "fuzz_parse: text runs as references\n%.*s\n"
@@ -206,6 +251,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		    (int)b.len, b.data, (int)tree.len, tree.data);
 		abort();
 	}
+	buf_free(&raw);
 	buf_free(&tree);
 	buf_free(&b);
 	parse_feed_free(f);
