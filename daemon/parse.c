@@ -12,6 +12,15 @@
  * the stack (see struct pstate and item_kid). Text comes out in the
  * conventions of parse.h: plain text collapsed, HTML as given, every
  * string valid UTF-8, "" turned into NULL.
+ *
+ * The bytes reach libxml2's push parser 256 KB at a time. In a UTF-8
+ * document that a scanner of ours (runs_scan) understands fully, each run
+ * of element text with bytes past ASCII is first replaced by a character
+ * reference to a private-use code point that names the run, and the
+ * handler of text (parse_characters) gives on the run's own bytes when the
+ * reference comes back: libxml2 2.9 reads such text a character at a time
+ * and a reference in one go. The copy is made 256 KB at a time; where the
+ * scanner is not sure, libxml2 reads the document itself.
  */
 #include <ctype.h>
 #include <limits.h>
@@ -187,6 +196,11 @@ enum kind {
 	K_BINARY,	/* anything else: base64 */
 };
 
+/* A run of text that libxml2 reads as a reference (see runs_scan). */
+struct run {
+	uint32_t off, len;
+};
+
 struct pstate {
 	xmlDocPtr doc;
 	enum ns bare;		/* what an element without namespace means */
@@ -277,6 +291,18 @@ struct pstate {
 		const xmlChar *uri;
 		const struct rule *rule;
 	} rule_memo[64];
+	/*
+	 * The text runs of the document libxml2 parses now, each given to it
+	 * as one character reference that names the run (see runs_find):
+	 * their bytes, at off and len in run_base, the document as it was.
+	 * The copy libxml2 reads is made a piece at a time in tdoc
+	 * (runs_piece); nruns is 0 when it reads the document itself.
+	 */
+	struct run *runs;
+	size_t nruns, runs_alloc;
+	const char *run_base;
+	char *tdoc;
+	size_t tdoc_size;
 };
 
 /* Whether elements of items may be light kids (see parse_light_kids). */
@@ -3889,6 +3915,687 @@ parse_end_element(void *arg, const xmlChar *localname,
 		stream_check(st, ctxt, 0);
 }
 
+/* --- text runs as character references --------------------------------- */
+
+/*
+ * libxml2 2.9 reads character data that is not ASCII one character at a
+ * time (xmlParseCharDataComplex) and hands it over 300 bytes at a time,
+ * while it reads a character reference in one go. So before the bytes
+ * reach it, each run of such text in element content is replaced, in a
+ * copy, by a reference to a code point of planes 15 and 16 (private use)
+ * that names the run by its index: U+F0000 + i for the first 65534 runs,
+ * U+100000 + (i - 65534) for the next 65534, none after those. libxml2
+ * gives each reference to parse_characters as one call with the four
+ * bytes of its code point, and parse_characters gives on the run's own
+ * bytes instead (runs_find). Everything else is libxml2's as ever.
+ *
+ * The scanner (runs_scan) is exact or gives up, and then libxml2 reads the
+ * document itself: only UTF-8 that libxml2 reads without conversion, every
+ * code point an XML Char and none of planes 15 and 16, raw or as a
+ * reference; no DOCTYPE; markup it knows (tags, comments, CDATA sections,
+ * PIs), with no '<' inside a tag, no "]]>" in text (libxml2 keeps it or
+ * drops some of the text before it, depending on whether it read that text
+ * a character at a time). A run is text inside the root element
+ * without '<', '&', ']', '>' or CR (those stay libxml2's), with a byte of
+ * 0x80 or more, at least runs_min bytes long, with markup after it (so
+ * never in the text that the end of the bytes cuts).
+ */
+#define RUNS_MAX 131068
+#define RUNS_PLANE15 65534
+/* Runs shorter than this stay as they are (the reference costs more). */
+#define RUNS_MIN_DEFAULT 16
+/* The longest reference, "&#x10FFFD;": the copy is never longer. */
+#define RUNS_MIN_LEAST 10
+
+/* The shortest run replaced; 0: none (parse_text_runs, FEEDMUX_PARSE_RUNS). */
+static int runs_min = -1;
+
+void
+parse_text_runs(int min)
+{
+	if (min > 0 && min < RUNS_MIN_LEAST)
+		min = RUNS_MIN_LEAST;
+	runs_min = min < 0 ? -1 : min;
+}
+
+/* Runs of the document libxml2 read last (parse_text_runs_count). */
+static size_t runs_last;
+
+size_t
+parse_text_runs_count(void)
+{
+	return runs_last;
+}
+
+static int
+runs_threshold(void)
+{
+	static int env = -2;
+	const char *s;
+	long v;
+
+	if (runs_min >= 0)
+		return runs_min;
+	if (env == -2) {
+		env = RUNS_MIN_DEFAULT;
+		if ((s = getenv("FEEDMUX_PARSE_RUNS")) != NULL && *s != '\0') {
+			v = strtol(s, NULL, 10);
+			if (v < 0)
+				v = 0;
+			else if (v > 0 && v < RUNS_MIN_LEAST)
+				v = RUNS_MIN_LEAST;
+			else if (v > INT_MAX)
+				v = INT_MAX;
+			env = (int)v;
+		}
+	}
+	return env;
+}
+
+/*
+ * The C0 controls but tab, LF and CR among the 16 bytes at p, a bit per
+ * byte; 0 without SSE2 (text_span16 counts none there).
+ */
+static inline unsigned
+runs_ctl16(const unsigned char *p)
+{
+#ifdef __SSE2__
+	__m128i v = _mm_loadu_si128((const __m128i *)p);
+	unsigned ctl;
+
+	/* Signed: bytes from 0x80 are below 0x20 too, hence the mask. */
+	ctl = (unsigned)_mm_movemask_epi8(
+		  _mm_cmplt_epi8(v, _mm_set1_epi8(0x20))) &
+	      ~(unsigned)_mm_movemask_epi8(v);
+	if (ctl == 0)
+		return 0;
+	return ctl & ~(unsigned)_mm_movemask_epi8(_mm_or_si128(
+			 _mm_cmpeq_epi8(v, _mm_set1_epi8('\t')),
+			 _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\n')),
+			     _mm_cmpeq_epi8(v, _mm_set1_epi8('\r')))));
+#else
+	(void)p;
+	return 0;
+#endif
+}
+
+#ifdef HTML_WIDE
+/*
+ * runs_chars_ok's first loop 32 bytes at a time, with AVX2: how many of
+ * the bytes from p (to end) are ASCII but C0 controls other than tab, LF
+ * and CR, or whole two-byte sequences but C0 and C1 (overlong); it stops
+ * where a window's count stops short (a sequence cut by the window's end
+ * starts the next one) and at the last 32 bytes.
+ */
+static __attribute__((target("avx2"))) size_t
+runs_span_wide(const unsigned char *p, const unsigned char *end)
+{
+	const unsigned char *q = p;
+	__m256i v;
+	unsigned hi, lead, cont, ctl, bad;
+	size_t n;
+
+	while (end - q >= 32) {
+		v = _mm256_loadu_si256((const __m256i *)q);
+		hi = (unsigned)_mm256_movemask_epi8(v);
+		/* Signed: bytes from 0x80 are below 0x20 too, hence ~hi. */
+		ctl = (unsigned)_mm256_movemask_epi8(
+			  _mm256_cmpgt_epi8(_mm256_set1_epi8(0x20), v)) &
+		      ~hi;
+		bad = 0;
+		if (ctl != 0)
+			bad = ctl &
+			      ~(unsigned)_mm256_movemask_epi8(_mm256_or_si256(
+				  _mm256_cmpeq_epi8(v, _mm256_set1_epi8('\t')),
+				  _mm256_or_si256(_mm256_cmpeq_epi8(v,
+						      _mm256_set1_epi8('\n')),
+				      _mm256_cmpeq_epi8(
+					  v, _mm256_set1_epi8('\r')))));
+		if (hi != 0) {
+			lead = (unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(
+			    _mm256_and_si256(v, _mm256_set1_epi8((char)0xe0)),
+			    _mm256_set1_epi8((char)0xc0)));
+			cont = (unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(
+			    _mm256_and_si256(v, _mm256_set1_epi8((char)0xc0)),
+			    _mm256_set1_epi8((char)0x80)));
+			bad |= (hi & ~lead & ~cont) |
+			       (unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(
+				   _mm256_and_si256(
+				       v, _mm256_set1_epi8((char)0xfe)),
+				   _mm256_set1_epi8((char)0xc0))) |
+			       (cont & ~(lead << 1)) | (lead & ~(cont >> 1));
+		}
+		if (bad == 0) {
+			q += 32;
+			continue;
+		}
+		if ((n = (size_t)__builtin_ctz(bad)) == 0)
+			break;
+		q += n;
+	}
+	return (size_t)(q - p);
+}
+
+/* Whether runs_span_wide may be used: the CPU has AVX2 (-1: not asked). */
+static int runs_wide = -1;
+#endif
+
+/*
+ * Whether [p, end) is UTF-8 whose every code point is an XML Char (no C0
+ * control but tab, LF and CR, no surrogate, U+FFFE or U+FFFF) below
+ * plane 15.
+ */
+static int
+runs_chars_ok(const unsigned char *p, const unsigned char *end)
+{
+	unsigned ctl;
+	size_t n;
+	long cp;
+
+#ifdef HTML_WIDE
+	if (runs_wide < 0)
+		runs_wide = __builtin_cpu_supports("avx2");
+#endif
+	while (p < end) {
+#ifdef HTML_WIDE
+		if (runs_wide)
+			p += runs_span_wide(p, end);
+#endif
+		/*
+		 * ASCII and two-byte sequences sixteen bytes at a time, the
+		 * next window from where this one's count stops (a sequence
+		 * cut by its end, mostly); others one at a time.
+		 */
+		while (end - p >= 16) {
+			n = text_span16(p, 0);
+			if ((ctl = runs_ctl16(p)) != 0 &&
+			    (size_t)__builtin_ctz(ctl) < n)
+				n = (size_t)__builtin_ctz(ctl);
+			if (n == 0)
+				break;
+			p += n;
+		}
+		if (p == end)
+			break;
+		if (*p < 0x80) {
+			if (*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r')
+				return 0;
+			p++;
+			continue;
+		}
+		cp = utf8_decode(p, (size_t)(end - p), &n);
+		if (cp < 0 || cp == 0xfffe || cp == 0xffff || cp >= 0xf0000)
+			return 0;
+		p += n;
+	}
+	return 1;
+}
+
+/*
+ * Whether a character reference anywhere in [p, end), well formed or not,
+ * names a code point of planes 15 or 16 (or beyond).
+ */
+static int
+runs_high_reference(const unsigned char *p, const unsigned char *end)
+{
+	unsigned long v;
+	int d;
+
+	while ((p = memchr(p, '&', (size_t)(end - p))) != NULL) {
+		p++;
+		if (p == end || *p != '#')
+			continue;
+		p++;
+		v = 0;
+		if (p < end && (*p == 'x' || *p == 'X')) {
+			for (p++; p < end; p++) {
+				if (*p >= '0' && *p <= '9')
+					d = *p - '0';
+				else if ((*p | 0x20) >= 'a' &&
+					 (*p | 0x20) <= 'f')
+					d = (*p | 0x20) - 'a' + 10;
+				else
+					break;
+				v = v * 16 + (unsigned long)d;
+				if (v >= 0xf0000)
+					return 1;
+			}
+		} else {
+			for (; p < end && *p >= '0' && *p <= '9'; p++) {
+				v = v * 10 + (unsigned long)(*p - '0');
+				if (v >= 0xf0000)
+					return 1;
+			}
+		}
+	}
+	return 0;
+}
+
+/* The first of three bytes a, b, c in a row in [p, end); NULL if none. */
+static const unsigned char *
+runs_find3(
+    const unsigned char *p, const unsigned char *end, int a, int b, int c)
+{
+	while (
+	    end - p >= 3 && (p = memchr(p, a, (size_t)(end - p - 2))) != NULL) {
+		if (p[1] == b && p[2] == c)
+			return p;
+		p++;
+	}
+	return NULL;
+}
+
+/* Whether [p, end), inside a comment, CDATA section or PI, has a DOCTYPE. */
+static int
+runs_doctype(const unsigned char *p, const unsigned char *end)
+{
+	while (end - p >= 9 &&
+	       (p = memchr(p, '<', (size_t)(end - p - 8))) != NULL) {
+		if (memcmp(p, "<!DOCTYPE", 9) == 0)
+			return 1;
+		p++;
+	}
+	return 0;
+}
+
+static int
+runs_name_start(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+	       c == ':' || c >= 0x80;
+}
+
+/* An entity name's bytes (ASCII only: others make the scanner give up). */
+static int
+runs_name_char(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '_' || c == ':' || c == '.' ||
+	       c == '-';
+}
+
+static void
+runs_add(struct pstate *st, const unsigned char *base, const unsigned char *a,
+    const unsigned char *b)
+{
+	if (st->nruns == st->runs_alloc) {
+		st->runs_alloc = st->runs_alloc == 0 ? 256 : st->runs_alloc * 2;
+		st->runs =
+		    xreallocarray(st->runs, st->runs_alloc, sizeof *st->runs);
+	}
+	st->runs[st->nruns].off = (uint32_t)(a - base);
+	st->runs[st->nruns].len = (uint32_t)(b - a);
+	st->nruns++;
+}
+
+/*
+ * The first byte of [p, end) that ends a run ('<', '&', ']', '>', CR), or
+ * end; *high set if a byte before it is 0x80 or more.
+ */
+static inline const unsigned char *
+runs_stop(const unsigned char *p, const unsigned char *end, int *high)
+{
+#ifdef __SSE2__
+	__m128i v;
+	unsigned hi, stop;
+
+	for (; end - p >= 16; p += 16) {
+		v = _mm_loadu_si128((const __m128i *)p);
+		hi = (unsigned)_mm_movemask_epi8(v);
+		stop = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+		    _mm_or_si128(
+			_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('<')),
+			    _mm_cmpeq_epi8(v, _mm_set1_epi8('&'))),
+			_mm_cmpeq_epi8(v, _mm_set1_epi8(']'))),
+		    _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('>')),
+			_mm_cmpeq_epi8(v, _mm_set1_epi8('\r')))));
+		if (stop != 0) {
+			if ((hi & (stop ^ (stop - 1))) != 0)
+				*high = 1;
+			return p + __builtin_ctz(stop);
+		}
+		if (hi != 0)
+			*high = 1;
+	}
+#endif
+	for (; p < end; p++) {
+		if (*p >= 0x80)
+			*high = 1;
+		else if (*p == '<' || *p == '&' || *p == ']' || *p == '>' ||
+			 *p == '\r')
+			break;
+	}
+	return p;
+}
+
+/*
+ * The runs of element content from p to the next '<', which it returns
+ * (end if there is none: that text stays as it is). NULL when a reference
+ * in it is not one the scanner knows, or it holds "]]>".
+ */
+static const unsigned char *
+runs_text(struct pstate *st, const unsigned char *base, const unsigned char *p,
+    const unsigned char *end, size_t min)
+{
+	const unsigned char *r;
+	size_t nruns = st->nruns;
+	int high;
+
+	for (;;) {
+		r = p;
+		high = 0;
+		p = runs_stop(p, end, &high);
+		/*
+		 * The text after the last markup stays whole: libxml2 may
+		 * leave its last byte unread (fewer than two bytes left) when
+		 * a reference came before it, and not when it read the text
+		 * in one stretch.
+		 */
+		if (p == end) {
+			st->nruns = nruns;
+			return end;
+		}
+		if (high && (size_t)(p - r) >= min && st->nruns < RUNS_MAX)
+			runs_add(st, base, r, p);
+		if (*p == '<')
+			return p;
+		if (*p == '&') {
+			/* &name; &#digits; &#xhex; and nothing else. */
+			p++;
+			if (p < end && *p == '#') {
+				p++;
+				if (p < end && *p == 'x') {
+					for (r = ++p; p < end && isxdigit(*p);
+					     p++)
+						;
+				} else {
+					for (r = p;
+					     p < end && *p >= '0' && *p <= '9';
+					     p++)
+						;
+				}
+			} else {
+				if (p == end || !runs_name_start(*p) ||
+				    *p >= 0x80)
+					return NULL;
+				for (r = p; p < end && runs_name_char(*p); p++)
+					;
+			}
+			if (p == r || p == end || *p != ';')
+				return NULL;
+		} else if (*p == '\r' && p + 1 < end && p[1] == '\n')
+			p++; /* CR LF is libxml2's, as one LF */
+		else if (*p == ']' && end - p >= 3 && p[1] == ']' &&
+			 p[2] == '>')
+			return NULL;
+		p++;
+	}
+}
+
+/*
+ * The first of '<', '>', '"', '\'' and '/' in [p, end) (the bytes that
+ * matter in a tag), or end.
+ */
+static inline const unsigned char *
+runs_tag_stop(const unsigned char *p, const unsigned char *end)
+{
+#ifdef __SSE2__
+	__m128i v;
+	unsigned stop;
+
+	for (; end - p >= 16; p += 16) {
+		v = _mm_loadu_si128((const __m128i *)p);
+		stop = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+		    _mm_or_si128(
+			_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('<')),
+			    _mm_cmpeq_epi8(v, _mm_set1_epi8('>'))),
+			_mm_cmpeq_epi8(v, _mm_set1_epi8('"'))),
+		    _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\'')),
+			_mm_cmpeq_epi8(v, _mm_set1_epi8('/')))));
+		if (stop != 0)
+			return p + __builtin_ctz(stop);
+	}
+#endif
+	for (; p < end; p++) {
+		if (*p == '<' || *p == '>' || *p == '"' || *p == '\'' ||
+		    *p == '/')
+			break;
+	}
+	return p;
+}
+
+/*
+ * The '>' that ends the tag at p ('<', then a name), quotes respected;
+ * end when the bytes end first, NULL for a '<' inside it (or a '/' not
+ * right before its '>', or a quote in an end tag).
+ */
+static const unsigned char *
+runs_tag_end(const unsigned char *p, const unsigned char *end, int endtag)
+{
+	const unsigned char *q;
+
+	for (p += 2;; p++) {
+		p = runs_tag_stop(p, end);
+		if (p == end || *p == '>')
+			return p;
+		if (*p == '<' || endtag)
+			return NULL;
+		if (*p == '/') {
+			if (p + 1 < end && p[1] != '>')
+				return NULL;
+			continue;
+		}
+		/* A quoted value, without '<'. */
+		if ((q = memchr(p + 1, *p, (size_t)(end - p - 1))) == NULL)
+			q = end;
+		if (memchr(p + 1, '<', (size_t)(q - p - 1)) != NULL)
+			return NULL;
+		if ((p = q) == end)
+			return end;
+	}
+}
+
+/*
+ * Find the runs (st->runs) of a document that libxml2 is to read with
+ * charset; 0 when there are none or the scanner gives up.
+ */
+static size_t
+runs_scan(struct pstate *st, const char *data, size_t len, const char *charset,
+    size_t min)
+{
+	const unsigned char *d = (const unsigned char *)data, *end = d + len;
+	const unsigned char *p = d, *q;
+	char name[64];
+	long depth = 0;
+	int ended = 0;
+
+	st->nruns = 0;
+	if (min == 0 || len < 4 || len > UINT32_MAX)
+		return 0;
+	if (charset != NULL && strcasecmp(charset, "utf-8") != 0)
+		return 0;
+	switch (xmlDetectCharEncoding(d, 4)) {
+	case XML_CHAR_ENCODING_NONE:
+		break;
+	case XML_CHAR_ENCODING_UTF8:
+		if (memcmp(d, "\xef\xbb\xbf", 3) == 0)
+			p += 3;
+		break;
+	default:
+		return 0;
+	}
+	/* An XML declaration: its encoding, if any, is UTF-8. */
+	if (end - p >= 5 && memcmp(p, "<?xml", 5) == 0) {
+		for (q = p; q + 1 < end && q - p < 512 &&
+			    !(q[0] == '?' && q[1] == '>');
+		     q++)
+			;
+		if (q + 1 >= end || q - p >= 512)
+			return 0;
+		if (runs_find3(p, q, 'e', 'n', 'c') != NULL &&
+		    (!declared_encoding(data, len, name, sizeof name) ||
+			strcasecmp(name, "utf-8") != 0))
+			return 0;
+	}
+	if (!runs_chars_ok(d, end) || runs_high_reference(d, end))
+		return 0;
+	while (p < end) {
+		if (*p != '<') {
+			/* Text: the tail, after the last markup, stays. */
+			if (depth > 0)
+				q = runs_text(st, d, p, end, min);
+			else if ((q = memchr(p, '<', (size_t)(end - p))) ==
+				 NULL)
+				q = end;
+			if (q == NULL)
+				return st->nruns = 0;
+			if ((p = q) == end)
+				break;
+			continue;
+		}
+		if (end - p < 3)
+			break;
+		if (p[1] == '!') {
+			if (end - p >= 4 && p[2] == '-' && p[3] == '-') {
+				/* libxml2 may see "-->" in "<!-->". */
+				if (end - p < 6 || p[4] == '>' ||
+				    (p[4] == '-' && p[5] == '>'))
+					return st->nruns = 0;
+				if ((q = runs_find3(
+					 p + 4, end, '-', '-', '>')) == NULL)
+					break;
+			} else if (end - p >= 9 &&
+				   memcmp(p + 2, "[CDATA[", 7) == 0) {
+				if ((q = runs_find3(
+					 p + 9, end, ']', ']', '>')) == NULL)
+					break;
+			} else
+				return st->nruns = 0; /* a DOCTYPE, or what? */
+			if (runs_doctype(p, q))
+				return st->nruns = 0;
+			p = q + 3;
+		} else if (p[1] == '?') {
+			if (p[2] == '>')
+				return st->nruns = 0;
+			for (q = p + 2;
+			     q + 1 < end && !(q[0] == '?' && q[1] == '>'); q++)
+				;
+			if (q + 1 >= end)
+				break;
+			if (runs_doctype(p, q))
+				return st->nruns = 0;
+			p = q + 2;
+		} else if (p[1] == '/') {
+			if (!runs_name_start(p[2]) ||
+			    (q = runs_tag_end(p, end, 1)) == NULL)
+				return st->nruns = 0;
+			if (q == end)
+				break;
+			if (--depth < 0)
+				return st->nruns = 0;
+			if (depth == 0)
+				ended = 1;
+			p = q + 1;
+		} else {
+			/* A start tag: its attribute values may hold '>'. */
+			if (ended || !runs_name_start(p[1]) ||
+			    (q = runs_tag_end(p, end, 0)) == NULL)
+				return st->nruns = 0;
+			if (q == end)
+				break;
+			if (q[-1] != '/')
+				depth++;
+			else if (depth == 0)
+				ended = 1;
+			p = q + 1;
+		}
+	}
+	return st->nruns;
+}
+
+/* Write "&#xHEX;" for run i at w; its length. */
+static size_t
+runs_reference(char *w, size_t i)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	unsigned long cp;
+	size_t n = 0;
+	int shift;
+
+	cp = i < RUNS_PLANE15 ? 0xf0000 + i : 0x100000 + (i - RUNS_PLANE15);
+	w[n++] = '&';
+	w[n++] = '#';
+	w[n++] = 'x';
+	for (shift = cp >= 0x100000 ? 20 : 16; shift >= 0; shift -= 4)
+		w[n++] = hex[(cp >> shift) & 0xf];
+	w[n++] = ';';
+	return n;
+}
+
+/*
+ * The next piece of the copy that libxml2 reads, the runs replaced: from
+ * *off in data and run *i on, at most PARSE_CHUNK bytes, in st->tdoc (so
+ * the copy never takes more memory than that). Returns its length.
+ */
+static size_t
+runs_piece(
+    struct pstate *st, const char *data, size_t len, size_t *off, size_t *i)
+{
+	size_t n = 0, k, next;
+	char *w;
+
+	if (st->tdoc_size < PARSE_CHUNK) {
+		free(st->tdoc);
+		st->tdoc = xmalloc(PARSE_CHUNK);
+		st->tdoc_size = PARSE_CHUNK;
+	}
+	w = st->tdoc;
+	while (*off < len && n < PARSE_CHUNK) {
+		if (*i < st->nruns && st->runs[*i].off == *off) {
+			if (PARSE_CHUNK - n < RUNS_MIN_LEAST)
+				break;
+			n += runs_reference(w + n, *i);
+			*off += st->runs[*i].len;
+			(*i)++;
+			continue;
+		}
+		next = *i < st->nruns ? st->runs[*i].off : len;
+		k = next - *off < PARSE_CHUNK - n ? next - *off
+						  : PARSE_CHUNK - n;
+		memcpy(w + n, data + *off, k);
+		n += k;
+		*off += k;
+	}
+	return n;
+}
+
+/*
+ * The run that the four bytes libxml2 gives as text name, if they are the
+ * UTF-8 of a reference the copy holds: its bytes and length.
+ */
+static inline int
+runs_find(struct pstate *st, const xmlChar *ch, const char **s, size_t *n)
+{
+	unsigned long cp, i;
+
+	if ((ch[0] != 0xf3 || ch[1] < 0xb0) && (ch[0] != 0xf4 || ch[1] >= 0x90))
+		return 0;
+	cp = ((unsigned long)(ch[0] & 0x07) << 18) |
+	     ((unsigned long)(ch[1] & 0x3f) << 12) |
+	     ((unsigned long)(ch[2] & 0x3f) << 6) | (ch[3] & 0x3f);
+	if (cp >= 0x100000)
+		i = cp - 0x100000 + RUNS_PLANE15;
+	else if (cp - 0xf0000 < RUNS_PLANE15)
+		i = cp - 0xf0000;
+	else
+		return 0;
+	if (i >= st->nruns)
+		return 0;
+	*s = st->run_base + st->runs[i].off;
+	*n = st->runs[i].len;
+	return 1;
+}
+
 /*
  * libxml2's text handler. Text right inside the root, the channel or the
  * open item is never read (only their elements are): it stays out of the
@@ -3898,14 +4605,13 @@ parse_end_element(void *arg, const xmlChar *localname,
  * joined to a node that is not there.
  */
 static void
-parse_characters(void *arg, const xmlChar *ch, int len)
+text_add(xmlParserCtxtPtr ctxt, const xmlChar *ch, size_t len)
 {
-	xmlParserCtxtPtr ctxt = arg;
 	struct pstate *st = ctxt->_private;
 	xmlNodePtr n = ctxt->node;
 
 	if (ctxt != st->ctxt || n == NULL) {
-		xmlSAX2Characters(arg, ch, len);
+		xmlSAX2Characters(ctxt, ch, (int)len);
 		return;
 	}
 	if (!st->light) {
@@ -3916,10 +4622,10 @@ parse_characters(void *arg, const xmlChar *ch, int len)
 			st->text_node = n;
 		}
 	}
-	if (st->text.size - st->text.len <= (size_t)len)
-		buf_make_room(&st->text, (size_t)len + 1);
-	memcpy(st->text.data + st->text.len, ch, (size_t)len);
-	st->text.len += (size_t)len;
+	if (st->text.size - st->text.len <= len)
+		buf_make_room(&st->text, len + 1);
+	memcpy(st->text.data + st->text.len, ch, len);
+	st->text.len += len;
 	st->text.data[st->text.len] = '\0';
 	/* libxml2's own limit on a text node stays as it was, nearly. */
 	if (st->text.len >= PARSE_TEXT_BATCH) {
@@ -3927,6 +4633,30 @@ parse_characters(void *arg, const xmlChar *ch, int len)
 			light_real(st, ctxt);
 		text_flush(st, ctxt);
 	}
+}
+
+static void
+parse_characters(void *arg, const xmlChar *ch, int len)
+{
+	xmlParserCtxtPtr ctxt = arg;
+	struct pstate *st = ctxt->_private;
+	const char *s;
+	size_t n, k;
+
+	/*
+	 * A reference that names a text run (see runs_scan): the run's bytes
+	 * instead, at most PARSE_TEXT_BATCH at a time, as if libxml2 had
+	 * read them itself.
+	 */
+	if (len == 4 && st->nruns > 0 && ctxt == st->ctxt &&
+	    runs_find(st, ch, &s, &n)) {
+		for (; n > 0; s += k, n -= k) {
+			k = n < PARSE_TEXT_BATCH ? n : PARSE_TEXT_BATCH;
+			text_add(ctxt, (const xmlChar *)s, k);
+		}
+		return;
+	}
+	text_add(ctxt, ch, (size_t)len);
 }
 
 /*
@@ -3972,7 +4702,7 @@ document_push(struct pstate *st, const char *data, size_t len,
     const char *uri, const char *charset, int options)
 {
 	xmlParserCtxtPtr ctxt;
-	size_t off, n;
+	size_t off, n, roff = 0, ri = 0;
 	int i;
 
 	/*
@@ -3983,9 +4713,17 @@ document_push(struct pstate *st, const char *data, size_t len,
 	if ((ctxt = xmlCreatePushParserCtxt(NULL, NULL, NULL, 0, NULL)) ==
 	    NULL)
 		fatalx("xmlCreatePushParserCtxt");
+	/*
+	 * Text runs as references, where the scanner is sure (runs_scan):
+	 * libxml2 reads a copy, made a piece at a time.
+	 */
+	st->run_base = data;
+	runs_last = runs_scan(st, data, len, charset, (size_t)runs_threshold());
+	n = st->nruns > 0 ? runs_piece(st, data, len, &roff, &ri) : len;
 	/* The first four bytes show a byte order mark or UTF-16/32. */
-	off = len < 4 ? len : 4;
-	xmlCtxtResetPush(ctxt, data, (int)off, uri, charset);
+	off = n < 4 ? n : 4;
+	xmlCtxtResetPush(
+	    ctxt, st->nruns > 0 ? st->tdoc : data, (int)off, uri, charset);
 	xmlCtxtUseOptions(ctxt, options);
 	ctxt->sax->getEntity = parse_get_entity;
 	ctxt->sax->startElementNs = parse_start_element;
@@ -4001,11 +4739,25 @@ document_push(struct pstate *st, const char *data, size_t len,
 	/* A new dictionary: its strings may be where the last one's were. */
 	memset(st->rule_memo, 0, sizeof st->rule_memo);
 	st->nodes = st->nitems = 0;
-	for (; off < len; off += n) {
-		n = len - off < PARSE_CHUNK ? len - off : PARSE_CHUNK;
-		if (xmlParseChunk(ctxt, data + off, (int)n, 0) != 0 &&
-		    ctxt->disableSAX)
-			break;
+	if (st->nruns > 0) {
+		for (;;) {
+			if (off < n &&
+			    xmlParseChunk(
+				ctxt, st->tdoc + off, (int)(n - off), 0) != 0 &&
+			    ctxt->disableSAX)
+				break;
+			if (roff == len)
+				break;
+			n = runs_piece(st, data, len, &roff, &ri);
+			off = 0;
+		}
+	} else {
+		for (; off < len; off += n) {
+			n = len - off < PARSE_CHUNK ? len - off : PARSE_CHUNK;
+			if (xmlParseChunk(ctxt, data + off, (int)n, 0) != 0 &&
+			    ctxt->disableSAX)
+				break;
+		}
 	}
 	xmlParseChunk(ctxt, NULL, 0, 1);
 	/*
@@ -4019,6 +4771,8 @@ document_push(struct pstate *st, const char *data, size_t len,
 	text_flush(st, ctxt);
 	stream_check(st, ctxt, 1);
 	st->ctxt = NULL;
+	st->nruns = 0;
+	st->run_base = NULL;
 	st->doc = ctxt->myDoc;
 	ctxt->myDoc = NULL;
 	if (st->doc != NULL && ctxt->nodeNr > 0) {
@@ -4206,6 +4960,10 @@ static struct {
 	struct kid_attr *kid_attrs;
 	size_t kid_attrs_alloc;
 	struct buf kid_values;
+	struct run *runs;
+	size_t runs_alloc;
+	char *tdoc;
+	size_t tdoc_size;
 } parse_kept;
 
 static void
@@ -4219,6 +4977,10 @@ pstate_take(struct pstate *st)
 	st->kid_attrs_alloc = parse_kept.kid_attrs_alloc;
 	st->kid_values = parse_kept.kid_values;
 	st->kid_values.len = 0;
+	st->runs = parse_kept.runs;
+	st->runs_alloc = parse_kept.runs_alloc;
+	st->tdoc = parse_kept.tdoc;
+	st->tdoc_size = parse_kept.tdoc_size;
 	memset(&parse_kept, 0, sizeof parse_kept);
 }
 
@@ -4245,6 +5007,20 @@ pstate_keep(struct pstate *st)
 	if (st->kid_values.size > PARSE_KEEP_MAX)
 		buf_free(&st->kid_values);
 	parse_kept.kid_values = st->kid_values;
+	if (st->runs_alloc * sizeof *st->runs > PARSE_KEEP_MAX) {
+		free(st->runs);
+		st->runs = NULL;
+		st->runs_alloc = 0;
+	}
+	parse_kept.runs = st->runs;
+	parse_kept.runs_alloc = st->runs_alloc;
+	if (st->tdoc_size > PARSE_KEEP_MAX) {
+		free(st->tdoc);
+		st->tdoc = NULL;
+		st->tdoc_size = 0;
+	}
+	parse_kept.tdoc = st->tdoc;
+	parse_kept.tdoc_size = st->tdoc_size;
 }
 
 struct feed *

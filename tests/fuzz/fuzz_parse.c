@@ -5,11 +5,14 @@
  * printed as `feedmux parse` would, so the HTML-to-text and JSON code runs
  * on whatever the parser let through. Each input is parsed twice, with and
  * without light kids (parse_light_kids), and the two outputs must be the
- * same bytes. HTML to text written as JSON in one pass
- * (parse_html_text_json) must give what buf_add_json_utf8 makes of
- * parse_html_text's text, for every summary and content and for the input
- * itself when it is valid UTF-8, and the same with text copied 16 bytes at a
- * time as 32 (parse_html_wide).
+ * same bytes; and a third time without text runs given to libxml2 as
+ * references (parse_text_runs: the first two give every run of 10 bytes
+ * or more, the least it takes, that way), the same bytes again, and the
+ * same strings in the feed (its summary and content as HTML). HTML to text
+ * written as JSON in one pass (parse_html_text_json) must give what
+ * buf_add_json_utf8 makes of parse_html_text's text, for every summary and
+ * content and for the input itself when it is valid UTF-8, and the same with
+ * text copied 16 bytes at a time as 32 (parse_html_wide).
  *
  * Built with -fsanitize=fuzzer when FEEDMUX_FUZZ is on (clang); always
  * built as fuzz_parse_replay too, which runs each file named on its command
@@ -129,6 +132,46 @@ check_feed(const struct feed *f)
 	}
 }
 
+/*
+ * Every string of the feed as parse gives it, for the comparison with text
+ * runs read by libxml2 (dump_feed prints summary and content as text,
+ * their white space collapsed).
+ */
+static void
+raw_add(struct buf *b, const char *s)
+{
+	buf_adds(b, s != NULL ? s : "(null)");
+	buf_add(b, "\n", 1);
+}
+
+static void
+feed_raw(struct buf *b, const struct feed *f)
+{
+	const struct item *it;
+	char num[64];
+	size_t i, j;
+
+	if (f == NULL)
+		return;
+	raw_add(b, f->title);
+	raw_add(b, f->link);
+	raw_add(b, f->lang);
+	for (i = 0; i < f->nitems; i++) {
+		it = &f->items[i];
+		raw_add(b, it->guid);
+		raw_add(b, it->link);
+		raw_add(b, it->title);
+		raw_add(b, it->author);
+		raw_add(b, it->summary);
+		raw_add(b, it->content);
+		for (j = 0; j < it->ncategories; j++)
+			raw_add(b, it->categories[j]);
+		snprintf(num, sizeof num, "%lld %lld", (long long)it->published,
+		    (long long)it->updated);
+		raw_add(b, num);
+	}
+}
+
 static const char *types[] = {
 	NULL,
 	"application/rss+xml; charset=utf-8",
@@ -145,7 +188,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
 	struct parse_context ctx;
 	struct feed *f;
-	struct buf b, tree;
+	struct buf b, tree, raw;
 	char *cause = NULL, *html;
 
 	if (len == 0)
@@ -164,11 +207,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		ctx.url = "http://example-com.localhost/feeds/a/b.xml";
 	if (data[0] & 0x10)
 		ctx.content_location = "../c/";
+	parse_text_runs(10);
 	f = parse_feed((const char *)data + 1, len - 1, &ctx, &cause);
 	if (f != NULL)
 		check_feed(f);
 	buf_init(&b);
 	dump_feed(&b, "fuzz", f, cause);
+	buf_init(&raw);
+	feed_raw(&raw, f);
 	parse_feed_free(f);
 	free(cause);
 
@@ -187,6 +233,25 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		    (int)tree.len, tree.data);
 		abort();
 	}
+	parse_feed_free(f);
+	free(cause);
+
+	/* Every text run read by libxml2 itself: the same again. */
+	parse_text_runs(0);
+	f = parse_feed((const char *)data + 1, len - 1, &ctx, &cause);
+	parse_text_runs(-1);
+	buf_reset(&tree);
+	dump_feed(&tree, "fuzz", f, cause);
+	buf_adds(&b, raw.data != NULL ? raw.data : "");
+	feed_raw(&tree, f);
+	if (tree.len != b.len || memcmp(tree.data, b.data, b.len) != 0) {
+		fprintf(stderr,
+		    "fuzz_parse: text runs as references\n%.*s\n"
+		    "read by libxml2\n%.*s\n",
+		    (int)b.len, b.data, (int)tree.len, tree.data);
+		abort();
+	}
+	buf_free(&raw);
 	buf_free(&tree);
 	buf_free(&b);
 	parse_feed_free(f);
