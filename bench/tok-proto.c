@@ -3,7 +3,7 @@
  * for runs of Arabic text that works by 16-byte blocks (SSE2), measured
  * against daemon/match.c's arabic_words and a bare scalar floor loop.
  *
- *   tok-proto [-r ROUNDS] FILE
+ *   tok-proto [-m 0|1|2] [-r ROUNDS] FILE
  *
  * FILE is item text (for example /tmp/itemtext.txt). The file includes
  * daemon/match.c so that it can use its fold tables and call arabic_words
@@ -193,6 +193,12 @@ bhash(const unsigned char *s, uint32_t len, uint32_t *head, uint32_t *head5)
 	return h;
 }
 
+/* What P leaves out, to see where its time goes (-m): 0 nothing. */
+static int pmode;
+
+/* Bytes per chunk: pass 1 over a chunk, then pass 2. */
+#define CHUNK 2048
+
 struct pstats {
 	size_t words, dropped;
 };
@@ -210,7 +216,8 @@ run_proto(const unsigned char *text, size_t n, unsigned char *out,
 	const __m128i zero = _mm_setzero_si128();
 	__m128i carry_delta = zero;
 	unsigned carry_ls = 0, carry_lb = 0, prev_sep = 1; /* start: a boundary */
-	size_t start = 0, i;
+	size_t start = 0, i, c0;
+	uint16_t trs[CHUNK / 16], seps[CHUNK / 16];
 	int in_word = 0, start_ok = 0;
 	struct tok *tn, *tlim;
 	size_t dropped = 0;
@@ -221,7 +228,11 @@ run_proto(const unsigned char *text, size_t n, unsigned char *out,
 	tn = tl->toks;
 	tlim = tl->toks + tl->size;
 
-	for (i = 0; i < n; i += 16) {
+	for (c0 = 0; c0 < n; c0 += CHUNK) {
+	size_t cend = c0 + CHUNK < n ? c0 + CHUNK : n;
+
+	/* Pass 1: the chunk's blocks classified, folded and stored. */
+	for (i = c0; i < cend; i += 16) {
 		__m128i v0 = _mm_loadu_si128((const __m128i *)(text + i));
 		__m128i v1 = _mm_loadu_si128((const __m128i *)(text + i + 1));
 		/* Continuation classes, as signed bytes biased by 0x80. */
@@ -298,7 +309,22 @@ run_proto(const unsigned char *text, size_t n, unsigned char *out,
 		carry_delta = _mm_srli_si128(dc, 15);
 		carry_ls = lsm >> 15;
 		carry_lb = lb >> 15;
+		trs[(i - c0) / 16] = (uint16_t)tr;
+		seps[(i - c0) / 16] = (uint16_t)sep;
+	}
+	/*
+	 * Pass 2: its words, hashed from out once the stores are done (a
+	 * load across the block just stored waits for the store).
+	 */
+	for (i = c0; i < cend; i += 16) {
+		unsigned tr = trs[(i - c0) / 16], sep = seps[(i - c0) / 16];
 
+		if (pmode == 1) {
+			/* Masks and the stores only. */
+			dropped += (unsigned)__builtin_popcount(tr);
+			prev_sep = sep >> 15;
+			continue;
+		}
 		while (tr != 0) {
 			unsigned k = (unsigned)__builtin_ctz(tr);
 			size_t at = i + k;
@@ -324,7 +350,10 @@ run_proto(const unsigned char *text, size_t n, unsigned char *out,
 					tlim = tl->toks + tl->size;
 				}
 				t = tn++;
-				h = bhash(out + start, len, &hd, &hd5);
+				if (pmode == 2)
+					h = hd = hd5 = len;
+				else
+					h = bhash(out + start, len, &hd, &hd5);
 				t->off = start;
 				t->len = len;
 				t->hash = h;
@@ -341,6 +370,7 @@ run_proto(const unsigned char *text, size_t n, unsigned char *out,
 				dropped++;
 		}
 		prev_sep = sep >> 15;
+	}
 	}
 	tl->n = (size_t)(tn - tl->toks);
 	ps->words = tl->n;
@@ -410,11 +440,13 @@ main(int argc, char **argv)
 	size_t nref = 0, nfw = 0, i, j, skipped, bad;
 	uint32_t x = 0, u;
 
-	while ((opt = getopt(argc, argv, "r:")) != -1)
+	while ((opt = getopt(argc, argv, "m:r:")) != -1)
 		if (opt == 'r')
 			rounds = atoi(optarg);
+		else if (opt == 'm')
+			pmode = atoi(optarg);
 	if (optind >= argc || rounds < 1) {
-		fprintf(stderr, "usage: tok-proto [-r ROUNDS] FILE\n");
+		fprintf(stderr, "usage: tok-proto [-m 0|1|2] [-r ROUNDS] FILE\n");
 		return 2;
 	}
 	if ((f = fopen(argv[optind], "rb")) == NULL) {
