@@ -3,7 +3,7 @@
  * for runs of Arabic text that works by 16-byte blocks (SSE2), measured
  * against daemon/match.c's arabic_words and a bare scalar floor loop.
  *
- *   tok-proto [-m 0|1|2] [-r ROUNDS] FILE
+ *   tok-proto [-v 1|2] [-m 0|1|2] [-r ROUNDS] FILE
  *
  * FILE is item text (for example /tmp/itemtext.txt). The file includes
  * daemon/match.c so that it can use its fold tables and call arabic_words
@@ -377,6 +377,198 @@ run_proto(const unsigned char *text, size_t n, unsigned char *out,
 	ps->dropped = dropped;
 }
 
+/*
+ * P2: P whose pass 1 also writes the chunk's word boundaries into an array
+ * (positions, bit 31 set when a separator is on the right side), a fixed
+ * four per block whatever their number, so that pass 2 is one loop over
+ * the words with no loop per block.
+ */
+static void
+run_proto2(const unsigned char *text, size_t n, unsigned char *out,
+    struct toklist *tl, struct pstats *ps)
+{
+	const __m128i d8 = _mm_set1_epi8((char)0xd8), d9 = _mm_set1_epi8(
+							    (char)0xd9);
+	const __m128i zero = _mm_setzero_si128();
+	__m128i carry_delta = zero;
+	unsigned carry_ls = 0, carry_lb = 0, prev_sep = 1; /* start: a boundary */
+	size_t start = 0, i, c0;
+	uint32_t bnd[CHUNK + 8];
+	size_t nb = 0;
+	struct tok *tn, *tlim;
+	size_t dropped = 0;
+
+	tl->n = 0;
+	if (tl->size == 0)
+		toklist_grow(tl);
+	tn = tl->toks;
+	tlim = tl->toks + tl->size;
+
+	for (c0 = 0; c0 < n; c0 += CHUNK) {
+	size_t cend = c0 + CHUNK < n ? c0 + CHUNK : n;
+
+	/* Pass 1: the chunk's blocks classified, folded and stored. */
+	for (i = c0; i < cend; i += 16) {
+		__m128i v0 = _mm_loadu_si128((const __m128i *)(text + i));
+		__m128i v1 = _mm_loadu_si128((const __m128i *)(text + i + 1));
+		/* Continuation classes, as signed bytes biased by 0x80. */
+		__m128i c = _mm_xor_si128(v1, _mm_set1_epi8((char)0x80));
+		__m128i isd8 = _mm_cmpeq_epi8(v0, d8);
+		__m128i isd9 = _mm_cmpeq_epi8(v0, d9);
+		/* D8 A0-BF: c in 0x20..0x3f; D9 81-8A: c in 0x01..0x0a. */
+		__m128i l8 = _mm_and_si128(
+		    isd8, _mm_and_si128(_mm_cmpgt_epi8(c, _mm_set1_epi8(0x1f)),
+			      _mm_cmplt_epi8(c, _mm_set1_epi8(0x40))));
+		__m128i l9 = _mm_and_si128(
+		    isd9, _mm_and_si128(_mm_cmpgt_epi8(c, zero),
+			      _mm_cmplt_epi8(c, _mm_set1_epi8(0x0b))));
+		__m128i ls = _mm_or_si128(l8, l9);
+		/* Folds: the lead byte's delta (D8 -> D9) and the next byte's. */
+		__m128i a4 = _mm_cmpeq_epi8(v1, _mm_set1_epi8((char)0xa4));
+		__m128i a6 = _mm_cmpeq_epi8(v1, _mm_set1_epi8((char)0xa6));
+		__m128i a9 = _mm_cmpeq_epi8(v1, _mm_set1_epi8((char)0xa9));
+		__m128i up = _mm_and_si128(l8, _mm_or_si128(a4,
+						  _mm_or_si128(a6, a9)));
+		__m128i dc = _mm_and_si128(
+		    l8,
+		    _mm_or_si128(
+			_mm_or_si128(
+			    _mm_and_si128(_mm_cmpeq_epi8(v1, _mm_set1_epi8(
+								 (char)0xa2)),
+				_mm_set1_epi8(5)),
+			    _mm_and_si128(_mm_cmpeq_epi8(v1, _mm_set1_epi8(
+								 (char)0xa3)),
+				_mm_set1_epi8(4))),
+			_mm_or_si128(
+			    _mm_and_si128(_mm_cmpeq_epi8(v1, _mm_set1_epi8(
+								 (char)0xa5)),
+				_mm_set1_epi8(2)),
+			    _mm_or_si128(
+				_mm_and_si128(_mm_or_si128(a4, a6),
+				    _mm_set1_epi8(-0x1c)),
+				_mm_and_si128(a9, _mm_set1_epi8(-0x22))))));
+		dc = _mm_or_si128(dc,
+		    _mm_and_si128(l9, _mm_and_si128(_mm_cmpeq_epi8(v1,
+							_mm_set1_epi8(
+							    (char)0x89)),
+					  _mm_set1_epi8(1))));
+		/* Separators: ASCII but NUL, & < and alphanumerics. */
+		__m128i lw = _mm_or_si128(v0, _mm_set1_epi8(0x20));
+		__m128i alnum = _mm_or_si128(
+		    _mm_and_si128(_mm_cmpgt_epi8(lw, _mm_set1_epi8('a' - 1)),
+			_mm_cmplt_epi8(lw, _mm_set1_epi8('z' + 1))),
+		    _mm_and_si128(_mm_cmpgt_epi8(v0, _mm_set1_epi8('0' - 1)),
+			_mm_cmplt_epi8(v0, _mm_set1_epi8('9' + 1))));
+		__m128i notsep = _mm_or_si128(
+		    _mm_or_si128(alnum, _mm_cmpeq_epi8(v0, zero)),
+		    _mm_or_si128(_mm_cmpeq_epi8(v0, _mm_set1_epi8('&')),
+			_mm_cmpeq_epi8(v0, _mm_set1_epi8('<'))));
+		unsigned hib = (unsigned)_mm_movemask_epi8(v0);
+		unsigned sep = ~(hib | (unsigned)_mm_movemask_epi8(notsep)) &
+		    0xffff;
+		unsigned lsm = (unsigned)_mm_movemask_epi8(ls);
+		unsigned lb = lsm | ((lsm << 1) & 0xffff) | carry_ls;
+		unsigned tr = (lb ^ ((lb << 1) | carry_lb)) & 0xffff;
+
+		{
+			__m128i sepv = _mm_andnot_si128(
+			    _mm_or_si128(notsep, _mm_cmplt_epi8(v0, zero)),
+			    _mm_cmpeq_epi8(zero, zero));
+			__m128i f = _mm_add_epi8(v0, _mm_and_si128(up,
+							 _mm_set1_epi8(1)));
+
+			f = _mm_add_epi8(f, _mm_or_si128(_mm_slli_si128(dc, 1),
+						carry_delta));
+			f = _mm_andnot_si128(sepv, f);
+			_mm_storeu_si128((__m128i *)(out + i), f);
+		}
+		carry_delta = _mm_srli_si128(dc, 15);
+		carry_ls = lsm >> 15;
+		carry_lb = lb >> 15;
+		{
+			unsigned okm = (lb & ((sep << 1) | prev_sep)) |
+			    (~lb & sep);
+			unsigned good = tr & okm, m = tr, k;
+			unsigned cnt = (unsigned)__builtin_popcount(tr);
+			uint32_t *q = bnd + nb;
+			int j;
+
+			prev_sep = sep >> 15;
+			for (j = 0; j < 4; j++) {
+				k = (unsigned)__builtin_ctz(m | 0x10000);
+				q[j] = (uint32_t)(i + k) |
+				    ((good >> k) & 1u) << 31;
+				m &= m - 1;
+			}
+			if (cnt > 4) {
+				q += 4;
+				while (m != 0) {
+					k = (unsigned)__builtin_ctz(m);
+					*q++ = (uint32_t)(i + k) |
+					    ((good >> k) & 1u) << 31;
+					m &= m - 1;
+				}
+			}
+			nb += cnt;
+		}
+	}
+	/* Pass 2: the words, start and end by pairs. */
+	if (pmode == 1) {
+		dropped += nb / 2;
+	} else {
+		size_t j;
+
+		for (j = 0; j + 1 < nb; j += 2) {
+			uint32_t a = bnd[j], b = bnd[j + 1];
+
+			if ((a & b) >> 31) {
+				struct tok *t;
+				size_t at = b & 0x7fffffffu;
+				uint32_t len, h, hd, hd5, nc;
+				unsigned pass;
+
+				start = a & 0x7fffffffu;
+				len = (uint32_t)(at - start);
+				nc = len / 2;
+				if (tn == tlim) {
+					tl->n = (size_t)(tn - tl->toks);
+					toklist_grow(tl);
+					tn = tl->toks + tl->n;
+					tlim = tl->toks + tl->size;
+				}
+				t = tn++;
+				if (pmode == 2)
+					h = hd = hd5 = len;
+				else
+					h = bhash(out + start, len, &hd, &hd5);
+				t->off = start;
+				t->len = len;
+				t->hash = h;
+				t->head = hd;
+				t->head5 = hd5;
+				pass = union_test(h);
+				if (nc > HEAD_SHORT)
+					pass |= union_htest(hd) << 1;
+				if (nc > HEAD_LONG)
+					pass |= union_htest(hd5) << 1;
+				if (pass != 0)
+					toklist_cand(tl, t, pass);
+			} else
+				dropped++;
+		}
+	}
+	/* A word still open goes on into the next chunk. */
+	if (nb & 1) {
+		bnd[0] = bnd[nb - 1];
+		nb = 1;
+	} else
+		nb = 0;
+	}
+	tl->n = (size_t)(tn - tl->toks);
+	ps->words = tl->n;
+	ps->dropped = dropped;
+}
+
 /* ---------------------------------------------------------------- main */
 
 static int
@@ -430,7 +622,7 @@ collisions(const struct toklist *tl, const unsigned char *base, size_t *ndist)
 int
 main(int argc, char **argv)
 {
-	int rounds = 5, opt, r;
+	int rounds = 5, opt, r, variant = 1;
 	FILE *f;
 	long n;
 	unsigned char *text, *refbuf, *pbuf;
@@ -440,13 +632,15 @@ main(int argc, char **argv)
 	size_t nref = 0, nfw = 0, i, j, skipped, bad;
 	uint32_t x = 0, u;
 
-	while ((opt = getopt(argc, argv, "m:r:")) != -1)
+	while ((opt = getopt(argc, argv, "m:r:v:")) != -1)
 		if (opt == 'r')
 			rounds = atoi(optarg);
+		else if (opt == 'v')
+			variant = atoi(optarg);
 		else if (opt == 'm')
 			pmode = atoi(optarg);
 	if (optind >= argc || rounds < 1) {
-		fprintf(stderr, "usage: tok-proto [-m 0|1|2] [-r ROUNDS] FILE\n");
+		fprintf(stderr, "usage: tok-proto [-v 1|2] [-m 0|1|2] [-r ROUNDS] FILE\n");
 		return 2;
 	}
 	if ((f = fopen(argv[optind], "rb")) == NULL) {
@@ -507,7 +701,10 @@ main(int argc, char **argv)
 		t1 = cpu_now();
 		nfw = run_floor(text, (size_t)n, &x);
 		t2 = cpu_now();
-		run_proto(text, (size_t)n, pbuf, &ptl, &ps);
+		if (variant == 2)
+			run_proto2(text, (size_t)n, pbuf, &ptl, &ps);
+		else
+			run_proto(text, (size_t)n, pbuf, &ptl, &ps);
 		t3 = cpu_now();
 		tr[r] = t1 - t0;
 		tf[r] = t2 - t1;
@@ -549,9 +746,9 @@ main(int argc, char **argv)
 		printf("F (floor loop): %zu words, median %.4f s, %.2f ns/word "
 		       "(%x)\n",
 		    nfw, tf[rounds / 2], tf[rounds / 2] * 1e9 / (double)nfw, x);
-		printf("P (blocks, SSE2): %zu words (+%zu runs left to the "
+		printf("P%d (blocks, SSE2): %zu words (+%zu runs left to the "
 		       "scalar path), median %.4f s, %.2f ns/word\n",
-		    ps.words, ps.dropped, tp[rounds / 2],
+		    variant, ps.words, ps.dropped, tp[rounds / 2],
 		    tp[rounds / 2] * 1e9 / (double)ps.words);
 		printf("check: P's words found in R in order: %s (%zu of R's "
 		       "%zu not in P)\n",
