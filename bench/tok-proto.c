@@ -3,7 +3,7 @@
  * for runs of Arabic text that works by 16-byte blocks (SSE2), measured
  * against daemon/match.c's arabic_words and a bare scalar floor loop.
  *
- *   tok-proto [-v 1|2] [-m 0|1|2] [-r ROUNDS] FILE
+ *   tok-proto [-v 1|2] [-m 0-4] [-r ROUNDS] FILE
  *
  * FILE is item text (for example /tmp/itemtext.txt). The file includes
  * daemon/match.c so that it can use its fold tables and call arabic_words
@@ -193,7 +193,11 @@ bhash(const unsigned char *s, uint32_t len, uint32_t *head, uint32_t *head5)
 	return h;
 }
 
-/* What P leaves out, to see where its time goes (-m): 0 nothing. */
+/*
+ * What P leaves out, to see where its time goes (-m): 0 nothing; 1 all
+ * but the blocks' masks and stores; 2 the hash; 3 all per word but finding
+ * it (no hash, record, union tests); 4 the union's tests.
+ */
 static int pmode;
 
 /* Bytes per chunk: pass 1 over a chunk, then pass 2. */
@@ -350,6 +354,10 @@ run_proto(const unsigned char *text, size_t n, unsigned char *out,
 					tlim = tl->toks + tl->size;
 				}
 				t = tn++;
+				if (pmode == 3) {
+					tn += len == 0;
+					continue;
+				}
 				if (pmode == 2)
 					h = hd = hd5 = len;
 				else
@@ -359,6 +367,8 @@ run_proto(const unsigned char *text, size_t n, unsigned char *out,
 				t->hash = h;
 				t->head = hd;
 				t->head5 = hd5;
+				if (pmode == 4)
+					continue;
 				pass = union_test(h);
 				if (nc > HEAD_SHORT)
 					pass |= union_htest(hd) << 1;
@@ -537,6 +547,10 @@ run_proto2(const unsigned char *text, size_t n, unsigned char *out,
 					tlim = tl->toks + tl->size;
 				}
 				t = tn++;
+				if (pmode == 3) {
+					tn += len == 0;
+					continue;
+				}
 				if (pmode == 2)
 					h = hd = hd5 = len;
 				else
@@ -546,6 +560,8 @@ run_proto2(const unsigned char *text, size_t n, unsigned char *out,
 				t->hash = h;
 				t->head = hd;
 				t->head5 = hd5;
+				if (pmode == 4)
+					continue;
 				pass = union_test(h);
 				if (nc > HEAD_SHORT)
 					pass |= union_htest(hd) << 1;
@@ -640,7 +656,7 @@ main(int argc, char **argv)
 		else if (opt == 'm')
 			pmode = atoi(optarg);
 	if (optind >= argc || rounds < 1) {
-		fprintf(stderr, "usage: tok-proto [-v 1|2] [-m 0|1|2] [-r ROUNDS] FILE\n");
+		fprintf(stderr, "usage: tok-proto [-v 1|2] [-m 0-4] [-r ROUNDS] FILE\n");
 		return 2;
 	}
 	if ((f = fopen(argv[optind], "rb")) == NULL) {
