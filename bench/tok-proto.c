@@ -3,7 +3,7 @@
  * for runs of Arabic text that works by 16-byte blocks (SSE2), measured
  * against daemon/match.c's arabic_words and a bare scalar floor loop.
  *
- *   tok-proto [-v 1|2] [-m 0-4] [-r ROUNDS] FILE
+ *   tok-proto [-v 1|2|3] [-m 0-4] [-r ROUNDS] FILE
  *
  * FILE is item text (for example /tmp/itemtext.txt). The file includes
  * daemon/match.c so that it can use its fold tables and call arabic_words
@@ -23,6 +23,7 @@
 #include <ctype.h>
 #include <unistd.h>
 #include <emmintrin.h>
+#include <immintrin.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -388,6 +389,169 @@ run_proto(const unsigned char *text, size_t n, unsigned char *out,
 }
 
 /*
+ * P3: P with 32-byte blocks (AVX2) in pass 1, the letters' second bytes
+ * found from the byte before (a third load) instead of a carry. Text must
+ * have a byte readable before it.
+ *
+ * P: the block path over text[0..n) (32 bytes readable after n), folded
+ * copy into out (same offsets, separators NUL), tokens into tl.
+ */
+__attribute__((target("avx2"))) static void
+run_proto3(const unsigned char *text, size_t n, unsigned char *out,
+    struct toklist *tl, struct pstats *ps)
+{
+	unsigned carry_lb = 0, prev_sep = 1; /* start: a boundary */
+	size_t start = 0, i, c0;
+	uint32_t trs[CHUNK / 32], seps[CHUNK / 32];
+	int in_word = 0, start_ok = 0;
+	struct tok *tn, *tlim;
+	size_t dropped = 0;
+
+	tl->n = 0;
+	if (tl->size == 0)
+		toklist_grow(tl);
+	tn = tl->toks;
+	tlim = tl->toks + tl->size;
+
+	for (c0 = 0; c0 < n; c0 += CHUNK) {
+	size_t cend = c0 + CHUNK < n ? c0 + CHUNK : n;
+
+	/* Pass 1: the chunk's blocks classified, folded and stored. */
+	for (i = c0; i < cend; i += 32) {
+		const __m256i z = _mm256_setzero_si256();
+		__m256i vp = _mm256_loadu_si256((const __m256i *)(text + i - 1));
+		__m256i v0 = _mm256_loadu_si256((const __m256i *)(text + i));
+		__m256i v1 = _mm256_loadu_si256((const __m256i *)(text + i + 1));
+		__m256i bias = _mm256_set1_epi8((char)0x80);
+		__m256i c1 = _mm256_xor_si256(v1, bias);
+		__m256i c0v = _mm256_xor_si256(v0, bias);
+		__m256i r8a = _mm256_set1_epi8(0x1f), r8b = _mm256_set1_epi8(0x40);
+		__m256i r9b = _mm256_set1_epi8(0x0b);
+		__m256i D8 = _mm256_set1_epi8((char)0xd8), D9 = _mm256_set1_epi8((char)0xd9);
+		/* Lead bytes of letters (l8, l9) and their second bytes (k8, k9). */
+		__m256i l8 = _mm256_and_si256(_mm256_cmpeq_epi8(v0, D8),
+		    _mm256_and_si256(_mm256_cmpgt_epi8(c1, r8a), _mm256_cmpgt_epi8(r8b, c1)));
+		__m256i l9 = _mm256_and_si256(_mm256_cmpeq_epi8(v0, D9),
+		    _mm256_and_si256(_mm256_cmpgt_epi8(c1, z), _mm256_cmpgt_epi8(r9b, c1)));
+		__m256i k8 = _mm256_and_si256(_mm256_cmpeq_epi8(vp, D8),
+		    _mm256_and_si256(_mm256_cmpgt_epi8(c0v, r8a), _mm256_cmpgt_epi8(r8b, c0v)));
+		__m256i k9 = _mm256_and_si256(_mm256_cmpeq_epi8(vp, D9),
+		    _mm256_and_si256(_mm256_cmpgt_epi8(c0v, z), _mm256_cmpgt_epi8(r9b, c0v)));
+		__m256i up = _mm256_and_si256(l8, _mm256_or_si256(
+		    _mm256_cmpeq_epi8(v1, _mm256_set1_epi8((char)0xa4)),
+		    _mm256_or_si256(_mm256_cmpeq_epi8(v1, _mm256_set1_epi8((char)0xa6)),
+			_mm256_cmpeq_epi8(v1, _mm256_set1_epi8((char)0xa9)))));
+		__m256i dc = _mm256_and_si256(k8, _mm256_or_si256(
+		    _mm256_or_si256(
+			_mm256_and_si256(_mm256_cmpeq_epi8(v0, _mm256_set1_epi8((char)0xa2)), _mm256_set1_epi8(5)),
+			_mm256_and_si256(_mm256_cmpeq_epi8(v0, _mm256_set1_epi8((char)0xa3)), _mm256_set1_epi8(4))),
+		    _mm256_or_si256(
+			_mm256_and_si256(_mm256_cmpeq_epi8(v0, _mm256_set1_epi8((char)0xa5)), _mm256_set1_epi8(2)),
+			_mm256_or_si256(
+			    _mm256_and_si256(_mm256_or_si256(_mm256_cmpeq_epi8(v0, _mm256_set1_epi8((char)0xa4)),
+				    _mm256_cmpeq_epi8(v0, _mm256_set1_epi8((char)0xa6))), _mm256_set1_epi8(-0x1c)),
+			    _mm256_and_si256(_mm256_cmpeq_epi8(v0, _mm256_set1_epi8((char)0xa9)), _mm256_set1_epi8(-0x22))))));
+		__m256i lw = _mm256_or_si256(v0, _mm256_set1_epi8(0x20));
+		__m256i alnum = _mm256_or_si256(
+		    _mm256_and_si256(_mm256_cmpgt_epi8(lw, _mm256_set1_epi8('a' - 1)),
+			_mm256_cmpgt_epi8(_mm256_set1_epi8('z' + 1), lw)),
+		    _mm256_and_si256(_mm256_cmpgt_epi8(v0, _mm256_set1_epi8('0' - 1)),
+			_mm256_cmpgt_epi8(_mm256_set1_epi8('9' + 1), v0)));
+		__m256i notsep = _mm256_or_si256(
+		    _mm256_or_si256(alnum, _mm256_cmpeq_epi8(v0, z)),
+		    _mm256_or_si256(_mm256_cmpeq_epi8(v0, _mm256_set1_epi8('&')),
+			_mm256_cmpeq_epi8(v0, _mm256_set1_epi8('<'))));
+		/* Separators: ASCII and not notsep. */
+		__m256i sepv = _mm256_andnot_si256(_mm256_or_si256(notsep,
+			_mm256_cmpgt_epi8(z, v0)), _mm256_cmpeq_epi8(z, z));
+		unsigned sep = (unsigned)_mm256_movemask_epi8(sepv);
+		unsigned lb = (unsigned)_mm256_movemask_epi8(_mm256_or_si256(
+		    _mm256_or_si256(l8, l9), _mm256_or_si256(k8, k9)));
+		unsigned tr = lb ^ ((lb << 1) | carry_lb);
+		__m256i fo;
+
+		dc = _mm256_or_si256(dc, _mm256_and_si256(k9, _mm256_and_si256(
+		    _mm256_cmpeq_epi8(v0, _mm256_set1_epi8((char)0x89)), _mm256_set1_epi8(1))));
+		fo = _mm256_add_epi8(v0, _mm256_and_si256(up, _mm256_set1_epi8(1)));
+		fo = _mm256_add_epi8(fo, dc);
+		fo = _mm256_andnot_si256(sepv, fo);
+		_mm256_storeu_si256((__m256i *)(out + i), fo);
+		carry_lb = lb >> 31;
+		trs[(i - c0) / 32] = tr;
+		seps[(i - c0) / 32] = sep;
+	}
+	/*
+	 * Pass 2: its words, hashed from out once the stores are done (a
+	 * load across the block just stored waits for the store).
+	 */
+	for (i = c0; i < cend; i += 32) {
+		unsigned tr = trs[(i - c0) / 32], sep = seps[(i - c0) / 32];
+
+		if (pmode == 1) {
+			/* Masks and the stores only. */
+			dropped += (unsigned)__builtin_popcount(tr);
+			prev_sep = sep >> 31;
+			continue;
+		}
+		while (tr != 0) {
+			unsigned k = (unsigned)__builtin_ctz(tr);
+			size_t at = i + k;
+
+			tr &= tr - 1;
+			if (!in_word) {
+				in_word = 1;
+				start = at;
+				start_ok = k ? (sep >> (k - 1)) & 1 : prev_sep;
+				continue;
+			}
+			in_word = 0;
+			if (start_ok && ((sep >> k) & 1)) {
+				struct tok *t;
+				uint32_t len = (uint32_t)(at - start), h, hd,
+					 hd5, nc = len / 2;
+				unsigned pass;
+
+				if (tn == tlim) {
+					tl->n = (size_t)(tn - tl->toks);
+					toklist_grow(tl);
+					tn = tl->toks + tl->n;
+					tlim = tl->toks + tl->size;
+				}
+				t = tn++;
+				if (pmode == 3) {
+					tn += len == 0;
+					continue;
+				}
+				if (pmode == 2)
+					h = hd = hd5 = len;
+				else
+					h = bhash(out + start, len, &hd, &hd5);
+				t->off = start;
+				t->len = len;
+				t->hash = h;
+				t->head = hd;
+				t->head5 = hd5;
+				if (pmode == 4)
+					continue;
+				pass = union_test(h);
+				if (nc > HEAD_SHORT)
+					pass |= union_htest(hd) << 1;
+				if (nc > HEAD_LONG)
+					pass |= union_htest(hd5) << 1;
+				if (pass != 0)
+					toklist_cand(tl, t, pass);
+			} else
+				dropped++;
+		}
+		prev_sep = sep >> 31;
+	}
+	}
+	tl->n = (size_t)(tn - tl->toks);
+	ps->words = tl->n;
+	ps->dropped = dropped;
+}
+
+/*
  * P2: P whose pass 1 also writes the chunk's word boundaries into an array
  * (positions, bit 31 set when a separator is on the right side), a fixed
  * four per block whatever their number, so that pass 2 is one loop over
@@ -655,8 +819,12 @@ main(int argc, char **argv)
 			variant = atoi(optarg);
 		else if (opt == 'm')
 			pmode = atoi(optarg);
+	if (variant == 3 && !__builtin_cpu_supports("avx2")) {
+		fprintf(stderr, "tok-proto: no AVX2 here\n");
+		return 2;
+	}
 	if (optind >= argc || rounds < 1) {
-		fprintf(stderr, "usage: tok-proto [-v 1|2] [-m 0-4] [-r ROUNDS] FILE\n");
+		fprintf(stderr, "usage: tok-proto [-v 1|2|3] [-m 0-4] [-r ROUNDS] FILE\n");
 		return 2;
 	}
 	if ((f = fopen(argv[optind], "rb")) == NULL) {
@@ -666,7 +834,8 @@ main(int argc, char **argv)
 	fseek(f, 0, SEEK_END);
 	n = ftell(f);
 	rewind(f);
-	text = xcalloc((size_t)n + 64, 1);
+	/* 32 bytes before the text for P3's load at text - 1. */
+	text = (unsigned char *)xcalloc((size_t)n + 128, 1) + 32;
 	if (fread(text, 1, (size_t)n, f) != (size_t)n)
 		return 2;
 	fclose(f);
@@ -717,7 +886,9 @@ main(int argc, char **argv)
 		t1 = cpu_now();
 		nfw = run_floor(text, (size_t)n, &x);
 		t2 = cpu_now();
-		if (variant == 2)
+		if (variant == 3)
+			run_proto3(text, (size_t)n, pbuf, &ptl, &ps);
+		else if (variant == 2)
 			run_proto2(text, (size_t)n, pbuf, &ptl, &ps);
 		else
 			run_proto(text, (size_t)n, pbuf, &ptl, &ps);
@@ -762,7 +933,7 @@ main(int argc, char **argv)
 		printf("F (floor loop): %zu words, median %.4f s, %.2f ns/word "
 		       "(%x)\n",
 		    nfw, tf[rounds / 2], tf[rounds / 2] * 1e9 / (double)nfw, x);
-		printf("P%d (blocks, SSE2): %zu words (+%zu runs left to the "
+		printf("P%d (blocks): %zu words (+%zu runs left to the "
 		       "scalar path), median %.4f s, %.2f ns/word\n",
 		    variant, ps.words, ps.dropped, tp[rounds / 2],
 		    tp[rounds / 2] * 1e9 / (double)ps.words);
