@@ -28,44 +28,7 @@
 #define RSS_HEAD "<rss version=\"2.0\"><channel><title>t</title>"
 #define RSS_TAIL "</channel></rss>"
 
-/*
- * Every string of the feed as parse gives it, after dump_feed's JSON
- * (which has summary and content as text, their white space collapsed).
- */
-static void
-raw_add(struct buf *b, const char *s)
-{
-	buf_adds(b, s != NULL ? s : "(null)");
-	buf_add(b, "\n", 1);
-}
-
-static void
-feed_raw(struct buf *b, const struct feed *f)
-{
-	const struct item *it;
-	char num[64];
-	size_t i, j;
-
-	if (f == NULL)
-		return;
-	raw_add(b, f->title);
-	raw_add(b, f->link);
-	raw_add(b, f->lang);
-	for (i = 0; i < f->nitems; i++) {
-		it = &f->items[i];
-		raw_add(b, it->guid);
-		raw_add(b, it->link);
-		raw_add(b, it->title);
-		raw_add(b, it->author);
-		raw_add(b, it->summary);
-		raw_add(b, it->content);
-		for (j = 0; j < it->ncategories; j++)
-			raw_add(b, it->categories[j]);
-		snprintf(num, sizeof num, "%lld %lld", (long long)it->published,
-		    (long long)it->updated);
-		raw_add(b, num);
-	}
-}
+#include "feed_raw.h"
 
 /* One parse, as `feedmux parse` prints it; *nruns: the runs replaced. */
 static char *
