@@ -416,6 +416,22 @@ out:
 	return rc;
 }
 
+/*
+ * FEEDMUX_PARSE_RUNS (feedmux.8): 0 turns parse's text runs as references
+ * off, a number sets the shortest run so handed.
+ */
+static void
+parse_runs_env(void)
+{
+	const char *s;
+	long v;
+
+	if ((s = getenv("FEEDMUX_PARSE_RUNS")) == NULL || *s == '\0')
+		return;
+	v = strtol(s, NULL, 10);
+	parse_text_runs(v < 0 ? 0 : v > INT_MAX ? INT_MAX : (int)v);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -423,6 +439,7 @@ main(int argc, char **argv)
 	int ch, verbose = 0, rc, given = 0;
 
 	log_init("feedmux", LOG_LEVEL_INFO);
+	parse_runs_env();
 	if (argc < 2) {
 		usage(stderr);
 		return 2;

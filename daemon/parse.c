@@ -3947,15 +3947,15 @@ parse_end_element(void *arg, const xmlChar *localname,
 /* The longest reference, "&#x10FFFD;": the copy is never longer. */
 #define RUNS_MIN_LEAST 10
 
-/* The shortest run replaced; 0: none (parse_text_runs, FEEDMUX_PARSE_RUNS). */
-static int runs_min = -1;
+/* The shortest run replaced; 0: none (parse_text_runs). */
+static int runs_min = RUNS_MIN_DEFAULT;
 
 void
 parse_text_runs(int min)
 {
 	if (min > 0 && min < RUNS_MIN_LEAST)
 		min = RUNS_MIN_LEAST;
-	runs_min = min < 0 ? -1 : min;
+	runs_min = min < 0 ? RUNS_MIN_DEFAULT : min;
 }
 
 /* Runs of the document libxml2 read last (parse_text_runs_count). */
@@ -3965,31 +3965,6 @@ size_t
 parse_text_runs_count(void)
 {
 	return runs_last;
-}
-
-static int
-runs_threshold(void)
-{
-	static int env = -2;
-	const char *s;
-	long v;
-
-	if (runs_min >= 0)
-		return runs_min;
-	if (env == -2) {
-		env = RUNS_MIN_DEFAULT;
-		if ((s = getenv("FEEDMUX_PARSE_RUNS")) != NULL && *s != '\0') {
-			v = strtol(s, NULL, 10);
-			if (v < 0)
-				v = 0;
-			else if (v > 0 && v < RUNS_MIN_LEAST)
-				v = RUNS_MIN_LEAST;
-			else if (v > INT_MAX)
-				v = INT_MAX;
-			env = (int)v;
-		}
-	}
-	return env;
 }
 
 /*
@@ -4718,7 +4693,7 @@ document_push(struct pstate *st, const char *data, size_t len,
 	 * libxml2 reads a copy, made a piece at a time.
 	 */
 	st->run_base = data;
-	runs_last = runs_scan(st, data, len, charset, (size_t)runs_threshold());
+	runs_last = runs_scan(st, data, len, charset, (size_t)runs_min);
 	n = st->nruns > 0 ? runs_piece(st, data, len, &roff, &ri) : len;
 	/* The first four bytes show a byte order mark or UTF-16/32. */
 	off = n < 4 ? n : 4;

@@ -109,11 +109,11 @@ void parse_light_kids(int on);
  */
 void parse_html_wide(int on);
 /*
- * For tests and fuzzing: runs of text of at least min bytes go to libxml2
- * as one character reference each (see parse.c); 0, none do, and parse_feed
- * must give the same feed either way. -1 goes back to the default, which
- * the environment variable FEEDMUX_PARSE_RUNS sets when it is there (0:
- * off; a number: min, at least 10).
+ * Runs of text of at least min bytes (10 at least) go to libxml2 as one
+ * character reference each (see parse.c); 0, none do, and parse_feed must
+ * give the same feed either way; -1, the default (16). main sets it from
+ * the environment variable FEEDMUX_PARSE_RUNS; tests and fuzzing use it to
+ * compare.
  */
 void parse_text_runs(int min);
 /* For tests: how many runs the last document libxml2 read had. */
